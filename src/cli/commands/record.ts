@@ -1,0 +1,60 @@
+import { abortOnShutdownSignals } from "../../proc/signals.ts";
+import { runRecorder } from "../../record/recorder.ts";
+import { type GlobalOptions, homeDir, loadCommandConfig, override, printLine } from "../context.ts";
+
+/** Options of `twitchtool record`. */
+export interface RecordOptions {
+  quality?: string;
+  retryDelay?: string;
+  retryWindow?: string;
+  loglevel?: string;
+  outputDir?: string;
+  queueDir?: string;
+  recordLimit?: string;
+  remux?: boolean;
+  deleteTsAfterRemux?: boolean;
+  deleteInputOnSuccess?: boolean;
+  failFast?: boolean;
+}
+
+/** `twitchtool record <user>`: records until the stream is gone, prints what it produced. */
+export async function recordCommand(
+  user: string,
+  options: RecordOptions,
+  globals: GlobalOptions,
+): Promise<number> {
+  const config = await loadCommandConfig(globals, {
+    "record.quality": override(options.quality, "--quality"),
+    "record.retry_delay": override(options.retryDelay, "--retry-delay"),
+    "record.retry_window": override(options.retryWindow, "--retry-window"),
+    "record.loglevel": override(options.loglevel, "--loglevel"),
+    "paths.record_dir": override(options.outputDir, "--output-dir"),
+    "paths.queue_dir": override(options.queueDir, "--queue-dir"),
+    "limits.record_limit": override(options.recordLimit, "--record-limit"),
+    "record.enable_remux": override(options.remux, "--remux"),
+    "record.delete_ts_after_remux": override(options.deleteTsAfterRemux, "--delete-ts-after-remux"),
+    "record.delete_input_on_success": override(
+      options.deleteInputOnSuccess,
+      "--delete-input-on-success",
+    ),
+  });
+  const controller = new AbortController();
+  const removeListeners = abortOnShutdownSignals(controller);
+  try {
+    const outcome = await runRecorder(
+      { username: user, config, home: homeDir(), failFast: options.failFast ?? false },
+      controller.signal,
+    );
+    const { finalized } = outcome;
+    printLine(
+      `Recorded ${outcome.user}: ${finalized.deliverable} (${
+        finalized.duration.toFixed(1)
+      } s from ${outcome.parts} part(s))`,
+    );
+    for (const extra of finalized.delivered.slice(1)) printLine(`Also kept: ${extra}`);
+    if (outcome.job) printLine(`Encode job queued: ${outcome.job}`);
+    return 0;
+  } finally {
+    removeListeners();
+  }
+}

@@ -1,0 +1,42 @@
+import { getLogger } from "@logtape/logtape";
+import type { Config } from "../config/config.ts";
+import { type CliOverride, loadConfig } from "../config/load_config.ts";
+
+/** Options every command accepts, before or after the subcommand. */
+export interface GlobalOptions {
+  readonly config?: string | undefined;
+  readonly jsonLogs?: boolean | undefined;
+}
+
+/** Builds a CLI override for `section.key` from an option value (skipped when undefined). */
+export function override(value: unknown, flag: string): CliOverride | undefined {
+  return value === undefined ? undefined : { value, flag };
+}
+
+/** Loads the config for a command, logging warnings such as unknown keys. */
+export async function loadCommandConfig(
+  globals: GlobalOptions,
+  overrides: Record<string, CliOverride | undefined> = {},
+  options: { allowMissingFile?: boolean } = {},
+): Promise<Config> {
+  const { config, warnings } = await loadConfig({
+    configPath: globals.config,
+    overrides,
+    ...(options.allowMissingFile ? { allowMissingFile: true } : {}),
+  });
+  const log = getLogger(["twitchtool", "config"]);
+  for (const warning of warnings) log.warn(warning);
+  return config;
+}
+
+/** The user's home directory (config loading already failed if it is unset). */
+export function homeDir(): string {
+  return Deno.env.get("HOME") ?? "/";
+}
+
+/** Writes command output (not logs) to stdout. */
+export function printLine(text = ""): void {
+  const bytes = new TextEncoder().encode(text + "\n");
+  let written = 0;
+  while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
+}

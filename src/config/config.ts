@@ -1,0 +1,46 @@
+/** The resolved configuration every command works from (camelCase mirror of the TOML keys). */
+export interface Config {
+  /** The config file in effect and whether it existed. */
+  readonly source: { readonly path: string; readonly exists: boolean };
+  readonly paths: {
+    readonly recordDir: string;
+    readonly queueDir: string;
+    readonly logsDir: string;
+    readonly runtimeDir: string;
+    /** `~/.local/state/twitchtool`: pid and status files of the daemons. */
+    readonly stateDir: string;
+  };
+  readonly limits: { readonly recordLimit: number };
+  readonly storage: { readonly diskFreeMinBytes: number };
+  readonly record: {
+    readonly quality: string;
+    readonly retryDelay: number;
+    readonly retryWindow: number;
+    readonly loglevel: string;
+    readonly enableRemux: boolean;
+    readonly deleteTsAfterRemux: boolean;
+    readonly deleteInputOnSuccess: boolean;
+  };
+  readonly encodeDaemon: {
+    readonly preset: string;
+    readonly crf: number;
+    readonly threads: number;
+    readonly height: number;
+    readonly fps: string;
+    readonly loglevel: string;
+    readonly videoCodec: string;
+    readonly audioBitrate: string;
+  };
+  readonly poller: {
+    readonly usersFile: string;
+    readonly interval: number;
+    readonly quality: string;
+    readonly downloadCmd: string;
+    readonly timeout: number;
+    readonly probeConcurrency: number;
+  };
+  readonly streamlink: { readonly urlTemplate: string; readonly extraArgs: readonly string[] };
+}
+
+/** One GiB, the unit of `disk_free_min_gb`. */
+export const GIB = 1024 ** 3;

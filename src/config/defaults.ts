@@ -1,0 +1,71 @@
+import { join } from "node:path";
+import { ConfigError } from "../errors.ts";
+
+/** Reads one environment variable; injected so tests need no real environment. */
+export type EnvReader = (name: string) => string | undefined;
+
+/** Where things live by default; every path derives from HOME/XDG_* so `HOME=$(mktemp -d)` isolates a run. */
+export interface BaseDirs {
+  readonly home: string;
+  readonly configDir: string;
+  readonly stateDir: string;
+  readonly defaultConfigFile: string;
+}
+
+/** Resolves HOME and the XDG base directories. */
+export function baseDirs(env: EnvReader): BaseDirs {
+  const home = env("HOME");
+  if (!home) throw new ConfigError("Cannot locate the home directory: HOME is not set");
+  const configHome = env("XDG_CONFIG_HOME") || join(home, ".config");
+  const stateHome = env("XDG_STATE_HOME") || join(home, ".local", "state");
+  const configDir = join(configHome, "twitchtool");
+  return {
+    home,
+    configDir,
+    stateDir: join(stateHome, "twitchtool"),
+    defaultConfigFile: join(configDir, "config.toml"),
+  };
+}
+
+/** Default values keyed `section.key`, as the original tool had them. */
+export function defaultValues(
+  dirs: BaseDirs,
+  env: EnvReader,
+  uid: () => number,
+  isDirectory: (path: string) => boolean,
+): Record<string, unknown> {
+  const videos = join(dirs.home, "Videos");
+  const recordParent = isDirectory(videos) ? videos : join(dirs.home, "Downloads");
+  const xdgRuntime = env("XDG_RUNTIME_DIR");
+  return {
+    "paths.record_dir": join(recordParent, "TwitchTool"),
+    "paths.queue_dir": join(dirs.stateDir, "encode-queue"),
+    "paths.logs_dir": join(dirs.stateDir, "logs"),
+    "paths.runtime_dir": xdgRuntime ? join(xdgRuntime, "twitchtool") : `/tmp/twitchtool-${uid()}`,
+    "limits.record_limit": 6,
+    "storage.disk_free_min_gb": 10,
+    "record.quality": "best",
+    "record.retry_delay": 60,
+    "record.retry_window": 900,
+    "record.loglevel": "error",
+    "record.enable_remux": true,
+    "record.delete_ts_after_remux": true,
+    "record.delete_input_on_success": false,
+    "encode_daemon.preset": "medium",
+    "encode_daemon.crf": 26,
+    "encode_daemon.threads": 1,
+    "encode_daemon.height": 480,
+    "encode_daemon.fps": "auto",
+    "encode_daemon.loglevel": "error",
+    "encode_daemon.video_codec": "libx265",
+    "encode_daemon.audio_bitrate": "128k",
+    "poller.users_file": join(dirs.configDir, "users.txt"),
+    "poller.interval": 300,
+    "poller.quality": "best",
+    "poller.download_cmd": "twitchtool record",
+    "poller.timeout": 15,
+    "poller.probe_concurrency": 10,
+    "streamlink.url_template": "https://twitch.tv/{user}",
+    "streamlink.extra_args": [],
+  };
+}

@@ -1,0 +1,150 @@
+import { getLogger } from "@logtape/logtape";
+import { type Clock, systemClock } from "../util/clock.ts";
+
+/** How a child ended: exit code, or the signal that killed it. */
+export interface ChildExit {
+  readonly code: number;
+  readonly signal: Deno.Signal | null;
+}
+
+/** A running child process. */
+export interface Child {
+  readonly pid: number;
+  readonly exited: Promise<ChildExit>;
+  signal(signal: Deno.Signal): void;
+}
+
+/** Where a child's output goes. `lines` forwards each line to the callback. */
+export type OutputMode = "inherit" | "null" | { readonly lines: (line: string) => void };
+
+/** Options shared by {@link spawnChild} and {@link runCommand}. */
+export interface SpawnOptions {
+  readonly stdout?: OutputMode;
+  readonly stderr?: OutputMode;
+  readonly cwd?: string;
+  readonly env?: Record<string, string>;
+}
+
+/** Starts `command` (never through a shell) and streams its output as asked. */
+export function spawnChild(
+  command: string,
+  args: readonly string[],
+  options: SpawnOptions = {},
+): Child {
+  const stdout = options.stdout ?? "null";
+  const stderr = options.stderr ?? "null";
+  const process = new Deno.Command(command, {
+    args: [...args],
+    stdin: "null",
+    stdout: typeof stdout === "string" ? stdout : "piped",
+    stderr: typeof stderr === "string" ? stderr : "piped",
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    ...(options.env ? { env: options.env } : {}),
+  }).spawn();
+  const pumps: Promise<void>[] = [];
+  if (typeof stdout !== "string") pumps.push(pumpLines(process.stdout, stdout.lines));
+  if (typeof stderr !== "string") pumps.push(pumpLines(process.stderr, stderr.lines));
+  const exited = process.status.then(async (status) => {
+    await Promise.allSettled(pumps);
+    return { code: status.code, signal: status.signal };
+  });
+  return {
+    pid: process.pid,
+    exited,
+    signal: (signal) => {
+      try {
+        process.kill(signal);
+      } catch {
+        // Already exited: nothing to signal.
+      }
+    },
+  };
+}
+
+/** Output of a finished command. */
+export interface CommandResult extends ChildExit {
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a command to completion and collects its output (for short tools like ffprobe). */
+export async function runCommand(
+  command: string,
+  args: readonly string[],
+  options: { signal?: AbortSignal } = {},
+): Promise<CommandResult> {
+  const output = await new Deno.Command(command, {
+    args: [...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    ...(options.signal ? { signal: options.signal } : {}),
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    signal: output.signal,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/**
+ * Stops a child gracefully: `first` (SIGINT lets streamlink/ffmpeg flush), then SIGTERM, then
+ * SIGKILL, waiting `graceMs` between steps. Resolves with how it ended.
+ */
+export async function stopChild(
+  child: Child,
+  options: { first?: Deno.Signal; graceMs?: number; clock?: Clock } = {},
+): Promise<ChildExit> {
+  const clock = options.clock ?? systemClock;
+  const graceMs = options.graceMs ?? 5000;
+  const steps: Deno.Signal[] = [options.first ?? "SIGINT", "SIGTERM", "SIGKILL"];
+  let exit: ChildExit | undefined;
+  child.exited.then((value) => exit = value);
+  for (const step of steps) {
+    if (exit) return exit;
+    child.signal(step);
+    const timeout = new AbortController();
+    await Promise.race([child.exited, clock.sleep(graceMs, timeout.signal)]);
+    timeout.abort();
+    if (exit) return exit;
+    if (step !== "SIGKILL") {
+      getLogger(["twitchtool", "proc"]).warn("Process {pid} ignored {signal}; escalating", {
+        pid: child.pid,
+        signal: step,
+      });
+    }
+  }
+  return await child.exited;
+}
+
+/**
+ * Sends a signal to a process this one did not spawn (a recorder, a daemon). Goes through the
+ * `kill` program because `Deno.kill` needs unrestricted `--allow-run`, while `kill` can be
+ * allowed by name. Returns false when the process does not exist.
+ */
+export async function signalPid(pid: number, signal: Deno.Signal | 0): Promise<boolean> {
+  const name = signal === 0 ? "0" : signal.replace(/^SIG/, "");
+  const result = await runCommand("kill", [`-${name}`, String(pid)]);
+  return result.code === 0;
+}
+
+/** Whether `pid` names a live process (signal 0 through `kill`). */
+export function isPidAlive(pid: number): Promise<boolean> {
+  return signalPid(pid, 0);
+}
+
+async function pumpLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void) {
+  let pending = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    pending += chunk;
+    let newline: number;
+    while ((newline = pending.search(/[\r\n]/)) >= 0) {
+      const line = pending.slice(0, newline).trim();
+      pending = pending.slice(newline + 1);
+      if (line) onLine(line);
+    }
+  }
+  if (pending.trim()) onLine(pending.trim());
+}

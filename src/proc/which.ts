@@ -1,0 +1,32 @@
+import { join } from "node:path";
+import { MissingToolError } from "../errors.ts";
+
+/** Absolute path of `name` on PATH, or `undefined`. */
+export async function findExecutable(
+  name: string,
+  path = Deno.env.get("PATH") ?? "",
+): Promise<string | undefined> {
+  if (name.includes("/")) return (await isExecutable(name)) ? name : undefined;
+  for (const dir of path.split(":")) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    if (await isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** Fails with exit code 2 naming the first missing tool. */
+export async function requireTools(names: readonly string[]): Promise<void> {
+  for (const name of names) {
+    if (!(await findExecutable(name))) throw new MissingToolError(name);
+  }
+}
+
+async function isExecutable(path: string): Promise<boolean> {
+  try {
+    const info = await Deno.stat(path);
+    return info.isFile && ((info.mode ?? 0o111) & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,168 @@
+import { getLogger } from "@logtape/logtape";
+import type { Child, ChildExit } from "../proc/spawn.ts";
+import type { Clock } from "../util/clock.ts";
+
+const log = getLogger(["twitchtool", "record"]);
+
+/** Why capturing stopped. */
+export type CaptureEndReason = "window-expired" | "interrupted" | "low-disk";
+
+/** Timing of the capture loop, in milliseconds. */
+export interface CaptureSettings {
+  /** `retry_delay`: the longest wait between attempts while the channel is offline. */
+  readonly retryDelayMs: number;
+  /** `retry_window`: give up this long after the last part that held data (or the start). */
+  readonly retryWindowMs: number;
+  /** First quick retry after a failed attempt; doubles up to `retryDelayMs`. */
+  readonly firstRetryMs: number;
+  /** How often a running part's size is checked (state changes, disk space). */
+  readonly pollMs: number;
+}
+
+/** Default quick-retry and polling timings. */
+export const DEFAULT_CAPTURE_TIMING = { firstRetryMs: 1000, pollMs: 500 } as const;
+
+/** Everything the loop touches, injected so its logic runs under a fake clock in unit tests. */
+export interface CaptureDeps {
+  readonly clock: Clock;
+  /** Path of part number `index` (1-based). */
+  partPath(index: number): string;
+  /** Starts streamlink writing one part. */
+  startCapture(output: string): Child;
+  /** Stops a running capture gracefully (SIGINT, then escalation). */
+  stopCapture(child: Child): Promise<ChildExit>;
+  /** Size of a part file, 0 when missing. */
+  fileSize(path: string): Promise<number>;
+  /** Removes a part that holds nothing. */
+  removeEmpty(path: string): Promise<void>;
+  /** The recording started or stopped receiving data. */
+  onState(state: "capturing" | "waiting"): Promise<void>;
+  /** A part with data is complete and must be kept. */
+  onPart(path: string): Promise<void>;
+  /** A reason to stop when free space is too low, checked before and during each part. */
+  checkDisk(): Promise<string | undefined>;
+}
+
+/** Parts with data, in order, and why the loop ended. */
+export interface CaptureResult {
+  readonly parts: string[];
+  readonly reason: CaptureEndReason;
+  readonly detail?: string;
+}
+
+/**
+ * Runs streamlink part after part until the channel has stayed offline for the retry window,
+ * the disk runs low, or `signal` aborts. A part that holds data is kept whatever streamlink's
+ * exit code (it exits non-zero after a read timeout with the data already written). After a
+ * part with data the next attempt starts at once; failed attempts back off from
+ * `firstRetryMs`, doubling up to `retryDelayMs`, so a short outage costs seconds, not a minute.
+ */
+export async function captureLoop(
+  settings: CaptureSettings,
+  deps: CaptureDeps,
+  signal: AbortSignal,
+  firstPartIndex = 1,
+): Promise<CaptureResult> {
+  const parts: string[] = [];
+  let lastDataAt = deps.clock.now();
+  let nextIndex = firstPartIndex;
+  let failedAttempts = 0;
+  let capturing = false;
+  const setCapturing = async (value: boolean) => {
+    if (value === capturing) return;
+    capturing = value;
+    await deps.onState(value ? "capturing" : "waiting");
+  };
+
+  for (let attempt = 0;; attempt++) {
+    if (signal.aborted) return { parts, reason: "interrupted" };
+    const lowDisk = await deps.checkDisk();
+    if (lowDisk) return { parts, reason: "low-disk", detail: lowDisk };
+    if (attempt > 0 && deps.clock.now() - lastDataAt >= settings.retryWindowMs) {
+      return { parts, reason: "window-expired" };
+    }
+
+    const output = deps.partPath(nextIndex);
+    const child = deps.startCapture(output);
+    const outcome = await watchPart(child, output, settings, deps, signal, setCapturing);
+    const size = await deps.fileSize(output);
+    log.debug("streamlink exited with {code} after writing {size} bytes to {output}", {
+      code: outcome.exit.code,
+      size,
+      output,
+    });
+
+    if (size > 0) {
+      parts.push(output);
+      await deps.onPart(output);
+      nextIndex++;
+      lastDataAt = deps.clock.now();
+      failedAttempts = 0;
+      log.info("Part {output} ended ({size} bytes, streamlink exit {code})", {
+        output,
+        size,
+        code: outcome.exit.code,
+      });
+    } else {
+      await deps.removeEmpty(output);
+      failedAttempts++;
+    }
+    await setCapturing(false);
+    if (outcome.stopReason === "low-disk") {
+      return { parts, reason: "low-disk", ...(outcome.detail ? { detail: outcome.detail } : {}) };
+    }
+    if (signal.aborted) return { parts, reason: "interrupted" };
+    if (size > 0) continue;
+
+    const remaining = settings.retryWindowMs - (deps.clock.now() - lastDataAt);
+    if (remaining <= 0) return { parts, reason: "window-expired" };
+    const backoff = Math.min(
+      settings.firstRetryMs * 2 ** (failedAttempts - 1),
+      Math.max(settings.retryDelayMs, settings.firstRetryMs),
+    );
+    log.debug("No stream; retrying in {seconds} s", {
+      seconds: Math.min(backoff, remaining) / 1000,
+    });
+    await deps.clock.sleep(Math.min(backoff, remaining), signal);
+  }
+}
+
+interface PartOutcome {
+  readonly exit: ChildExit;
+  readonly stopReason?: "interrupted" | "low-disk";
+  readonly detail?: string;
+}
+
+/** Waits for one streamlink run, reporting when data starts flowing and stopping it on abort/low disk. */
+async function watchPart(
+  child: Child,
+  output: string,
+  settings: CaptureSettings,
+  deps: CaptureDeps,
+  signal: AbortSignal,
+  setCapturing: (value: boolean) => Promise<void>,
+): Promise<PartOutcome> {
+  let exit: ChildExit | undefined;
+  child.exited.then((value) => exit = value);
+  const wake = new AbortController();
+  const onAbort = () => wake.abort();
+  signal.addEventListener("abort", onAbort, { once: true });
+  child.exited.then(onAbort);
+  try {
+    for (let tick = 0; !exit; tick++) {
+      if (signal.aborted) return { exit: await deps.stopCapture(child), stopReason: "interrupted" };
+      if ((await deps.fileSize(output)) > 0) await setCapturing(true);
+      if (tick % 20 === 19) {
+        const lowDisk = await deps.checkDisk();
+        if (lowDisk) {
+          log.warn("Stopping capture: {reason}", { reason: lowDisk });
+          return { exit: await deps.stopCapture(child), stopReason: "low-disk", detail: lowDisk };
+        }
+      }
+      await deps.clock.sleep(settings.pollMs, wake.signal);
+    }
+    return { exit };
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}

@@ -1,0 +1,217 @@
+import { basename, join } from "node:path";
+import { getLogger } from "@logtape/logtape";
+import type { Config } from "../config/config.ts";
+import { LowDiskError, NothingCapturedError } from "../errors.ts";
+import { spawnChild, stopChild } from "../proc/spawn.ts";
+import { captureArgs, redactArgs, streamUrl } from "../proc/streamlink_args.ts";
+import { requireTools } from "../proc/which.ts";
+import { removeIfExists } from "../state/atomic_write.ts";
+import { enqueueJob } from "../state/job_queue.ts";
+import { removeManifest, type SessionManifest, writeManifest } from "../state/session_manifest.ts";
+import { SlotPool } from "../state/slot_pool.ts";
+import { acquireUserLock } from "../state/user_lock.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
+import { formatBytes, freeBytes } from "../util/disk_space.ts";
+import { type CaptureEndReason, captureLoop, DEFAULT_CAPTURE_TIMING } from "./capture_loop.ts";
+import { finalizeRecording, type FinalizeResult } from "./finalize.ts";
+import { partPath, sessionBase, tempDirFor } from "./session_paths.ts";
+import { normalizeUsername } from "./username.ts";
+
+const log = getLogger(["twitchtool", "record"]);
+
+/** One `record` run. */
+export interface RecordRequest {
+  readonly username: string;
+  readonly config: Config;
+  readonly home: string;
+  readonly failFast: boolean;
+}
+
+/** What a finished recording produced. */
+export interface RecordOutcome {
+  readonly user: string;
+  readonly base: string;
+  readonly parts: number;
+  readonly reason: CaptureEndReason;
+  readonly finalized: FinalizeResult;
+  readonly job?: string;
+}
+
+/** Collaborators of the recorder, real by default. */
+export interface RecorderDeps {
+  readonly clock?: Clock;
+  /** Free bytes on the recordings filesystem. */
+  readonly freeBytes?: (path: string) => Promise<number>;
+}
+
+/**
+ * Records one channel: validate, take the channel lock and a slot, capture parts until the
+ * stream is gone for `retry_window`, release the slot, finalize, enqueue the encode job.
+ * Stops capturing (and still finalizes) when `signal` aborts.
+ */
+export async function runRecorder(
+  request: RecordRequest,
+  signal: AbortSignal,
+  deps: RecorderDeps = {},
+): Promise<RecordOutcome> {
+  const clock = deps.clock ?? systemClock;
+  const free = deps.freeBytes ?? freeBytes;
+  const { config } = request;
+  const user = normalizeUsername(request.username);
+  await requireTools(["streamlink", "ffmpeg", "ffprobe"]);
+
+  const recordDir = config.paths.recordDir;
+  const tempDir = tempDirFor(recordDir, request.home);
+  const minFree = config.storage.diskFreeMinBytes;
+  const lowDiskReason = async () => {
+    const available = await free(recordDir);
+    return available < minFree
+      ? `only ${formatBytes(available)} free on "${recordDir}", below disk_free_min ${
+        formatBytes(minFree)
+      }`
+      : undefined;
+  };
+  const initialLowDisk = await lowDiskReason();
+  if (initialLowDisk) throw new LowDiskError(`Not recording "${user}": ${initialLowDisk}`);
+  await Deno.mkdir(tempDir, { recursive: true });
+
+  using _userLock = await acquireUserLock(config.paths.runtimeDir, user);
+  const startedAt = new Date(clock.now());
+  const pool = new SlotPool(config.paths.runtimeDir, config.limits.recordLimit, clock);
+  const slot = await pool.acquire(
+    { pid: Deno.pid, username: user, started_at: startedAt.toISOString() },
+    { failFast: request.failFast, signal },
+  );
+  if (!slot) {
+    throw new NothingCapturedError(
+      `Stopped while waiting for a slot: nothing recorded for "${user}"`,
+    );
+  }
+
+  const base = sessionBase(user, new Date(clock.now()));
+  const url = streamUrl(config.streamlink.urlTemplate, user);
+  log.info("Recording {user} in slot {slot} from {url}", { user, slot: slot.index, url });
+  const manifest = (
+    phase: SessionManifest["phase"],
+    parts: readonly string[],
+  ): SessionManifest => ({
+    user,
+    base,
+    pid: Deno.pid,
+    started_at: startedAt.toISOString(),
+    phase,
+    parts,
+    enable_remux: config.record.enableRemux,
+    delete_ts_after_remux: config.record.deleteTsAfterRemux,
+    delete_input_on_success: config.record.deleteInputOnSuccess,
+  });
+  const parts: string[] = [];
+  await writeManifest(tempDir, manifest("capturing", parts));
+
+  let capture;
+  try {
+    capture = await captureLoop(
+      {
+        retryDelayMs: config.record.retryDelay * 1000,
+        retryWindowMs: config.record.retryWindow * 1000,
+        ...DEFAULT_CAPTURE_TIMING,
+      },
+      {
+        clock,
+        partPath: (index) => partPath(tempDir, base, index),
+        startCapture: (output) => {
+          const args = captureArgs({
+            url,
+            quality: config.record.quality,
+            output,
+            loglevel: config.record.loglevel,
+            extraArgs: config.streamlink.extraArgs,
+          });
+          log.debug("Running streamlink {args}", { args: redactArgs(args).join(" ") });
+          const forward = (line: string) => log.info("streamlink: {line}", { line });
+          return spawnChild("streamlink", args, {
+            stdout: { lines: forward },
+            stderr: { lines: forward },
+          });
+        },
+        stopCapture: (child) => stopChild(child, { first: "SIGINT", graceMs: 5000, clock }),
+        fileSize: async (path) => {
+          try {
+            return (await Deno.stat(path)).size;
+          } catch {
+            return 0;
+          }
+        },
+        removeEmpty: async (path) => void await removeIfExists(path),
+        onState: async (state) => {
+          await slot.setState(state);
+          log.info(
+            state === "capturing" ? "Stream data flowing" : "Stream not available; waiting",
+            {
+              user,
+              state,
+            },
+          );
+        },
+        onPart: async (path) => {
+          parts.push(path);
+          await writeManifest(tempDir, manifest("capturing", parts));
+        },
+        checkDisk: lowDiskReason,
+      },
+      signal,
+    );
+  } finally {
+    await slot.release();
+  }
+  log.info("Capture ended ({reason}) with {count} part(s); slot released", {
+    reason: capture.reason,
+    count: capture.parts.length,
+  });
+
+  if (capture.parts.length === 0) {
+    await removeManifest(tempDir, base);
+    if (capture.reason === "low-disk") {
+      throw new LowDiskError(`Stopped recording "${user}": ${capture.detail}`);
+    }
+    throw new NothingCapturedError(`Nothing captured for "${user}": the stream was not available`);
+  }
+
+  await writeManifest(tempDir, manifest("finalizing", capture.parts));
+  const finalized = await finalizeRecording(capture.parts, {
+    recordDir,
+    tempDir,
+    base,
+    enableRemux: config.record.enableRemux,
+    deleteTsAfterRemux: config.record.deleteTsAfterRemux,
+  });
+  let job: string | undefined;
+  if (config.record.enableRemux) {
+    const stem = basename(finalized.deliverable).replace(/\.[^.]+$/, "");
+    job = await enqueueJob(config.paths.queueDir, {
+      input: finalized.deliverable,
+      output: join(recordDir, `${stem}_compressed.mp4`),
+      created_at: new Date(clock.now()).toISOString(),
+      delete_input_on_success: config.record.deleteInputOnSuccess,
+    });
+  }
+  await removeManifest(tempDir, base);
+  log.info("Finished {user}: {file} ({duration} s)", {
+    user,
+    file: finalized.deliverable,
+    duration: finalized.duration.toFixed(1),
+  });
+  if (capture.reason === "low-disk") {
+    throw new LowDiskError(
+      `Stopped recording "${user}" early: ${capture.detail}; kept ${finalized.deliverable}`,
+    );
+  }
+  return {
+    user,
+    base,
+    parts: capture.parts.length,
+    reason: capture.reason,
+    finalized,
+    ...(job ? { job } : {}),
+  };
+}

@@ -1,0 +1,71 @@
+import { basename, dirname, join } from "node:path";
+
+/**
+ * Writes `path` so that a reader sees either the old file or the complete new one, never a
+ * half-written file: temp file in the same folder, fsync, rename over, fsync the folder.
+ * On any failure (disk full included) the temp file is removed and the old file is untouched.
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: { mode?: number } = {},
+): Promise<void> {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const dir = dirname(path);
+  const temp = join(dir, `.${basename(path)}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`);
+  const file = await Deno.open(temp, { write: true, createNew: true, mode: options.mode ?? 0o644 });
+  try {
+    let written = 0;
+    while (written < bytes.length) written += await file.write(bytes.subarray(written));
+    await file.sync();
+    file.close();
+    await Deno.rename(temp, path);
+  } catch (error) {
+    try {
+      file.close();
+    } catch { /* already closed */ }
+    await Deno.remove(temp).catch(() => {});
+    throw error;
+  }
+  await syncDirectory(dir);
+}
+
+/** {@link writeFileAtomic} for a JSON document (pretty, newline-terminated). */
+export function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  return writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n");
+}
+
+/** Makes a rename/unlink in `dir` durable; best effort where the filesystem refuses. */
+export async function syncDirectory(dir: string): Promise<void> {
+  try {
+    const handle = await Deno.open(dir, { read: true });
+    try {
+      await handle.sync();
+    } finally {
+      handle.close();
+    }
+  } catch {
+    // Some filesystems cannot fsync a directory; the rename itself is still atomic.
+  }
+}
+
+/** Reads and parses a JSON file; `undefined` when it does not exist. */
+export async function readJsonFile(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await Deno.readTextFile(path));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
+/** Removes a file, ignoring one that is already gone. */
+export async function removeIfExists(path: string): Promise<boolean> {
+  try {
+    await Deno.remove(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,196 @@
+import { join } from "node:path";
+import { getLogger } from "@logtape/logtape";
+import { SlotUnavailableError } from "../errors.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
+import { readJsonFile, removeIfExists, writeJsonAtomic } from "./atomic_write.ts";
+import { FileLock } from "./file_lock.ts";
+import { ensureRuntimeDir } from "./runtime_dir.ts";
+
+const log = getLogger(["twitchtool", "slots"]);
+
+/** What a recording is doing; the encoder pauses only for `capturing`. */
+export type RecordingState = "capturing" | "waiting" | "finalizing";
+
+/** Contents of `slotN.owner`, written atomically by the slot's holder. */
+export interface SlotOwner {
+  readonly pid: number;
+  readonly username: string;
+  readonly started_at: string;
+  readonly state: RecordingState;
+}
+
+/** A slot whose lock is held, as seen by any process. */
+export interface ActiveSlot extends SlotOwner {
+  readonly slot: number;
+}
+
+const SLOT_FILE = /^slot(\d+)$/;
+const OWNER_FILE = /^slot(\d+)\.owner$/;
+
+/** Paths of slot `index` inside the runtime dir. */
+export function slotPaths(runtimeDir: string, index: number) {
+  return {
+    lock: join(runtimeDir, `slot${index}`),
+    owner: join(runtimeDir, `slot${index}.owner`),
+  };
+}
+
+/**
+ * The global cap on concurrent recordings: `slot1..slotN` lock files in the runtime dir.
+ * Holding a slot's lock is what makes a recording count; the owner file only describes it.
+ */
+export class SlotPool {
+  constructor(
+    readonly runtimeDir: string,
+    readonly limit: number,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  /** Takes the first free slot, or `undefined` when all `limit` are held. */
+  async tryAcquire(owner: Omit<SlotOwner, "state">): Promise<SlotHandle | undefined> {
+    await ensureRuntimeDir(this.runtimeDir);
+    for (let index = 1; index <= this.limit; index++) {
+      const paths = slotPaths(this.runtimeDir, index);
+      const lock = await FileLock.tryAcquire(paths.lock);
+      if (!lock) continue;
+      const handle = new SlotHandle(index, paths.owner, lock, { ...owner, state: "waiting" });
+      await handle.setState("waiting");
+      return handle;
+    }
+    return undefined;
+  }
+
+  /**
+   * Takes a slot, waiting (and logging who holds them) until one frees up, unless `failFast`.
+   * Returns `undefined` only when `signal` aborts while waiting.
+   */
+  async acquire(
+    owner: Omit<SlotOwner, "state">,
+    options: { failFast?: boolean; signal?: AbortSignal; pollMs?: number } = {},
+  ): Promise<SlotHandle | undefined> {
+    let announced = false;
+    while (!options.signal?.aborted) {
+      const handle = await this.tryAcquire(owner);
+      if (handle) return handle;
+      const holders = await this.list();
+      const who = holders.map((h) => `slot${h.slot}=${h.username}`).join(", ") || "unknown";
+      if (options.failFast) {
+        throw new SlotUnavailableError(
+          `All ${this.limit} recording slots are in use (${who}): not waiting because of --fail-fast`,
+        );
+      }
+      if (!announced) {
+        log.info("All {limit} recording slots are in use ({holders}); waiting for one to free", {
+          limit: this.limit,
+          holders: who,
+        });
+        announced = true;
+      }
+      await this.clock.sleep(options.pollMs ?? 1000, options.signal);
+    }
+    return undefined;
+  }
+
+  /** Slots whose lock is held, by slot number; stale owner files are removed on the way. */
+  async list(): Promise<ActiveSlot[]> {
+    const active: ActiveSlot[] = [];
+    for (const index of await this.slotIndexes()) {
+      const paths = slotPaths(this.runtimeDir, index);
+      const held = await FileLock.isHeld(paths.lock);
+      if (!held) {
+        await this.removeStaleOwner(index);
+        continue;
+      }
+      const owner = await readOwner(paths.owner);
+      if (owner) active.push({ slot: index, ...owner });
+    }
+    return active.sort((a, b) => a.slot - b.slot);
+  }
+
+  /** Removes owner files whose slot is not locked (holder died); returns the removed paths. */
+  async cleanStale(): Promise<string[]> {
+    const removed: string[] = [];
+    for (const index of await this.slotIndexes()) {
+      if (await FileLock.isHeld(slotPaths(this.runtimeDir, index).lock)) continue;
+      const path = await this.removeStaleOwner(index);
+      if (path) removed.push(path);
+    }
+    return removed;
+  }
+
+  private async removeStaleOwner(index: number): Promise<string | undefined> {
+    const paths = slotPaths(this.runtimeDir, index);
+    // Hold the slot while removing so a new holder's fresh owner file is never deleted.
+    const lock = await FileLock.tryAcquire(paths.lock);
+    if (!lock) return undefined;
+    try {
+      if (await removeIfExists(paths.owner)) {
+        log.info("Removed stale owner file {path}", { path: paths.owner });
+        return paths.owner;
+      }
+      return undefined;
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** Indexes of every slot that has a lock or owner file, whatever the current limit. */
+  private async slotIndexes(): Promise<number[]> {
+    const indexes = new Set<number>();
+    try {
+      for await (const entry of Deno.readDir(this.runtimeDir)) {
+        const match = SLOT_FILE.exec(entry.name) ?? OWNER_FILE.exec(entry.name);
+        if (match?.[1]) indexes.add(Number(match[1]));
+      }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    return [...indexes].sort((a, b) => a - b);
+  }
+}
+
+/** A held slot: update its state while recording, release it when capture ends. */
+export class SlotHandle {
+  constructor(
+    readonly index: number,
+    private readonly ownerPath: string,
+    private readonly lock: FileLock,
+    private owner: SlotOwner,
+  ) {}
+
+  get state(): RecordingState {
+    return this.owner.state;
+  }
+
+  /** Rewrites the owner file atomically with the new state (no-op when unchanged on disk). */
+  async setState(state: RecordingState): Promise<void> {
+    this.owner = { ...this.owner, state };
+    await writeJsonAtomic(this.ownerPath, this.owner);
+  }
+
+  /** Removes the owner file, then drops the lock so the next recorder can take the slot. */
+  async release(): Promise<void> {
+    try {
+      await removeIfExists(this.ownerPath);
+    } finally {
+      this.lock.release();
+    }
+  }
+}
+
+async function readOwner(path: string): Promise<SlotOwner | undefined> {
+  try {
+    const value = await readJsonFile(path);
+    if (typeof value !== "object" || value === null) return undefined;
+    const owner = value as Partial<SlotOwner>;
+    if (typeof owner.pid !== "number" || typeof owner.username !== "string") return undefined;
+    return {
+      pid: owner.pid,
+      username: owner.username,
+      started_at: String(owner.started_at ?? ""),
+      state: (owner.state ?? "waiting") as RecordingState,
+    };
+  } catch {
+    return undefined;
+  }
+}

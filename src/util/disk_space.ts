@@ -1,0 +1,29 @@
+import { statfs } from "node:fs/promises";
+import { dirname } from "node:path";
+
+/** Free bytes available to this user on the filesystem holding `path` (or its nearest existing parent). */
+export async function freeBytes(path: string): Promise<number> {
+  let current = path;
+  for (;;) {
+    try {
+      const stats = await statfs(current);
+      return Number(stats.bavail) * Number(stats.bsize);
+    } catch (error) {
+      const parent = dirname(current);
+      if (parent === current || (error as { code?: string }).code !== "ENOENT") throw error;
+      current = parent;
+    }
+  }
+}
+
+/** `1.5 GiB`-style size for messages. */
+export function formatBytes(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}

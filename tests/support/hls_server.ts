@@ -1,0 +1,323 @@
+/**
+ * A fake live-streaming origin for end-to-end tests, the demo and benchmarks:
+ * serves Twitch-like live HLS playlists over real wall-clock time so that the
+ * real `streamlink` can record channels that the test switches between live,
+ * offline and ended.
+ *
+ * Standalone use (Ctrl-C stops it; type `live|offline|end|state|stats USER`
+ * on stdin to drive channels):
+ *
+ *   deno run --allow-net --allow-read --allow-write --allow-run=ffmpeg \
+ *     tests/support/hls_server.ts --port 8090 user1 user2
+ */
+
+import { ensureSegments, type SegmentSet } from "./segments.ts";
+
+/** A running fake origin; every channel starts offline until `goLive`. */
+export interface LiveHlsServer {
+  readonly port: number;
+  /** e.g. "hls://http://127.0.0.1:PORT/live/{user}/index.m3u8" — what twitchtool's [streamlink] url_template takes. */
+  readonly urlTemplate: string;
+  /** Channel goes live (or comes back after offline): a sliding live playlist starting now. */
+  goLive(user: string): void;
+  /** Channel goes offline: its playlist answers 404 (an outage, or not live at all). */
+  goOffline(user: string): void;
+  /** Broadcast ends: the playlist gets #EXT-X-ENDLIST for a few seconds (endGraceMs), then the channel is offline (404). */
+  end(user: string): void;
+  /** "live" | "offline" | "ended" */
+  state(user: string): string;
+  /** How many media-segment bytes were served for a user, and count of segment requests (for assertions/benchmarks). Playlist requests count master and media playlists, including 404s. */
+  stats(
+    user: string,
+  ): { segmentRequests: number; bytes: number; playlistRequests: number };
+  close(): Promise<void>;
+}
+
+type ChannelState = "live" | "offline" | "ended";
+
+interface Channel {
+  state: ChannelState;
+  /** Sequence number the next live session starts at, so numbers are never reused. */
+  nextSeq: number;
+  /** First sequence number of the current (or last) live session. */
+  sessionStartSeq: number;
+  /** Monotonic time (ms) the current session went live. */
+  liveSince: number;
+  /** Frozen window of an ended broadcast. */
+  endedFirst: number;
+  endedLast: number;
+  endedAt: number;
+  /** Session starts after an outage; each gets a discontinuity. */
+  sessionStarts: Set<number>;
+  segmentRequests: number;
+  bytes: number;
+  playlistRequests: number;
+}
+
+const PLAYLIST_HEADERS = {
+  "content-type": "application/vnd.apple.mpegurl",
+  "cache-control": "no-cache",
+};
+
+/** The variant name streamlink derives from RESOLUTION (it lists it next to best/worst). */
+const VARIANT = "180p";
+
+/**
+ * Starts the server on 127.0.0.1 (a random port unless `port` is given).
+ *
+ * `windowSize` is the number of segments in the live playlist (default 6);
+ * `endGraceMs` is how long an ended broadcast keeps serving its final
+ * playlist with #EXT-X-ENDLIST before answering 404 (default 5000).
+ */
+export async function startHlsServer(
+  opts: {
+    port?: number;
+    windowSize?: number;
+    endGraceMs?: number;
+    segments?: SegmentSet;
+  } = {},
+): Promise<LiveHlsServer> {
+  const windowSize = opts.windowSize ?? 6;
+  const endGraceMs = opts.endGraceMs ?? 5000;
+  if (!Number.isInteger(windowSize) || windowSize < 1) {
+    throw new RangeError(`windowSize must be a positive integer, got ${windowSize}`);
+  }
+  const segments = opts.segments ?? await ensureSegments();
+  const media = await Promise.all(segments.files.map((f) => Deno.readFile(f)));
+  const segmentMs = segments.segmentSeconds * 1000;
+  const maxSegmentBytes = Math.max(...media.map((m) => m.byteLength));
+  const bandwidth = Math.ceil((maxSegmentBytes * 8) / segments.segmentSeconds);
+  const channels = new Map<string, Channel>();
+
+  const channel = (user: string): Channel => {
+    let ch = channels.get(user);
+    if (!ch) {
+      ch = {
+        state: "offline",
+        nextSeq: 0,
+        sessionStartSeq: 0,
+        liveSince: 0,
+        endedFirst: 0,
+        endedLast: -1,
+        endedAt: 0,
+        sessionStarts: new Set(),
+        segmentRequests: 0,
+        bytes: 0,
+        playlistRequests: 0,
+      };
+      channels.set(user, ch);
+    }
+    // Ended broadcasts turn offline lazily, so there are no timers to leak.
+    if (ch.state === "ended" && performance.now() - ch.endedAt >= endGraceMs) {
+      ch.state = "offline";
+    }
+    return ch;
+  };
+
+  /** The live window [first, last]; a segment is published when it starts. */
+  const liveWindow = (ch: Channel): [number, number] => {
+    if (ch.state === "ended") return [ch.endedFirst, ch.endedLast];
+    const elapsed = Math.max(0, performance.now() - ch.liveSince);
+    const last = ch.sessionStartSeq + Math.floor(elapsed / segmentMs);
+    return [Math.max(ch.sessionStartSeq, last - windowSize + 1), last];
+  };
+
+  const isDiscontinuity = (ch: Channel, seq: number): boolean =>
+    (seq > 0 && seq % segments.count === 0) || ch.sessionStarts.has(seq);
+
+  /** Discontinuities that slid out of the window, for #EXT-X-DISCONTINUITY-SEQUENCE. */
+  const discontinuitiesBefore = (ch: Channel, first: number): number => {
+    let n = first > 0 ? Math.floor((first - 1) / segments.count) : 0;
+    for (const s of ch.sessionStarts) {
+      if (s < first && s % segments.count !== 0) n++;
+    }
+    return n;
+  };
+
+  const mediaPlaylist = (ch: Channel): string => {
+    const [first, last] = liveWindow(ch);
+    const lines = [
+      "#EXTM3U",
+      "#EXT-X-VERSION:3",
+      `#EXT-X-TARGETDURATION:${Math.ceil(segments.segmentSeconds)}`,
+      `#EXT-X-MEDIA-SEQUENCE:${first}`,
+      `#EXT-X-DISCONTINUITY-SEQUENCE:${discontinuitiesBefore(ch, first)}`,
+    ];
+    for (let seq = first; seq <= last; seq++) {
+      if (isDiscontinuity(ch, seq)) lines.push("#EXT-X-DISCONTINUITY");
+      lines.push(`#EXTINF:${segments.segmentSeconds.toFixed(3)},`, `seg/${seq}.ts`);
+    }
+    if (ch.state === "ended") lines.push("#EXT-X-ENDLIST");
+    return lines.join("\n") + "\n";
+  };
+
+  const masterPlaylist = (): string =>
+    [
+      "#EXTM3U",
+      "#EXT-X-INDEPENDENT-SEGMENTS",
+      `#EXT-X-STREAM-INF:BANDWIDTH=${bandwidth},RESOLUTION=320x180,` +
+      `CODECS="avc1.42C00D,mp4a.40.2",FRAME-RATE=30.000`,
+      `${VARIANT}.m3u8`,
+    ].join("\n") + "\n";
+
+  const notFound = () => new Response("not found\n", { status: 404 });
+
+  const handler = (req: Request): Response => {
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      return new Response("method not allowed\n", { status: 405 });
+    }
+    const [empty, live, rawUser, ...restParts] = new URL(req.url).pathname.split("/");
+    if (empty !== "" || live !== "live" || !rawUser || restParts.length === 0) {
+      return notFound();
+    }
+    let user: string;
+    try {
+      user = decodeURIComponent(rawUser);
+    } catch {
+      return notFound();
+    }
+    const rest = restParts.join("/");
+    const ch = channel(user);
+
+    if (rest === "index.m3u8" || rest === `${VARIANT}.m3u8`) {
+      ch.playlistRequests++;
+      if (ch.state === "offline") return notFound();
+      const body = rest === "index.m3u8" ? masterPlaylist() : mediaPlaylist(ch);
+      return new Response(body, { headers: PLAYLIST_HEADERS });
+    }
+
+    const m = /^seg\/(\d+)\.ts$/.exec(rest);
+    if (!m) return notFound();
+    ch.segmentRequests++;
+    if (ch.state === "offline") return notFound();
+    const seq = Number(m[1]);
+    const [first, last] = liveWindow(ch);
+    // Segments that just slid out of the window stay fetchable for slow clients.
+    if (!Number.isSafeInteger(seq) || seq < first - windowSize || seq > last) {
+      return notFound();
+    }
+    const bytes = media[seq % segments.count];
+    if (!bytes) return notFound();
+    ch.bytes += bytes.byteLength;
+    return new Response(bytes, {
+      headers: { "content-type": "video/mp2t", "cache-control": "no-cache" },
+    });
+  };
+
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: opts.port ?? 0,
+    onListen() {},
+  }, handler);
+  const port = server.addr.port;
+  let closing: Promise<void> | undefined;
+
+  return {
+    port,
+    urlTemplate: `hls://http://127.0.0.1:${port}/live/{user}/index.m3u8`,
+    goLive(user) {
+      const ch = channel(user);
+      if (ch.state === "live") return;
+      if (ch.state === "ended") ch.state = "offline";
+      ch.sessionStartSeq = ch.nextSeq;
+      if (ch.sessionStartSeq > 0) ch.sessionStarts.add(ch.sessionStartSeq);
+      ch.liveSince = performance.now();
+      ch.state = "live";
+    },
+    goOffline(user) {
+      const ch = channel(user);
+      if (ch.state === "live") ch.nextSeq = liveWindow(ch)[1] + 1;
+      ch.state = "offline";
+    },
+    end(user) {
+      const ch = channel(user);
+      if (ch.state !== "live") {
+        if (ch.state === "ended") return;
+        ch.state = "offline";
+        return;
+      }
+      const [first, last] = liveWindow(ch);
+      ch.endedFirst = first;
+      ch.endedLast = last;
+      ch.endedAt = performance.now();
+      ch.nextSeq = last + 1;
+      ch.state = "ended";
+    },
+    state(user) {
+      return channel(user).state;
+    },
+    stats(user) {
+      const ch = channel(user);
+      return {
+        segmentRequests: ch.segmentRequests,
+        bytes: ch.bytes,
+        playlistRequests: ch.playlistRequests,
+      };
+    },
+    close() {
+      closing ??= server.shutdown().then(() => server.finished);
+      return closing;
+    },
+  };
+}
+
+/** Parses `--port N` (or `--port=N`), `--window N`, `--end-grace-ms N` and user names. */
+function parseArgs(
+  args: string[],
+): { options: { port: number; windowSize?: number; endGraceMs?: number }; users: string[] } {
+  const options: { port: number; windowSize?: number; endGraceMs?: number } = { port: 8090 };
+  const users: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? "";
+    const [flag = "", inline] = arg.split("=", 2);
+    const value = () => {
+      const n = Number(inline ?? args[++i]);
+      if (!Number.isFinite(n)) throw new Error(`${flag} needs a number`);
+      return n;
+    };
+    if (flag === "--port") options.port = value();
+    else if (flag === "--window") options.windowSize = value();
+    else if (flag === "--end-grace-ms") options.endGraceMs = value();
+    else if (flag.startsWith("-")) throw new Error(`unknown option ${flag}`);
+    else users.push(arg);
+  }
+  return { options, users };
+}
+
+async function main(): Promise<void> {
+  const { options, users } = parseArgs(Deno.args);
+  const server = await startHlsServer(options);
+  for (const user of users) server.goLive(user);
+  console.log(`url_template = "${server.urlTemplate}"`);
+  for (const user of users) {
+    console.log(`live: ${server.urlTemplate.replace("{user}", user)}`);
+  }
+  console.log("commands on stdin: live|offline|end|state|stats USER; Ctrl-C stops");
+
+  Deno.addSignalListener("SIGINT", () => {
+    server.close().finally(() => Deno.exit(0));
+  });
+
+  const decoder = new TextDecoderStream();
+  let buffered = "";
+  for await (const chunk of Deno.stdin.readable.pipeThrough(decoder)) {
+    buffered += chunk;
+    let nl: number;
+    while ((nl = buffered.indexOf("\n")) >= 0) {
+      const [cmd, user] = buffered.slice(0, nl).trim().split(/\s+/);
+      buffered = buffered.slice(nl + 1);
+      if (!cmd) continue;
+      if (!user) console.log("usage: live|offline|end|state|stats USER");
+      else if (cmd === "live") server.goLive(user);
+      else if (cmd === "offline") server.goOffline(user);
+      else if (cmd === "end") server.end(user);
+      else if (cmd === "stats") console.log(server.stats(user));
+      else if (cmd !== "state") console.log(`unknown command ${cmd}`);
+      if (user) console.log(`${user}: ${server.state(user)}`);
+    }
+  }
+}
+
+if (import.meta.main) {
+  await main();
+}
