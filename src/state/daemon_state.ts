@@ -1,0 +1,123 @@
+import { join } from "node:path";
+import { AlreadyRunningError } from "../errors.ts";
+import { signalPid } from "../proc/spawn.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
+import { readJsonFile, removeIfExists, writeJsonAtomic } from "./atomic_write.ts";
+import { FileLock } from "./file_lock.ts";
+
+/** The long-running processes; one instance of each at a time. */
+export type DaemonName = "encoder" | "poller";
+
+/** `<state_dir>/<name>.lock|.pid|.status.json`. */
+export function daemonPaths(stateDir: string, name: DaemonName) {
+  return {
+    lock: join(stateDir, `${name}.lock`),
+    pid: join(stateDir, `${name}.pid`),
+    status: join(stateDir, `${name}.status.json`),
+  };
+}
+
+/** A running daemon's hold on its single-instance lock; release removes its pid file. */
+export interface DaemonHandle {
+  readonly name: DaemonName;
+  writeStatus(status: Record<string, unknown>): Promise<void>;
+  release(): Promise<void>;
+}
+
+/** Takes the daemon's lock (exit 3 when another instance holds it) and writes its pid file. */
+export async function acquireDaemon(stateDir: string, name: DaemonName): Promise<DaemonHandle> {
+  await Deno.mkdir(stateDir, { recursive: true });
+  const paths = daemonPaths(stateDir, name);
+  const lock = await FileLock.tryAcquire(paths.lock);
+  if (!lock) {
+    const pid = await readPid(paths.pid);
+    throw new AlreadyRunningError(
+      `The ${name} is already running${
+        pid ? ` (pid ${pid})` : ""
+      }: stop it first with "twitchtool ${name === "encoder" ? "encode-daemon" : "poller"} stop"`,
+    );
+  }
+  await writeJsonAtomic(paths.pid, Deno.pid);
+  return {
+    name,
+    writeStatus: (status) =>
+      writeJsonAtomic(paths.status, {
+        pid: Deno.pid,
+        updated_at: new Date().toISOString(),
+        ...status,
+      }),
+    release: async () => {
+      try {
+        await removeIfExists(paths.pid);
+      } finally {
+        lock.release();
+      }
+    },
+  };
+}
+
+/** What any process can learn about a daemon: running is decided by its lock, not its pid. */
+export interface DaemonState {
+  readonly running: boolean;
+  readonly pid: number | null;
+  /** Last status the daemon wrote (may be from a previous run when not running). */
+  readonly status: Record<string, unknown> | null;
+}
+
+/** Reads a daemon's lock, pid and status files. */
+export async function readDaemonState(stateDir: string, name: DaemonName): Promise<DaemonState> {
+  const paths = daemonPaths(stateDir, name);
+  const running = await FileLock.isHeld(paths.lock);
+  const pid = running ? await readPid(paths.pid) : null;
+  let status: Record<string, unknown> | null = null;
+  try {
+    const value = await readJsonFile(paths.status);
+    if (value && typeof value === "object") status = value as Record<string, unknown>;
+  } catch {
+    status = null;
+  }
+  return { running, pid, status };
+}
+
+/** Result of {@link stopDaemon}. */
+export type StopResult = "not-running" | "stopped" | "killed" | "timeout";
+
+/**
+ * Stops a daemon: `beforeTerm` (e.g. SIGCONT a paused encoder), SIGTERM, wait up to
+ * `timeoutMs` for its lock to drop, then SIGKILL when `force`.
+ */
+export async function stopDaemon(
+  stateDir: string,
+  name: DaemonName,
+  options: { timeoutMs: number; force: boolean; clock?: Clock },
+): Promise<StopResult> {
+  const clock = options.clock ?? systemClock;
+  const state = await readDaemonState(stateDir, name);
+  if (!state.running || state.pid === null) return "not-running";
+  const pid = state.pid;
+  await signalPid(pid, "SIGTERM");
+  if (await waitForRelease(stateDir, name, options.timeoutMs, clock)) return "stopped";
+  if (!options.force) return "timeout";
+  await signalPid(pid, "SIGKILL");
+  await waitForRelease(stateDir, name, 5000, clock);
+  return "killed";
+}
+
+async function waitForRelease(stateDir: string, name: DaemonName, timeoutMs: number, clock: Clock) {
+  const deadline = clock.now() + timeoutMs;
+  const lock = daemonPaths(stateDir, name).lock;
+  while (clock.now() < deadline) {
+    if (!(await FileLock.isHeld(lock))) return true;
+    await clock.sleep(100);
+  }
+  return !(await FileLock.isHeld(lock));
+}
+
+async function readPid(path: string): Promise<number | null> {
+  try {
+    const value = await readJsonFile(path);
+    return typeof value === "number" ? value : null;
+  } catch {
+    return null;
+  }
+}
