@@ -1,0 +1,170 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ConfigError, UsageError } from "../errors.ts";
+import { GIB } from "./config.ts";
+import { loadConfig } from "./load_config.ts";
+
+async function withHome(fn: (home: string) => Promise<void>): Promise<void> {
+  const home = await Deno.makeTempDir();
+  try {
+    await fn(home);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+}
+
+const envOf = (vars: Record<string, string>) => (name: string) => vars[name];
+
+Deno.test("loadConfig() gives the original tool's defaults, all derived from HOME", async () => {
+  await withHome(async (home) => {
+    const { config, warnings } = await loadConfig({ env: envOf({ HOME: home }), uid: () => 1234 });
+    assert.deepEqual(warnings, []);
+    assert.equal(config.paths.recordDir, join(home, "Downloads", "TwitchTool"));
+    assert.equal(config.paths.queueDir, join(home, ".local/state/twitchtool/encode-queue"));
+    assert.equal(config.paths.logsDir, join(home, ".local/state/twitchtool/logs"));
+    assert.equal(config.paths.runtimeDir, "/tmp/twitchtool-1234");
+    assert.equal(config.poller.usersFile, join(home, ".config/twitchtool/users.txt"));
+    assert.equal(config.limits.recordLimit, 6);
+    assert.equal(config.storage.diskFreeMinBytes, 10 * GIB);
+    assert.deepEqual(config.record, {
+      quality: "best",
+      retryDelay: 60,
+      retryWindow: 900,
+      loglevel: "error",
+      enableRemux: true,
+      deleteTsAfterRemux: true,
+      deleteInputOnSuccess: false,
+    });
+    assert.deepEqual(config.encodeDaemon, {
+      preset: "medium",
+      crf: 26,
+      threads: 1,
+      height: 480,
+      fps: "auto",
+      loglevel: "error",
+      videoCodec: "libx265",
+      audioBitrate: "128k",
+    });
+    assert.equal(config.poller.interval, 300);
+    assert.equal(config.poller.timeout, 15);
+    assert.equal(config.poller.probeConcurrency, 10);
+    assert.equal(config.streamlink.urlTemplate, "https://twitch.tv/{user}");
+    assert.equal(config.source.exists, false);
+  });
+});
+
+Deno.test("loadConfig() prefers ~/Videos and honours XDG_* directories", async () => {
+  await withHome(async (home) => {
+    await Deno.mkdir(join(home, "Videos"));
+    const { config } = await loadConfig({
+      env: envOf({
+        HOME: home,
+        XDG_STATE_HOME: "/xdg/state",
+        XDG_RUNTIME_DIR: "/run/user/7",
+        XDG_CONFIG_HOME: join(home, "cfg"),
+      }),
+    });
+    assert.equal(config.paths.recordDir, join(home, "Videos", "TwitchTool"));
+    assert.equal(config.paths.queueDir, "/xdg/state/twitchtool/encode-queue");
+    assert.equal(config.paths.runtimeDir, "/run/user/7/twitchtool");
+    assert.equal(config.source.path, join(home, "cfg", "twitchtool", "config.toml"));
+  });
+});
+
+Deno.test("loadConfig() applies CLI > environment > file > defaults", async () => {
+  await withHome(async (home) => {
+    const file = join(home, "c.toml");
+    await Deno.writeTextFile(
+      file,
+      `[limits]\nrecord_limit = 2\n[record]\nquality = "720p"\nretry_delay = 5\nenable_remux = false\n[paths]\nrecord_dir = "~/rec"\n[storage]\ndisk_free_min_gb = 1\n`,
+    );
+    const { config } = await loadConfig({
+      configPath: file,
+      env: envOf({
+        HOME: home,
+        RECORD_LIMIT: "3",
+        QUALITY: "480p",
+        REMUX_ENABLED: "yes",
+        DISK_FREE_MIN_BYTES: "100",
+      }),
+      overrides: { "limits.record_limit": { value: "4", flag: "--record-limit" } },
+    });
+    assert.equal(config.limits.recordLimit, 4, "CLI beats env and file");
+    assert.equal(config.record.quality, "480p", "env beats file");
+    assert.equal(config.record.retryDelay, 5, "file beats default");
+    assert.equal(config.record.enableRemux, true, "env boolean words are read");
+    assert.equal(config.paths.recordDir, join(home, "rec"), "~ expands to HOME");
+    assert.equal(config.storage.diskFreeMinBytes, 100, "env bytes beats file GiB");
+  });
+});
+
+Deno.test("loadConfig() reports TOML syntax errors with file, line and column", async () => {
+  await withHome(async (home) => {
+    const file = join(home, "bad.toml");
+    await Deno.writeTextFile(file, `[record]\nquality = "best"\nretry_delay = \n`);
+    await assert.rejects(
+      loadConfig({ configPath: file, env: envOf({ HOME: home }) }),
+      (error: Error) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(
+          error.message,
+          new RegExp(`^Cannot parse config "${file}": line 3, column \\d+`),
+        );
+        return true;
+      },
+    );
+  });
+});
+
+Deno.test("loadConfig() names the file, key and expectation for a wrong type", async () => {
+  await withHome(async (home) => {
+    const file = join(home, "c.toml");
+    await Deno.writeTextFile(file, `[limits]\nrecord_limit = "many"\n`);
+    await assert.rejects(loadConfig({ configPath: file, env: envOf({ HOME: home }) }), {
+      name: "ConfigError",
+      message:
+        `Cannot use config "${file}": expected an integer from 1 to 64 for "limits.record_limit", got "many"`,
+    });
+  });
+});
+
+Deno.test("loadConfig() names the variable for a bad environment value and the flag for a bad CLI value", async () => {
+  await withHome(async (home) => {
+    await assert.rejects(
+      loadConfig({ env: envOf({ HOME: home, RETRY_WINDOW: "soon" }) }),
+      /Cannot use environment variable RETRY_WINDOW="soon": expected a number >= 0 for "record.retry_window"/,
+    );
+    await assert.rejects(
+      loadConfig({
+        env: envOf({ HOME: home }),
+        overrides: { "record.loglevel": { value: "loud", flag: "--loglevel" } },
+      }),
+      (error: Error) =>
+        error instanceof UsageError &&
+        /--loglevel: expected one of none, error/.test(error.message),
+    );
+  });
+});
+
+Deno.test("loadConfig() warns about unknown keys and sections but keeps going", async () => {
+  await withHome(async (home) => {
+    const file = join(home, "c.toml");
+    await Deno.writeTextFile(file, `[record]\nqualty = "best"\n[extras]\nx = 1\n`);
+    const { warnings } = await loadConfig({ configPath: file, env: envOf({ HOME: home }) });
+    assert.deepEqual(warnings, [
+      `Unknown key "record.qualty" in config "${file}": ignored`,
+      `Unknown section "extras" in config "${file}": ignored`,
+    ]);
+  });
+});
+
+Deno.test("loadConfig() fails for a missing --config file but not for a missing default one", async () => {
+  await withHome(async (home) => {
+    await assert.rejects(
+      loadConfig({ configPath: join(home, "nope.toml"), env: envOf({ HOME: home }) }),
+      /Cannot read config ".*nope.toml": file does not exist/,
+    );
+    const { config } = await loadConfig({ env: envOf({ HOME: home }) });
+    assert.equal(config.source.exists, false);
+  });
+});

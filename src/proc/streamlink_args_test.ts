@@ -1,0 +1,29 @@
+import assert from "node:assert/strict";
+import { captureArgs, LIVE_CAPTURE_DEFAULTS, redactArgs, streamUrl } from "./streamlink_args.ts";
+
+Deno.test("captureArgs() puts user extra_args after the live defaults so they win", () => {
+  const args = captureArgs({
+    url: "https://twitch.tv/alice",
+    quality: "best",
+    output: "/tmp/a_part01.ts",
+    loglevel: "error",
+    extraArgs: ["--stream-segment-timeout", "5"],
+  });
+  assert.deepEqual(args.slice(0, 4), ["--loglevel", "error", "--output", "/tmp/a_part01.ts"]);
+  assert.deepEqual(args.slice(-2), ["https://twitch.tv/alice", "best"]);
+  const defaultsAt = args.indexOf(LIVE_CAPTURE_DEFAULTS[0]!);
+  const extraAt = args.lastIndexOf("--stream-segment-timeout");
+  assert.ok(defaultsAt < extraAt);
+});
+
+Deno.test("streamUrl() replaces every {user}", () => {
+  assert.equal(streamUrl("hls://h/live/{user}/{user}.m3u8", "bob"), "hls://h/live/bob/bob.m3u8");
+});
+
+Deno.test("redactArgs() hides OAuth headers from logs", () => {
+  assert.deepEqual(
+    redactArgs(["--twitch-api-header", "Authorization=OAuth abc123", "--loglevel", "error"]),
+    ["--twitch-api-header", "Authorization=***", "--loglevel", "error"],
+  );
+  assert.deepEqual(redactArgs(["--http-header", "X=1"]), ["--http-header", "X=***"]);
+});

@@ -1,0 +1,140 @@
+import assert from "node:assert/strict";
+import type { Child, ChildExit } from "../proc/spawn.ts";
+import type { Clock } from "../util/clock.ts";
+import { type CaptureDeps, captureLoop } from "./capture_loop.ts";
+
+/** A clock whose sleeps advance virtual time at once, recording each wait. */
+class FakeClock implements Clock {
+  time = 1_000_000;
+  readonly sleeps: number[] = [];
+  now = () => this.time;
+  sleep = async (ms: number, signal?: AbortSignal) => {
+    if (signal?.aborted) return;
+    this.sleeps.push(ms);
+    this.time += ms;
+    await Promise.resolve();
+  };
+}
+
+/** One scripted streamlink run: bytes it writes and how it exits (or hangs until stopped). */
+interface Attempt {
+  readonly bytes: number;
+  readonly code?: number;
+  readonly hang?: boolean;
+}
+
+function scriptedDeps(clock: FakeClock, script: Attempt[], extra: Partial<CaptureDeps> = {}) {
+  const sizes = new Map<string, number>();
+  const states: string[] = [];
+  const removed: string[] = [];
+  let started = 0;
+  const deps: CaptureDeps = {
+    clock,
+    partPath: (index) => `/tmp/u_part${String(index).padStart(2, "0")}.ts`,
+    startCapture: (output) => {
+      const attempt = script[started++] ?? { bytes: 0, code: 1 };
+      sizes.set(output, attempt.bytes);
+      let resolveExit!: (exit: ChildExit) => void;
+      const exited = new Promise<ChildExit>((resolve) => resolveExit = resolve);
+      if (!attempt.hang) resolveExit({ code: attempt.code ?? 0, signal: null });
+      const child: Child = {
+        pid: 1,
+        exited,
+        signal: () => resolveExit({ code: 130, signal: "SIGINT" }),
+      };
+      return child;
+    },
+    stopCapture: (child) => {
+      child.signal("SIGINT");
+      return child.exited;
+    },
+    fileSize: (path) => Promise.resolve(sizes.get(path) ?? 0),
+    removeEmpty: (path) => {
+      removed.push(path);
+      sizes.delete(path);
+      return Promise.resolve();
+    },
+    onState: (state) => {
+      states.push(state);
+      return Promise.resolve();
+    },
+    onPart: () => Promise.resolve(),
+    checkDisk: () => Promise.resolve(undefined),
+    ...extra,
+  };
+  return { deps, states, removed, attempts: () => started };
+}
+
+const settings = { retryDelayMs: 60_000, retryWindowMs: 900_000, firstRetryMs: 1000, pollMs: 500 };
+
+Deno.test("captureLoop() keeps parts with data whatever the exit code and starts the next at once", async () => {
+  const clock = new FakeClock();
+  const { deps, removed } = scriptedDeps(clock, [{ bytes: 500, code: 1 }, { bytes: 700, code: 0 }]);
+  const result = await captureLoop(settings, deps, new AbortController().signal);
+  assert.deepEqual(result.parts, ["/tmp/u_part01.ts", "/tmp/u_part02.ts"]);
+  assert.equal(result.reason, "window-expired");
+  assert.ok(!removed.includes("/tmp/u_part01.ts"));
+  assert.ok(
+    removed.every((path) => path === "/tmp/u_part03.ts"),
+    "empty attempts reuse the next number",
+  );
+});
+
+Deno.test("captureLoop() retries quickly, doubling up to retry_delay, until retry_window after the last part", async () => {
+  const clock = new FakeClock();
+  const start = clock.time;
+  const { deps } = scriptedDeps(clock, [{ bytes: 100, code: 0 }]);
+  const result = await captureLoop(settings, deps, new AbortController().signal);
+  const retryWaits = clock.sleeps.filter((ms) => ms !== settings.pollMs);
+  assert.deepEqual(retryWaits.slice(0, 8), [1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000]);
+  assert.ok(retryWaits.every((ms) => ms <= 60000));
+  const elapsed = clock.time - start;
+  assert.ok(elapsed >= 900_000 && elapsed < 900_000 + 60_000, `ended after ${elapsed} ms`);
+  assert.equal(result.reason, "window-expired");
+});
+
+Deno.test("captureLoop() reports capturing while data flows and waiting between attempts", async () => {
+  const clock = new FakeClock();
+  const { deps, states } = scriptedDeps(clock, [{ bytes: 10, code: 0 }], {});
+  await captureLoop({ ...settings, retryWindowMs: 5000 }, deps, new AbortController().signal);
+  assert.deepEqual(states, ["capturing", "waiting"]);
+});
+
+Deno.test("captureLoop() stops a running capture on abort and keeps what it wrote", async () => {
+  const clock = new FakeClock();
+  const controller = new AbortController();
+  const { deps } = scriptedDeps(clock, [{ bytes: 900, hang: true }], {
+    onState: (state) => {
+      if (state === "capturing") controller.abort();
+      return Promise.resolve();
+    },
+  });
+  const result = await captureLoop(settings, deps, controller.signal);
+  assert.equal(result.reason, "interrupted");
+  assert.deepEqual(result.parts, ["/tmp/u_part01.ts"]);
+});
+
+Deno.test("captureLoop() stops with low-disk before starting a part when space runs out", async () => {
+  const clock = new FakeClock();
+  let checks = 0;
+  const { deps, attempts } = scriptedDeps(clock, [{ bytes: 50, code: 0 }, { bytes: 50, code: 0 }], {
+    checkDisk: () => Promise.resolve(++checks > 1 ? "only 1 MiB free" : undefined),
+  });
+  const result = await captureLoop(settings, deps, new AbortController().signal);
+  assert.equal(result.reason, "low-disk");
+  assert.equal(result.detail, "only 1 MiB free");
+  assert.deepEqual(result.parts, ["/tmp/u_part01.ts"]);
+  assert.equal(attempts(), 1);
+});
+
+Deno.test("captureLoop() with the channel offline from the start gives up after retry_window", async () => {
+  const clock = new FakeClock();
+  const { deps } = scriptedDeps(clock, []);
+  const result = await captureLoop(
+    { ...settings, retryWindowMs: 10_000 },
+    deps,
+    new AbortController().signal,
+  );
+  assert.deepEqual(result.parts, []);
+  assert.equal(result.reason, "window-expired");
+});

@@ -1,0 +1,259 @@
+/**
+ * End-to-end: the real `record` command (deno run with the binary's permissions) against a
+ * real local live HLS stream, with real streamlink and ffmpeg.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  collect,
+  ffprobe,
+  listDir,
+  makeSandbox,
+  runCli,
+  type Sandbox,
+  spawnCli,
+  statusJson,
+  waitFor,
+} from "./support/cli.ts";
+import { type LiveHlsServer, startHlsServer } from "./support/hls_server.ts";
+import { topLevelBoxes } from "./support/mp4.ts";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function withServer(fn: (server: LiveHlsServer) => Promise<void>): Promise<void> {
+  const server = await startHlsServer({ endGraceMs: 1200 });
+  try {
+    await fn(server);
+  } finally {
+    await server.close();
+  }
+}
+
+/** Waits until the recorder reports `capturing` for `user` in `status --json`. */
+function waitCapturing(sandbox: Sandbox, user: string) {
+  return waitFor(`${user} capturing`, async () => {
+    const status = await statusJson(sandbox);
+    return status.recordings.find((r) => r.user === user && r.state === "capturing");
+  });
+}
+
+async function readJobs(sandbox: Sandbox) {
+  const names = (await listDir(sandbox.jobsDir)).filter((name) => name.endsWith(".json"));
+  return await Promise.all(
+    names.map(async (name) => JSON.parse(await Deno.readTextFile(join(sandbox.jobsDir, name)))),
+  );
+}
+
+Deno.test("record captures a live broadcast into a faststart .mp4 and queues an encode job", async () => {
+  await withServer(async (server) => {
+    await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
+    server.goLive("alice");
+    const recorder = spawnCli(sandbox, ["record", "Alice"]);
+    await waitCapturing(sandbox, "alice");
+    await sleep(6000);
+    server.end("alice");
+    const result = await collect(recorder);
+    assert.equal(result.code, 0, result.stderr);
+
+    const finals = (await listDir(sandbox.recordDir)).filter((name) => name.endsWith(".mp4"));
+    assert.equal(finals.length, 1, `record dir: ${await listDir(sandbox.recordDir)}`);
+    assert.match(finals[0]!, /^alice_\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}\.mp4$/);
+    const mp4 = join(sandbox.recordDir, finals[0]!);
+    const info = await ffprobe(mp4);
+    assert.ok(info.duration >= 5, `duration ${info.duration}`);
+    assert.deepEqual(info.streams.map((s) => s.codec_type).sort(), ["audio", "video"]);
+    const boxes = await topLevelBoxes(mp4);
+    assert.ok(boxes.indexOf("moov") < boxes.indexOf("mdat"), `boxes ${boxes}`);
+
+    const jobs = await readJobs(sandbox);
+    assert.equal(jobs.length, 1);
+    assert.equal(jobs[0].input, mp4);
+    assert.equal(jobs[0].output, mp4.replace(/\.mp4$/, "_compressed.mp4"));
+    assert.equal(jobs[0].delete_input_on_success, false);
+    assert.ok(!Number.isNaN(Date.parse(jobs[0].created_at)));
+
+    assert.deepEqual(await listDir(sandbox.tempDir), [], "parts and manifest are removed");
+    assert.deepEqual((await statusJson(sandbox)).recordings, [], "slot released");
+    assert.match(result.stdout, /Recorded alice: .*\.mp4/);
+  });
+});
+
+Deno.test("record survives an outage: two parts merged into one continuous file", async () => {
+  await withServer(async (server) => {
+    await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
+    await sandbox.writeConfig(
+      (await Deno.readTextFile(sandbox.configPath)).replace(
+        "retry_window = 3",
+        "retry_window = 15",
+      ),
+    );
+    server.goLive("bob");
+    const recorder = spawnCli(sandbox, ["record", "bob"]);
+    await waitCapturing(sandbox, "bob");
+    await sleep(5000);
+    server.goOffline("bob");
+    await waitFor("bob waiting", async () => {
+      const status = await statusJson(sandbox);
+      return status.recordings.find((r) => r.user === "bob" && r.state === "waiting");
+    });
+    await sleep(3000);
+    server.goLive("bob");
+    await waitCapturing(sandbox, "bob");
+    await sleep(5000);
+    server.end("bob");
+    await sleep(2000);
+    const stop = Date.now();
+    // The retry window is long here; end the wait with SIGINT once the second part is done.
+    await waitFor("second part finished", async () => {
+      const status = await statusJson(sandbox);
+      return status.recordings.every((r) => r.state !== "capturing") || Date.now() - stop > 20000;
+    });
+    recorder.kill("SIGINT");
+    const result = await collect(recorder);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /from 2 part\(s\)/);
+    const finals = (await listDir(sandbox.recordDir)).filter((name) => name.endsWith(".mp4"));
+    assert.equal(finals.length, 1);
+    const info = await ffprobe(join(sandbox.recordDir, finals[0]!));
+    assert.ok(info.duration >= 8, `merged duration ${info.duration}`);
+    assert.deepEqual(await listDir(sandbox.tempDir), []);
+  });
+});
+
+Deno.test("record finalizes what it has on SIGINT mid-stream", async () => {
+  await withServer(async (server) => {
+    await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
+    server.goLive("carol");
+    const recorder = spawnCli(sandbox, ["record", "carol"]);
+    await waitCapturing(sandbox, "carol");
+    await sleep(5000);
+    recorder.kill("SIGINT");
+    const result = await collect(recorder);
+    assert.equal(result.code, 0, result.stderr);
+    const finals = (await listDir(sandbox.recordDir)).filter((name) => name.endsWith(".mp4"));
+    assert.equal(finals.length, 1);
+    const info = await ffprobe(join(sandbox.recordDir, finals[0]!));
+    assert.ok(info.duration >= 3, `duration ${info.duration}`);
+    assert.equal((await readJobs(sandbox)).length, 1);
+    assert.deepEqual((await statusJson(sandbox)).recordings, []);
+  });
+});
+
+Deno.test("record --no-remux delivers a merged .ts and queues nothing", async () => {
+  await withServer(async (server) => {
+    await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
+    server.goLive("dave");
+    const recorder = spawnCli(sandbox, ["record", "dave", "--no-remux"]);
+    await waitCapturing(sandbox, "dave");
+    await sleep(4000);
+    server.end("dave");
+    const result = await collect(recorder);
+    assert.equal(result.code, 0, result.stderr);
+    const files = await listDir(sandbox.recordDir);
+    const ts = files.filter((name) => name.endsWith(".ts"));
+    assert.equal(ts.length, 1, `files ${files}`);
+    assert.equal(files.filter((name) => name.endsWith(".mp4")).length, 0);
+    const info = await ffprobe(join(sandbox.recordDir, ts[0]!));
+    assert.ok(info.duration >= 3);
+    assert.deepEqual(await readJobs(sandbox), []);
+  });
+});
+
+Deno.test("record refuses a channel that is already being recorded (exit 3)", async () => {
+  await withServer(async (server) => {
+    await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
+    server.goLive("erin");
+    const first = spawnCli(sandbox, ["record", "erin"]);
+    await waitCapturing(sandbox, "erin");
+    const second = await runCli(sandbox, ["record", "ERIN"]);
+    assert.equal(second.code, 3);
+    assert.match(second.stderr, /Channel "erin" is already being recorded/);
+    first.kill("SIGINT");
+    assert.equal((await collect(first)).code, 0);
+  });
+});
+
+Deno.test("record exits 5 when the channel never comes online", async () => {
+  await withServer(async (server) => {
+    await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
+    const result = await runCli(sandbox, ["record", "nobody_home", "--retry-window", "2"]);
+    assert.equal(result.code, 5, result.stderr);
+    assert.match(result.stderr, /Nothing captured for "nobody_home"/);
+    assert.deepEqual(
+      await listDir(sandbox.recordDir).then((f) => f.filter((n) => n !== "temp")),
+      [],
+    );
+  });
+});
+
+Deno.test("record rejects bad usernames, bad config and low disk with documented exit codes", async () => {
+  await using sandbox = await makeSandbox({
+    urlTemplate: "hls://http://127.0.0.1:9/live/{user}/index.m3u8",
+  });
+  for (const name of ["ab", "has-dash", "way_too_long_for_a_twitch_name_1"]) {
+    const result = await runCli(sandbox, ["record", name]);
+    assert.equal(result.code, 2, name);
+    assert.match(result.stderr, new RegExp(`Invalid username "${name}"`));
+  }
+
+  const badValue = await runCli(sandbox, ["record", "alice", "--record-limit", "zero"]);
+  assert.equal(badValue.code, 2);
+  assert.match(badValue.stderr, /Invalid value "zero" for --record-limit: expected an integer/);
+
+  const good = await Deno.readTextFile(sandbox.configPath);
+  await sandbox.writeConfig(good + "\n[limits]\nrecord_limit = [\n");
+  const syntax = await runCli(sandbox, ["record", "alice"]);
+  assert.equal(syntax.code, 2);
+  assert.match(
+    syntax.stderr,
+    new RegExp(`Cannot parse config "${sandbox.configPath}": line \\d+, column \\d+`),
+  );
+
+  await sandbox.writeConfig(good.replace("retry_delay = 1", 'retry_delay = "soon"'));
+  const typed = await runCli(sandbox, ["--config", sandbox.configPath, "record", "alice"]);
+  assert.equal(typed.code, 2);
+  assert.match(typed.stderr, /expected a number >= 0 for "record.retry_delay", got "soon"/);
+
+  await sandbox.writeConfig(
+    good.replace("disk_free_min_bytes = 1048576", "disk_free_min_bytes = 1000000000000000"),
+  );
+  const lowDisk = await runCli(sandbox, ["record", "alice"]);
+  assert.equal(lowDisk.code, 7);
+  assert.match(lowDisk.stderr, /Not recording "alice": only .* free on ".*", below disk_free_min/);
+
+  const missingConfig = await runCli(sandbox, [
+    "record",
+    "alice",
+    "--config",
+    "/nonexistent/c.toml",
+  ]);
+  assert.equal(missingConfig.code, 2);
+  assert.match(
+    missingConfig.stderr,
+    /Cannot read config "\/nonexistent\/c.toml": file does not exist/,
+  );
+});
+
+Deno.test("record exits 2 naming a missing tool", async () => {
+  await using sandbox = await makeSandbox({
+    urlTemplate: "hls://http://127.0.0.1:9/live/{user}/index.m3u8",
+  });
+  const bin = join(sandbox.home, "bin");
+  await Deno.mkdir(bin);
+  await Deno.symlink(await whichReal("ffmpeg"), join(bin, "ffmpeg"));
+  await Deno.symlink(await whichReal("ffprobe"), join(bin, "ffprobe"));
+  await Deno.symlink(await whichReal("kill"), join(bin, "kill"));
+  const result = await runCli(sandbox, ["record", "alice"], { env: { PATH: bin } });
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /Cannot find "streamlink" on PATH/);
+});
+
+async function whichReal(name: string): Promise<string> {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    try {
+      await Deno.stat(join(dir, name));
+      return join(dir, name);
+    } catch { /* next */ }
+  }
+  throw new Error(`${name} not found`);
+}
