@@ -30,6 +30,7 @@ export const ENV_VARS = [
   "PROBE_CONCURRENCY",
   "DISK_FREE_MIN_GB",
   "DISK_FREE_MIN_BYTES",
+  "TWITCHTOOL_FAILPOINT",
 ] as const;
 
 /**

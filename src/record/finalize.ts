@@ -1,4 +1,4 @@
-import { basename, extname, join } from "node:path";
+import { basename, dirname, extname, join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import { MergeFailedError } from "../errors.ts";
 import { concatList, concatRemuxArgs, type FinalFormat } from "../proc/ffmpeg_args.ts";
@@ -21,30 +21,72 @@ export interface FinalizeSettings {
   readonly toleranceSeconds?: number;
 }
 
+/** A verified output waiting in the temp dir, and the name it will have in the record dir. */
+export interface StagedDelivery {
+  readonly staged: string;
+  readonly target: string;
+  readonly format: FinalFormat;
+}
+
+/** Result of {@link stageDeliverables}: outputs written and verified, nothing moved or deleted yet. */
+export interface StagedFinalize {
+  readonly deliveries: readonly StagedDelivery[];
+  /** Parts that went into the outputs; deleted once the outputs are delivered. */
+  readonly readableParts: readonly string[];
+  /** Unreadable parts, left in the temp dir rather than deleted. */
+  readonly unreadableParts: readonly string[];
+  /** Sum of the readable parts' durations, seconds. */
+  readonly partsDuration: number;
+  /** Duration of the first deliverable, seconds. */
+  readonly duration: number;
+  readonly remuxFailed: boolean;
+}
+
 /** What finalizing produced. */
 export interface FinalizeResult {
   /** The file to encode: the `.mp4`, or the merged `.ts` when remux is off or failed. */
   readonly deliverable: string;
   /** Every file moved into the record dir. */
   readonly delivered: readonly string[];
-  /** Duration of the deliverable in seconds. */
   readonly duration: number;
-  /** Sum of the readable parts' durations. */
   readonly partsDuration: number;
-  /** Unreadable parts, left in the temp dir rather than deleted. */
   readonly unreadableParts: readonly string[];
   readonly remuxFailed: boolean;
 }
 
 /**
- * Turns captured parts into the deliverable in one ffmpeg pass per output (concat + copy),
- * verifies it with ffprobe against the parts' total duration, moves it into the record dir
- * without overwriting anything, and only then deletes the parts. On failure the parts stay.
+ * Turns captured parts into the deliverable(s), delivers them and deletes the parts: the
+ * one-shot form of {@link stageDeliverables} + {@link commitDelivery} + {@link removeParts}.
  */
 export async function finalizeRecording(
   parts: readonly string[],
   settings: FinalizeSettings,
 ): Promise<FinalizeResult> {
+  const staged = await stageDeliverables(parts, settings);
+  const delivered: string[] = [];
+  for (const delivery of staged.deliveries) delivered.push(await commitDelivery(delivery));
+  await syncDirectory(settings.recordDir);
+  await removeParts(staged.readableParts, settings);
+  return {
+    deliverable: delivered[0]!,
+    delivered,
+    duration: staged.duration,
+    partsDuration: staged.partsDuration,
+    unreadableParts: staged.unreadableParts,
+    remuxFailed: staged.remuxFailed,
+  };
+}
+
+/**
+ * Writes the outputs next to the parts in one ffmpeg pass each (concat + stream copy, the
+ * recording is written once), verifies each with ffprobe against the parts' total duration,
+ * and picks free target names in the record dir. Moves and deletes nothing, so a crash here
+ * loses nothing: the parts are still complete.
+ */
+export async function stageDeliverables(
+  parts: readonly string[],
+  settings: FinalizeSettings,
+): Promise<StagedFinalize> {
   const tolerance = settings.toleranceSeconds ?? 2;
   const readable: string[] = [];
   const unreadableParts: string[] = [];
@@ -65,7 +107,7 @@ export async function finalizeRecording(
     );
   }
 
-  const listFile = join(settings.tempDir, `${settings.base}.concat.txt`);
+  const listFile = concatListPath(settings);
   await writeFileAtomic(listFile, concatList(readable));
   const produce = (format: FinalFormat) =>
     produceVerified(listFile, settings, format, partsDuration, tolerance);
@@ -98,26 +140,67 @@ export async function finalizeRecording(
   }
 
   await Deno.mkdir(settings.recordDir, { recursive: true });
-  const delivered: string[] = [];
+  const taken = new Set<string>();
+  const deliveries: StagedDelivery[] = [];
   for (const item of staged) {
-    const extension = item.format === "mp4" ? ".mp4" : ".ts";
-    delivered.push(
-      await moveWithoutOverwrite(item.path, settings.recordDir, settings.base + extension),
-    );
+    const name = settings.base + (item.format === "mp4" ? ".mp4" : ".ts");
+    const target = await freeName(settings.recordDir, name, taken);
+    taken.add(target);
+    deliveries.push({ staged: item.path, target, format: item.format });
   }
-  await syncDirectory(settings.recordDir);
-  for (const part of readable) await removeIfExists(part);
-  await removeIfExists(listFile);
-
-  const first = staged[0]!;
   return {
-    deliverable: delivered[0]!,
-    delivered,
-    duration: first.info.duration,
-    partsDuration,
+    deliveries,
+    readableParts: readable,
     unreadableParts,
+    partsDuration,
+    duration: staged[0]!.info.duration,
     remuxFailed,
   };
+}
+
+/**
+ * Moves a staged output to its target; safe to repeat after a crash at any point: a target
+ * that is already the staged file (same inode) only drops the staged name, and a target taken
+ * by another file gets the next free `-N` name. Returns the final path.
+ */
+export async function commitDelivery(delivery: StagedDelivery): Promise<string> {
+  const staged = await statOrUndefined(delivery.staged);
+  const target = await statOrUndefined(delivery.target);
+  if (!staged) {
+    if (target) return delivery.target;
+    throw new MergeFailedError(`Cannot deliver "${delivery.target}": "${delivery.staged}" is gone`);
+  }
+  if (target && target.ino === staged.ino && target.dev === staged.dev) {
+    await Deno.remove(delivery.staged);
+    return delivery.target;
+  }
+  return await moveWithoutOverwrite(
+    delivery.staged,
+    dirname(delivery.target),
+    basename(delivery.target),
+  );
+}
+
+/** Deletes delivered parts and the concat list (idempotent). */
+export async function removeParts(
+  parts: readonly string[],
+  settings: FinalizeSettings,
+): Promise<void> {
+  for (const part of parts) await removeIfExists(part);
+  await removeIfExists(concatListPath(settings));
+  await syncDirectory(settings.tempDir);
+}
+
+/** Removes half-written outputs a crash may have left for `base` (before staging again). */
+export async function removeStaleOutputs(settings: FinalizeSettings): Promise<void> {
+  for (const extension of ["mp4", "ts"]) {
+    await removeIfExists(join(settings.tempDir, `${settings.base}.${extension}.partial`));
+  }
+  await removeIfExists(concatListPath(settings));
+}
+
+function concatListPath(settings: FinalizeSettings): string {
+  return join(settings.tempDir, `${settings.base}.concat.txt`);
 }
 
 async function produceVerified(
@@ -180,11 +263,25 @@ function isCrossDevice(error: unknown): boolean {
 }
 
 async function pathExists(path: string): Promise<boolean> {
+  return (await statOrUndefined(path)) !== undefined;
+}
+
+async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
   try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
+    return await Deno.lstat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
+/** `name`, or `stem-N.ext` for the first N not on disk and not already planned. */
+async function freeName(dir: string, name: string, planned: ReadonlySet<string>): Promise<string> {
+  const extension = extname(name);
+  const stem = basename(name, extension);
+  for (let n = 0;; n++) {
+    const candidate = join(dir, n === 0 ? name : `${stem}-${n}${extension}`);
+    if (!planned.has(candidate) && !(await pathExists(candidate))) return candidate;
   }
 }
 

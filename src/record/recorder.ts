@@ -1,4 +1,3 @@
-import { basename, join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
 import { LowDiskError, NothingCapturedError } from "../errors.ts";
@@ -6,14 +5,14 @@ import { spawnChild, stopChild } from "../proc/spawn.ts";
 import { captureArgs, redactArgs, streamUrl } from "../proc/streamlink_args.ts";
 import { requireTools } from "../proc/which.ts";
 import { removeIfExists } from "../state/atomic_write.ts";
-import { enqueueJob } from "../state/job_queue.ts";
 import { removeManifest, type SessionManifest, writeManifest } from "../state/session_manifest.ts";
 import { SlotPool } from "../state/slot_pool.ts";
 import { acquireUserLock } from "../state/user_lock.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { formatBytes, freeBytes } from "../util/disk_space.ts";
 import { type CaptureEndReason, captureLoop, DEFAULT_CAPTURE_TIMING } from "./capture_loop.ts";
-import { finalizeRecording, type FinalizeResult } from "./finalize.ts";
+import { type FinishedSession, finishSession } from "./finish_session.ts";
+import { recoverSessions, type RecoveryReport } from "./recover.ts";
 import { partPath, sessionBase, tempDirFor } from "./session_paths.ts";
 import { normalizeUsername } from "./username.ts";
 
@@ -29,12 +28,8 @@ export interface RecordRequest {
 
 /** What a finished recording produced. */
 export interface RecordOutcome {
-  readonly user: string;
-  readonly base: string;
-  readonly parts: number;
   readonly reason: CaptureEndReason;
-  readonly finalized: FinalizeResult;
-  readonly job?: string;
+  readonly finished: FinishedSession;
 }
 
 /** Collaborators of the recorder, real by default. */
@@ -107,6 +102,10 @@ export async function runRecorder(
   });
   const parts: string[] = [];
   await writeManifest(tempDir, manifest("capturing", parts));
+  // Sessions abandoned by dead recorders are finished alongside, never delaying the capture.
+  const recovery = recoverSessions(config, request.home, { ownUser: user, excludeBase: base })
+    .then(logRecoveries)
+    .catch((error) => log.error("Recovery failed: {error}", { error: (error as Error).message }));
 
   let capture;
   try {
@@ -171,47 +170,38 @@ export async function runRecorder(
 
   if (capture.parts.length === 0) {
     await removeManifest(tempDir, base);
+    await recovery;
     if (capture.reason === "low-disk") {
       throw new LowDiskError(`Stopped recording "${user}": ${capture.detail}`);
     }
     throw new NothingCapturedError(`Nothing captured for "${user}": the stream was not available`);
   }
 
-  await writeManifest(tempDir, manifest("finalizing", capture.parts));
-  const finalized = await finalizeRecording(capture.parts, {
-    recordDir,
-    tempDir,
-    base,
-    enableRemux: config.record.enableRemux,
-    deleteTsAfterRemux: config.record.deleteTsAfterRemux,
-  });
-  let job: string | undefined;
-  if (config.record.enableRemux) {
-    const stem = basename(finalized.deliverable).replace(/\.[^.]+$/, "");
-    job = await enqueueJob(config.paths.queueDir, {
-      input: finalized.deliverable,
-      output: join(recordDir, `${stem}_compressed.mp4`),
-      created_at: new Date(clock.now()).toISOString(),
-      delete_input_on_success: config.record.deleteInputOnSuccess,
+  let finished: FinishedSession;
+  try {
+    finished = await finishSession(manifest("capturing", capture.parts), {
+      tempDir,
+      recordDir,
+      queueDir: config.paths.queueDir,
     });
+  } finally {
+    await recovery;
   }
-  await removeManifest(tempDir, base);
-  log.info("Finished {user}: {file} ({duration} s)", {
-    user,
-    file: finalized.deliverable,
-    duration: finalized.duration.toFixed(1),
-  });
   if (capture.reason === "low-disk") {
     throw new LowDiskError(
-      `Stopped recording "${user}" early: ${capture.detail}; kept ${finalized.deliverable}`,
+      `Stopped recording "${user}" early: ${capture.detail}; kept ${finished.delivered[0]}`,
     );
   }
-  return {
-    user,
-    base,
-    parts: capture.parts.length,
-    reason: capture.reason,
-    finalized,
-    ...(job ? { job } : {}),
-  };
+  return { reason: capture.reason, finished };
+}
+
+function logRecoveries(reports: RecoveryReport[]): void {
+  for (const report of reports) {
+    if (report.action === "recovered") {
+      log.info("Recovered abandoned session {base}: {file}", {
+        base: report.base,
+        file: report.result?.delivered[0],
+      });
+    }
+  }
 }

@@ -1,21 +1,37 @@
 import { join } from "node:path";
-import { removeIfExists, writeJsonAtomic } from "./atomic_write.ts";
+import { readJsonFile, removeIfExists, writeJsonAtomic } from "./atomic_write.ts";
 
-/** Where a capture session stands; lets crash recovery finish it without guessing. */
-export type SessionPhase = "capturing" | "finalizing";
+/**
+ * Where a session stands. Each phase is written before the step it guards, so recovery after
+ * kill -9 knows exactly what is done: `capturing` (parts growing), `moving` (verified outputs
+ * staged, targets chosen), `delivered` (outputs in the record dir; parts and job remain).
+ */
+export type SessionPhase = "capturing" | "moving" | "delivered";
 
-/** `<temp>/<base>.session.json`: who recorded what, and which parts belong to it. */
+/** A staged output and its planned name in the record dir. */
+export interface ManifestDelivery {
+  readonly staged: string;
+  readonly target: string;
+  readonly format: "mp4" | "mpegts";
+}
+
+/** `<temp>/<base>.session.json`: who recorded what, which parts belong to it, how far it got. */
 export interface SessionManifest {
   readonly user: string;
   readonly base: string;
   readonly pid: number;
   readonly started_at: string;
   readonly phase: SessionPhase;
-  /** Absolute paths of parts holding data, in order. */
+  /** Parts holding data, in order (while capturing the newest may not be listed yet). */
   readonly parts: readonly string[];
   readonly enable_remux: boolean;
   readonly delete_ts_after_remux: boolean;
   readonly delete_input_on_success: boolean;
+  /** From `moving` on: the outputs and where they go. */
+  readonly deliveries?: readonly ManifestDelivery[];
+  /** From `delivered` on: the final paths; the first is the deliverable. */
+  readonly delivered?: readonly string[];
+  readonly duration?: number;
 }
 
 /** Path of a session's manifest. */
@@ -26,6 +42,19 @@ export function manifestPath(tempDir: string, base: string): string {
 /** Writes the manifest atomically (a crash leaves the previous complete version). */
 export function writeManifest(tempDir: string, manifest: SessionManifest): Promise<void> {
   return writeJsonAtomic(manifestPath(tempDir, manifest.base), manifest);
+}
+
+/** Reads a manifest; `undefined` when missing or not a manifest. */
+export async function readManifest(path: string): Promise<SessionManifest | undefined> {
+  try {
+    const value = await readJsonFile(path) as Partial<SessionManifest> | undefined;
+    if (!value || typeof value.base !== "string" || typeof value.user !== "string") {
+      return undefined;
+    }
+    return value as SessionManifest;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Removes the manifest once the session's deliverables and job exist. */

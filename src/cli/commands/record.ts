@@ -1,6 +1,7 @@
 import { abortOnShutdownSignals } from "../../proc/signals.ts";
 import { runRecorder } from "../../record/recorder.ts";
-import { type GlobalOptions, homeDir, loadCommandConfig, override, printLine } from "../context.ts";
+import { type GlobalOptions, homeDir, loadCommandConfig, override } from "../context.ts";
+import { printFinished } from "./finished_output.ts";
 
 /** Options of `twitchtool record`. */
 export interface RecordOptions {
@@ -45,14 +46,7 @@ export async function recordCommand(
       { username: user, config, home: homeDir(), failFast: options.failFast ?? false },
       controller.signal,
     );
-    const { finalized } = outcome;
-    printLine(
-      `Recorded ${outcome.user}: ${finalized.deliverable} (${
-        finalized.duration.toFixed(1)
-      } s from ${outcome.parts} part(s))`,
-    );
-    for (const extra of finalized.delivered.slice(1)) printLine(`Also kept: ${extra}`);
-    if (outcome.job) printLine(`Encode job queued: ${outcome.job}`);
+    printFinished("Recorded", outcome.finished);
     return 0;
   } finally {
     removeListeners();

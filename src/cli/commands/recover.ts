@@ -1,0 +1,46 @@
+import { recoverSessions } from "../../record/recover.ts";
+import { type GlobalOptions, homeDir, loadCommandConfig, override, printLine } from "../context.ts";
+import { printFinished } from "./finished_output.ts";
+
+/** Options of `twitchtool recover`. */
+export interface RecoverCommandOptions {
+  dryRun?: boolean;
+  outputDir?: string;
+  queueDir?: string;
+}
+
+/**
+ * `twitchtool recover`: finishes capture sessions whose recorder died (kill -9, OOM, power
+ * loss). Exit 1 when a session could not be finished (its parts stay in temp/).
+ */
+export async function recoverCommand(
+  options: RecoverCommandOptions,
+  globals: GlobalOptions,
+): Promise<number> {
+  const config = await loadCommandConfig(globals, {
+    "paths.record_dir": override(options.outputDir, "--output-dir"),
+    "paths.queue_dir": override(options.queueDir, "--queue-dir"),
+  });
+  const reports = await recoverSessions(config, homeDir(), { dryRun: options.dryRun ?? false });
+  if (reports.length === 0) printLine("Nothing to recover");
+  for (const report of reports) {
+    switch (report.action) {
+      case "recovered":
+        printFinished("Recovered", report.result!);
+        break;
+      case "would-recover":
+        printLine(`Would recover ${report.base} (${report.parts} part(s), ${report.detail})`);
+        break;
+      case "recorder-alive":
+        printLine(`Skipped ${report.base}: its recorder is still running`);
+        break;
+      case "busy":
+        printLine(`Skipped ${report.base}: ${report.detail}`);
+        break;
+      case "failed":
+        printLine(`Failed ${report.base}: ${report.detail}`);
+        break;
+    }
+  }
+  return reports.some((report) => report.action === "failed") ? 1 : 0;
+}

@@ -1,0 +1,149 @@
+import { basename, join } from "node:path";
+import { getLogger } from "@logtape/logtape";
+import { signalPid } from "../proc/spawn.ts";
+import { enqueueJob, listQueue } from "../state/job_queue.ts";
+import { removeManifest, type SessionManifest, writeManifest } from "../state/session_manifest.ts";
+import {
+  commitDelivery,
+  type FinalizeSettings,
+  removeParts,
+  removeStaleOutputs,
+  stageDeliverables,
+} from "./finalize.ts";
+
+const log = getLogger(["twitchtool", "finalize"]);
+
+/** Folders a session is finished into. */
+export interface SessionDirs {
+  readonly tempDir: string;
+  readonly recordDir: string;
+  readonly queueDir: string;
+}
+
+/** What finishing a session produced. */
+export interface FinishedSession {
+  readonly user: string;
+  readonly base: string;
+  /** Final paths in the record dir; the first is the deliverable. */
+  readonly delivered: readonly string[];
+  readonly duration: number;
+  readonly parts: number;
+  /** The encode job (new or already queued), when remux is enabled. */
+  readonly job?: string;
+}
+
+/** Crash-test hook: `TWITCHTOOL_FAILPOINT=<step>` kills this process with SIGKILL at that step. */
+export type FailpointStep = "staged" | "moving" | "moved" | "delivered" | "enqueued";
+
+/**
+ * Finishes a session from whatever phase its manifest records: stage and verify the outputs,
+ * move them, delete the parts, enqueue exactly one job, drop the manifest. Every step is
+ * journaled first and safe to repeat, so the recorder and `recover` (after kill -9 at any
+ * moment) run the same code and end in the same state.
+ */
+export async function finishSession(
+  start: SessionManifest,
+  dirs: SessionDirs,
+  options: { now?: () => Date; partsDuration?: number } = {},
+): Promise<FinishedSession> {
+  const now = options.now ?? (() => new Date());
+  const settings: FinalizeSettings = {
+    recordDir: dirs.recordDir,
+    tempDir: dirs.tempDir,
+    base: start.base,
+    enableRemux: start.enable_remux,
+    deleteTsAfterRemux: start.delete_ts_after_remux,
+  };
+  let manifest = start;
+
+  if (manifest.phase === "capturing") {
+    await removeStaleOutputs(settings);
+    const staged = await stageDeliverables(manifest.parts, settings);
+    await failpoint("staged");
+    manifest = {
+      ...manifest,
+      phase: "moving",
+      parts: staged.readableParts,
+      deliveries: staged.deliveries,
+      duration: staged.duration,
+    };
+    await writeManifest(dirs.tempDir, manifest);
+  }
+
+  if (manifest.phase === "moving") {
+    await failpoint("moving");
+    const delivered: string[] = [];
+    for (const delivery of manifest.deliveries ?? []) {
+      delivered.push(await commitDelivery(delivery));
+      await failpoint("moved");
+    }
+    manifest = { ...manifest, phase: "delivered", delivered };
+    await writeManifest(dirs.tempDir, manifest);
+    await failpoint("delivered");
+  }
+
+  const delivered = manifest.delivered ?? [];
+  await removeParts(manifest.parts, settings);
+  let job: string | undefined;
+  const deliverable = delivered[0];
+  if (manifest.enable_remux && deliverable) {
+    job = await enqueueOnce(dirs, deliverable, manifest.delete_input_on_success, now());
+    await failpoint("enqueued");
+  }
+  await removeManifest(dirs.tempDir, manifest.base);
+  log.info("Finished {base}: {file}", { base: manifest.base, file: deliverable });
+  return {
+    user: manifest.user,
+    base: manifest.base,
+    delivered,
+    duration: manifest.duration ?? 0,
+    parts: manifest.parts.length,
+    ...(job ? { job } : {}),
+  };
+}
+
+/**
+ * Enqueues the encode job for `input` unless one (pending, running or failed) already exists
+ * or its output is already encoded: a repeated finish never queues a second job.
+ */
+async function enqueueOnce(
+  dirs: SessionDirs,
+  input: string,
+  deleteInputOnSuccess: boolean,
+  createdAt: Date,
+): Promise<string | undefined> {
+  const queue = await listQueue(dirs.queueDir);
+  const existing = [...queue.pending, ...queue.failed].find((job) => job.input === input);
+  if (existing) return existing.path;
+  const stem = basename(input).replace(/\.[^.]+$/, "");
+  const output = join(dirs.recordDir, `${stem}_compressed.mp4`);
+  if (await exists(output)) return undefined;
+  return await enqueueJob(dirs.queueDir, {
+    input,
+    output,
+    created_at: createdAt.toISOString(),
+    delete_input_on_success: deleteInputOnSuccess,
+  });
+}
+
+async function failpoint(step: FailpointStep): Promise<void> {
+  let wanted: string | undefined;
+  try {
+    wanted = Deno.env.get("TWITCHTOOL_FAILPOINT");
+  } catch {
+    return;
+  }
+  if (wanted !== step) return;
+  log.warn("Failpoint {step}: killing this process", { step });
+  await signalPid(Deno.pid, "SIGKILL");
+  await new Promise(() => {});
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

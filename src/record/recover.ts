@@ -1,0 +1,212 @@
+import { join } from "node:path";
+import { getLogger } from "@logtape/logtape";
+import type { Config } from "../config/config.ts";
+import { FileLock } from "../state/file_lock.ts";
+import { manifestPath, readManifest, type SessionManifest } from "../state/session_manifest.ts";
+import { isUserLocked } from "../state/user_lock.ts";
+import { type FinishedSession, finishSession } from "./finish_session.ts";
+import { partIndexOf, tempDirFor } from "./session_paths.ts";
+import { trimToCompletePackets } from "./ts_packets.ts";
+
+const log = getLogger(["twitchtool", "recover"]);
+
+/** A capture session left in the temp dir. */
+export interface LeftSession {
+  readonly tempDir: string;
+  readonly manifest: SessionManifest;
+  /** No manifest: parts left by the original tool or by a crash before the first write. */
+  readonly orphan: boolean;
+}
+
+/** What `recover` did (or, with `--dry-run`, would do) with one session. */
+export interface RecoveryReport {
+  readonly base: string;
+  readonly user: string;
+  readonly parts: number;
+  readonly action: "recovered" | "would-recover" | "recorder-alive" | "busy" | "failed";
+  readonly detail?: string;
+  readonly result?: FinishedSession;
+}
+
+const PART_NAME = /^(.+)_part(\d+)\.ts$/;
+const BASE_NAME = /^([A-Za-z0-9_]{3,25})_\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}$/;
+
+/**
+ * Sessions in `tempDir`: every manifest, with parts found on disk added (the part being written
+ * at a crash is not in the manifest yet), plus orphan parts grouped by their base name.
+ */
+export async function findLeftSessions(tempDir: string, config: Config): Promise<LeftSession[]> {
+  const partsByBase = new Map<string, string[]>();
+  const manifests: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(tempDir)) {
+      if (!entry.isFile) continue;
+      if (entry.name.endsWith(".session.json")) manifests.push(join(tempDir, entry.name));
+      const match = PART_NAME.exec(entry.name);
+      if (match?.[1]) {
+        const list = partsByBase.get(match[1]) ?? [];
+        list.push(join(tempDir, entry.name));
+        partsByBase.set(match[1], list);
+      }
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+
+  const sessions: LeftSession[] = [];
+  for (const path of manifests.sort()) {
+    const manifest = await readManifest(path);
+    if (!manifest) {
+      log.warn("Ignoring unreadable session manifest {path}", { path });
+      continue;
+    }
+    const onDisk = partsByBase.get(manifest.base) ?? [];
+    partsByBase.delete(manifest.base);
+    const parts = manifest.phase === "capturing"
+      ? sortParts([...new Set([...manifest.parts, ...onDisk])], manifest.base)
+      : manifest.parts;
+    sessions.push({ tempDir, manifest: { ...manifest, parts }, orphan: false });
+  }
+  for (const [base, parts] of partsByBase) {
+    const user = BASE_NAME.exec(base)?.[1]?.toLowerCase();
+    if (!user) {
+      log.warn("Ignoring parts with an unknown name pattern: {base}", { base });
+      continue;
+    }
+    sessions.push({
+      tempDir,
+      orphan: true,
+      manifest: {
+        user,
+        base,
+        pid: 0,
+        started_at: "",
+        phase: "capturing",
+        parts: sortParts(parts, base),
+        enable_remux: config.record.enableRemux,
+        delete_ts_after_remux: config.record.deleteTsAfterRemux,
+        delete_input_on_success: config.record.deleteInputOnSuccess,
+      },
+    });
+  }
+  return sessions;
+}
+
+/** Options of {@link recoverSessions}. */
+export interface RecoverOptions {
+  readonly dryRun?: boolean;
+  /** The channel whose lock this process holds: its sessions count as abandoned. */
+  readonly ownUser?: string;
+  /** This process's own live session, never touched. */
+  readonly excludeBase?: string;
+  /**
+   * How long part sizes must stay unchanged before a capturing session counts as abandoned: a
+   * killed recorder's streamlink can outlive it and keep writing.
+   */
+  readonly settleMs?: number;
+}
+
+/**
+ * Finishes every session whose recorder is gone (its channel lock is free) exactly like a
+ * normal recording: merge, remux, move, enqueue. A session whose recorder is alive is never
+ * touched; a per-session lock keeps two recoverers off the same session.
+ */
+export async function recoverSessions(
+  config: Config,
+  home: string,
+  options: RecoverOptions = {},
+): Promise<RecoveryReport[]> {
+  const tempDir = tempDirFor(config.paths.recordDir, home);
+  const reports: RecoveryReport[] = [];
+  for (const session of await findLeftSessions(tempDir, config)) {
+    const { manifest } = session;
+    if (manifest.base === options.excludeBase) continue;
+    const summary = { base: manifest.base, user: manifest.user, parts: manifest.parts.length };
+    if (
+      manifest.user !== options.ownUser &&
+      await isUserLocked(config.paths.runtimeDir, manifest.user)
+    ) {
+      reports.push({ ...summary, action: "recorder-alive" });
+      continue;
+    }
+    await Deno.mkdir(join(config.paths.runtimeDir, "recover"), { recursive: true });
+    using lock = await FileLock.tryAcquire(
+      join(config.paths.runtimeDir, "recover", `${manifest.base}.lock`),
+    );
+    if (!lock) {
+      reports.push({ ...summary, action: "busy", detail: "another process is recovering it" });
+      continue;
+    }
+    if (!(await stillThere(session))) continue;
+    if (
+      manifest.phase === "capturing" && await stillGrowing(manifest.parts, options.settleMs ?? 2000)
+    ) {
+      reports.push({ ...summary, action: "busy", detail: "a part is still being written" });
+      continue;
+    }
+    if (options.dryRun) {
+      reports.push({ ...summary, action: "would-recover", detail: `phase ${manifest.phase}` });
+      continue;
+    }
+    try {
+      if (manifest.phase === "capturing") {
+        for (const part of manifest.parts) {
+          const trimmed = await trimToCompletePackets(part);
+          if (trimmed) {
+            log.info("Trimmed {bytes} bytes of a cut-off packet from {part}", {
+              bytes: trimmed,
+              part,
+            });
+          }
+        }
+      }
+      log.info("Recovering {base} ({parts} part(s), phase {phase})", {
+        ...summary,
+        phase: manifest.phase,
+      });
+      const result = await finishSession(manifest, {
+        tempDir,
+        recordDir: config.paths.recordDir,
+        queueDir: config.paths.queueDir,
+      });
+      reports.push({ ...summary, action: "recovered", result });
+    } catch (error) {
+      log.error("Cannot recover {base}: {error}", {
+        base: manifest.base,
+        error: (error as Error).message,
+      });
+      reports.push({ ...summary, action: "failed", detail: (error as Error).message });
+    }
+  }
+  return reports;
+}
+
+/** The session may have been finished by another process between the scan and the lock. */
+async function stillThere(session: LeftSession): Promise<boolean> {
+  const candidates = session.orphan
+    ? session.manifest.parts
+    : [manifestPath(session.tempDir, session.manifest.base)];
+  for (const path of candidates) {
+    try {
+      await Deno.lstat(path);
+      return true;
+    } catch { /* gone */ }
+  }
+  return false;
+}
+
+async function stillGrowing(parts: readonly string[], settleMs: number): Promise<boolean> {
+  const sizes = async () => {
+    const list: number[] = [];
+    for (const part of parts) list.push(await Deno.stat(part).then((s) => s.size, () => -1));
+    return list.join(",");
+  };
+  const before = await sizes();
+  await new Promise((resolve) => setTimeout(resolve, settleMs));
+  return (await sizes()) !== before;
+}
+
+function sortParts(parts: string[], base: string): string[] {
+  return parts.sort((a, b) => (partIndexOf(a, base) ?? 0) - (partIndexOf(b, base) ?? 0));
+}

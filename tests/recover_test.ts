@@ -1,0 +1,187 @@
+/**
+ * Crash recovery: kill -9 at every moment of a recording, then `twitchtool recover`: the final
+ * file holds every complete second that was on disk, exactly one job exists, no part is left.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  collect,
+  ffprobe,
+  listDir,
+  makeSandbox,
+  runCli,
+  type Sandbox,
+  spawnCli,
+  statusJson,
+  waitFor,
+} from "./support/cli.ts";
+import { type LiveHlsServer, startHlsServer } from "./support/hls_server.ts";
+import { ensureSegments } from "./support/segments.ts";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function withServer(fn: (server: LiveHlsServer) => Promise<void>): Promise<void> {
+  const server = await startHlsServer({ endGraceMs: 1200 });
+  try {
+    await fn(server);
+  } finally {
+    await server.close();
+  }
+}
+
+function waitState(sandbox: Sandbox, user: string, state: string) {
+  return waitFor(`${user} ${state}`, async () => {
+    const status = await statusJson(sandbox);
+    return status.recordings.find((r) => r.user === user && r.state === state);
+  }, 60_000);
+}
+
+/** Total seconds of media in the session's parts, as ffprobe reads them. */
+async function partsSeconds(sandbox: Sandbox): Promise<number> {
+  let total = 0;
+  for (const name of await listDir(sandbox.tempDir)) {
+    if (/_part\d+\.ts$/.test(name)) total += (await ffprobe(join(sandbox.tempDir, name))).duration;
+  }
+  return total;
+}
+
+/** Kills streamlink processes writing into this sandbox (a kill -9 of the whole recorder). */
+async function killStreamlinks(sandbox: Sandbox): Promise<void> {
+  await new Deno.Command("pkill", { args: ["-KILL", "-f", `streamlink.*${sandbox.home}`] })
+    .output();
+}
+
+/** After recover: one final file of the expected length, one job for it, an empty temp dir. */
+async function assertRecovered(sandbox: Sandbox, expectedSeconds: number): Promise<void> {
+  const finals = (await listDir(sandbox.recordDir)).filter((name) => name.endsWith(".mp4"));
+  assert.equal(finals.length, 1, `record dir: ${await listDir(sandbox.recordDir)}`);
+  const final = join(sandbox.recordDir, finals[0]!);
+  const { duration } = await ffprobe(final);
+  assert.ok(
+    Math.abs(duration - expectedSeconds) < 1.5,
+    `final ${duration} s, parts on disk ${expectedSeconds} s`,
+  );
+  const jobs = (await listDir(sandbox.jobsDir)).filter((name) => name.endsWith(".json"));
+  assert.equal(jobs.length, 1, `jobs: ${jobs}`);
+  const job = JSON.parse(await Deno.readTextFile(join(sandbox.jobsDir, jobs[0]!)));
+  assert.equal(job.input, final);
+  assert.deepEqual(await listDir(sandbox.tempDir), [], "no part, partial or manifest left");
+}
+
+Deno.test("recover finishes a recording killed with -9 while capturing", async () => {
+  await withServer(async (server) => {
+    await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
+    server.goLive("kill_capture");
+    const recorder = spawnCli(sandbox, ["record", "kill_capture"]);
+    await waitState(sandbox, "kill_capture", "capturing");
+    await sleep(5000);
+    recorder.kill("SIGKILL");
+    await killStreamlinks(sandbox);
+    await collect(recorder);
+    const onDisk = await partsSeconds(sandbox);
+    assert.ok(onDisk >= 3, `parts hold ${onDisk} s`);
+
+    const dry = await runCli(sandbox, ["recover", "--dry-run"]);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /Would recover kill_capture_\S+ \(1 part\(s\), phase capturing\)/);
+    assert.equal((await listDir(sandbox.recordDir)).filter((n) => n.endsWith(".mp4")).length, 0);
+
+    const result = await runCli(sandbox, ["recover"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /Recovered kill_capture: .*\.mp4/);
+    await assertRecovered(sandbox, onDisk);
+    const again = await runCli(sandbox, ["recover"]);
+    assert.match(again.stdout, /Nothing to recover/);
+  });
+});
+
+Deno.test("recover finishes a recording killed with -9 between parts", async () => {
+  await withServer(async (server) => {
+    await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
+    await sandbox.writeConfig(
+      (await Deno.readTextFile(sandbox.configPath)).replace(
+        "retry_window = 3",
+        "retry_window = 60",
+      ),
+    );
+    server.goLive("kill_between");
+    const recorder = spawnCli(sandbox, ["record", "kill_between"]);
+    await waitState(sandbox, "kill_between", "capturing");
+    await sleep(4000);
+    server.goOffline("kill_between");
+    await waitState(sandbox, "kill_between", "waiting");
+    recorder.kill("SIGKILL");
+    await collect(recorder);
+    const onDisk = await partsSeconds(sandbox);
+    const result = await runCli(sandbox, ["recover"]);
+    assert.equal(result.code, 0, result.stderr);
+    await assertRecovered(sandbox, onDisk);
+  });
+});
+
+for (const step of ["staged", "moving", "moved", "delivered", "enqueued"]) {
+  Deno.test(`recover completes a recording killed with -9 at finalize step "${step}"`, async () => {
+    await withServer(async (server) => {
+      await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
+      const user = `crash_${step}`;
+      server.goLive(user);
+      const recorder = spawnCli(sandbox, ["record", user], { env: { TWITCHTOOL_FAILPOINT: step } });
+      await waitState(sandbox, user, "capturing");
+      await sleep(4000);
+      server.end(user);
+      const died = await collect(recorder);
+      assert.notEqual(died.code, 0, "the failpoint killed the recorder");
+      assert.match(died.stderr, new RegExp(`Failpoint "${step}"`));
+      const manifests = (await listDir(sandbox.tempDir)).filter((n) => n.endsWith(".session.json"));
+      assert.equal(manifests.length, 1, "the session's manifest survived the crash");
+      const manifest = JSON.parse(await Deno.readTextFile(join(sandbox.tempDir, manifests[0]!)));
+      const expected = manifest.duration ?? await partsSeconds(sandbox);
+
+      const result = await runCli(sandbox, ["recover"]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, new RegExp(`Recovered ${user}`));
+      await assertRecovered(sandbox, expected);
+    });
+  });
+}
+
+Deno.test("recover leaves a session alone while its recorder is alive", async () => {
+  await withServer(async (server) => {
+    await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
+    server.goLive("alive_one");
+    const recorder = spawnCli(sandbox, ["record", "alive_one"]);
+    try {
+      await waitState(sandbox, "alive_one", "capturing");
+      const before = await listDir(sandbox.tempDir);
+      const result = await runCli(sandbox, ["recover"]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /Skipped alive_one_\S+: its recorder is still running/);
+      assert.deepEqual(await listDir(sandbox.tempDir), before);
+    } finally {
+      recorder.kill("SIGINT");
+      assert.equal((await collect(recorder)).code, 0);
+    }
+  });
+});
+
+Deno.test("recover merges parts the original tool left behind, trimming a cut-off last packet", async () => {
+  const segments = await ensureSegments();
+  await using sandbox = await makeSandbox({ urlTemplate: "hls://http://127.0.0.1:9/{user}" });
+  await Deno.mkdir(sandbox.tempDir, { recursive: true });
+  const base = "olduser_2026-01-02_03-04-05";
+  for (const [index, range] of [[1, [0, 3]], [2, [10, 14]]] as const) {
+    const bytes = (await Promise.all(
+      segments.files.slice(range[0], range[1]).map((f) => Deno.readFile(f)),
+    )).flatMap((chunk) => [...chunk]);
+    const cut = index === 2 ? bytes.slice(0, bytes.length - 100) : bytes;
+    await Deno.writeFile(join(sandbox.tempDir, `${base}_part0${index}.ts`), new Uint8Array(cut));
+  }
+  const onDisk = await partsSeconds(sandbox);
+  const result = await runCli(sandbox, ["recover"]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(
+    result.stdout,
+    /Recovered olduser: .*olduser_2026-01-02_03-04-05\.mp4 \(.* from 2 part\(s\)\)/,
+  );
+  await assertRecovered(sandbox, onDisk);
+});
