@@ -66,8 +66,23 @@ export function buildProgram(run: ProgramRun): Command {
     );
 
   program
+    .command("recover")
+    .description(
+      "Finish recordings whose recorder died (kill -9, OOM, power loss): merge, remux, move, enqueue",
+    )
+    .option("--dry-run", "only list what would be recovered")
+    .option("--output-dir <dir>", "where finished recordings go [paths.record_dir]")
+    .option("--queue-dir <dir>", "encode job queue [paths.queue_dir]")
+    .action(async (options, command) =>
+      await dispatch("recover", async () => {
+        const { recoverCommand } = await import("./commands/recover.ts");
+        return recoverCommand(options, globals(command));
+      })()
+    );
+
+  program
     .command("status")
-    .description("Show active recordings")
+    .description("Show recordings, the poller, the encoder and the encode queue")
     .option("--json", "print one JSON object")
     .option("--queue-dir <dir>", "encode job queue [paths.queue_dir]")
     .option("--record-limit <n>", "number of slots [limits.record_limit]")
@@ -77,6 +92,210 @@ export function buildProgram(run: ProgramRun): Command {
         return statusCommand(options, globals(command));
       })()
     );
+
+  const poller = program
+    .command("poller")
+    .description("Watch the users file and start a recorder when a channel goes live");
+  poller
+    .command("run")
+    .description("Run the poller in the foreground until SIGINT/SIGTERM (one instance at a time)")
+    .option("--users-file <path>", "channels to watch, one per line [poller.users_file]")
+    .option("--interval <seconds>", "seconds between poll cycles [poller.interval]")
+    .option("--quality <quality>", "quality passed to launched recorders [poller.quality]")
+    .option("--download-cmd <command>", "recorder command, no shell [poller.download_cmd]")
+    .option("--timeout <seconds>", "a probe slower than this counts as offline [poller.timeout]")
+    .option("--probe-concurrency <n>", "probes run at once [poller.probe_concurrency]")
+    .option("--record-limit <n>", "concurrent recordings allowed [limits.record_limit]")
+    .option("--logs-dir <dir>", "where <user>.log recorder logs go [paths.logs_dir]")
+    .action(async (options, command) =>
+      await dispatch("poller", async () => {
+        const { pollerRunCommand } = await import("./commands/poller.ts");
+        return pollerRunCommand(options, globals(command));
+      })()
+    );
+  poller
+    .command("stop")
+    .description("Stop the running poller (SIGTERM); recorders it launched keep running")
+    .option("--timeout <seconds>", "how long to wait for it to exit (default 10)")
+    .option("--force", "SIGKILL it when it has not exited by then")
+    .action(async (options, command) =>
+      await dispatch("poller", async () => {
+        const { pollerStopCommand } = await import("./commands/poller.ts");
+        return pollerStopCommand(options, globals(command));
+      })()
+    );
+  poller
+    .command("status")
+    .description("Show whether the poller runs, its last and next poll and last findings")
+    .option("--json", "print one JSON object")
+    .action(async (options, command) =>
+      await dispatch("status", async () => {
+        const { pollerStatusCommand } = await import("./commands/poller.ts");
+        return pollerStatusCommand(options, globals(command));
+      })()
+    );
+
+  program
+    .command("stop")
+    .description("Stop the recording in a slot (SIGINT) so it finalizes, and wait for it")
+    .argument("<slot>", 'slot number as shown by "twitchtool status"')
+    .option("--timeout <seconds>", "how long to wait for the recorder to finish (default 10)")
+    .option("--force", "SIGKILL the recorder when it has not finished by then")
+    .option("--record-limit <n>", "number of slots [limits.record_limit]")
+    .action(async (slot, options, command) =>
+      await dispatch("stop", async () => {
+        const { stopCommand } = await import("./commands/stop.ts");
+        return stopCommand(slot, options, globals(command));
+      })()
+    );
+
+  program
+    .command("clean")
+    .description("Remove stale slot owner and daemon pid files left by crashed processes")
+    .option("--record-limit <n>", "number of slots [limits.record_limit]")
+    .action(async (options, command) =>
+      await dispatch("clean", async () => {
+        const { cleanCommand } = await import("./commands/clean.ts");
+        return cleanCommand(options, globals(command));
+      })()
+    );
+
+  const users = program
+    .command("users")
+    .description("List or edit the channels the poller watches (comments and order are kept)")
+    .option("--users-file <path>", "the users file [poller.users_file]");
+  /** `users` subcommands read `--users-file` from their parent. */
+  const usersOptions = (command: { optsWithGlobals(): object }) =>
+    command.optsWithGlobals() as { usersFile?: string };
+  users
+    .command("list")
+    .description("Print the watched channels, one per line")
+    .action(async (_options, command) =>
+      await dispatch("users", async () => {
+        const { usersListCommand } = await import("./commands/users.ts");
+        return usersListCommand(usersOptions(command), globals(command));
+      })()
+    );
+  users
+    .command("add")
+    .description("Add channels (already listed ones are ignored, any case)")
+    .argument("<names...>", "Twitch channel names")
+    .action(async (names, _options, command) =>
+      await dispatch("users", async () => {
+        const { usersAddCommand } = await import("./commands/users.ts");
+        return usersAddCommand(names, usersOptions(command), globals(command));
+      })()
+    );
+  users
+    .command("remove")
+    .description("Remove channels (any case)")
+    .argument("<names...>", "Twitch channel names")
+    .action(async (names, _options, command) =>
+      await dispatch("users", async () => {
+        const { usersRemoveCommand } = await import("./commands/users.ts");
+        return usersRemoveCommand(names, usersOptions(command), globals(command));
+      })()
+    );
+
+  program
+    .command("doctor")
+    .description("Check tools, folders, free space, config and stale state; exit 1 on a failure")
+    .option("--queue-dir <dir>", "encode job queue [paths.queue_dir]")
+    .option("--logs-dir <dir>", "recorder logs [paths.logs_dir]")
+    .action(async (options, command) =>
+      await dispatch("doctor", async () => {
+        const { doctorCommand } = await import("./commands/doctor.ts");
+        return doctorCommand(options, globals(command));
+      })()
+    );
+
+  const encodeDaemon = program
+    .command("encode-daemon")
+    .description("Encode queued recordings at low priority, paused while a recording captures");
+  encodeDaemon
+    .command("run")
+    .description("Run the encoder in the foreground until SIGINT/SIGTERM (one instance at a time)")
+    .option("--queue-dir <dir>", "encode job queue [paths.queue_dir]")
+    .option("--preset <preset>", "x265/x264 preset [encode_daemon.preset]")
+    .option("--crf <n>", "constant rate factor, clamped to 0-51 [encode_daemon.crf]")
+    .option("--threads <n>", "encoder threads, clamped to 0-64, 0 = auto [encode_daemon.threads]")
+    .option("--height <px>", "output height, clamped to 144-2160 [encode_daemon.height]")
+    .option("--fps <fps>", '"auto", a number or a fraction like 30000/1001 [encode_daemon.fps]')
+    .option("--video-codec <codec>", "libx265 or libx264 [encode_daemon.video_codec]")
+    .option("--audio-bitrate <rate>", "AAC bitrate, e.g. 128k [encode_daemon.audio_bitrate]")
+    .option("--loglevel <level>", "ffmpeg log level [encode_daemon.loglevel]")
+    .option("--record-limit <n>", "slots checked for capturing recordings [limits.record_limit]")
+    .option("--exit-when-empty", "exit once no job is left (exit 1 if a job failed)")
+    .action(async (options, command) =>
+      await dispatch("encode-daemon", async () => {
+        const { encodeDaemonRunCommand } = await import("./commands/encode_daemon.ts");
+        return encodeDaemonRunCommand(options, globals(command));
+      })()
+    );
+  encodeDaemon
+    .command("stop")
+    .description("Stop the running encoder (SIGTERM); the job it was encoding stays queued")
+    .option("--timeout <seconds>", "how long to wait for it to exit (default 10)")
+    .option("--force", "SIGKILL it (and its ffmpeg) when it has not exited by then")
+    .action(async (options, command) =>
+      await dispatch("encode-daemon", async () => {
+        const { encodeDaemonStopCommand } = await import("./commands/encode_daemon.ts");
+        return encodeDaemonStopCommand(options, globals(command));
+      })()
+    );
+  encodeDaemon
+    .command("status")
+    .description("Show whether the encoder runs, its current job and progress, and the queue")
+    .option("--json", "print one JSON object")
+    .option("--queue-dir <dir>", "encode job queue [paths.queue_dir]")
+    .action(async (options, command) =>
+      await dispatch("status", async () => {
+        const { encodeDaemonStatusCommand } = await import("./commands/encode_daemon.ts");
+        return encodeDaemonStatusCommand(options, globals(command));
+      })()
+    );
+
+  program
+    .command("tscompress")
+    .description("Remux .ts recordings to .mp4 and encode them to <name>_compressed.mp4")
+    .argument("<inputs...>", "files, folders (searched for .ts) or quoted globs")
+    .option("--height <px>", "output height [encode_daemon.height]")
+    .option("--fps <fps>", '"auto", a number or a fraction [encode_daemon.fps]')
+    .option("--crf <n>", "constant rate factor [encode_daemon.crf]")
+    .option("--preset <preset>", "x265/x264 preset [encode_daemon.preset]")
+    .option("--threads <n>", "encoder threads [encode_daemon.threads]")
+    .option("--loglevel <level>", "ffmpeg log level [encode_daemon.loglevel]")
+    .option("--overwrite", "redo outputs that already exist")
+    .option("--delete-ts-after-remux", "delete each .ts once its .mp4 is verified")
+    .option("--delete-input-on-success", "delete the .mp4 once its compressed file is verified")
+    .option("--output-dir <dir>", "write outputs here instead of beside each input")
+    .action(async (inputs, options, command) =>
+      await dispatch("tscompress", async () => {
+        const { tscompressCommand } = await import("./commands/tscompress.ts");
+        return tscompressCommand(inputs, options, globals(command));
+      })()
+    );
+
+  const encodeMode = program
+    .command("encode-mode")
+    .description(
+      "Turn remuxing and encode jobs for new recordings on or off (record.enable_remux)",
+    );
+  for (const mode of ["on", "off", "status"] as const) {
+    encodeMode
+      .command(mode)
+      .description(
+        mode === "status"
+          ? "Show whether new recordings are remuxed and queued for the encoder"
+          : `Set record.enable_remux = ${mode === "on"} in the config file, keeping the rest`,
+      )
+      .action(async (_options, command) =>
+        await dispatch("encode-mode", async () => {
+          const { encodeModeCommand } = await import("./commands/encode_mode.ts");
+          return encodeModeCommand(mode, globals(command));
+        })()
+      );
+  }
 
   return program;
 }

@@ -55,3 +55,131 @@ export function probeArgs(path: string): string[] {
     path,
   ];
 }
+
+/** Settings of one encode, already clamped (see `src/encode/encode_settings.ts`). */
+export interface EncodeArgsSpec {
+  readonly input: string;
+  /** Where ffmpeg writes: the temporary name beside the target, never the target itself. */
+  readonly output: string;
+  readonly videoCodec: string;
+  readonly preset: string;
+  readonly crf: number;
+  /** 0 lets the codec choose. */
+  readonly threads: number;
+  /** Even output height; the width follows the aspect ratio, rounded to even. */
+  readonly height: number;
+  /** `auto` keeps the source rate; a number or fraction forces it. */
+  readonly fps: string;
+  readonly audioBitrate: string;
+  readonly loglevel: string;
+}
+
+/**
+ * The encode: scale to `height` keeping the aspect ratio with an even width (`-2`, which
+ * 4:2:0 codecs require), optional fps, first video stream only (an audio-only recording
+ * still encodes), CRF quality, limited threads, AAC audio, MP4 with
+ * `+faststart`, and `-progress pipe:1` so the caller can read how far it got. x265 ignores
+ * `-threads`, so its own thread pool is capped through `-x265-params pools=N`; `hvc1` tagging
+ * lets Apple players open HEVC in MP4.
+ */
+export function encodeArgs(spec: EncodeArgsSpec): string[] {
+  const filters = [`scale=-2:${spec.height}`];
+  if (spec.fps !== "auto") filters.push(`fps=${spec.fps}`);
+  const isX265 = spec.videoCodec === "libx265";
+  const x265Params = ["log-level=error", ...(spec.threads > 0 ? [`pools=${spec.threads}`] : [])];
+  return [
+    "-hide_banner",
+    "-nostdin",
+    "-loglevel",
+    spec.loglevel,
+    "-y",
+    "-i",
+    spec.input,
+    "-map",
+    "0:v:0?",
+    "-map",
+    "0:a?",
+    "-vf",
+    filters.join(","),
+    "-c:v",
+    spec.videoCodec,
+    "-preset",
+    spec.preset,
+    "-crf",
+    String(spec.crf),
+    "-pix_fmt",
+    "yuv420p",
+    "-threads",
+    String(spec.threads),
+    ...(isX265 ? ["-x265-params", x265Params.join(":"), "-tag:v", "hvc1"] : []),
+    "-c:a",
+    "aac",
+    "-b:a",
+    spec.audioBitrate,
+    "-movflags",
+    "+faststart",
+    "-progress",
+    "pipe:1",
+    "-nostats",
+    "-f",
+    "mp4",
+    spec.output,
+  ];
+}
+
+/**
+ * Copies a `.ts` recording into MP4 without re-encoding (`tscompress`'s first step). Data
+ * streams (Twitch's ID3 metadata) cannot go into MP4, so only video and audio are mapped.
+ */
+export function remuxArgs(input: string, output: string, loglevel: string): string[] {
+  return [
+    "-hide_banner",
+    "-nostdin",
+    "-loglevel",
+    loglevel,
+    "-y",
+    "-fflags",
+    "+genpts+discardcorrupt",
+    "-i",
+    input,
+    "-map",
+    "0:v?",
+    "-map",
+    "0:a?",
+    "-c",
+    "copy",
+    "-movflags",
+    "+faststart",
+    "-progress",
+    "pipe:1",
+    "-nostats",
+    "-f",
+    "mp4",
+    output,
+  ];
+}
+
+/** Which low-priority wrappers exist on this machine. */
+export interface LowPriorityTools {
+  readonly nice: boolean;
+  readonly ionice: boolean;
+}
+
+/**
+ * Prefixes a command with `nice -n 19` and `ionice -c3` (idle I/O class) when available, so
+ * an encode only gets CPU and disk time nothing else wants. Both exec the next program, so
+ * the spawned pid is ffmpeg's own and signals reach it directly.
+ */
+export function lowPriorityCommand(
+  command: string,
+  args: readonly string[],
+  tools: LowPriorityTools,
+): { command: string; args: string[] } {
+  const argv = [
+    ...(tools.nice ? ["nice", "-n", "19"] : []),
+    ...(tools.ionice ? ["ionice", "-c3"] : []),
+    command,
+    ...args,
+  ];
+  return { command: argv[0] ?? command, args: argv.slice(1) };
+}

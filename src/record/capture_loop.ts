@@ -19,6 +19,9 @@ export interface CaptureSettings {
   readonly pollMs: number;
 }
 
+/** Free space is re-checked every this many polls of a running part (statfs is cheap). */
+const DISK_CHECK_EVERY_POLLS = 4;
+
 /** Default quick-retry and polling timings. */
 export const DEFAULT_CAPTURE_TIMING = { firstRetryMs: 1000, pollMs: 500 } as const;
 
@@ -152,7 +155,7 @@ async function watchPart(
     for (let tick = 0; !exit; tick++) {
       if (signal.aborted) return { exit: await deps.stopCapture(child), stopReason: "interrupted" };
       if ((await deps.fileSize(output)) > 0) await setCapturing(true);
-      if (tick % 20 === 19) {
+      if (tick % DISK_CHECK_EVERY_POLLS === DISK_CHECK_EVERY_POLLS - 1) {
         const lowDisk = await deps.checkDisk();
         if (lowDisk) {
           log.warn("Stopping capture: {reason}", { reason: lowDisk });

@@ -121,3 +121,45 @@ async function readPid(path: string): Promise<number | null> {
     return null;
   }
 }
+
+/**
+ * Removes a daemon's pid file left by a process that died without cleaning up (its lock is
+ * free). Holds the lock while removing, so a daemon starting at that moment keeps its fresh
+ * pid file. Returns the removed path.
+ */
+export async function removeStalePidFile(
+  stateDir: string,
+  name: DaemonName,
+): Promise<string | undefined> {
+  const paths = daemonPaths(stateDir, name);
+  if (!(await fileExists(paths.pid))) return undefined;
+  let lock: FileLock | undefined;
+  try {
+    lock = await FileLock.tryAcquire(paths.lock);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  if (!lock) return undefined;
+  try {
+    return (await removeIfExists(paths.pid)) ? paths.pid : undefined;
+  } finally {
+    lock.release();
+  }
+}
+
+/** Whether a daemon's pid file exists while nothing holds its lock (it died uncleanly). */
+export async function hasStalePidFile(stateDir: string, name: DaemonName): Promise<boolean> {
+  const paths = daemonPaths(stateDir, name);
+  return (await fileExists(paths.pid)) && !(await FileLock.isHeld(paths.lock));
+}
+
+async function fileExists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}

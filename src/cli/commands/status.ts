@@ -1,6 +1,8 @@
 import Table from "cli-table3";
-import { SlotPool } from "../../state/slot_pool.ts";
-import { type GlobalOptions, loadCommandConfig, override, printLine } from "../context.ts";
+import { collectStatus, type JobView } from "../../state/status_snapshot.ts";
+import { formatBytes } from "../../util/disk_space.ts";
+import { type GlobalOptions, homeDir, loadCommandConfig, override, printLine } from "../context.ts";
+import { describeEncoder, describePoller } from "../daemon_lines.ts";
 
 /** Options of `twitchtool status`. */
 export interface StatusOptions {
@@ -9,7 +11,10 @@ export interface StatusOptions {
   recordLimit?: string;
 }
 
-/** `twitchtool status`: what is recording right now. */
+/**
+ * `twitchtool status`: recordings, poller, encoder and queue in one view. `--json` prints one
+ * object whose `recordings`, `poller`, `encoder` and `queue` keys scripts rely on.
+ */
 export async function statusCommand(
   options: StatusOptions,
   globals: GlobalOptions,
@@ -18,23 +23,41 @@ export async function statusCommand(
     "paths.queue_dir": override(options.queueDir, "--queue-dir"),
     "limits.record_limit": override(options.recordLimit, "--record-limit"),
   });
-  const pool = new SlotPool(config.paths.runtimeDir, config.limits.recordLimit);
-  const recordings = (await pool.list()).map((slot) => ({
-    slot: slot.slot,
-    user: slot.username,
-    pid: slot.pid,
-    started_at: slot.started_at,
-    state: slot.state,
-  }));
+  const status = await collectStatus(config, homeDir());
   if (options.json) {
-    printLine(JSON.stringify({ recordings }));
+    printLine(JSON.stringify(status));
     return 0;
   }
-  printLine(`Recordings (${recordings.length}/${config.limits.recordLimit} slots in use)`);
+  const { recordings, queue } = status;
+  printLine(`Recordings (${recordings.length}/${status.record_limit} slots in use)`);
   if (recordings.length > 0) {
-    const table = new Table({ head: ["slot", "user", "pid", "since", "state"] });
-    for (const r of recordings) table.push([r.slot, r.user, r.pid, r.started_at, r.state]);
+    const table = new Table({ head: ["slot", "user", "pid", "since", "state", "captured"] });
+    for (const r of recordings) {
+      table.push([r.slot, r.user, r.pid, r.started_at, r.state, formatBytes(r.bytes)]);
+    }
     printLine(table.toString());
   }
+  printLine();
+  for (const line of describePoller(status.poller)) printLine(line);
+  printLine();
+  for (const line of describeEncoder(status.encoder)) printLine(line);
+  printLine();
+  printLine(`Queue: ${queue.pending.length} pending, ${queue.failed.length} failed`);
+  if (queue.pending.length > 0) printLine(jobTable(queue.pending, false));
+  if (queue.failed.length > 0) {
+    printLine("Failed jobs:");
+    printLine(jobTable(queue.failed, true));
+  }
   return 0;
+}
+
+function jobTable(jobs: readonly JobView[], failed: boolean): string {
+  const table = new Table({
+    head: failed ? ["created", "input", "error"] : ["created", "input", "output"],
+  });
+  for (const job of jobs) {
+    const input = job.running ? `${job.input} (encoding)` : job.input;
+    table.push([job.created_at, input, failed ? job.error ?? "" : job.output]);
+  }
+  return table.toString();
 }

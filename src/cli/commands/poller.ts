@@ -1,0 +1,107 @@
+import { ExitCode, TwitchtoolError } from "../../errors.ts";
+import { runPollerDaemon } from "../../poll/run_poller.ts";
+import { abortOnShutdownSignals } from "../../proc/signals.ts";
+import { readDaemonState, stopDaemon } from "../../state/daemon_state.ts";
+import { pollerView } from "../../state/status_snapshot.ts";
+import { type GlobalOptions, loadCommandConfig, override, printLine } from "../context.ts";
+import { describePoller } from "../daemon_lines.ts";
+import { parseSeconds } from "../options.ts";
+
+/** Options of `twitchtool poller run`. */
+export interface PollerRunOptions {
+  usersFile?: string;
+  interval?: string;
+  quality?: string;
+  downloadCmd?: string;
+  timeout?: string;
+  probeConcurrency?: string;
+  recordLimit?: string;
+  logsDir?: string;
+}
+
+/** `twitchtool poller run`: watch the users file and launch recorders until SIGINT/SIGTERM. */
+export async function pollerRunCommand(
+  options: PollerRunOptions,
+  globals: GlobalOptions,
+): Promise<number> {
+  const config = await loadCommandConfig(globals, {
+    "poller.users_file": override(options.usersFile, "--users-file"),
+    "poller.interval": override(options.interval, "--interval"),
+    "poller.quality": override(options.quality, "--quality"),
+    "poller.download_cmd": override(options.downloadCmd, "--download-cmd"),
+    "poller.timeout": override(options.timeout, "--timeout"),
+    "poller.probe_concurrency": override(options.probeConcurrency, "--probe-concurrency"),
+    "limits.record_limit": override(options.recordLimit, "--record-limit"),
+    "paths.logs_dir": override(options.logsDir, "--logs-dir"),
+  });
+  const controller = new AbortController();
+  const removeListeners = abortOnShutdownSignals(controller);
+  try {
+    await runPollerDaemon(config, {
+      configPath: globals.config === undefined ? undefined : config.source.path,
+      recordLimitOverride: options.recordLimit === undefined
+        ? undefined
+        : config.limits.recordLimit,
+    }, controller.signal);
+    return ExitCode.Ok;
+  } finally {
+    removeListeners();
+  }
+}
+
+/** Options of `twitchtool poller stop`. */
+export interface PollerStopOptions {
+  timeout?: string;
+  force?: boolean;
+}
+
+/** `twitchtool poller stop`: SIGTERM the poller, wait, SIGKILL with `--force`. */
+export async function pollerStopCommand(
+  options: PollerStopOptions,
+  globals: GlobalOptions,
+): Promise<number> {
+  const config = await loadCommandConfig(globals);
+  const timeout = parseSeconds(options.timeout, "--timeout", 10);
+  const { pid } = await readDaemonState(config.paths.stateDir, "poller");
+  const result = await stopDaemon(config.paths.stateDir, "poller", {
+    timeoutMs: timeout * 1000,
+    force: options.force ?? false,
+  });
+  switch (result) {
+    case "not-running":
+      printLine("The poller is not running");
+      return ExitCode.Ok;
+    case "stopped":
+      printLine(`Stopped the poller (pid ${pid}); recorders it launched keep running`);
+      return ExitCode.Ok;
+    case "killed":
+      printLine(`Killed the poller (pid ${pid}) after ${timeout} s`);
+      return ExitCode.Ok;
+    case "timeout":
+      throw new TwitchtoolError(
+        `The poller (pid ${pid}) did not stop within ${timeout} s: run "twitchtool poller stop --force" to kill it`,
+        ExitCode.Failure,
+      );
+  }
+}
+
+/** Options of `twitchtool poller status`. */
+export interface PollerStatusOptions {
+  json?: boolean;
+}
+
+/** `twitchtool poller status`: running or not, last/next poll, last cycle's findings. */
+export async function pollerStatusCommand(
+  options: PollerStatusOptions,
+  globals: GlobalOptions,
+): Promise<number> {
+  const config = await loadCommandConfig(globals);
+  const state = await readDaemonState(config.paths.stateDir, "poller");
+  const view = pollerView(state);
+  if (options.json) {
+    printLine(JSON.stringify(view));
+    return ExitCode.Ok;
+  }
+  for (const line of describePoller(view)) printLine(line);
+  return ExitCode.Ok;
+}

@@ -1,0 +1,59 @@
+import { ExitCode, TwitchtoolError } from "../../errors.ts";
+import { SlotPool } from "../../state/slot_pool.ts";
+import { stopRecording } from "../../state/stop_recording.ts";
+import { type GlobalOptions, loadCommandConfig, override, printLine } from "../context.ts";
+import { parseSeconds, parseSlot } from "../options.ts";
+
+/** Options of `twitchtool stop`. */
+export interface StopOptions {
+  timeout?: string;
+  force?: boolean;
+  recordLimit?: string;
+}
+
+/**
+ * `twitchtool stop <slot>`: SIGINT the slot's recorder so it finalizes what it captured, wait
+ * for it (`--timeout`), SIGKILL with `--force`. Exit 2 for a malformed slot, 1 for an empty one
+ * or a recorder still running at the deadline.
+ */
+export async function stopCommand(
+  slotArg: string,
+  options: StopOptions,
+  globals: GlobalOptions,
+): Promise<number> {
+  const slotNumber = parseSlot(slotArg);
+  const timeout = parseSeconds(options.timeout, "--timeout", 10);
+  const config = await loadCommandConfig(globals, {
+    "limits.record_limit": override(options.recordLimit, "--record-limit"),
+  });
+  const pool = new SlotPool(config.paths.runtimeDir, config.limits.recordLimit);
+  const active = await pool.list();
+  const slot = active.find((s) => s.slot === slotNumber);
+  if (!slot) {
+    const inUse = active.map((s) => `${s.slot} (${s.username})`).join(", ") || "none";
+    throw new TwitchtoolError(
+      `Slot "${slotNumber}" is empty: nothing to stop (slots in use: ${inUse})`,
+      ExitCode.Failure,
+    );
+  }
+  printLine(`Stopping ${slot.username} in slot ${slot.slot} (pid ${slot.pid})...`);
+  const result = await stopRecording(config.paths.runtimeDir, slot, {
+    timeoutMs: timeout * 1000,
+    force: options.force ?? false,
+  });
+  switch (result) {
+    case "stopped":
+      printLine(`Stopped ${slot.username}: the recording was finalized`);
+      return ExitCode.Ok;
+    case "killed":
+      printLine(
+        `Killed ${slot.username} (pid ${slot.pid}) after ${timeout} s: its parts are kept in the temp folder`,
+      );
+      return ExitCode.Ok;
+    case "timeout":
+      throw new TwitchtoolError(
+        `Recorder of "${slot.username}" (pid ${slot.pid}) is still running after ${timeout} s: it may still be finalizing; wait, raise --timeout, or use --force to kill it`,
+        ExitCode.Failure,
+      );
+  }
+}

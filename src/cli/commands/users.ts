@@ -1,0 +1,66 @@
+import { addUsers, editUsersFile, readUsersFile, removeUsers } from "../../poll/users_file.ts";
+import { type GlobalOptions, loadCommandConfig, override, printLine } from "../context.ts";
+import { getLogger } from "@logtape/logtape";
+
+/** Options of `twitchtool users ...`. */
+export interface UsersOptions {
+  usersFile?: string;
+}
+
+async function usersFilePath(options: UsersOptions, globals: GlobalOptions): Promise<string> {
+  const config = await loadCommandConfig(globals, {
+    "poller.users_file": override(options.usersFile, "--users-file"),
+  });
+  return config.poller.usersFile;
+}
+
+/** `twitchtool users list`: the watched channels, one per line; invalid lines as warnings. */
+export async function usersListCommand(
+  options: UsersOptions,
+  globals: GlobalOptions,
+): Promise<number> {
+  const path = await usersFilePath(options, globals);
+  const list = await readUsersFile(path);
+  const log = getLogger(["twitchtool", "users"]);
+  if (!list) {
+    log.warn('Users file {path} does not exist yet: add channels with "twitchtool users add"', {
+      path,
+    });
+    return 0;
+  }
+  for (const entry of list.invalid) {
+    log.warn("Line {line} of {path} is not a valid channel name: {text}", {
+      line: entry.line,
+      path,
+      text: entry.text,
+    });
+  }
+  for (const user of list.users) printLine(user);
+  return 0;
+}
+
+/** `twitchtool users add <names...>`: appends new channels; all-or-nothing on invalid names. */
+export async function usersAddCommand(
+  names: string[],
+  options: UsersOptions,
+  globals: GlobalOptions,
+): Promise<number> {
+  const path = await usersFilePath(options, globals);
+  const result = await editUsersFile(path, (text) => addUsers(text, names));
+  if (result.added.length) printLine(`Added to ${path}: ${result.added.join(", ")}`);
+  if (result.present.length) printLine(`Already listed: ${result.present.join(", ")}`);
+  return 0;
+}
+
+/** `twitchtool users remove <names...>`: removes channels' lines, keeping everything else. */
+export async function usersRemoveCommand(
+  names: string[],
+  options: UsersOptions,
+  globals: GlobalOptions,
+): Promise<number> {
+  const path = await usersFilePath(options, globals);
+  const result = await editUsersFile(path, (text) => removeUsers(text, names));
+  if (result.removed.length) printLine(`Removed from ${path}: ${result.removed.join(", ")}`);
+  if (result.missing.length) printLine(`Not listed: ${result.missing.join(", ")}`);
+  return 0;
+}

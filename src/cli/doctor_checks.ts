@@ -1,0 +1,245 @@
+/**
+ * The checks behind `twitchtool doctor`: each answers one question an operator would otherwise
+ * find out at 3 a.m. when a recording did not happen. Checks never change anything (folders
+ * are not created, stale files not removed) so doctor is safe to run at any time.
+ */
+import { dirname } from "node:path";
+import type { Config } from "../config/config.ts";
+import { readDaemonState } from "../state/daemon_state.ts";
+import { findStaleState } from "../state/stale_state.ts";
+import { currentSelf, parseDownloadCmd, resolveDownloadCmd } from "../poll/download_cmd.ts";
+import { readUsersFile } from "../poll/users_file.ts";
+import { runCommand } from "../proc/spawn.ts";
+import { findExecutable } from "../proc/which.ts";
+import { tempDirFor } from "../record/session_paths.ts";
+import { formatBytes, freeBytes } from "../util/disk_space.ts";
+
+/** Severity of a finding: `fail` makes doctor exit 1. */
+export type CheckLevel = "ok" | "warn" | "fail";
+
+/** One line of doctor's report. */
+export interface CheckResult {
+  readonly level: CheckLevel;
+  readonly name: string;
+  readonly detail: string;
+}
+
+/** streamlink releases before this have Twitch plugins that Twitch has since broken. */
+export const MIN_STREAMLINK: readonly [number, number] = [6, 0];
+
+/** `[major, minor, patch]` from a `--version`/`-version` first line, e.g. "streamlink 5.2.1". */
+export function parseVersion(text: string): number[] | undefined {
+  const match = /(\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
+  if (!match) return undefined;
+  return [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)];
+}
+
+/** Whether `version` is older than `minimum` (compared component by component). */
+export function isOlder(version: readonly number[], minimum: readonly number[]): boolean {
+  for (let i = 0; i < minimum.length; i++) {
+    const have = version[i] ?? 0;
+    const want = minimum[i] ?? 0;
+    if (have !== want) return have < want;
+  }
+  return false;
+}
+
+/** Finds a tool and reads its version line. */
+export async function checkTool(
+  name: string,
+  versionArg: string,
+  minimum?: readonly number[],
+): Promise<CheckResult> {
+  const path = await findExecutable(name);
+  if (!path) {
+    return { level: "fail", name, detail: `not found on PATH: install it` };
+  }
+  let line: string;
+  try {
+    const result = await runCommand(path, [versionArg]);
+    line = (result.stdout || result.stderr).split("\n")[0]?.trim() ?? "";
+  } catch (error) {
+    return { level: "fail", name, detail: `cannot run ${path}: ${(error as Error).message}` };
+  }
+  const version = parseVersion(line);
+  const shown = /version\s+(\S+)/.exec(line)?.[1] ?? version?.join(".") ?? "unknown version";
+  if (minimum && version && isOlder(version, minimum)) {
+    return {
+      level: "warn",
+      name,
+      detail: `${shown} (${path}) is older than ${
+        minimum.join(".")
+      }: Twitch changes break old plugins, upgrade it (e.g. pipx upgrade streamlink)`,
+    };
+  }
+  return { level: "ok", name, detail: `${shown} (${path})` };
+}
+
+/**
+ * A folder twitchtool writes to: exists and writable is ok; missing but creatable is a warning
+ * (created on first use); anything else fails.
+ */
+export async function checkFolder(label: string, path: string): Promise<CheckResult> {
+  const name = `${label} folder`;
+  let info: Deno.FileInfo | undefined;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) {
+      return { level: "fail", name, detail: `cannot read "${path}": ${(error as Error).message}` };
+    }
+  }
+  if (!info) {
+    const parent = await nearestExisting(dirname(path));
+    return await isWritable(parent)
+      ? { level: "warn", name, detail: `"${path}" does not exist yet (created when needed)` }
+      : { level: "fail", name, detail: `"${path}" does not exist and "${parent}" is not writable` };
+  }
+  if (!info.isDirectory) return { level: "fail", name, detail: `"${path}" is not a folder` };
+  if (!(await isWritable(path))) {
+    return { level: "fail", name, detail: `"${path}" is not writable` };
+  }
+  return { level: "ok", name, detail: `${path} (writable)` };
+}
+
+/** Free space on the recordings filesystem against `disk_free_min`. */
+export async function checkFreeSpace(config: Config): Promise<CheckResult> {
+  const dir = config.paths.recordDir;
+  const min = config.storage.diskFreeMinBytes;
+  try {
+    const free = await freeBytes(dir);
+    const detail = `${formatBytes(free)} free for ${dir} (minimum ${formatBytes(min)})`;
+    return free < min
+      ? { level: "fail", name: "disk space", detail: `${detail}: recordings will not start` }
+      : { level: "ok", name: "disk space", detail };
+  } catch (error) {
+    return { level: "fail", name: "disk space", detail: (error as Error).message };
+  }
+}
+
+/** The users file exists and every line is a channel name. */
+export async function checkUsersFile(path: string): Promise<CheckResult[]> {
+  const list = await readUsersFile(path).catch((error: Error) => error);
+  if (list instanceof Error) {
+    return [{
+      level: "fail",
+      name: "users file",
+      detail: `cannot read "${path}": ${list.message}`,
+    }];
+  }
+  if (!list) {
+    return [{
+      level: "warn",
+      name: "users file",
+      detail:
+        `"${path}" does not exist: the poller watches no channels (twitchtool users add NAME)`,
+    }];
+  }
+  const results: CheckResult[] = [{
+    level: list.users.length ? "ok" : "warn",
+    name: "users file",
+    detail: `${path}: ${list.users.length} channel(s)`,
+  }];
+  for (const entry of list.invalid) {
+    results.push({
+      level: "warn",
+      name: "users file",
+      detail: `line ${entry.line} ${JSON.stringify(entry.text)} is not a valid channel name`,
+    });
+  }
+  return results;
+}
+
+/** The poller's download_cmd is acceptable and its program can be found. */
+export async function checkDownloadCmd(config: Config): Promise<CheckResult> {
+  const name = "download_cmd";
+  try {
+    const command = await resolveDownloadCmd(
+      parseDownloadCmd(config.poller.downloadCmd),
+      (program) => findExecutable(program),
+      currentSelf(),
+    );
+    const shown = [command.program, ...command.args.filter((arg) => !arg.startsWith("--allow-"))];
+    return { level: "ok", name, detail: `${shown.join(" ")} <user> --quality ...` };
+  } catch (error) {
+    return { level: "fail", name, detail: (error as Error).message };
+  }
+}
+
+/** Leftovers of crashed processes. */
+export async function checkStaleState(config: Config, home: string): Promise<CheckResult[]> {
+  const stale = await findStaleState({
+    runtimeDir: config.paths.runtimeDir,
+    stateDir: config.paths.stateDir,
+    tempDir: tempDirFor(config.paths.recordDir, home),
+  });
+  const results: CheckResult[] = [];
+  const leftovers = [...stale.ownerFiles, ...stale.pidFiles];
+  if (leftovers.length) {
+    results.push({
+      level: "warn",
+      name: "stale state",
+      detail: `${leftovers.join(", ")} left by a process that died (twitchtool clean removes them)`,
+    });
+  }
+  for (const session of stale.sessions) {
+    results.push({
+      level: "warn",
+      name: "stale state",
+      detail: `unfinished recording session ${session}: "twitchtool recover" finishes it`,
+    });
+  }
+  if (results.length === 0) results.push({ level: "ok", name: "stale state", detail: "none" });
+  return results;
+}
+
+/** Whether the poller and encoder run (informational: both are optional). */
+export async function checkDaemons(config: Config): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const name of ["poller", "encoder"] as const) {
+    const state = await readDaemonState(config.paths.stateDir, name);
+    results.push({
+      level: "ok",
+      name,
+      detail: state.running ? `running (pid ${state.pid ?? "?"})` : "not running",
+    });
+  }
+  return results;
+}
+
+async function nearestExisting(path: string): Promise<string> {
+  let current = path;
+  for (;;) {
+    try {
+      await Deno.stat(current);
+      return current;
+    } catch {
+      const parent = dirname(current);
+      if (parent === current) return current;
+      current = parent;
+    }
+  }
+}
+
+/** Writability by trying: mode bits say nothing about read-only mounts or ACLs. */
+async function isWritable(dir: string): Promise<boolean> {
+  try {
+    const probe = await Deno.makeTempFile({ dir, prefix: ".twitchtool-doctor-" });
+    await Deno.remove(probe);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The folders doctor checks, by label. */
+export function foldersOf(config: Config, home: string): [string, string][] {
+  return [
+    ["record", config.paths.recordDir],
+    ["temp", tempDirFor(config.paths.recordDir, home)],
+    ["queue", config.paths.queueDir],
+    ["logs", config.paths.logsDir],
+    ["runtime", config.paths.runtimeDir],
+    ["state", config.paths.stateDir],
+  ];
+}

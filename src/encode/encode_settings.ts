@@ -1,0 +1,74 @@
+/**
+ * The encoder's settings taken from `[encode_daemon]`, clamped to what ffmpeg accepts. Config
+ * loading only checks types, so an out-of-range value (say `ENCODER_CRF=60`) reaches us here;
+ * clamping with a warning keeps the daemon running instead of failing every job.
+ */
+import type { Config } from "../config/config.ts";
+
+/** What every encode (daemon and `tscompress`) runs with. */
+export interface EncodeSettings {
+  readonly videoCodec: string;
+  readonly preset: string;
+  readonly crf: number;
+  readonly threads: number;
+  readonly height: number;
+  readonly fps: string;
+  readonly audioBitrate: string;
+  readonly loglevel: string;
+}
+
+/** Inclusive bounds of the clamped numeric settings. */
+export const ENCODE_LIMITS = {
+  crf: { min: 0, max: 51 },
+  threads: { min: 0, max: 64 },
+  height: { min: 144, max: 2160 },
+} as const;
+
+/** Settings plus one message per value that had to change. */
+export interface ResolvedEncodeSettings {
+  readonly settings: EncodeSettings;
+  readonly warnings: string[];
+}
+
+/**
+ * Clamps crf (0-51), threads (0-64) and height (144-2160, made even because 4:2:0 video needs
+ * even dimensions), returning a warning for each adjusted value.
+ */
+export function resolveEncodeSettings(
+  source: Config["encodeDaemon"],
+): ResolvedEncodeSettings {
+  const warnings: string[] = [];
+  const clamp = (name: keyof typeof ENCODE_LIMITS, value: number): number => {
+    const { min, max } = ENCODE_LIMITS[name];
+    const clamped = Math.min(max, Math.max(min, Math.round(value)));
+    if (clamped !== value) {
+      warnings.push(
+        `"encode_daemon.${name}" ${
+          JSON.stringify(value)
+        } is outside ${min}-${max}: using ${clamped}`,
+      );
+    }
+    return clamped;
+  };
+  const crf = clamp("crf", source.crf);
+  const threads = clamp("threads", source.threads);
+  let height = clamp("height", source.height);
+  if (height % 2 !== 0) {
+    const even = height - 1;
+    warnings.push(`"encode_daemon.height" ${height} is odd: using ${even}`);
+    height = even;
+  }
+  return {
+    settings: {
+      videoCodec: source.videoCodec,
+      preset: source.preset,
+      crf,
+      threads,
+      height,
+      fps: source.fps,
+      audioBitrate: source.audioBitrate,
+      loglevel: source.loglevel,
+    },
+    warnings,
+  };
+}

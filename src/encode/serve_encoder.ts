@@ -1,0 +1,78 @@
+/**
+ * Wires the real encoder together for `encode-daemon run`: the single-instance lock, clamped
+ * settings, the pause controller on the runtime dir, ffmpeg under nice/ionice, the status file.
+ * The loop itself is {@link EncodeDaemon}; this file only assembles and tears down.
+ */
+import { getLogger } from "@logtape/logtape";
+import type { Config } from "../config/config.ts";
+import { findExecutable, requireTools } from "../proc/which.ts";
+import { acquireDaemon, readDaemonState } from "../state/daemon_state.ts";
+import { jobsDir } from "../state/job_queue.ts";
+import { ensureRuntimeDir } from "../state/runtime_dir.ts";
+import { systemClock } from "../util/clock.ts";
+import { freeBytes } from "../util/disk_space.ts";
+import { EncodeDaemon, type EncodeDaemonSummary } from "./encode_daemon.ts";
+import { resolveEncodeSettings } from "./encode_settings.ts";
+import { ffmpegPidOf, stopOrphanFfmpeg } from "./orphan_ffmpeg.ts";
+import { PauseController, recordingsCapturing, watchDirectory } from "./pause_controller.ts";
+import { transcodeFile } from "./transcode_file.ts";
+
+const log = getLogger(["twitchtool", "encode"]);
+
+/** Runs the encoder daemon until `signal` aborts (or the queue is empty with `exitWhenEmpty`). */
+export async function serveEncoder(
+  config: Config,
+  options: { exitWhenEmpty: boolean },
+  signal: AbortSignal,
+): Promise<EncodeDaemonSummary> {
+  await requireTools(["ffmpeg", "ffprobe"]);
+  const handle = await acquireDaemon(config.paths.stateDir, "encoder");
+  try {
+    const previous = await readDaemonState(config.paths.stateDir, "encoder");
+    const orphan = ffmpegPidOf(previous.status);
+    if (orphan !== undefined) await stopOrphanFfmpeg(orphan);
+
+    const { settings, warnings } = resolveEncodeSettings(config.encodeDaemon);
+    for (const warning of warnings) log.warn(warning);
+    const runtimeDir = config.paths.runtimeDir;
+    await ensureRuntimeDir(runtimeDir);
+    const lowPriority = {
+      nice: (await findExecutable("nice")) !== undefined,
+      ionice: (await findExecutable("ionice")) !== undefined,
+    };
+    const pause = new PauseController({
+      isCapturing: recordingsCapturing(runtimeDir, config.limits.recordLimit),
+      changes: (watchSignal) => watchDirectory(runtimeDir, watchSignal),
+      // Only called once the daemon runs, after `daemon` below is initialized.
+      onChange: () => daemon.onPauseChange(),
+    });
+    const daemon = new EncodeDaemon(
+      {
+        queueDir: config.paths.queueDir,
+        settings,
+        diskFreeMinBytes: config.storage.diskFreeMinBytes,
+        exitWhenEmpty: options.exitWhenEmpty,
+      },
+      {
+        clock: systemClock,
+        writeStatus: (status) => handle.writeStatus({ ...status }),
+        transcode: transcodeFile,
+        pause,
+        lowPriority,
+        freeBytes,
+        queueChanges: (watchSignal) => watchDirectory(jobsDir(config.paths.queueDir), watchSignal),
+      },
+    );
+    log.info("Encoder started (pid {pid}), queue {queueDir}", {
+      pid: Deno.pid,
+      queueDir: config.paths.queueDir,
+      settings,
+      lowPriority,
+    });
+    const summary = await daemon.run(signal);
+    log.info("Encoder stopped: {done} encoded, {failed} failed", { ...summary });
+    return summary;
+  } finally {
+    await handle.release();
+  }
+}

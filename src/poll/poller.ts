@@ -1,0 +1,275 @@
+/**
+ * The poll loop: every `interval` seconds read the users file, probe the channels, and launch a
+ * recorder for each live channel that is not already being recorded, up to `record_limit`.
+ * Everything it touches is injected, so unit tests drive whole cycles with a fake clock.
+ */
+import { getLogger } from "@logtape/logtape";
+import type { Clock } from "../util/clock.ts";
+import type { DetachedChild } from "./launch_detached.ts";
+import { probeChannels, type ProbeResult } from "./probe_channels.ts";
+import type { InvalidEntry, UsersList } from "./users_file.ts";
+
+const log = getLogger(["twitchtool", "poll"]);
+
+/** Timing and limits of the loop. */
+export interface PollerSettings {
+  readonly usersFile: string;
+  readonly intervalMs: number;
+  readonly recordLimit: number;
+  readonly probeConcurrency: number;
+  /**
+   * How long a launched recorder counts against the limit before it holds its channel lock
+   * (start-up takes a moment; without this the next cycle would launch a duplicate).
+   */
+  readonly launchGraceMs?: number;
+}
+
+/** The outside world of the loop. */
+export interface PollerDeps {
+  readonly clock: Clock;
+  /** The users file, or `undefined` when it does not exist. */
+  readUsers(): Promise<UsersList | undefined>;
+  probe(user: string, signal: AbortSignal): Promise<ProbeResult>;
+  /** Channels holding a recording slot now, whoever started them. */
+  slotHolders(): Promise<string[]>;
+  /** Whether a recorder holds the channel's lock (recording, or waiting for a slot). */
+  isRecording(user: string): Promise<boolean>;
+  /** Starts a detached recorder for `user`; returns it and its log file. */
+  launch(user: string): Promise<DetachedChild & { readonly log: string }>;
+  writeStatus(status: PollerStatus): Promise<void>;
+}
+
+/** A recorder this cycle started. */
+export interface LaunchRecord {
+  readonly user: string;
+  readonly pid: number;
+  readonly log: string;
+}
+
+/** A live channel that was not launched, and why. */
+export interface SkipRecord {
+  readonly user: string;
+  readonly reason: string;
+}
+
+/** What one cycle saw and did; becomes part of `poller.status.json`. */
+export interface CycleReport {
+  readonly users: number;
+  readonly invalid: InvalidEntry[];
+  readonly live: string[];
+  readonly offline: string[];
+  readonly timed_out: string[];
+  readonly probe_errors: string[];
+  readonly launched: LaunchRecord[];
+  readonly skipped: SkipRecord[];
+  /** Recordings counted against the limit after this cycle's launches. */
+  readonly active: number;
+}
+
+/** Contents of `<state_dir>/poller.status.json` (plus pid/updated_at from the daemon handle). */
+export interface PollerStatus extends Partial<CycleReport> {
+  readonly state: "starting" | "running" | "stopped";
+  readonly started_at: string;
+  readonly last_poll: string | null;
+  readonly next_poll: string | null;
+  readonly interval_seconds: number;
+  readonly record_limit: number;
+  readonly users_file: string;
+  readonly last_error?: string;
+}
+
+interface PendingLaunch {
+  readonly pid: number;
+  readonly since: number;
+  exited: boolean;
+}
+
+const DEFAULT_LAUNCH_GRACE_MS = 60_000;
+
+/** One poller; keeps the launches that have not taken their channel lock yet. */
+export class Poller {
+  readonly #pending = new Map<string, PendingLaunch>();
+  #lastInvalid = "";
+  #lastHeldBack = "";
+  #usersFileMissing = false;
+
+  constructor(private readonly settings: PollerSettings, private readonly deps: PollerDeps) {}
+
+  /** Runs cycles until `signal` aborts; a failing cycle is logged and the loop goes on. */
+  async run(signal: AbortSignal): Promise<void> {
+    const { clock } = this.deps;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const base = {
+      started_at: iso(clock.now()),
+      interval_seconds: this.settings.intervalMs / 1000,
+      record_limit: this.settings.recordLimit,
+      users_file: this.settings.usersFile,
+    };
+    let last: PollerStatus = { ...base, state: "starting", last_poll: null, next_poll: null };
+    await this.#write(last);
+    while (!signal.aborted) {
+      const cycleStart = clock.now();
+      let report: CycleReport | undefined;
+      let lastError: string | undefined;
+      try {
+        report = await this.pollOnce(signal);
+      } catch (error) {
+        lastError = error instanceof Error ? error.message : String(error);
+        log.error("Poll cycle failed: {error}", { error: lastError });
+      }
+      if (signal.aborted) break;
+      const nextPoll = cycleStart + this.settings.intervalMs;
+      last = {
+        ...base,
+        ...report,
+        state: "running",
+        last_poll: iso(cycleStart),
+        next_poll: iso(nextPoll),
+        ...(lastError ? { last_error: lastError } : {}),
+      };
+      await this.#write(last);
+      await clock.sleep(nextPoll - clock.now(), signal);
+    }
+    await this.#write({ ...last, state: "stopped", next_poll: null });
+  }
+
+  /** One cycle: read users, probe, launch what is live and free, within the limit. */
+  async pollOnce(signal: AbortSignal): Promise<CycleReport> {
+    const list = await this.#readUsers();
+    const results = await probeChannels(
+      list.users,
+      this.settings.probeConcurrency,
+      (user) => this.deps.probe(user, signal),
+      signal,
+    );
+    const pick = (wanted: ProbeResult) => list.users.filter((user) => results.get(user) === wanted);
+    const live = pick("live");
+
+    const busy = new Set((await this.deps.slotHolders()).map((user) => user.toLowerCase()));
+    for (const user of list.users) {
+      if (await this.deps.isRecording(user)) busy.add(user);
+    }
+    this.#prunePending(busy);
+    for (const user of this.#pending.keys()) busy.add(user);
+
+    const launched: LaunchRecord[] = [];
+    const skipped: SkipRecord[] = [];
+    let free = this.settings.recordLimit - busy.size;
+    for (const user of live) {
+      if (signal.aborted) break;
+      if (busy.has(user)) {
+        skipped.push({ user, reason: "already recording" });
+        continue;
+      }
+      if (free <= 0) {
+        skipped.push({ user, reason: `record limit ${this.settings.recordLimit} reached` });
+        continue;
+      }
+      try {
+        const child = await this.deps.launch(user);
+        const pending: PendingLaunch = {
+          pid: child.pid,
+          since: this.deps.clock.now(),
+          exited: false,
+        };
+        child.exited.then((code) => {
+          pending.exited = true;
+          log.info("Recorder for {user} (pid {pid}) exited with code {code}", {
+            user,
+            pid: child.pid,
+            code,
+          });
+        });
+        this.#pending.set(user, pending);
+        launched.push({ user, pid: child.pid, log: child.log });
+        busy.add(user);
+        free--;
+        log.info("Launched recorder for {user} (pid {pid}), output in {log}", {
+          user,
+          pid: child.pid,
+          log: child.log,
+        });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        skipped.push({ user, reason: `launch failed: ${message}` });
+        log.error("Cannot launch recorder for {user}: {error}", { user, error: message });
+      }
+    }
+    this.#logHeldBack(skipped);
+    const report: CycleReport = {
+      users: list.users.length,
+      invalid: list.invalid,
+      live,
+      offline: pick("offline"),
+      timed_out: pick("timeout"),
+      probe_errors: pick("error"),
+      launched,
+      skipped,
+      active: busy.size,
+    };
+    log.debug("Poll cycle: {live} live of {users}, {launched} launched", {
+      live: live.length,
+      users: list.users.length,
+      launched: launched.length,
+    });
+    return report;
+  }
+
+  async #readUsers(): Promise<UsersList> {
+    const list = await this.deps.readUsers();
+    if (!list) {
+      if (!this.#usersFileMissing) {
+        log.warn("Users file {path} does not exist: watching no channels", {
+          path: this.settings.usersFile,
+        });
+      }
+      this.#usersFileMissing = true;
+      return { users: [], invalid: [] };
+    }
+    this.#usersFileMissing = false;
+    const invalidKey = JSON.stringify(list.invalid);
+    if (invalidKey !== this.#lastInvalid) {
+      for (const entry of list.invalid) {
+        log.warn("Skipping invalid channel name {name} on line {line} of {path}", {
+          name: entry.text,
+          line: entry.line,
+          path: this.settings.usersFile,
+        });
+      }
+      this.#lastInvalid = invalidKey;
+    }
+    return list;
+  }
+
+  /** Says once (not every cycle) which live channels wait for a free recording slot. */
+  #logHeldBack(skipped: readonly SkipRecord[]): void {
+    const held = skipped.filter((s) => s.reason.startsWith("record limit")).map((s) => s.user);
+    const key = held.join(",");
+    if (key === this.#lastHeldBack) return;
+    this.#lastHeldBack = key;
+    if (held.length === 0) return;
+    log.info("Live but not launched, all {limit} recording slots are busy: {users}", {
+      limit: this.settings.recordLimit,
+      users: held.join(", "),
+    });
+  }
+
+  /** Drops launches that took their lock (now counted as recording), exited, or hung. */
+  #prunePending(recording: ReadonlySet<string>): void {
+    const grace = this.settings.launchGraceMs ?? DEFAULT_LAUNCH_GRACE_MS;
+    const now = this.deps.clock.now();
+    for (const [user, pending] of this.#pending) {
+      if (pending.exited || recording.has(user) || now - pending.since > grace) {
+        this.#pending.delete(user);
+      }
+    }
+  }
+
+  async #write(status: PollerStatus): Promise<void> {
+    try {
+      await this.deps.writeStatus(status);
+    } catch (error) {
+      log.error("Cannot write poller status: {error}", { error: String(error) });
+    }
+  }
+}

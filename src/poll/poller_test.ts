@@ -1,0 +1,171 @@
+import assert from "node:assert/strict";
+import { type Clock, systemClock } from "../util/clock.ts";
+import { Poller, type PollerDeps, type PollerStatus } from "./poller.ts";
+import type { ProbeResult } from "./probe_channels.ts";
+import type { UsersList } from "./users_file.ts";
+
+class FakeClock implements Clock {
+  time = Date.parse("2024-05-01T12:00:00Z");
+  now = () => this.time;
+  sleep = async (ms: number, signal?: AbortSignal) => {
+    if (signal?.aborted) return;
+    this.time += Math.max(0, ms);
+    await Promise.resolve();
+  };
+}
+
+/** A scripted world: who is live, who holds locks, which launched recorders exited. */
+class World {
+  users: UsersList | undefined = { users: [], invalid: [] };
+  live = new Set<string>();
+  locked = new Set<string>();
+  slots: string[] = [];
+  launches: string[] = [];
+  statuses: PollerStatus[] = [];
+  exits = new Map<string, () => void>();
+  nextPid = 100;
+  failReads = 0;
+
+  deps(clock: Clock, onStatus?: (status: PollerStatus) => void): PollerDeps {
+    return {
+      clock,
+      readUsers: () => {
+        if (this.failReads > 0) {
+          this.failReads--;
+          return Promise.reject(new Error("disk on fire"));
+        }
+        return Promise.resolve(this.users);
+      },
+      probe: (user) => Promise.resolve<ProbeResult>(this.live.has(user) ? "live" : "offline"),
+      slotHolders: () => Promise.resolve([...this.slots]),
+      isRecording: (user) => Promise.resolve(this.locked.has(user)),
+      launch: (user) => {
+        this.launches.push(user);
+        const exited = new Promise<number>((resolve) => this.exits.set(user, () => resolve(0)));
+        return Promise.resolve({ pid: this.nextPid++, exited, log: `/logs/${user}.log` });
+      },
+      writeStatus: (status) => {
+        this.statuses.push(status);
+        onStatus?.(status);
+        return Promise.resolve();
+      },
+    };
+  }
+}
+
+const SETTINGS = {
+  usersFile: "/cfg/users.txt",
+  intervalMs: 60_000,
+  recordLimit: 2,
+  probeConcurrency: 4,
+  launchGraceMs: 120_000,
+};
+
+Deno.test("Poller.pollOnce() launches free live channels up to the record limit", async () => {
+  const world = new World();
+  world.users = { users: ["a_1", "b_1", "c_1", "d_1"], invalid: [{ line: 3, text: "x y" }] };
+  world.live = new Set(["a_1", "b_1", "c_1"]);
+  world.locked = new Set(["a_1"]);
+  const poller = new Poller(SETTINGS, world.deps(new FakeClock()));
+  const report = await poller.pollOnce(new AbortController().signal);
+  assert.deepEqual(world.launches, ["b_1"]);
+  assert.deepEqual(report.live, ["a_1", "b_1", "c_1"]);
+  assert.deepEqual(report.offline, ["d_1"]);
+  assert.deepEqual(report.launched, [{ user: "b_1", pid: 100, log: "/logs/b_1.log" }]);
+  assert.deepEqual(report.skipped, [
+    { user: "a_1", reason: "already recording" },
+    { user: "c_1", reason: "record limit 2 reached" },
+  ]);
+  assert.equal(report.active, 2);
+  assert.deepEqual(report.invalid, [{ line: 3, text: "x y" }]);
+});
+
+Deno.test("Poller.pollOnce() counts slots held by recorders it did not launch", async () => {
+  const world = new World();
+  world.users = { users: ["a_1", "b_1"], invalid: [] };
+  world.live = new Set(["a_1", "b_1"]);
+  world.slots = ["Manual_1", "other_2"];
+  const report = await new Poller(SETTINGS, world.deps(new FakeClock())).pollOnce(
+    new AbortController().signal,
+  );
+  assert.deepEqual(world.launches, []);
+  assert.equal(report.skipped.length, 2);
+});
+
+Deno.test("Poller.pollOnce() does not relaunch a recorder that is still starting, but does after it exits", async () => {
+  const world = new World();
+  world.users = { users: ["a_1", "b_1"], invalid: [] };
+  world.live = new Set(["a_1", "b_1"]);
+  const clock = new FakeClock();
+  const poller = new Poller({ ...SETTINGS, recordLimit: 1 }, world.deps(clock));
+  const signal = new AbortController().signal;
+  await poller.pollOnce(signal);
+  assert.deepEqual(world.launches, ["a_1"]);
+
+  clock.time += 30_000;
+  const second = await poller.pollOnce(signal);
+  assert.deepEqual(world.launches, ["a_1"], "a_1 is starting: neither a_1 nor b_1 again");
+  assert.deepEqual(second.skipped, [
+    { user: "a_1", reason: "already recording" },
+    { user: "b_1", reason: "record limit 1 reached" },
+  ]);
+
+  world.locked.add("a_1");
+  await poller.pollOnce(signal);
+  assert.deepEqual(world.launches, ["a_1"], "a_1 now holds its lock");
+
+  world.locked.delete("a_1");
+  world.live.delete("a_1");
+  world.exits.get("a_1")!();
+  await Promise.resolve();
+  await poller.pollOnce(signal);
+  assert.deepEqual(world.launches, ["a_1", "b_1"], "a_1 finished: b_1 gets its place");
+});
+
+Deno.test("Poller.run() survives a failing cycle, writes status each cycle and stops on abort", async () => {
+  const world = new World();
+  world.users = { users: ["a_1"], invalid: [] };
+  world.live = new Set(["a_1"]);
+  world.failReads = 1;
+  const clock = new FakeClock();
+  const controller = new AbortController();
+  const poller = new Poller(
+    SETTINGS,
+    world.deps(clock, (status) => {
+      if (status.state === "running" && !status.last_error) controller.abort();
+    }),
+  );
+  await poller.run(controller.signal);
+  const states = world.statuses.map((s) => s.state);
+  assert.deepEqual(states, ["starting", "running", "running", "stopped"]);
+  const [, failed, ok, stopped] = world.statuses;
+  assert.equal(failed?.last_error, "disk on fire");
+  assert.equal(failed?.last_poll, "2024-05-01T12:00:00.000Z");
+  assert.equal(failed?.next_poll, "2024-05-01T12:01:00.000Z");
+  assert.equal(ok?.last_poll, "2024-05-01T12:01:00.000Z");
+  assert.deepEqual(ok?.launched?.map((l) => l.user), ["a_1"]);
+  assert.deepEqual(ok?.live, ["a_1"]);
+  assert.equal(stopped?.next_poll, null);
+  assert.equal(stopped?.started_at, "2024-05-01T12:00:00.000Z");
+});
+
+Deno.test("Poller.run() returns promptly when aborted in the middle of its sleep", async () => {
+  const world = new World();
+  world.users = undefined;
+  const controller = new AbortController();
+  const poller = new Poller(
+    { ...SETTINGS, intervalMs: 3_600_000 },
+    world.deps(systemClock, (status) => {
+      if (status.state === "running") setTimeout(() => controller.abort(), 10);
+    }),
+  );
+  let guard: ReturnType<typeof setTimeout> | undefined;
+  const outcome = await Promise.race([
+    poller.run(controller.signal).then(() => "stopped"),
+    new Promise((resolve) => guard = setTimeout(() => resolve("still sleeping"), 10_000)),
+  ]);
+  clearTimeout(guard);
+  assert.equal(outcome, "stopped");
+  assert.equal(world.statuses.at(-1)?.state, "stopped");
+  assert.equal(world.statuses.at(-2)?.users, 0, "a missing users file means no channels");
+});

@@ -1,0 +1,149 @@
+/**
+ * The users file: the channels the poller watches, one per line. `#` starts a comment (a whole
+ * line or the end of one), blank lines are ignored, names compare case-insensitively. Parsing
+ * and editing are pure so both the poller (which re-reads it every cycle) and `twitchtool users`
+ * (which rewrites it) agree on what a line means, and edits keep the operator's comments.
+ */
+import { dirname } from "node:path";
+import { UsageError } from "../errors.ts";
+import { isValidUsername } from "../record/username.ts";
+import { writeFileAtomic } from "../state/atomic_write.ts";
+
+/** A line that holds something other than a valid channel name. */
+export interface InvalidEntry {
+  /** 1-based line number. */
+  readonly line: number;
+  readonly text: string;
+}
+
+/** What a users file says. */
+export interface UsersList {
+  /** Valid channels, lower-case, in file order, first occurrence wins. */
+  readonly users: string[];
+  readonly invalid: InvalidEntry[];
+}
+
+/** The name a line holds: text before any `#`, trimmed; empty for blank/comment lines. */
+export function lineEntry(line: string): string {
+  const hash = line.indexOf("#");
+  return (hash >= 0 ? line.slice(0, hash) : line).trim();
+}
+
+/** Parses users-file text. */
+export function parseUsersFile(text: string): UsersList {
+  const users: string[] = [];
+  const invalid: InvalidEntry[] = [];
+  const seen = new Set<string>();
+  text.split(/\r?\n/).forEach((line, index) => {
+    const entry = lineEntry(line);
+    if (!entry) return;
+    if (!isValidUsername(entry)) {
+      invalid.push({ line: index + 1, text: entry });
+      return;
+    }
+    const name = entry.toLowerCase();
+    if (seen.has(name)) return;
+    seen.add(name);
+    users.push(name);
+  });
+  return { users, invalid };
+}
+
+/** Reads and parses the users file; a missing file is `undefined` so callers can say so. */
+export async function readUsersFile(path: string): Promise<UsersList | undefined> {
+  const text = await readOptionalText(path);
+  return text === undefined ? undefined : parseUsersFile(text);
+}
+
+/** Result of {@link addUsers}. */
+export interface AddResult {
+  readonly text: string;
+  /** Names appended, lower-case. */
+  readonly added: string[];
+  /** Names that were already listed (any case) or repeated in the request. */
+  readonly present: string[];
+}
+
+/**
+ * Appends channels not already listed, keeping every existing line (comments included) as is.
+ * Rejects the whole request when any name is invalid, so a typo never half-applies.
+ */
+export function addUsers(text: string, names: readonly string[]): AddResult {
+  const bad = names.filter((name) => !isValidUsername(name));
+  if (bad.length > 0) {
+    throw new UsageError(
+      `Invalid username ${
+        bad.map((name) => JSON.stringify(name)).join(", ")
+      }: expected 3-25 letters, digits or underscores; nothing changed`,
+    );
+  }
+  const listed = new Set(parseUsersFile(text).users);
+  const added: string[] = [];
+  const present: string[] = [];
+  for (const name of names.map((n) => n.toLowerCase())) {
+    if (listed.has(name)) {
+      present.push(name);
+      continue;
+    }
+    listed.add(name);
+    added.push(name);
+  }
+  if (added.length === 0) return { text, added, present };
+  const base = text === "" || text.endsWith("\n") ? text : text + "\n";
+  return { text: base + added.map((name) => name + "\n").join(""), added, present };
+}
+
+/** Result of {@link removeUsers}. */
+export interface RemoveResult {
+  readonly text: string;
+  /** Names whose lines were removed, as asked. */
+  readonly removed: string[];
+  /** Names not found in the file. */
+  readonly missing: string[];
+}
+
+/**
+ * Removes every line whose entry matches one of `names` case-insensitively (an invalid entry
+ * can be removed too, by its exact text). Comments and other lines stay where they were.
+ */
+export function removeUsers(text: string, names: readonly string[]): RemoveResult {
+  const wanted = new Map(names.map((name) => [name.trim().toLowerCase(), name]));
+  const found = new Set<string>();
+  const kept = text.split("\n").filter((line) => {
+    const key = lineEntry(line).toLowerCase();
+    if (!key || !wanted.has(key)) return true;
+    found.add(key);
+    return false;
+  });
+  const removed = [...wanted].filter(([key]) => found.has(key)).map(([, name]) => name);
+  const missing = [...wanted].filter(([key]) => !found.has(key)).map(([, name]) => name);
+  return { text: found.size > 0 ? kept.join("\n") : text, removed, missing };
+}
+
+/**
+ * Applies an edit to the users file and writes it atomically (the poller may read it at any
+ * moment). A missing file counts as empty and is created (with its folder) only when the edit
+ * adds something; the old file's mode is kept.
+ */
+export async function editUsersFile<R extends { text: string }>(
+  path: string,
+  edit: (text: string) => R,
+): Promise<R> {
+  const before = await readOptionalText(path);
+  const result = edit(before ?? "");
+  if (result.text !== (before ?? "")) {
+    await Deno.mkdir(dirname(path), { recursive: true });
+    const mode = await Deno.stat(path).then((info) => info.mode ?? undefined, () => undefined);
+    await writeFileAtomic(path, result.text, mode === undefined ? {} : { mode: mode & 0o777 });
+  }
+  return result;
+}
+
+async function readOptionalText(path: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Leftovers of processes that died without cleaning up: slot owner files of slots nobody holds,
+ * daemon pid files with no daemon, recording sessions with nobody recording them. `doctor`
+ * reports them without touching anything; `clean` removes the harmless ones.
+ */
+import { join } from "node:path";
+import { readJsonFile } from "./atomic_write.ts";
+import { type DaemonName, daemonPaths, hasStalePidFile } from "./daemon_state.ts";
+import { FileLock } from "./file_lock.ts";
+import { slotPaths } from "./slot_pool.ts";
+import { isUserLocked } from "./user_lock.ts";
+
+/** Where stale state can be. */
+export interface StateDirs {
+  readonly runtimeDir: string;
+  readonly stateDir: string;
+  /** The recorder's temp folder (`tempDirFor(record_dir)`). */
+  readonly tempDir: string;
+}
+
+/** What {@link findStaleState} found. */
+export interface StaleState {
+  /** `slotN.owner` files whose slot lock is free. */
+  readonly ownerFiles: string[];
+  /** `<daemon>.pid` files whose daemon lock is free. */
+  readonly pidFiles: string[];
+  /** Session manifests (`<base>.session.json`) whose channel nobody records: unfinished. */
+  readonly sessions: string[];
+}
+
+const OWNER_FILE = /^slot(\d+)\.owner$/;
+const DAEMONS: readonly DaemonName[] = ["poller", "encoder"];
+
+/** Looks for stale state without changing anything. */
+export async function findStaleState(dirs: StateDirs): Promise<StaleState> {
+  const ownerFiles: string[] = [];
+  for (const name of await listNames(dirs.runtimeDir)) {
+    const index = OWNER_FILE.exec(name)?.[1];
+    if (index === undefined) continue;
+    if (!(await FileLock.isHeld(slotPaths(dirs.runtimeDir, Number(index)).lock))) {
+      ownerFiles.push(join(dirs.runtimeDir, name));
+    }
+  }
+  const pidFiles: string[] = [];
+  for (const daemon of DAEMONS) {
+    if (await hasStalePidFile(dirs.stateDir, daemon)) {
+      pidFiles.push(daemonPaths(dirs.stateDir, daemon).pid);
+    }
+  }
+  const sessions: string[] = [];
+  for (const name of await listNames(dirs.tempDir)) {
+    if (!name.endsWith(".session.json")) continue;
+    const path = join(dirs.tempDir, name);
+    const manifest = await readJsonFile(path).catch(() => undefined) as
+      | { user?: unknown }
+      | undefined;
+    const user = typeof manifest?.user === "string" ? manifest.user : undefined;
+    if (user === undefined || !(await isUserLocked(dirs.runtimeDir, user))) sessions.push(path);
+  }
+  return { ownerFiles, pidFiles, sessions };
+}
+
+async function listNames(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return names.sort();
+}

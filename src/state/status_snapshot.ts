@@ -1,0 +1,140 @@
+/**
+ * Everything `twitchtool status` shows, gathered from the files the recorders and daemons
+ * keep (slots, locks, status files, the queue). Nothing here asks a process anything: a file
+ * lock decides whether a process runs, so the view is right even after a crash.
+ */
+import type { Config } from "../config/config.ts";
+import { tempDirFor } from "../record/session_paths.ts";
+import { capturedBytes } from "./captured_bytes.ts";
+import { type DaemonState, readDaemonState } from "./daemon_state.ts";
+import { listQueue, type QueuedJob } from "./job_queue.ts";
+import { SlotPool } from "./slot_pool.ts";
+
+/** One active recording. */
+export interface RecordingView {
+  readonly slot: number;
+  readonly user: string;
+  readonly pid: number;
+  readonly started_at: string;
+  readonly state: string;
+  /** Bytes of the current session's part files so far. */
+  readonly bytes: number;
+}
+
+/** The poller as seen from its lock and status file. */
+export interface PollerView {
+  readonly running: boolean;
+  readonly pid: number | null;
+  readonly started_at: string | null;
+  /** Last cycle's time (kept from a previous run when not running). */
+  readonly last_poll: string | null;
+  readonly next_poll: string | null;
+  readonly live: string[];
+  readonly launched: unknown[];
+  readonly skipped: unknown[];
+  readonly last_error: string | null;
+}
+
+/** The encoder as seen from its lock and status file. */
+export interface EncoderView {
+  readonly running: boolean;
+  readonly pid: number | null;
+  readonly state: string | null;
+  readonly paused: boolean;
+  readonly current_job: Record<string, unknown> | null;
+}
+
+/** A job in the queue. */
+export interface JobView {
+  readonly input: string;
+  readonly output: string;
+  readonly created_at: string;
+  readonly path: string;
+  readonly running?: boolean;
+  readonly error?: string;
+}
+
+/** The whole `status --json` object. */
+export interface StatusSnapshot {
+  readonly recordings: RecordingView[];
+  readonly record_limit: number;
+  readonly poller: PollerView;
+  readonly encoder: EncoderView;
+  readonly queue: { readonly pending: JobView[]; readonly failed: JobView[] };
+}
+
+/** Reads the current state of every part of twitchtool. */
+export async function collectStatus(config: Config, home: string): Promise<StatusSnapshot> {
+  const { paths } = config;
+  const tempDir = tempDirFor(paths.recordDir, home);
+  const pool = new SlotPool(paths.runtimeDir, config.limits.recordLimit);
+  const recordings: RecordingView[] = [];
+  for (const slot of await pool.list()) {
+    recordings.push({
+      slot: slot.slot,
+      user: slot.username,
+      pid: slot.pid,
+      started_at: slot.started_at,
+      state: slot.state,
+      bytes: await capturedBytes(tempDir, slot.username, slot.pid),
+    });
+  }
+  const queue = await listQueue(paths.queueDir);
+  return {
+    recordings,
+    record_limit: config.limits.recordLimit,
+    poller: pollerView(await readDaemonState(paths.stateDir, "poller")),
+    encoder: encoderView(await readDaemonState(paths.stateDir, "encoder")),
+    queue: { pending: queue.pending.map(jobView), failed: queue.failed.map(jobView) },
+  };
+}
+
+/** The poller part of the snapshot; next poll and last launches only while it runs. */
+export function pollerView(state: DaemonState): PollerView {
+  const status = state.status ?? {};
+  const live = state.running;
+  return {
+    running: state.running,
+    pid: state.pid,
+    started_at: live ? stringOrNull(status.started_at) : null,
+    last_poll: stringOrNull(status.last_poll),
+    next_poll: live ? stringOrNull(status.next_poll) : null,
+    live: live ? stringList(status.live) : [],
+    launched: live && Array.isArray(status.launched) ? status.launched : [],
+    skipped: live && Array.isArray(status.skipped) ? status.skipped : [],
+    last_error: live ? stringOrNull(status.last_error) : null,
+  };
+}
+
+/** The encoder part of the snapshot; its job and pause only while it runs. */
+export function encoderView(state: DaemonState): EncoderView {
+  const status = state.status ?? {};
+  const live = state.running;
+  const job = status.current_job;
+  return {
+    running: state.running,
+    pid: state.pid,
+    state: live ? stringOrNull(status.state) : null,
+    paused: live && status.paused === true,
+    current_job: live && job && typeof job === "object" ? job as Record<string, unknown> : null,
+  };
+}
+
+function jobView(job: QueuedJob): JobView {
+  return {
+    input: job.input,
+    output: job.output,
+    created_at: job.created_at,
+    path: job.path,
+    ...(job.running ? { running: true } : {}),
+    ...(job.error ? { error: job.error } : {}),
+  };
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === "string" ? value : null;
+}
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+}
