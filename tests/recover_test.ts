@@ -185,3 +185,33 @@ Deno.test("recover merges parts the original tool left behind, trimming a cut-of
   );
   await assertRecovered(sandbox, onDisk);
 });
+
+Deno.test("poller run recovers abandoned sessions when it starts", async () => {
+  const segments = await ensureSegments();
+  await using sandbox = await makeSandbox({ urlTemplate: "hls://http://127.0.0.1:9/{user}" });
+  await Deno.mkdir(sandbox.tempDir, { recursive: true });
+  const part = join(sandbox.tempDir, "lostuser_2026-03-04_05-06-07_part01.ts");
+  const bytes = (await Promise.all(segments.files.slice(0, 4).map((f) => Deno.readFile(f))))
+    .flatMap((chunk) => [...chunk]);
+  await Deno.writeFile(part, new Uint8Array(bytes));
+  await Deno.writeTextFile(join(sandbox.home, "users.txt"), "# nobody to poll\n");
+  const poller = spawnCli(sandbox, [
+    "poller",
+    "run",
+    "--users-file",
+    join(sandbox.home, "users.txt"),
+    "--interval",
+    "60",
+  ]);
+  try {
+    await waitFor("the recovered recording", async () => {
+      const names = await listDir(sandbox.recordDir);
+      return names.includes("lostuser_2026-03-04_05-06-07.mp4") &&
+        (await listDir(sandbox.jobsDir)).length === 1;
+    }, 60_000);
+  } finally {
+    poller.kill("SIGTERM");
+    await collect(poller);
+  }
+  await assertRecovered(sandbox, 4);
+});

@@ -11,6 +11,7 @@ import { acquireDaemon } from "../state/daemon_state.ts";
 import { SlotPool } from "../state/slot_pool.ts";
 import { isUserLocked } from "../state/user_lock.ts";
 import { systemClock } from "../util/clock.ts";
+import { logRecoveryReports, recoverSessions } from "../record/recover.ts";
 import { currentSelf, parseDownloadCmd, recorderArgs, resolveDownloadCmd } from "./download_cmd.ts";
 import { launchDetached } from "./launch_detached.ts";
 import { Poller } from "./poller.ts";
@@ -25,6 +26,8 @@ export interface PollerRunOptions {
   readonly configPath?: string | undefined;
   /** `--record-limit` given on the poller's command line. */
   readonly recordLimitOverride?: number | undefined;
+  /** HOME, where the temp dir of abandoned recordings is derived from. */
+  readonly home: string;
 }
 
 /**
@@ -43,6 +46,11 @@ export async function runPollerDaemon(
   );
   await requireTools(["streamlink"]);
   const handle = await acquireDaemon(config.paths.stateDir, "poller");
+  // Finish recordings abandoned by dead recorders alongside polling; the journal in each
+  // session manifest makes an interrupted recovery safe to repeat at the next start.
+  recoverSessions(config, options.home)
+    .then(logRecoveryReports)
+    .catch((error) => log.error("Recovery failed: {error}", { error: (error as Error).message }));
   try {
     const { poller: settings, paths } = config;
     const pool = new SlotPool(paths.runtimeDir, config.limits.recordLimit);

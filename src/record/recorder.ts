@@ -12,7 +12,7 @@ import { type Clock, systemClock } from "../util/clock.ts";
 import { formatBytes, freeBytes } from "../util/disk_space.ts";
 import { type CaptureEndReason, captureLoop, DEFAULT_CAPTURE_TIMING } from "./capture_loop.ts";
 import { type FinishedSession, finishSession } from "./finish_session.ts";
-import { recoverSessions, type RecoveryReport } from "./recover.ts";
+import { logRecoveryReports, recoverSessions } from "./recover.ts";
 import { partPath, sessionBase, tempDirFor } from "./session_paths.ts";
 import { normalizeUsername } from "./username.ts";
 
@@ -104,7 +104,7 @@ export async function runRecorder(
   await writeManifest(tempDir, manifest("capturing", parts));
   // Sessions abandoned by dead recorders are finished alongside, never delaying the capture.
   const recovery = recoverSessions(config, request.home, { ownUser: user, excludeBase: base })
-    .then(logRecoveries)
+    .then(logRecoveryReports)
     .catch((error) => log.error("Recovery failed: {error}", { error: (error as Error).message }));
 
   let capture;
@@ -193,15 +193,4 @@ export async function runRecorder(
     );
   }
   return { reason: capture.reason, finished };
-}
-
-function logRecoveries(reports: RecoveryReport[]): void {
-  for (const report of reports) {
-    if (report.action === "recovered") {
-      log.info("Recovered abandoned session {base}: {file}", {
-        base: report.base,
-        file: report.result?.delivered[0],
-      });
-    }
-  }
 }

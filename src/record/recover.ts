@@ -196,6 +196,18 @@ async function stillThere(session: LeftSession): Promise<boolean> {
   return false;
 }
 
+/** Logs what a background recovery (at `record` or `poller run` start) finished. */
+export function logRecoveryReports(reports: readonly RecoveryReport[]): void {
+  for (const report of reports) {
+    if (report.action === "recovered") {
+      log.info("Recovered abandoned session {base}: {file}", {
+        base: report.base,
+        file: report.result?.delivered[0],
+      });
+    }
+  }
+}
+
 async function stillGrowing(parts: readonly string[], settleMs: number): Promise<boolean> {
   const sizes = async () => {
     const list: number[] = [];

@@ -3,7 +3,7 @@ import { runPollerDaemon } from "../../poll/run_poller.ts";
 import { abortOnShutdownSignals } from "../../proc/signals.ts";
 import { readDaemonState, stopDaemon } from "../../state/daemon_state.ts";
 import { pollerView } from "../../state/status_snapshot.ts";
-import { type GlobalOptions, loadCommandConfig, override, printLine } from "../context.ts";
+import { type GlobalOptions, homeDir, loadCommandConfig, override, printLine } from "../context.ts";
 import { describePoller } from "../daemon_lines.ts";
 import { parseSeconds } from "../options.ts";
 
@@ -42,6 +42,7 @@ export async function pollerRunCommand(
       recordLimitOverride: options.recordLimit === undefined
         ? undefined
         : config.limits.recordLimit,
+      home: homeDir(),
     }, controller.signal);
     return ExitCode.Ok;
   } finally {
