@@ -48,10 +48,12 @@ Deno.test("record captures a live broadcast into a faststart .mp4 and queues an 
   await withServer(async (server) => {
     await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
     server.goLive("alice");
+    const wentLive = Date.now();
     const recorder = spawnCli(sandbox, ["record", "Alice"]);
     await waitCapturing(sandbox, "alice");
     await sleep(6000);
     server.end("alice");
+    const broadcastSeconds = (Date.now() - wentLive) / 1000;
     const result = await collect(recorder);
     assert.equal(result.code, 0, result.stderr);
 
@@ -61,6 +63,10 @@ Deno.test("record captures a live broadcast into a faststart .mp4 and queues an 
     const mp4 = join(sandbox.recordDir, finals[0]!);
     const info = await ffprobe(mp4);
     assert.ok(info.duration >= 5, `duration ${info.duration}`);
+    assert.ok(
+      info.duration <= broadcastSeconds + 1.5,
+      `${info.duration} s recorded from a ${broadcastSeconds} s broadcast: the end was replayed`,
+    );
     assert.deepEqual(info.streams.map((s) => s.codec_type).sort(), ["audio", "video"]);
     const boxes = await topLevelBoxes(mp4);
     assert.ok(boxes.indexOf("moov") < boxes.indexOf("mdat"), `boxes ${boxes}`);

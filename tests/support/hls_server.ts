@@ -22,7 +22,10 @@ export interface LiveHlsServer {
   goLive(user: string): void;
   /** Channel goes offline: its playlist answers 404 (an outage, or not live at all). */
   goOffline(user: string): void;
-  /** Broadcast ends: the playlist gets #EXT-X-ENDLIST for a few seconds (endGraceMs), then the channel is offline (404). */
+  /**
+   * Broadcast ends: new viewers get 404 at once; players already on the media playlist see
+   * #EXT-X-ENDLIST for a few seconds (endGraceMs), then the channel is fully offline.
+   */
   end(user: string): void;
   /** "live" | "offline" | "ended" */
   state(user: string): string;
@@ -182,6 +185,9 @@ export async function startHlsServer(
     if (rest === "index.m3u8" || rest === `${VARIANT}.m3u8`) {
       ch.playlistRequests++;
       if (ch.state === "offline") return notFound();
+      // Like Twitch, an ended channel is offline for new viewers at once; only players already
+      // on the media playlist see its #EXT-X-ENDLIST (a reconnect must not replay the end).
+      if (ch.state === "ended" && rest === "index.m3u8") return notFound();
       const body = rest === "index.m3u8" ? masterPlaylist() : mediaPlaylist(ch);
       return new Response(body, { headers: PLAYLIST_HEADERS });
     }
