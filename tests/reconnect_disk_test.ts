@@ -4,27 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  collect,
-  defaultConfig,
-  ffprobe,
-  listDir,
-  makeSandbox,
-  type Sandbox,
-  spawnCli,
-  statusJson,
-  waitFor,
-} from "./support/cli.ts";
+import { collect, defaultConfig, ffprobe, listDir, makeSandbox, spawnCli } from "./support/cli.ts";
 import { startHlsServer } from "./support/hls_server.ts";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function waitState(sandbox: Sandbox, user: string, state: string) {
-  return waitFor(`${user} ${state}`, async () => {
-    const status = await statusJson(sandbox);
-    return status.recordings.find((r) => r.user === user && r.state === state);
-  }, 60_000);
-}
+import { sleep, waitForState } from "./support/live.ts";
+import { contentSeconds } from "./support/media.ts";
 
 Deno.test("a 10 s outage costs at most outage + 3 s of the broadcast", async () => {
   const server = await startHlsServer({ endGraceMs: 1200 });
@@ -37,7 +20,7 @@ Deno.test("a 10 s outage costs at most outage + 3 s of the broadcast", async () 
     const user = "gap_check";
     server.goLive(user);
     const recorder = spawnCli(sandbox, ["record", user]);
-    await waitState(sandbox, user, "capturing");
+    await waitForState(sandbox, user, "capturing");
     const liveStart = Date.now();
     await sleep(8000);
     server.goOffline(user);
@@ -67,31 +50,6 @@ Deno.test("a 10 s outage costs at most outage + 3 s of the broadcast", async () 
     await server.close();
   }
 });
-
-/**
- * Seconds of video actually in a file (frames / frame rate). Not the container duration: when
- * streamlink rides through an outage in one part, the file's timeline keeps the hole.
- */
-async function contentSeconds(path: string): Promise<number> {
-  const output = await new Deno.Command("ffprobe", {
-    args: [
-      "-v",
-      "error",
-      "-select_streams",
-      "v:0",
-      "-count_packets",
-      "-show_entries",
-      "stream=nb_read_packets,avg_frame_rate",
-      "-of",
-      "json",
-      path,
-    ],
-    stdout: "piped",
-  }).output();
-  const stream = JSON.parse(new TextDecoder().decode(output.stdout)).streams[0];
-  const [num, den] = String(stream.avg_frame_rate).split("/").map(Number);
-  return Number(stream.nb_read_packets) / (num! / (den || 1));
-}
 
 /** Whether this machine lets us mount a tmpfs (root with CAP_SYS_ADMIN). */
 async function canMountTmpfs(): Promise<boolean> {

@@ -15,27 +15,8 @@ import {
   statusJson,
   waitFor,
 } from "./support/cli.ts";
-import { type LiveHlsServer, startHlsServer } from "./support/hls_server.ts";
+import { sleep, waitForState, withHlsServer } from "./support/live.ts";
 import { topLevelBoxes } from "./support/mp4.ts";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function withServer(fn: (server: LiveHlsServer) => Promise<void>): Promise<void> {
-  const server = await startHlsServer({ endGraceMs: 1200 });
-  try {
-    await fn(server);
-  } finally {
-    await server.close();
-  }
-}
-
-/** Waits until the recorder reports `capturing` for `user` in `status --json`. */
-function waitCapturing(sandbox: Sandbox, user: string) {
-  return waitFor(`${user} capturing`, async () => {
-    const status = await statusJson(sandbox);
-    return status.recordings.find((r) => r.user === user && r.state === "capturing");
-  });
-}
 
 async function readJobs(sandbox: Sandbox) {
   const names = (await listDir(sandbox.jobsDir)).filter((name) => name.endsWith(".json"));
@@ -45,12 +26,12 @@ async function readJobs(sandbox: Sandbox) {
 }
 
 Deno.test("record captures a live broadcast into a faststart .mp4 and queues an encode job", async () => {
-  await withServer(async (server) => {
+  await withHlsServer(async (server) => {
     await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
     server.goLive("alice");
     const wentLive = Date.now();
     const recorder = spawnCli(sandbox, ["record", "Alice"]);
-    await waitCapturing(sandbox, "alice");
+    await waitForState(sandbox, "alice", "capturing");
     await sleep(6000);
     server.end("alice");
     const broadcastSeconds = (Date.now() - wentLive) / 1000;
@@ -85,7 +66,7 @@ Deno.test("record captures a live broadcast into a faststart .mp4 and queues an 
 });
 
 Deno.test("record survives an outage: two parts merged into one continuous file", async () => {
-  await withServer(async (server) => {
+  await withHlsServer(async (server) => {
     await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
     await sandbox.writeConfig(
       (await Deno.readTextFile(sandbox.configPath)).replace(
@@ -95,7 +76,7 @@ Deno.test("record survives an outage: two parts merged into one continuous file"
     );
     server.goLive("bob");
     const recorder = spawnCli(sandbox, ["record", "bob"]);
-    await waitCapturing(sandbox, "bob");
+    await waitForState(sandbox, "bob", "capturing");
     await sleep(5000);
     server.goOffline("bob");
     await waitFor("bob waiting", async () => {
@@ -104,7 +85,7 @@ Deno.test("record survives an outage: two parts merged into one continuous file"
     });
     await sleep(3000);
     server.goLive("bob");
-    await waitCapturing(sandbox, "bob");
+    await waitForState(sandbox, "bob", "capturing");
     await sleep(5000);
     server.end("bob");
     await sleep(2000);
@@ -127,11 +108,11 @@ Deno.test("record survives an outage: two parts merged into one continuous file"
 });
 
 Deno.test("record finalizes what it has on SIGINT mid-stream", async () => {
-  await withServer(async (server) => {
+  await withHlsServer(async (server) => {
     await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
     server.goLive("carol");
     const recorder = spawnCli(sandbox, ["record", "carol"]);
-    await waitCapturing(sandbox, "carol");
+    await waitForState(sandbox, "carol", "capturing");
     await sleep(5000);
     recorder.kill("SIGINT");
     const result = await collect(recorder);
@@ -146,11 +127,11 @@ Deno.test("record finalizes what it has on SIGINT mid-stream", async () => {
 });
 
 Deno.test("record --no-remux delivers a merged .ts and queues nothing", async () => {
-  await withServer(async (server) => {
+  await withHlsServer(async (server) => {
     await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
     server.goLive("dave");
     const recorder = spawnCli(sandbox, ["record", "dave", "--no-remux"]);
-    await waitCapturing(sandbox, "dave");
+    await waitForState(sandbox, "dave", "capturing");
     await sleep(4000);
     server.end("dave");
     const result = await collect(recorder);
@@ -166,11 +147,11 @@ Deno.test("record --no-remux delivers a merged .ts and queues nothing", async ()
 });
 
 Deno.test("record refuses a channel that is already being recorded (exit 3)", async () => {
-  await withServer(async (server) => {
+  await withHlsServer(async (server) => {
     await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
     server.goLive("erin");
     const first = spawnCli(sandbox, ["record", "erin"]);
-    await waitCapturing(sandbox, "erin");
+    await waitForState(sandbox, "erin", "capturing");
     const second = await runCli(sandbox, ["record", "ERIN"]);
     assert.equal(second.code, 3);
     assert.match(second.stderr, /Channel "erin" is already being recorded/);
@@ -180,7 +161,7 @@ Deno.test("record refuses a channel that is already being recorded (exit 3)", as
 });
 
 Deno.test("record exits 5 when the channel never comes online", async () => {
-  await withServer(async (server) => {
+  await withHlsServer(async (server) => {
     await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
     const result = await runCli(sandbox, ["record", "nobody_home", "--retry-window", "2"]);
     assert.equal(result.code, 5, result.stderr);

@@ -12,29 +12,10 @@ import {
   runCli,
   type Sandbox,
   spawnCli,
-  statusJson,
   waitFor,
 } from "./support/cli.ts";
-import { type LiveHlsServer, startHlsServer } from "./support/hls_server.ts";
+import { sleep, waitForState, withHlsServer } from "./support/live.ts";
 import { ensureSegments } from "./support/segments.ts";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function withServer(fn: (server: LiveHlsServer) => Promise<void>): Promise<void> {
-  const server = await startHlsServer({ endGraceMs: 1200 });
-  try {
-    await fn(server);
-  } finally {
-    await server.close();
-  }
-}
-
-function waitState(sandbox: Sandbox, user: string, state: string) {
-  return waitFor(`${user} ${state}`, async () => {
-    const status = await statusJson(sandbox);
-    return status.recordings.find((r) => r.user === user && r.state === state);
-  }, 60_000);
-}
 
 /** Total seconds of media in the session's parts, as ffprobe reads them. */
 async function partsSeconds(sandbox: Sandbox): Promise<number> {
@@ -69,11 +50,11 @@ async function assertRecovered(sandbox: Sandbox, expectedSeconds: number): Promi
 }
 
 Deno.test("recover finishes a recording killed with -9 while capturing", async () => {
-  await withServer(async (server) => {
+  await withHlsServer(async (server) => {
     await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
     server.goLive("kill_capture");
     const recorder = spawnCli(sandbox, ["record", "kill_capture"]);
-    await waitState(sandbox, "kill_capture", "capturing");
+    await waitForState(sandbox, "kill_capture", "capturing");
     await sleep(5000);
     recorder.kill("SIGKILL");
     await killStreamlinks(sandbox);
@@ -96,7 +77,7 @@ Deno.test("recover finishes a recording killed with -9 while capturing", async (
 });
 
 Deno.test("recover finishes a recording killed with -9 between parts", async () => {
-  await withServer(async (server) => {
+  await withHlsServer(async (server) => {
     await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
     await sandbox.writeConfig(
       (await Deno.readTextFile(sandbox.configPath)).replace(
@@ -106,10 +87,10 @@ Deno.test("recover finishes a recording killed with -9 between parts", async () 
     );
     server.goLive("kill_between");
     const recorder = spawnCli(sandbox, ["record", "kill_between"]);
-    await waitState(sandbox, "kill_between", "capturing");
+    await waitForState(sandbox, "kill_between", "capturing");
     await sleep(4000);
     server.goOffline("kill_between");
-    await waitState(sandbox, "kill_between", "waiting");
+    await waitForState(sandbox, "kill_between", "waiting");
     recorder.kill("SIGKILL");
     await collect(recorder);
     const onDisk = await partsSeconds(sandbox);
@@ -121,12 +102,12 @@ Deno.test("recover finishes a recording killed with -9 between parts", async () 
 
 for (const step of ["staged", "moving", "moved", "delivered", "enqueued"]) {
   Deno.test(`recover completes a recording killed with -9 at finalize step "${step}"`, async () => {
-    await withServer(async (server) => {
+    await withHlsServer(async (server) => {
       await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
       const user = `crash_${step}`;
       server.goLive(user);
       const recorder = spawnCli(sandbox, ["record", user], { env: { TWITCHTOOL_FAILPOINT: step } });
-      await waitState(sandbox, user, "capturing");
+      await waitForState(sandbox, user, "capturing");
       await sleep(4000);
       server.end(user);
       const died = await collect(recorder);
@@ -146,12 +127,12 @@ for (const step of ["staged", "moving", "moved", "delivered", "enqueued"]) {
 }
 
 Deno.test("recover leaves a session alone while its recorder is alive", async () => {
-  await withServer(async (server) => {
+  await withHlsServer(async (server) => {
     await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
     server.goLive("alive_one");
     const recorder = spawnCli(sandbox, ["record", "alive_one"]);
     try {
-      await waitState(sandbox, "alive_one", "capturing");
+      await waitForState(sandbox, "alive_one", "capturing");
       const before = await listDir(sandbox.tempDir);
       const result = await runCli(sandbox, ["recover"]);
       assert.equal(result.code, 0, result.stderr);

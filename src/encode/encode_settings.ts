@@ -4,18 +4,10 @@
  * clamping with a warning keeps the daemon running instead of failing every job.
  */
 import type { Config } from "../config/config.ts";
+import type { EncodeArgsSpec } from "../proc/ffmpeg_args.ts";
 
-/** What every encode (daemon and `tscompress`) runs with. */
-export interface EncodeSettings {
-  readonly videoCodec: string;
-  readonly preset: string;
-  readonly crf: number;
-  readonly threads: number;
-  readonly height: number;
-  readonly fps: string;
-  readonly audioBitrate: string;
-  readonly loglevel: string;
-}
+/** What every encode (daemon and `tscompress`) runs with: the ffmpeg spec minus the files. */
+export type EncodeSettings = Omit<EncodeArgsSpec, "input" | "output">;
 
 /** Inclusive bounds of the clamped numeric settings. */
 export const ENCODE_LIMITS = {

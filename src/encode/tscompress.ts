@@ -8,7 +8,7 @@ import { getLogger } from "@logtape/logtape";
 import { basename, dirname, extname, join } from "node:path";
 import { encodeArgs, type LowPriorityTools, remuxArgs } from "../proc/ffmpeg_args.ts";
 import { probeMedia } from "../proc/ffprobe.ts";
-import { removeIfExists } from "../state/atomic_write.ts";
+import { pathExists, removeIfExists } from "../state/atomic_write.ts";
 import type { EncodeSettings } from "./encode_settings.ts";
 import type { PauseController } from "./pause_controller.ts";
 import type { ProgressSnapshot } from "./progress_parser.ts";
@@ -194,7 +194,7 @@ async function runStep(
     deps.onEvent?.({ kind: "end", input, step, outcome });
     return outcome;
   };
-  if (!options.overwrite && (await exists(output))) {
+  if (!options.overwrite && (await pathExists(output))) {
     if (await probe(output)) return end("skipped", `"${basename(output)}" exists`);
     return end("failed", `"${output}" exists but is not readable media: use --overwrite`);
   }
@@ -224,15 +224,5 @@ async function runStep(
     case "failed":
       log.error("Cannot {step} {input}: {reason}", { step, input, reason: outcome.reason });
       return end("failed", outcome.reason);
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
   }
 }

@@ -4,7 +4,12 @@ import { MergeFailedError } from "../errors.ts";
 import { concatList, concatRemuxArgs, type FinalFormat } from "../proc/ffmpeg_args.ts";
 import { type MediaInfo, probeMedia } from "../proc/ffprobe.ts";
 import { runCommand } from "../proc/spawn.ts";
-import { removeIfExists, syncDirectory, writeFileAtomic } from "../state/atomic_write.ts";
+import {
+  pathExists,
+  removeIfExists,
+  syncDirectory,
+  writeFileAtomic,
+} from "../state/atomic_write.ts";
 
 const log = getLogger(["twitchtool", "finalize"]);
 
@@ -260,10 +265,6 @@ export async function moveWithoutOverwrite(
 
 function isCrossDevice(error: unknown): boolean {
   return (error as { code?: string }).code === "EXDEV" || /cross-device/i.test(String(error));
-}
-
-async function pathExists(path: string): Promise<boolean> {
-  return (await statOrUndefined(path)) !== undefined;
 }
 
 async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {

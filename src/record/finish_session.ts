@@ -1,6 +1,7 @@
 import { basename, join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import { signalPid } from "../proc/spawn.ts";
+import { pathExists } from "../state/atomic_write.ts";
 import { enqueueJob, listQueue } from "../state/job_queue.ts";
 import { removeManifest, type SessionManifest, writeManifest } from "../state/session_manifest.ts";
 import {
@@ -117,7 +118,7 @@ async function enqueueOnce(
   if (existing) return existing.path;
   const stem = basename(input).replace(/\.[^.]+$/, "");
   const output = join(dirs.recordDir, `${stem}_compressed.mp4`);
-  if (await exists(output)) return undefined;
+  if (await pathExists(output)) return undefined;
   return await enqueueJob(dirs.queueDir, {
     input,
     output,
@@ -137,13 +138,4 @@ async function failpoint(step: FailpointStep): Promise<void> {
   log.warn("Failpoint {step}: killing this process", { step });
   await signalPid(Deno.pid, "SIGKILL");
   await new Promise(() => {});
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -59,6 +59,17 @@ export async function readJsonFile(path: string): Promise<unknown> {
   }
 }
 
+/** Whether anything (file, folder, dangling link) exists at `path`. */
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
 /** Removes a file, ignoring one that is already gone. */
 export async function removeIfExists(path: string): Promise<boolean> {
   try {

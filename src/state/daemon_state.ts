@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { AlreadyRunningError } from "../errors.ts";
 import { signalPid } from "../proc/spawn.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
-import { readJsonFile, removeIfExists, writeJsonAtomic } from "./atomic_write.ts";
+import { pathExists, readJsonFile, removeIfExists, writeJsonAtomic } from "./atomic_write.ts";
 import { FileLock } from "./file_lock.ts";
 
 /** The long-running processes; one instance of each at a time. */
@@ -132,7 +132,7 @@ export async function removeStalePidFile(
   name: DaemonName,
 ): Promise<string | undefined> {
   const paths = daemonPaths(stateDir, name);
-  if (!(await fileExists(paths.pid))) return undefined;
+  if (!(await pathExists(paths.pid))) return undefined;
   let lock: FileLock | undefined;
   try {
     lock = await FileLock.tryAcquire(paths.lock);
@@ -151,15 +151,5 @@ export async function removeStalePidFile(
 /** Whether a daemon's pid file exists while nothing holds its lock (it died uncleanly). */
 export async function hasStalePidFile(stateDir: string, name: DaemonName): Promise<boolean> {
   const paths = daemonPaths(stateDir, name);
-  return (await fileExists(paths.pid)) && !(await FileLock.isHeld(paths.lock));
-}
-
-async function fileExists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
+  return (await pathExists(paths.pid)) && !(await FileLock.isHeld(paths.lock));
 }

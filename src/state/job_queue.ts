@@ -10,7 +10,13 @@
  * - `jobs/<name>.failed.json` + `jobs/<name>.error.json`: a job that cannot succeed and why.
  */
 import { basename, isAbsolute, join } from "node:path";
-import { readJsonFile, removeIfExists, syncDirectory, writeJsonAtomic } from "./atomic_write.ts";
+import {
+  pathExists,
+  readJsonFile,
+  removeIfExists,
+  syncDirectory,
+  writeJsonAtomic,
+} from "./atomic_write.ts";
 
 /** An encode job as stored in `<queue_dir>/jobs/*.json`. */
 export interface EncodeJob {
@@ -77,7 +83,7 @@ export async function enqueueJob(queueDir: string, job: EncodeJob): Promise<stri
   const stem = job.input.split("/").pop()?.replace(/\.[^.]+$/, "") ?? "job";
   for (let n = 0;; n++) {
     const path = join(dir, `${stamp}_${stem}${n ? `-${n}` : ""}.json`);
-    if (await exists(path)) continue;
+    if (await pathExists(path)) continue;
     await writeJsonAtomic(path, job);
     return path;
   }
@@ -375,7 +381,7 @@ async function freeName(dir: string, name: string): Promise<string> {
   const ext = match?.[2] ?? "";
   for (let n = 0;; n++) {
     const path = join(dir, n ? `${stem}-${n}${ext}` : name);
-    if (!(await exists(path))) return path;
+    if (!(await pathExists(path))) return path;
   }
 }
 
@@ -405,15 +411,5 @@ async function failureTime(failedPath: string): Promise<number | undefined> {
     return (await Deno.stat(failedPath)).mtime?.getTime();
   } catch {
     return undefined;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
   }
 }
