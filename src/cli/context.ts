@@ -1,4 +1,5 @@
 import { getLogger } from "@logtape/logtape";
+import Table from "cli-table3";
 import type { Config } from "../config/config.ts";
 import { type CliOverride, loadConfig } from "../config/load_config.ts";
 
@@ -39,4 +40,12 @@ export function printLine(text = ""): void {
   const bytes = new TextEncoder().encode(text + "\n");
   let written = 0;
   while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
+}
+
+/** A table for command output: coloured on a terminal, plain text when piped or logged. */
+export function newTable(head: string[]): Table.Table {
+  const style = Deno.stdout.isTerminal() && !Deno.noColor
+    ? { head: ["red"], border: ["grey"] }
+    : { head: [], border: [] };
+  return new Table({ head, style });
 }

@@ -3,6 +3,19 @@ import denoConfig from "../../deno.json" with { type: "json" };
 import { dropPermissionsFor } from "../permissions.ts";
 import type { GlobalOptions } from "./context.ts";
 
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  success
+  1  unexpected failure; doctor found a failure; a job, input or session failed
+  2  bad usage, bad config, invalid username, missing streamlink/ffmpeg/ffprobe
+  3  channel already being recorded, or the daemon already runs
+  4  no free recording slot with --fail-fast
+  5  nothing captured
+  6  captured parts could not be finalized (kept in temp/)
+  7  not enough free space (disk_free_min)
+
+Run "twitchtool help <command>" for a command's options.`;
+
 /** Exit code chosen by the action that ran (commander ignores return values). */
 export interface ProgramRun {
   exitCode: number;
@@ -21,6 +34,8 @@ export function buildProgram(run: ProgramRun): Command {
     .option("--config <path>", "config file (default: $XDG_CONFIG_HOME/twitchtool/config.toml)")
     .option("--json-logs", "log JSON Lines instead of human-readable lines")
     .showHelpAfterError("(run with --help for usage)")
+    .configureHelp({ showGlobalOptions: true })
+    .addHelpText("after", EXIT_CODES_HELP)
     .exitOverride();
 
   /** Wraps an action: drop permissions, run it lazily, keep its exit code. */

@@ -1,4 +1,3 @@
-import Table from "cli-table3";
 import type { CurrentJobStatus } from "../../encode/encode_daemon.ts";
 import { serveEncoder } from "../../encode/serve_encoder.ts";
 import { stopEncoder } from "../../encode/stop_encoder.ts";
@@ -6,7 +5,13 @@ import { ExitCode, TwitchtoolError, UsageError } from "../../errors.ts";
 import { abortOnShutdownSignals } from "../../proc/signals.ts";
 import { readDaemonState } from "../../state/daemon_state.ts";
 import { listQueue } from "../../state/job_queue.ts";
-import { type GlobalOptions, loadCommandConfig, override, printLine } from "../context.ts";
+import {
+  type GlobalOptions,
+  loadCommandConfig,
+  newTable,
+  override,
+  printLine,
+} from "../context.ts";
 
 /** Options of `twitchtool encode-daemon run`. */
 export interface EncodeDaemonRunOptions {
@@ -141,7 +146,7 @@ export async function encodeDaemonStatusCommand(
   }
   printLine(`Queue: ${waiting.length} waiting, ${queue.failed.length} failed`);
   if (waiting.length > 0) {
-    const table = new Table({ head: ["#", "created", "input"], style: tableStyle() });
+    const table = newTable(["#", "created", "input"]);
     waiting.forEach((job, index) => table.push([index + 1, job.created_at, job.input]));
     printLine(table.toString());
   }
@@ -157,9 +162,4 @@ function formatSeconds(total: number): string {
   const seconds = Math.floor(total % 60);
   const pad = (value: number) => String(value).padStart(2, "0");
   return `${hours}:${pad(minutes)}:${pad(seconds)}`;
-}
-
-/** Colours only on a terminal, so piped output and logs stay plain text. */
-function tableStyle(): { head: string[]; border: string[] } {
-  return Deno.stdout.isTerminal() ? { head: ["red"], border: ["grey"] } : { head: [], border: [] };
 }

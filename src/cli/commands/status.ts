@@ -1,7 +1,13 @@
-import Table from "cli-table3";
 import { collectStatus, type JobView } from "../../state/status_snapshot.ts";
 import { formatBytes } from "../../util/disk_space.ts";
-import { type GlobalOptions, homeDir, loadCommandConfig, override, printLine } from "../context.ts";
+import {
+  type GlobalOptions,
+  homeDir,
+  loadCommandConfig,
+  newTable,
+  override,
+  printLine,
+} from "../context.ts";
 import { describeEncoder, describePoller } from "../daemon_lines.ts";
 
 /** Options of `twitchtool status`. */
@@ -31,7 +37,7 @@ export async function statusCommand(
   const { recordings, queue } = status;
   printLine(`Recordings (${recordings.length}/${status.record_limit} slots in use)`);
   if (recordings.length > 0) {
-    const table = new Table({ head: ["slot", "user", "pid", "since", "state", "captured"] });
+    const table = newTable(["slot", "user", "pid", "since", "state", "captured"]);
     for (const r of recordings) {
       table.push([r.slot, r.user, r.pid, r.started_at, r.state, formatBytes(r.bytes)]);
     }
@@ -52,9 +58,7 @@ export async function statusCommand(
 }
 
 function jobTable(jobs: readonly JobView[], failed: boolean): string {
-  const table = new Table({
-    head: failed ? ["created", "input", "error"] : ["created", "input", "output"],
-  });
+  const table = newTable(failed ? ["created", "input", "error"] : ["created", "input", "output"]);
   for (const job of jobs) {
     const input = job.running ? `${job.input} (encoding)` : job.input;
     table.push([job.created_at, input, failed ? job.error ?? "" : job.output]);

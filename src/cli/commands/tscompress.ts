@@ -1,11 +1,16 @@
 import { getLogger } from "@logtape/logtape";
-import Table from "cli-table3";
 import { basename } from "node:path";
 import { compressFiles } from "../../encode/compress_files.ts";
 import type { TscompressEvent, TscompressResult } from "../../encode/tscompress.ts";
 import { ExitCode } from "../../errors.ts";
 import { abortOnShutdownSignals } from "../../proc/signals.ts";
-import { type GlobalOptions, loadCommandConfig, override, printLine } from "../context.ts";
+import {
+  type GlobalOptions,
+  loadCommandConfig,
+  newTable,
+  override,
+  printLine,
+} from "../context.ts";
 
 /** Options of `twitchtool tscompress`. */
 export interface TscompressOptions {
@@ -65,10 +70,7 @@ function isFailure(result: TscompressResult): boolean {
 }
 
 function printSummary(results: readonly TscompressResult[], missing: readonly string[]): void {
-  const table = new Table({
-    head: ["input", "remux", "encode", "output / note"],
-    style: tableStyle(),
-  });
+  const table = newTable(["input", "remux", "encode", "output / note"]);
   for (const result of results) {
     const detail = isFailure(result) ? result.note ?? "" : result.compressed ?? result.note ?? "";
     table.push([result.input, result.remux, result.encode, detail]);
@@ -128,9 +130,4 @@ function progressLog(): (event: TscompressEvent) => void {
       log.info("Finished {step} of {input}: {outcome}", { ...properties, outcome: event.outcome });
     }
   };
-}
-
-/** Colours only on a terminal, so piped output and logs stay plain text. */
-function tableStyle(): { head: string[]; border: string[] } {
-  return Deno.stdout.isTerminal() ? { head: ["red"], border: ["grey"] } : { head: [], border: [] };
 }
