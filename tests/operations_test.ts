@@ -309,3 +309,37 @@ Deno.test("deno task install copies the binary and the units, and explains a mis
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("status shows a recorder that released its slot and is finalizing", async () => {
+  await using sandbox = await makeSandbox({ urlTemplate: "hls://http://127.0.0.1:9/{user}" });
+  await Deno.mkdir(join(sandbox.runtimeDir, "users"), { recursive: true });
+  await Deno.mkdir(sandbox.tempDir, { recursive: true });
+  const base = "finisher_2026-05-06_07-08-09";
+  await Deno.writeTextFile(join(sandbox.tempDir, `${base}_part01.ts`), "x".repeat(1000));
+  await Deno.writeTextFile(
+    join(sandbox.tempDir, `${base}.session.json`),
+    JSON.stringify({
+      user: "finisher",
+      base,
+      pid: Deno.pid,
+      started_at: "2026-05-06T07:08:09.000Z",
+      phase: "capturing",
+      parts: [join(sandbox.tempDir, `${base}_part01.ts`)],
+      enable_remux: true,
+      delete_ts_after_remux: true,
+      delete_input_on_success: false,
+    }),
+  );
+  const json = async () => JSON.parse((await runCli(sandbox, ["status", "--json"])).stdout);
+  assert.deepEqual((await json()).recordings, [], "no channel lock held: an abandoned session");
+
+  using _lock = await FileLock.tryAcquire(join(sandbox.runtimeDir, "users", "finisher.lock"));
+  assert.deepEqual((await json()).recordings, [{
+    slot: null,
+    user: "finisher",
+    pid: Deno.pid,
+    started_at: "2026-05-06T07:08:09.000Z",
+    state: "finalizing",
+    bytes: 1000,
+  }]);
+});

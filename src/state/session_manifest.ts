@@ -57,6 +57,21 @@ export async function readManifest(path: string): Promise<SessionManifest | unde
   }
 }
 
+/** Every readable manifest in `tempDir` (none when the folder does not exist). */
+export async function listManifests(tempDir: string): Promise<SessionManifest[]> {
+  const manifests: SessionManifest[] = [];
+  try {
+    for await (const entry of Deno.readDir(tempDir)) {
+      if (!entry.isFile || !entry.name.endsWith(".session.json")) continue;
+      const manifest = await readManifest(join(tempDir, entry.name));
+      if (manifest) manifests.push(manifest);
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return manifests;
+}
+
 /** Removes the manifest once the session's deliverables and job exist. */
 export async function removeManifest(tempDir: string, base: string): Promise<void> {
   await removeIfExists(manifestPath(tempDir, base));

@@ -8,11 +8,14 @@ import { tempDirFor } from "../record/session_paths.ts";
 import { capturedBytes } from "./captured_bytes.ts";
 import { type DaemonState, readDaemonState } from "./daemon_state.ts";
 import { listQueue, type QueuedJob } from "./job_queue.ts";
+import { listManifests } from "./session_manifest.ts";
 import { SlotPool } from "./slot_pool.ts";
+import { isUserLocked } from "./user_lock.ts";
 
 /** One active recording. */
 export interface RecordingView {
-  readonly slot: number;
+  /** `null` while finalizing: the slot is released as soon as capture ends. */
+  readonly slot: number | null;
   readonly user: string;
   readonly pid: number;
   readonly started_at: string;
@@ -77,6 +80,20 @@ export async function collectStatus(config: Config, home: string): Promise<Statu
       started_at: slot.started_at,
       state: slot.state,
       bytes: await capturedBytes(tempDir, slot.username, slot.pid),
+    });
+  }
+  // A recorder that has released its slot but still holds its channel lock is finalizing.
+  const withSlot = new Set(recordings.map((r) => r.user));
+  for (const manifest of await listManifests(tempDir)) {
+    if (withSlot.has(manifest.user)) continue;
+    if (!(await isUserLocked(paths.runtimeDir, manifest.user))) continue;
+    recordings.push({
+      slot: null,
+      user: manifest.user,
+      pid: manifest.pid,
+      started_at: manifest.started_at,
+      state: "finalizing",
+      bytes: await capturedBytes(tempDir, manifest.user, manifest.pid),
     });
   }
   const queue = await listQueue(paths.queueDir);

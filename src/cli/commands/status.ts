@@ -39,7 +39,7 @@ export async function statusCommand(
   if (recordings.length > 0) {
     const table = newTable(["slot", "user", "pid", "since", "state", "captured"]);
     for (const r of recordings) {
-      table.push([r.slot, r.user, r.pid, r.started_at, r.state, formatBytes(r.bytes)]);
+      table.push([r.slot ?? "-", r.user, r.pid, r.started_at, r.state, formatBytes(r.bytes)]);
     }
     printLine(table.toString());
   }
