@@ -61,6 +61,10 @@ Deno.test("recover finishes a recording killed with -9 while capturing", async (
     await collect(recorder);
     const onDisk = await partsSeconds(sandbox);
     assert.ok(onDisk >= 3, `parts hold ${onDisk} s`);
+    // A kill during the ffmpeg pass itself leaves a half-written output behind.
+    const base = (await listDir(sandbox.tempDir)).find((n) => n.endsWith(".session.json"))!
+      .replace(".session.json", "");
+    await Deno.writeTextFile(join(sandbox.tempDir, `${base}.mp4.partial`), "half an mp4");
 
     const dry = await runCli(sandbox, ["recover", "--dry-run"]);
     assert.equal(dry.code, 0, dry.stderr);
