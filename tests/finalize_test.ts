@@ -98,3 +98,32 @@ Deno.test("finalizeRecording() fails with exit code 6 and keeps every part when 
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("finalizeRecording() delivers a byte-for-byte .ts when timestamps jump back inside a part", async () => {
+  const segments = await ensureSegments();
+  const root = await Deno.makeTempDir();
+  try {
+    const temp = join(root, "temp");
+    await Deno.mkdir(temp);
+    // A source restart inside one capture: timestamps run 20-30 s, then start again at 0.
+    const part = await makePart(temp, "u_jump_part01.ts", [
+      ...segments.files.slice(20, 30),
+      ...segments.files.slice(0, 10),
+    ]);
+    const next = await makePart(temp, "u_jump_part02.ts", segments.files.slice(40, 43));
+    const size = (await Deno.stat(part)).size + (await Deno.stat(next)).size;
+    const result = await finalizeRecording([part, next], {
+      recordDir: root,
+      tempDir: temp,
+      base: "u_jump",
+      enableRemux: true,
+      deleteTsAfterRemux: true,
+    });
+    assert.equal(result.remuxFailed, true);
+    assert.equal(result.deliverable, join(root, "u_jump.ts"));
+    assert.equal((await Deno.stat(result.deliverable)).size, size, "every byte captured is kept");
+    assert.deepEqual(await listDir(temp), []);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

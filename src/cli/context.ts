@@ -42,10 +42,15 @@ export function printLine(text = ""): void {
   while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
 }
 
-/** A table for command output: coloured on a terminal, plain text when piped or logged. */
+/**
+ * A table for command output, plain when piped or logged. cli-table3's own styling is off:
+ * it loads its colour module once per styled cell, which made `status` on a terminal 3x
+ * slower; a bold header on terminals costs nothing.
+ */
 export function newTable(head: string[]): Table.Table {
-  const style = Deno.stdout.isTerminal() && !Deno.noColor
-    ? { head: ["red"], border: ["grey"] }
-    : { head: [], border: [] };
-  return new Table({ head, style });
+  const bold = Deno.stdout.isTerminal() && !Deno.noColor;
+  return new Table({
+    head: bold ? head.map((title) => `\x1b[1m${title}\x1b[22m`) : head,
+    style: { head: [], border: [] },
+  });
 }

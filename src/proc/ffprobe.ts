@@ -14,6 +14,19 @@ export interface MediaInfo {
 
 /** Probes a file; `undefined` when ffprobe cannot read it as media (corrupt, empty, missing). */
 export async function probeMedia(path: string): Promise<MediaInfo | undefined> {
+  const info = await probe(path);
+  return info && Number.isFinite(info.duration) && info.streams.length > 0 ? info : undefined;
+}
+
+/**
+ * Whether ffprobe finds audio/video streams, even when it cannot tell a duration: an MPEG-TS
+ * capture whose timestamps jump back (a source restart) has streams but no usable timeline.
+ */
+export async function hasMediaStreams(path: string): Promise<boolean> {
+  return ((await probe(path))?.streams.length ?? 0) > 0;
+}
+
+async function probe(path: string): Promise<MediaInfo | undefined> {
   const result = await runCommand("ffprobe", probeArgs(path));
   if (result.code !== 0) return undefined;
   try {
@@ -21,10 +34,7 @@ export async function probeMedia(path: string): Promise<MediaInfo | undefined> {
       format?: { duration?: string };
       streams?: MediaInfo["streams"];
     };
-    const duration = Number(parsed.format?.duration);
-    const streams = parsed.streams ?? [];
-    if (!Number.isFinite(duration) || streams.length === 0) return undefined;
-    return { duration, streams };
+    return { duration: Number(parsed.format?.duration), streams: parsed.streams ?? [] };
   } catch {
     return undefined;
   }

@@ -2,7 +2,7 @@ import { basename, dirname, extname, join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import { MergeFailedError } from "../errors.ts";
 import { concatList, concatRemuxArgs, type FinalFormat } from "../proc/ffmpeg_args.ts";
-import { type MediaInfo, probeMedia } from "../proc/ffprobe.ts";
+import { hasMediaStreams, type MediaInfo, probeMedia } from "../proc/ffprobe.ts";
 import { runCommand } from "../proc/spawn.ts";
 import {
   pathExists,
@@ -96,11 +96,18 @@ export async function stageDeliverables(
   const readable: string[] = [];
   const unreadableParts: string[] = [];
   let partsDuration = 0;
+  let timelineBroken = false;
   for (const part of parts) {
     const info = await probeMedia(part);
     if (info && info.duration > 0) {
       readable.push(part);
       partsDuration += info.duration;
+    } else if (await hasMediaStreams(part)) {
+      readable.push(part);
+      timelineBroken = true;
+      log.warn("Part {part} has timestamps that jump back; it will be joined byte for byte", {
+        part,
+      });
     } else {
       unreadableParts.push(part);
       log.warn("Part {part} is not readable media; left in place and skipped", { part });
@@ -120,7 +127,7 @@ export async function stageDeliverables(
   const staged: { path: string; format: FinalFormat; info: MediaInfo }[] = [];
   let remuxFailed = false;
   try {
-    if (settings.enableRemux) {
+    if (settings.enableRemux && !timelineBroken) {
       try {
         staged.push(await produce("mp4"));
       } catch (error) {
@@ -130,8 +137,20 @@ export async function stageDeliverables(
         });
       }
     }
+    remuxFailed ||= settings.enableRemux && timelineBroken;
     if (!settings.enableRemux || remuxFailed || !settings.deleteTsAfterRemux) {
-      staged.push(await produce("mpegts"));
+      try {
+        if (timelineBroken) throw new Error("a part's timestamps jump back");
+        staged.push(await produce("mpegts"));
+      } catch (error) {
+        log.warn(
+          "Cannot merge with a continuous timeline ({error}); joining the parts byte for byte",
+          {
+            error: (error as Error).message,
+          },
+        );
+        staged.push(await joinBytes(readable, settings));
+      }
     }
   } catch (error) {
     for (const item of staged) await removeIfExists(item.path);
@@ -206,6 +225,38 @@ export async function removeStaleOutputs(settings: FinalizeSettings): Promise<vo
 
 function concatListPath(settings: FinalizeSettings): string {
   return join(settings.tempDir, `${settings.base}.concat.txt`);
+}
+
+/**
+ * Last resort that loses nothing: MPEG-TS can be concatenated byte for byte (streamlink writes
+ * parts that way), so when ffmpeg cannot produce a verified file the parts are joined as they
+ * are. Verified by size and by ffprobe finding the streams.
+ */
+async function joinBytes(
+  parts: readonly string[],
+  settings: FinalizeSettings,
+): Promise<{ path: string; format: FinalFormat; info: MediaInfo }> {
+  const path = join(settings.tempDir, `${settings.base}.ts.partial`);
+  let expected = 0;
+  const output = await Deno.open(path, { write: true, create: true, truncate: true });
+  try {
+    for (const part of parts) {
+      const input = await Deno.open(part, { read: true });
+      expected += (await input.stat()).size;
+      // The readable side closes `input` when it ends or fails.
+      await input.readable.pipeTo(output.writable, { preventClose: true });
+    }
+    await output.sync();
+  } finally {
+    output.close();
+  }
+  const size = (await Deno.stat(path)).size;
+  if (size !== expected || !(await hasMediaStreams(path))) {
+    await removeIfExists(path);
+    throw new Error(`joining the parts wrote ${size} of ${expected} bytes`);
+  }
+  const info = await probeMedia(path);
+  return { path, format: "mpegts", info: info ?? { duration: NaN, streams: [] } };
 }
 
 async function produceVerified(

@@ -4,11 +4,10 @@ import { printLine } from "../context.ts";
 /** One line per delivered file and the job, shared by `record` and `recover`. */
 export function printFinished(verb: string, finished: FinishedSession): void {
   const [deliverable, ...extra] = finished.delivered;
-  printLine(
-    `${verb} ${finished.user}: ${deliverable} (${
-      finished.duration.toFixed(1)
-    } s from ${finished.parts} part(s))`,
-  );
+  const length = Number.isFinite(finished.duration) && finished.duration > 0
+    ? `${finished.duration.toFixed(1)} s`
+    : "unknown length";
+  printLine(`${verb} ${finished.user}: ${deliverable} (${length} from ${finished.parts} part(s))`);
   for (const path of extra) printLine(`Also kept: ${path}`);
   if (finished.job) printLine(`Encode job queued: ${finished.job}`);
 }
