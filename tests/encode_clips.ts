@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import type { EncoderStatus } from "../src/encode/encode_daemon.ts";
 import type { Sandbox } from "./support/cli.ts";
+import { testPatternInputArgs } from "./support/test_pattern.ts";
 
 /** Makes a test clip: `testsrc2` video with a sine tone, H.264 + AAC. */
 export async function makeClip(
@@ -14,21 +15,12 @@ export async function makeClip(
   const size = `${options.width ?? 1280}x${options.height ?? 720}`;
   const output = await new Deno.Command("ffmpeg", {
     args: [
-      "-hide_banner",
-      "-nostdin",
-      "-loglevel",
-      "error",
-      "-y",
-      "-f",
-      "lavfi",
-      "-i",
-      `testsrc2=size=${size}:rate=${options.fps ?? 25}`,
-      "-f",
-      "lavfi",
-      "-i",
-      "sine=frequency=440:sample_rate=44100",
-      "-t",
-      String(options.seconds),
+      ...testPatternInputArgs({
+        size: size,
+        fps: options.fps ?? 25,
+        sampleRate: 44100,
+        seconds: options.seconds,
+      }),
       "-c:v",
       "libx264",
       "-preset",

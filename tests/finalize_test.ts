@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { finalizeRecording } from "../src/record/finalize.ts";
 import { MergeFailedError } from "../src/errors.ts";
 import { ffprobe, listDir } from "./support/cli.ts";
+import { topLevelBoxes } from "./support/mp4.ts";
 import { ensureSegments } from "./support/segments.ts";
 
 async function makePart(dir: string, name: string, segmentFiles: string[]): Promise<string> {
@@ -34,6 +35,8 @@ Deno.test("finalizeRecording() merges parts with a timestamp gap into one file o
     assert.deepEqual(result.delivered, [join(root, "u_base.mp4"), join(root, "u_base.ts")]);
     const mp4 = await ffprobe(result.deliverable);
     assert.ok(Math.abs(mp4.duration - 8) < 1, `mp4 lasts ${mp4.duration}, parts 8 s (gap removed)`);
+    const boxes = await topLevelBoxes(result.deliverable);
+    assert.deepEqual(boxes.slice(0, 2), ["ftyp", "moov"], `one write, index first: ${boxes}`);
     const ts = await ffprobe(join(root, "u_base.ts"));
     assert.ok(Math.abs(ts.duration - 8) < 1, `ts lasts ${ts.duration}`);
     assert.deepEqual(await listDir(temp), []);

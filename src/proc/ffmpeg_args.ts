@@ -15,7 +15,12 @@ export function concatList(parts: readonly string[]): string {
  * timestamps to start where the previous ended (continuous timeline across reconnects), and
  * streams are copied, not re-encoded. MP4 gets `+faststart` so players start at once.
  */
-export function concatRemuxArgs(listFile: string, output: string, format: FinalFormat): string[] {
+export function concatRemuxArgs(
+  listFile: string,
+  output: string,
+  format: FinalFormat,
+  options: { reserveMoovBytes?: number } = {},
+): string[] {
   return [
     "-hide_banner",
     "-nostdin",
@@ -35,12 +40,32 @@ export function concatRemuxArgs(listFile: string, output: string, format: FinalF
     "0:a?",
     "-c",
     "copy",
-    ...(format === "mp4" ? ["-movflags", "+faststart"] : []),
+    ...(format === "mp4" ? moovPlacement(options.reserveMoovBytes) : []),
     "-f",
     format,
     "-y",
     output,
   ];
+}
+
+/**
+ * Puts the MP4 index (moov) before the media. With room reserved up front (`-moov_size`) the
+ * file is written once; `+faststart` instead rewrites the whole file after muxing.
+ */
+function moovPlacement(reserveMoovBytes: number | undefined): string[] {
+  return reserveMoovBytes ? ["-moov_size", String(Math.ceil(reserveMoovBytes))] : [
+    "-movflags",
+    "+faststart",
+  ];
+}
+
+/**
+ * Room to reserve for the moov of `seconds` of media: an upper bound of 60 fps video plus
+ * 48 kHz AAC (about 110 samples a second) at 18 index bytes a sample, plus 256 KiB. Measured:
+ * 30 fps + 44.1 kHz AAC needs about 13 bytes a sample. Too small is caught by verification.
+ */
+export function moovReserveBytes(seconds: number): number {
+  return Math.ceil(Math.max(0, seconds) * 110 * 18) + 256 * 1024;
 }
 
 /** `ffprobe` argv returning duration and streams as JSON. */

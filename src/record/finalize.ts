@@ -1,7 +1,12 @@
 import { basename, dirname, extname, join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import { MergeFailedError } from "../errors.ts";
-import { concatList, concatRemuxArgs, type FinalFormat } from "../proc/ffmpeg_args.ts";
+import {
+  concatList,
+  concatRemuxArgs,
+  type FinalFormat,
+  moovReserveBytes,
+} from "../proc/ffmpeg_args.ts";
 import { hasMediaStreams, type MediaInfo, probeMedia } from "../proc/ffprobe.ts";
 import { runCommand } from "../proc/spawn.ts";
 import {
@@ -121,20 +126,27 @@ export async function stageDeliverables(
 
   const listFile = concatListPath(settings);
   await writeFileAtomic(listFile, concatList(readable));
-  const produce = (format: FinalFormat) =>
-    produceVerified(listFile, settings, format, partsDuration, tolerance);
+  const produce = (format: FinalFormat, reserveMoovBytes?: number) =>
+    produceVerified(listFile, settings, format, partsDuration, tolerance, reserveMoovBytes);
 
   const staged: { path: string; format: FinalFormat; info: MediaInfo }[] = [];
   let remuxFailed = false;
   try {
     if (settings.enableRemux && !timelineBroken) {
       try {
-        staged.push(await produce("mp4"));
-      } catch (error) {
-        remuxFailed = true;
-        log.warn("Remux to .mp4 failed, keeping a merged .ts instead: {error}", {
-          error: (error as Error).message,
+        staged.push(await produce("mp4", moovReserveBytes(partsDuration)));
+      } catch (reserved) {
+        log.warn("One-write .mp4 failed ({error}); trying +faststart", {
+          error: (reserved as Error).message,
         });
+        try {
+          staged.push(await produce("mp4"));
+        } catch (error) {
+          remuxFailed = true;
+          log.warn("Remux to .mp4 failed, keeping a merged .ts instead: {error}", {
+            error: (error as Error).message,
+          });
+        }
       }
     }
     remuxFailed ||= settings.enableRemux && timelineBroken;
@@ -265,10 +277,17 @@ async function produceVerified(
   format: FinalFormat,
   expected: number,
   tolerance: number,
+  reserveMoovBytes?: number,
 ): Promise<{ path: string; format: FinalFormat; info: MediaInfo }> {
   const extension = format === "mp4" ? "mp4" : "ts";
   const path = join(settings.tempDir, `${settings.base}.${extension}.partial`);
-  const result = await runCommand("ffmpeg", concatRemuxArgs(listFile, path, format));
+  const args = concatRemuxArgs(
+    listFile,
+    path,
+    format,
+    reserveMoovBytes ? { reserveMoovBytes } : {},
+  );
+  const result = await runCommand("ffmpeg", args);
   if (result.code !== 0) {
     await removeIfExists(path);
     throw new Error(`ffmpeg exited with ${result.code}: ${lastLine(result.stderr)}`);
