@@ -11,11 +11,11 @@ import { contentSeconds } from "./support/media.ts";
 
 Deno.test("a 10 s outage costs at most outage + 3 s of the broadcast", async () => {
   const server = await startHlsServer({ endGraceMs: 1200 });
-  await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
-  await sandbox.writeConfig(
-    defaultConfig(sandbox, server.urlTemplate).replace("retry_delay = 1", "retry_delay = 60")
-      .replace("retry_window = 3", "retry_window = 4"),
-  );
+  await using sandbox = await makeSandbox({
+    urlTemplate: server.urlTemplate,
+    retryDelay: 60,
+    retryWindow: 4,
+  });
   try {
     const user = "gap_check";
     server.goLive(user);

@@ -67,13 +67,10 @@ Deno.test("record captures a live broadcast into a faststart .mp4 and queues an 
 
 Deno.test("record survives an outage: two parts merged into one continuous file", async () => {
   await withHlsServer(async (server) => {
-    await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
-    await sandbox.writeConfig(
-      (await Deno.readTextFile(sandbox.configPath)).replace(
-        "retry_window = 3",
-        "retry_window = 15",
-      ),
-    );
+    await using sandbox = await makeSandbox({
+      urlTemplate: server.urlTemplate,
+      retryWindow: 15,
+    });
     server.goLive("bob");
     const recorder = spawnCli(sandbox, ["record", "bob"]);
     await waitForState(sandbox, "bob", "capturing");

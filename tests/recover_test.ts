@@ -82,13 +82,10 @@ Deno.test("recover finishes a recording killed with -9 while capturing", async (
 
 Deno.test("recover finishes a recording killed with -9 between parts", async () => {
   await withHlsServer(async (server) => {
-    await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
-    await sandbox.writeConfig(
-      (await Deno.readTextFile(sandbox.configPath)).replace(
-        "retry_window = 3",
-        "retry_window = 60",
-      ),
-    );
+    await using sandbox = await makeSandbox({
+      urlTemplate: server.urlTemplate,
+      retryWindow: 60,
+    });
     server.goLive("kill_between");
     const recorder = spawnCli(sandbox, ["record", "kill_between"]);
     await waitForState(sandbox, "kill_between", "capturing");

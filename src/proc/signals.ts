@@ -1,12 +1,17 @@
 /**
- * Turns SIGINT/SIGTERM into an abort, so loops stop through their `AbortSignal` and get to
- * finalize instead of dying mid-write. Returns a function that removes the listeners.
+ * Runs `work` with an `AbortSignal` that SIGINT/SIGTERM abort, so loops stop through their
+ * signal and get to finalize instead of dying mid-write. The listeners go when `work` ends.
  */
-export function abortOnShutdownSignals(controller: AbortController): () => void {
+export async function withShutdownSignals<T>(
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   const onSignal = () => controller.abort();
   for (const signal of signals) Deno.addSignalListener(signal, onSignal);
-  return () => {
+  try {
+    return await work(controller.signal);
+  } finally {
     for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
-  };
+  }
 }

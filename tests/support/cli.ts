@@ -31,11 +31,18 @@ export interface CliResult {
   readonly stderr: string;
 }
 
+/** Record timings a test may change from the defaults (1 s delay, 3 s window). */
+export interface RetryTimings {
+  readonly retryDelay?: number;
+  readonly retryWindow?: number;
+}
+
 /** The default test config: quick retries, a short window, tiny disk minimum. */
 export function defaultConfig(
   sandbox: { runtimeDir: string },
   urlTemplate: string,
   extra = "",
+  timings: RetryTimings = {},
 ): string {
   return `[paths]
 runtime_dir = "${sandbox.runtimeDir}"
@@ -44,8 +51,8 @@ runtime_dir = "${sandbox.runtimeDir}"
 disk_free_min_bytes = 1048576
 
 [record]
-retry_delay = 1
-retry_window = 3
+retry_delay = ${timings.retryDelay ?? 1}
+retry_window = ${timings.retryWindow ?? 3}
 
 [streamlink]
 url_template = "${urlTemplate}"
@@ -55,7 +62,7 @@ ${extra}`;
 
 /** Creates a sandbox HOME (with `~/Videos`, so recordings go to `~/Videos/TwitchTool`). */
 export async function makeSandbox(
-  options: { urlTemplate?: string; extraConfig?: string } = {},
+  options: { urlTemplate?: string; extraConfig?: string } & RetryTimings = {},
 ): Promise<Sandbox> {
   const home = await Deno.makeTempDir({ prefix: "twitchtool-test-" });
   await Deno.mkdir(join(home, "Videos"));
@@ -90,7 +97,9 @@ export async function makeSandbox(
     [Symbol.asyncDispose]: () => Deno.remove(home, { recursive: true }).catch(() => {}),
   };
   if (options.urlTemplate) {
-    await sandbox.writeConfig(defaultConfig(sandbox, options.urlTemplate, options.extraConfig));
+    await sandbox.writeConfig(
+      defaultConfig(sandbox, options.urlTemplate, options.extraConfig, options),
+    );
   }
   return sandbox;
 }

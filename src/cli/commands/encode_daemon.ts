@@ -2,7 +2,7 @@ import type { CurrentJobStatus } from "../../encode/encode_daemon.ts";
 import { serveEncoder } from "../../encode/serve_encoder.ts";
 import { stopEncoder } from "../../encode/stop_encoder.ts";
 import { ExitCode, TwitchtoolError, UsageError } from "../../errors.ts";
-import { abortOnShutdownSignals } from "../../proc/signals.ts";
+import { withShutdownSignals } from "../../proc/signals.ts";
 import { readDaemonState } from "../../state/daemon_state.ts";
 import { listQueue } from "../../state/job_queue.ts";
 import {
@@ -45,17 +45,13 @@ export async function encodeDaemonRunCommand(
     "encode_daemon.loglevel": override(options.loglevel, "--loglevel"),
     "limits.record_limit": override(options.recordLimit, "--record-limit"),
   });
-  const controller = new AbortController();
-  const removeListeners = abortOnShutdownSignals(controller);
-  try {
+  return await withShutdownSignals(async (signal) => {
     const exitWhenEmpty = options.exitWhenEmpty ?? false;
-    const summary = await serveEncoder(config, { exitWhenEmpty }, controller.signal);
+    const summary = await serveEncoder(config, { exitWhenEmpty }, signal);
     if (!exitWhenEmpty) return ExitCode.Ok;
     printLine(`Queue empty: ${summary.done} encoded, ${summary.failed} failed`);
     return summary.failed > 0 ? ExitCode.Failure : ExitCode.Ok;
-  } finally {
-    removeListeners();
-  }
+  });
 }
 
 /** Options of `twitchtool encode-daemon stop`. */

@@ -1,6 +1,6 @@
 import { ExitCode, TwitchtoolError } from "../../errors.ts";
 import { runPollerDaemon } from "../../poll/run_poller.ts";
-import { abortOnShutdownSignals } from "../../proc/signals.ts";
+import { withShutdownSignals } from "../../proc/signals.ts";
 import { readDaemonState, stopDaemon } from "../../state/daemon_state.ts";
 import { pollerView } from "../../state/status_snapshot.ts";
 import { type GlobalOptions, homeDir, loadCommandConfig, override, printLine } from "../context.ts";
@@ -34,20 +34,16 @@ export async function pollerRunCommand(
     "limits.record_limit": override(options.recordLimit, "--record-limit"),
     "paths.logs_dir": override(options.logsDir, "--logs-dir"),
   });
-  const controller = new AbortController();
-  const removeListeners = abortOnShutdownSignals(controller);
-  try {
+  return await withShutdownSignals(async (signal) => {
     await runPollerDaemon(config, {
       configPath: globals.config === undefined ? undefined : config.source.path,
       recordLimitOverride: options.recordLimit === undefined
         ? undefined
         : config.limits.recordLimit,
       home: homeDir(),
-    }, controller.signal);
+    }, signal);
     return ExitCode.Ok;
-  } finally {
-    removeListeners();
-  }
+  });
 }
 
 /** Options of `twitchtool poller stop`. */

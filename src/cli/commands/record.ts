@@ -1,4 +1,4 @@
-import { abortOnShutdownSignals } from "../../proc/signals.ts";
+import { withShutdownSignals } from "../../proc/signals.ts";
 import { runRecorder } from "../../record/recorder.ts";
 import { type GlobalOptions, homeDir, loadCommandConfig, override } from "../context.ts";
 import { printFinished } from "./finished_output.ts";
@@ -39,16 +39,12 @@ export async function recordCommand(
       "--delete-input-on-success",
     ),
   });
-  const controller = new AbortController();
-  const removeListeners = abortOnShutdownSignals(controller);
-  try {
+  return await withShutdownSignals(async (signal) => {
     const outcome = await runRecorder(
       { username: user, config, home: homeDir(), failFast: options.failFast ?? false },
-      controller.signal,
+      signal,
     );
     printFinished("Recorded", outcome.finished);
     return 0;
-  } finally {
-    removeListeners();
-  }
+  });
 }

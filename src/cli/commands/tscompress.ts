@@ -3,7 +3,7 @@ import { basename } from "node:path";
 import { compressFiles } from "../../encode/compress_files.ts";
 import type { TscompressEvent, TscompressResult } from "../../encode/tscompress.ts";
 import { ExitCode } from "../../errors.ts";
-import { abortOnShutdownSignals } from "../../proc/signals.ts";
+import { withShutdownSignals } from "../../proc/signals.ts";
 import {
   type GlobalOptions,
   loadCommandConfig,
@@ -40,10 +40,8 @@ export async function tscompressCommand(
     "encode_daemon.threads": override(options.threads, "--threads"),
     "encode_daemon.loglevel": override(options.loglevel, "--loglevel"),
   });
-  const controller = new AbortController();
-  const removeListeners = abortOnShutdownSignals(controller);
   const render = Deno.stderr.isTerminal() ? progressBar() : progressLog();
-  try {
+  return await withShutdownSignals(async (signal) => {
     const { results, missing } = await compressFiles(
       config,
       {
@@ -55,14 +53,12 @@ export async function tscompressCommand(
         ...(options.outputDir ? { outputDir: options.outputDir } : {}),
       },
       render,
-      controller.signal,
+      signal,
     );
     printSummary(results, missing);
     const failed = missing.length > 0 || results.some((result) => isFailure(result));
     return failed ? ExitCode.Failure : ExitCode.Ok;
-  } finally {
-    removeListeners();
-  }
+  });
 }
 
 function isFailure(result: TscompressResult): boolean {
