@@ -68,6 +68,11 @@ export function moovReserveBytes(seconds: number): number {
   return Math.ceil(Math.max(0, seconds) * 110 * 18) + 256 * 1024;
 }
 
+/** MP4 output ready to play at once, with `-progress` key=value lines on stdout for a progress bar. */
+function faststartMp4WithProgress(output: string): string[] {
+  return ["-movflags", "+faststart", "-progress", "pipe:1", "-nostats", "-f", "mp4", output];
+}
+
 /** `ffprobe` argv returning duration and streams as JSON. */
 export function probeArgs(path: string): string[] {
   return [
@@ -141,14 +146,7 @@ export function encodeArgs(spec: EncodeArgsSpec): string[] {
     "aac",
     "-b:a",
     spec.audioBitrate,
-    "-movflags",
-    "+faststart",
-    "-progress",
-    "pipe:1",
-    "-nostats",
-    "-f",
-    "mp4",
-    spec.output,
+    ...faststartMp4WithProgress(spec.output),
   ];
 }
 
@@ -173,14 +171,7 @@ export function remuxArgs(input: string, output: string, loglevel: string): stri
     "0:a?",
     "-c",
     "copy",
-    "-movflags",
-    "+faststart",
-    "-progress",
-    "pipe:1",
-    "-nostats",
-    "-f",
-    "mp4",
-    output,
+    ...faststartMp4WithProgress(output),
   ];
 }
 
