@@ -5,6 +5,7 @@
  * reported rather than dropped, so the summary can say which input was wrong.
  */
 import { join, resolve } from "node:path";
+import { listDirEntries } from "../state/atomic_write.ts";
 
 /** Files to process, in argument order, and arguments that matched nothing. */
 export interface ExpandedInputs {
@@ -116,14 +117,9 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 }
 
+/** Names in `dir`; an unreadable folder counts as empty, like a missing one. */
 async function listNames(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  try {
-    for await (const entry of Deno.readDir(dir)) names.push(entry.name);
-  } catch {
-    return [];
-  }
-  return names;
+  return (await listDirEntries(dir).catch(() => [])).map((entry) => entry.name);
 }
 
 async function subdirectories(dir: string): Promise<string[]> {

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
+import { listDirEntries } from "../state/atomic_write.ts";
 import { FileLock } from "../state/file_lock.ts";
 import { manifestPath, readManifest, type SessionManifest } from "../state/session_manifest.ts";
 import { isUserLocked } from "../state/user_lock.ts";
@@ -38,24 +39,19 @@ const BASE_NAME = /^([A-Za-z0-9_]{3,25})_\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}$/;
 export async function findLeftSessions(tempDir: string, config: Config): Promise<LeftSession[]> {
   const partsByBase = new Map<string, string[]>();
   const manifests: string[] = [];
-  try {
-    for await (const entry of Deno.readDir(tempDir)) {
-      if (!entry.isFile) continue;
-      if (entry.name.endsWith(".session.json")) manifests.push(join(tempDir, entry.name));
-      const match = PART_NAME.exec(entry.name);
-      if (match?.[1]) {
-        const list = partsByBase.get(match[1]) ?? [];
-        list.push(join(tempDir, entry.name));
-        partsByBase.set(match[1], list);
-      }
+  for (const entry of await listDirEntries(tempDir)) {
+    if (!entry.isFile) continue;
+    if (entry.name.endsWith(".session.json")) manifests.push(join(tempDir, entry.name));
+    const match = PART_NAME.exec(entry.name);
+    if (match?.[1]) {
+      const list = partsByBase.get(match[1]) ?? [];
+      list.push(join(tempDir, entry.name));
+      partsByBase.set(match[1], list);
     }
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
-    throw error;
   }
 
   const sessions: LeftSession[] = [];
-  for (const path of manifests.sort()) {
+  for (const path of manifests) {
     const manifest = await readManifest(path);
     if (!manifest) {
       log.warn("Ignoring unreadable session manifest {path}", { path });

@@ -59,6 +59,18 @@ export async function readJsonFile(path: string): Promise<unknown> {
   }
 }
 
+/** A folder's entries sorted by name; none when the folder does not exist. */
+export async function listDirEntries(dir: string): Promise<Deno.DirEntry[]> {
+  const entries: Deno.DirEntry[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) entries.push(entry);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+  return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
 /** Whether anything (file, folder, dangling link) exists at `path`. */
 export async function pathExists(path: string): Promise<boolean> {
   try {

@@ -4,7 +4,7 @@
  * talking to it.
  */
 import { join } from "node:path";
-import { readJsonFile } from "./atomic_write.ts";
+import { listDirEntries, readJsonFile } from "./atomic_write.ts";
 
 const SESSION_SUFFIX = ".session.json";
 
@@ -15,15 +15,10 @@ const SESSION_SUFFIX = ".session.json";
  */
 export async function capturedBytes(tempDir: string, user: string, pid: number): Promise<number> {
   const entries: { name: string; size: number }[] = [];
-  try {
-    for await (const entry of Deno.readDir(tempDir)) {
-      if (!entry.isFile || !entry.name.startsWith(`${user}_`)) continue;
-      const size = await Deno.stat(join(tempDir, entry.name)).then((s) => s.size, () => 0);
-      entries.push({ name: entry.name, size });
-    }
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return 0;
-    throw error;
+  for (const entry of await listDirEntries(tempDir)) {
+    if (!entry.isFile || !entry.name.startsWith(`${user}_`)) continue;
+    const size = await Deno.stat(join(tempDir, entry.name)).then((s) => s.size, () => 0);
+    entries.push({ name: entry.name, size });
   }
   const base = await sessionOf(tempDir, entries.map((e) => e.name), user, pid);
   if (base === undefined) return 0;

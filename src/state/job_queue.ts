@@ -11,6 +11,7 @@
  */
 import { basename, isAbsolute, join } from "node:path";
 import {
+  listDirEntries,
   pathExists,
   readJsonFile,
   removeIfExists,
@@ -350,14 +351,7 @@ async function readJobFiles(
 }
 
 async function listNames(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  try {
-    for await (const entry of Deno.readDir(dir)) names.push(entry.name);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
-    throw error;
-  }
-  return names.sort();
+  return (await listDirEntries(dir)).map((entry) => entry.name);
 }
 
 /** Renames `path` to `<stem><suffix>` (unique); `undefined` if it vanished meanwhile. */

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { readJsonFile, removeIfExists, writeJsonAtomic } from "./atomic_write.ts";
+import { listDirEntries, readJsonFile, removeIfExists, writeJsonAtomic } from "./atomic_write.ts";
 
 /**
  * Where a session stands. Each phase is written before the step it guards, so recovery after
@@ -60,14 +60,10 @@ export async function readManifest(path: string): Promise<SessionManifest | unde
 /** Every readable manifest in `tempDir` (none when the folder does not exist). */
 export async function listManifests(tempDir: string): Promise<SessionManifest[]> {
   const manifests: SessionManifest[] = [];
-  try {
-    for await (const entry of Deno.readDir(tempDir)) {
-      if (!entry.isFile || !entry.name.endsWith(".session.json")) continue;
-      const manifest = await readManifest(join(tempDir, entry.name));
-      if (manifest) manifests.push(manifest);
-    }
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  for (const entry of await listDirEntries(tempDir)) {
+    if (!entry.isFile || !entry.name.endsWith(".session.json")) continue;
+    const manifest = await readManifest(join(tempDir, entry.name));
+    if (manifest) manifests.push(manifest);
   }
   return manifests;
 }

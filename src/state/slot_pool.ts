@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import { SlotUnavailableError } from "../errors.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
-import { readJsonFile, removeIfExists, writeJsonAtomic } from "./atomic_write.ts";
+import { listDirEntries, readJsonFile, removeIfExists, writeJsonAtomic } from "./atomic_write.ts";
 import { FileLock } from "./file_lock.ts";
 import { ensureRuntimeDir } from "./runtime_dir.ts";
 
@@ -72,23 +72,31 @@ export class SlotPool {
     while (!options.signal?.aborted) {
       const handle = await this.tryAcquire(owner);
       if (handle) return handle;
-      const holders = await this.list();
-      const who = holders.map((h) => `slot${h.slot}=${h.username}`).join(", ") || "unknown";
       if (options.failFast) {
         throw new SlotUnavailableError(
-          `All ${this.limit} recording slots are in use (${who}): not waiting because of --fail-fast`,
+          `All ${this.limit} recording slots are in use (${await this
+            .describeHolders()}): not waiting because of --fail-fast`,
         );
       }
       if (!announced) {
         log.info("All {limit} recording slots are in use ({holders}); waiting for one to free", {
           limit: this.limit,
-          holders: who,
+          holders: await this.describeHolders(),
         });
         announced = true;
       }
       await this.clock.sleep(options.pollMs ?? 1000, options.signal);
     }
     return undefined;
+  }
+
+  /**
+   * `slot1=alice, slot2=bob` for messages. Listing try-locks every slot, so the wait loop calls
+   * this only when it reports, not on every poll (it would contend with other waiters).
+   */
+  private async describeHolders(): Promise<string> {
+    const holders = await this.list();
+    return holders.map((h) => `slot${h.slot}=${h.username}`).join(", ") || "unknown";
   }
 
   /** Slots whose lock is held, by slot number; stale owner files are removed on the way. */
@@ -137,13 +145,9 @@ export class SlotPool {
   /** Indexes of every slot that has a lock or owner file, whatever the current limit. */
   private async slotIndexes(): Promise<number[]> {
     const indexes = new Set<number>();
-    try {
-      for await (const entry of Deno.readDir(this.runtimeDir)) {
-        const match = SLOT_FILE.exec(entry.name) ?? OWNER_FILE.exec(entry.name);
-        if (match?.[1]) indexes.add(Number(match[1]));
-      }
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    for (const entry of await listDirEntries(this.runtimeDir)) {
+      const match = SLOT_FILE.exec(entry.name) ?? OWNER_FILE.exec(entry.name);
+      if (match?.[1]) indexes.add(Number(match[1]));
     }
     return [...indexes].sort((a, b) => a - b);
   }

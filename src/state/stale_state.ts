@@ -4,7 +4,7 @@
  * reports them without touching anything; `clean` removes the harmless ones.
  */
 import { join } from "node:path";
-import { readJsonFile } from "./atomic_write.ts";
+import { listDirEntries, readJsonFile } from "./atomic_write.ts";
 import { type DaemonName, daemonPaths, hasStalePidFile } from "./daemon_state.ts";
 import { FileLock } from "./file_lock.ts";
 import { slotPaths } from "./slot_pool.ts";
@@ -61,11 +61,5 @@ export async function findStaleState(dirs: StateDirs): Promise<StaleState> {
 }
 
 async function listNames(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  try {
-    for await (const entry of Deno.readDir(dir)) names.push(entry.name);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  return names.sort();
+  return (await listDirEntries(dir)).map((entry) => entry.name);
 }
