@@ -3,11 +3,21 @@
  * line or the end of one), blank lines are ignored, names compare case-insensitively. Parsing
  * and editing are pure so both the poller (which re-reads it every cycle) and `twitchtool users`
  * (which rewrites it) agree on what a line means, and edits keep the operator's comments.
+ *
+ * Edits are a read-modify-write, so two `users add` at once would each write their own version
+ * and one addition would be lost: {@link editUsersFile} holds an exclusive lock on the folder
+ * that holds the users file. Not on the file itself: each write renames a new file over it, so
+ * a waiter would wake up holding the lock of a file nobody reads any more; and not on a lock
+ * file beside it, which would be litter in the operator's config folder. Edits work on the file's bytes, not decoded text:
+ * every byte is mapped to one char (latin1), so bytes that are not UTF-8 survive an edit
+ * unchanged; names and the syntax (`#`, whitespace, newlines) are ASCII, so nothing else
+ * changes meaning.
  */
 import { dirname } from "node:path";
 import { UsageError } from "../errors.ts";
 import { isValidUsername } from "../record/username.ts";
 import { writeFileAtomic } from "../state/atomic_write.ts";
+import { FileLock } from "../state/file_lock.ts";
 
 /** A line that holds something other than a valid channel name. */
 export interface InvalidEntry {
@@ -23,10 +33,14 @@ export interface UsersList {
   readonly invalid: InvalidEntry[];
 }
 
-/** The name a line holds: text before any `#`, trimmed; empty for blank/comment lines. */
+/**
+ * The name a line holds: text before any `#`, without ASCII whitespace around it; empty for
+ * blank/comment lines. Only ASCII whitespace is trimmed so a line means the same whether it was
+ * decoded as UTF-8 (the poller) or byte by byte (edits).
+ */
 export function lineEntry(line: string): string {
   const hash = line.indexOf("#");
-  return (hash >= 0 ? line.slice(0, hash) : line).trim();
+  return (hash >= 0 ? line.slice(0, hash) : line).replace(/^[ \t\r\f\v]+|[ \t\r\f\v]+$/g, "");
 }
 
 /** Parses users-file text. */
@@ -122,28 +136,57 @@ export function removeUsers(text: string, names: readonly string[]): RemoveResul
 
 /**
  * Applies an edit to the users file and writes it atomically (the poller may read it at any
- * moment). A missing file counts as empty and is created (with its folder) only when the edit
- * adds something; the old file's mode is kept.
+ * moment), holding the edit lock from the read to the rename so parallel edits all land. The
+ * edit sees the file's bytes one char each (see the module doc). A missing file counts as empty
+ * and is created only when the edit adds something (its folder always is: it carries the
+ * lock); the old file's mode is kept.
  */
 export async function editUsersFile<R extends { text: string }>(
   path: string,
   edit: (text: string) => R,
 ): Promise<R> {
-  const before = await readOptionalText(path);
-  const result = edit(before ?? "");
-  if (result.text !== (before ?? "")) {
-    await Deno.mkdir(dirname(path), { recursive: true });
+  await Deno.mkdir(dirname(path), { recursive: true });
+  using _lock = await FileLock.acquireExisting(dirname(path));
+  const before = await readOptionalBytes(path);
+  const text = before === undefined ? "" : bytesToChars(before);
+  const result = edit(text);
+  if (result.text !== text) {
     const mode = await Deno.stat(path).then((info) => info.mode ?? undefined, () => undefined);
-    await writeFileAtomic(path, result.text, mode === undefined ? {} : { mode: mode & 0o777 });
+    await writeFileAtomic(
+      path,
+      charsToBytes(result.text),
+      mode === undefined ? {} : { mode: mode & 0o777 },
+    );
   }
   return result;
 }
 
-async function readOptionalText(path: string): Promise<string | undefined> {
+/** One char per byte (`TextDecoder("latin1")` would be windows-1252, which remaps 0x80-0x9f). */
+function bytesToChars(bytes: Uint8Array): string {
+  let text = "";
+  for (let start = 0; start < bytes.length; start += 8192) {
+    text += String.fromCharCode(...bytes.subarray(start, start + 8192));
+  }
+  return text;
+}
+
+/** Inverse of {@link bytesToChars}; names added by an edit are ASCII. */
+function charsToBytes(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length);
+  for (let index = 0; index < text.length; index++) bytes[index] = text.charCodeAt(index);
+  return bytes;
+}
+
+async function readOptionalBytes(path: string): Promise<Uint8Array | undefined> {
   try {
-    return await Deno.readTextFile(path);
+    return await Deno.readFile(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
+}
+
+async function readOptionalText(path: string): Promise<string | undefined> {
+  const bytes = await readOptionalBytes(path);
+  return bytes === undefined ? undefined : new TextDecoder().decode(bytes);
 }

@@ -78,3 +78,8 @@ Deno.test("editUsersFile() writes atomically, keeps the mode and does not create
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("parseUsersFile() trims only ASCII whitespace, so a no-break space is not dropped", () => {
+  assert.deepEqual(parseUsersFile("alpha\u00a0\n\tbeta \r\n").users, ["beta"]);
+  assert.deepEqual(parseUsersFile("alpha\u00a0\n").invalid, [{ line: 1, text: "alpha\u00a0" }]);
+});

@@ -18,6 +18,21 @@ export class FileLock {
     return locked ? new FileLock(path, file) : undefined;
   }
 
+  /**
+   * Takes the lock on an existing file or folder (opened read-only, so a folder works and
+   * nothing is created), waiting for as long as another open file holds it.
+   */
+  static async acquireExisting(path: string): Promise<FileLock> {
+    const file = await Deno.open(path, { read: true });
+    try {
+      await file.lock(true);
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+    return new FileLock(path, file);
+  }
+
   /** Whether some process holds the lock on `path` right now (missing file: not held). */
   static async isHeld(path: string): Promise<boolean> {
     let file: Deno.FsFile;
