@@ -1,7 +1,20 @@
 /**
- * An exclusive advisory lock on a file (`Deno.FsFile.tryLock`). The kernel drops it when the
- * holder dies (kill -9 included), so "is the lock held" is the one trustworthy liveness test:
- * a pid alone can be reused, a lock cannot outlive its process.
+ * An exclusive advisory lock on a file (`Deno.FsFile.tryLock`, a `flock`). The kernel drops it
+ * when the holder dies (kill -9 included), so "is the lock held" is the one trustworthy liveness
+ * test: a pid alone can be reused, a lock cannot outlive its process.
+ *
+ * Why checks read `/proc/locks` instead of trying the lock: a check that takes the lock, even for
+ * a few microseconds, makes a recorder (or daemon) that tries to start at that instant believe
+ * the channel is already taken and exit 3 with nothing running; two checks at once also see each
+ * other as a holder. A shared-lock probe has the same flaw (it still excludes the exclusive
+ * try), and making every acquisition retry only narrows the window. `/proc/locks` is the
+ * kernel's own table of held locks: reading it takes nothing, so a check can never block or
+ * fail an acquisition, and it is exactly as current as the lock. Lines starting `->` are waiters,
+ * not holders, and are skipped. Where `/proc/locks` cannot be read (not Linux, a hardened
+ * /proc) the check falls back to a try-lock probe and {@link FileLock.tryAcquire}'s callers that
+ * must not fail on a probe (the channel lock) retry briefly. Limit: Linux hides from
+ * `/proc/locks` the locks of processes outside the reader's pid namespace, so a recorder in
+ * another pid namespace looks absent to checks (the lock itself still keeps it unique).
  */
 export class FileLock {
   private constructor(readonly path: string, private file: Deno.FsFile | undefined) {}
@@ -33,22 +46,21 @@ export class FileLock {
     return new FileLock(path, file);
   }
 
-  /** Whether some process holds the lock on `path` right now (missing file: not held). */
+  /**
+   * Whether some process holds the lock on `path` right now (missing file: not held). Takes no
+   * lock where `/proc/locks` is readable (see the module doc).
+   */
   static async isHeld(path: string): Promise<boolean> {
-    let file: Deno.FsFile;
+    let info: Deno.FileInfo;
     try {
-      file = await Deno.open(path, { read: true, write: true });
+      info = await Deno.stat(path);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return false;
       throw error;
     }
-    try {
-      const locked = await file.tryLock(true);
-      if (locked) await file.unlock();
-      return !locked;
-    } finally {
-      file.close();
-    }
+    const table = await readKernelLocks();
+    if (table !== undefined) return kernelLockHeld(table, info.dev, info.ino ?? -1);
+    return await probeByLocking(path);
   }
 
   /** Releases the lock (idempotent). The lock file itself stays: deleting it would race. */
@@ -63,5 +75,56 @@ export class FileLock {
 
   [Symbol.dispose](): void {
     this.release();
+  }
+}
+
+/** `/proc/locks`, or `undefined` where it cannot be read. */
+async function readKernelLocks(): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile("/proc/locks");
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a `/proc/locks` table lists a held lock (not a waiter) on the file with `st_dev`
+ * `dev` and inode `ino`. The table names the device as hex `major:minor` (Linux's split of a
+ * 64-bit dev_t) and the inode in decimal.
+ */
+export function kernelLockHeld(table: string, dev: number, ino: number): boolean {
+  const big = BigInt(dev);
+  const major = ((big >> 8n) & 0xfffn) | ((big >> 32n) & ~0xfffn);
+  const minor = (big & 0xffn) | ((big >> 12n) & ~0xffn);
+  for (const line of table.split("\n")) {
+    const fields = line.trim().split(/\s+/);
+    if (fields[1] === "->") continue;
+    const id = fields.find((field) => /^[0-9a-f]+:[0-9a-f]+:\d+$/i.test(field));
+    if (!id) continue;
+    const [maj, min, inode] = id.split(":") as [string, string, string];
+    if (
+      BigInt(`0x${maj}`) === major && BigInt(`0x${min}`) === minor && inode === String(ino)
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** The fallback check: try the lock and give it back at once. */
+async function probeByLocking(path: string): Promise<boolean> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true, write: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+  try {
+    const locked = await file.tryLock(true);
+    if (locked) await file.unlock();
+    return !locked;
+  } finally {
+    file.close();
   }
 }
