@@ -27,11 +27,15 @@ export function baseDirs(env: EnvReader): BaseDirs {
   };
 }
 
-/** Default values keyed `section.key`, as the original tool had them. */
+/**
+ * Default values keyed `section.key`, as the original tool had them, except one: without
+ * `XDG_RUNTIME_DIR` the runtime dir is `<state dir>/run`, not the original's shared
+ * `/tmp/twitchtool-<uid>`. That folder was shared by every HOME of the uid (so
+ * `HOME=$(mktemp -d)` runs saw each other's locks) and anyone could pre-create it in `/tmp`.
+ */
 export function defaultValues(
   dirs: BaseDirs,
   env: EnvReader,
-  uid: () => number,
   isDirectory: (path: string) => boolean,
 ): Record<string, unknown> {
   const videos = join(dirs.home, "Videos");
@@ -41,7 +45,7 @@ export function defaultValues(
     "paths.record_dir": join(recordParent, "TwitchTool"),
     "paths.queue_dir": join(dirs.stateDir, "encode-queue"),
     "paths.logs_dir": join(dirs.stateDir, "logs"),
-    "paths.runtime_dir": xdgRuntime ? join(xdgRuntime, "twitchtool") : `/tmp/twitchtool-${uid()}`,
+    "paths.runtime_dir": xdgRuntime ? join(xdgRuntime, "twitchtool") : join(dirs.stateDir, "run"),
     "limits.record_limit": 6,
     "storage.disk_free_min_gb": 10,
     "record.quality": "best",

@@ -18,7 +18,6 @@ export interface LoadConfigOptions {
   /** CLI values keyed `section.key`; `undefined` values are ignored. */
   readonly overrides?: Readonly<Record<string, CliOverride | undefined>>;
   readonly env?: EnvReader;
-  readonly uid?: () => number;
   readonly cwd?: string;
   /** `encode-mode on` may create the file, so a missing explicit `--config` is fine there. */
   readonly allowMissingFile?: boolean;
@@ -87,7 +86,6 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   const defaults = defaultValues(
     dirs,
     env,
-    options.uid ?? (() => Deno.uid() ?? 0),
     isDirectory,
   );
   const layers = [cliLayer, envLayer, fileLayer];

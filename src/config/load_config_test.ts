@@ -17,12 +17,12 @@ const envOf = (vars: Record<string, string>) => (name: string) => vars[name];
 
 Deno.test("loadConfig() gives the original tool's defaults, all derived from HOME", async () => {
   await withHome(async (home) => {
-    const { config, warnings } = await loadConfig({ env: envOf({ HOME: home }), uid: () => 1234 });
+    const { config, warnings } = await loadConfig({ env: envOf({ HOME: home }) });
     assert.deepEqual(warnings, []);
     assert.equal(config.paths.recordDir, join(home, "Downloads", "TwitchTool"));
     assert.equal(config.paths.queueDir, join(home, ".local/state/twitchtool/encode-queue"));
     assert.equal(config.paths.logsDir, join(home, ".local/state/twitchtool/logs"));
-    assert.equal(config.paths.runtimeDir, "/tmp/twitchtool-1234");
+    assert.equal(config.paths.runtimeDir, join(home, ".local/state/twitchtool/run"));
     assert.equal(config.poller.usersFile, join(home, ".config/twitchtool/users.txt"));
     assert.equal(config.limits.recordLimit, 6);
     assert.equal(config.storage.diskFreeMinBytes, 10 * GIB);

@@ -4,6 +4,7 @@ import type { Config } from "../config/config.ts";
 import { listDirEntries } from "../state/atomic_write.ts";
 import { FileLock } from "../state/file_lock.ts";
 import { manifestPath, readManifest, type SessionManifest } from "../state/session_manifest.ts";
+import { ensureRuntimeDir } from "../state/runtime_dir.ts";
 import { isUserLocked } from "../state/user_lock.ts";
 import { type FinishedSession, finishSession } from "./finish_session.ts";
 import { partIndexOf, tempDirFor } from "./session_paths.ts";
@@ -126,6 +127,7 @@ export async function recoverSessions(
       reports.push({ ...summary, action: "recorder-alive" });
       continue;
     }
+    await ensureRuntimeDir(config.paths.runtimeDir);
     await Deno.mkdir(join(config.paths.runtimeDir, "recover"), { recursive: true });
     using lock = await FileLock.tryAcquire(
       join(config.paths.runtimeDir, "recover", `${manifest.base}.lock`),

@@ -4,7 +4,7 @@ import { SlotUnavailableError } from "../errors.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { listDirEntries, readJsonFile, removeIfExists, writeJsonAtomic } from "./atomic_write.ts";
 import { FileLock } from "./file_lock.ts";
-import { ensureRuntimeDir } from "./runtime_dir.ts";
+import { ensureRuntimeDir, verifyRuntimeDir } from "./runtime_dir.ts";
 
 const log = getLogger(["twitchtool", "slots"]);
 
@@ -144,6 +144,7 @@ export class SlotPool {
 
   /** Indexes of every slot that has a lock or owner file, whatever the current limit. */
   private async slotIndexes(): Promise<number[]> {
+    await verifyRuntimeDir(this.runtimeDir);
     const indexes = new Set<number>();
     for (const entry of await listDirEntries(this.runtimeDir)) {
       const match = SLOT_FILE.exec(entry.name) ?? OWNER_FILE.exec(entry.name);

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { listDirEntries, readJsonFile } from "./atomic_write.ts";
 import { type DaemonName, daemonPaths, hasStalePidFile } from "./daemon_state.ts";
 import { FileLock } from "./file_lock.ts";
+import { verifyRuntimeDir } from "./runtime_dir.ts";
 import { slotPaths } from "./slot_pool.ts";
 import { isUserLocked } from "./user_lock.ts";
 
@@ -33,6 +34,7 @@ const DAEMONS: readonly DaemonName[] = ["poller", "encoder"];
 
 /** Looks for stale state without changing anything. */
 export async function findStaleState(dirs: StateDirs): Promise<StaleState> {
+  await verifyRuntimeDir(dirs.runtimeDir);
   const ownerFiles: string[] = [];
   for (const name of await listNames(dirs.runtimeDir)) {
     const index = OWNER_FILE.exec(name)?.[1];

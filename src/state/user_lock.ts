@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { AlreadyRunningError } from "../errors.ts";
 import { FileLock } from "./file_lock.ts";
-import { ensureRuntimeDir } from "./runtime_dir.ts";
+import { ensureRuntimeDir, verifyRuntimeDir } from "./runtime_dir.ts";
 
 /** Path of the per-channel lock that keeps one channel from being recorded twice. */
 export function userLockPath(runtimeDir: string, username: string): string {
@@ -31,6 +31,7 @@ export async function acquireUserLock(runtimeDir: string, username: string): Pro
 }
 
 /** Whether a recorder currently holds the channel's lock. */
-export function isUserLocked(runtimeDir: string, username: string): Promise<boolean> {
-  return FileLock.isHeld(userLockPath(runtimeDir, username));
+export async function isUserLocked(runtimeDir: string, username: string): Promise<boolean> {
+  await verifyRuntimeDir(runtimeDir);
+  return await FileLock.isHeld(userLockPath(runtimeDir, username));
 }
