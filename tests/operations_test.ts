@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FileLock } from "../src/state/file_lock.ts";
 import { enqueueJob } from "../src/state/job_queue.ts";
+import { ensureRuntimeDir } from "../src/state/runtime_dir.ts";
 import { slotPaths } from "../src/state/slot_pool.ts";
 import { defaultInstallPaths, install } from "../tasks/install.ts";
 import { listDir, makeSandbox, runCli } from "./support/cli.ts";
@@ -72,7 +73,7 @@ Deno.test("stop refuses an invalid or empty slot with a clear message", async ()
 
 Deno.test("clean removes stale owner and pid files, reports them, and spares held ones", async () => {
   await using sandbox = await makeSandbox({ urlTemplate: URL_TEMPLATE });
-  await Deno.mkdir(sandbox.runtimeDir, { recursive: true });
+  await ensureRuntimeDir(sandbox.runtimeDir);
   await Deno.mkdir(sandbox.stateDir, { recursive: true });
   const stale = slotPaths(sandbox.runtimeDir, 2).owner;
   await Deno.writeTextFile(stale, JSON.stringify({ pid: 999999, username: "ghost" }));
@@ -93,7 +94,7 @@ Deno.test("clean removes stale owner and pid files, reports them, and spares hel
     assert.equal(clean.code, 0, clean.stderr);
     assert.match(clean.stdout, /Removed 2 stale file\(s\):/);
     assert.ok(clean.stdout.includes(stale) && clean.stdout.includes(pidFile), clean.stdout);
-    assert.deepEqual(await listDir(sandbox.runtimeDir), ["slot1", "slot1.owner", "slot2"]);
+    assert.deepEqual(await listDir(sandbox.runtimeDir), ["slot1", "slot1.owner", "slot2", "users"]);
     assert.deepEqual((await listDir(sandbox.stateDir)).includes("poller.pid"), false);
 
     const again = await runCli(sandbox, ["clean"]);
@@ -312,7 +313,7 @@ Deno.test("deno task install copies the binary and the units, and explains a mis
 
 Deno.test("status shows a recorder that released its slot and is finalizing", async () => {
   await using sandbox = await makeSandbox({ urlTemplate: "hls://http://127.0.0.1:9/{user}" });
-  await Deno.mkdir(join(sandbox.runtimeDir, "users"), { recursive: true });
+  await ensureRuntimeDir(sandbox.runtimeDir);
   await Deno.mkdir(sandbox.tempDir, { recursive: true });
   const base = "finisher_2026-05-06_07-08-09";
   await Deno.writeTextFile(join(sandbox.tempDir, `${base}_part01.ts`), "x".repeat(1000));

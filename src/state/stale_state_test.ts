@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { acquireDaemon, daemonPaths, removeStalePidFile } from "./daemon_state.ts";
 import { FileLock } from "./file_lock.ts";
+import { ensureRuntimeDir } from "./runtime_dir.ts";
 import { findStaleState } from "./stale_state.ts";
 import { slotPaths } from "./slot_pool.ts";
 import { userLockPath } from "./user_lock.ts";
@@ -13,7 +14,8 @@ Deno.test("findStaleState() finds unheld owner files, dead daemons' pid files an
     stateDir: join(root, "state"),
     tempDir: join(root, "temp"),
   };
-  for (const dir of [join(dirs.runtimeDir, "users"), dirs.stateDir, dirs.tempDir]) {
+  await ensureRuntimeDir(dirs.runtimeDir);
+  for (const dir of [dirs.stateDir, dirs.tempDir]) {
     await Deno.mkdir(dir, { recursive: true });
   }
   const held = await FileLock.tryAcquire(slotPaths(dirs.runtimeDir, 1).lock);
