@@ -2,6 +2,8 @@ import { getLogger } from "@logtape/logtape";
 import Table from "cli-table3";
 import type { Config } from "../config/config.ts";
 import { type CliOverride, loadConfig } from "../config/load_config.ts";
+import { splitSecretArgs } from "../proc/streamlink_args.ts";
+import { maskInLogs } from "./logging.ts";
 
 /** Options every command accepts, before or after the subcommand. */
 export interface GlobalOptions {
@@ -25,6 +27,7 @@ export async function loadCommandConfig(
     overrides,
     ...(options.allowMissingFile ? { allowMissingFile: true } : {}),
   });
+  maskInLogs(splitSecretArgs(config.streamlink.extraArgs).secrets);
   const log = getLogger(["twitchtool", "config"]);
   for (const warning of warnings) log.warn(warning);
   return config;

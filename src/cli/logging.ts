@@ -6,6 +6,18 @@ import {
   reset,
   type Sink,
 } from "@logtape/logtape";
+import { maskSecrets } from "../proc/streamlink_args.ts";
+
+let secretsToMask: readonly string[] = [];
+
+/**
+ * Values no log line may show (the OAuth token of `streamlink.extra_args`): every line the sink
+ * writes has them replaced with `***`, whatever logged it (our messages, streamlink's echoed
+ * arguments at `loglevel = "debug"`, error details). Set once the config is loaded.
+ */
+export function maskInLogs(secrets: readonly string[]): void {
+  secretsToMask = [...secrets];
+}
 
 /** Sink and format choices taken from the global options and environment. */
 export interface LoggingOptions {
@@ -32,7 +44,7 @@ export async function configureLogging(options: LoggingOptions): Promise<void> {
   const stream = options.toStdout ? Deno.stdout : Deno.stderr;
   const encoder = new TextEncoder();
   const sink: Sink = (record: LogRecord) => {
-    const bytes = encoder.encode(formatter(record));
+    const bytes = encoder.encode(maskSecrets(formatter(record), secretsToMask));
     let written = 0;
     while (written < bytes.length) written += stream.writeSync(bytes.subarray(written));
   };

@@ -131,7 +131,7 @@ export class EncodeDaemon {
     const stopInner = () => inner.abort();
     signal.addEventListener("abort", stopInner, { once: true });
     const summary: EncodeDaemonSummary = { done: 0, failed: 0 };
-    await Deno.mkdir(jobsDir(this.options.queueDir), { recursive: true });
+    await Deno.mkdir(jobsDir(this.options.queueDir), { recursive: true, mode: 0o700 });
     const background = [this.deps.pause.run(inner.signal), this.watchQueue(inner.signal)];
     try {
       await this.recover();

@@ -15,6 +15,9 @@
  *   (`sh -c '... >> log'`) is exactly what download_cmd must never go through; the
  *   `node:child_process` API needs the full environment, which the poller may not read
  *   (`--allow-env` is a list) while `Deno.Command` inherits it without reading it.
+ * - The log is private (folder 0700, file 0600, an older 0644 log is tightened): it holds
+ *   whatever streamlink prints, and the recorder masks secrets in what it writes, but a log
+ *   level can always be raised to show more than expected.
  * - stdin is /dev/null, and the child is `unref()`ed and never awaited: the poller may exit at
  *   any moment and the recorder keeps going. Its exit is still observed while we live, so a
  *   recorder that dies at start-up frees its place at once.
@@ -36,12 +39,13 @@ export async function launchDetached(
   args: readonly string[],
   logPath: string,
 ): Promise<DetachedChild> {
-  await Deno.mkdir(dirname(logPath), { recursive: true });
+  await Deno.mkdir(dirname(logPath), { recursive: true, mode: 0o700 });
   const header = `--- ${new Date().toISOString()} twitchtool poller: ${
     [program, ...redactArgs(args)].join(" ")
   }\n`;
-  await Deno.writeTextFile(logPath, header, { append: true, mode: 0o644 });
-  const fd = openSync(logPath, "a", 0o644);
+  await Deno.writeTextFile(logPath, header, { append: true, mode: 0o600 });
+  await Deno.chmod(logPath, 0o600);
+  const fd = openSync(logPath, "a", 0o600);
   let child: Deno.ChildProcess;
   try {
     const logFd = fd as unknown as "inherit";

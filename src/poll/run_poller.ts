@@ -9,6 +9,7 @@ import { redactArgs } from "../proc/streamlink_args.ts";
 import { findExecutable, requireTools } from "../proc/which.ts";
 import { acquireDaemon } from "../state/daemon_state.ts";
 import { SlotPool } from "../state/slot_pool.ts";
+import { privateStreamlinkArgs } from "../state/streamlink_args_file.ts";
 import { isUserLocked } from "../state/user_lock.ts";
 import { systemClock } from "../util/clock.ts";
 import { logRecoveryReports, recoverSessions } from "../record/recover.ts";
@@ -53,6 +54,10 @@ export async function runPollerDaemon(
     .catch((error) => log.error("Recovery failed: {error}", { error: (error as Error).message }));
   try {
     const { poller: settings, paths } = config;
+    await using streamlinkExtra = await privateStreamlinkArgs(
+      paths.runtimeDir,
+      config.streamlink.extraArgs,
+    );
     const pool = new SlotPool(paths.runtimeDir, config.limits.recordLimit);
     const recorder = {
       quality: settings.quality,
@@ -84,7 +89,7 @@ export async function runPollerDaemon(
           probeChannel(user, {
             urlTemplate: config.streamlink.urlTemplate,
             quality: settings.quality,
-            extraArgs: config.streamlink.extraArgs,
+            extraArgs: streamlinkExtra.args,
             timeoutMs: settings.timeout * 1000,
           }, probeSignal),
         slotHolders: async () => (await pool.list()).map((slot) => slot.username),

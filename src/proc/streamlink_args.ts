@@ -48,8 +48,68 @@ export function probeArgs(url: string, quality: string, extraArgs: readonly stri
   return ["--loglevel", "error", ...extraArgs, "--stream-url", url, quality];
 }
 
-const SECRET_OPTION = /^--(http-header|twitch-api-header|twitch-access-token-param|http-cookie)$/;
+const SECRET_NAMES = "http-header|twitch-api-header|twitch-access-token-param|http-cookie";
+const SECRET_OPTION = new RegExp(`^--(${SECRET_NAMES})$`);
+const SECRET_OPTION_INLINE = new RegExp(`^--(${SECRET_NAMES})=(.*)$`, "s");
 const SECRET_VALUE = /(oauth|authorization|token|cookie)/i;
+
+/** `extra_args` split into what may be shown and what only streamlink may read. */
+export interface SplitArgs {
+  /** Arguments without the secret options, safe on a command line. */
+  readonly visible: string[];
+  /** Index in `visible` where the secret options stood (where `@<args file>` goes). */
+  readonly at: number;
+  /** The secret options as streamlink config-file lines, `name=value`, in order. */
+  readonly secretLines: string[];
+  /** The secret values, for masking in logs: whole values and the token after a scheme. */
+  readonly secrets: string[];
+}
+
+/**
+ * Takes the header/cookie/token options (`--twitch-api-header Authorization=OAuth <token>` and
+ * kin, in either `--opt value` or `--opt=value` form) out of `extra_args`. They go to streamlink
+ * through a private args file instead of its command line, which every user can read in `ps`.
+ */
+export function splitSecretArgs(args: readonly string[]): SplitArgs {
+  const visible: string[] = [];
+  const secretLines: string[] = [];
+  let at = -1;
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!;
+    const inline = SECRET_OPTION_INLINE.exec(arg);
+    let name: string | undefined;
+    let value: string | undefined;
+    if (inline) [, name, value] = inline;
+    else if (SECRET_OPTION.test(arg) && index + 1 < args.length) {
+      name = arg.slice(2);
+      value = args[++index];
+    }
+    if (name === undefined || value === undefined) {
+      visible.push(arg);
+      continue;
+    }
+    if (at < 0) at = visible.length;
+    secretLines.push(`${name}=${value}`);
+  }
+  const secrets = secretLines.flatMap((line) => secretParts(line.slice(line.indexOf("=") + 1)));
+  return { visible, at: at < 0 ? visible.length : at, secretLines, secrets };
+}
+
+/** `Authorization=OAuth abc123` gives `OAuth abc123` and `abc123`: each may be printed alone. */
+function secretParts(value: string): string[] {
+  const header = value.includes("=") ? value.slice(value.indexOf("=") + 1) : value;
+  const token = header.trim().split(/\s+/).pop() ?? "";
+  return [...new Set([header, token].filter((part) => part.trim().length >= 4))];
+}
+
+/** Replaces every occurrence of each secret in `text` with `***`. */
+export function maskSecrets(text: string, secrets: readonly string[]): string {
+  let masked = text;
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
+    masked = masked.replaceAll(secret, "***");
+  }
+  return masked;
+}
 
 /** argv safe to log: values of header/token options and anything that looks like a secret are masked. */
 export function redactArgs(args: readonly string[]): string[] {

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { captureArgs, LIVE_CAPTURE_DEFAULTS, redactArgs, streamUrl } from "./streamlink_args.ts";
+import {
+  captureArgs,
+  LIVE_CAPTURE_DEFAULTS,
+  maskSecrets,
+  redactArgs,
+  splitSecretArgs,
+  streamUrl,
+} from "./streamlink_args.ts";
 
 Deno.test("captureArgs() puts user extra_args after the live defaults so they win", () => {
   const args = captureArgs({
@@ -26,4 +33,31 @@ Deno.test("redactArgs() hides OAuth headers from logs", () => {
     ["--twitch-api-header", "Authorization=***", "--loglevel", "error"],
   );
   assert.deepEqual(redactArgs(["--http-header", "X=1"]), ["--http-header", "X=***"]);
+});
+
+Deno.test("splitSecretArgs() takes header, cookie and token options off the command line", () => {
+  const split = splitSecretArgs([
+    "--twitch-disable-ads",
+    "--twitch-api-header",
+    "Authorization=OAuth abc123def",
+    "--stream-timeout",
+    "3",
+    "--http-cookie=session=s3cr3tvalue",
+  ]);
+  assert.deepEqual(split.visible, ["--twitch-disable-ads", "--stream-timeout", "3"]);
+  assert.equal(split.at, 1);
+  assert.deepEqual(split.secretLines, [
+    "twitch-api-header=Authorization=OAuth abc123def",
+    "http-cookie=session=s3cr3tvalue",
+  ]);
+  assert.deepEqual(split.secrets, ["OAuth abc123def", "abc123def", "s3cr3tvalue"]);
+  assert.deepEqual(splitSecretArgs(["--loglevel", "debug"]).secretLines, []);
+});
+
+Deno.test("maskSecrets() hides every occurrence, longest first", () => {
+  const line = "--twitch-api-header=[('Authorization', 'OAuth abc123def')] token abc123def";
+  assert.equal(
+    maskSecrets(line, ["abc123def", "OAuth abc123def"]),
+    "--twitch-api-header=[('Authorization', '***')] token ***",
+  );
 });

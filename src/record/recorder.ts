@@ -7,6 +7,7 @@ import { requireTools } from "../proc/which.ts";
 import { removeIfExists } from "../state/atomic_write.ts";
 import { removeManifest, type SessionManifest, writeManifest } from "../state/session_manifest.ts";
 import { SlotPool } from "../state/slot_pool.ts";
+import { privateStreamlinkArgs } from "../state/streamlink_args_file.ts";
 import { acquireUserLock } from "../state/user_lock.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { formatBytes, freeBytes } from "../util/disk_space.ts";
@@ -68,7 +69,11 @@ export async function runRecorder(
   };
   const initialLowDisk = await lowDiskReason();
   if (initialLowDisk) throw new LowDiskError(`Not recording "${user}": ${initialLowDisk}`);
-  await Deno.mkdir(tempDir, { recursive: true });
+  await Deno.mkdir(tempDir, { recursive: true, mode: 0o700 });
+  await using streamlinkExtra = await privateStreamlinkArgs(
+    config.paths.runtimeDir,
+    config.streamlink.extraArgs,
+  );
 
   using _userLock = await acquireUserLock(config.paths.runtimeDir, user);
   const startedAt = new Date(clock.now());
@@ -124,7 +129,7 @@ export async function runRecorder(
             quality: config.record.quality,
             output,
             loglevel: config.record.loglevel,
-            extraArgs: config.streamlink.extraArgs,
+            extraArgs: streamlinkExtra.args,
           });
           log.debug("Running streamlink {args}", { args: redactArgs(args).join(" ") });
           const forward = (line: string) => log.info("streamlink: {line}", { line });

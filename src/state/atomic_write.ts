@@ -4,6 +4,8 @@ import { basename, dirname, join } from "node:path";
  * Writes `path` so that a reader sees either the old file or the complete new one, never a
  * half-written file: temp file in the same folder, fsync, rename over, fsync the folder.
  * On any failure (disk full included) the temp file is removed and the old file is untouched.
+ * New files are 0600 unless `mode` says otherwise: state, manifests and jobs are nobody else's
+ * business (they name channels, pids and paths).
  */
 export async function writeFileAtomic(
   path: string,
@@ -13,7 +15,7 @@ export async function writeFileAtomic(
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`);
-  const file = await Deno.open(temp, { write: true, createNew: true, mode: options.mode ?? 0o644 });
+  const file = await Deno.open(temp, { write: true, createNew: true, mode: options.mode ?? 0o600 });
   try {
     let written = 0;
     while (written < bytes.length) written += await file.write(bytes.subarray(written));

@@ -26,7 +26,7 @@ export interface DaemonHandle {
 
 /** Takes the daemon's lock (exit 3 when another instance holds it) and writes its pid file. */
 export async function acquireDaemon(stateDir: string, name: DaemonName): Promise<DaemonHandle> {
-  await Deno.mkdir(stateDir, { recursive: true });
+  await Deno.mkdir(stateDir, { recursive: true, mode: 0o700 });
   const paths = daemonPaths(stateDir, name);
   const lock = await FileLock.tryAcquire(paths.lock);
   if (!lock) {
