@@ -6,12 +6,14 @@
  * 6.x and 7.x load config files through the same `@` expansion), so the user's streamlink config
  * files still apply, unlike with `--config`. The file lives in the runtime dir (0700, checked to
  * be ours), is created 0600 with a fresh name, and is removed when the process that wrote it is
- * done with it.
+ * done with it. The writer holds a lock on its file while it lives, so a file left by a process
+ * killed with -9 is recognised (lock free) and removed by the next recorder or poller to start.
  */
 import { join } from "node:path";
 import { ConfigError } from "../errors.ts";
 import { splitSecretArgs } from "../proc/streamlink_args.ts";
-import { removeIfExists } from "./atomic_write.ts";
+import { listDirEntries, removeIfExists } from "./atomic_write.ts";
+import { FileLock } from "./file_lock.ts";
 import { ensureRuntimeDir } from "./runtime_dir.ts";
 
 /** `extra_args` ready for a command line, and the private file holding the rest. */
@@ -42,8 +44,12 @@ export async function privateStreamlinkArgs(
   await ensureRuntimeDir(runtimeDir);
   const dir = join(runtimeDir, "streamlink");
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  await removeAbandoned(dir);
   const path = join(dir, `${Deno.pid}-${crypto.randomUUID().slice(0, 8)}.args`);
-  const file = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
+  // Locked from creation on; the sweep also spares files younger than a minute, so a file
+  // between its creation and its lock is never taken for abandoned.
+  const lock = await FileLock.tryAcquire(path);
+  const file = await Deno.open(path, { write: true, truncate: true });
   try {
     const bytes = new TextEncoder().encode(split.secretLines.join("\n") + "\n");
     let written = 0;
@@ -55,6 +61,23 @@ export async function privateStreamlinkArgs(
   return {
     args,
     secrets: split.secrets,
-    [Symbol.asyncDispose]: async () => void await removeIfExists(path),
+    [Symbol.asyncDispose]: async () => {
+      try {
+        await removeIfExists(path);
+      } finally {
+        lock?.release();
+      }
+    },
   };
+}
+
+/** Removes args files whose writer is gone (lock free, older than a minute). */
+async function removeAbandoned(dir: string): Promise<void> {
+  for (const entry of await listDirEntries(dir)) {
+    if (!entry.isFile || !entry.name.endsWith(".args")) continue;
+    const path = join(dir, entry.name);
+    const modified = (await Deno.stat(path).catch(() => undefined))?.mtime?.getTime();
+    if (modified === undefined || Date.now() - modified < 60_000) continue;
+    if (!(await FileLock.isHeld(path))) await removeIfExists(path);
+  }
 }
