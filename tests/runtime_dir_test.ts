@@ -81,6 +81,13 @@ async function assertRefused(sandbox: Sandbox, dir: string, runtimeDir: string, 
     assert.equal(lines.length, 1, `one line from ${args[0]}: ${result.stderr}`);
     assert.match(lines[0]!, new RegExp(`Refusing runtime dir "${runtimeDir}": ${why.source}`));
   }
+  const doctor = await runCli(sandbox, ["doctor"]);
+  assert.equal(doctor.code, 1, doctor.stdout);
+  assert.match(
+    doctor.stdout,
+    new RegExp(`FAIL {2}runtime folder: Refusing runtime dir "${runtimeDir}"`),
+  );
+  assert.match(doctor.stdout, /FAIL {2}stale state: Refusing runtime dir/);
   assert.deepEqual(await listDir(dir), before, "nothing created or deleted inside");
   assert.deepEqual(await listDir(join(dir, "users")), []);
 }

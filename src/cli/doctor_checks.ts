@@ -6,6 +6,8 @@
 import { dirname } from "node:path";
 import type { Config } from "../config/config.ts";
 import { readDaemonState } from "../state/daemon_state.ts";
+import { ConfigError } from "../errors.ts";
+import { verifyRuntimeDir } from "../state/runtime_dir.ts";
 import { findStaleState } from "../state/stale_state.ts";
 import { currentSelf, parseDownloadCmd, resolveDownloadCmd } from "../poll/download_cmd.ts";
 import { readUsersFile } from "../poll/users_file.ts";
@@ -102,6 +104,17 @@ export async function checkFolder(label: string, path: string): Promise<CheckRes
   return { level: "ok", name, detail: `${path} (writable)` };
 }
 
+/** The runtime dir must be ours before doctor even probes it for writability. */
+export async function checkRuntimeFolder(path: string): Promise<CheckResult> {
+  try {
+    await verifyRuntimeDir(path);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return { level: "fail", name: "runtime folder", detail: error.message };
+  }
+  return await checkFolder("runtime", path);
+}
+
 /** Free space on the recordings filesystem against `disk_free_min`. */
 export async function checkFreeSpace(config: Config): Promise<CheckResult> {
   const dir = config.paths.recordDir;
@@ -168,11 +181,17 @@ export async function checkDownloadCmd(config: Config): Promise<CheckResult> {
 
 /** Leftovers of crashed processes. */
 export async function checkStaleState(config: Config, home: string): Promise<CheckResult[]> {
-  const stale = await findStaleState({
-    runtimeDir: config.paths.runtimeDir,
-    stateDir: config.paths.stateDir,
-    tempDir: tempDirFor(config.paths.recordDir, home),
-  });
+  let stale;
+  try {
+    stale = await findStaleState({
+      runtimeDir: config.paths.runtimeDir,
+      stateDir: config.paths.stateDir,
+      tempDir: tempDirFor(config.paths.recordDir, home),
+    });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return [{ level: "fail", name: "stale state", detail: error.message }];
+  }
   const results: CheckResult[] = [];
   const leftovers = [...stale.ownerFiles, ...stale.pidFiles];
   if (leftovers.length) {

@@ -8,6 +8,7 @@ import {
   checkFolder,
   checkFreeSpace,
   type CheckResult,
+  checkRuntimeFolder,
   checkStaleState,
   checkTool,
   checkUsersFile,
@@ -64,7 +65,9 @@ export async function doctorCommand(
   report(await checkTool("streamlink", "--version", MIN_STREAMLINK));
   report(await checkTool("ffmpeg", "-version"));
   report(await checkTool("ffprobe", "-version"));
-  for (const [label, path] of foldersOf(config, home)) report(await checkFolder(label, path));
+  for (const [label, path] of foldersOf(config, home)) {
+    report(label === "runtime" ? await checkRuntimeFolder(path) : await checkFolder(label, path));
+  }
   report(await checkFreeSpace(config));
   for (const result of await checkUsersFile(config.poller.usersFile)) report(result);
   report(await checkDownloadCmd(config));
