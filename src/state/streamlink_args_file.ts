@@ -2,9 +2,11 @@
  * Secret streamlink options (OAuth headers, cookies) reach streamlink through an args file
  * instead of its command line, which any user of the machine can read (`ps`, /proc/<pid>/cmdline).
  * streamlink's parser expands an `@<file>` argument into the options the file lists, one
- * `name=value` per line, exactly as it reads its own config files (checked with streamlink 5.2.1;
- * 6.x and 7.x load config files through the same `@` expansion), so the user's streamlink config
- * files still apply, unlike with `--config`. The file lives in the runtime dir (0700, checked to
+ * `name=value` per line, exactly as it reads its own config files (checked with the installed
+ * 5.2.1 and in upstream's source up to 8.5, which still loads config files through the same `@`
+ * expansion), so the user's streamlink config files still apply, unlike with `--config`, which
+ * replaces them. No streamlink version marks `--twitch-api-header` as sensitive, so at
+ * `--loglevel debug` streamlink prints it whatever way it came in: the recorder masks it. The file lives in the runtime dir (0700, checked to
  * be ours), is created 0600 with a fresh name, and is removed when the process that wrote it is
  * done with it. The writer holds a lock on its file while it lives, so a file left by a process
  * killed with -9 is recognised (lock free) and removed by the next recorder or poller to start.
