@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
 import { LowDiskError, NothingCapturedError } from "../errors.ts";
@@ -69,6 +70,9 @@ export async function runRecorder(
   };
   const initialLowDisk = await lowDiskReason();
   if (initialLowDisk) throw new LowDiskError(`Not recording "${user}": ${initialLowDisk}`);
+  // The recordings folder keeps the umask's mode (others may be meant to read it), the temp
+  // folder inside is private.
+  await Deno.mkdir(dirname(tempDir), { recursive: true });
   await Deno.mkdir(tempDir, { recursive: true, mode: 0o700 });
   await using streamlinkExtra = await privateStreamlinkArgs(
     config.paths.runtimeDir,

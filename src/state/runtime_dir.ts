@@ -50,7 +50,7 @@ export function untrustedBecause(info: Deno.FileInfo, uid: number | null): strin
  * ours (a folder that already existed is checked, never chmod'ed).
  */
 export async function ensureRuntimeDir(runtimeDir: string): Promise<void> {
-  await Deno.mkdir(dirname(runtimeDir), { recursive: true });
+  await Deno.mkdir(dirname(runtimeDir), { recursive: true, mode: 0o700 });
   try {
     await Deno.mkdir(runtimeDir, { mode: 0o700 });
   } catch (error) {
