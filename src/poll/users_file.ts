@@ -8,10 +8,11 @@
  * and one addition would be lost: {@link editUsersFile} holds an exclusive lock on the folder
  * that holds the users file. Not on the file itself: each write renames a new file over it, so
  * a waiter would wake up holding the lock of a file nobody reads any more; and not on a lock
- * file beside it, which would be litter in the operator's config folder. Edits work on the file's bytes, not decoded text:
- * every byte is mapped to one char (latin1), so bytes that are not UTF-8 survive an edit
- * unchanged; names and the syntax (`#`, whitespace, newlines) are ASCII, so nothing else
- * changes meaning.
+ * file beside it, which would be litter in the operator's config folder.
+ *
+ * Edits work on the file's bytes, not decoded text: every byte is mapped to one char (latin1),
+ * so bytes that are not UTF-8 survive an edit unchanged; names and the syntax (`#`, whitespace,
+ * newlines) are ASCII, so nothing else changes meaning.
  */
 import { dirname } from "node:path";
 import { UsageError } from "../errors.ts";

@@ -9,8 +9,9 @@
  * other as a holder. A shared-lock probe has the same flaw (it still excludes the exclusive
  * try), and making every acquisition retry only narrows the window. `/proc/locks` is the
  * kernel's own table of held locks: reading it takes nothing, so a check can never block or
- * fail an acquisition, and it is exactly as current as the lock. Lines starting `->` are waiters,
- * not holders, and are skipped. Where `/proc/locks` cannot be read (not Linux, a hardened
+ * fail an acquisition, and it is exactly as current as the lock (checked on ext4, tmpfs and
+ * overlayfs: the table names the same device and inode as `stat`). Entries marked `->` are
+ * waiters, not holders, and are skipped. Where `/proc/locks` cannot be read (not Linux, a hardened
  * /proc) the check falls back to a try-lock probe and {@link FileLock.tryAcquire}'s callers that
  * must not fail on a probe (the channel lock) retry briefly. Limit: Linux hides from
  * `/proc/locks` the locks of processes outside the reader's pid namespace, so a recorder in
