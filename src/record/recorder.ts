@@ -2,9 +2,11 @@ import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
 import { LowDiskError, NothingCapturedError } from "../errors.ts";
 import { spawnChild, stopChild } from "../proc/spawn.ts";
+import { lockedCommand } from "../proc/locked_command.ts";
 import { captureArgs, redactArgs, streamUrl } from "../proc/streamlink_args.ts";
 import { requireTools } from "../proc/which.ts";
 import { removeIfExists } from "../state/atomic_write.ts";
+import { prepareCaptureLock, removeCaptureLock } from "../state/capture_lock.ts";
 import { removeManifest, type SessionManifest, writeManifest } from "../state/session_manifest.ts";
 import { SlotPool } from "../state/slot_pool.ts";
 import { acquireUserLock } from "../state/user_lock.ts";
@@ -53,7 +55,7 @@ export async function runRecorder(
   const free = deps.freeBytes ?? freeBytes;
   const { config } = request;
   const user = normalizeUsername(request.username);
-  await requireTools(["streamlink", "ffmpeg", "ffprobe"]);
+  await requireTools(["streamlink", "ffmpeg", "ffprobe", "flock"]);
 
   const recordDir = config.paths.recordDir;
   const tempDir = tempDirFor(recordDir, request.home);
@@ -102,6 +104,9 @@ export async function runRecorder(
   });
   const parts: string[] = [];
   await writeManifest(tempDir, manifest("capturing", parts));
+  // Each streamlink holds this lock for its whole life, so `recover` knows a part is still being
+  // written even after this recorder is killed with -9 and its streamlink lives on.
+  const captureLock = await prepareCaptureLock(config.paths.runtimeDir, base);
   // Sessions abandoned by dead recorders are finished alongside, never delaying the capture.
   const recovery = recoverSessions(config, request.home, { ownUser: user, excludeBase: base })
     .then(logRecoveryReports)
@@ -128,7 +133,8 @@ export async function runRecorder(
           });
           log.debug("Running streamlink {args}", { args: redactArgs(args).join(" ") });
           const forward = (line: string) => log.info("streamlink: {line}", { line });
-          return spawnChild("streamlink", args, {
+          const locked = lockedCommand(captureLock, "streamlink", args);
+          return spawnChild(locked.command, locked.args, {
             stdout: { lines: forward },
             stderr: { lines: forward },
           });
@@ -163,6 +169,7 @@ export async function runRecorder(
   } finally {
     await slot.release();
   }
+  await removeCaptureLock(config.paths.runtimeDir, base);
   log.info("Capture ended ({reason}) with {count} part(s); slot released", {
     reason: capture.reason,
     count: capture.parts.length,
