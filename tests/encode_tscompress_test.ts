@@ -71,3 +71,17 @@ Deno.test("tscompress skips existing outputs, deletes .ts on request, --overwrit
   assert.equal(video?.height, 360);
   assert.deepEqual(await listDir(out), ["clip_compressed.mp4"]);
 });
+
+Deno.test("tscompress never deletes an input whose existing output is that input through a symlink", async () => {
+  await using sb = await makeSandbox();
+  await writeEncoderConfig(sb);
+  const dir = join(sb.home, "recs");
+  await Deno.mkdir(dir);
+  const input = await makeClip(join(dir, "clip.mp4"), { seconds: 2 });
+  await Deno.symlink(input, join(dir, "clip_compressed.mp4"));
+  const size = (await Deno.stat(input)).size;
+  const result = await runCli(sb, ["tscompress", "--delete-input-on-success", input]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /skipped/);
+  assert.equal((await Deno.stat(input)).size, size, "the input stays");
+});

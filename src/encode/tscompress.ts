@@ -8,7 +8,7 @@ import { getLogger } from "@logtape/logtape";
 import { basename, dirname, extname, join } from "node:path";
 import { encodeArgs, type LowPriorityTools, remuxArgs } from "../proc/ffmpeg_args.ts";
 import { probeMedia } from "../proc/ffprobe.ts";
-import { pathExists, removeIfExists } from "../state/atomic_write.ts";
+import { isSameFile, pathExists, removeIfExists } from "../state/atomic_write.ts";
 import type { EncodeSettings } from "./encode_settings.ts";
 import type { PauseController } from "./pause_controller.ts";
 import type { ProgressSnapshot } from "./progress_parser.ts";
@@ -170,8 +170,12 @@ async function processOne(
   }
 }
 
-/** Whether `copy` is readable media as long as `source`: the condition for deleting `source`. */
+/**
+ * Whether `copy` is another file than `source` (not an alias through a symlink or `..`) and
+ * readable media as long as `source`: the condition for deleting `source`.
+ */
 async function isCompleteCopy(source: string, copy: string, probe: Prober): Promise<boolean> {
+  if (await isSameFile(source, copy)) return false;
   const [original, result] = await Promise.all([probe(source), probe(copy)]);
   return original !== undefined && result !== undefined &&
     result.duration >= minimumDuration(original.duration);
