@@ -1,6 +1,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { Child, ChildExit } from "../proc/spawn.ts";
 import type { Clock } from "../util/clock.ts";
+import { isNoSpaceError } from "../util/disk_space.ts";
 
 const log = getLogger(["twitchtool", "record"]);
 
@@ -40,7 +41,7 @@ export interface CaptureDeps {
   removeEmpty(path: string): Promise<void>;
   /** The recording started or stopped receiving data. */
   onState(state: "capturing" | "waiting"): Promise<void>;
-  /** A part with data is complete and must be kept. */
+  /** A part with data is complete and must be kept (a full disk here ends the capture). */
   onPart(path: string): Promise<void>;
   /** A reason to stop when free space is too low, checked before and during each part. */
   checkDisk(): Promise<string | undefined>;
@@ -97,7 +98,15 @@ export async function captureLoop(
 
     if (size > 0) {
       parts.push(output);
-      await deps.onPart(output);
+      try {
+        await deps.onPart(output);
+      } catch (error) {
+        // A full disk must stop the capture, not crash it: the part itself is complete on disk.
+        if (!isNoSpaceError(error)) throw error;
+        await setCapturing(false);
+        const detail = outcome.detail ?? (await deps.checkDisk()) ?? (error as Error).message;
+        return { parts, reason: "low-disk", detail };
+      }
       nextIndex++;
       lastDataAt = deps.clock.now();
       failedAttempts = 0;

@@ -138,3 +138,18 @@ Deno.test("captureLoop() with the channel offline from the start gives up after 
   assert.deepEqual(result.parts, []);
   assert.equal(result.reason, "window-expired");
 });
+
+Deno.test("captureLoop() ends with low-disk, keeping the part, when recording it hits ENOSPC", async () => {
+  const clock = new FakeClock();
+  const full = Object.assign(new Error("No space left on device (os error 28)"), {
+    code: "ENOSPC",
+  });
+  const { deps, attempts } = scriptedDeps(clock, [{ bytes: 500, code: 1 }, { bytes: 700 }], {
+    onPart: () => Promise.reject(full),
+  });
+  const result = await captureLoop(settings, deps, new AbortController().signal);
+  assert.equal(result.reason, "low-disk");
+  assert.deepEqual(result.parts, ["/tmp/u_part01.ts"]);
+  assert.match(result.detail ?? "", /No space left on device/);
+  assert.equal(attempts(), 1, "no new streamlink on a full disk");
+});

@@ -11,7 +11,7 @@ import { removeManifest, type SessionManifest, writeManifest } from "../state/se
 import { SlotPool } from "../state/slot_pool.ts";
 import { acquireUserLock } from "../state/user_lock.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
-import { formatBytes, freeBytes } from "../util/disk_space.ts";
+import { formatBytes, freeBytes, isNoSpaceError, NO_SPACE } from "../util/disk_space.ts";
 import { type CaptureEndReason, captureLoop, DEFAULT_CAPTURE_TIMING } from "./capture_loop.ts";
 import { type FinishedSession, finishSession } from "./finish_session.ts";
 import { logRecoveryReports, recoverSessions } from "./recover.ts";
@@ -60,7 +60,10 @@ export async function runRecorder(
   const recordDir = config.paths.recordDir;
   const tempDir = tempDirFor(recordDir, request.home);
   const minFree = config.storage.diskFreeMinBytes;
+  // Set when streamlink reports ENOSPC: the disk is full whatever disk_free_min says.
+  let diskFull: string | undefined;
   const lowDiskReason = async () => {
+    if (diskFull) return diskFull;
     const available = await free(recordDir);
     return available < minFree
       ? `only ${formatBytes(available)} free on "${recordDir}", below disk_free_min ${
@@ -132,7 +135,10 @@ export async function runRecorder(
             extraArgs: config.streamlink.extraArgs,
           });
           log.debug("Running streamlink {args}", { args: redactArgs(args).join(" ") });
-          const forward = (line: string) => log.info("streamlink: {line}", { line });
+          const forward = (line: string) => {
+            if (NO_SPACE.test(line)) diskFull = `no space left on device writing "${output}"`;
+            log.info("streamlink: {line}", { line });
+          };
           const locked = lockedCommand(captureLock, "streamlink", args);
           return spawnChild(locked.command, locked.args, {
             stdout: { lines: forward },
@@ -191,6 +197,16 @@ export async function runRecorder(
       recordDir,
       queueDir: config.paths.queueDir,
     });
+  } catch (error) {
+    const outOfSpace = isNoSpaceError(error) ||
+      (capture.reason === "low-disk" && (await lowDiskReason()) !== undefined);
+    if (!outOfSpace) throw error;
+    // Nothing is lost: the parts and the manifest stay for `recover` once there is room.
+    log.warn("Cannot finalize {base}: {error}", { base, error: (error as Error).message });
+    const why = capture.detail ?? (error as Error).message;
+    throw new LowDiskError(
+      `Stopped recording "${user}": ${why}; not finalized for lack of space: ${capture.parts.length} part(s) kept in "${tempDir}", free some space and run "twitchtool recover"`,
+    );
   } finally {
     await recovery;
   }
