@@ -26,6 +26,7 @@ import {
   writeEncoderConfig,
   writeJob,
 } from "./encode_clips.ts";
+import { canMountTmpfs, mountTmpfs } from "./support/tmpfs.ts";
 
 const ENCODER = { flags: roleFlags("encoder") };
 
@@ -369,3 +370,44 @@ for (const step of ["encode-verified", "encode-journaled", "encode-installed", "
     assert.deepEqual(await listDir(join(sb.queueDir, "running")), []);
   });
 }
+
+Deno.test({
+  name: "encode-daemon on a disk that fills up mid-encode keeps the job queued and exits 7",
+  ignore: !(await canMountTmpfs()),
+  fn: async () => {
+    await using sb = await makeSandbox();
+    await writeEncoderConfig(sb);
+    const small = join(sb.home, "small");
+    await using disk = await mountTmpfs(small, "16k");
+    const job = {
+      ...(await clipJob(sb, "big", 4, "2024-01-01T00:00:00Z")),
+      output: join(small, "big_compressed.mp4"),
+      delete_input_on_success: true,
+    };
+    await writeJob(sb, "big.json", job);
+    const size = (await Deno.stat(job.input)).size;
+    // No disk_free_min margin: ffmpeg itself runs into "No space left on device".
+    const env = { DISK_FREE_MIN_BYTES: "0" };
+    const full = await runCli(sb, ["encode-daemon", "run", "--exit-when-empty"], {
+      ...ENCODER,
+      env,
+    });
+    assert.equal(full.code, 7, full.stderr);
+    assert.match(
+      full.stderr,
+      /The disk filled up while encoding ".*big_compressed\.mp4": the job stays queued/,
+    );
+    assert.deepEqual(await listDir(sb.jobsDir), ["big.json"], "not failed, still queued");
+    assert.deepEqual(await listDir(small), [], "no partial output left");
+    assert.equal((await Deno.stat(job.input)).size, size, "the input stays");
+
+    await disk.resize("64m");
+    const roomy = await runCli(sb, ["encode-daemon", "run", "--exit-when-empty"], {
+      ...ENCODER,
+      env,
+    });
+    assert.equal(roomy.code, 0, roomy.stderr);
+    await assertEncoded(job.output, 4);
+    assert.deepEqual(await listDir(sb.jobsDir), []);
+  },
+});

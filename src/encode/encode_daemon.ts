@@ -25,7 +25,7 @@ import {
   takeNextJob,
 } from "../state/job_queue.ts";
 import type { Clock } from "../util/clock.ts";
-import { formatBytes } from "../util/disk_space.ts";
+import { formatBytes, isNoSpaceError, NO_SPACE } from "../util/disk_space.ts";
 import type { EncodeSettings } from "./encode_settings.ts";
 import type { PauseController } from "./pause_controller.ts";
 import type { ProgressSnapshot } from "./progress_parser.ts";
@@ -240,6 +240,13 @@ export class EncodeDaemon {
         return;
       }
       settled = await this.encode(claim, signal, summary);
+    } catch (error) {
+      // A full disk (ffmpeg's output, the journal) is waited out like low disk, never a failure.
+      if (error instanceof LowDiskError || !isNoSpaceError(error)) throw error;
+      log.debug("Out of space: {error}", { error: (error as Error).message });
+      if (!settled) await releaseJob(claim);
+      settled = true;
+      await this.onLowDisk(0, job.output, signal, true);
     } finally {
       if (!settled) await releaseJob(claim);
     }
@@ -307,6 +314,9 @@ export class EncodeDaemon {
         await this.succeed(journaled, summary);
         return true;
       case "failed":
+        if (NO_SPACE.test(result.reason)) {
+          throw Object.assign(new Error(result.reason), { code: "ENOSPC" });
+        }
         await this.fail(claim, result.reason, summary);
         return true;
       case "aborted":
@@ -341,10 +351,17 @@ export class EncodeDaemon {
     summary.failed++;
   }
 
-  private async onLowDisk(free: number, output: string, signal: AbortSignal): Promise<void> {
-    const message = `Only ${formatBytes(free)} free for "${output}", below disk_free_min ${
-      formatBytes(this.options.diskFreeMinBytes)
-    }: not starting the next encode`;
+  private async onLowDisk(
+    free: number,
+    output: string,
+    signal: AbortSignal,
+    noSpace = false,
+  ): Promise<void> {
+    const message = noSpace
+      ? `The disk filled up while encoding "${output}": the job stays queued`
+      : `Only ${formatBytes(free)} free for "${output}", below disk_free_min ${
+        formatBytes(this.options.diskFreeMinBytes)
+      }: not starting the next encode`;
     if (this.options.exitWhenEmpty) throw new LowDiskError(message);
     if (!this.lowDisk) log.warn(message);
     this.lowDisk = true;
