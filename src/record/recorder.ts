@@ -14,6 +14,7 @@ import { type Clock, systemClock } from "../util/clock.ts";
 import { formatBytes, freeBytes, isNoSpaceError, NO_SPACE } from "../util/disk_space.ts";
 import { type CaptureEndReason, captureLoop, DEFAULT_CAPTURE_TIMING } from "./capture_loop.ts";
 import { type FinishedSession, finishSession } from "./finish_session.ts";
+import { isTailOfPart } from "./part_tail.ts";
 import { logRecoveryReports, recoverSessions } from "./recover.ts";
 import { partPath, sessionBase, tempDirFor } from "./session_paths.ts";
 import { normalizeUsername } from "./username.ts";
@@ -154,6 +155,7 @@ export async function runRecorder(
           }
         },
         removeEmpty: async (path) => void await removeIfExists(path),
+        repeatsPart: isTailOfPart,
         onState: async (state) => {
           await slot.setState(state);
           log.info(
