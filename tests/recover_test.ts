@@ -96,6 +96,14 @@ Deno.test("recover finishes a recording killed with -9 between parts", async () 
     await waitForState(sandbox, "kill_between", "waiting");
     recorder.kill("SIGKILL");
     await collect(recorder);
+    // A reconnect attempt's streamlink may outlive the recorder for a moment: recover leaves
+    // the session alone until it has exited.
+    const base = (await listDir(sandbox.tempDir)).find((n) => n.endsWith(".session.json"))!
+      .replace(".session.json", "");
+    await waitFor(
+      "the last reconnect attempt to exit",
+      async () => !(await isSessionCaptureAlive(sandbox.runtimeDir, base)),
+    );
     const onDisk = await partsSeconds(sandbox);
     const result = await runCli(sandbox, ["recover"]);
     assert.equal(result.code, 0, result.stderr);
@@ -207,7 +215,7 @@ Deno.test("recover never touches a part a killed recorder's streamlink is still 
     await sandbox.writeConfig(
       defaultConfig(sandbox, server.urlTemplate).replace(
         '"--stream-timeout", "3"',
-        '"--stream-timeout", "30"',
+        '"--stream-timeout", "20"',
       ),
     );
     const user = "orphan_writer";
@@ -246,7 +254,7 @@ Deno.test("recover never touches a part a killed recorder's streamlink is still 
     await waitFor(
       "the orphaned streamlink to exit",
       async () => !(await isSessionCaptureAlive(sandbox.runtimeDir, base)),
-      60_000,
+      90_000,
     );
     const onDisk = await partsSeconds(sandbox);
     const result = await runCli(sandbox, ["recover"]);
