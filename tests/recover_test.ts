@@ -4,8 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { isSessionCaptureAlive } from "../src/state/capture_lock.ts";
 import {
   collect,
+  defaultConfig,
   ffprobe,
   listDir,
   makeSandbox,
@@ -94,6 +96,14 @@ Deno.test("recover finishes a recording killed with -9 between parts", async () 
     await waitForState(sandbox, "kill_between", "waiting");
     recorder.kill("SIGKILL");
     await collect(recorder);
+    // A reconnect attempt's streamlink may outlive the recorder for a moment: recover leaves
+    // the session alone until it has exited.
+    const base = (await listDir(sandbox.tempDir)).find((n) => n.endsWith(".session.json"))!
+      .replace(".session.json", "");
+    await waitFor(
+      "the last reconnect attempt to exit",
+      async () => !(await isSessionCaptureAlive(sandbox.runtimeDir, base)),
+    );
     const onDisk = await partsSeconds(sandbox);
     const result = await runCli(sandbox, ["recover"]);
     assert.equal(result.code, 0, result.stderr);
@@ -196,4 +206,125 @@ Deno.test("poller run recovers abandoned sessions when it starts", async () => {
     await collect(poller);
   }
   await assertRecovered(sandbox, 4);
+});
+
+Deno.test("recover never touches a part a killed recorder's streamlink is still writing", async () => {
+  await withHlsServer(async (server) => {
+    await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
+    // A long read timeout: streamlink outlives its recorder through a short outage.
+    await sandbox.writeConfig(
+      defaultConfig(sandbox, server.urlTemplate).replace(
+        '"--stream-timeout", "3"',
+        '"--stream-timeout", "20"',
+      ),
+    );
+    const user = "orphan_writer";
+    server.goLive(user);
+    const recorder = spawnCli(sandbox, ["record", user]);
+    await waitForState(sandbox, user, "capturing");
+    await sleep(4000);
+    server.goOffline(user);
+    recorder.kill("SIGKILL");
+    await collect(recorder);
+    const base = (await listDir(sandbox.tempDir)).find((n) => n.endsWith(".session.json"))!
+      .replace(".session.json", "");
+    assert.ok(
+      await isSessionCaptureAlive(sandbox.runtimeDir, base),
+      "streamlink outlived its recorder",
+    );
+    await sleep(3000);
+    const stalled = await partsSeconds(sandbox);
+
+    // The part has not grown for seconds, but its streamlink lives: recover must leave it alone.
+    const early = await runCli(sandbox, ["recover"]);
+    assert.equal(early.code, 0, early.stderr);
+    assert.match(
+      early.stdout,
+      new RegExp(`Skipped ${base}: its streamlink is still writing a part`),
+    );
+    assert.equal((await listDir(sandbox.recordDir)).filter((n) => n.endsWith(".mp4")).length, 0);
+
+    // The source comes back: the orphaned streamlink resumes writing into the same part.
+    server.goLive(user);
+    await waitFor(
+      "the orphaned part to grow",
+      async () => (await partsSeconds(sandbox)) > stalled + 3,
+    );
+    server.goOffline(user);
+    await waitFor(
+      "the orphaned streamlink to exit",
+      async () => !(await isSessionCaptureAlive(sandbox.runtimeDir, base)),
+      90_000,
+    );
+    const onDisk = await partsSeconds(sandbox);
+    const result = await runCli(sandbox, ["recover"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, new RegExp(`Recovered ${user}`));
+    await assertRecovered(sandbox, onDisk);
+    assert.deepEqual(
+      await listDir(join(sandbox.runtimeDir, "capture")),
+      [],
+      "capture lock removed",
+    );
+  });
+});
+
+Deno.test("recover moves unreadable leftover parts to temp/unreadable/ once, then has nothing to do", async () => {
+  const segments = await ensureSegments();
+  await using sandbox = await makeSandbox({ urlTemplate: "hls://http://127.0.0.1:9/{user}" });
+  await Deno.mkdir(sandbox.tempDir, { recursive: true });
+  const good = "olduser_2026-01-02_03-04-05";
+  const bytes = (await Promise.all(segments.files.slice(0, 4).map((f) => Deno.readFile(f))))
+    .flatMap((chunk) => [...chunk]);
+  await Deno.writeFile(join(sandbox.tempDir, `${good}_part01.ts`), new Uint8Array(bytes));
+  await Deno.writeFile(join(sandbox.tempDir, `${good}_part02.ts`), new Uint8Array());
+  // A session left with nothing readable: a zero-byte part and one of garbage.
+  const ghost = "ghostuser_2026-01-02_05-06-07";
+  await Deno.writeFile(join(sandbox.tempDir, `${ghost}_part01.ts`), new Uint8Array());
+  await Deno.writeTextFile(join(sandbox.tempDir, `${ghost}_part02.ts`), "not a stream ".repeat(99));
+
+  const first = await runCli(sandbox, ["recover"]);
+  assert.equal(first.code, 0, first.stdout + first.stderr);
+  assert.match(
+    first.stdout,
+    /Recovered olduser: .*olduser_2026-01-02_03-04-05\.mp4 \(.* from 1 part\(s\)\)/,
+  );
+  assert.match(
+    first.stdout,
+    /Moved unreadable part .*olduser_2026-01-02_03-04-05_part02\.ts to .*unreadable.*: the part is empty \(0 bytes\)/,
+  );
+  assert.match(
+    first.stdout,
+    /Moved unreadable part .*ghostuser_2026-01-02_05-06-07_part02\.ts to .*: ffprobe finds no audio or video stream/,
+  );
+  assert.match(
+    first.stdout,
+    /Nothing to recover in ghostuser_2026-01-02_05-06-07: every part was unreadable/,
+  );
+  assert.deepEqual(await listDir(sandbox.tempDir), ["unreadable"]);
+  const quarantine = join(sandbox.tempDir, "unreadable");
+  assert.deepEqual(await listDir(quarantine), [
+    `${ghost}_part01.ts`,
+    `${ghost}_part01.ts.reason.json`,
+    `${ghost}_part02.ts`,
+    `${ghost}_part02.ts.reason.json`,
+    `${good}_part02.ts`,
+    `${good}_part02.ts.reason.json`,
+  ]);
+  const reason = JSON.parse(
+    await Deno.readTextFile(join(quarantine, `${ghost}_part02.ts.reason.json`)),
+  );
+  assert.equal(reason.part, join(sandbox.tempDir, `${ghost}_part02.ts`));
+  assert.equal(reason.session, ghost);
+  assert.equal(
+    (await Deno.stat(join(quarantine, `${ghost}_part02.ts`))).size,
+    13 * 99,
+    "kept as is",
+  );
+  const { duration } = await ffprobe(join(sandbox.recordDir, `${good}.mp4`));
+  assert.ok(Math.abs(duration - 4) < 1.5, `final ${duration} s`);
+
+  const again = await runCli(sandbox, ["recover"]);
+  assert.equal(again.code, 0, again.stdout + again.stderr);
+  assert.match(again.stdout, /^Nothing to recover\n$/);
 });

@@ -3,17 +3,20 @@ import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
 import { LowDiskError, NothingCapturedError } from "../errors.ts";
 import { spawnChild, stopChild } from "../proc/spawn.ts";
+import { lockedCommand } from "../proc/locked_command.ts";
 import { captureArgs, redactArgs, streamUrl } from "../proc/streamlink_args.ts";
 import { requireTools } from "../proc/which.ts";
 import { removeIfExists } from "../state/atomic_write.ts";
+import { prepareCaptureLock, removeCaptureLock } from "../state/capture_lock.ts";
 import { removeManifest, type SessionManifest, writeManifest } from "../state/session_manifest.ts";
 import { SlotPool } from "../state/slot_pool.ts";
 import { privateStreamlinkArgs } from "../state/streamlink_args_file.ts";
 import { acquireUserLock } from "../state/user_lock.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
-import { formatBytes, freeBytes } from "../util/disk_space.ts";
+import { formatBytes, freeBytes, isNoSpaceError, NO_SPACE } from "../util/disk_space.ts";
 import { type CaptureEndReason, captureLoop, DEFAULT_CAPTURE_TIMING } from "./capture_loop.ts";
 import { type FinishedSession, finishSession } from "./finish_session.ts";
+import { isTailOfPart } from "./part_tail.ts";
 import { logRecoveryReports, recoverSessions } from "./recover.ts";
 import { partPath, sessionBase, tempDirFor } from "./session_paths.ts";
 import { normalizeUsername } from "./username.ts";
@@ -55,12 +58,15 @@ export async function runRecorder(
   const free = deps.freeBytes ?? freeBytes;
   const { config } = request;
   const user = normalizeUsername(request.username);
-  await requireTools(["streamlink", "ffmpeg", "ffprobe"]);
+  await requireTools(["streamlink", "ffmpeg", "ffprobe", "flock"]);
 
   const recordDir = config.paths.recordDir;
   const tempDir = tempDirFor(recordDir, request.home);
   const minFree = config.storage.diskFreeMinBytes;
+  // Set when streamlink reports ENOSPC: the disk is full whatever disk_free_min says.
+  let diskFull: string | undefined;
   const lowDiskReason = async () => {
+    if (diskFull) return diskFull;
     const available = await free(recordDir);
     return available < minFree
       ? `only ${formatBytes(available)} free on "${recordDir}", below disk_free_min ${
@@ -111,6 +117,9 @@ export async function runRecorder(
   });
   const parts: string[] = [];
   await writeManifest(tempDir, manifest("capturing", parts));
+  // Each streamlink holds this lock for its whole life, so `recover` knows a part is still being
+  // written even after this recorder is killed with -9 and its streamlink lives on.
+  const captureLock = await prepareCaptureLock(config.paths.runtimeDir, base);
   // Sessions abandoned by dead recorders are finished alongside, never delaying the capture.
   const recovery = recoverSessions(config, request.home, { ownUser: user, excludeBase: base })
     .then(logRecoveryReports)
@@ -136,8 +145,12 @@ export async function runRecorder(
             extraArgs: streamlinkExtra.args,
           });
           log.debug("Running streamlink {args}", { args: redactArgs(args).join(" ") });
-          const forward = (line: string) => log.info("streamlink: {line}", { line });
-          return spawnChild("streamlink", args, {
+          const forward = (line: string) => {
+            if (NO_SPACE.test(line)) diskFull = `no space left on device writing "${output}"`;
+            log.info("streamlink: {line}", { line });
+          };
+          const locked = lockedCommand(captureLock, "streamlink", args);
+          return spawnChild(locked.command, locked.args, {
             stdout: { lines: forward },
             stderr: { lines: forward },
           });
@@ -151,6 +164,7 @@ export async function runRecorder(
           }
         },
         removeEmpty: async (path) => void await removeIfExists(path),
+        repeatsPart: isTailOfPart,
         onState: async (state) => {
           await slot.setState(state);
           log.info(
@@ -172,6 +186,7 @@ export async function runRecorder(
   } finally {
     await slot.release();
   }
+  await removeCaptureLock(config.paths.runtimeDir, base);
   log.info("Capture ended ({reason}) with {count} part(s); slot released", {
     reason: capture.reason,
     count: capture.parts.length,
@@ -193,6 +208,16 @@ export async function runRecorder(
       recordDir,
       queueDir: config.paths.queueDir,
     });
+  } catch (error) {
+    const outOfSpace = isNoSpaceError(error) ||
+      (capture.reason === "low-disk" && (await lowDiskReason()) !== undefined);
+    if (!outOfSpace) throw error;
+    // Nothing is lost: the parts and the manifest stay for `recover` once there is room.
+    log.warn("Cannot finalize {base}: {error}", { base, error: (error as Error).message });
+    const why = capture.detail ?? (error as Error).message;
+    throw new LowDiskError(
+      `Stopped recording "${user}": ${why}; not finalized for lack of space: ${capture.parts.length} part(s) kept in "${tempDir}", free some space and run "twitchtool recover"`,
+    );
   } finally {
     await recovery;
   }

@@ -1,12 +1,24 @@
 import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
-import { listDirEntries } from "../state/atomic_write.ts";
+import { listDirEntries, pathExists } from "../state/atomic_write.ts";
+import { isSessionCaptureAlive, removeCaptureLock } from "../state/capture_lock.ts";
 import { FileLock } from "../state/file_lock.ts";
-import { manifestPath, readManifest, type SessionManifest } from "../state/session_manifest.ts";
+import {
+  manifestPath,
+  readManifest,
+  removeManifest,
+  type SessionManifest,
+} from "../state/session_manifest.ts";
 import { ensureRuntimeDir } from "../state/runtime_dir.ts";
 import { isUserLocked } from "../state/user_lock.ts";
 import { type FinishedSession, finishSession } from "./finish_session.ts";
+import {
+  type QuarantinedPart,
+  quarantinePart,
+  unreadableDir,
+  unreadableReason,
+} from "./quarantine_part.ts";
 import { partIndexOf, tempDirFor } from "./session_paths.ts";
 import { trimToCompletePackets } from "./ts_packets.ts";
 
@@ -25,9 +37,18 @@ export interface RecoveryReport {
   readonly base: string;
   readonly user: string;
   readonly parts: number;
-  readonly action: "recovered" | "would-recover" | "recorder-alive" | "busy" | "failed";
+  readonly action:
+    | "recovered"
+    | "would-recover"
+    | "recorder-alive"
+    | "capture-alive"
+    | "busy"
+    | "quarantined"
+    | "failed";
   readonly detail?: string;
   readonly result?: FinishedSession;
+  /** Unreadable parts moved to `temp/unreadable/` (with `recovered` or `quarantined`). */
+  readonly quarantined?: readonly QuarantinedPart[];
 }
 
 const PART_NAME = /^(.+)_part(\d+)\.ts$/;
@@ -97,16 +118,12 @@ export interface RecoverOptions {
   readonly ownUser?: string;
   /** This process's own live session, never touched. */
   readonly excludeBase?: string;
-  /**
-   * How long part sizes must stay unchanged before a capturing session counts as abandoned: a
-   * killed recorder's streamlink can outlive it and keep writing.
-   */
-  readonly settleMs?: number;
 }
 
 /**
  * Finishes every session whose recorder is gone (its channel lock is free) exactly like a
- * normal recording: merge, remux, move, enqueue. A session whose recorder is alive is never
+ * normal recording: merge, remux, move, enqueue. A session whose recorder is alive, or whose
+ * streamlink still runs after its recorder died (it holds the session's capture lock), is never
  * touched; a per-session lock keeps two recoverers off the same session.
  */
 export async function recoverSessions(
@@ -138,9 +155,10 @@ export async function recoverSessions(
     }
     if (!(await stillThere(session))) continue;
     if (
-      manifest.phase === "capturing" && await stillGrowing(manifest.parts, options.settleMs ?? 2000)
+      manifest.phase === "capturing" &&
+      await isSessionCaptureAlive(config.paths.runtimeDir, manifest.base)
     ) {
-      reports.push({ ...summary, action: "busy", detail: "a part is still being written" });
+      reports.push({ ...summary, action: "capture-alive" });
       continue;
     }
     if (options.dryRun) {
@@ -148,8 +166,34 @@ export async function recoverSessions(
       continue;
     }
     try {
+      const quarantined: QuarantinedPart[] = [];
+      let session = manifest;
       if (manifest.phase === "capturing") {
+        const readable: string[] = [];
         for (const part of manifest.parts) {
+          if (!(await pathExists(part))) continue;
+          const reason = await unreadableReason(part);
+          if (!reason) {
+            readable.push(part);
+            continue;
+          }
+          quarantined.push(await quarantinePart(tempDir, part, reason, manifest.base));
+          log.warn("Moved unreadable part {part} to {dir}: {reason}", {
+            part,
+            dir: unreadableDir(tempDir),
+            reason,
+          });
+        }
+        session = { ...manifest, parts: readable };
+        if (readable.length === 0) {
+          // Nothing to finish: without this the session would fail every later `recover`.
+          await removeManifest(tempDir, manifest.base);
+          await removeCaptureLock(config.paths.runtimeDir, manifest.base);
+          const detail = quarantined.length ? "every part was unreadable" : "it holds no part";
+          reports.push({ ...summary, action: "quarantined", detail, quarantined });
+          continue;
+        }
+        for (const part of readable) {
           const trimmed = await trimToCompletePackets(part);
           if (trimmed) {
             log.info("Trimmed {bytes} bytes of a cut-off packet from {part}", {
@@ -163,12 +207,18 @@ export async function recoverSessions(
         ...summary,
         phase: manifest.phase,
       });
-      const result = await finishSession(manifest, {
+      const result = await finishSession(session, {
         tempDir,
         recordDir: config.paths.recordDir,
         queueDir: config.paths.queueDir,
       });
-      reports.push({ ...summary, action: "recovered", result });
+      await removeCaptureLock(config.paths.runtimeDir, manifest.base);
+      reports.push({
+        ...summary,
+        action: "recovered",
+        result,
+        ...(quarantined.length ? { quarantined } : {}),
+      });
     } catch (error) {
       log.error("Cannot recover {base}: {error}", {
         base: manifest.base,
@@ -204,17 +254,6 @@ export function logRecoveryReports(reports: readonly RecoveryReport[]): void {
       });
     }
   }
-}
-
-async function stillGrowing(parts: readonly string[], settleMs: number): Promise<boolean> {
-  const sizes = async () => {
-    const list: number[] = [];
-    for (const part of parts) list.push(await Deno.stat(part).then((s) => s.size, () => -1));
-    return list.join(",");
-  };
-  const before = await sizes();
-  await new Promise((resolve) => setTimeout(resolve, settleMs));
-  return (await sizes()) !== before;
 }
 
 function sortParts(parts: string[], base: string): string[] {

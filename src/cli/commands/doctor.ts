@@ -65,6 +65,7 @@ export async function doctorCommand(
   report(await checkTool("streamlink", "--version", MIN_STREAMLINK));
   report(await checkTool("ffmpeg", "-version"));
   report(await checkTool("ffprobe", "-version"));
+  report(await checkTool("flock", "--version"));
   for (const [label, path] of foldersOf(config, home)) {
     report(label === "runtime" ? await checkRuntimeFolder(path) : await checkFolder(label, path));
   }
