@@ -8,7 +8,7 @@ import { getLogger } from "@logtape/logtape";
 import { dirname } from "node:path";
 import { LowDiskError } from "../errors.ts";
 import { encodeArgs, type LowPriorityTools } from "../proc/ffmpeg_args.ts";
-import { probeMedia } from "../proc/ffprobe.ts";
+import { copyProblems, measureContent } from "../proc/media_content.ts";
 import { removeIfExists } from "../state/atomic_write.ts";
 import {
   type ClaimedJob,
@@ -27,7 +27,6 @@ import type { EncodeSettings } from "./encode_settings.ts";
 import type { PauseController } from "./pause_controller.ts";
 import type { ProgressSnapshot } from "./progress_parser.ts";
 import {
-  minimumDuration,
   partialPath,
   type Prober,
   type TranscodeOptions,
@@ -336,10 +335,10 @@ export class EncodeDaemon {
 
   /** A complete output left by a run that died between installing it and removing the job. */
   private async isEncodeOf(output: string, input: string): Promise<boolean> {
-    const probe = this.deps.probe ?? probeMedia;
+    const probe = this.deps.probe ?? measureContent;
     const [result, source] = await Promise.all([probe(output), probe(input)]);
     return result !== undefined && source !== undefined &&
-      result.duration >= minimumDuration(source.duration);
+      copyProblems(source, result).length === 0;
   }
 
   private onProgress(progress: ProgressSnapshot): void {

@@ -7,7 +7,7 @@ import { manifestPath, readManifest, type SessionManifest } from "../state/sessi
 import { isUserLocked } from "../state/user_lock.ts";
 import { type FinishedSession, finishSession } from "./finish_session.ts";
 import { partIndexOf, tempDirFor } from "./session_paths.ts";
-import { trimToCompletePackets } from "./ts_packets.ts";
+import { trimToCompleteMedia } from "./ts_packets.ts";
 
 const log = getLogger(["twitchtool", "recover"]);
 
@@ -148,9 +148,9 @@ export async function recoverSessions(
     try {
       if (manifest.phase === "capturing") {
         for (const part of manifest.parts) {
-          const trimmed = await trimToCompletePackets(part);
+          const trimmed = await trimToCompleteMedia(part);
           if (trimmed) {
-            log.info("Trimmed {bytes} bytes of a cut-off packet from {part}", {
+            log.info("Trimmed {bytes} bytes of a cut-off packet or fragment from {part}", {
               bytes: trimmed,
               part,
             });

@@ -12,7 +12,7 @@
  * ffmpeg/ffprobe children once reaped; "until on disk" adds a `sync` after the variant.
  */
 import { join } from "node:path";
-import { concatList, concatRemuxArgs, remuxArgs } from "../../src/proc/ffmpeg_args.ts";
+import { remuxArgs } from "../../src/proc/ffmpeg_args.ts";
 import { probeMedia } from "../../src/proc/ffprobe.ts";
 import { runCommand } from "../../src/proc/spawn.ts";
 import { finalizeRecording } from "../../src/record/finalize.ts";
@@ -185,8 +185,11 @@ async function twoPassFinalize(set: PartSet, dir: string): Promise<void> {
   const list = join(dir, `${BASE}.concat.txt`);
   const merged = join(dir, `${BASE}.ts`);
   const final = join(dir, `${BASE}.mp4`);
-  await Deno.writeTextFile(list, concatList(set.parts));
-  await ffmpeg(concatRemuxArgs(list, merged, "mpegts"));
+  await Deno.writeTextFile(list, set.parts.map((part) => `file '${part}'\n`).join(""));
+  await ffmpeg([
+    ...["-hide_banner", "-nostdin", "-loglevel", "error", "-f", "concat", "-safe", "0"],
+    ...["-i", list, "-map", "0:v?", "-map", "0:a?", "-c", "copy", "-f", "mpegts", "-y", merged],
+  ]);
   await ffmpeg(remuxArgs(merged, final, "error"));
   await Deno.remove(merged);
   await checkDuration(final, set.parts.length * PART_SECONDS);
