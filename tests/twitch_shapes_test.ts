@@ -1,0 +1,131 @@
+/**
+ * End-to-end: `record` and the encoder on broadcasts shaped like real Twitch streams (ads on
+ * their own clock, encoder restarts, resolution changes, filtered-ad gaps, 33-bit timestamp
+ * wraps, fMP4 H.264 with an outage, HEVC fMP4), played by scripted channels of the test HLS
+ * server to real streamlink, finalized by real ffmpeg. Scenarios share nothing and run at once.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { roleFlags } from "../src/permissions.ts";
+import { measureContent } from "../src/proc/media_content.ts";
+import { type ClipSpec, ensureClip } from "./support/clips.ts";
+import { collect, listDir, makeSandbox, runCli, spawnCli } from "./support/cli.ts";
+import { type Script, type ScriptedSegment, startHlsServer } from "./support/hls_server.ts";
+
+/** A run of a clip's segments in the script. */
+interface Piece extends ClipSpec {
+  readonly ad?: boolean;
+  readonly missing?: readonly number[];
+}
+
+interface Scenario {
+  readonly name: string;
+  readonly pieces: readonly Piece[];
+  /** Longest hole the result may keep (an outage played on our side). */
+  readonly allowedHole?: number;
+}
+
+const LEAD: Piece = { offset: 1000, seconds: 8 };
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: "ad",
+    pieces: [LEAD, { offset: 30, seconds: 4, ad: true }, { offset: 1008, seconds: 5 }],
+  },
+  { name: "restart", pieces: [LEAD, { offset: 0, seconds: 6 }] },
+  { name: "resize", pieces: [LEAD, { offset: 1008, seconds: 5, size: "640x360" }] },
+  { name: "gap", pieces: [LEAD, { offset: 1038, seconds: 5 }] },
+  { name: "wrap", pieces: [{ offset: 95_436, seconds: 14 }] },
+  {
+    name: "fmp4",
+    pieces: [{ offset: 1000, seconds: 14, fmp4: true, missing: [9, 10] }],
+    allowedHole: 2.5,
+  },
+  { name: "hevc", pieces: [{ offset: 1000, seconds: 12, fmp4: true, codec: "hevc" }] },
+];
+
+async function scriptOf(pieces: readonly Piece[]): Promise<Script> {
+  const segments: ScriptedSegment[] = [];
+  const maps: Uint8Array<ArrayBuffer>[] = [];
+  for (const [p, piece] of pieces.entries()) {
+    const clip = await ensureClip(piece);
+    if (clip.init) maps.push(clip.init);
+    clip.segments.forEach((bytes, i) =>
+      segments.push({
+        bytes,
+        seconds: 1,
+        ...(p > 0 && i === 0 ? { discontinuity: true } : {}),
+        ...(piece.ad ? { ad: true } : {}),
+        ...(clip.init ? { map: maps.length - 1 } : {}),
+        ...(piece.missing?.includes(i) ? { missing: true } : {}),
+      })
+    );
+  }
+  return { segments, maps };
+}
+
+async function runScenario(scenario: Scenario): Promise<void> {
+  const script = await scriptOf(scenario.pieces);
+  const server = await startHlsServer({ windowSize: 30, endGraceMs: 2000 });
+  try {
+    await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
+    const user = `shape_${scenario.name}`;
+    server.playScript(user, script);
+    const result = await collect(spawnCli(sandbox, ["record", user]));
+    const where = `${scenario.name}: ${result.stderr.slice(-2000)}`;
+    assert.equal(result.code, 0, where);
+    const files = await listDir(sandbox.recordDir);
+    const finals = files.filter((name) => name.endsWith(".mp4"));
+    assert.equal(finals.length, 1, `${scenario.name}: one .mp4 in ${files}`);
+    assert.deepEqual(files.filter((name) => name.endsWith(".ts")), [], scenario.name);
+    const mp4 = join(sandbox.recordDir, finals[0]!);
+    const broadcast = server.stats(user).mediaSeconds;
+    const content = await measureContent(mp4);
+    assert.ok(content?.video && content.audio, `${scenario.name}: audio and video`);
+    const { video } = content;
+    assert.deepEqual(content.timelineProblems, [], scenario.name);
+    const frames = video.packets / 30;
+    assert.ok(Math.abs(frames - broadcast) <= 2, `${scenario.name}: ${frames} s of ${broadcast}`);
+    const span = video.last - video.first;
+    assert.ok(
+      Math.abs(span - broadcast) <= 2 + (scenario.allowedHole ?? 0),
+      `${scenario.name}: spans ${span}`,
+    );
+    assert.ok(
+      video.longestHole <= (scenario.allowedHole ?? 1),
+      `${scenario.name}: ${video.longestHole} s hole`,
+    );
+    if (scenario.name === "hevc") assert.equal(video.codec, "hevc");
+    const decode = await new Deno.Command("ffmpeg", {
+      args: ["-v", "error", "-i", mp4, "-f", "null", "-"],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assert.equal(new TextDecoder().decode(decode.stderr).trim(), "", `${scenario.name} decodes`);
+    const jobs = (await listDir(sandbox.jobsDir)).filter((name) => name.endsWith(".json"));
+    assert.equal(jobs.length, 1, `${scenario.name}: one job`);
+
+    const encoded = await runCli(
+      sandbox,
+      ["encode-daemon", "run", "--exit-when-empty", "--preset", "ultrafast"],
+      { flags: roleFlags("encoder") },
+    );
+    assert.equal(encoded.code, 0, `${scenario.name}: ${encoded.stderr}`);
+    const copy = await measureContent(mp4.replace(/\.mp4$/, "_compressed.mp4"));
+    assert.ok(copy?.video && copy.audio, `${scenario.name}: encoded copy`);
+    assert.ok(
+      Math.abs(copy.duration - content.duration) <= 2,
+      `${scenario.name}: ${copy.duration}`,
+    );
+    assert.ok((copy.video.height ?? 0) <= 480, `${scenario.name}: never upscaled`);
+  } finally {
+    await server.close();
+  }
+}
+
+Deno.test("record + encoder make one correct .mp4 of Twitch-shaped broadcasts", async () => {
+  for (const scenario of SCENARIOS) for (const piece of scenario.pieces) await ensureClip(piece);
+  const results = await Promise.allSettled(SCENARIOS.map(runScenario));
+  const failures = results.flatMap((r) => r.status === "rejected" ? [String(r.reason)] : []);
+  assert.deepEqual(failures, []);
+});
