@@ -28,7 +28,8 @@ export interface LiveHlsServer {
    */
   end(user: string): void;
   /**
-   * The channel goes live and plays `script` once, in real time, then ends like `end()`: a
+   * The channel goes live and plays `script` once, in real time from the first playlist
+   * request, then ends like `end()`: a
    * scripted broadcast with ads, restarts, codec changes or fMP4 segments (see {@link ScriptedSegment}).
    */
   playScript(user: string, script: Script): void;
@@ -119,11 +120,13 @@ export async function startHlsServer(
   const maxSegmentBytes = Math.max(...media.map((m) => m.byteLength));
   const bandwidth = Math.ceil((maxSegmentBytes * 8) / segments.segmentSeconds);
   const channels = new Map<string, Channel>();
-  const scripts = new Map<string, { script: Script; startedAt: number; starts: number[] }>();
+  const scripts = new Map<string, { script: Script; startedAt?: number; starts: number[] }>();
 
   /** Scripted segments published so far ([first, last] of the window) and whether it ended. */
   const scriptWindow = (user: string): [number, number, boolean] => {
     const entry = scripts.get(user)!;
+    // The broadcast starts with its first viewer, so a slow recorder start misses nothing.
+    entry.startedAt ??= performance.now();
     const elapsed = (performance.now() - entry.startedAt) / 1000;
     let last = 0;
     while (last + 1 < entry.starts.length && entry.starts[last + 1]! <= elapsed) last++;
@@ -344,7 +347,7 @@ export async function startHlsServer(
         starts.push(at);
         at += seg.seconds;
       }
-      scripts.set(user, { script, startedAt: performance.now(), starts });
+      scripts.set(user, { script, starts });
       channel(user).state = "live";
     },
     goOffline(user) {
