@@ -10,6 +10,8 @@ import { measureContent } from "../src/proc/media_content.ts";
 import { ffprobe, listDir } from "./support/cli.ts";
 import { topLevelBoxes } from "./support/mp4.ts";
 import { ensureSegments } from "./support/segments.ts";
+import { ensureClip } from "./support/clips.ts";
+import { trimToCompleteMedia } from "../src/record/ts_packets.ts";
 
 async function makePart(dir: string, name: string, segmentFiles: string[]): Promise<string> {
   const path = join(dir, name);
@@ -132,6 +134,104 @@ Deno.test("finalizeRecording() makes one monotonic .mp4 of every frame when time
     assert.ok(Math.abs(span - 23) < 1, `video spans ${span} s for 23 s of frames`);
     assert.ok(content.video.longestHole < 0.1, `hole of ${content.video.longestHole} s`);
     assert.deepEqual(await listDir(temp), []);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+async function writeFmp4Part(path: string, pieces: (Uint8Array | undefined)[]): Promise<number> {
+  const bytes = pieces.filter((piece) => piece !== undefined);
+  const size = bytes.reduce((sum, piece) => sum + piece.byteLength, 0);
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const piece of bytes) {
+    all.set(piece, at);
+    at += piece.byteLength;
+  }
+  await Deno.writeFile(path, all);
+  return size;
+}
+
+Deno.test("finalizeRecording() re-times fragmented MP4 parts (named .ts) whose decode times restart", async () => {
+  const clip = await ensureClip({ offset: 1000, seconds: 14, fmp4: true });
+  const root = await Deno.makeTempDir();
+  try {
+    const temp = join(root, "temp");
+    await Deno.mkdir(temp);
+    // An encoder restart: fragments 6-11, then 0-5 again, then a second part at 12-13.
+    const part = join(temp, "u_f_part01.ts");
+    await writeFmp4Part(part, [
+      clip.init,
+      ...clip.segments.slice(6, 12),
+      ...clip.segments.slice(0, 6),
+    ]);
+    const next = join(temp, "u_f_part02.ts");
+    await writeFmp4Part(next, [clip.init, ...clip.segments.slice(12, 14)]);
+    const result = await finalizeRecording([part, next], {
+      recordDir: root,
+      tempDir: temp,
+      base: "u_f",
+      enableRemux: true,
+      deleteTsAfterRemux: true,
+    });
+    assert.equal(result.fallbackReason, undefined);
+    assert.equal(result.deliverable, join(root, "u_f.mp4"));
+    const content = await measureContent(result.deliverable);
+    assert.ok(content?.video && content.audio, "audio and video");
+    assert.deepEqual(content.timelineProblems, []);
+    assert.equal(content.video.packets, 14 * 30);
+    const span = content.video.last - content.video.first;
+    assert.ok(Math.abs(span - 14) < 0.5, `video spans ${span} s for 14 s of frames`);
+    assert.deepEqual(await listDir(temp), []);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("finalizeRecording() keeps fMP4 whose codec configuration changes as a byte-joined .mp4 and says why", async () => {
+  const small = await ensureClip({ offset: 1000, seconds: 14, fmp4: true });
+  const large = await ensureClip({ offset: 1000, seconds: 4, fmp4: true, size: "640x360" });
+  const root = await Deno.makeTempDir();
+  try {
+    const temp = join(root, "temp");
+    await Deno.mkdir(temp);
+    const part = join(temp, "u_c_part01.ts");
+    const size = await writeFmp4Part(part, [
+      small.init,
+      ...small.segments.slice(0, 3),
+      large.init,
+      ...large.segments.slice(0, 3),
+    ]);
+    const result = await finalizeRecording([part], {
+      recordDir: root,
+      tempDir: temp,
+      base: "u_c",
+      enableRemux: true,
+      deleteTsAfterRemux: true,
+    });
+    assert.match(result.fallbackReason ?? "", /codec configuration changes/);
+    assert.equal(result.deliverable, join(root, "u_c.mp4"), "MP4 bytes keep an .mp4 name");
+    assert.equal((await Deno.stat(result.deliverable)).size, size, "every byte captured is kept");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("trimToCompleteMedia() cuts a killed fMP4 part back to its last whole fragment", async () => {
+  const clip = await ensureClip({ offset: 1000, seconds: 14, fmp4: true });
+  const root = await Deno.makeTempDir();
+  try {
+    const path = join(root, "u_part01.ts");
+    const whole = await writeFmp4Part(path, [clip.init, ...clip.segments.slice(0, 3)]);
+    const cut = clip.segments[3]!.subarray(0, 5000);
+    await writeFmp4Part(path, [clip.init, ...clip.segments.slice(0, 3), cut]);
+    // Whole boxes before the cut-off fragment (a segment's `styp`) may stay; its `moof` goes.
+    const trimmed = await trimToCompleteMedia(path);
+    assert.ok(trimmed > 4000 && trimmed <= 5000, `trimmed ${trimmed} of the 5000-byte cut`);
+    assert.equal((await Deno.stat(path)).size, whole + 5000 - trimmed);
+    const content = await measureContent(path);
+    assert.equal(content?.video?.packets, 90, "the three whole seconds are kept");
+    assert.equal(await trimToCompleteMedia(path), 0);
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -29,6 +29,8 @@ export interface FinishedSession {
   readonly delivered: readonly string[];
   readonly duration: number;
   readonly parts: number;
+  /** Why the deliverable is not the verified file asked for. */
+  readonly fallbackReason?: string;
   /** The encode job (new or already queued), when remux is enabled. */
   readonly job?: string;
 }
@@ -67,6 +69,7 @@ export async function finishSession(
       parts: staged.readableParts,
       deliveries: staged.deliveries,
       duration: staged.duration,
+      ...(staged.fallbackReason ? { fallback_reason: staged.fallbackReason } : {}),
     };
     await writeManifest(dirs.tempDir, manifest);
   }
@@ -88,7 +91,7 @@ export async function finishSession(
   let job: string | undefined;
   const deliverable = delivered[0];
   if (manifest.enable_remux && deliverable) {
-    job = await enqueueOnce(dirs, deliverable, manifest.delete_input_on_success, now());
+    job = await enqueueOnce(dirs, deliverable, manifest, now());
     await failpoint("enqueued");
   }
   await removeManifest(dirs.tempDir, manifest.base);
@@ -99,6 +102,7 @@ export async function finishSession(
     delivered,
     duration: manifest.duration ?? 0,
     parts: manifest.parts.length,
+    ...(manifest.fallback_reason ? { fallbackReason: manifest.fallback_reason } : {}),
     ...(job ? { job } : {}),
   };
 }
@@ -110,7 +114,7 @@ export async function finishSession(
 async function enqueueOnce(
   dirs: SessionDirs,
   input: string,
-  deleteInputOnSuccess: boolean,
+  manifest: SessionManifest,
   createdAt: Date,
 ): Promise<string | undefined> {
   const queue = await listQueue(dirs.queueDir);
@@ -123,7 +127,8 @@ async function enqueueOnce(
     input,
     output,
     created_at: createdAt.toISOString(),
-    delete_input_on_success: deleteInputOnSuccess,
+    delete_input_on_success: manifest.delete_input_on_success,
+    ...(manifest.fallback_reason ? { note: manifest.fallback_reason } : {}),
   });
 }
 

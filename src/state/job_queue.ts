@@ -28,6 +28,8 @@ export interface EncodeJob {
   /** ISO 8601; jobs run oldest first. */
   readonly created_at: string;
   readonly delete_input_on_success: boolean;
+  /** Why the input is not the verified `.mp4` finalize aims for (`status` shows it). */
+  readonly note?: string;
 }
 
 /** A job as found on disk: where its file is, and for failed jobs why it failed. */
@@ -134,7 +136,13 @@ export function parseJob(text: string, fallbackCreatedAt: Date): ParsedJob {
   }
   return {
     ok: true,
-    job: { input, output, created_at: createdAt, delete_input_on_success: deleteInput },
+    job: {
+      input,
+      output,
+      created_at: createdAt,
+      delete_input_on_success: deleteInput,
+      ...(typeof raw.note === "string" ? { note: raw.note } : {}),
+    },
   };
 }
 
