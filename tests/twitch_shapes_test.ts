@@ -24,6 +24,8 @@ interface Scenario {
   readonly pieces: readonly Piece[];
   /** Longest hole the result may keep (an outage played on our side). */
   readonly allowedHole?: number;
+  /** `--output-dir`, relative to the sandbox's home. */
+  readonly outputDir?: string;
 }
 
 const LEAD: Piece = { offset: 1000, seconds: 8 };
@@ -43,6 +45,12 @@ const SCENARIOS: Scenario[] = [
     allowedHole: 1.5,
   },
   { name: "hevc", pieces: [{ offset: 1000, seconds: 12, fmp4: true, codec: "hevc" }] },
+  {
+    // No path is ever written into a list file: a newline in record_dir must not lose the .mp4.
+    name: "newline",
+    pieces: [LEAD, { offset: 30, seconds: 4, ad: true }, { offset: 1008, seconds: 5 }],
+    outputDir: "Videos/new\nline 'q'",
+  },
 ];
 
 async function scriptOf(pieces: readonly Piece[]): Promise<Script> {
@@ -72,14 +80,18 @@ async function runScenario(scenario: Scenario): Promise<void> {
     await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
     const user = `shape_${scenario.name}`;
     server.playScript(user, script);
-    const result = await collect(spawnCli(sandbox, ["record", user]));
+    const recordDir = scenario.outputDir
+      ? join(sandbox.home, scenario.outputDir)
+      : sandbox.recordDir;
+    const options = scenario.outputDir ? ["--output-dir", recordDir] : [];
+    const result = await collect(spawnCli(sandbox, ["record", user, ...options]));
     const where = `${scenario.name}: ${result.stderr.slice(-2000)}`;
     assert.equal(result.code, 0, where);
-    const files = await listDir(sandbox.recordDir);
+    const files = await listDir(recordDir);
     const finals = files.filter((name) => name.endsWith(".mp4"));
     assert.equal(finals.length, 1, `${scenario.name}: one .mp4 in ${files}`);
     assert.deepEqual(files.filter((name) => name.endsWith(".ts")), [], scenario.name);
-    const mp4 = join(sandbox.recordDir, finals[0]!);
+    const mp4 = join(recordDir, finals[0]!);
     const broadcast = server.stats(user).mediaSeconds;
     const content = await measureContent(mp4);
     assert.ok(content?.video && content.audio, `${scenario.name}: audio and video`);
@@ -103,6 +115,8 @@ async function runScenario(scenario: Scenario): Promise<void> {
       stderr: "piped",
     }).output();
     assert.equal(new TextDecoder().decode(decode.stderr).trim(), "", `${scenario.name} decodes`);
+    const left = await listDir(join(recordDir, "temp"));
+    assert.deepEqual(left, [], `${scenario.name}: parts and manifest removed`);
     const jobs = (await listDir(sandbox.jobsDir)).filter((name) => name.endsWith(".json"));
     assert.equal(jobs.length, 1, `${scenario.name}: one job`);
 
