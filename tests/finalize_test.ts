@@ -188,7 +188,7 @@ Deno.test("finalizeRecording() re-times fragmented MP4 parts (named .ts) whose d
   }
 });
 
-Deno.test("finalizeRecording() keeps fMP4 whose codec configuration changes as a byte-joined .mp4 and says why", async () => {
+Deno.test("finalizeRecording() rewraps fMP4 whose picture size changes mid-part into one .mp4 that decodes", async () => {
   const small = await ensureClip({ offset: 1000, seconds: 14, fmp4: true });
   const large = await ensureClip({ offset: 1000, seconds: 4, fmp4: true, size: "640x360" });
   const root = await Deno.makeTempDir();
@@ -196,7 +196,7 @@ Deno.test("finalizeRecording() keeps fMP4 whose codec configuration changes as a
     const temp = join(root, "temp");
     await Deno.mkdir(temp);
     const part = join(temp, "u_c_part01.ts");
-    const size = await writeFmp4Part(part, [
+    await writeFmp4Part(part, [
       small.init,
       ...small.segments.slice(0, 3),
       large.init,
@@ -209,7 +209,43 @@ Deno.test("finalizeRecording() keeps fMP4 whose codec configuration changes as a
       enableRemux: true,
       deleteTsAfterRemux: true,
     });
-    assert.match(result.fallbackReason ?? "", /codec configuration changes/);
+    assert.equal(result.fallbackReason, undefined);
+    const content = await measureContent(result.deliverable);
+    assert.deepEqual(content?.timelineProblems, []);
+    const frames = content?.video?.packets ?? 0;
+    assert.ok(frames >= 178 && frames <= 180, `${frames} of the 180 frames of both sizes`);
+    const decode = await new Deno.Command("ffmpeg", {
+      args: ["-v", "error", "-i", result.deliverable, "-f", "null", "-"],
+      stderr: "piped",
+    }).output();
+    assert.equal(new TextDecoder().decode(decode.stderr).trim(), "");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("finalizeRecording() keeps fMP4 whose codec changes as a byte-joined .mp4 and says why", async () => {
+  const h264 = await ensureClip({ offset: 1000, seconds: 14, fmp4: true });
+  const hevc = await ensureClip({ offset: 1000, seconds: 12, fmp4: true, codec: "hevc" });
+  const root = await Deno.makeTempDir();
+  try {
+    const temp = join(root, "temp");
+    await Deno.mkdir(temp);
+    const part = join(temp, "u_c_part01.ts");
+    const size = await writeFmp4Part(part, [
+      h264.init,
+      ...h264.segments.slice(0, 3),
+      hevc.init,
+      ...hevc.segments.slice(0, 3),
+    ]);
+    const result = await finalizeRecording([part], {
+      recordDir: root,
+      tempDir: temp,
+      base: "u_c",
+      enableRemux: true,
+      deleteTsAfterRemux: true,
+    });
+    assert.match(result.fallbackReason ?? "", /to another codec/);
     assert.equal(result.deliverable, join(root, "u_c.mp4"), "MP4 bytes keep an .mp4 name");
     assert.equal((await Deno.stat(result.deliverable)).size, size, "every byte captured is kept");
   } finally {

@@ -57,6 +57,18 @@ export function pipeRemuxArgs(
 }
 
 /**
+ * Rewraps a fragmented MP4 stream (stdin) as MPEG-TS (stdout), streams copied: a codec
+ * configuration change mid-recording (a new init segment) then travels in-band, which the MP4
+ * demuxer cannot do. H.264 and HEVC only.
+ */
+export function fmp4ToMpegtsArgs(): string[] {
+  return [
+    ...["-hide_banner", "-nostdin", "-loglevel", "error", "-f", "mp4", "-i", "pipe:0"],
+    ...["-map", "0:v?", "-map", "0:a?", "-c", "copy", "-f", "mpegts", "pipe:1"],
+  ];
+}
+
+/**
  * Puts the MP4 index (moov) before the media. With room reserved up front (`-moov_size`) the
  * file is written once; `+faststart` instead rewrites the whole file after muxing.
  */

@@ -127,6 +127,44 @@ export async function runWithInput(
   };
 }
 
+/**
+ * Runs a filter process in a pipeline: `feed` writes its stdin and its stdout is copied into
+ * `sink` as it comes (the sink stays open for what follows). Resolves once it exited; its stdout
+ * is not collected.
+ */
+export async function runFilter(
+  command: string,
+  args: readonly string[],
+  feed: (stdin: WritableStreamDefaultWriter<Uint8Array>) => Promise<void>,
+  sink: WritableStreamDefaultWriter<Uint8Array>,
+): Promise<CommandResult> {
+  const process = new Deno.Command(command, {
+    args: [...args],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = process.stdin.getWriter();
+  const fed = feed(writer).then(
+    () => writer.close().catch(() => {}),
+    async (error) => {
+      await writer.abort(error).catch(() => {});
+      throw error;
+    },
+  );
+  const copied = (async () => {
+    for await (const chunk of process.stdout) await sink.write(chunk);
+  })();
+  const stderr = new Response(process.stderr).text();
+  const [status, feedError] = await Promise.all([
+    process.status,
+    fed.then(() => null, (error) => error),
+    copied,
+  ]);
+  if (feedError && !isBrokenPipe(feedError)) throw feedError;
+  return { code: status.code, signal: status.signal, stdout: "", stderr: await stderr };
+}
+
 /** ffmpeg that stops reading early (it failed) breaks the pipe: its exit code tells why. */
 function isBrokenPipe(error: unknown): boolean {
   return error instanceof Deno.errors.BrokenPipe || /broken pipe/i.test(String(error));

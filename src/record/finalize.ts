@@ -4,16 +4,17 @@ import { MergeFailedError } from "../errors.ts";
 import {
   DTS_JUMP_THRESHOLD_SECONDS,
   type FinalFormat,
+  fmp4ToMpegtsArgs,
   moovReserveForSamples,
   type PartContainer,
   pipeRemuxArgs,
 } from "../proc/ffmpeg_args.ts";
 import { hasMediaStreams, probeMedia } from "../proc/ffprobe.ts";
 import { contentProblems, measureContent } from "../proc/media_content.ts";
-import { runCommand, runWithInput } from "../proc/spawn.ts";
+import { runCommand, runFilter, runWithInput } from "../proc/spawn.ts";
 import { pathExists, removeIfExists, syncDirectory } from "../state/atomic_write.ts";
 import { type Fmp4Layout, readFmp4Layout } from "./fmp4_fragments.ts";
-import { planFmp4Timeline, writeFmp4Plan } from "./fmp4_timeline.ts";
+import { type Fmp4Plan, planFmp4Timeline, writeFmp4Plan } from "./fmp4_timeline.ts";
 import { TS_PACKET_SIZE } from "./ts_packets.ts";
 
 const log = getLogger(["twitchtool", "finalize"]);
@@ -196,7 +197,10 @@ interface Staged {
 
 /** The readable parts of a session and how to feed them to ffmpeg as one stream. */
 interface PartsSource {
+  /** What the parts' bytes are. */
   readonly container: PartContainer;
+  /** What {@link feed} gives ffmpeg. */
+  readonly input: PartContainer;
   readonly parts: readonly string[];
   readonly unreadable: readonly string[];
   readonly hevc: boolean;
@@ -250,21 +254,33 @@ async function readParts(
     false;
   if (first.container === "mp4") {
     const plan = planFmp4Timeline(layouts, DTS_JUMP_THRESHOLD_SECONDS);
-    return {
-      container: "mp4",
+    const common = {
       parts: paths,
       unreadable,
       hevc,
       moovReserve: moovReserveForSamples((plan.samples.video + plan.samples.audio) * 1.05),
       contentSeconds: plan.contentSeconds,
-      ...(plan.changedInits > 0
-        ? { unusable: `the codec configuration changes ${plan.changedInits} time(s) mid-recording` }
-        : {}),
-      feed: (sink) => writeFmp4Plan(plan, sink),
+    };
+    if (plan.changedInits === 0) {
+      return {
+        ...common,
+        container: "mp4",
+        input: "mp4",
+        feed: (sink) => writeFmp4Plan(plan, sink),
+      };
+    }
+    const unusable = unbridgeable(plan);
+    return {
+      ...common,
+      container: "mp4",
+      input: unusable ? "mp4" : "mpegts",
+      ...(unusable ? { unusable } : {}),
+      feed: (sink) => bridgeThroughMpegts(plan, sink),
     };
   }
   return {
     container: "mpegts",
+    input: "mpegts",
     parts: paths,
     unreadable,
     hevc,
@@ -272,6 +288,61 @@ async function readParts(
     contentSeconds: 0,
     feed: (sink) => copyFiles(paths, sink),
   };
+}
+
+/**
+ * Why fMP4 whose init segment changes cannot go through MPEG-TS: only H.264 and HEVC travel
+ * there, and one video codec for the whole recording (an MP4 track holds one).
+ */
+function unbridgeable(plan: Fmp4Plan): string | undefined {
+  const codecs = new Set<string>();
+  for (const { fragment } of plan.fragments) {
+    for (const track of fragment.init.tracks.values()) {
+      if (track.kind === "video") {
+        codecs.add(track.codec.replace(/^avc3$/, "avc1").replace(/^hev1$/, "hvc1"));
+      }
+    }
+  }
+  const changes = `the codec configuration changes ${plan.changedInits} time(s) mid-recording`;
+  if (codecs.size > 1) return `${changes}, to another codec (${[...codecs].join(", ")})`;
+  const [codec = ""] = codecs;
+  if (!["avc1", "hvc1", ""].includes(codec)) return `${changes} and ${codec} cannot be rewrapped`;
+  return undefined;
+}
+
+/**
+ * Feeds fMP4 fragments whose init segment changes as MPEG-TS: each run of fragments sharing an
+ * init goes through its own ffmpeg rewrap (see {@link fmp4ToMpegtsArgs}), one after another.
+ */
+async function bridgeThroughMpegts(
+  plan: Fmp4Plan,
+  sink: WritableStreamDefaultWriter<Uint8Array>,
+): Promise<void> {
+  const runs: Fmp4Plan["fragments"][number][][] = [];
+  for (const planned of plan.fragments) {
+    const run = runs[runs.length - 1];
+    const previous = run?.[run.length - 1];
+    if (run && previous && sameBytes(previous.fragment.init.bytes, planned.fragment.init.bytes)) {
+      run.push(planned);
+    } else {
+      runs.push([planned]);
+    }
+  }
+  for (const run of runs) {
+    const result = await runFilter(
+      "ffmpeg",
+      fmp4ToMpegtsArgs(),
+      (stdin) => writeFmp4Plan({ ...plan, fragments: run }, stdin),
+      sink,
+    );
+    if (result.code !== 0) {
+      throw new Error(`rewrapping fMP4 as MPEG-TS failed: ${lastError(result.stderr)}`);
+    }
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a === b || (a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i]));
 }
 
 /** MPEG-TS starts with sync bytes 188 apart; MP4 with a box whose type names a top-level box. */
@@ -448,7 +519,7 @@ async function produceVerified(
 ): Promise<Staged> {
   const extension = format === "mp4" ? "mp4" : "ts";
   const path = join(settings.tempDir, `${settings.base}.${extension}.partial`);
-  const args = pipeRemuxArgs(source.container, path, format, {
+  const args = pipeRemuxArgs(source.input, path, format, {
     hevc: source.hevc,
     ...(reserveMoovBytes ? { reserveMoovBytes } : {}),
   });

@@ -10,6 +10,8 @@ export interface Fmp4Track {
   readonly id: number;
   readonly timescale: number;
   readonly kind: "video" | "audio" | "other";
+  /** Sample entry type of the track (`avc1`, `hvc1`, `av01`, `mp4a`, ...). */
+  readonly codec: string;
   /** From `trex`: used when neither `tfhd` nor `trun` gives sample durations. */
   readonly defaultDuration: number;
 }
@@ -154,17 +156,19 @@ function* children(
 
 function parseMoov(moov: Uint8Array): Map<number, Fmp4Track> {
   const view = new DataView(moov.buffer, moov.byteOffset, moov.byteLength);
-  const found = new Map<number, { timescale: number; kind: Fmp4Track["kind"] }>();
+  const found = new Map<number, { timescale: number; kind: Fmp4Track["kind"]; codec: string }>();
   const defaults = new Map<number, number>();
   for (const [type, start, end] of children(moov, 8, moov.byteLength)) {
     if (type === "trak") {
       let id = 0;
       let timescale = 0;
       let kind: Fmp4Track["kind"] = "other";
+      let codec = "";
       for (const [t, s, e] of children(moov, start, end)) {
         if (t === "tkhd") id = view.getUint32(s + (moov[s] === 1 ? 20 : 12));
         if (t !== "mdia") continue;
-        for (const [m, ms] of children(moov, s, e)) {
+        for (const [m, ms, me] of children(moov, s, e)) {
+          if (m === "minf") codec = sampleEntryType(moov, ms, me);
           if (m === "mdhd") timescale = view.getUint32(ms + (moov[ms] === 1 ? 20 : 12));
           if (m === "hdlr") {
             const handler = boxType(moov, ms + 8);
@@ -172,7 +176,7 @@ function parseMoov(moov: Uint8Array): Map<number, Fmp4Track> {
           }
         }
       }
-      if (id > 0 && timescale > 0) found.set(id, { timescale, kind });
+      if (id > 0 && timescale > 0) found.set(id, { timescale, kind, codec });
     } else if (type === "mvex") {
       for (const [t, s] of children(moov, start, end)) {
         if (t === "trex") defaults.set(view.getUint32(s + 4), view.getUint32(s + 12));
@@ -184,6 +188,15 @@ function parseMoov(moov: Uint8Array): Map<number, Fmp4Track> {
     tracks.set(id, { id, ...track, defaultDuration: defaults.get(id) ?? 0 });
   }
   return tracks;
+}
+
+/** The first sample entry's type in `minf/stbl/stsd`. */
+function sampleEntryType(moov: Uint8Array, start: number, end: number): string {
+  for (const [t, s, e] of children(moov, start, end)) {
+    if (t !== "stbl") continue;
+    for (const [b, bs] of children(moov, s, e)) if (b === "stsd") return boxType(moov, bs + 12);
+  }
+  return "";
 }
 
 function parseMoof(moof: Uint8Array, tracks: ReadonlyMap<number, Fmp4Track>): Fmp4TrackFragment[] {

@@ -59,7 +59,7 @@ export async function ensureJumpyParts(context: WorkloadContext, count: number):
       offsets.push(7);
       continue;
     }
-    if (piece === Math.max(4, count - 3)) clock = 0;
+    if (piece === 5) clock = 0;
     offsets.push(clock);
     clock += PART_SECONDS;
   }
