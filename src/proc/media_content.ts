@@ -38,9 +38,6 @@ export interface MediaContent extends MediaInfo {
   readonly timelineProblems: readonly string[];
 }
 
-/** Holes a finished recording may keep: shorter gaps are frames really missing. */
-export const MAX_KEPT_GAP_SECONDS = 5;
-
 /** Measures `path` from its packets; `undefined` when ffprobe cannot read it as media. */
 export async function measureContent(path: string): Promise<MediaContent | undefined> {
   const streams = await runCommand("ffprobe", [
@@ -184,7 +181,7 @@ export interface ContentExpectation {
 }
 
 /** The input side of a comparison, from a measured file. */
-export function expectationOf(input: MediaContent): ContentExpectation {
+function expectationOf(input: MediaContent): ContentExpectation {
   return { seconds: input.duration, hasVideo: !!input.video, hasAudio: !!input.audio };
 }
 
