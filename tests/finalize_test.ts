@@ -11,7 +11,7 @@ import { ffprobe, listDir } from "./support/cli.ts";
 import { topLevelBoxes } from "./support/mp4.ts";
 import { ensureSegments } from "./support/segments.ts";
 import { ensureClip } from "./support/clips.ts";
-import { trimToCompleteMedia } from "../src/record/ts_packets.ts";
+import { trimToCompleteMedia } from "../src/record/trim_to_complete_media.ts";
 
 async function makePart(dir: string, name: string, segmentFiles: string[]): Promise<string> {
   const path = join(dir, name);

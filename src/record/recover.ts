@@ -7,7 +7,7 @@ import { manifestPath, readManifest, type SessionManifest } from "../state/sessi
 import { isUserLocked } from "../state/user_lock.ts";
 import { type FinishedSession, finishSession } from "./finish_session.ts";
 import { partIndexOf, tempDirFor } from "./session_paths.ts";
-import { trimToCompleteMedia } from "./ts_packets.ts";
+import { trimToCompleteMedia } from "./trim_to_complete_media.ts";
 
 const log = getLogger(["twitchtool", "recover"]);
 
