@@ -118,17 +118,19 @@ export async function stageDeliverables(
     } else {
       if (settings.enableRemux) {
         try {
-          staged.push(await produceVerified(source, settings, "mp4", source.moovReserve));
-        } catch (reserved) {
-          log.warn("One-write .mp4 failed ({error}); trying +faststart", {
-            error: (reserved as Error).message,
-          });
           try {
+            staged.push(await produceVerified(source, settings, "mp4", source.moovReserve));
+          } catch (reserved) {
+            // Only a reservation that fell short is worth a second pass with +faststart.
+            if (!/moov/i.test((reserved as Error).message)) throw reserved;
+            log.warn("One-write .mp4 failed ({error}); trying +faststart", {
+              error: (reserved as Error).message,
+            });
             staged.push(await produceVerified(source, settings, "mp4"));
-          } catch (error) {
-            fallbackReason = `no verified .mp4 could be made: ${(error as Error).message}`;
-            log.warn("Remux to .mp4 failed: {error}", { error: (error as Error).message });
           }
+        } catch (error) {
+          fallbackReason = `no verified .mp4 could be made: ${(error as Error).message}`;
+          log.warn("Remux to .mp4 failed: {error}", { error: (error as Error).message });
         }
       }
       const wantsMerged = !settings.enableRemux || !settings.deleteTsAfterRemux;
@@ -525,6 +527,10 @@ async function produceVerified(
   });
   try {
     const result = await runWithInput("ffmpeg", args, source.feed);
+    // ffmpeg 5.1 can exit 0 after failing to write the index into a reservation too small.
+    if (/reserved_moov_size is too small/.test(result.stderr)) {
+      throw new Error("the room reserved for the moov was too small");
+    }
     if (result.code !== 0) {
       throw new Error(`ffmpeg exited with ${result.code}: ${lastError(result.stderr)}`);
     }
