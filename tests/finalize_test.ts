@@ -188,6 +188,35 @@ Deno.test("finalizeRecording() re-times fragmented MP4 parts (named .ts) whose d
   }
 });
 
+Deno.test("finalizeRecording() stream-copies AV1 fMP4 across an encoder restart, never re-encoding it", async () => {
+  const clip = await ensureClip({ offset: 1000, seconds: 6, fmp4: true, codec: "av1" });
+  const root = await Deno.makeTempDir();
+  try {
+    const temp = join(root, "temp");
+    await Deno.mkdir(temp);
+    const part = join(temp, "u_a_part01.ts");
+    await writeFmp4Part(part, [
+      clip.init,
+      ...clip.segments.slice(3, 6),
+      ...clip.segments.slice(0, 3),
+    ]);
+    const result = await finalizeRecording([part], {
+      recordDir: root,
+      tempDir: temp,
+      base: "u_a",
+      enableRemux: true,
+      deleteTsAfterRemux: true,
+    });
+    assert.equal(result.fallbackReason, undefined);
+    const content = await measureContent(result.deliverable);
+    assert.equal(content?.video?.codec, "av1");
+    assert.equal(content?.video?.packets, 180);
+    assert.deepEqual(content?.timelineProblems, []);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
 Deno.test("finalizeRecording() rewraps fMP4 whose picture size changes mid-part into one .mp4 that decodes", async () => {
   const small = await ensureClip({ offset: 1000, seconds: 14, fmp4: true });
   const large = await ensureClip({ offset: 1000, seconds: 4, fmp4: true, size: "640x360" });

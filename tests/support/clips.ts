@@ -12,7 +12,7 @@ export interface ClipSpec {
   readonly offset: number;
   readonly seconds: number;
   readonly size?: string;
-  readonly codec?: "h264" | "hevc";
+  readonly codec?: "h264" | "hevc" | "av1";
   readonly fmp4?: boolean;
 }
 
@@ -44,8 +44,11 @@ export async function ensureClip(spec: ClipSpec): Promise<Clip> {
     ...["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100", "-t", String(spec.seconds)],
     ...(codec === "hevc"
       ? ["-c:v", "libx265", "-x265-params", "log-level=error:keyint=30:min-keyint=30:scenecut=0"]
+      : codec === "av1"
+      ? ["-c:v", "libsvtav1", "-preset", "12", "-g", "30"]
       : ["-c:v", "libx264", "-g", "30"]),
-    ...["-preset", "veryfast", "-pix_fmt", "yuv420p", "-force_key_frames", "expr:gte(t,n_forced)"],
+    ...(codec === "av1" ? [] : ["-preset", "veryfast"]),
+    ...["-pix_fmt", "yuv420p", "-force_key_frames", "expr:gte(t,n_forced)"],
     ...["-c:a", "aac", "-ar", "44100", "-ac", "2", "-output_ts_offset", String(spec.offset)],
     ...["-f", "hls", "-hls_time", "1", "-hls_list_size", "0"],
     ...(spec.fmp4 ? ["-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", "init.mp4"] : []),
