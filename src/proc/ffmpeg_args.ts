@@ -126,10 +126,12 @@ export interface EncodeArgsSpec {
 
 /**
  * The encode: scale down to `height` (never up: a smaller source keeps its own, even height)
- * keeping the aspect ratio with an even width (`-2`, which 4:2:0 codecs require), optional fps, first video stream only (an audio-only recording
- * still encodes), CRF quality, limited threads, AAC audio, MP4 with
- * `+faststart`, and `-progress pipe:1` so the caller can read how far it got. x265 ignores
- * `-threads`, so its own thread pool is capped through `-x265-params pools=N`; `hvc1` tagging
+ * keeping the aspect ratio with an even width (`-2`, which 4:2:0 codecs require), optional
+ * fps, first video stream only (an audio-only recording still encodes), CRF quality, limited
+ * threads, AAC audio, MP4 with `+faststart`, and `-progress pipe:1` so the caller can read how
+ * far it got. A `.ts` input whose timestamps jump (finalize's byte-for-byte fallback) has the
+ * jumps closed like finalize. x265 ignores `-threads`, so its own thread pool is capped through
+ * `-x265-params pools=N`; `hvc1` tagging
  * lets Apple players open HEVC in MP4.
  */
 export function encodeArgs(spec: EncodeArgsSpec): string[] {
@@ -143,6 +145,8 @@ export function encodeArgs(spec: EncodeArgsSpec): string[] {
     "-loglevel",
     spec.loglevel,
     "-y",
+    "-dts_delta_threshold",
+    String(DTS_JUMP_THRESHOLD_SECONDS),
     "-i",
     spec.input,
     "-map",
