@@ -62,7 +62,7 @@ export function planFmp4Timeline(
       const continuous = !newPart && fragment.tracks.every((track) => {
         const at = start(track.trackId, track.baseTime);
         const want = expected.get(track.trackId) ?? runStart;
-        return at - want > -0.5 && at - want <= maxGapSeconds;
+        return at - want > -0.1 && at - want <= maxGapSeconds;
       });
       if (!continuous) {
         if (fragments.length > 0) joins++;
