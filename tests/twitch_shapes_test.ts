@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { roleFlags } from "../src/permissions.ts";
 import { measureContent } from "../src/proc/media_content.ts";
 import { type ClipSpec, ensureClip } from "./support/clips.ts";
-import { collect, listDir, makeSandbox, runCli, spawnCli } from "./support/cli.ts";
+import { collect, ffprobe, listDir, makeSandbox, runCli, spawnCli } from "./support/cli.ts";
 import { type Script, type ScriptedSegment, startHlsServer } from "./support/hls_server.ts";
 
 /** A run of a clip's segments in the script. */
@@ -99,6 +99,11 @@ async function runScenario(scenario: Scenario): Promise<void> {
     assert.deepEqual(content.timelineProblems, [], scenario.name);
     const frames = video.packets / 30;
     assert.ok(Math.abs(frames - broadcast) <= 2, `${scenario.name}: ${frames} s of ${broadcast}`);
+    const claimed = (await ffprobe(mp4)).duration;
+    assert.ok(
+      Math.abs(claimed - frames) <= 2,
+      `${scenario.name}: claims ${claimed} s, holds ${frames}`,
+    );
     const span = video.last - video.first;
     assert.ok(
       Math.abs(span - broadcast) <= 2 + (scenario.allowedHole ?? 0),
