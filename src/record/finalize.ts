@@ -13,9 +13,9 @@ import { hasMediaStreams, probeMedia } from "../proc/ffprobe.ts";
 import { contentProblems, measureContent } from "../proc/media_content.ts";
 import { runCommand, runFilter, runWithInput } from "../proc/spawn.ts";
 import { pathExists, removeIfExists, syncDirectory } from "../state/atomic_write.ts";
-import { type Fmp4Layout, readFmp4Layout } from "./fmp4_fragments.ts";
+import { type Fmp4Layout, readFmp4Layout, sameInit } from "./fmp4_fragments.ts";
+import { partContainer } from "./part_container.ts";
 import { type Fmp4Plan, planFmp4Timeline, writeFmp4Plan } from "./fmp4_timeline.ts";
-import { TS_PACKET_SIZE } from "./ts_packets.ts";
 
 const log = getLogger(["twitchtool", "finalize"]);
 
@@ -324,7 +324,7 @@ async function bridgeThroughMpegts(
   for (const planned of plan.fragments) {
     const run = runs[runs.length - 1];
     const previous = run?.[run.length - 1];
-    if (run && previous && sameBytes(previous.fragment.init.bytes, planned.fragment.init.bytes)) {
+    if (run && previous && sameInit(previous.fragment.init, planned.fragment.init)) {
       run.push(planned);
     } else {
       runs.push([planned]);
@@ -340,36 +340,6 @@ async function bridgeThroughMpegts(
     if (result.code !== 0) {
       throw new Error(`rewrapping fMP4 as MPEG-TS failed: ${lastError(result.stderr)}`);
     }
-  }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a === b || (a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i]));
-}
-
-/** MPEG-TS starts with sync bytes 188 apart; MP4 with a box whose type names a top-level box. */
-async function partContainer(path: string): Promise<PartContainer | undefined> {
-  const head = await readHead(path, TS_PACKET_SIZE + 1);
-  if (head[0] === 0x47 && (head.byteLength <= TS_PACKET_SIZE || head[TS_PACKET_SIZE] === 0x47)) {
-    return "mpegts";
-  }
-  const type = new TextDecoder().decode(head.subarray(4, 8));
-  return ["ftyp", "styp", "moov", "moof", "sidx"].includes(type) ? "mp4" : undefined;
-}
-
-async function readHead(path: string, length: number): Promise<Uint8Array> {
-  const file = await Deno.open(path, { read: true });
-  try {
-    const buffer = new Uint8Array(length);
-    let filled = 0;
-    while (filled < length) {
-      const n = await file.read(buffer.subarray(filled));
-      if (n === null) break;
-      filled += n;
-    }
-    return buffer.subarray(0, filled);
-  } finally {
-    file.close();
   }
 }
 

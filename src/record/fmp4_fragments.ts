@@ -271,6 +271,11 @@ function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
+/** Whether two init segments are the same bytes (a repeated init changes nothing). */
+export function sameInit(a: Fmp4Init, b: Fmp4Init): boolean {
+  return a === b || sameBytes(a.bytes, b.bytes);
+}
+
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false;
   for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;

@@ -7,7 +7,7 @@
  * all tracks by the same amount (audio stays in sync). Only `tfdt` fields change; media bytes
  * are streamed as they are.
  */
-import type { Fmp4Fragment, Fmp4Init, Fmp4Layout } from "./fmp4_fragments.ts";
+import { type Fmp4Fragment, type Fmp4Init, type Fmp4Layout, sameInit } from "./fmp4_fragments.ts";
 
 /** A fragment and the decode times it gets, per track id. */
 interface PlannedFragment {
@@ -150,10 +150,4 @@ async function copyRange(
     await sink.write(buffer.subarray(0, n));
     left -= n;
   }
-}
-
-function sameInit(a: Fmp4Init, b: Fmp4Init): boolean {
-  if (a === b) return true;
-  if (a.bytes.byteLength !== b.bytes.byteLength) return false;
-  return a.bytes.every((byte, i) => byte === b.bytes[i]);
 }

@@ -1,4 +1,5 @@
 import { trimFmp4ToCompleteFragments } from "./fmp4_fragments.ts";
+import { partContainer } from "./part_container.ts";
 import { trimToCompletePackets } from "./ts_packets.ts";
 
 /**
@@ -7,17 +8,6 @@ import { trimToCompletePackets } from "./ts_packets.ts";
  */
 export async function trimToCompleteMedia(path: string): Promise<number> {
   const trimmed = await trimToCompletePackets(path);
-  if (trimmed > 0 || !(await startsWithMp4Box(path))) return trimmed;
+  if (trimmed > 0 || (await partContainer(path)) !== "mp4") return trimmed;
   return await trimFmp4ToCompleteFragments(path).catch(() => 0);
-}
-
-async function startsWithMp4Box(path: string): Promise<boolean> {
-  const file = await Deno.open(path, { read: true });
-  try {
-    const head = new Uint8Array(8);
-    if ((await file.read(head)) !== 8) return false;
-    return ["ftyp", "styp", "moov", "moof"].includes(new TextDecoder().decode(head.subarray(4)));
-  } finally {
-    file.close();
-  }
 }
