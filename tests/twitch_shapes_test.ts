@@ -151,3 +151,37 @@ Deno.test("record + encoder make one correct .mp4 of Twitch-shaped broadcasts", 
   const failures = results.flatMap((r) => r.status === "rejected" ? [String(r.reason)] : []);
   assert.deepEqual(failures, []);
 });
+
+Deno.test("recover keeps everything before the cut of an fMP4 part killed mid-fragment", async () => {
+  const clip = await ensureClip({ offset: 1000, seconds: 14, fmp4: true });
+  await using sandbox = await makeSandbox({ urlTemplate: "hls://http://127.0.0.1:9/{user}" });
+  await Deno.mkdir(sandbox.tempDir, { recursive: true });
+  const base = "fmp4user_2026-01-02_03-04-05";
+  const concatBytes = (pieces: Uint8Array[]) => {
+    const all = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.byteLength, 0));
+    let at = 0;
+    for (const piece of pieces) {
+      all.set(piece, at);
+      at += piece.byteLength;
+    }
+    return all;
+  };
+  const init = clip.init!;
+  await Deno.writeFile(
+    join(sandbox.tempDir, `${base}_part01.ts`),
+    concatBytes([init, ...clip.segments.slice(0, 3)]),
+  );
+  const cut = clip.segments[6]!.subarray(0, clip.segments[6]!.byteLength / 2);
+  await Deno.writeFile(
+    join(sandbox.tempDir, `${base}_part02.ts`),
+    concatBytes([init, ...clip.segments.slice(3, 6), cut]),
+  );
+  const result = await runCli(sandbox, ["recover"]);
+  assert.equal(result.code, 0, result.stderr);
+  const mp4 = join(sandbox.recordDir, `${base}.mp4`);
+  const content = await measureContent(mp4);
+  assert.equal(content?.video?.packets, 180, "the six whole seconds before the cut");
+  assert.deepEqual(content?.timelineProblems, []);
+  assert.deepEqual(await listDir(sandbox.tempDir), []);
+  assert.equal((await listDir(sandbox.jobsDir)).filter((n) => n.endsWith(".json")).length, 1);
+});
