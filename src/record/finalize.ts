@@ -183,7 +183,7 @@ export async function stageDeliverables(
   };
 }
 
-/** `.mp4` for MP4 output or byte-joined fMP4, `.ts` for MPEG-TS: a name never lies about the bytes. */
+/** `.mp4` for MP4 output or byte-joined fMP4, `.ts` for MPEG-TS: a name never lies. */
 function extensionOf(item: Staged): string {
   if (!item.verified) return item.container === "mp4" ? ".mp4" : ".ts";
   return item.format === "mp4" ? ".mp4" : ".ts";
@@ -216,7 +216,7 @@ interface PartsSource {
   readonly feed: (sink: WritableStreamDefaultWriter<Uint8Array>) => Promise<void>;
 }
 
-/** Sorts parts by what their bytes are; unreadable ones (and ones of another container) are left out. */
+/** Sorts parts by what their bytes are; unreadable ones (or of another container) are left out. */
 async function readParts(
   parts: readonly string[],
   settings: FinalizeSettings,
@@ -471,14 +471,17 @@ async function joinBytes(
   };
 }
 
-/** `Input stream #0:1 (audio): 1234 packets read`: what ffmpeg read of each kind. */
+/**
+ * `Input stream #0:1 (audio): 1234 packets read`: what ffmpeg read of the first stream of each
+ * kind (the one measured in the output).
+ */
 function packetsRead(stderr: string): { video?: number; audio?: number } {
   const read: { video?: number; audio?: number } = {};
   for (
     const match of stderr.matchAll(/Input stream #0:\d+ \((video|audio)\): (\d+) packets read/g)
   ) {
     const kind = match[1] as "video" | "audio";
-    read[kind] = (read[kind] ?? 0) + Number(match[2]);
+    read[kind] ??= Number(match[2]);
   }
   return read;
 }
