@@ -6,9 +6,12 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { finalizeRecording } from "../src/record/finalize.ts";
 import { MergeFailedError } from "../src/errors.ts";
+import { measureContent } from "../src/proc/media_content.ts";
 import { ffprobe, listDir } from "./support/cli.ts";
 import { topLevelBoxes } from "./support/mp4.ts";
 import { ensureSegments } from "./support/segments.ts";
+import { ensureClip } from "./support/clips.ts";
+import { trimToCompleteMedia } from "../src/record/trim_to_complete_media.ts";
 
 async function makePart(dir: string, name: string, segmentFiles: string[]): Promise<string> {
   const path = join(dir, name);
@@ -102,7 +105,7 @@ Deno.test("finalizeRecording() fails with exit code 6 and keeps every part when 
   }
 });
 
-Deno.test("finalizeRecording() delivers a byte-for-byte .ts when timestamps jump back inside a part", async () => {
+Deno.test("finalizeRecording() makes one monotonic .mp4 of every frame when timestamps jump back inside a part", async () => {
   const segments = await ensureSegments();
   const root = await Deno.makeTempDir();
   try {
@@ -114,7 +117,6 @@ Deno.test("finalizeRecording() delivers a byte-for-byte .ts when timestamps jump
       ...segments.files.slice(0, 10),
     ]);
     const next = await makePart(temp, "u_jump_part02.ts", segments.files.slice(40, 43));
-    const size = (await Deno.stat(part)).size + (await Deno.stat(next)).size;
     const result = await finalizeRecording([part, next], {
       recordDir: root,
       tempDir: temp,
@@ -122,10 +124,179 @@ Deno.test("finalizeRecording() delivers a byte-for-byte .ts when timestamps jump
       enableRemux: true,
       deleteTsAfterRemux: true,
     });
-    assert.equal(result.remuxFailed, true);
-    assert.equal(result.deliverable, join(root, "u_jump.ts"));
-    assert.equal((await Deno.stat(result.deliverable)).size, size, "every byte captured is kept");
+    assert.equal(result.remuxFailed, false);
+    assert.equal(result.deliverable, join(root, "u_jump.mp4"));
+    const content = await measureContent(result.deliverable);
+    assert.ok(content?.video && content.audio, "audio and video");
+    assert.deepEqual(content.timelineProblems, []);
+    assert.ok(content.video.packets >= 23 * 30 - 3, `${content.video.packets} frames of 690`);
+    const span = content.video.last - content.video.first;
+    assert.ok(Math.abs(span - 23) < 1, `video spans ${span} s for 23 s of frames`);
+    assert.ok(content.video.longestHole < 0.1, `hole of ${content.video.longestHole} s`);
     assert.deepEqual(await listDir(temp), []);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+async function writeFmp4Part(path: string, pieces: (Uint8Array | undefined)[]): Promise<number> {
+  const bytes = pieces.filter((piece) => piece !== undefined);
+  const size = bytes.reduce((sum, piece) => sum + piece.byteLength, 0);
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const piece of bytes) {
+    all.set(piece, at);
+    at += piece.byteLength;
+  }
+  await Deno.writeFile(path, all);
+  return size;
+}
+
+Deno.test("finalizeRecording() re-times fragmented MP4 parts (named .ts) whose decode times restart", async () => {
+  const clip = await ensureClip({ offset: 1000, seconds: 14, fmp4: true });
+  const root = await Deno.makeTempDir();
+  try {
+    const temp = join(root, "temp");
+    await Deno.mkdir(temp);
+    // An encoder restart: fragments 6-11, then 0-5 again, then a second part at 12-13.
+    const part = join(temp, "u_f_part01.ts");
+    await writeFmp4Part(part, [
+      clip.init,
+      ...clip.segments.slice(6, 12),
+      ...clip.segments.slice(0, 6),
+    ]);
+    const next = join(temp, "u_f_part02.ts");
+    await writeFmp4Part(next, [clip.init, ...clip.segments.slice(12, 14)]);
+    const result = await finalizeRecording([part, next], {
+      recordDir: root,
+      tempDir: temp,
+      base: "u_f",
+      enableRemux: true,
+      deleteTsAfterRemux: true,
+    });
+    assert.equal(result.fallbackReason, undefined);
+    assert.equal(result.deliverable, join(root, "u_f.mp4"));
+    const content = await measureContent(result.deliverable);
+    assert.ok(content?.video && content.audio, "audio and video");
+    assert.deepEqual(content.timelineProblems, []);
+    assert.equal(content.video.packets, 14 * 30);
+    const span = content.video.last - content.video.first;
+    assert.ok(Math.abs(span - 14) < 0.5, `video spans ${span} s for 14 s of frames`);
+    assert.deepEqual(await listDir(temp), []);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("finalizeRecording() stream-copies AV1 fMP4 across an encoder restart, never re-encoding it", async () => {
+  const clip = await ensureClip({ offset: 1000, seconds: 6, fmp4: true, codec: "av1" });
+  const root = await Deno.makeTempDir();
+  try {
+    const temp = join(root, "temp");
+    await Deno.mkdir(temp);
+    const part = join(temp, "u_a_part01.ts");
+    await writeFmp4Part(part, [
+      clip.init,
+      ...clip.segments.slice(3, 6),
+      ...clip.segments.slice(0, 3),
+    ]);
+    const result = await finalizeRecording([part], {
+      recordDir: root,
+      tempDir: temp,
+      base: "u_a",
+      enableRemux: true,
+      deleteTsAfterRemux: true,
+    });
+    assert.equal(result.fallbackReason, undefined);
+    const content = await measureContent(result.deliverable);
+    assert.equal(content?.video?.codec, "av1");
+    assert.equal(content?.video?.packets, 180);
+    assert.deepEqual(content?.timelineProblems, []);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("finalizeRecording() rewraps fMP4 whose picture size changes mid-part into one .mp4 that decodes", async () => {
+  const small = await ensureClip({ offset: 1000, seconds: 14, fmp4: true });
+  const large = await ensureClip({ offset: 1000, seconds: 4, fmp4: true, size: "640x360" });
+  const root = await Deno.makeTempDir();
+  try {
+    const temp = join(root, "temp");
+    await Deno.mkdir(temp);
+    const part = join(temp, "u_c_part01.ts");
+    await writeFmp4Part(part, [
+      small.init,
+      ...small.segments.slice(0, 3),
+      large.init,
+      ...large.segments.slice(0, 3),
+    ]);
+    const result = await finalizeRecording([part], {
+      recordDir: root,
+      tempDir: temp,
+      base: "u_c",
+      enableRemux: true,
+      deleteTsAfterRemux: true,
+    });
+    assert.equal(result.fallbackReason, undefined);
+    const content = await measureContent(result.deliverable);
+    assert.deepEqual(content?.timelineProblems, []);
+    const frames = content?.video?.packets ?? 0;
+    assert.ok(frames >= 178 && frames <= 180, `${frames} of the 180 frames of both sizes`);
+    const decode = await new Deno.Command("ffmpeg", {
+      args: ["-v", "error", "-i", result.deliverable, "-f", "null", "-"],
+      stderr: "piped",
+    }).output();
+    assert.equal(new TextDecoder().decode(decode.stderr).trim(), "");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("finalizeRecording() keeps fMP4 whose codec changes as a byte-joined .mp4 and says why", async () => {
+  const h264 = await ensureClip({ offset: 1000, seconds: 14, fmp4: true });
+  const hevc = await ensureClip({ offset: 1000, seconds: 12, fmp4: true, codec: "hevc" });
+  const root = await Deno.makeTempDir();
+  try {
+    const temp = join(root, "temp");
+    await Deno.mkdir(temp);
+    const part = join(temp, "u_c_part01.ts");
+    const size = await writeFmp4Part(part, [
+      h264.init,
+      ...h264.segments.slice(0, 3),
+      hevc.init,
+      ...hevc.segments.slice(0, 3),
+    ]);
+    const result = await finalizeRecording([part], {
+      recordDir: root,
+      tempDir: temp,
+      base: "u_c",
+      enableRemux: true,
+      deleteTsAfterRemux: true,
+    });
+    assert.match(result.fallbackReason ?? "", /to another codec/);
+    assert.equal(result.deliverable, join(root, "u_c.mp4"), "MP4 bytes keep an .mp4 name");
+    assert.equal((await Deno.stat(result.deliverable)).size, size, "every byte captured is kept");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("trimToCompleteMedia() cuts a killed fMP4 part back to its last whole fragment", async () => {
+  const clip = await ensureClip({ offset: 1000, seconds: 14, fmp4: true });
+  const root = await Deno.makeTempDir();
+  try {
+    const path = join(root, "u_part01.ts");
+    const whole = await writeFmp4Part(path, [clip.init, ...clip.segments.slice(0, 3)]);
+    const cut = clip.segments[3]!.subarray(0, 5000);
+    await writeFmp4Part(path, [clip.init, ...clip.segments.slice(0, 3), cut]);
+    // Whole boxes before the cut-off fragment (a segment's `styp`) may stay; its `moof` goes.
+    const trimmed = await trimToCompleteMedia(path);
+    assert.ok(trimmed > 4000 && trimmed <= 5000, `trimmed ${trimmed} of the 5000-byte cut`);
+    assert.equal((await Deno.stat(path)).size, whole + 5000 - trimmed);
+    const content = await measureContent(path);
+    assert.equal(content?.video?.packets, 90, "the three whole seconds are kept");
+    assert.equal(await trimToCompleteMedia(path), 0);
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -50,7 +50,7 @@ Deno.test("resolveEncodeSettings() makes an odd height even", () => {
 
 Deno.test("encodeArgs() scales to an even width, keeps fps on auto, limits x265 threads", () => {
   const args = encodeArgs({ ...base, input: "/in.mp4", output: "/.out.partial.mp4" });
-  assert.equal(valueOf(args, "-vf"), "scale=-2:480");
+  assert.equal(valueOf(args, "-vf"), "scale=-2:'min(480,trunc(ih/2)*2)'");
   assert.equal(valueOf(args, "-c:v"), "libx265");
   assert.equal(valueOf(args, "-preset"), "medium");
   assert.equal(valueOf(args, "-crf"), "26");
@@ -74,7 +74,7 @@ Deno.test("encodeArgs() adds an fps filter when forced and no x265 params for x2
     input: "/in.mp4",
     output: "/o.mp4",
   });
-  assert.equal(valueOf(args, "-vf"), "scale=-2:480,fps=30000/1001");
+  assert.equal(valueOf(args, "-vf"), "scale=-2:'min(480,trunc(ih/2)*2)',fps=30000/1001");
   assert.equal(valueOf(args, "-threads"), "0");
   assert.equal(args.includes("-x265-params"), false);
 });

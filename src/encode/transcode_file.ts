@@ -2,13 +2,14 @@
  * One ffmpeg run from an input file to a verified output file, shared by the daemon's encodes
  * and `tscompress`'s remux and encode steps. ffmpeg writes a hidden temporary file beside the
  * target, which is renamed to the final name only after ffmpeg exited 0 and ffprobe reads the
- * result with the input's duration, so a crash, a kill or a full disk never leaves a half file
+ * result holding what the input held (measured from packets), so a crash, a kill or a full disk never leaves a half file
  * under the final name.
  */
 import { getLogger } from "@logtape/logtape";
 import { basename, dirname, extname, join } from "node:path";
 import { lowPriorityCommand, type LowPriorityTools } from "../proc/ffmpeg_args.ts";
-import { type MediaInfo, probeMedia } from "../proc/ffprobe.ts";
+import type { MediaInfo } from "../proc/ffprobe.ts";
+import { copyProblems, measureContent } from "../proc/media_content.ts";
 import { type Child, spawnChild, stopChild } from "../proc/spawn.ts";
 import { removeIfExists, syncDirectory } from "../state/atomic_write.ts";
 import type { PauseController } from "./pause_controller.ts";
@@ -19,7 +20,7 @@ const log = getLogger(["twitchtool", "encode"]);
 /** Starts a child process; {@link spawnChild} unless a test injects another. */
 export type Spawner = typeof spawnChild;
 
-/** Reads a media file; {@link probeMedia} unless a test injects another. */
+/** Reads a media file; {@link measureContent} (by its packets) unless a test injects another. */
 export type Prober = (path: string) => Promise<MediaInfo | undefined>;
 
 /** What to produce. */
@@ -58,17 +59,12 @@ export function partialPath(output: string): string {
   return join(dirname(output), `.${name}.partial.mp4`);
 }
 
-/** Shortest output accepted for an input of `inputSeconds`: a little slack for edge frames. */
-export function minimumDuration(inputSeconds: number): number {
-  return inputSeconds - Math.max(1.5, inputSeconds * 0.02);
-}
-
 /** Runs ffmpeg for `request` and installs the verified result under its final name. */
 export async function transcodeFile(
   request: TranscodeRequest,
   options: TranscodeOptions,
 ): Promise<TranscodeResult> {
-  const probe = options.probe ?? probeMedia;
+  const probe = options.probe ?? measureContent;
   const spawn = options.spawn ?? spawnChild;
   if (options.signal?.aborted) return { status: "aborted" };
   const source = await probe(request.input);
@@ -130,12 +126,11 @@ export async function transcodeFile(
     if (!result) {
       return { status: "failed", reason: `ffmpeg wrote an unreadable file "${temporary}"` };
     }
-    if (result.duration < minimumDuration(source.duration)) {
+    const problems = copyProblems(source, result);
+    if (problems.length > 0) {
       return {
         status: "failed",
-        reason: `Output lasts ${result.duration.toFixed(1)} s but input "${request.input}" lasts ${
-          source.duration.toFixed(1)
-        } s`,
+        reason: `Output of "${request.input}" is incomplete: ${problems.join("; ")}`,
       };
     }
     await syncFile(temporary);

@@ -7,14 +7,13 @@
 import { getLogger } from "@logtape/logtape";
 import { basename, dirname, extname, join } from "node:path";
 import { encodeArgs, type LowPriorityTools, remuxArgs } from "../proc/ffmpeg_args.ts";
-import { probeMedia } from "../proc/ffprobe.ts";
 import { isSameFile, pathExists, removeIfExists } from "../state/atomic_write.ts";
 import { formatBytes, freeBytes, isNoSpaceError, NO_SPACE } from "../util/disk_space.ts";
+import { copyProblems, measureContent } from "../proc/media_content.ts";
 import type { EncodeSettings } from "./encode_settings.ts";
 import type { PauseController } from "./pause_controller.ts";
 import type { ProgressSnapshot } from "./progress_parser.ts";
 import {
-  minimumDuration,
   type Prober,
   transcodeFile,
   type TranscodeOptions,
@@ -143,7 +142,7 @@ async function processOne(
   deps: TscompressDeps,
   signal: AbortSignal,
 ): Promise<void> {
-  const probe = deps.probe ?? probeMedia;
+  const probe = deps.probe ?? measureContent;
   const outputs = tscompressOutputs(input, options.outputDir);
   let encodeInput = input;
   if (extname(input).toLowerCase() === ".ts") {
@@ -196,7 +195,7 @@ async function isCompleteCopy(source: string, copy: string, probe: Prober): Prom
   if (await isSameFile(source, copy)) return false;
   const [original, result] = await Promise.all([probe(source), probe(copy)]);
   return original !== undefined && result !== undefined &&
-    result.duration >= minimumDuration(original.duration);
+    copyProblems(original, result).length === 0;
 }
 
 /** Runs one step unless its output exists already (and is readable) and `overwrite` is off. */
@@ -209,7 +208,7 @@ async function runStep(
   deps: TscompressDeps,
   signal: AbortSignal,
 ): Promise<StepOutcome> {
-  const probe = deps.probe ?? probeMedia;
+  const probe = deps.probe ?? measureContent;
   deps.onEvent?.({ kind: "start", input, step });
   const end = (outcome: StepOutcome, note?: string) => {
     if (note) result.note = note;

@@ -5,46 +5,66 @@
 /** Container of a finalized recording. */
 export type FinalFormat = "mp4" | "mpegts";
 
-/** The concat demuxer's list file for `parts` (absolute paths, quotes escaped). */
-export function concatList(parts: readonly string[]): string {
-  return parts.map((part) => `file '${part.replaceAll("'", "'\\''")}'\n`).join("");
-}
+/** What a part really is, told by its bytes (streamlink writes fMP4 into any file name). */
+export type PartContainer = "mpegts" | "mp4";
 
 /**
- * One pass from the captured parts to a finished file: the concat demuxer shifts each part's
- * timestamps to start where the previous ended (continuous timeline across reconnects), and
- * streams are copied, not re-encoded. MP4 gets `+faststart` so players start at once.
+ * Jumps between timestamps larger than this are closed up by ffmpeg when it reads MPEG-TS
+ * (its discontinuity repair), so an ad on its own clock, an encoder restart or a filtered ad
+ * leave no jump or frozen picture; shorter gaps are frames really missing and stay.
  */
-export function concatRemuxArgs(
-  listFile: string,
+export const DTS_JUMP_THRESHOLD_SECONDS = 5;
+
+/**
+ * One pass from the captured parts, fed on stdin, to a finished file: byte-joined MPEG-TS (its
+ * demuxer plus ffmpeg's discontinuity repair make one monotonic timeline within and across
+ * parts) or a re-timed fragmented MP4 stream. Streams are copied, never re-encoded; HEVC is
+ * tagged `hvc1` so Apple players open it; MP4 output gets its index up front.
+ */
+export function pipeRemuxArgs(
+  input: PartContainer,
   output: string,
   format: FinalFormat,
-  options: { reserveMoovBytes?: number } = {},
+  options: { reserveMoovBytes?: number; hevc?: boolean } = {},
 ): string[] {
   return [
     "-hide_banner",
     "-nostdin",
     "-loglevel",
-    "error",
+    "verbose",
+    "-nostats",
+    "-dts_delta_threshold",
+    String(DTS_JUMP_THRESHOLD_SECONDS),
     "-fflags",
     "+genpts+discardcorrupt",
     "-f",
-    "concat",
-    "-safe",
-    "0",
+    input,
     "-i",
-    listFile,
+    "pipe:0",
     "-map",
     "0:v?",
     "-map",
     "0:a?",
     "-c",
     "copy",
+    ...(options.hevc && format === "mp4" ? ["-tag:v", "hvc1"] : []),
     ...(format === "mp4" ? moovPlacement(options.reserveMoovBytes) : []),
     "-f",
     format,
     "-y",
     output,
+  ];
+}
+
+/**
+ * Rewraps a fragmented MP4 stream (stdin) as MPEG-TS (stdout), streams copied: a codec
+ * configuration change mid-recording (a new init segment) then travels in-band, which the MP4
+ * demuxer cannot do. H.264 and HEVC only.
+ */
+export function fmp4ToMpegtsArgs(): string[] {
+  return [
+    ...["-hide_banner", "-nostdin", "-loglevel", "error", "-f", "mp4", "-i", "pipe:0"],
+    ...["-map", "0:v?", "-map", "0:a?", "-c", "copy", "-f", "mpegts", "pipe:1"],
   ];
 }
 
@@ -60,12 +80,12 @@ function moovPlacement(reserveMoovBytes: number | undefined): string[] {
 }
 
 /**
- * Room to reserve for the moov of `seconds` of media: an upper bound of 60 fps video plus
- * 48 kHz AAC (about 110 samples a second) at 18 index bytes a sample, plus 256 KiB. Measured:
- * 30 fps + 44.1 kHz AAC needs about 13 bytes a sample. Too small is caught by verification.
+ * Room to reserve for the moov of `samples` video and audio samples: 18 index bytes a sample
+ * (measured: 30 fps + 44.1 kHz AAC needs about 13), plus 256 KiB. Too small is caught by the
+ * muxer and verification, and the file is then written with `+faststart` instead.
  */
-export function moovReserveBytes(seconds: number): number {
-  return Math.ceil(Math.max(0, seconds) * 110 * 18) + 256 * 1024;
+export function moovReserveForSamples(samples: number): number {
+  return Math.ceil(samples * 18) + 256 * 1024;
 }
 
 /** MP4 output ready to play at once, with `-progress` key=value lines on stdout for a progress bar. */
@@ -105,15 +125,17 @@ export interface EncodeArgsSpec {
 }
 
 /**
- * The encode: scale to `height` keeping the aspect ratio with an even width (`-2`, which
- * 4:2:0 codecs require), optional fps, first video stream only (an audio-only recording
- * still encodes), CRF quality, limited threads, AAC audio, MP4 with
- * `+faststart`, and `-progress pipe:1` so the caller can read how far it got. x265 ignores
- * `-threads`, so its own thread pool is capped through `-x265-params pools=N`; `hvc1` tagging
+ * The encode: scale down to `height` (never up: a smaller source keeps its own, even height)
+ * keeping the aspect ratio with an even width (`-2`, which 4:2:0 codecs require), optional
+ * fps, first video stream only (an audio-only recording still encodes), CRF quality, limited
+ * threads, AAC audio, MP4 with `+faststart`, and `-progress pipe:1` so the caller can read how
+ * far it got. A `.ts` input whose timestamps jump (finalize's byte-for-byte fallback) has the
+ * jumps closed like finalize. x265 ignores `-threads`, so its own thread pool is capped through
+ * `-x265-params pools=N`; `hvc1` tagging
  * lets Apple players open HEVC in MP4.
  */
 export function encodeArgs(spec: EncodeArgsSpec): string[] {
-  const filters = [`scale=-2:${spec.height}`];
+  const filters = [`scale=-2:'min(${spec.height},trunc(ih/2)*2)'`];
   if (spec.fps !== "auto") filters.push(`fps=${spec.fps}`);
   const isX265 = spec.videoCodec === "libx265";
   const x265Params = ["log-level=error", ...(spec.threads > 0 ? [`pools=${spec.threads}`] : [])];
@@ -123,6 +145,8 @@ export function encodeArgs(spec: EncodeArgsSpec): string[] {
     "-loglevel",
     spec.loglevel,
     "-y",
+    "-dts_delta_threshold",
+    String(DTS_JUMP_THRESHOLD_SECONDS),
     "-i",
     spec.input,
     "-map",
@@ -161,6 +185,8 @@ export function remuxArgs(input: string, output: string, loglevel: string): stri
     "-loglevel",
     loglevel,
     "-y",
+    "-dts_delta_threshold",
+    String(DTS_JUMP_THRESHOLD_SECONDS),
     "-fflags",
     "+genpts+discardcorrupt",
     "-i",

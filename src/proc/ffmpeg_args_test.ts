@@ -1,29 +1,40 @@
 import assert from "node:assert/strict";
-import { concatList, concatRemuxArgs, moovReserveBytes } from "./ffmpeg_args.ts";
+import { encodeArgs, moovReserveForSamples, pipeRemuxArgs } from "./ffmpeg_args.ts";
 
-Deno.test("concatRemuxArgs() reserves room for the moov instead of a +faststart rewrite when asked", () => {
-  const once = concatRemuxArgs("/t/list.txt", "/t/out.mp4.partial", "mp4", {
-    reserveMoovBytes: 5000.5,
-  });
-  assert.deepEqual(once.slice(once.indexOf("-moov_size"), once.indexOf("-moov_size") + 2), [
-    "-moov_size",
-    "5001",
+Deno.test("pipeRemuxArgs() reads the parts from stdin and reserves room for the moov when asked", () => {
+  const once = pipeRemuxArgs("mpegts", "/t/out.mp4.partial", "mp4", { reserveMoovBytes: 1000 });
+  assert.deepEqual(once.slice(once.indexOf("-f"), once.indexOf("-f") + 4), [
+    "-f",
+    "mpegts",
+    "-i",
+    "pipe:0",
   ]);
-  assert.ok(!once.includes("+faststart"));
-  const twice = concatRemuxArgs("/t/list.txt", "/t/out.mp4.partial", "mp4");
+  assert.ok(once.includes("-moov_size") && !once.includes("+faststart"));
+  const twice = pipeRemuxArgs("mp4", "/t/out.mp4.partial", "mp4", { hevc: true });
   assert.ok(twice.includes("+faststart") && !twice.includes("-moov_size"));
-  const ts = concatRemuxArgs("/t/list.txt", "/t/out.ts.partial", "mpegts", { reserveMoovBytes: 1 });
+  assert.equal(twice[twice.indexOf("-tag:v") + 1], "hvc1");
+  const ts = pipeRemuxArgs("mpegts", "/t/out.ts.partial", "mpegts", { reserveMoovBytes: 1 });
   assert.ok(!ts.includes("-moov_size") && !ts.includes("+faststart"));
-  assert.deepEqual(ts.slice(-4), ["-f", "mpegts", "-y", "/t/out.ts.partial"]);
 });
 
-Deno.test("moovReserveBytes() grows with the duration and covers what ffmpeg measured", () => {
-  assert.equal(moovReserveBytes(0), 256 * 1024);
-  // ffmpeg needed 56,373 bytes of moov for 60 s of 30 fps video + 44.1 kHz AAC.
-  assert.ok(moovReserveBytes(60) > 56_373);
-  assert.ok(moovReserveBytes(36_000) < 100 * 1024 * 1024, "10 h stays under 100 MiB");
+Deno.test("moovReserveForSamples() grows with the samples and covers what ffmpeg measured", () => {
+  assert.equal(moovReserveForSamples(0), 256 * 1024);
+  // ffmpeg wrote a 56,373-byte moov for 60 s of 30 fps video + 44.1 kHz AAC (4,384 samples).
+  assert.ok(moovReserveForSamples(4384) > 56_373);
 });
 
-Deno.test("concatList() quotes paths for the concat demuxer", () => {
-  assert.equal(concatList(["/a/b.ts", "/a/it's.ts"]), "file '/a/b.ts'\nfile '/a/it'\\''s.ts'\n");
+Deno.test("encodeArgs() scales down to the height but never up", () => {
+  const args = encodeArgs({
+    input: "/in.mp4",
+    output: "/out.mp4",
+    videoCodec: "libx264",
+    preset: "fast",
+    crf: 26,
+    threads: 0,
+    height: 720,
+    fps: "auto",
+    audioBitrate: "128k",
+    loglevel: "error",
+  });
+  assert.equal(args[args.indexOf("-vf") + 1], "scale=-2:'min(720,trunc(ih/2)*2)'");
 });

@@ -90,6 +90,87 @@ export async function runCommand(
 }
 
 /**
+ * Runs a command whose stdin is fed by `feed` (e.g. media streamed from several files, so no
+ * path ever appears in its argv) and collects its output. When `feed` fails the command's stdin
+ * is aborted and the error is rethrown once the command ended.
+ */
+export async function runWithInput(
+  command: string,
+  args: readonly string[],
+  feed: (stdin: WritableStreamDefaultWriter<Uint8Array>) => Promise<void>,
+): Promise<CommandResult> {
+  const process = new Deno.Command(command, {
+    args: [...args],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = process.stdin.getWriter();
+  const fed = feed(writer).then(
+    () => writer.close().catch(() => {}),
+    async (error) => {
+      await writer.abort(error).catch(() => {});
+      throw error;
+    },
+  );
+  const [output, feedResult] = await Promise.all([
+    process.output(),
+    fed.then(() => null, (e) => e),
+  ]);
+  if (feedResult && !isBrokenPipe(feedResult)) throw feedResult;
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    signal: output.signal,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/**
+ * Runs a filter process in a pipeline: `feed` writes its stdin and its stdout is copied into
+ * `sink` as it comes (the sink stays open for what follows). Resolves once it exited; its stdout
+ * is not collected.
+ */
+export async function runFilter(
+  command: string,
+  args: readonly string[],
+  feed: (stdin: WritableStreamDefaultWriter<Uint8Array>) => Promise<void>,
+  sink: WritableStreamDefaultWriter<Uint8Array>,
+): Promise<CommandResult> {
+  const process = new Deno.Command(command, {
+    args: [...args],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = process.stdin.getWriter();
+  const fed = feed(writer).then(
+    () => writer.close().catch(() => {}),
+    async (error) => {
+      await writer.abort(error).catch(() => {});
+      throw error;
+    },
+  );
+  const copied = (async () => {
+    for await (const chunk of process.stdout) await sink.write(chunk);
+  })();
+  const stderr = new Response(process.stderr).text();
+  const [status, feedError] = await Promise.all([
+    process.status,
+    fed.then(() => null, (error) => error),
+    copied,
+  ]);
+  if (feedError && !isBrokenPipe(feedError)) throw feedError;
+  return { code: status.code, signal: status.signal, stdout: "", stderr: await stderr };
+}
+
+/** ffmpeg that stops reading early (it failed) breaks the pipe: its exit code tells why. */
+function isBrokenPipe(error: unknown): boolean {
+  return error instanceof Deno.errors.BrokenPipe || /broken pipe/i.test(String(error));
+}
+
+/**
  * Stops a child gracefully: `first` (SIGINT lets streamlink/ffmpeg flush), then SIGTERM, then
  * SIGKILL, waiting `graceMs` between steps. Resolves with how it ended.
  */

@@ -2,19 +2,20 @@ import { basename, dirname, extname, join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import { MergeFailedError } from "../errors.ts";
 import {
-  concatList,
-  concatRemuxArgs,
+  DTS_JUMP_THRESHOLD_SECONDS,
   type FinalFormat,
-  moovReserveBytes,
+  fmp4ToMpegtsArgs,
+  moovReserveForSamples,
+  type PartContainer,
+  pipeRemuxArgs,
 } from "../proc/ffmpeg_args.ts";
-import { hasMediaStreams, type MediaInfo, probeMedia } from "../proc/ffprobe.ts";
-import { runCommand } from "../proc/spawn.ts";
-import {
-  pathExists,
-  removeIfExists,
-  syncDirectory,
-  writeFileAtomic,
-} from "../state/atomic_write.ts";
+import { hasMediaStreams, probeMedia } from "../proc/ffprobe.ts";
+import { contentProblems, measureContent } from "../proc/media_content.ts";
+import { runCommand, runFilter, runWithInput } from "../proc/spawn.ts";
+import { pathExists, removeIfExists, syncDirectory } from "../state/atomic_write.ts";
+import { type Fmp4Layout, readFmp4Layout, sameInit } from "./fmp4_fragments.ts";
+import { partContainer } from "./part_container.ts";
+import { type Fmp4Plan, planFmp4Timeline, writeFmp4Plan } from "./fmp4_timeline.ts";
 
 const log = getLogger(["twitchtool", "finalize"]);
 
@@ -50,6 +51,8 @@ export interface StagedFinalize {
   /** Duration of the first deliverable, seconds. */
   readonly duration: number;
   readonly remuxFailed: boolean;
+  /** Why the deliverable is not the verified file asked for (logged, shown by `status`). */
+  readonly fallbackReason?: string;
 }
 
 /** What finalizing produced. */
@@ -62,6 +65,7 @@ export interface FinalizeResult {
   readonly partsDuration: number;
   readonly unreadableParts: readonly string[];
   readonly remuxFailed: boolean;
+  readonly fallbackReason?: string;
 }
 
 /**
@@ -84,89 +88,65 @@ export async function finalizeRecording(
     partsDuration: staged.partsDuration,
     unreadableParts: staged.unreadableParts,
     remuxFailed: staged.remuxFailed,
+    ...(staged.fallbackReason ? { fallbackReason: staged.fallbackReason } : {}),
   };
 }
 
 /**
- * Writes the outputs next to the parts in one ffmpeg pass each (concat + stream copy, the
- * recording is written once), verifies each with ffprobe against the parts' total duration,
- * and picks free target names in the record dir. Moves and deletes nothing, so a crash here
- * loses nothing: the parts are still complete.
+ * Writes the outputs next to the parts in one ffmpeg pass each (parts fed on stdin, streams
+ * copied: the recording is written once), verifies each by its packets against what the parts
+ * held, and picks free target names in the record dir. Moves and deletes nothing, so a crash
+ * here loses nothing: the parts are still complete.
  */
 export async function stageDeliverables(
   parts: readonly string[],
   settings: FinalizeSettings,
 ): Promise<StagedFinalize> {
-  const tolerance = settings.toleranceSeconds ?? 2;
-  const readable: string[] = [];
-  const unreadableParts: string[] = [];
-  let partsDuration = 0;
-  let timelineBroken = false;
-  for (const part of parts) {
-    const info = await probeMedia(part);
-    if (info && info.duration > 0) {
-      readable.push(part);
-      partsDuration += info.duration;
-    } else if (await hasMediaStreams(part)) {
-      readable.push(part);
-      timelineBroken = true;
-      log.warn("Part {part} has timestamps that jump back; it will be joined byte for byte", {
-        part,
-      });
-    } else {
-      unreadableParts.push(part);
-      log.warn("Part {part} is not readable media; left in place and skipped", { part });
-    }
-  }
-  if (readable.length === 0) {
-    throw new MergeFailedError(
-      `Cannot finalize "${settings.base}": none of its ${parts.length} part(s) is readable; parts kept in "${settings.tempDir}"`,
-    );
-  }
-
-  const listFile = concatListPath(settings);
-  await writeFileAtomic(listFile, concatList(readable));
-  const produce = (format: FinalFormat, reserveMoovBytes?: number) =>
-    produceVerified(listFile, settings, format, partsDuration, tolerance, reserveMoovBytes);
-
-  const staged: { path: string; format: FinalFormat; info: MediaInfo }[] = [];
-  let remuxFailed = false;
+  const source = await readParts(parts, settings);
+  const staged: Staged[] = [];
+  let fallbackReason: string | undefined;
+  const fallBack = async (reason: string) => {
+    if (staged.length === 0) fallbackReason ??= reason;
+    log.warn("Cannot make a verified file ({reason}); joining the parts byte for byte", {
+      reason,
+    });
+    staged.push(await joinBytes(source, settings));
+  };
   try {
-    if (settings.enableRemux && !timelineBroken) {
-      try {
-        staged.push(await produce("mp4", moovReserveBytes(partsDuration)));
-      } catch (reserved) {
-        log.warn("One-write .mp4 failed ({error}); trying +faststart", {
-          error: (reserved as Error).message,
-        });
+    if (source.unusable) {
+      await fallBack(source.unusable);
+    } else {
+      if (settings.enableRemux) {
         try {
-          staged.push(await produce("mp4"));
+          try {
+            staged.push(await produceVerified(source, settings, "mp4", source.moovReserve));
+          } catch (reserved) {
+            // Only a reservation that fell short is worth a second pass with +faststart.
+            if (!/moov/i.test((reserved as Error).message)) throw reserved;
+            log.warn("One-write .mp4 failed ({error}); trying +faststart", {
+              error: (reserved as Error).message,
+            });
+            staged.push(await produceVerified(source, settings, "mp4"));
+          }
         } catch (error) {
-          remuxFailed = true;
-          log.warn("Remux to .mp4 failed, keeping a merged .ts instead: {error}", {
-            error: (error as Error).message,
-          });
+          fallbackReason = `no verified .mp4 could be made: ${(error as Error).message}`;
+          log.warn("Remux to .mp4 failed: {error}", { error: (error as Error).message });
         }
       }
-    }
-    remuxFailed ||= settings.enableRemux && timelineBroken;
-    if (!settings.enableRemux || remuxFailed || !settings.deleteTsAfterRemux) {
-      try {
-        if (timelineBroken) throw new Error("a part's timestamps jump back");
-        staged.push(await produce("mpegts"));
-      } catch (error) {
-        log.warn(
-          "Cannot merge with a continuous timeline ({error}); joining the parts byte for byte",
-          {
-            error: (error as Error).message,
-          },
-        );
-        staged.push(await joinBytes(readable, settings));
+      const wantsMerged = !settings.enableRemux || !settings.deleteTsAfterRemux;
+      if (fallbackReason || (wantsMerged && source.container === "mpegts")) {
+        try {
+          if (source.container !== "mpegts") throw new Error(fallbackReason);
+          staged.push(await produceVerified(source, settings, "mpegts"));
+        } catch (error) {
+          await fallBack((error as Error).message);
+        }
+      } else if (wantsMerged && staged.length === 0) {
+        await fallBack("the parts are fragmented MP4, which cannot be merged into a .ts");
       }
     }
   } catch (error) {
     for (const item of staged) await removeIfExists(item.path);
-    await removeIfExists(listFile);
     throw new MergeFailedError(
       `Cannot finalize "${settings.base}": ${
         (error as Error).message
@@ -179,19 +159,243 @@ export async function stageDeliverables(
   const taken = new Set<string>();
   const deliveries: StagedDelivery[] = [];
   for (const item of staged) {
-    const name = settings.base + (item.format === "mp4" ? ".mp4" : ".ts");
+    const name = settings.base + extensionOf(item);
     const target = await freeName(settings.recordDir, name, taken);
     taken.add(target);
     deliveries.push({ staged: item.path, target, format: item.format });
   }
+  if (fallbackReason) {
+    log.warn("{base} is delivered as {file} because {reason}", {
+      base: settings.base,
+      file: deliveries[0]?.target,
+      reason: fallbackReason,
+    });
+  }
   return {
     deliveries,
-    readableParts: readable,
-    unreadableParts,
-    partsDuration,
-    duration: staged[0]!.info.duration,
-    remuxFailed,
+    readableParts: source.parts,
+    unreadableParts: source.unreadable,
+    partsDuration: source.contentSeconds,
+    duration: source.contentSeconds,
+    remuxFailed: settings.enableRemux &&
+      !staged.some((item) => item.verified && item.format === "mp4"),
+    ...(fallbackReason ? { fallbackReason } : {}),
   };
+}
+
+/** `.mp4` for MP4 output or byte-joined fMP4, `.ts` for MPEG-TS: a name never lies. */
+function extensionOf(item: Staged): string {
+  if (!item.verified) return item.container === "mp4" ? ".mp4" : ".ts";
+  return item.format === "mp4" ? ".mp4" : ".ts";
+}
+
+/** An output written in the temp dir; `verified` unless it is the byte-for-byte join. */
+interface Staged {
+  readonly path: string;
+  readonly format: FinalFormat;
+  readonly container: PartContainer;
+  readonly verified: boolean;
+}
+
+/** The readable parts of a session and how to feed them to ffmpeg as one stream. */
+interface PartsSource {
+  /** What the parts' bytes are. */
+  readonly container: PartContainer;
+  /** What {@link feed} gives ffmpeg. */
+  readonly input: PartContainer;
+  readonly parts: readonly string[];
+  readonly unreadable: readonly string[];
+  readonly hevc: boolean;
+  /** Room for the moov, from the samples the parts hold (counted or estimated). */
+  readonly moovReserve: number;
+  /** Seconds of media the parts hold, when known before the merge. */
+  contentSeconds: number;
+  /** Why no ffmpeg merge is attempted (the byte-for-byte join is used at once). */
+  readonly unusable?: string;
+  /** Writes every part's media, in order, on ffmpeg's stdin. */
+  readonly feed: (sink: WritableStreamDefaultWriter<Uint8Array>) => Promise<void>;
+}
+
+/** Sorts parts by what their bytes are; unreadable ones (or of another container) are left out. */
+async function readParts(
+  parts: readonly string[],
+  settings: FinalizeSettings,
+): Promise<PartsSource> {
+  const readable: { path: string; container: PartContainer }[] = [];
+  const unreadable: string[] = [];
+  const layouts: { path: string; layout: Fmp4Layout }[] = [];
+  for (const part of parts) {
+    const container = await partContainer(part);
+    let ok = false;
+    if (container === "mp4") {
+      const layout = await readFmp4Layout(part).catch(() => undefined);
+      if (layout && layout.fragments.length > 0) {
+        layouts.push({ path: part, layout });
+        ok = true;
+      }
+    } else if (container === "mpegts") {
+      ok = await hasMediaStreams(part);
+    }
+    if (ok && container && (readable.length === 0 || readable[0]!.container === container)) {
+      readable.push({ path: part, container });
+    } else {
+      unreadable.push(part);
+      log.warn("Part {part} is not readable media like the others; left in place and skipped", {
+        part,
+      });
+    }
+  }
+  const first = readable[0];
+  if (!first) {
+    throw new MergeFailedError(
+      `Cannot finalize "${settings.base}": none of its ${parts.length} part(s) is readable; parts kept in "${settings.tempDir}"`,
+    );
+  }
+  const paths = readable.map((part) => part.path);
+  const hevc = (await probeMedia(first.path))?.streams.some((s) => s.codec_name === "hevc") ??
+    false;
+  if (first.container === "mp4") {
+    const plan = planFmp4Timeline(layouts, DTS_JUMP_THRESHOLD_SECONDS);
+    const common = {
+      parts: paths,
+      unreadable,
+      hevc,
+      moovReserve: moovReserveForSamples((plan.samples.video + plan.samples.audio) * 1.05),
+      contentSeconds: plan.contentSeconds,
+    };
+    if (plan.changedInits === 0) {
+      return {
+        ...common,
+        container: "mp4",
+        input: "mp4",
+        feed: (sink) => writeFmp4Plan(plan, sink),
+      };
+    }
+    const unusable = unbridgeable(plan);
+    return {
+      ...common,
+      container: "mp4",
+      input: unusable ? "mp4" : "mpegts",
+      ...(unusable ? { unusable } : {}),
+      feed: (sink) => bridgeThroughMpegts(plan, sink),
+    };
+  }
+  return {
+    container: "mpegts",
+    input: "mpegts",
+    parts: paths,
+    unreadable,
+    hevc,
+    moovReserve: await estimateTsMoovReserve(paths),
+    contentSeconds: 0,
+    feed: (sink) => copyFiles(paths, sink),
+  };
+}
+
+/**
+ * Why fMP4 whose init segment changes cannot go through MPEG-TS: only H.264 and HEVC travel
+ * there, and one video codec for the whole recording (an MP4 track holds one).
+ */
+function unbridgeable(plan: Fmp4Plan): string | undefined {
+  const codecs = new Set<string>();
+  for (const { fragment } of plan.fragments) {
+    for (const track of fragment.init.tracks.values()) {
+      if (track.kind === "video") {
+        codecs.add(track.codec.replace(/^avc3$/, "avc1").replace(/^hev1$/, "hvc1"));
+      }
+    }
+  }
+  const changes = `the codec configuration changes ${plan.changedInits} time(s) mid-recording`;
+  if (codecs.size > 1) return `${changes}, to another codec (${[...codecs].join(", ")})`;
+  const [codec = ""] = codecs;
+  if (!["avc1", "hvc1", ""].includes(codec)) return `${changes} and ${codec} cannot be rewrapped`;
+  return undefined;
+}
+
+/**
+ * Feeds fMP4 fragments whose init segment changes as MPEG-TS: each run of fragments sharing an
+ * init goes through its own ffmpeg rewrap (see {@link fmp4ToMpegtsArgs}), one after another.
+ */
+async function bridgeThroughMpegts(
+  plan: Fmp4Plan,
+  sink: WritableStreamDefaultWriter<Uint8Array>,
+): Promise<void> {
+  const runs: Fmp4Plan["fragments"][number][][] = [];
+  for (const planned of plan.fragments) {
+    const run = runs[runs.length - 1];
+    const previous = run?.[run.length - 1];
+    if (run && previous && sameInit(previous.fragment.init, planned.fragment.init)) {
+      run.push(planned);
+    } else {
+      runs.push([planned]);
+    }
+  }
+  for (const run of runs) {
+    const result = await runFilter(
+      "ffmpeg",
+      fmp4ToMpegtsArgs(),
+      (stdin) => writeFmp4Plan({ ...plan, fragments: run }, stdin),
+      sink,
+    );
+    if (result.code !== 0) {
+      throw new Error(`rewrapping fMP4 as MPEG-TS failed: ${lastError(result.stderr)}`);
+    }
+  }
+}
+
+/**
+ * MPEG-TS carries no index, so the moov room is estimated from the first part's first seconds
+ * (samples per byte) scaled to every part's bytes, with half again as slack.
+ */
+async function estimateTsMoovReserve(parts: readonly string[]): Promise<number> {
+  let bytes = 0;
+  for (const part of parts) bytes += (await Deno.stat(part)).size;
+  const sample = await sampleDensity(parts[0]!);
+  return moovReserveForSamples(bytes * sample * 1.5);
+}
+
+/** Video and audio packets per byte in the first seconds of a part. */
+async function sampleDensity(part: string): Promise<number> {
+  const result = await runCommand("ffprobe", [
+    "-v",
+    "error",
+    "-read_intervals",
+    "%+20",
+    "-show_entries",
+    "packet=codec_type,size",
+    "-of",
+    "csv=p=0",
+    part,
+  ]);
+  let packets = 0;
+  let size = 0;
+  for (const line of result.stdout.split("\n")) {
+    const [type, bytes] = line.split(",");
+    if (type !== "video" && type !== "audio") continue;
+    packets++;
+    size += Number(bytes) || 0;
+  }
+  // MPEG-TS adds about 5 % of overhead to the payload; a tiny sample falls back to 64 bytes/sample.
+  return packets > 100 && size > 0 ? packets / (size * 1.05) : 1 / 64;
+}
+
+async function copyFiles(
+  paths: readonly string[],
+  sink: WritableStreamDefaultWriter<Uint8Array>,
+): Promise<void> {
+  for (const path of paths) {
+    const file = await Deno.open(path, { read: true });
+    try {
+      const buffer = new Uint8Array(1 << 20);
+      for (;;) {
+        const n = await file.read(buffer);
+        if (n === null) break;
+        await sink.write(buffer.slice(0, n));
+      }
+    } finally {
+      file.close();
+    }
+  }
 }
 
 /**
@@ -223,41 +427,33 @@ export async function removeParts(
   settings: FinalizeSettings,
 ): Promise<void> {
   for (const part of parts) await removeIfExists(part);
-  await removeIfExists(concatListPath(settings));
   await syncDirectory(settings.tempDir);
 }
 
 /** Removes half-written outputs a crash may have left for `base` (before staging again). */
 export async function removeStaleOutputs(settings: FinalizeSettings): Promise<void> {
-  for (const extension of ["mp4", "ts"]) {
+  for (const extension of ["mp4", "ts", "joined"]) {
     await removeIfExists(join(settings.tempDir, `${settings.base}.${extension}.partial`));
   }
-  await removeIfExists(concatListPath(settings));
-}
-
-function concatListPath(settings: FinalizeSettings): string {
-  return join(settings.tempDir, `${settings.base}.concat.txt`);
 }
 
 /**
- * Last resort that loses nothing: MPEG-TS can be concatenated byte for byte (streamlink writes
- * parts that way), so when ffmpeg cannot produce a verified file the parts are joined as they
- * are. Verified by size and by ffprobe finding the streams.
+ * Last resort that loses nothing: parts are joined byte for byte (streamlink writes them that
+ * way, MPEG-TS and fragmented MP4 alike) and keep their real container's extension. Verified by
+ * size and by ffprobe finding the streams.
  */
 async function joinBytes(
-  parts: readonly string[],
+  source: PartsSource,
   settings: FinalizeSettings,
-): Promise<{ path: string; format: FinalFormat; info: MediaInfo }> {
-  const path = join(settings.tempDir, `${settings.base}.ts.partial`);
+): Promise<Staged> {
+  const path = join(settings.tempDir, `${settings.base}.joined.partial`);
   let expected = 0;
+  for (const part of source.parts) expected += (await Deno.stat(part)).size;
   const output = await Deno.open(path, { write: true, create: true, truncate: true });
   try {
-    for (const part of parts) {
-      const input = await Deno.open(part, { read: true });
-      expected += (await input.stat()).size;
-      // The readable side closes `input` when it ends or fails.
-      await input.readable.pipeTo(output.writable, { preventClose: true });
-    }
+    const writer = output.writable.getWriter();
+    await copyFiles(source.parts, writer);
+    writer.releaseLock();
     await output.sync();
   } finally {
     output.close();
@@ -267,41 +463,70 @@ async function joinBytes(
     await removeIfExists(path);
     throw new Error(`joining the parts wrote ${size} of ${expected} bytes`);
   }
-  const info = await probeMedia(path);
-  return { path, format: "mpegts", info: info ?? { duration: NaN, streams: [] } };
+  return {
+    path,
+    format: source.container === "mp4" ? "mp4" : "mpegts",
+    container: source.container,
+    verified: false,
+  };
+}
+
+/**
+ * `Input stream #0:1 (audio): 1234 packets read`: what ffmpeg read of the first stream of each
+ * kind (the one measured in the output).
+ */
+function packetsRead(stderr: string): { video?: number; audio?: number } {
+  const read: { video?: number; audio?: number } = {};
+  for (
+    const match of stderr.matchAll(/Input stream #0:\d+ \((video|audio)\): (\d+) packets read/g)
+  ) {
+    const kind = match[1] as "video" | "audio";
+    read[kind] ??= Number(match[2]);
+  }
+  return read;
 }
 
 async function produceVerified(
-  listFile: string,
+  source: PartsSource,
   settings: FinalizeSettings,
   format: FinalFormat,
-  expected: number,
-  tolerance: number,
   reserveMoovBytes?: number,
-): Promise<{ path: string; format: FinalFormat; info: MediaInfo }> {
+): Promise<Staged> {
   const extension = format === "mp4" ? "mp4" : "ts";
   const path = join(settings.tempDir, `${settings.base}.${extension}.partial`);
-  const args = concatRemuxArgs(
-    listFile,
-    path,
-    format,
-    reserveMoovBytes ? { reserveMoovBytes } : {},
-  );
-  const result = await runCommand("ffmpeg", args);
-  if (result.code !== 0) {
+  const args = pipeRemuxArgs(source.input, path, format, {
+    hevc: source.hevc,
+    ...(reserveMoovBytes ? { reserveMoovBytes } : {}),
+  });
+  try {
+    const result = await runWithInput("ffmpeg", args, source.feed);
+    // ffmpeg 5.1 can exit 0 after failing to write the index into a reservation too small.
+    if (/reserved_moov_size is too small/.test(result.stderr)) {
+      throw new Error("the room reserved for the moov was too small");
+    }
+    if (result.code !== 0) {
+      throw new Error(`ffmpeg exited with ${result.code}: ${lastError(result.stderr)}`);
+    }
+    const content = await measureContent(path);
+    if (!content) throw new Error(`ffmpeg wrote an unreadable ${extension}`);
+    const packets = packetsRead(result.stderr);
+    const main = content.video ? "video" : "audio";
+    const seconds = source.contentSeconds ||
+      (packets[main] ?? 0) * (content[main]?.step ?? 0);
+    const problems = contentProblems(content, {
+      seconds,
+      hasVideo: (packets.video ?? 0) > 0,
+      hasAudio: (packets.audio ?? 0) > 0,
+      packets,
+      maxHoleSeconds: DTS_JUMP_THRESHOLD_SECONDS + 1,
+    });
+    if (problems.length > 0) throw new Error(`the ${extension} ${problems.join("; ")}`);
+    source.contentSeconds = seconds;
+    return { path, format, container: source.container, verified: true };
+  } catch (error) {
     await removeIfExists(path);
-    throw new Error(`ffmpeg exited with ${result.code}: ${lastLine(result.stderr)}`);
+    throw error;
   }
-  const info = await probeMedia(path);
-  if (!info || Math.abs(info.duration - expected) > tolerance) {
-    await removeIfExists(path);
-    throw new Error(
-      `the ${extension} lasts ${info?.duration.toFixed(1) ?? "?"} s but the parts hold ${
-        expected.toFixed(1)
-      } s`,
-    );
-  }
-  return { path, format, info };
 }
 
 /**
@@ -356,6 +581,9 @@ async function freeName(dir: string, name: string, planned: ReadonlySet<string>)
   }
 }
 
-function lastLine(text: string): string {
-  return text.trim().split("\n").pop() ?? "";
+/** The last line of ffmpeg's verbose stderr that reads like an error. */
+function lastError(text: string): string {
+  const lines = text.trim().split("\n");
+  return lines.findLast((line) => /error|invalid|failed|too small/i.test(line)) ?? lines.pop() ??
+    "";
 }

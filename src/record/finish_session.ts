@@ -29,6 +29,8 @@ export interface FinishedSession {
   readonly delivered: readonly string[];
   readonly duration: number;
   readonly parts: number;
+  /** Why the deliverable is not the verified file asked for. */
+  readonly fallbackReason?: string;
   /** The encode job (new or already queued), when remux is enabled. */
   readonly job?: string;
 }
@@ -64,6 +66,7 @@ export async function finishSession(
       parts: staged.readableParts,
       deliveries: staged.deliveries,
       duration: staged.duration,
+      ...(staged.fallbackReason ? { fallback_reason: staged.fallbackReason } : {}),
     };
     await writeManifest(dirs.tempDir, manifest);
   }
@@ -85,7 +88,7 @@ export async function finishSession(
   let job: string | undefined;
   const deliverable = delivered[0];
   if (manifest.enable_remux && deliverable) {
-    job = await enqueueOnce(dirs, deliverable, manifest.delete_input_on_success, now());
+    job = await enqueueOnce(dirs, deliverable, manifest, now());
     await failpoint("enqueued");
   }
   await removeManifest(dirs.tempDir, manifest.base);
@@ -96,6 +99,7 @@ export async function finishSession(
     delivered,
     duration: manifest.duration ?? 0,
     parts: manifest.parts.length,
+    ...(manifest.fallback_reason ? { fallbackReason: manifest.fallback_reason } : {}),
     ...(job ? { job } : {}),
   };
 }
@@ -107,7 +111,7 @@ export async function finishSession(
 async function enqueueOnce(
   dirs: SessionDirs,
   input: string,
-  deleteInputOnSuccess: boolean,
+  manifest: SessionManifest,
   createdAt: Date,
 ): Promise<string | undefined> {
   const queue = await listQueue(dirs.queueDir);
@@ -120,6 +124,7 @@ async function enqueueOnce(
     input,
     output,
     created_at: createdAt.toISOString(),
-    delete_input_on_success: deleteInputOnSuccess,
+    delete_input_on_success: manifest.delete_input_on_success,
+    ...(manifest.fallback_reason ? { note: manifest.fallback_reason } : {}),
   });
 }

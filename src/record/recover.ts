@@ -20,7 +20,7 @@ import {
   unreadableReason,
 } from "./quarantine_part.ts";
 import { partIndexOf, tempDirFor } from "./session_paths.ts";
-import { trimToCompletePackets } from "./ts_packets.ts";
+import { trimToCompleteMedia } from "./trim_to_complete_media.ts";
 
 const log = getLogger(["twitchtool", "recover"]);
 
@@ -194,9 +194,9 @@ export async function recoverSessions(
           continue;
         }
         for (const part of readable) {
-          const trimmed = await trimToCompletePackets(part);
+          const trimmed = await trimToCompleteMedia(part);
           if (trimmed) {
-            log.info("Trimmed {bytes} bytes of a cut-off packet from {part}", {
+            log.info("Trimmed {bytes} bytes of a cut-off packet or fragment from {part}", {
               bytes: trimmed,
               part,
             });

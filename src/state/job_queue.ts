@@ -28,6 +28,8 @@ export interface EncodeJob {
   /** ISO 8601; jobs run oldest first. */
   readonly created_at: string;
   readonly delete_input_on_success: boolean;
+  /** Why the input is not the verified `.mp4` finalize aims for (`status` shows it). */
+  readonly note?: string;
   /**
    * Journal of the encoder's finishing steps: the identity of the verified output, written just
    * before it is renamed to `output`. A later run finding exactly this file at `output` knows
@@ -155,6 +157,7 @@ export function parseJob(text: string, fallbackCreatedAt: Date): ParsedJob {
       created_at: createdAt,
       delete_input_on_success: deleteInput,
       ...(stamp ? { encoded_output: stamp } : {}),
+      ...(typeof raw.note === "string" ? { note: raw.note } : {}),
     },
   };
 }

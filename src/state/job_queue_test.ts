@@ -177,3 +177,16 @@ Deno.test("enqueueJob() output is read back by takeNextJob()", async () => {
   const claim = await takeNextJob(queue.dir, { now: new Date() });
   assert.deepEqual(claim?.job, first);
 });
+
+Deno.test("enqueueJob() keeps finalize's fallback note so listQueue() (and status) can show it", async () => {
+  await using queue = await tempQueue();
+  await enqueueJob(queue.dir, {
+    input: "/rec/a.ts",
+    output: "/rec/a_compressed.mp4",
+    created_at: "2024-01-01T00:00:00.000Z",
+    delete_input_on_success: false,
+    note: "no verified .mp4 could be made: the mp4 1 video packet(s) squashed together",
+  });
+  const [listed] = (await listQueue(queue.dir)).pending;
+  assert.match(listed?.note ?? "", /no verified \.mp4/);
+});

@@ -32,6 +32,8 @@ export interface SessionManifest {
   /** From `delivered` on: the final paths; the first is the deliverable. */
   readonly delivered?: readonly string[];
   readonly duration?: number;
+  /** Why the deliverable is not the verified file asked for; carried into the encode job. */
+  readonly fallback_reason?: string;
 }
 
 /** Path of a session's manifest. */

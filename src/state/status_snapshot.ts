@@ -55,6 +55,8 @@ export interface JobView {
   readonly path: string;
   readonly running?: boolean;
   readonly error?: string;
+  /** Why the input is not a verified `.mp4` (finalize's honest fallback). */
+  readonly note?: string;
 }
 
 /** The whole `status --json` object. */
@@ -145,6 +147,7 @@ function jobView(job: QueuedJob): JobView {
     path: job.path,
     ...(job.running ? { running: true } : {}),
     ...(job.error ? { error: job.error } : {}),
+    ...(job.note ? { note: job.note } : {}),
   };
 }
 

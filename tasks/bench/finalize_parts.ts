@@ -42,6 +42,62 @@ export async function ensureParts(context: WorkloadContext, count: number): Prom
   return { parts, bytes };
 }
 
+/**
+ * Parts shaped like a real Twitch capture, as many clip copies as {@link ensureParts} uses:
+ * each part holds two copies byte-joined (streamlink does not split its output at a timestamp
+ * jump), one of them an ad break on its own clock (timestamps jump back to 7 s and forward
+ * again after it) and one an encoder restart (timestamps start again at 0 mid-part).
+ */
+export async function ensureJumpyParts(context: WorkloadContext, count: number): Promise<PartSet> {
+  const dir = join(context.cacheDir, `finalize-v${CACHE_VERSION}`);
+  const clip = join(dir, "clip.ts");
+  if (!(await isFile(clip))) await makeClip(context, clip);
+  const offsets: number[] = [];
+  let clock = 0;
+  for (let piece = 0; piece < count; piece++) {
+    if (piece === 2) {
+      offsets.push(7);
+      continue;
+    }
+    if (piece === 5) clock = 0;
+    offsets.push(clock);
+    clock += PART_SECONDS;
+  }
+  const parts: string[] = [];
+  let bytes = 0;
+  for (let first = 0; first < offsets.length; first += 2) {
+    const pair = offsets.slice(first, first + 2);
+    const part = join(dir, `jumpy${String(first / 2 + 1).padStart(2, "0")}-${pair.join("-")}.ts`);
+    if (!(await isFile(part))) {
+      context.say(`making jumpy part ${first / 2 + 1} (clip copies at ${pair.join(" s, ")} s)`);
+      const pieces: string[] = [];
+      for (const offset of pair) {
+        const piece = join(dir, `piece-${offset}.ts`);
+        if (!(await isFile(piece))) await shiftedCopy(clip, piece, offset);
+        pieces.push(piece);
+      }
+      await joinFiles(pieces, part);
+    }
+    parts.push(part);
+    bytes += (await Deno.stat(part)).size;
+  }
+  return { parts, bytes };
+}
+
+async function joinFiles(pieces: readonly string[], path: string): Promise<void> {
+  const partial = `${path}.partial`;
+  const output = await Deno.open(partial, { write: true, create: true, truncate: true });
+  try {
+    for (const piece of pieces) {
+      const input = await Deno.open(piece, { read: true });
+      await input.readable.pipeTo(output.writable, { preventClose: true });
+    }
+  } finally {
+    output.close();
+  }
+  await Deno.rename(partial, path);
+}
+
 /** How many parts reach `targetBytes`, judging from the clip's size once it exists. */
 export async function partsFor(context: WorkloadContext, targetBytes: number): Promise<number> {
   const probe = await ensureParts(context, 1);

@@ -14,8 +14,7 @@ import { testPatternInputArgs } from "../../tests/support/test_pattern.ts";
 const CACHE_VERSION = 2;
 /**
  * Longer than any capture of the benchmarks: the server loops over the segments, and the loop
- * point is a timestamp discontinuity that the finalize check cannot handle yet (a recording
- * across it ends with exit 6, see notes/performance.md).
+ * point is a timestamp jump back (finalize closes it, but the benchmarks measure clean captures).
  */
 const SEGMENT_COUNT = 120;
 /** Twitch's recommended ceiling for 1080p is 6 Mbit/s. */

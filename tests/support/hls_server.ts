@@ -33,16 +33,42 @@ export interface LiveHlsServer {
    * while after the broadcast): each reconnect gets the same ended content again.
    */
   endAndReplay(user: string): void;
+  /**
+   * The channel goes live and plays `script` once, in real time from the first playlist
+   * request, then ends like `end()`: a
+   * scripted broadcast with ads, restarts, codec changes or fMP4 segments (see {@link ScriptedSegment}).
+   */
+  playScript(user: string, script: Script): void;
   /** "live" | "offline" | "ended" */
   state(user: string): string;
   /** How many media-segment bytes were served for a user, and count of segment requests (for assertions/benchmarks). Playlist requests count master and media playlists, including 404s. */
   stats(
     user: string,
-  ): { segmentRequests: number; bytes: number; playlistRequests: number };
+  ): { segmentRequests: number; bytes: number; playlistRequests: number; mediaSeconds: number };
   close(): Promise<void>;
 }
 
 type ChannelState = "live" | "offline" | "ended";
+
+/** One segment of a scripted broadcast. */
+export interface ScriptedSegment {
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  readonly seconds: number;
+  /** Preceded by #EXT-X-DISCONTINUITY (timestamps or codec change). */
+  readonly discontinuity?: boolean;
+  /** A stitched ad, marked as Twitch marks it (DATERANGE class and a non-"live" title). */
+  readonly ad?: boolean;
+  /** Index into {@link Script.maps}: an fMP4 segment with that init segment (#EXT-X-MAP). */
+  readonly map?: number;
+  /** The origin answers 404 for this segment (an outage on our side). */
+  readonly missing?: boolean;
+}
+
+/** A scripted broadcast: segments in order and the fMP4 init segments they refer to. */
+export interface Script {
+  readonly segments: readonly ScriptedSegment[];
+  readonly maps?: readonly Uint8Array<ArrayBuffer>[];
+}
 
 interface Channel {
   state: ChannelState;
@@ -63,6 +89,9 @@ interface Channel {
   segmentRequests: number;
   bytes: number;
   playlistRequests: number;
+  /** Seconds of scripted media served (each segment counted once). */
+  mediaSeconds: number;
+  served: Set<number>;
 }
 
 const PLAYLIST_HEADERS = {
@@ -99,6 +128,77 @@ export async function startHlsServer(
   const maxSegmentBytes = Math.max(...media.map((m) => m.byteLength));
   const bandwidth = Math.ceil((maxSegmentBytes * 8) / segments.segmentSeconds);
   const channels = new Map<string, Channel>();
+  const scripts = new Map<string, { script: Script; startedAt?: number; starts: number[] }>();
+
+  /** Scripted segments published so far ([first, last] of the window) and whether it ended. */
+  const scriptWindow = (user: string): [number, number, boolean] => {
+    const entry = scripts.get(user)!;
+    // The broadcast starts with its first viewer, so a slow recorder start misses nothing.
+    entry.startedAt ??= performance.now();
+    const elapsed = (performance.now() - entry.startedAt) / 1000;
+    let last = 0;
+    while (last + 1 < entry.starts.length && entry.starts[last + 1]! <= elapsed) last++;
+    const total = entry.starts[entry.starts.length - 1]! +
+      entry.script.segments[entry.script.segments.length - 1]!.seconds;
+    return [Math.max(0, last - windowSize + 1), last, elapsed >= total];
+  };
+
+  const scriptedPlaylist = (user: string): string => {
+    const { script } = scripts.get(user)!;
+    const [first, last, ended] = scriptWindow(user);
+    const target = Math.ceil(Math.max(...script.segments.map((seg) => seg.seconds)));
+    let discontinuities = 0;
+    for (let i = 1; i < first; i++) if (script.segments[i]!.discontinuity) discontinuities++;
+    const lines = [
+      "#EXTM3U",
+      "#EXT-X-VERSION:6",
+      `#EXT-X-TARGETDURATION:${target}`,
+      `#EXT-X-MEDIA-SEQUENCE:${first}`,
+      `#EXT-X-DISCONTINUITY-SEQUENCE:${discontinuities}`,
+    ];
+    let map: number | undefined;
+    const start = Date.now();
+    for (let seq = first; seq <= last; seq++) {
+      const seg = script.segments[seq]!;
+      if (seq > first && seg.discontinuity) lines.push("#EXT-X-DISCONTINUITY");
+      if (seg.map !== undefined && (seg.map !== map || seq === first || seg.discontinuity)) {
+        lines.push(`#EXT-X-MAP:URI="init/${seg.map}.mp4"`);
+        map = seg.map;
+      }
+      if (seg.ad && !script.segments[seq - 1]?.ad) {
+        lines.push(
+          `#EXT-X-DATERANGE:ID="stitched-ad-${seq}",CLASS="twitch-stitched-ad",` +
+            `START-DATE="${new Date(start).toISOString()}",DURATION=${seg.seconds.toFixed(3)}`,
+        );
+      }
+      const extension = seg.map === undefined ? "ts" : "m4s";
+      lines.push(`#EXTINF:${seg.seconds.toFixed(3)},${seg.ad ? "Amazon|123" : "live"}`);
+      lines.push(`seg/${seq}.${extension}`);
+    }
+    if (ended) lines.push("#EXT-X-ENDLIST");
+    return lines.join("\n") + "\n";
+  };
+
+  const scriptedResponse = (user: string, rest: string): Response => {
+    const { script } = scripts.get(user)!;
+    const map = /^init\/(\d+)\.mp4$/.exec(rest);
+    if (map) {
+      const bytes = script.maps?.[Number(map[1])];
+      return bytes ? new Response(bytes) : notFound();
+    }
+    const m = /^seg\/(\d+)\.(ts|m4s)$/.exec(rest);
+    if (!m) return notFound();
+    const seq = Number(m[1]);
+    const seg = script.segments[seq];
+    const [, last] = scriptWindow(user);
+    if (!seg || seg.missing || seq > last) return notFound();
+    const ch = channel(user);
+    ch.segmentRequests++;
+    ch.bytes += seg.bytes.byteLength;
+    if (!ch.served.has(seq)) ch.mediaSeconds += seg.seconds;
+    ch.served.add(seq);
+    return new Response(seg.bytes);
+  };
 
   const channel = (user: string): Channel => {
     let ch = channels.get(user);
@@ -116,6 +216,8 @@ export async function startHlsServer(
         segmentRequests: 0,
         bytes: 0,
         playlistRequests: 0,
+        mediaSeconds: 0,
+        served: new Set(),
       };
       channels.set(user, ch);
     }
@@ -191,6 +293,14 @@ export async function startHlsServer(
     const rest = restParts.join("/");
     const ch = channel(user);
 
+    if (scripts.has(user) && ch.state !== "offline") {
+      if (rest === `${VARIANT}.m3u8`) {
+        ch.playlistRequests++;
+        return new Response(scriptedPlaylist(user), { headers: PLAYLIST_HEADERS });
+      }
+      if (rest !== "index.m3u8") return scriptedResponse(user, rest);
+      if (scriptWindow(user)[2]) return notFound();
+    }
     if (rest === "index.m3u8" || rest === `${VARIANT}.m3u8`) {
       ch.playlistRequests++;
       if (ch.state === "offline") return notFound();
@@ -256,6 +366,16 @@ export async function startHlsServer(
       ch.liveSince = performance.now();
       ch.state = "live";
     },
+    playScript(user, script) {
+      const starts: number[] = [];
+      let at = 0;
+      for (const seg of script.segments) {
+        starts.push(at);
+        at += seg.seconds;
+      }
+      scripts.set(user, { script, starts });
+      channel(user).state = "live";
+    },
     goOffline(user) {
       const ch = channel(user);
       ch.replayEnd = false;
@@ -278,6 +398,7 @@ export async function startHlsServer(
         segmentRequests: ch.segmentRequests,
         bytes: ch.bytes,
         playlistRequests: ch.playlistRequests,
+        mediaSeconds: ch.mediaSeconds,
       };
     },
     close() {

@@ -8,6 +8,7 @@ export function printFinished(verb: string, finished: FinishedSession): void {
     ? `${finished.duration.toFixed(1)} s`
     : "unknown length";
   printLine(`${verb} ${finished.user}: ${deliverable} (${length} from ${finished.parts} part(s))`);
+  if (finished.fallbackReason) printLine(`Not a verified .mp4: ${finished.fallbackReason}`);
   for (const path of extra) printLine(`Also kept: ${path}`);
   if (finished.job) printLine(`Encode job queued: ${finished.job}`);
 }

@@ -60,7 +60,8 @@ export async function statusCommand(
 function jobTable(jobs: readonly JobView[], failed: boolean): string {
   const table = newTable(failed ? ["created", "input", "error"] : ["created", "input", "output"]);
   for (const job of jobs) {
-    const input = job.running ? `${job.input} (encoding)` : job.input;
+    const running = job.running ? `${job.input} (encoding)` : job.input;
+    const input = job.note ? `${running}\nnot a verified .mp4: ${job.note}` : running;
     table.push([job.created_at, input, failed ? job.error ?? "" : job.output]);
   }
   return table.toString();
