@@ -35,11 +35,34 @@ export function homeDir(): string {
   return Deno.env.get("HOME") ?? "/";
 }
 
+/** Writes all of `text` synchronously, so nothing is lost when `main` exits right after. */
+export function writeText(stream: { writeSync(bytes: Uint8Array): number }, text: string): void {
+  const bytes = new TextEncoder().encode(text);
+  let written = 0;
+  while (written < bytes.length) written += stream.writeSync(bytes.subarray(written));
+}
+
 /** Writes command output (not logs) to stdout. */
 export function printLine(text = ""): void {
-  const bytes = new TextEncoder().encode(text + "\n");
-  let written = 0;
-  while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
+  writeText(Deno.stdout, text + "\n");
+}
+
+/**
+ * Whether output to `stream` may carry ANSI styles: a terminal and no `NO_COLOR`. Deno reads
+ * `NO_COLOR` at start-up, so this needs no env permission (unlike commander's own check).
+ */
+export function colorsOn(stream: { isTerminal(): boolean }): boolean {
+  return stream.isTerminal() && !Deno.noColor;
+}
+
+/** Columns of the terminal behind stdout/stderr; 80 when piped. */
+export function terminalWidth(stream: { isTerminal(): boolean }): number {
+  if (!stream.isTerminal()) return 80;
+  try {
+    return Deno.consoleSize().columns || 80;
+  } catch {
+    return 80;
+  }
 }
 
 /**
@@ -48,7 +71,7 @@ export function printLine(text = ""): void {
  * slower; a bold header on terminals costs nothing.
  */
 export function newTable(head: string[]): Table.Table {
-  const bold = Deno.stdout.isTerminal() && !Deno.noColor;
+  const bold = colorsOn(Deno.stdout);
   return new Table({
     head: bold ? head.map((title) => `\x1b[1m${title}\x1b[22m`) : head,
     style: { head: [], border: [] },

@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from "@commander-js/extra-typings";
 import denoConfig from "../../deno.json" with { type: "json" };
 import { dropPermissionsFor } from "../permissions.ts";
-import type { GlobalOptions } from "./context.ts";
+import { colorsOn, type GlobalOptions, terminalWidth, writeText } from "./context.ts";
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -36,6 +36,17 @@ export function buildProgram(run: ProgramRun): Command {
     .showHelpAfterError("(run with --help for usage)")
     .configureHelp({ showGlobalOptions: true })
     .addHelpText("after", EXIT_CODES_HELP)
+    // commander's defaults read FORCE_COLOR/CLICOLOR_FORCE, which the binary may not read
+    // (Deno would fail or prompt): decide colour and width from Deno itself. Subcommands
+    // inherit this when they are declared below.
+    .configureOutput({
+      writeOut: (text) => writeText(Deno.stdout, text),
+      writeErr: (text) => writeText(Deno.stderr, text),
+      getOutHasColors: () => colorsOn(Deno.stdout),
+      getErrHasColors: () => colorsOn(Deno.stderr),
+      getOutHelpWidth: () => terminalWidth(Deno.stdout),
+      getErrHelpWidth: () => terminalWidth(Deno.stderr),
+    })
     .exitOverride();
 
   /** Wraps an action: drop permissions, run it lazily, keep its exit code. */
