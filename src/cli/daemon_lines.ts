@@ -2,6 +2,7 @@
  * Human-readable lines about the daemons, shared by `status` and `poller status` so both say
  * the same thing the same way.
  */
+import { describeProgress } from "../encode/progress_log.ts";
 import type { EncoderView, PollerView } from "../state/status_snapshot.ts";
 
 /** The poller: running or not, its schedule, and what its last cycle saw and did. */
@@ -34,21 +35,11 @@ export function describeEncoder(view: EncoderView): string[] {
   const head = `Encoder: ${view.paused ? "paused" : view.state ?? "running"} (pid ${view.pid})`;
   const job = view.current_job;
   if (!job) return [head, "  no current job"];
-  const percent = typeof job.percent === "number" ? `${job.percent.toFixed(1)}%` : "?%";
-  const speed = typeof job.speed === "number" ? `, ${job.speed}x` : "";
-  const eta = typeof job.eta_seconds === "number"
-    ? `, about ${formatDuration(job.eta_seconds)} left`
-    : "";
-  return [head, `  encoding ${String(job.input ?? "?")}: ${percent}${speed}${eta}`];
-}
-
-/** `1h02m`, `4m05s`, `12s`. */
-export function formatDuration(seconds: number): string {
-  const total = Math.max(0, Math.round(seconds));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  if (h > 0) return `${h}h${String(m).padStart(2, "0")}m`;
-  if (m > 0) return `${m}m${String(s).padStart(2, "0")}s`;
-  return `${s}s`;
+  const number = (value: unknown) => typeof value === "number" ? value : null;
+  const progress = describeProgress({
+    percent: number(job.percent),
+    speed: number(job.speed),
+    etaSeconds: number(job.eta_seconds),
+  });
+  return [head, `  encoding ${String(job.input ?? "?")}: ${progress}`];
 }

@@ -6,6 +6,8 @@ import {
   reset,
   type Sink,
 } from "@logtape/logtape";
+import { dirname } from "node:path";
+import { writeText } from "./context.ts";
 
 /** Sink and format choices taken from the global options and environment. */
 export interface LoggingOptions {
@@ -21,29 +23,64 @@ export function underSystemd(env: (name: string) => string | undefined): boolean
   return Boolean(env("INVOCATION_ID") || env("JOURNAL_STREAM"));
 }
 
+/** The options of the running setup, so {@link addLogFile} can extend it. */
+let current: LoggingOptions | undefined;
+
 /**
  * Configures the one logging setup of the process. Writes synchronously so nothing is lost
  * when `main` exits right after logging an error.
  */
-export async function configureLogging(options: LoggingOptions): Promise<void> {
+export async function configureLogging(
+  options: LoggingOptions,
+  logFile?: Deno.FsFile,
+): Promise<void> {
+  current = options;
   const formatter = options.json
     ? jsonLinesFormatter
     : getTextFormatter({ timestamp: "date-time" });
-  const stream = options.toStdout ? Deno.stdout : Deno.stderr;
-  const encoder = new TextEncoder();
-  const sink: Sink = (record: LogRecord) => {
-    const bytes = encoder.encode(formatter(record));
-    let written = 0;
-    while (written < bytes.length) written += stream.writeSync(bytes.subarray(written));
+  const writer = (stream: { writeSync(bytes: Uint8Array): number }): Sink => (record: LogRecord) =>
+    writeText(stream, formatter(record));
+  const sinks: Record<string, Sink> = {
+    main: writer(options.toStdout ? Deno.stdout : Deno.stderr),
   };
+  if (logFile) sinks.file = writer(logFile);
   await configure({
     reset: true,
-    sinks: { main: sink },
+    sinks,
     loggers: [
-      { category: ["twitchtool"], lowestLevel: options.level ?? "info", sinks: ["main"] },
+      {
+        category: ["twitchtool"],
+        lowestLevel: options.level ?? "info",
+        sinks: Object.keys(sinks),
+      },
       { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["main"] },
     ],
   });
+}
+
+/**
+ * Also appends every log line to `path` (a manual `record` writes `<logs_dir>/<user>.log`
+ * like the recorders the poller starts), unless stdout or stderr already is that file, as
+ * for those recorders. `header` opens this run's section of the file.
+ */
+export async function addLogFile(path: string, header: string): Promise<void> {
+  if (!current) return;
+  await Deno.mkdir(dirname(path), { recursive: true });
+  for (const fd of [1, 2]) {
+    if (await sameFile(`/proc/self/fd/${fd}`, path)) return;
+  }
+  const file = await Deno.open(path, { append: true, create: true, mode: 0o644 });
+  writeText(file, `${header}\n`);
+  await configureLogging(current, file);
+}
+
+async function sameFile(a: string, b: string): Promise<boolean> {
+  try {
+    const [first, second] = await Promise.all([Deno.stat(a), Deno.stat(b)]);
+    return first.dev === second.dev && first.ino === second.ino && first.ino !== null;
+  } catch {
+    return false;
+  }
 }
 
 /** Drops the logging setup (tests). */

@@ -26,6 +26,7 @@ import { formatBytes } from "../util/disk_space.ts";
 import type { EncodeSettings } from "./encode_settings.ts";
 import type { PauseController } from "./pause_controller.ts";
 import type { ProgressSnapshot } from "./progress_parser.ts";
+import { ProgressLog } from "./progress_log.ts";
 import {
   minimumDuration,
   partialPath,
@@ -263,6 +264,7 @@ export class EncodeDaemon {
       ffmpeg_pid: null,
     };
     log.info("Encoding {input} to {output}", { input: job.input, output: job.output });
+    const progressLog = new ProgressLog(() => this.deps.clock.now());
     await this.publish();
     const ticker = new AbortController();
     const ticking = this.tickStatus(ticker.signal);
@@ -283,7 +285,11 @@ export class EncodeDaemon {
             if (this.current) this.current = { ...this.current, ffmpeg_pid: child.pid };
             void this.publish();
           },
-          onProgress: (progress) => this.onProgress(progress),
+          onProgress: (progress) => {
+            this.onProgress(progress);
+            const line = progressLog.next(progress);
+            if (line) log.info(`Progress {input}: ${line}`, { input: job.input, ...progress });
+          },
         },
       );
     } finally {
