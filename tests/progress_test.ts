@@ -36,7 +36,7 @@ Deno.test("record logs its size and duration while capturing, a give-up countdow
     assert.doesNotMatch(result.stderr, /window-expired/);
     assert.doesNotMatch(
       result.stderr,
-      /\[INF\] [^\n]*streamlink: (error|\[[^\]]+\]\[(error|warning)\])/,
+      /\[INF\] [^\n]*streamlink: "?(error|\[[^\]]+\]\[(error|warning)\])/,
     );
 
     const logFile = join(sandbox.stateDir, "logs", "carol.log");

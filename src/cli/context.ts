@@ -66,14 +66,32 @@ export function terminalWidth(stream: { isTerminal(): boolean }): number {
 }
 
 /**
- * A table for command output, plain when piped or logged. cli-table3's own styling is off:
- * it loads its colour module once per styled cell, which made `status` on a terminal 3x
- * slower; a bold header on terminals costs nothing.
+ * A table for command output, as wide as the terminal at most (80 columns when piped): the
+ * widest columns wrap first. cli-table3's own styling is off: it loads its colour module once
+ * per styled cell, which made `status` on a terminal 3x slower; a bold header on terminals
+ * costs nothing.
  */
-export function newTable(head: string[]): Table.Table {
+export function renderTable(head: string[], rows: (string | number)[][]): string {
+  const cells = rows.map((row) => row.map(String));
+  // Natural width of each column, plus one space of padding on each side.
+  const widths = head.map((title, column) =>
+    Math.max(title.length, ...cells.map((row) => row[column]?.length ?? 0)) + 2
+  );
+  const limit = terminalWidth(Deno.stdout);
+  const total = () => widths.reduce((sum, width) => sum + width, 0) + widths.length + 1;
+  while (total() > limit) {
+    const widest = widths.indexOf(Math.max(...widths));
+    if (widths[widest]! <= 8) break;
+    widths[widest]!--;
+  }
   const bold = colorsOn(Deno.stdout);
-  return new Table({
+  const table = new Table({
     head: bold ? head.map((title) => `\x1b[1m${title}\x1b[22m`) : head,
     style: { head: [], border: [] },
+    colWidths: widths,
+    wordWrap: true,
+    wrapOnWordBoundary: false,
   });
+  table.push(...cells);
+  return table.toString();
 }

@@ -29,8 +29,11 @@ export function describePoller(view: PollerView): string[] {
   return lines;
 }
 
-/** The encoder: running, paused, and the job it is on with progress. */
-export function describeEncoder(view: EncoderView): string[] {
+/** The encoder: running, paused, and the job it is on with progress (`short` shortens paths). */
+export function describeEncoder(
+  view: EncoderView,
+  short: (path: string) => string = (path) => path,
+): string[] {
   if (!view.running) return ["Encoder: not running"];
   const head = `Encoder: ${view.paused ? "paused" : view.state ?? "running"} (pid ${view.pid})`;
   const job = view.current_job;
@@ -41,5 +44,6 @@ export function describeEncoder(view: EncoderView): string[] {
     speed: number(job.speed),
     etaSeconds: number(job.eta_seconds),
   });
-  return [head, `  encoding ${String(job.input ?? "?")}: ${progress}`];
+  const input = typeof job.input === "string" ? short(job.input) : "?";
+  return [head, `  encoding ${input}: ${progress}`];
 }

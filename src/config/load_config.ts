@@ -36,6 +36,26 @@ export interface LoadedConfig {
  */
 export interface InspectedConfig extends LoadedConfig {
   readonly problems: readonly TwitchtoolError[];
+  /** Where each key's value came from. */
+  readonly sources: Readonly<Record<string, ValueSource>>;
+  /** Values refused, by key and layer (each is also in `problems`). */
+  readonly refused: readonly RefusedValue[];
+}
+
+/** The layer a value comes from, highest precedence first. */
+export type ValueSource = "cli" | "env" | "file" | "default";
+
+/** A value a layer gave for a key that cannot be used. */
+export interface RefusedValue {
+  readonly key: string;
+  readonly source: Exclude<ValueSource, "default">;
+  readonly error: TwitchtoolError;
+}
+
+/** Where {@link setChecked} records a refused value. */
+interface Refusals {
+  readonly problems: TwitchtoolError[];
+  readonly refused: RefusedValue[];
 }
 
 type Layer = Map<string, unknown>;
@@ -63,6 +83,8 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
   const expand = (path: string) => expandPath(path, dirs.home, cwd);
   const warnings: string[] = [];
   const problems: TwitchtoolError[] = [];
+  const refused: RefusedValue[] = [];
+  const refusals = <S extends RefusedValue["source"]>(source: S) => ({ problems, refused, source });
 
   const filePath = options.configPath ? expand(options.configPath) : dirs.defaultConfigFile;
   let fileText: string | undefined;
@@ -82,7 +104,7 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
   if (fileText !== undefined) {
     try {
       const table = parseFile(filePath, fileText);
-      readFileLayer(table, filePath, fileLayer, warnings, problems, expand);
+      readFileLayer(table, filePath, fileLayer, warnings, refusals("file"), expand);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       problems.push(error);
@@ -95,7 +117,7 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
     const raw = env(field.env);
     if (raw === undefined || raw === "") continue;
     const source = `Cannot use environment variable ${field.env}=${JSON.stringify(raw)}`;
-    setChecked(envLayer, field, raw, expand, problems, {
+    setChecked(envLayer, field, raw, expand, refusals("env"), {
       type: (expected) =>
         new ConfigError(`${source}: expected ${expected} for "${fieldName(field)}"`),
       shape: (reason) => new ConfigError(`${source}: "${fieldName(field)}" ${reason}`),
@@ -108,7 +130,7 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
     const field = CONFIG_FIELDS.find((f) => fieldName(f) === name);
     if (!field) throw new Error(`Unknown config override "${name}"`);
     const source = `Invalid value ${JSON.stringify(override.value)} for ${override.flag}`;
-    setChecked(cliLayer, field, override.value, expand, problems, {
+    setChecked(cliLayer, field, override.value, expand, refusals("cli"), {
       type: (expected) => new UsageError(`${source}: expected ${expected}`),
       shape: (reason) => new UsageError(`${source}: it ${reason}`),
     });
@@ -188,7 +210,18 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
       extraArgs: pick("streamlink.extra_args") as string[],
     },
   };
-  return { config, warnings, problems };
+  const sources: Record<string, ValueSource> = {};
+  for (const field of CONFIG_FIELDS) {
+    const name = fieldName(field);
+    sources[name] = cliLayer.has(name)
+      ? "cli"
+      : envLayer.has(name)
+      ? "env"
+      : fileLayer.has(name)
+      ? "file"
+      : "default";
+  }
+  return { config, warnings, problems, sources, refused };
 }
 
 /**
@@ -200,7 +233,7 @@ function setChecked(
   field: FieldSpec,
   raw: unknown,
   expand: (path: string) => string,
-  problems: TwitchtoolError[],
+  refusals: Refusals & { readonly source: RefusedValue["source"] },
   problem: {
     /** A value of the wrong type or out of bounds: "expected ...". */
     type: (expected: string) => TwitchtoolError;
@@ -217,7 +250,8 @@ function setChecked(
     layer.set(fieldName(field), value);
   } catch (error) {
     if (!(error instanceof ConfigError || error instanceof UsageError)) throw error;
-    problems.push(error);
+    refusals.problems.push(error);
+    refusals.refused.push({ key: fieldName(field), source: refusals.source, error });
   }
 }
 
@@ -296,7 +330,7 @@ function readFileLayer(
   path: string,
   layer: Layer,
   warnings: string[],
-  problems: TwitchtoolError[],
+  refusals: Refusals & { readonly source: "file" },
   expand: (path: string) => string,
 ): void {
   for (const [section, body] of Object.entries(table)) {
@@ -306,7 +340,7 @@ function readFileLayer(
       continue;
     }
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
-      problems.push(
+      refusals.problems.push(
         new ConfigError(`Cannot use config "${path}": "${section}" must be a [${section}] table`),
       );
       continue;
@@ -317,7 +351,7 @@ function readFileLayer(
         warnings.push(`Unknown key "${section}.${key}" in config "${path}": ignored`);
         continue;
       }
-      setChecked(layer, field, raw, expand, problems, {
+      setChecked(layer, field, raw, expand, refusals, {
         type: (expected) =>
           new ConfigError(
             `Cannot use config "${path}": expected ${expected} for "${fieldName(field)}", got ${

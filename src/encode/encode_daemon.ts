@@ -100,6 +100,8 @@ export interface EncodeDaemonDeps {
 export interface EncodeDaemonSummary {
   done: number;
   failed: number;
+  /** Unreadable job files moved aside (`*.invalid.json`). */
+  invalid: number;
 }
 
 const HOUR_MS = 3600_000;
@@ -131,7 +133,7 @@ export class EncodeDaemon {
     const inner = new AbortController();
     const stopInner = () => inner.abort();
     signal.addEventListener("abort", stopInner, { once: true });
-    const summary: EncodeDaemonSummary = { done: 0, failed: 0 };
+    const summary: EncodeDaemonSummary = { done: 0, failed: 0, invalid: 0 };
     await Deno.mkdir(jobsDir(this.options.queueDir), { recursive: true });
     const background = [this.deps.pause.run(inner.signal), this.watchQueue(inner.signal)];
     try {
@@ -162,12 +164,14 @@ export class EncodeDaemon {
         }
         const claim = await takeNextJob(this.options.queueDir, {
           now: new Date(clock.now()),
-          onInvalid: ({ path, movedTo, reason }) =>
+          onInvalid: ({ path, movedTo, reason }) => {
+            summary.invalid++;
             log.error("Moved unreadable job {path} aside to {movedTo}: {reason}", {
               path,
               movedTo,
               reason,
-            }),
+            });
+          },
         });
         this.queueLength = await countPendingJobs(this.options.queueDir);
         if (!claim) {

@@ -8,9 +8,9 @@ import { withShutdownSignals } from "../../proc/signals.ts";
 import {
   type GlobalOptions,
   loadCommandConfig,
-  newTable,
   override,
   printLine,
+  renderTable,
   writeText,
 } from "../context.ts";
 
@@ -68,13 +68,12 @@ function isFailure(result: TscompressResult): boolean {
 }
 
 function printSummary(results: readonly TscompressResult[], missing: readonly string[]): void {
-  const table = newTable(["input", "remux", "encode", "output / note"]);
-  for (const result of results) {
+  const rows = results.map((result) => {
     const detail = isFailure(result) ? result.note ?? "" : result.compressed ?? result.note ?? "";
-    table.push([result.input, result.remux, result.encode, detail]);
-  }
-  for (const arg of missing) table.push([arg, "failed", "n/a", "No such file, folder or match"]);
-  printLine(table.toString());
+    return [result.input, result.remux, result.encode, detail];
+  });
+  for (const arg of missing) rows.push([arg, "failed", "n/a", "No such file, folder or match"]);
+  printLine(renderTable(["input", "remux", "encode", "output / note"], rows));
   const failures = results.filter(isFailure).length + missing.length;
   printLine(
     `${results.length + missing.length} input(s): ${
