@@ -79,10 +79,13 @@ export function renderTable(head: string[], rows: (string | number)[][]): string
   );
   const limit = terminalWidth(Deno.stdout);
   const total = () => widths.reduce((sum, width) => sum + width, 0) + widths.length + 1;
-  while (total() > limit) {
-    const widest = widths.indexOf(Math.max(...widths));
-    if (widths[widest]! <= 8) break;
-    widths[widest]!--;
+  // Long columns (paths, reasons) give way first; short ones (times, sizes) only if needed.
+  for (const floor of [22, 8]) {
+    while (total() > limit) {
+      const widest = widths.indexOf(Math.max(...widths));
+      if (widths[widest]! <= floor) break;
+      widths[widest]!--;
+    }
   }
   const bold = colorsOn(Deno.stdout);
   const table = new Table({

@@ -449,7 +449,8 @@ async function readOptional(path: string): Promise<string | undefined> {
   }
 }
 
-function isDirectory(path: string): boolean {
+/** Whether `path` is an existing folder (false for anything unreadable). */
+export function isDirectory(path: string): boolean {
   try {
     return Deno.statSync(path).isDirectory;
   } catch {
