@@ -35,7 +35,9 @@ export function describeEncoder(
   short: (path: string) => string = (path) => path,
 ): string[] {
   if (!view.running) return ["Encoder: not running"];
-  const head = `Encoder: ${view.paused ? "paused" : view.state ?? "running"} (pid ${view.pid})`;
+  const head = `Encoder: ${
+    describeEncoderState(view.paused ? "paused" : view.state)
+  } (pid ${view.pid})`;
   const job = view.current_job;
   if (!job) return [head, "  no current job"];
   const number = (value: unknown) => typeof value === "number" ? value : null;
@@ -46,4 +48,19 @@ export function describeEncoder(
   });
   const input = typeof job.input === "string" ? short(job.input) : "?";
   return [head, `  encoding ${input}: ${progress}`];
+}
+
+/** The encoder's state in words (its status file keeps the short codes for scripts). */
+export function describeEncoderState(state: string | null | undefined): string {
+  switch (state) {
+    case "paused":
+      return "paused while a recording captures";
+    case "low-disk":
+      return "waiting for free space (below disk_free_min)";
+    case undefined:
+    case null:
+      return "running";
+    default:
+      return state;
+  }
 }

@@ -14,6 +14,7 @@ import {
   printLine,
   renderTable,
 } from "../context.ts";
+import { describeEncoderState } from "../daemon_lines.ts";
 import { localTime, shortPath } from "../human_values.ts";
 import { printBadJobs } from "./status.ts";
 
@@ -142,7 +143,10 @@ export async function encodeDaemonStatusCommand(
   if (!daemon.running) {
     printLine("Encoder: not running");
   } else {
-    printLine(`Encoder: running (pid ${daemon.pid}), ${status?.state ?? "starting"}`);
+    const state = typeof status?.state === "string"
+      ? describeEncoderState(status.state)
+      : "starting";
+    printLine(`Encoder: running (pid ${daemon.pid}), ${state}`);
   }
   if (current) {
     const progress = describeProgress({
@@ -150,7 +154,9 @@ export async function encodeDaemonStatusCommand(
       speed: current.speed,
       etaSeconds: current.eta_seconds,
     });
-    const paused = status?.paused ? " (paused while a recording captures)" : "";
+    const paused = status?.paused && status.state !== "paused"
+      ? " (paused while a recording captures)"
+      : "";
     printLine(`Current job: ${short(current.input)} -> ${short(current.output)}`);
     printLine(`  ${progress}${paused}`);
   }
