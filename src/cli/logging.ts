@@ -1,11 +1,13 @@
 import {
   configure,
+  getLogger,
   getTextFormatter,
   jsonLinesFormatter,
   type LogRecord,
   reset,
   type Sink,
 } from "@logtape/logtape";
+import { fstatSync } from "node:fs";
 import { dirname } from "node:path";
 import { writeText } from "./context.ts";
 
@@ -61,23 +63,39 @@ export async function configureLogging(
 /**
  * Also appends every log line to `path` (a manual `record` writes `<logs_dir>/<user>.log`
  * like the recorders the poller starts), unless stdout or stderr already is that file, as
- * for those recorders. `header` opens this run's section of the file.
+ * for those recorders. `header` opens this run's section of the file. A file that cannot be
+ * written is a warning only.
  */
 export async function addLogFile(path: string, header: string): Promise<void> {
   if (!current) return;
-  await Deno.mkdir(dirname(path), { recursive: true });
   for (const fd of [1, 2]) {
-    if (await sameFile(`/proc/self/fd/${fd}`, path)) return;
+    if (await isFileAt(fd, path)) return;
   }
-  const file = await Deno.open(path, { append: true, create: true, mode: 0o644 });
-  writeText(file, `${header}\n`);
+  let file: Deno.FsFile;
+  try {
+    await Deno.mkdir(dirname(path), { recursive: true });
+    file = await Deno.open(path, { append: true, create: true, mode: 0o644 });
+    writeText(file, `${header}\n`);
+  } catch (error) {
+    // The log file is a convenience: never a reason not to record.
+    getLogger(["twitchtool"]).warn("Cannot write the log file {path}: {error}", {
+      path,
+      error: (error as Error).message,
+    });
+    return;
+  }
   await configureLogging(current, file);
 }
 
-async function sameFile(a: string, b: string): Promise<boolean> {
+/**
+ * Whether file descriptor `fd` is the file at `path`. `fstat` of the descriptor, not a stat of
+ * `/proc/self/fd/N`: Deno wants --allow-all for those paths, and the binary never has it.
+ */
+async function isFileAt(fd: number, path: string): Promise<boolean> {
   try {
-    const [first, second] = await Promise.all([Deno.stat(a), Deno.stat(b)]);
-    return first.dev === second.dev && first.ino === second.ino && first.ino !== null;
+    const open = fstatSync(fd);
+    const file = await Deno.stat(path);
+    return open.dev === file.dev && open.ino === file.ino;
   } catch {
     return false;
   }
