@@ -1,9 +1,11 @@
 /**
- * Human-readable lines about the daemons, shared by `status` and `poller status` so both say
- * the same thing the same way.
+ * Human-readable lines about the daemons and the queue, shared by `status`, `poller status`
+ * and `encode-daemon status` so they say the same thing the same way.
  */
 import { describeProgress } from "../encode/progress_log.ts";
-import type { EncoderView, PollerView } from "../state/status_snapshot.ts";
+import type { EncoderView, PollerView, QueueView } from "../state/status_snapshot.ts";
+import { renderTable } from "./context.ts";
+import { localTime } from "./human_values.ts";
 
 /** The poller: running or not, its schedule, and what its last cycle saw and did. */
 export function describePoller(view: PollerView): string[] {
@@ -63,4 +65,24 @@ export function describeEncoderState(state: string | null | undefined): string {
     default:
       return state;
   }
+}
+
+/** The unreadable job files as tables, with what to do about them (nothing when none). */
+export function badJobLines(queue: QueueView, short: (path: string) => string): string[] {
+  const lines: string[] = [];
+  if (queue.invalid.length > 0) {
+    lines.push("Invalid job files (never encoded; fix or delete them):");
+    lines.push(renderTable(
+      ["file", "reason"],
+      queue.invalid.map((file) => [short(file.path), file.reason]),
+    ));
+  }
+  if (queue.too_young.length > 0) {
+    lines.push("Unreadable job files changed in the last seconds (maybe still being written):");
+    lines.push(renderTable(
+      ["file", "changed", "reason"],
+      queue.too_young.map((file) => [short(file.path), localTime(file.modified_at), file.reason]),
+    ));
+  }
+  return lines;
 }

@@ -14,9 +14,8 @@ import {
   printLine,
   renderTable,
 } from "../context.ts";
-import { describeEncoderState } from "../daemon_lines.ts";
+import { badJobLines, describeEncoderState } from "../daemon_lines.ts";
 import { localTime, shortPath } from "../human_values.ts";
-import { printBadJobs } from "./status.ts";
 
 /** Options of `twitchtool encode-daemon run`. */
 export interface EncodeDaemonRunOptions {
@@ -173,6 +172,6 @@ export async function encodeDaemonStatusCommand(
   for (const job of queue.failed) {
     printLine(`Failed: ${short(job.input)}: ${job.error ?? "unknown reason"} (${short(job.path)})`);
   }
-  printBadJobs(queue, short);
+  for (const line of badJobLines(queue, short)) printLine(line);
   return ExitCode.Ok;
 }

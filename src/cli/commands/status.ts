@@ -9,7 +9,7 @@ import {
   printLine,
   renderTable,
 } from "../context.ts";
-import { describeEncoder, describePoller } from "../daemon_lines.ts";
+import { badJobLines, describeEncoder, describePoller } from "../daemon_lines.ts";
 import { localTime, shortPath } from "../human_values.ts";
 
 /** Options of `twitchtool status`. */
@@ -74,32 +74,14 @@ export async function statusCommand(
       queue.failed.map((job) => [localTime(job.created_at), short(job.input), job.error ?? ""]),
     ));
   }
-  printBadJobs(queue, short);
+  for (const line of badJobLines(queue, short)) printLine(line);
   return 0;
 }
 
 /** `Queue: 2 pending, 0 failed, 1 invalid, 1 too young to judge` (the last two when present). */
-export function queueSummary(queue: QueueView): string {
+function queueSummary(queue: QueueView): string {
   const parts = [`${queue.pending.length} pending`, `${queue.failed.length} failed`];
   if (queue.invalid.length) parts.push(`${queue.invalid.length} invalid`);
   if (queue.too_young.length) parts.push(`${queue.too_young.length} too young to judge`);
   return `Queue: ${parts.join(", ")}`;
-}
-
-/** The unreadable job files, with what to do about them. */
-export function printBadJobs(queue: QueueView, short: (path: string) => string): void {
-  if (queue.invalid.length > 0) {
-    printLine("Invalid job files (never encoded; fix or delete them):");
-    printLine(renderTable(
-      ["file", "reason"],
-      queue.invalid.map((file) => [short(file.path), file.reason]),
-    ));
-  }
-  if (queue.too_young.length > 0) {
-    printLine("Unreadable job files changed in the last seconds (maybe still being written):");
-    printLine(renderTable(
-      ["file", "changed", "reason"],
-      queue.too_young.map((file) => [short(file.path), localTime(file.modified_at), file.reason]),
-    ));
-  }
 }
