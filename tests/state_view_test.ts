@@ -55,6 +55,10 @@ Deno.test("status and encode-daemon status show invalid and too-young jobs, the 
   await Deno.mkdir(sandbox.stateDir, { recursive: true });
   using _encoder = await FileLock.tryAcquire(join(sandbox.stateDir, "encoder.lock"));
   await Deno.writeTextFile(join(sandbox.stateDir, "encoder.pid"), String(Deno.pid));
+  await Deno.writeTextFile(
+    join(sandbox.stateDir, "poller.status.json"),
+    JSON.stringify({ last_poll: new Date(2026, 0, 2, 3, 4).toISOString() }),
+  );
   const started = new Date(Date.now() - 3725_000).toISOString();
   const slot = await new SlotPool(sandbox.runtimeDir, 6).tryAcquire({
     pid: Deno.pid,
@@ -85,6 +89,11 @@ Deno.test("status and encode-daemon status show invalid and too-young jobs, the 
     assert.match(human.stdout, /Invalid job files[^\n]*\n[^]*jobs\/broken\.json[^]*not valid JSON/);
     assert.match(human.stdout, /maybe still being written[^]*jobs\/fresh\.json/);
     assert.ok(!human.stdout.includes(sandbox.home), "paths are relative to the record/queue dirs");
+    assert.match(
+      human.stdout,
+      /^Poller: not running \(last poll 2026-01-02 03:04\)$/m,
+      "local time",
+    );
 
     const daemon = await runCli(sandbox, ["encode-daemon", "status"]);
     assert.equal(daemon.code, 0, daemon.stderr);

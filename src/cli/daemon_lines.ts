@@ -10,11 +10,15 @@ import { localTime } from "./human_values.ts";
 /** The poller: running or not, its schedule, and what its last cycle saw and did. */
 export function describePoller(view: PollerView): string[] {
   if (!view.running) {
-    return [`Poller: not running${view.last_poll ? ` (last poll ${view.last_poll})` : ""}`];
+    return [
+      `Poller: not running${view.last_poll ? ` (last poll ${localTime(view.last_poll)})` : ""}`,
+    ];
   }
   const lines = [
-    `Poller: running (pid ${view.pid}) since ${view.started_at ?? "?"}`,
-    `  last poll ${view.last_poll ?? "not yet"}, next poll ${view.next_poll ?? "soon"}`,
+    `Poller: running (pid ${view.pid}) since ${view.started_at ? localTime(view.started_at) : "?"}`,
+    `  last poll ${view.last_poll ? localTime(view.last_poll) : "not yet"}, next poll ${
+      view.next_poll ? localTime(view.next_poll) : "soon"
+    }`,
     `  live: ${view.live.length ? view.live.join(", ") : "none"}`,
   ];
   const launched = view.launched.map((entry) => {

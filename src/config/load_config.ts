@@ -31,8 +31,9 @@ export interface LoadedConfig {
 }
 
 /**
- * Everything wrong with the config at once (for `doctor`): each problem is one error naming
- * its file/variable/flag and key; `config` holds the defaults in place of each unusable value.
+ * Everything wrong with the config at once (for `doctor` and `encode-mode status`): each
+ * problem is one error naming its file/variable/flag and key; `config` holds the next layer's
+ * value (or the default) in place of each unusable one.
  */
 export interface InspectedConfig extends LoadedConfig {
   readonly problems: readonly TwitchtoolError[];
