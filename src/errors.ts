@@ -102,3 +102,49 @@ export function exitCodeOf(error: unknown): ExitCode {
   if (error instanceof TwitchtoolError) return error.exitCode;
   return isNoSpaceError(error) ? ExitCode.LowDisk : ExitCode.Failure;
 }
+
+/** Verbs for the system calls whose failures reach the user, in their words. */
+const SYSCALL_VERBS: Readonly<Record<string, string>> = {
+  readdir: "list",
+  stat: "read",
+  lstat: "read",
+  readfile: "read",
+  open: "open",
+  mkdir: "create",
+  rename: "rename",
+  remove: "remove",
+  statfs: "check free space of",
+  writefile: "write",
+};
+
+/**
+ * One line for a file-system error a user can fix (a file where a folder belongs, missing
+ * rights...), e.g. `Cannot list "/a/b": Not a directory`; undefined for anything else, which
+ * is a bug and keeps its stack trace. Handles Deno's and node:fs's shapes.
+ */
+export function describeSystemError(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const node = error as Error & { code?: string; syscall?: string; path?: string };
+  if (typeof node.code === "string" && typeof node.syscall === "string" && node.path) {
+    const reason = /^\w+: ([^,]+),/.exec(error.message)?.[1] ?? node.code;
+    const verb = SYSCALL_VERBS[node.syscall] ?? node.syscall;
+    return `Cannot ${verb} ${JSON.stringify(node.path)}: ${capitalize(reason)}`;
+  }
+  const kinds = [
+    Deno.errors.NotFound,
+    Deno.errors.NotADirectory,
+    Deno.errors.IsADirectory,
+    Deno.errors.PermissionDenied,
+    Deno.errors.AlreadyExists,
+  ];
+  if (!kinds.some((kind) => error instanceof kind)) return undefined;
+  const match = /^(.*?) \(os error \d+\)(?:: (\w+) '(.*)')?$/.exec(error.message);
+  if (!match) return error.message;
+  const [, reason, syscall, path] = match;
+  if (!syscall || path === undefined) return reason;
+  return `Cannot ${SYSCALL_VERBS[syscall] ?? syscall} ${JSON.stringify(path)}: ${reason}`;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -5,7 +5,7 @@
 import { getLogger } from "@logtape/logtape";
 import { configureLogging, underSystemd } from "./cli/logging.ts";
 import { buildProgram, commanderExitCode, type ProgramRun } from "./cli/program.ts";
-import { exitCodeOf, TwitchtoolError } from "./errors.ts";
+import { describeSystemError, ExitCode, exitCodeOf, TwitchtoolError } from "./errors.ts";
 import { isNoSpaceError } from "./util/disk_space.ts";
 
 /** Runs the CLI and returns the process exit code. */
@@ -26,11 +26,18 @@ export async function main(args: readonly string[]): Promise<number> {
   } catch (error) {
     const usageCode = commanderExitCode(error);
     if (usageCode !== undefined) return usageCode;
+    // The reader of our output went away (`twitchtool doctor | head -3`): nothing left to
+    // say to anyone, so end quietly as other Unix tools do; the reader chose to stop, which
+    // is no failure of ours (exit 0 keeps `set -o pipefail` scripts happy).
+    if (error instanceof Deno.errors.BrokenPipe) return ExitCode.Ok;
     const log = getLogger(["twitchtool"]);
+    const systemError = describeSystemError(error);
     if (error instanceof TwitchtoolError) {
-      log.error(error.message);
+      for (const line of error.message.split("\n")) log.error(line);
     } else if (isNoSpaceError(error)) {
       log.error("Out of disk space: {error}", { error: (error as Error).message });
+    } else if (systemError !== undefined) {
+      log.error(systemError);
     } else {
       log.error("Unexpected error: {error}", { error });
     }

@@ -82,6 +82,8 @@ export interface CommandNeeds {
 /** Per-subcommand needs; anything not listed keeps run and write. */
 export const COMMAND_NEEDS: Readonly<Record<string, CommandNeeds>> = {
   help: { run: false, write: false },
+  completions: { run: false, write: false },
+  history: { run: false, write: false },
   status: { run: false, write: true },
   clean: { run: false, write: true },
   users: { run: false, write: true },

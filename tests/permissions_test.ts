@@ -43,6 +43,17 @@ Deno.test("status and users cannot start programs after dispatch; help cannot wr
   assert.deepEqual([help.run, help.write, help.read], [false, false, true]);
 });
 
+Deno.test("history and completions only read: no programs, no writes, no network", async () => {
+  for (const command of ["history", "completions"]) {
+    const caps = await probe(binaryFlags(), command);
+    assert.deepEqual(
+      [caps.run, caps.runShell, caps.write, caps.net, caps.read],
+      [false, false, false, false, true],
+      command,
+    );
+  }
+});
+
 Deno.test("the record role can start streamlink/ffmpeg/ffprobe but not a shell", async () => {
   const caps = await probe(roleFlags("record"), "record");
   assert.equal(caps.run, true);

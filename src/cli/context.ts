@@ -38,22 +38,66 @@ export function homeDir(): string {
   return Deno.env.get("HOME") ?? "/";
 }
 
+/** Writes all of `text` synchronously, so nothing is lost when `main` exits right after. */
+export function writeText(stream: { writeSync(bytes: Uint8Array): number }, text: string): void {
+  const bytes = new TextEncoder().encode(text);
+  let written = 0;
+  while (written < bytes.length) written += stream.writeSync(bytes.subarray(written));
+}
+
 /** Writes command output (not logs) to stdout. */
 export function printLine(text = ""): void {
-  const bytes = new TextEncoder().encode(text + "\n");
-  let written = 0;
-  while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
+  writeText(Deno.stdout, text + "\n");
 }
 
 /**
- * A table for command output, plain when piped or logged. cli-table3's own styling is off:
- * it loads its colour module once per styled cell, which made `status` on a terminal 3x
- * slower; a bold header on terminals costs nothing.
+ * Whether output to `stream` may carry ANSI styles: a terminal and no `NO_COLOR`. Deno reads
+ * `NO_COLOR` at start-up, so this needs no env permission (unlike commander's own check).
  */
-export function newTable(head: string[]): Table.Table {
-  const bold = Deno.stdout.isTerminal() && !Deno.noColor;
-  return new Table({
+export function colorsOn(stream: { isTerminal(): boolean }): boolean {
+  return stream.isTerminal() && !Deno.noColor;
+}
+
+/** Columns of the terminal behind stdout/stderr; 80 when piped. */
+export function terminalWidth(stream: { isTerminal(): boolean }): number {
+  if (!stream.isTerminal()) return 80;
+  try {
+    return Deno.consoleSize().columns || 80;
+  } catch {
+    return 80;
+  }
+}
+
+/**
+ * A table for command output, as wide as the terminal at most (80 columns when piped): the
+ * widest columns wrap first. cli-table3's own styling is off: it loads its colour module once
+ * per styled cell, which made `status` on a terminal 3x slower; a bold header on terminals
+ * costs nothing.
+ */
+export function renderTable(head: string[], rows: (string | number)[][]): string {
+  const cells = rows.map((row) => row.map(String));
+  // Natural width of each column, plus one space of padding on each side.
+  const widths = head.map((title, column) =>
+    Math.max(title.length, ...cells.map((row) => row[column]?.length ?? 0)) + 2
+  );
+  const limit = terminalWidth(Deno.stdout);
+  const total = () => widths.reduce((sum, width) => sum + width, 0) + widths.length + 1;
+  // Long columns (paths, reasons) give way first; short ones (times, sizes) only if needed.
+  for (const floor of [22, 8]) {
+    while (total() > limit) {
+      const widest = widths.indexOf(Math.max(...widths));
+      if (widths[widest]! <= floor) break;
+      widths[widest]!--;
+    }
+  }
+  const bold = colorsOn(Deno.stdout);
+  const table = new Table({
     head: bold ? head.map((title) => `\x1b[1m${title}\x1b[22m`) : head,
     style: { head: [], border: [] },
+    colWidths: widths,
+    wordWrap: true,
+    wrapOnWordBoundary: false,
   });
+  table.push(...cells);
+  return table.toString();
 }

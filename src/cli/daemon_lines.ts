@@ -1,17 +1,24 @@
 /**
- * Human-readable lines about the daemons, shared by `status` and `poller status` so both say
- * the same thing the same way.
+ * Human-readable lines about the daemons and the queue, shared by `status`, `poller status`
+ * and `encode-daemon status` so they say the same thing the same way.
  */
-import type { EncoderView, PollerView } from "../state/status_snapshot.ts";
+import { describeProgress } from "../encode/progress_log.ts";
+import type { EncoderView, PollerView, QueueView } from "../state/status_snapshot.ts";
+import { renderTable } from "./context.ts";
+import { localTime } from "./human_values.ts";
 
 /** The poller: running or not, its schedule, and what its last cycle saw and did. */
 export function describePoller(view: PollerView): string[] {
   if (!view.running) {
-    return [`Poller: not running${view.last_poll ? ` (last poll ${view.last_poll})` : ""}`];
+    return [
+      `Poller: not running${view.last_poll ? ` (last poll ${localTime(view.last_poll)})` : ""}`,
+    ];
   }
   const lines = [
-    `Poller: running (pid ${view.pid}) since ${view.started_at ?? "?"}`,
-    `  last poll ${view.last_poll ?? "not yet"}, next poll ${view.next_poll ?? "soon"}`,
+    `Poller: running (pid ${view.pid}) since ${view.started_at ? localTime(view.started_at) : "?"}`,
+    `  last poll ${view.last_poll ? localTime(view.last_poll) : "not yet"}, next poll ${
+      view.next_poll ? localTime(view.next_poll) : "soon"
+    }`,
     `  live: ${view.live.length ? view.live.join(", ") : "none"}`,
   ];
   const launched = view.launched.map((entry) => {
@@ -28,27 +35,58 @@ export function describePoller(view: PollerView): string[] {
   return lines;
 }
 
-/** The encoder: running, paused, and the job it is on with progress. */
-export function describeEncoder(view: EncoderView): string[] {
+/** The encoder: running, paused, and the job it is on with progress (`short` shortens paths). */
+export function describeEncoder(
+  view: EncoderView,
+  short: (path: string) => string = (path) => path,
+): string[] {
   if (!view.running) return ["Encoder: not running"];
-  const head = `Encoder: ${view.paused ? "paused" : view.state ?? "running"} (pid ${view.pid})`;
+  const head = `Encoder: ${
+    describeEncoderState(view.paused ? "paused" : view.state)
+  } (pid ${view.pid})`;
   const job = view.current_job;
   if (!job) return [head, "  no current job"];
-  const percent = typeof job.percent === "number" ? `${job.percent.toFixed(1)}%` : "?%";
-  const speed = typeof job.speed === "number" ? `, ${job.speed}x` : "";
-  const eta = typeof job.eta_seconds === "number"
-    ? `, about ${formatDuration(job.eta_seconds)} left`
-    : "";
-  return [head, `  encoding ${String(job.input ?? "?")}: ${percent}${speed}${eta}`];
+  const number = (value: unknown) => typeof value === "number" ? value : null;
+  const progress = describeProgress({
+    percent: number(job.percent),
+    speed: number(job.speed),
+    etaSeconds: number(job.eta_seconds),
+  });
+  const input = typeof job.input === "string" ? short(job.input) : "?";
+  return [head, `  encoding ${input}: ${progress}`];
 }
 
-/** `1h02m`, `4m05s`, `12s`. */
-export function formatDuration(seconds: number): string {
-  const total = Math.max(0, Math.round(seconds));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  if (h > 0) return `${h}h${String(m).padStart(2, "0")}m`;
-  if (m > 0) return `${m}m${String(s).padStart(2, "0")}s`;
-  return `${s}s`;
+/** The encoder's state in words (its status file keeps the short codes for scripts). */
+export function describeEncoderState(state: string | null | undefined): string {
+  switch (state) {
+    case "paused":
+      return "paused while a recording captures";
+    case "low-disk":
+      return "waiting for free space (below disk_free_min)";
+    case undefined:
+    case null:
+      return "running";
+    default:
+      return state;
+  }
+}
+
+/** The unreadable job files as tables, with what to do about them (nothing when none). */
+export function badJobLines(queue: QueueView, short: (path: string) => string): string[] {
+  const lines: string[] = [];
+  if (queue.invalid.length > 0) {
+    lines.push("Invalid job files (never encoded; fix or delete them):");
+    lines.push(renderTable(
+      ["file", "reason"],
+      queue.invalid.map((file) => [short(file.path), file.reason]),
+    ));
+  }
+  if (queue.too_young.length > 0) {
+    lines.push("Unreadable job files changed in the last seconds (maybe still being written):");
+    lines.push(renderTable(
+      ["file", "changed", "reason"],
+      queue.too_young.map((file) => [short(file.path), localTime(file.modified_at), file.reason]),
+    ));
+  }
+  return lines;
 }

@@ -1,11 +1,15 @@
 import {
   configure,
+  getLogger,
   getTextFormatter,
   jsonLinesFormatter,
   type LogRecord,
   reset,
   type Sink,
 } from "@logtape/logtape";
+import { fstatSync } from "node:fs";
+import { dirname } from "node:path";
+import { writeText } from "./context.ts";
 import { maskSecrets } from "../proc/streamlink_args.ts";
 
 let secretsToMask: readonly string[] = [];
@@ -33,29 +37,80 @@ export function underSystemd(env: (name: string) => string | undefined): boolean
   return Boolean(env("INVOCATION_ID") || env("JOURNAL_STREAM"));
 }
 
+/** The options of the running setup, so {@link addLogFile} can extend it. */
+let current: LoggingOptions | undefined;
+
 /**
  * Configures the one logging setup of the process. Writes synchronously so nothing is lost
  * when `main` exits right after logging an error.
  */
-export async function configureLogging(options: LoggingOptions): Promise<void> {
+export async function configureLogging(
+  options: LoggingOptions,
+  logFile?: Deno.FsFile,
+): Promise<void> {
+  current = options;
   const formatter = options.json
     ? jsonLinesFormatter
     : getTextFormatter({ timestamp: "date-time" });
-  const stream = options.toStdout ? Deno.stdout : Deno.stderr;
-  const encoder = new TextEncoder();
-  const sink: Sink = (record: LogRecord) => {
-    const bytes = encoder.encode(maskSecrets(formatter(record), secretsToMask));
-    let written = 0;
-    while (written < bytes.length) written += stream.writeSync(bytes.subarray(written));
+  const writer = (stream: { writeSync(bytes: Uint8Array): number }): Sink => (record: LogRecord) =>
+    writeText(stream, maskSecrets(formatter(record), secretsToMask));
+  const sinks: Record<string, Sink> = {
+    main: writer(options.toStdout ? Deno.stdout : Deno.stderr),
   };
+  if (logFile) sinks.file = writer(logFile);
   await configure({
     reset: true,
-    sinks: { main: sink },
+    sinks,
     loggers: [
-      { category: ["twitchtool"], lowestLevel: options.level ?? "info", sinks: ["main"] },
+      {
+        category: ["twitchtool"],
+        lowestLevel: options.level ?? "info",
+        sinks: Object.keys(sinks),
+      },
       { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["main"] },
     ],
   });
+}
+
+/**
+ * Also appends every log line to `path` (a manual `record` writes `<logs_dir>/<user>.log`
+ * like the recorders the poller starts), unless stdout or stderr already is that file, as
+ * for those recorders. `header` opens this run's section of the file. A file that cannot be
+ * written is a warning only.
+ */
+export async function addLogFile(path: string, header: string): Promise<void> {
+  if (!current) return;
+  for (const fd of [1, 2]) {
+    if (await isFileAt(fd, path)) return;
+  }
+  let file: Deno.FsFile;
+  try {
+    await Deno.mkdir(dirname(path), { recursive: true });
+    file = await Deno.open(path, { append: true, create: true, mode: 0o644 });
+    writeText(file, `${header}\n`);
+  } catch (error) {
+    // The log file is a convenience: never a reason not to record.
+    getLogger(["twitchtool"]).warn("Cannot write the log file {path}: {error}", {
+      path,
+      error: (error as Error).message,
+    });
+    return;
+  }
+  await configureLogging(current, file);
+}
+
+/**
+ * Whether file descriptor `fd` is the file at `path`. `fstat` of the descriptor, not a stat of
+ * `/proc/self/fd/N`: Deno wants --allow-all for those paths, and the binary never has it.
+ */
+async function isFileAt(fd: number, path: string): Promise<boolean> {
+  try {
+    const open = fstatSync(fd);
+    const file = await Deno.stat(path);
+    return open.dev === file.dev && open.ino === file.ino;
+  } catch {
+    return false;
+  }
 }
 
 /** Drops the logging setup (tests). */

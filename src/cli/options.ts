@@ -28,3 +28,15 @@ export function parseSlot(value: string): number {
   }
   return Number(text);
 }
+
+/** A count from `--limit`-style options: an integer >= 1, `fallback` when absent. */
+export function parseCount(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const text = value.trim();
+  if (!/^\d+$/.test(text) || Number(text) < 1) {
+    throw new UsageError(
+      `Invalid value ${JSON.stringify(value)} for ${flag}: expected a whole number >= 1`,
+    );
+  }
+  return Number(text);
+}

@@ -1,7 +1,10 @@
-import { Command, CommanderError, Option } from "@commander-js/extra-typings";
+import { Argument, Command, CommanderError, Option } from "@commander-js/extra-typings";
 import denoConfig from "../../deno.json" with { type: "json" };
 import { dropPermissionsFor } from "../permissions.ts";
-import type { GlobalOptions } from "./context.ts";
+import { UsageError } from "../errors.ts";
+import { COMPLETION_SHELLS } from "./completions.ts";
+import { annotateConfigOptions } from "./config_help.ts";
+import { colorsOn, type GlobalOptions, terminalWidth, writeText } from "./context.ts";
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -36,6 +39,17 @@ export function buildProgram(run: ProgramRun): Command {
     .showHelpAfterError("(run with --help for usage)")
     .configureHelp({ showGlobalOptions: true })
     .addHelpText("after", EXIT_CODES_HELP)
+    // commander's defaults read FORCE_COLOR/CLICOLOR_FORCE, which the binary may not read
+    // (Deno would fail or prompt): decide colour and width from Deno itself. Subcommands
+    // inherit this when they are declared below.
+    .configureOutput({
+      writeOut: (text) => writeText(Deno.stdout, text),
+      writeErr: (text) => writeText(Deno.stderr, text),
+      getOutHasColors: () => colorsOn(Deno.stdout),
+      getErrHasColors: () => colorsOn(Deno.stderr),
+      getOutHelpWidth: () => terminalWidth(Deno.stdout),
+      getErrHelpWidth: () => terminalWidth(Deno.stderr),
+    })
     .exitOverride();
 
   /** Wraps an action: drop permissions, run it lazily, keep its exit code. */
@@ -312,7 +326,62 @@ export function buildProgram(run: ProgramRun): Command {
       );
   }
 
+  program
+    .command("history")
+    .description("List the newest finished recordings: start, duration, size, whether encoded")
+    .option("--json", "print one JSON object with full paths and values")
+    .option("--limit <n>", "how many recordings to list (default 20)")
+    .option("--output-dir <dir>", "where finished recordings go [paths.record_dir]")
+    .action(async (options, command) =>
+      await dispatch("history", async () => {
+        const { historyCommand } = await import("./commands/history.ts");
+        return historyCommand(options, globals(command));
+      })()
+    );
+
+  program
+    .command("completions")
+    .description("Print a shell completion script, e.g. source <(twitchtool completions bash)")
+    .addArgument(new Argument("<shell>", "the shell").choices(COMPLETION_SHELLS))
+    .action(async (shell) =>
+      await dispatch("completions", async () => {
+        const { completionScript } = await import("./completions.ts");
+        writeText(Deno.stdout, completionScript(shell, program));
+        return 0;
+      })()
+    );
+
+  program
+    .command("help")
+    .description('Show the help of a command, e.g. "twitchtool help poller run"')
+    .argument("[command...]", "the command, with its subcommand if any")
+    .action(async (names) =>
+      await dispatch("help", () => {
+        helpTarget(program, names).outputHelp();
+        return Promise.resolve(0);
+      })()
+    );
+
+  annotateConfigOptions(program);
   return program;
+}
+
+/** The command `names` lead to from `root`; a UsageError (exit 2) for an unknown one. */
+function helpTarget(root: Command, names: readonly string[]): Command {
+  let command = root;
+  for (const name of names) {
+    const next = command.commands.find((sub) =>
+      sub.name() === name || sub.aliases().includes(name)
+    );
+    if (!next) {
+      const known = command.commands.map((sub) => sub.name()).join(", ");
+      throw new UsageError(
+        `Unknown command "${names.join(" ")}": "${name}" is not one of ${known}`,
+      );
+    }
+    command = next as Command;
+  }
+  return command;
 }
 
 /** Exit code for a commander parse error: 0 for help/version, 2 for bad usage. */

@@ -1,6 +1,6 @@
 import { parse as parseToml, TomlError } from "smol-toml";
-import { isAbsolute, join, resolve } from "node:path";
-import { ConfigError, UsageError } from "../errors.ts";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { ConfigError, type TwitchtoolError, UsageError } from "../errors.ts";
 import { type Config, GIB } from "./config.ts";
 import { baseDirs, defaultValues, type EnvReader } from "./defaults.ts";
 import { CONFIG_FIELDS, fieldName, type FieldSpec } from "./schema.ts";
@@ -29,26 +29,86 @@ export interface LoadedConfig {
   readonly warnings: readonly string[];
 }
 
+/**
+ * Everything wrong with the config at once (for `doctor` and `encode-mode status`): each
+ * problem is one error naming its file/variable/flag and key; `config` holds the next layer's
+ * value (or the default) in place of each unusable one.
+ */
+export interface InspectedConfig extends LoadedConfig {
+  readonly problems: readonly TwitchtoolError[];
+  /** Where each key's value came from. */
+  readonly sources: Readonly<Record<string, ValueSource>>;
+  /** Values refused, by key and layer (each is also in `problems`). */
+  readonly refused: readonly RefusedValue[];
+}
+
+/** The layer a value comes from, highest precedence first. */
+export type ValueSource = "cli" | "env" | "file" | "default";
+
+/** A value a layer gave for a key that cannot be used. */
+export interface RefusedValue {
+  readonly key: string;
+  readonly source: Exclude<ValueSource, "default">;
+  readonly error: TwitchtoolError;
+}
+
+/** Where {@link setChecked} records a refused value. */
+interface Refusals {
+  readonly problems: TwitchtoolError[];
+  readonly refused: RefusedValue[];
+}
+
 type Layer = Map<string, unknown>;
 
-/** Loads the config with precedence CLI > environment > file > defaults. */
+/**
+ * Loads the config with precedence CLI > environment > file > defaults. Throws the problem
+ * when there is one, or one ConfigError listing every problem (a line each) when several.
+ */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+  const { config, warnings, problems } = await inspectConfig(options);
+  if (problems.length === 1) throw problems[0];
+  if (problems.length > 1) {
+    throw new ConfigError(problems.map((problem) => problem.message).join("\n"), {
+      cause: problems,
+    });
+  }
+  return { config, warnings };
+}
+
+/** Like {@link loadConfig}, but returns every problem instead of throwing. */
+export async function inspectConfig(options: LoadConfigOptions = {}): Promise<InspectedConfig> {
   const env = options.env ?? ((name: string) => Deno.env.get(name));
   const cwd = options.cwd ?? Deno.cwd();
   const dirs = baseDirs(env);
   const expand = (path: string) => expandPath(path, dirs.home, cwd);
   const warnings: string[] = [];
+  const problems: TwitchtoolError[] = [];
+  const refused: RefusedValue[] = [];
+  const refusals = <S extends RefusedValue["source"]>(source: S) => ({ problems, refused, source });
 
   const filePath = options.configPath ? expand(options.configPath) : dirs.defaultConfigFile;
-  const fileText = await readOptional(filePath);
-  if (fileText === undefined && options.configPath && !options.allowMissingFile) {
-    throw new ConfigError(`Cannot read config "${filePath}": file does not exist`);
+  let fileText: string | undefined;
+  try {
+    fileText = await readOptional(filePath);
+  } catch (error) {
+    problems.push(error as ConfigError);
+  }
+  if (
+    fileText === undefined && problems.length === 0 && options.configPath &&
+    !options.allowMissingFile
+  ) {
+    problems.push(new ConfigError(`Cannot read config "${filePath}": file does not exist`));
   }
 
   const fileLayer: Layer = new Map();
   if (fileText !== undefined) {
-    const table = parseFile(filePath, fileText);
-    readFileLayer(table, filePath, fileLayer, warnings, expand);
+    try {
+      const table = parseFile(filePath, fileText);
+      readFileLayer(table, filePath, fileLayer, warnings, refusals("file"), expand);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(error);
+    }
   }
 
   const envLayer: Layer = new Map();
@@ -56,15 +116,12 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     if (!field.env) continue;
     const raw = env(field.env);
     if (raw === undefined || raw === "") continue;
-    envLayer.set(
-      fieldName(field),
-      coerce(field, raw, expand, (expected) =>
-        new ConfigError(
-          `Cannot use environment variable ${field.env}=${
-            JSON.stringify(raw)
-          }: expected ${expected} for "${fieldName(field)}"`,
-        )),
-    );
+    const source = `Cannot use environment variable ${field.env}=${JSON.stringify(raw)}`;
+    setChecked(envLayer, field, raw, expand, refusals("env"), {
+      type: (expected) =>
+        new ConfigError(`${source}: expected ${expected} for "${fieldName(field)}"`),
+      shape: (reason) => new ConfigError(`${source}: "${fieldName(field)}" ${reason}`),
+    });
   }
 
   const cliLayer: Layer = new Map();
@@ -72,15 +129,11 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     if (override === undefined || override.value === undefined) continue;
     const field = CONFIG_FIELDS.find((f) => fieldName(f) === name);
     if (!field) throw new Error(`Unknown config override "${name}"`);
-    cliLayer.set(
-      name,
-      coerce(field, override.value, expand, (expected) =>
-        new UsageError(
-          `Invalid value ${
-            JSON.stringify(override.value)
-          } for ${override.flag}: expected ${expected}`,
-        )),
-    );
+    const source = `Invalid value ${JSON.stringify(override.value)} for ${override.flag}`;
+    setChecked(cliLayer, field, override.value, expand, refusals("cli"), {
+      type: (expected) => new UsageError(`${source}: expected ${expected}`),
+      shape: (reason) => new UsageError(`${source}: it ${reason}`),
+    });
   }
 
   const defaults = defaultValues(
@@ -156,7 +209,82 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
       extraArgs: pick("streamlink.extra_args") as string[],
     },
   };
-  return { config, warnings };
+  const sources: Record<string, ValueSource> = {};
+  for (const field of CONFIG_FIELDS) {
+    const name = fieldName(field);
+    sources[name] = cliLayer.has(name)
+      ? "cli"
+      : envLayer.has(name)
+      ? "env"
+      : fileLayer.has(name)
+      ? "file"
+      : "default";
+  }
+  return { config, warnings, problems, sources, refused };
+}
+
+/**
+ * Coerces `raw` and checks a path's shape; sets the layer's value when usable and records the
+ * problem otherwise, so one bad value never hides the next.
+ */
+function setChecked(
+  layer: Layer,
+  field: FieldSpec,
+  raw: unknown,
+  expand: (path: string) => string,
+  refusals: Refusals & { readonly source: RefusedValue["source"] },
+  problem: {
+    /** A value of the wrong type or out of bounds: "expected ...". */
+    type: (expected: string) => TwitchtoolError;
+    /** A path that can never be the folder/file it should be. */
+    shape: (reason: string) => TwitchtoolError;
+  },
+): void {
+  try {
+    const value = coerce(field, raw, expand, problem.type);
+    if (field.kind === "dir" || field.kind === "file") {
+      const wrong = pathShapeProblem(value as string, field.kind);
+      if (wrong) throw problem.shape(wrong);
+    }
+    layer.set(fieldName(field), value);
+  } catch (error) {
+    if (!(error instanceof ConfigError || error instanceof UsageError)) throw error;
+    refusals.problems.push(error);
+    refusals.refused.push({ key: fieldName(field), source: refusals.source, error });
+  }
+}
+
+/**
+ * Why `path` can never be used as a folder (`dir`) or a file, e.g. `cannot exist:
+ * "/etc/passwd" is a file, not a folder`, or undefined when it can (a missing path is fine: it is created
+ * when needed). Catches a file where a folder belongs and a folder where a file belongs
+ * before anything half-starts.
+ */
+export function pathShapeProblem(path: string, kind: "dir" | "file"): string | undefined {
+  let current = path;
+  for (;;) {
+    let info: Deno.FileInfo | undefined;
+    try {
+      info = Deno.statSync(current);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory)) {
+        return undefined;
+      }
+    }
+    if (info) {
+      const want = current === path ? kind : "dir";
+      if (want === "dir" && !info.isDirectory) {
+        return current === path
+          ? "is a file, not a folder"
+          : `cannot exist: ${JSON.stringify(current)} is a file, not a folder`;
+      }
+      if (want === "file" && info.isDirectory) return "is a folder, not a file";
+      return undefined;
+    }
+    const parent = dirname(current);
+    if (parent === current) return undefined;
+    current = parent;
+  }
 }
 
 /** Expands a leading `~` and makes the path absolute against `cwd`. */
@@ -171,9 +299,10 @@ function parseFile(path: string, text: string): Record<string, unknown> {
     return parseToml(text) as Record<string, unknown>;
   } catch (error) {
     if (error instanceof TomlError) {
-      const firstLine = error.message.split("\n")[0]?.replace(/^Invalid TOML document: /, "");
       throw new ConfigError(
-        `Cannot parse config "${path}": line ${error.line}, column ${error.column}: ${firstLine}`,
+        `Cannot parse config "${path}": line ${error.line}, column ${error.column}: ${
+          describeTomlError(error, text)
+        }`,
         { cause: error },
       );
     }
@@ -181,11 +310,26 @@ function parseFile(path: string, text: string): Record<string, unknown> {
   }
 }
 
+/**
+ * smol-toml's first message line, reworded where it misleads: a string missing its closing
+ * quote reads as "control characters are not allowed" (the line end is the control character).
+ */
+function describeTomlError(error: TomlError, text: string): string {
+  const message = error.message.split("\n")[0]?.replace(/^Invalid TOML document: /, "") ?? "";
+  const line = text.split("\n")[error.line - 1] ?? "";
+  const atLineEnd = error.column > line.replace(/\r$/, "").length;
+  if (/unfinished string/.test(message) || (/control characters/.test(message) && atLineEnd)) {
+    return "unterminated string: the closing quote is missing";
+  }
+  return message;
+}
+
 function readFileLayer(
   table: Record<string, unknown>,
   path: string,
   layer: Layer,
   warnings: string[],
+  refusals: Refusals & { readonly source: "file" },
   expand: (path: string) => string,
 ): void {
   for (const [section, body] of Object.entries(table)) {
@@ -195,9 +339,10 @@ function readFileLayer(
       continue;
     }
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
-      throw new ConfigError(
-        `Cannot use config "${path}": "${section}" must be a [${section}] table`,
+      refusals.problems.push(
+        new ConfigError(`Cannot use config "${path}": "${section}" must be a [${section}] table`),
       );
+      continue;
     }
     for (const [key, raw] of Object.entries(body)) {
       const field = sectionFields.find((f) => f.key === key);
@@ -205,15 +350,18 @@ function readFileLayer(
         warnings.push(`Unknown key "${section}.${key}" in config "${path}": ignored`);
         continue;
       }
-      layer.set(
-        fieldName(field),
-        coerce(field, raw, expand, (expected) =>
+      setChecked(layer, field, raw, expand, refusals, {
+        type: (expected) =>
           new ConfigError(
             `Cannot use config "${path}": expected ${expected} for "${fieldName(field)}", got ${
               JSON.stringify(raw)
             }`,
-          )),
-      );
+          ),
+        shape: (reason) =>
+          new ConfigError(
+            `Cannot use config "${path}": "${fieldName(field)}" = ${JSON.stringify(raw)} ${reason}`,
+          ),
+      });
     }
   }
 }
@@ -238,7 +386,8 @@ function coerce(
       }
       return text;
     }
-    case "path": {
+    case "dir":
+    case "file": {
       if (text === undefined || text === "") throw fail("a path");
       return expand(text);
     }
@@ -299,7 +448,8 @@ async function readOptional(path: string): Promise<string | undefined> {
   }
 }
 
-function isDirectory(path: string): boolean {
+/** Whether `path` is an existing folder (false for anything unreadable). */
+export function isDirectory(path: string): boolean {
   try {
     return Deno.statSync(path).isDirectory;
   } catch {

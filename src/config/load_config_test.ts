@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ConfigError, UsageError } from "../errors.ts";
 import { GIB } from "./config.ts";
-import { loadConfig } from "./load_config.ts";
+import { inspectConfig, loadConfig, pathShapeProblem } from "./load_config.ts";
 
 async function withHome(fn: (home: string) => Promise<void>): Promise<void> {
   const home = await Deno.makeTempDir();
@@ -166,5 +166,58 @@ Deno.test("loadConfig() fails for a missing --config file but not for a missing 
     );
     const { config } = await loadConfig({ env: envOf({ HOME: home }) });
     assert.equal(config.source.exists, false);
+  });
+});
+
+Deno.test("inspectConfig() reports every bad value at once and falls back to defaults for them", async () => {
+  await withHome(async (home) => {
+    const file = join(home, "c.toml");
+    await Deno.writeTextFile(join(home, "plain"), "x");
+    await Deno.writeTextFile(
+      file,
+      `[paths]\nrecord_dir = "${home}/plain/rec"\n[limits]\nrecord_limit = 0\n`,
+    );
+    const { config, problems } = await inspectConfig({
+      configPath: file,
+      env: envOf({ HOME: home, QUEUE_DIR: join(home, "plain") }),
+    });
+    assert.deepEqual(problems.map((p) => p.message), [
+      `Cannot use config "${file}": "paths.record_dir" = "${home}/plain/rec" cannot exist: "${home}/plain" is a file, not a folder`,
+      `Cannot use config "${file}": expected an integer from 1 to 64 for "limits.record_limit", got 0`,
+      `Cannot use environment variable QUEUE_DIR="${home}/plain": "paths.queue_dir" is a file, not a folder`,
+    ]);
+    assert.equal(config.limits.recordLimit, 6, "the default stands in");
+    await assert.rejects(loadConfig({ configPath: file, env: envOf({ HOME: home }) }), {
+      name: "ConfigError",
+      message: new RegExp(`record_dir.*\\n.*record_limit`),
+    });
+  });
+});
+
+Deno.test("loadConfig() calls a string without its closing quote unterminated", async () => {
+  await withHome(async (home) => {
+    const file = join(home, "c.toml");
+    for (const text of [`[record]\nquality = "best\n`, `[record]\nquality = 'best\nx = 1\n`]) {
+      await Deno.writeTextFile(file, text);
+      await assert.rejects(
+        loadConfig({ configPath: file, env: envOf({ HOME: home }) }),
+        /line 2, column \d+: unterminated string: the closing quote is missing$/,
+      );
+    }
+  });
+});
+
+Deno.test("pathShapeProblem() accepts missing paths and refuses files and folders in the wrong place", async () => {
+  await withHome(async (home) => {
+    await Deno.writeTextFile(join(home, "f"), "x");
+    assert.equal(pathShapeProblem(join(home, "new", "deeper"), "dir"), undefined);
+    assert.equal(pathShapeProblem(join(home, "new.txt"), "file"), undefined);
+    assert.equal(pathShapeProblem(join(home, "f"), "file"), undefined);
+    assert.equal(pathShapeProblem(join(home, "f"), "dir"), "is a file, not a folder");
+    assert.equal(pathShapeProblem(home, "file"), "is a folder, not a file");
+    assert.equal(
+      pathShapeProblem(join(home, "f", "x", "y"), "file"),
+      `cannot exist: "${join(home, "f")}" is a file, not a folder`,
+    );
   });
 });

@@ -7,7 +7,10 @@
 /** How a raw TOML/env/CLI value is read. */
 export type FieldKind =
   | "string"
-  | "path"
+  /** A folder path: `~` expands; a file in its place or on its way is an error. */
+  | "dir"
+  /** A file path: `~` expands; a folder in its place is an error. */
+  | "file"
   | "int"
   | "number"
   | "bool"
@@ -71,19 +74,19 @@ export const VIDEO_CODECS = ["libx265", "libx264"] as const;
 
 /** The full key table. `storage.disk_free_min_*` are two spellings of one setting. */
 export const CONFIG_FIELDS: readonly FieldSpec[] = [
-  { section: "paths", key: "record_dir", kind: "path", doc: "Where finished recordings go" },
+  { section: "paths", key: "record_dir", kind: "dir", doc: "Where finished recordings go" },
   {
     section: "paths",
     key: "queue_dir",
-    kind: "path",
+    kind: "dir",
     env: "QUEUE_DIR",
     doc: "Encode job queue (jobs/ inside)",
   },
-  { section: "paths", key: "logs_dir", kind: "path", doc: "Per-channel recorder logs" },
+  { section: "paths", key: "logs_dir", kind: "dir", doc: "Per-channel recorder logs" },
   {
     section: "paths",
     key: "runtime_dir",
-    kind: "path",
+    kind: "dir",
     doc: "Slot files and locks (mode 0700)",
   },
   {
@@ -225,7 +228,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   {
     section: "poller",
     key: "users_file",
-    kind: "path",
+    kind: "file",
     env: "USERS_FILE",
     doc: "Channels to watch, one per line",
   },

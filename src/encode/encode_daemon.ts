@@ -29,6 +29,7 @@ import { formatBytes, isNoSpaceError, NO_SPACE } from "../util/disk_space.ts";
 import type { EncodeSettings } from "./encode_settings.ts";
 import type { PauseController } from "./pause_controller.ts";
 import type { ProgressSnapshot } from "./progress_parser.ts";
+import { ProgressLog } from "./progress_log.ts";
 import {
   partialPath,
   type Prober,
@@ -101,6 +102,8 @@ export interface EncodeDaemonDeps {
 export interface EncodeDaemonSummary {
   done: number;
   failed: number;
+  /** Unreadable job files moved aside (`*.invalid.json`). */
+  invalid: number;
 }
 
 const HOUR_MS = 3600_000;
@@ -132,7 +135,7 @@ export class EncodeDaemon {
     const inner = new AbortController();
     const stopInner = () => inner.abort();
     signal.addEventListener("abort", stopInner, { once: true });
-    const summary: EncodeDaemonSummary = { done: 0, failed: 0 };
+    const summary: EncodeDaemonSummary = { done: 0, failed: 0, invalid: 0 };
     await Deno.mkdir(jobsDir(this.options.queueDir), { recursive: true, mode: 0o700 });
     const background = [this.deps.pause.run(inner.signal), this.watchQueue(inner.signal)];
     try {
@@ -163,12 +166,14 @@ export class EncodeDaemon {
         }
         const claim = await takeNextJob(this.options.queueDir, {
           now: new Date(clock.now()),
-          onInvalid: ({ path, movedTo, reason }) =>
+          onInvalid: ({ path, movedTo, reason }) => {
+            summary.invalid++;
             log.error("Moved unreadable job {path} aside to {movedTo}: {reason}", {
               path,
               movedTo,
               reason,
-            }),
+            });
+          },
         });
         this.queueLength = await countPendingJobs(this.options.queueDir);
         if (!claim) {
@@ -270,6 +275,7 @@ export class EncodeDaemon {
       ffmpeg_pid: null,
     };
     log.info("Encoding {input} to {output}", { input: job.input, output: job.output });
+    const progressLog = new ProgressLog(() => this.deps.clock.now());
     await this.publish();
     const ticker = new AbortController();
     const ticking = this.tickStatus(ticker.signal);
@@ -291,7 +297,11 @@ export class EncodeDaemon {
             if (this.current) this.current = { ...this.current, ffmpeg_pid: child.pid };
             void this.publish();
           },
-          onProgress: (progress) => this.onProgress(progress),
+          onProgress: (progress) => {
+            this.onProgress(progress);
+            const line = progressLog.next(progress);
+            if (line) log.info(`Progress {input}: ${line}`, { input: job.input, ...progress });
+          },
           beforeInstall: async (temporary) => {
             await failpoint("encode-verified");
             const stamp = await stampOf(temporary);

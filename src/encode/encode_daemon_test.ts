@@ -124,7 +124,7 @@ Deno.test("EncodeDaemon runs jobs oldest first and deletes an input only when as
   const summary = await new EncodeDaemon(options(h.queueDir), h.deps()).run(
     new AbortController().signal,
   );
-  assert.deepEqual(summary, { done: 3, failed: 0 });
+  assert.deepEqual(summary, { done: 3, failed: 0, invalid: 0 });
   assert.deepEqual(h.encoded, [early.input, middle.input, late.input]);
   assert.equal(await exists(early.input), false);
   assert.equal(await exists(middle.input), true);
@@ -144,7 +144,7 @@ Deno.test("EncodeDaemon fails a job whose input is missing and goes on", async (
   const summary = await new EncodeDaemon(options(h.queueDir), h.deps()).run(
     new AbortController().signal,
   );
-  assert.deepEqual(summary, { done: 1, failed: 1 });
+  assert.deepEqual(summary, { done: 1, failed: 1, invalid: 0 });
   assert.deepEqual(h.encoded, [ok.input]);
   const sidecar = JSON.parse(
     await Deno.readTextFile(join(jobsDir(h.queueDir), "gone.error.json")),
@@ -187,7 +187,7 @@ Deno.test("EncodeDaemon puts the job back when stopped mid-encode", async () => 
   await eventually(() => h.statuses.some((s) => s.state === "encoding"), "encoding status");
   assert.deepEqual([...Deno.readDirSync(runningDir(h.queueDir))].map((e) => e.name), ["a.json"]);
   stop.abort();
-  assert.deepEqual(await running, { done: 0, failed: 0 });
+  assert.deepEqual(await running, { done: 0, failed: 0, invalid: 0 });
   assert.ok(await exists(join(jobsDir(h.queueDir), "a.json")));
   assert.deepEqual([...Deno.readDirSync(runningDir(h.queueDir))], []);
 });
@@ -207,7 +207,7 @@ Deno.test("EncodeDaemon recovers a killed daemon's job and removes its partial o
       return await deps.transcode(request, transcodeOptions);
     },
   }).run(new AbortController().signal);
-  assert.deepEqual(summary, { done: 1, failed: 0 });
+  assert.deepEqual(summary, { done: 1, failed: 0, invalid: 0 });
   assert.equal(partialAtEncode, false);
   assert.ok(await exists(job.output));
 });
@@ -227,7 +227,7 @@ Deno.test("EncodeDaemon completes a job whose journaled output exists, fails on 
   const summary = await new EncodeDaemon(options(h.queueDir), h.deps()).run(
     new AbortController().signal,
   );
-  assert.deepEqual(summary, { done: 1, failed: 1 });
+  assert.deepEqual(summary, { done: 1, failed: 1, invalid: 0 });
   assert.deepEqual(h.encoded, []);
   assert.equal(await Deno.readTextFile(done.output), "installed by an earlier run");
   assert.equal(await Deno.readTextFile(foreign.output), "some other video of the same length");

@@ -18,13 +18,35 @@ export interface CaptureSettings {
   readonly firstRetryMs: number;
   /** How often a running part's size is checked (state changes, disk space). */
   readonly pollMs: number;
+  /** How often {@link CaptureDeps.onReport} hears how capturing or waiting goes. */
+  readonly reportEveryMs?: number;
 }
+
+/**
+ * A periodic word on the capture for the log: while data flows, how much and for how long;
+ * while waiting, how long until `retry_window` runs out.
+ */
+export type CaptureReport =
+  | {
+    readonly kind: "capturing";
+    readonly bytes: number;
+    readonly parts: number;
+    readonly ms: number;
+  }
+  | { readonly kind: "waiting"; readonly giveUpInMs: number };
+
+/** The first capturing report comes this soon after data starts, then every `reportEveryMs`. */
+const FIRST_REPORT_MS = 5000;
 
 /** Free space is re-checked every this many polls of a running part (statfs is cheap). */
 const DISK_CHECK_EVERY_POLLS = 4;
 
 /** Default quick-retry and polling timings. */
-export const DEFAULT_CAPTURE_TIMING = { firstRetryMs: 1000, pollMs: 500 } as const;
+export const DEFAULT_CAPTURE_TIMING = {
+  firstRetryMs: 1000,
+  pollMs: 500,
+  reportEveryMs: 60_000,
+} as const;
 
 /** Everything the loop touches, injected so its logic runs under a fake clock in unit tests. */
 export interface CaptureDeps {
@@ -47,6 +69,8 @@ export interface CaptureDeps {
   onPart(path: string): Promise<void>;
   /** A reason to stop when free space is too low, checked before and during each part. */
   checkDisk(): Promise<string | undefined>;
+  /** Hears a {@link CaptureReport} now and then (logged by the recorder). */
+  onReport?(report: CaptureReport): void;
 }
 
 /** Parts with data, in order, and why the loop ended. */
@@ -81,6 +105,8 @@ export async function captureLoop(
     capturing = value;
     await deps.onState(value ? "capturing" : "waiting");
   };
+  const reportEvery = settings.reportEveryMs ?? DEFAULT_CAPTURE_TIMING.reportEveryMs;
+  const reports: ReportClock = { bytesDone: 0, partsDone: 0, nextWaitReportAt: 0 };
 
   for (let attempt = 0;; attempt++) {
     if (signal.aborted) return { parts, reason: "interrupted" };
@@ -92,7 +118,7 @@ export async function captureLoop(
 
     const output = deps.partPath(nextIndex);
     const child = deps.startCapture(output);
-    const outcome = await watchPart(child, output, settings, deps, signal, setCapturing);
+    const outcome = await watchPart(child, output, settings, deps, signal, setCapturing, reports);
     const size = await deps.fileSize(output);
     log.debug("streamlink exited with {code} after writing {size} bytes to {output}", {
       code: outcome.exit.code,
@@ -123,6 +149,9 @@ export async function captureLoop(
       nextIndex++;
       lastDataAt = deps.clock.now();
       failedAttempts = 0;
+      reports.bytesDone += size;
+      reports.partsDone++;
+      reports.nextWaitReportAt = 0;
       log.info("Part {output} ended ({size} bytes, streamlink exit {code})", {
         output,
         size,
@@ -148,8 +177,22 @@ export async function captureLoop(
     log.debug("No stream; retrying in {seconds} s", {
       seconds: Math.min(backoff, remaining) / 1000,
     });
+    if (deps.clock.now() >= reports.nextWaitReportAt) {
+      deps.onReport?.({ kind: "waiting", giveUpInMs: remaining });
+      reports.nextWaitReportAt = deps.clock.now() + reportEvery;
+    }
     await deps.clock.sleep(Math.min(backoff, remaining), signal);
   }
+}
+
+/** What the periodic reports need to remember across parts. */
+interface ReportClock {
+  bytesDone: number;
+  partsDone: number;
+  /** When data first flowed; the capturing duration counts from here. */
+  firstDataAt?: number;
+  nextCaptureReportAt?: number;
+  nextWaitReportAt: number;
 }
 
 interface PartOutcome {
@@ -166,6 +209,7 @@ async function watchPart(
   deps: CaptureDeps,
   signal: AbortSignal,
   setCapturing: (value: boolean) => Promise<void>,
+  reports: ReportClock,
 ): Promise<PartOutcome> {
   let exit: ChildExit | undefined;
   child.exited.then((value) => exit = value);
@@ -176,7 +220,23 @@ async function watchPart(
   try {
     for (let tick = 0; !exit; tick++) {
       if (signal.aborted) return { exit: await deps.stopCapture(child), stopReason: "interrupted" };
-      if ((await deps.fileSize(output)) > 0) await setCapturing(true);
+      const size = await deps.fileSize(output);
+      if (size > 0) {
+        await setCapturing(true);
+        const now = deps.clock.now();
+        reports.firstDataAt ??= now;
+        reports.nextCaptureReportAt ??= now + FIRST_REPORT_MS;
+        if (now >= reports.nextCaptureReportAt) {
+          deps.onReport?.({
+            kind: "capturing",
+            bytes: reports.bytesDone + size,
+            parts: reports.partsDone + 1,
+            ms: now - reports.firstDataAt,
+          });
+          reports.nextCaptureReportAt = now +
+            (settings.reportEveryMs ?? DEFAULT_CAPTURE_TIMING.reportEveryMs);
+        }
+      }
       if (tick % DISK_CHECK_EVERY_POLLS === DISK_CHECK_EVERY_POLLS - 1) {
         const lowDisk = await deps.checkDisk();
         if (lowDisk) {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Child, ChildExit } from "../proc/spawn.ts";
 import type { Clock } from "../util/clock.ts";
-import { type CaptureDeps, captureLoop } from "./capture_loop.ts";
+import { type CaptureDeps, captureLoop, type CaptureReport } from "./capture_loop.ts";
 
 /** A clock whose sleeps advance virtual time at once, recording each wait. */
 class FakeClock implements Clock {
@@ -178,4 +178,37 @@ Deno.test("captureLoop() keeps a part with new content after an ended one", asyn
   const { deps } = scriptedDeps(clock, [{ bytes: 900, code: 0 }, { bytes: 600, code: 0 }]);
   const result = await captureLoop(settings, deps, new AbortController().signal);
   assert.deepEqual(result.parts, ["/tmp/u_part01.ts", "/tmp/u_part02.ts"]);
+});
+
+Deno.test("captureLoop() reports size and duration while capturing, then the time left to wait", async () => {
+  const clock = new FakeClock();
+  const controller = new AbortController();
+  const reports: CaptureReport[] = [];
+  const { deps } = scriptedDeps(clock, [{ bytes: 900, hang: true }], {
+    onReport: (report) => {
+      reports.push(report);
+      if (report.kind === "capturing" && report.ms > 60_000) controller.abort();
+    },
+  });
+  await captureLoop({ ...settings, reportEveryMs: 60_000 }, deps, controller.signal);
+  assert.deepEqual(reports, [
+    { kind: "capturing", bytes: 900, parts: 1, ms: 5000 },
+    { kind: "capturing", bytes: 900, parts: 1, ms: 65_000 },
+  ]);
+
+  const offline = scriptedDeps(new FakeClock(), [{ bytes: 100, code: 0 }], {
+    onReport: (report) => reports.push(report),
+  });
+  reports.length = 0;
+  await captureLoop(
+    { ...settings, retryWindowMs: 300_000, reportEveryMs: 60_000 },
+    offline.deps,
+    new AbortController().signal,
+  );
+  const left = reports.map((report) => report.kind === "waiting" ? report.giveUpInMs : -1);
+  assert.ok(left.length >= 4 && left.length <= 6, `reports ${left}`);
+  assert.equal(left[0], 300_000);
+  for (let i = 1; i < left.length; i++) {
+    assert.ok(left[i - 1]! - left[i]! >= 60_000, `reports ${left} closer than a minute`);
+  }
 });

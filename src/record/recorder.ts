@@ -14,11 +14,18 @@ import { privateStreamlinkArgs } from "../state/streamlink_args_file.ts";
 import { acquireUserLock } from "../state/user_lock.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { formatBytes, freeBytes, isNoSpaceError, NO_SPACE } from "../util/disk_space.ts";
-import { type CaptureEndReason, captureLoop, DEFAULT_CAPTURE_TIMING } from "./capture_loop.ts";
+import { formatDuration } from "../util/format_duration.ts";
+import {
+  type CaptureEndReason,
+  captureLoop,
+  type CaptureReport,
+  DEFAULT_CAPTURE_TIMING,
+} from "./capture_loop.ts";
 import { type FinishedSession, finishSession } from "./finish_session.ts";
 import { isTailOfPart } from "./part_tail.ts";
 import { logRecoveryReports, recoverSessions } from "./recover.ts";
 import { partPath, sessionBase, tempDirFor } from "./session_paths.ts";
+import { streamlinkLogLevel } from "./streamlink_log_level.ts";
 import { normalizeUsername } from "./username.ts";
 
 const log = getLogger(["twitchtool", "record"]);
@@ -147,7 +154,7 @@ export async function runRecorder(
           log.debug("Running streamlink {args}", { args: redactArgs(args).join(" ") });
           const forward = (line: string) => {
             if (NO_SPACE.test(line)) diskFull = `no space left on device writing "${output}"`;
-            log.info("streamlink: {line}", { line });
+            log[streamlinkLogLevel(line)]("streamlink: {line}", { user, line });
           };
           const locked = lockedCommand(captureLock, "streamlink", args);
           return spawnChild(locked.command, locked.args, {
@@ -180,6 +187,7 @@ export async function runRecorder(
           await writeManifest(tempDir, manifest("capturing", parts));
         },
         checkDisk: lowDiskReason,
+        onReport: (report) => logReport(user, report, config.record.retryWindow),
       },
       signal,
     );
@@ -187,10 +195,12 @@ export async function runRecorder(
     await slot.release();
   }
   await removeCaptureLock(config.paths.runtimeDir, base);
-  log.info("Capture ended ({reason}) with {count} part(s); slot released", {
-    reason: capture.reason,
-    count: capture.parts.length,
-  });
+  log.info(
+    `Capture ended: ${
+      describeEnd(capture.reason, config.record.retryWindow)
+    }; ${capture.parts.length} part(s), slot released`,
+    { reason: capture.reason, count: capture.parts.length },
+  );
 
   if (capture.parts.length === 0) {
     await removeManifest(tempDir, base);
@@ -227,4 +237,41 @@ export async function runRecorder(
     );
   }
   return { reason: capture.reason, finished };
+}
+
+/**
+ * The capture loop's periodic report as a log line. Figures are written into the message
+ * (not quoted like values) and kept as properties for JSON logs.
+ */
+function logReport(user: string, report: CaptureReport, retryWindow: number): void {
+  if (report.kind === "capturing") {
+    const size = formatBytes(report.bytes);
+    const duration = formatDuration(report.ms / 1000);
+    log.info(`Capturing {user}: ${size} in ${report.parts} part(s), ${duration} so far`, {
+      user,
+      bytes: report.bytes,
+      parts: report.parts,
+      seconds: Math.round(report.ms / 1000),
+    });
+  } else {
+    const left = formatDuration(report.giveUpInMs / 1000);
+    log.info(
+      `Waiting for {user} to come back; giving up in ${left} (retry_window ${
+        formatDuration(retryWindow)
+      })`,
+      { user, give_up_in_seconds: Math.round(report.giveUpInMs / 1000) },
+    );
+  }
+}
+
+/** Why capturing ended, in the user's words (the internal reason stays a log property). */
+function describeEnd(reason: CaptureEndReason, retryWindow: number): string {
+  switch (reason) {
+    case "window-expired":
+      return `the stream stayed offline for retry_window (${formatDuration(retryWindow)})`;
+    case "interrupted":
+      return "stopped on request";
+    case "low-disk":
+      return "free space fell below disk_free_min";
+  }
 }

@@ -33,3 +33,15 @@ export function partIndexOf(path: string, base: string): number | undefined {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+/** The channel and local start time in a recording's file stem (`<user>_<date>_<time>`). */
+export function parseSessionBase(stem: string): { user: string; startedAt: Date } | undefined {
+  const match = /^([A-Za-z0-9_]+)_(\d{4})-(\d\d)-(\d\d)_(\d\d)-(\d\d)-(\d\d)$/.exec(stem);
+  if (!match) return undefined;
+  const [, user, ...fields] = match;
+  const [year, month, day, hour, minute, second] = fields.map(Number) as number[];
+  return {
+    user: user!,
+    startedAt: new Date(year!, month! - 1, day!, hour!, minute!, second!),
+  };
+}

@@ -56,13 +56,31 @@ export type QueuedJob = EncodeJob & {
   readonly error?: string;
 };
 
+/** A job file that cannot be read as a job, and why. */
+export interface BadJobFile {
+  readonly path: string;
+  readonly reason: string;
+  /** Last change of the file (ISO 8601). */
+  readonly modified_at: string;
+}
+
 /** What {@link listQueue} sees. */
 export interface QueueListing {
   /** In run order: claimed jobs first, then pending jobs oldest first. */
   readonly pending: QueuedJob[];
   /** Failed jobs, oldest first, with their reasons. */
   readonly failed: QueuedJob[];
+  /**
+   * Unreadable job files: moved aside (`*.invalid.json`), or pending ones older than
+   * {@link JOB_WRITE_GRACE_MS} that the encoder moves aside when it gets to them.
+   */
+  readonly invalid: BadJobFile[];
+  /** Unreadable pending files changed within {@link JOB_WRITE_GRACE_MS}: maybe still being written. */
+  readonly too_young: BadJobFile[];
 }
+
+/** An unreadable job file this recent may still be being written; it is judged later. */
+export const JOB_WRITE_GRACE_MS = 10_000;
 
 /** A job this process has claimed (moved under `running/`); settle it with one of the helpers. */
 export interface ClaimedJob {
@@ -190,15 +208,16 @@ export async function journalEncodedOutput(
 
 /**
  * Lists the queue without changing anything, so `status` may call it at any time. Unreadable
- * pending files are left out (the encoder moves them aside when it gets to them).
+ * files are listed apart (`invalid`, `too_young`), never as jobs.
  */
-export async function listQueue(queueDir: string): Promise<QueueListing> {
+export async function listQueue(queueDir: string, now = new Date()): Promise<QueueListing> {
   const running = (await readJobFiles(runningDir(queueDir), isPendingName))
     .filter((entry) => entry.parsed.ok)
     .map((entry) => ({ ...(entry.parsed as { job: EncodeJob }).job, path: entry.path }))
     .sort(compareJobs)
     .map((job) => ({ ...job, running: true }));
-  const pending = (await readJobFiles(jobsDir(queueDir), isPendingName))
+  const pendingFiles = await readJobFiles(jobsDir(queueDir), isPendingName);
+  const pending = pendingFiles
     .filter((entry) => entry.parsed.ok)
     .map((entry) => ({ ...(entry.parsed as { job: EncodeJob }).job, path: entry.path }))
     .sort(compareJobs);
@@ -209,7 +228,19 @@ export async function listQueue(queueDir: string): Promise<QueueListing> {
     failed.push({ ...entry.parsed.job, path: entry.path, ...(error ? { error } : {}) });
   }
   failed.sort(compareJobs);
-  return { pending: [...running, ...pending], failed };
+  const bad = (entry: JobFileEntry): BadJobFile => ({
+    path: entry.path,
+    reason: entry.parsed.ok ? "moved aside" : entry.parsed.reason,
+    modified_at: entry.mtime.toISOString(),
+  });
+  const unreadable = pendingFiles.filter((entry) => !entry.parsed.ok);
+  const young = (entry: JobFileEntry) => now.getTime() - entry.mtime.getTime() < JOB_WRITE_GRACE_MS;
+  const invalid = [
+    ...(await readJobFiles(jobsDir(queueDir), (n) => n.endsWith(INVALID_SUFFIX))).map(bad),
+    ...unreadable.filter((entry) => !young(entry)).map(bad),
+  ];
+  const tooYoung = unreadable.filter(young).map(bad);
+  return { pending: [...running, ...pending], failed, invalid, too_young: tooYoung };
 }
 
 /** Number of job files waiting in `jobs/` (cheap: names only, no parsing), for status lines. */
@@ -234,7 +265,7 @@ export async function takeNextJob(
   queueDir: string,
   options: { now: Date; graceMs?: number; onInvalid?: (invalid: InvalidJob) => void },
 ): Promise<ClaimedJob | undefined> {
-  const graceMs = options.graceMs ?? 10_000;
+  const graceMs = options.graceMs ?? JOB_WRITE_GRACE_MS;
   const entries = await readJobFiles(jobsDir(queueDir), isPendingName);
   const valid: { job: QueuedJob; name: string }[] = [];
   for (const entry of entries) {

@@ -7,7 +7,7 @@ import type { Config } from "../config/config.ts";
 import { tempDirFor } from "../record/session_paths.ts";
 import { capturedBytes } from "./captured_bytes.ts";
 import { type DaemonState, readDaemonState } from "./daemon_state.ts";
-import { listQueue, type QueuedJob } from "./job_queue.ts";
+import { type BadJobFile, listQueue, type QueuedJob } from "./job_queue.ts";
 import { listManifests } from "./session_manifest.ts";
 import { SlotPool } from "./slot_pool.ts";
 import { isUserLocked } from "./user_lock.ts";
@@ -65,7 +65,20 @@ export interface StatusSnapshot {
   readonly record_limit: number;
   readonly poller: PollerView;
   readonly encoder: EncoderView;
-  readonly queue: { readonly pending: JobView[]; readonly failed: JobView[] };
+  readonly queue: QueueView;
+}
+
+/** The encode queue: each job file in exactly one list. */
+export interface QueueView {
+  /** Jobs waiting their turn (a job claimed by an encoder that died is waiting again). */
+  readonly pending: JobView[];
+  /** The job the running encoder works on. */
+  readonly encoding: JobView[];
+  readonly failed: JobView[];
+  /** Job files that cannot be read as jobs. */
+  readonly invalid: BadJobFile[];
+  /** Unreadable job files too recent to judge (maybe still being written). */
+  readonly too_young: BadJobFile[];
 }
 
 /** Reads the current state of every part of twitchtool. */
@@ -98,13 +111,26 @@ export async function collectStatus(config: Config, home: string): Promise<Statu
       bytes: await capturedBytes(tempDir, manifest.user, manifest.pid),
     });
   }
-  const queue = await listQueue(paths.queueDir);
+  const encoder = encoderView(await readDaemonState(paths.stateDir, "encoder"));
   return {
     recordings,
     record_limit: config.limits.recordLimit,
     poller: pollerView(await readDaemonState(paths.stateDir, "poller")),
-    encoder: encoderView(await readDaemonState(paths.stateDir, "encoder")),
-    queue: { pending: queue.pending.map(jobView), failed: queue.failed.map(jobView) },
+    encoder,
+    queue: await queueView(paths.queueDir, encoder.running),
+  };
+}
+
+/** The queue as `status` and `encode-daemon status` show it. */
+export async function queueView(queueDir: string, encoderRunning: boolean): Promise<QueueView> {
+  const queue = await listQueue(queueDir);
+  const encoding = (job: QueuedJob) => encoderRunning && job.running === true;
+  return {
+    pending: queue.pending.filter((job) => !encoding(job)).map(jobView),
+    encoding: queue.pending.filter(encoding).map(jobView),
+    failed: queue.failed.map(jobView),
+    invalid: queue.invalid,
+    too_young: queue.too_young,
   };
 }
 

@@ -22,6 +22,7 @@ import {
   MAIN_TS,
   makeSandbox,
   type Sandbox,
+  shellQuote,
 } from "../../tests/support/cli.ts";
 import { max, median, ratio, round } from "./stats.ts";
 import type { Measurement, Workload, WorkloadContext, WorkloadOutcome } from "./workload.ts";
@@ -110,10 +111,6 @@ function onTerminal(sandbox: Sandbox, label: string, args: string[]): Subject {
   delete env.NO_COLOR;
   const line = [Deno.execPath(), ...args].map(shellQuote).join(" ");
   return { label, command: "script", args: ["-qec", line, "/dev/null"], env, times: [] };
-}
-
-function shellQuote(word: string): string {
-  return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 /** Takes 6 slots as 6 capturing recorders, each with a session manifest and parts. */

@@ -81,7 +81,9 @@ export async function makeSandbox(
   env.DENO_DIR = Deno.env.get("DENO_DIR") ??
     join(Deno.env.get("HOME") ?? "/root", ".cache", "deno");
   env.DENO_NO_UPDATE_CHECK = "1";
-  env.NO_COLOR = "1";
+  // What a person's shell has: colours allowed. A NO_COLOR of the test runner would hide
+  // colour handling bugs (it once hid a crash of every --help).
+  delete env.NO_COLOR;
   env.HOME = home;
   const sandbox: Sandbox = {
     home,
@@ -146,6 +148,41 @@ export function runCli(
   options: { flags?: readonly string[]; env?: Record<string, string> } = {},
 ): Promise<CliResult> {
   return collect(spawnCli(sandbox, args, options));
+}
+
+/** Quotes a word for `sh`. */
+export function shellQuote(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * Runs the CLI on a pseudo-terminal (util-linux `script`), as a person at a terminal does:
+ * colour TERM, no NO_COLOR, and Deno allowed to prompt, so a missing permission shows up as
+ * a prompt in the output (answered "no" by the closed input) instead of passing silently.
+ * stdout and stderr arrive mixed in `stdout`, with CRLF line ends turned back into LF.
+ */
+export async function runCliOnTerminal(
+  sandbox: Sandbox,
+  args: readonly string[],
+  options: { env?: Record<string, string> } = {},
+): Promise<CliResult> {
+  const argv = cliCommandArgs(args).filter((arg) => arg !== "--no-prompt");
+  const line = [Deno.execPath(), ...argv].map(shellQuote).join(" ");
+  const output = await new Deno.Command("script", {
+    args: ["-qec", line, "/dev/null"],
+    env: { ...sandbox.env, TERM: "xterm-256color", ...options.env },
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(60_000),
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout).replaceAll("\r\n", "\n"),
+    stderr: decoder.decode(output.stderr),
+  };
 }
 
 /** Polls `check` every 200 ms until it returns a value, failing after `timeoutMs`. */

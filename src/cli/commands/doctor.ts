@@ -1,5 +1,4 @@
-import type { Config } from "../../config/config.ts";
-import { loadConfig } from "../../config/load_config.ts";
+import { inspectConfig } from "../../config/load_config.ts";
 import { ExitCode } from "../../errors.ts";
 import { type GlobalOptions, homeDir, override, printLine } from "../context.ts";
 import {
@@ -26,7 +25,9 @@ const LABEL = { ok: "ok  ", warn: "warn", fail: "FAIL" } as const;
 
 /**
  * `twitchtool doctor`: one line per check (ok / warn / FAIL) and a summary; exit 1 when any
- * check failed, 0 otherwise (warnings included).
+ * check failed, 0 otherwise (warnings included). Every config problem is reported, then the
+ * other checks run with defaults in place of the unusable values; a check that throws is a
+ * FAIL line, never the end of the report.
  */
 export async function doctorCommand(
   options: DoctorOptions,
@@ -37,16 +38,15 @@ export async function doctorCommand(
     results.push(result);
     printLine(`${LABEL[result.level]}  ${result.name}: ${result.detail}`);
   };
-  let config: Config;
-  try {
-    const loaded = await loadConfig({
-      configPath: globals.config,
-      overrides: {
-        "paths.queue_dir": override(options.queueDir, "--queue-dir"),
-        "paths.logs_dir": override(options.logsDir, "--logs-dir"),
-      },
-    });
-    config = loaded.config;
+  const inspected = await inspectConfig({
+    configPath: globals.config,
+    overrides: {
+      "paths.queue_dir": override(options.queueDir, "--queue-dir"),
+      "paths.logs_dir": override(options.logsDir, "--logs-dir"),
+    },
+  });
+  const config = inspected.config;
+  if (inspected.problems.length === 0) {
     report({
       level: "ok",
       name: "config",
@@ -54,26 +54,38 @@ export async function doctorCommand(
         ? `${config.source.path} parsed`
         : `no file at ${config.source.path}: using defaults`,
     });
-    for (const warning of loaded.warnings) {
-      report({ level: "warn", name: "config", detail: warning });
-    }
-  } catch (error) {
-    report({ level: "fail", name: "config", detail: (error as Error).message });
-    return summarize(results);
+  }
+  for (const problem of inspected.problems) {
+    report({ level: "fail", name: "config", detail: problem.message });
+  }
+  for (const warning of inspected.warnings) {
+    report({ level: "warn", name: "config", detail: warning });
   }
   const home = homeDir();
-  report(await checkTool("streamlink", "--version", MIN_STREAMLINK));
-  report(await checkTool("ffmpeg", "-version"));
-  report(await checkTool("ffprobe", "-version"));
-  report(await checkTool("flock", "--version"));
+  /** Runs one check; an exception it throws becomes its FAIL line. */
+  const check = async (name: string, run: () => Promise<CheckResult | CheckResult[]>) => {
+    try {
+      const found = await run();
+      for (const result of Array.isArray(found) ? found : [found]) report(result);
+    } catch (error) {
+      report({ level: "fail", name, detail: (error as Error).message });
+    }
+  };
+  await check("streamlink", () => checkTool("streamlink", "--version", MIN_STREAMLINK));
+  await check("ffmpeg", () => checkTool("ffmpeg", "-version"));
+  await check("ffprobe", () => checkTool("ffprobe", "-version"));
+  await check("flock", () => checkTool("flock", "--version"));
   for (const [label, path] of foldersOf(config, home)) {
-    report(label === "runtime" ? await checkRuntimeFolder(path) : await checkFolder(label, path));
+    await check(
+      label,
+      () => label === "runtime" ? checkRuntimeFolder(path) : checkFolder(label, path),
+    );
   }
-  report(await checkFreeSpace(config));
-  for (const result of await checkUsersFile(config.poller.usersFile)) report(result);
-  report(await checkDownloadCmd(config));
-  for (const result of await checkStaleState(config, home)) report(result);
-  for (const result of await checkDaemons(config)) report(result);
+  await check("disk space", () => checkFreeSpace(config));
+  await check("users file", () => checkUsersFile(config.poller.usersFile));
+  await check("download_cmd", () => checkDownloadCmd(config));
+  await check("stale state", () => checkStaleState(config, home));
+  await check("daemons", () => checkDaemons(config));
   return summarize(results);
 }
 

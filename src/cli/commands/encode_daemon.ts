@@ -5,13 +5,17 @@ import { ExitCode, TwitchtoolError, UsageError } from "../../errors.ts";
 import { withShutdownSignals } from "../../proc/signals.ts";
 import { readDaemonState } from "../../state/daemon_state.ts";
 import { listQueue } from "../../state/job_queue.ts";
+import { queueView } from "../../state/status_snapshot.ts";
+import { describeProgress } from "../../encode/progress_log.ts";
 import {
   type GlobalOptions,
   loadCommandConfig,
-  newTable,
   override,
   printLine,
+  renderTable,
 } from "../context.ts";
+import { badJobLines, describeEncoderState } from "../daemon_lines.ts";
+import { localTime, shortPath } from "../human_values.ts";
 
 /** Options of `twitchtool encode-daemon run`. */
 export interface EncodeDaemonRunOptions {
@@ -49,8 +53,12 @@ export async function encodeDaemonRunCommand(
     const exitWhenEmpty = options.exitWhenEmpty ?? false;
     const summary = await serveEncoder(config, { exitWhenEmpty }, signal);
     if (!exitWhenEmpty) return ExitCode.Ok;
-    printLine(`Queue empty: ${summary.done} encoded, ${summary.failed} failed`);
-    return summary.failed > 0 ? ExitCode.Failure : ExitCode.Ok;
+    const left = await listQueue(config.paths.queueDir);
+    const parts = [`${summary.done} encoded`, `${summary.failed} failed`];
+    parts.push(`${summary.invalid} invalid (moved aside)`);
+    if (left.too_young.length) parts.push(`${left.too_young.length} too young to judge (left)`);
+    printLine(`Queue empty: ${parts.join(", ")}`);
+    return summary.failed + summary.invalid > 0 ? ExitCode.Failure : ExitCode.Ok;
   });
 }
 
@@ -109,10 +117,10 @@ export async function encodeDaemonStatusCommand(
     "paths.queue_dir": override(options.queueDir, "--queue-dir"),
   });
   const daemon = await readDaemonState(config.paths.stateDir, "encoder");
-  const queue = await listQueue(config.paths.queueDir);
+  const queue = await queueView(config.paths.queueDir, daemon.running);
   const status = daemon.running ? daemon.status : null;
   const current = (status?.current_job ?? null) as CurrentJobStatus | null;
-  const waiting = queue.pending.filter((job) => !(daemon.running && job.running));
+  const waiting = queue.pending;
   if (options.json) {
     printLine(JSON.stringify({
       running: daemon.running,
@@ -124,38 +132,46 @@ export async function encodeDaemonStatusCommand(
       current_job: current,
       queue_length: waiting.length,
       failed: queue.failed.map((job) => ({ path: job.path, input: job.input, error: job.error })),
+      invalid: queue.invalid,
+      too_young: queue.too_young,
     }));
     return ExitCode.Ok;
   }
+  const { recordDir, queueDir } = config.paths;
+  const short = (path: string) => shortPath(path, recordDir, queueDir);
   if (!daemon.running) {
     printLine("Encoder: not running");
   } else {
-    printLine(`Encoder: running (pid ${daemon.pid}), ${status?.state ?? "starting"}`);
+    const state = typeof status?.state === "string"
+      ? describeEncoderState(status.state)
+      : "starting";
+    printLine(`Encoder: running (pid ${daemon.pid}), ${state}`);
   }
   if (current) {
-    const percent = current.percent === null ? "?" : `${current.percent.toFixed(1)}%`;
-    const speed = current.speed === null ? "" : ` at ${current.speed}x`;
-    const eta = current.eta_seconds === null ? "" : `, ETA ${formatSeconds(current.eta_seconds)}`;
-    const paused = status?.paused ? " (paused while a recording captures)" : "";
-    printLine(`Current job: ${current.input} -> ${current.output}`);
-    printLine(`  ${percent}${speed}${eta}${paused}`);
+    const progress = describeProgress({
+      percent: current.percent,
+      speed: current.speed,
+      etaSeconds: current.eta_seconds,
+    });
+    const paused = status?.paused && status.state !== "paused"
+      ? " (paused while a recording captures)"
+      : "";
+    printLine(`Current job: ${short(current.input)} -> ${short(current.output)}`);
+    printLine(`  ${progress}${paused}`);
   }
-  printLine(`Queue: ${waiting.length} waiting, ${queue.failed.length} failed`);
+  const counts = [`${waiting.length} waiting`, `${queue.failed.length} failed`];
+  if (queue.invalid.length) counts.push(`${queue.invalid.length} invalid`);
+  if (queue.too_young.length) counts.push(`${queue.too_young.length} too young to judge`);
+  printLine(`Queue: ${counts.join(", ")}`);
   if (waiting.length > 0) {
-    const table = newTable(["#", "created", "input"]);
-    waiting.forEach((job, index) => table.push([index + 1, job.created_at, job.input]));
-    printLine(table.toString());
+    printLine(renderTable(
+      ["#", "created", "input"],
+      waiting.map((job, index) => [index + 1, localTime(job.created_at), short(job.input)]),
+    ));
   }
   for (const job of queue.failed) {
-    printLine(`Failed: ${job.input}: ${job.error ?? "unknown reason"} (${job.path})`);
+    printLine(`Failed: ${short(job.input)}: ${job.error ?? "unknown reason"} (${short(job.path)})`);
   }
+  for (const line of badJobLines(queue, short)) printLine(line);
   return ExitCode.Ok;
-}
-
-function formatSeconds(total: number): string {
-  const hours = Math.floor(total / 3600);
-  const minutes = Math.floor((total % 3600) / 60);
-  const seconds = Math.floor(total % 60);
-  const pad = (value: number) => String(value).padStart(2, "0");
-  return `${hours}:${pad(minutes)}:${pad(seconds)}`;
 }

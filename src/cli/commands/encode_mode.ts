@@ -1,5 +1,6 @@
 import { getLogger } from "@logtape/logtape";
-import { readEnableRemux, writeEncodeMode } from "../../encode/encode_mode.ts";
+import { inspectConfig } from "../../config/load_config.ts";
+import { writeEncodeMode } from "../../encode/encode_mode.ts";
 import { ExitCode } from "../../errors.ts";
 import { type GlobalOptions, loadCommandConfig, printLine } from "../context.ts";
 
@@ -8,17 +9,10 @@ export async function encodeModeCommand(
   action: "on" | "off" | "status",
   globals: GlobalOptions,
 ): Promise<number> {
+  if (action === "status") return await encodeModeStatus(globals);
   const config = await loadCommandConfig(globals, {}, { allowMissingFile: true });
-  const path = config.source.path;
   const envValue = Deno.env.get("REMUX_ENABLED");
-  if (action === "status") {
-    const text = config.source.exists ? await Deno.readTextFile(path) : "";
-    const inFile = readEnableRemux(text, path);
-    const where = inFile === undefined ? `default, not set in "${path}"` : `set in "${path}"`;
-    printLine(`Encode mode: ${config.record.enableRemux ? "on" : "off"} (${where})`);
-    if (envValue) printLine(`REMUX_ENABLED=${envValue} overrides the config file`);
-    return ExitCode.Ok;
-  }
+  const path = config.source.path;
   const value = action === "on";
   const change = await writeEncodeMode(path, value);
   const how = change.created ? "created" : change.changed ? "updated" : "already set in";
@@ -30,4 +24,27 @@ export async function encodeModeCommand(
     );
   }
   return ExitCode.Ok;
+}
+
+const KEY = "record.enable_remux";
+
+/**
+ * `encode-mode status`: the value in effect and where it comes from (environment, file or
+ * default), and every value for the key that is refused, e.g. `REMUX_ENABLED=maybe`, with
+ * exit 2 then: `record` and the poller refuse to start until it is fixed.
+ */
+async function encodeModeStatus(globals: GlobalOptions): Promise<number> {
+  const inspected = await inspectConfig({ configPath: globals.config, allowMissingFile: true });
+  const { config } = inspected;
+  const path = config.source.path;
+  const where = {
+    cli: "command line",
+    env: `environment REMUX_ENABLED=${JSON.stringify(Deno.env.get("REMUX_ENABLED") ?? "")}`,
+    file: `set in "${path}"`,
+    default: `default, not set in "${path}"`,
+  }[inspected.sources[KEY] ?? "default"];
+  printLine(`Encode mode: ${config.record.enableRemux ? "on" : "off"} (${where})`);
+  const refused = inspected.refused.filter((entry) => entry.key === KEY);
+  for (const entry of refused) printLine(`Refused: ${entry.error.message}`);
+  return refused.length > 0 ? ExitCode.Usage : ExitCode.Ok;
 }

@@ -1,6 +1,9 @@
 import { withShutdownSignals } from "../../proc/signals.ts";
 import { runRecorder } from "../../record/recorder.ts";
+import { join } from "node:path";
+import { normalizeUsername } from "../../record/username.ts";
 import { type GlobalOptions, homeDir, loadCommandConfig, override } from "../context.ts";
+import { addLogFile } from "../logging.ts";
 import { printFinished } from "./finished_output.ts";
 
 /** Options of `twitchtool record`. */
@@ -39,6 +42,10 @@ export async function recordCommand(
       "--delete-input-on-success",
     ),
   });
+  await addLogFile(
+    join(config.paths.logsDir, `${normalizeUsername(user)}.log`),
+    `--- ${new Date().toISOString()} twitchtool record ${user}`,
+  );
   return await withShutdownSignals(async (signal) => {
     const outcome = await runRecorder(
       { username: user, config, home: homeDir(), failFast: options.failFast ?? false },

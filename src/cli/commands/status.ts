@@ -1,14 +1,16 @@
-import { collectStatus, type JobView } from "../../state/status_snapshot.ts";
+import { collectStatus, type JobView, type QueueView } from "../../state/status_snapshot.ts";
 import { formatBytes } from "../../util/disk_space.ts";
+import { formatDuration } from "../../util/format_duration.ts";
 import {
   type GlobalOptions,
   homeDir,
   loadCommandConfig,
-  newTable,
   override,
   printLine,
+  renderTable,
 } from "../context.ts";
-import { describeEncoder, describePoller } from "../daemon_lines.ts";
+import { badJobLines, describeEncoder, describePoller } from "../daemon_lines.ts";
+import { localTime, shortPath } from "../human_values.ts";
 
 /** Options of `twitchtool status`. */
 export interface StatusOptions {
@@ -35,34 +37,53 @@ export async function statusCommand(
     return 0;
   }
   const { recordings, queue } = status;
+  const { recordDir, queueDir } = config.paths;
+  const short = (path: string) => shortPath(path, recordDir, queueDir);
+  const input = (job: JobView) =>
+    job.note ? `${short(job.input)}\nnot a verified .mp4: ${job.note}` : short(job.input);
   printLine(`Recordings (${recordings.length}/${status.record_limit} slots in use)`);
   if (recordings.length > 0) {
-    const table = newTable(["slot", "user", "pid", "since", "state", "captured"]);
-    for (const r of recordings) {
-      table.push([r.slot ?? "-", r.user, r.pid, r.started_at, r.state, formatBytes(r.bytes)]);
-    }
-    printLine(table.toString());
+    const now = Date.now();
+    printLine(renderTable(
+      ["slot", "user", "pid", "state", "started", "for", "captured"],
+      recordings.map((r) => [
+        r.slot ?? "-",
+        r.user,
+        r.pid,
+        r.state,
+        localTime(r.started_at),
+        formatDuration((now - Date.parse(r.started_at)) / 1000),
+        formatBytes(r.bytes),
+      ]),
+    ));
   }
   printLine();
   for (const line of describePoller(status.poller)) printLine(line);
   printLine();
-  for (const line of describeEncoder(status.encoder)) printLine(line);
+  for (const line of describeEncoder(status.encoder, short)) printLine(line);
   printLine();
-  printLine(`Queue: ${queue.pending.length} pending, ${queue.failed.length} failed`);
-  if (queue.pending.length > 0) printLine(jobTable(queue.pending, false));
+  printLine(queueSummary(queue));
+  if (queue.pending.length > 0) {
+    printLine(renderTable(
+      ["created", "input", "output"],
+      queue.pending.map((job) => [localTime(job.created_at), input(job), short(job.output)]),
+    ));
+  }
   if (queue.failed.length > 0) {
     printLine("Failed jobs:");
-    printLine(jobTable(queue.failed, true));
+    printLine(renderTable(
+      ["created", "input", "error"],
+      queue.failed.map((job) => [localTime(job.created_at), input(job), job.error ?? ""]),
+    ));
   }
+  for (const line of badJobLines(queue, short)) printLine(line);
   return 0;
 }
 
-function jobTable(jobs: readonly JobView[], failed: boolean): string {
-  const table = newTable(failed ? ["created", "input", "error"] : ["created", "input", "output"]);
-  for (const job of jobs) {
-    const running = job.running ? `${job.input} (encoding)` : job.input;
-    const input = job.note ? `${running}\nnot a verified .mp4: ${job.note}` : running;
-    table.push([job.created_at, input, failed ? job.error ?? "" : job.output]);
-  }
-  return table.toString();
+/** `Queue: 2 pending, 0 failed, 1 invalid, 1 too young to judge` (the last two when present). */
+function queueSummary(queue: QueueView): string {
+  const parts = [`${queue.pending.length} pending`, `${queue.failed.length} failed`];
+  if (queue.invalid.length) parts.push(`${queue.invalid.length} invalid`);
+  if (queue.too_young.length) parts.push(`${queue.too_young.length} too young to judge`);
+  return `Queue: ${parts.join(", ")}`;
 }

@@ -1,4 +1,4 @@
-import { ExitCode, TwitchtoolError } from "../../errors.ts";
+import { ExitCode, TwitchtoolError, UsageError } from "../../errors.ts";
 import { SlotPool } from "../../state/slot_pool.ts";
 import { stopRecording } from "../../state/stop_recording.ts";
 import { type GlobalOptions, loadCommandConfig, override, printLine } from "../context.ts";
@@ -13,8 +13,8 @@ export interface StopOptions {
 
 /**
  * `twitchtool stop <slot>`: SIGINT the slot's recorder so it finalizes what it captured, wait
- * for it (`--timeout`), SIGKILL with `--force`. Exit 2 for a malformed slot, 1 for an empty one
- * or a recorder still running at the deadline.
+ * for it (`--timeout`), SIGKILL with `--force`. Exit 2 for a malformed slot or one beyond
+ * `record_limit`, 1 for an empty one or a recorder still running at the deadline.
  */
 export async function stopCommand(
   slotArg: string,
@@ -26,7 +26,13 @@ export async function stopCommand(
   const config = await loadCommandConfig(globals, {
     "limits.record_limit": override(options.recordLimit, "--record-limit"),
   });
-  const pool = new SlotPool(config.paths.runtimeDir, config.limits.recordLimit);
+  const limit = config.limits.recordLimit;
+  if (slotNumber > limit) {
+    throw new UsageError(
+      `Invalid slot "${slotArg}": slots are numbered 1-${limit} (limits.record_limit = ${limit})`,
+    );
+  }
+  const pool = new SlotPool(config.paths.runtimeDir, limit);
   const active = await pool.list();
   const slot = active.find((s) => s.slot === slotNumber);
   if (!slot) {

@@ -1,15 +1,17 @@
 import { getLogger } from "@logtape/logtape";
 import { basename } from "node:path";
 import { compressFiles } from "../../encode/compress_files.ts";
+import { ProgressLog } from "../../encode/progress_log.ts";
 import type { TscompressEvent, TscompressResult } from "../../encode/tscompress.ts";
 import { ExitCode } from "../../errors.ts";
 import { withShutdownSignals } from "../../proc/signals.ts";
 import {
   type GlobalOptions,
   loadCommandConfig,
-  newTable,
   override,
   printLine,
+  renderTable,
+  writeText,
 } from "../context.ts";
 
 /** Options of `twitchtool tscompress`. */
@@ -69,13 +71,12 @@ function isFailure(result: TscompressResult): boolean {
 }
 
 function printSummary(results: readonly TscompressResult[], missing: readonly string[]): void {
-  const table = newTable(["input", "remux", "encode", "output / note"]);
-  for (const result of results) {
+  const rows = results.map((result) => {
     const detail = isFailure(result) ? result.note ?? "" : result.compressed ?? result.note ?? "";
-    table.push([result.input, result.remux, result.encode, detail]);
-  }
-  for (const arg of missing) table.push([arg, "failed", "n/a", "No such file, folder or match"]);
-  printLine(table.toString());
+    return [result.input, result.remux, result.encode, detail];
+  });
+  for (const arg of missing) rows.push([arg, "failed", "n/a", "No such file, folder or match"]);
+  printLine(renderTable(["input", "remux", "encode", "output / note"], rows));
   const failures = results.filter(isFailure).length + missing.length;
   printLine(
     `${results.length + missing.length} input(s): ${
@@ -86,12 +87,7 @@ function printSummary(results: readonly TscompressResult[], missing: readonly st
 
 /** One redrawn line per step on a terminal. */
 function progressBar(): (event: TscompressEvent) => void {
-  const encoder = new TextEncoder();
-  const write = (text: string) => {
-    const bytes = encoder.encode(text);
-    let written = 0;
-    while (written < bytes.length) written += Deno.stderr.writeSync(bytes.subarray(written));
-  };
+  const write = (text: string) => writeText(Deno.stderr, text);
   return (event) => {
     const label = `${event.step.padEnd(6)} ${basename(event.input)}`;
     if (event.kind === "start") write(`\r\x1b[2K${label} ...`);
@@ -110,21 +106,18 @@ function progressBar(): (event: TscompressEvent) => void {
   };
 }
 
-/** Plain log lines (start, every quarter, end) when stderr is not a terminal. */
+/** Plain log lines (start, every 10 % or minute, end) when stderr is not a terminal. */
 function progressLog(): (event: TscompressEvent) => void {
   const log = getLogger(["twitchtool", "encode"]);
-  let quarter = 0;
+  let throttle = new ProgressLog(Date.now);
   return (event) => {
     const properties = { step: event.step, input: event.input };
     if (event.kind === "start") {
-      quarter = 0;
+      throttle = new ProgressLog(Date.now);
       log.info("Starting {step} of {input}", properties);
     } else if (event.kind === "progress") {
-      const percent = event.progress.percent ?? 0;
-      if (percent >= (quarter + 1) * 25 && percent < 100) {
-        quarter = Math.floor(percent / 25);
-        log.info("{step} {input}: {percent}%", { ...properties, percent: Math.floor(percent) });
-      }
+      const line = throttle.next(event.progress);
+      if (line) log.info(`{step} {input}: ${line}`, { ...properties, ...event.progress });
     } else {
       log.info("Finished {step} of {input}: {outcome}", { ...properties, outcome: event.outcome });
     }

@@ -1,0 +1,62 @@
+/**
+ * Help text for options that set a config key: an option's description ends in `[section.key]`
+ * where it is declared, and this fills in the key's default and environment variable from the
+ * schema table, so `--help` never disagrees with the config (the original's usage lines
+ * showed both too).
+ */
+import type { Command } from "@commander-js/extra-typings";
+import { baseDirs, defaultValues } from "../config/defaults.ts";
+import { isDirectory } from "../config/load_config.ts";
+import { CONFIG_FIELDS, fieldName } from "../config/schema.ts";
+
+const KEY_SUFFIX = / \[([a-z_]+\.[a-z_]+)\]$/;
+
+/** Rewrites every `[section.key]` option description under `root` in place. */
+export function annotateConfigOptions(root: Command): void {
+  const defaults = defaultsForHelp();
+  const visit = (command: Command) => {
+    for (const option of command.options) {
+      const match = KEY_SUFFIX.exec(option.description ?? "");
+      if (!match) continue;
+      const text = option.description.slice(0, match.index);
+      (option as { description: string }).description = `${text} ${
+        describeConfigKey(match[1]!, defaults)
+      }`;
+    }
+    for (const sub of command.commands) visit(sub as Command);
+  };
+  visit(root);
+}
+
+/** `[default: best; config record.quality; env QUALITY]`; throws for a key not in the schema. */
+export function describeConfigKey(key: string, defaults: Record<string, unknown>): string {
+  const field = CONFIG_FIELDS.find((candidate) => fieldName(candidate) === key);
+  if (!field) throw new Error(`Option help names "${key}", which is not a config key`);
+  const parts = [];
+  if (key in defaults) parts.push(`default: ${formatDefault(defaults[key])}`);
+  parts.push(`config ${key}`);
+  if (field.env) parts.push(`env ${field.env}`);
+  return `[${parts.join("; ")}]`;
+}
+
+/** The built-in defaults, with HOME shown as `~` (and assumed to be `~` when unset). */
+function defaultsForHelp(): Record<string, unknown> {
+  const env = (name: string) => {
+    try {
+      return Deno.env.get(name) || (name === "HOME" ? "~" : undefined);
+    } catch {
+      return undefined;
+    }
+  };
+  const dirs = baseDirs(env);
+  const values = defaultValues(dirs, env, isDirectory);
+  const tilde = (value: unknown) =>
+    typeof value === "string" && value.startsWith(`${dirs.home}/`)
+      ? `~${value.slice(dirs.home.length)}`
+      : value;
+  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, tilde(value)]));
+}
+
+function formatDefault(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}

@@ -1,0 +1,105 @@
+/**
+ * How long a finished recording plays, read from the file itself without starting ffprobe:
+ * the `mvhd` box of an MP4, or the first and last PCR of an MPEG-TS. Listing many recordings
+ * stays fast and needs no permission to run programs. The answer is the container's word, good
+ * for a listing; checks that must not be fooled count packets instead (ffprobe).
+ */
+const TS_PACKET = 188;
+const TS_WINDOW = 1 << 20;
+
+/** Seconds of `path` (.mp4 or .ts by content), or null when it cannot be read. */
+export async function mediaDuration(path: string): Promise<number | null> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch {
+    return null;
+  }
+  try {
+    const size = (await file.stat()).size;
+    const head = await readAt(file, 0, 8);
+    if (head[0] === 0x47) return await tsDuration(file, size);
+    return await mp4Duration(file, size);
+  } catch {
+    return null;
+  } finally {
+    file.close();
+  }
+}
+
+async function readAt(file: Deno.FsFile, offset: number, length: number): Promise<Uint8Array> {
+  await file.seek(offset, Deno.SeekMode.Start);
+  const buffer = new Uint8Array(length);
+  let filled = 0;
+  while (filled < length) {
+    const read = await file.read(buffer.subarray(filled));
+    if (read === null) break;
+    filled += read;
+  }
+  return buffer.subarray(0, filled);
+}
+
+/** Walks boxes to `moov` (wherever it is) and reads `mvhd`'s duration / timescale. */
+async function mp4Duration(file: Deno.FsFile, size: number): Promise<number | null> {
+  const moov = await findBox(file, 0, size, "moov");
+  if (!moov) return null;
+  const mvhd = await findBox(file, moov.body, moov.end, "mvhd");
+  if (!mvhd) return null;
+  const body = await readAt(file, mvhd.body, 32);
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const version = view.getUint8(0);
+  const [timescale, duration] = version === 1
+    ? [view.getUint32(20), Number(view.getBigUint64(24))]
+    : [view.getUint32(12), view.getUint32(16)];
+  return timescale > 0 ? duration / timescale : null;
+}
+
+async function findBox(
+  file: Deno.FsFile,
+  start: number,
+  end: number,
+  type: string,
+): Promise<{ body: number; end: number } | undefined> {
+  for (let offset = start; offset + 8 <= end;) {
+    const header = await readAt(file, offset, 16);
+    const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+    let size = view.getUint32(0);
+    let headerSize = 8;
+    if (size === 1 && header.length >= 16) {
+      size = Number(view.getBigUint64(8));
+      headerSize = 16;
+    } else if (size === 0) {
+      size = end - offset;
+    }
+    if (size < headerSize) return undefined;
+    const name = new TextDecoder().decode(header.subarray(4, 8));
+    if (name === type) return { body: offset + headerSize, end: offset + size };
+    offset += size;
+  }
+  return undefined;
+}
+
+/** (last PCR - first PCR) of the first PID carrying a PCR, from the file's head and tail. */
+async function tsDuration(file: Deno.FsFile, size: number): Promise<number | null> {
+  const head = await readAt(file, 0, Math.min(size, TS_WINDOW));
+  const first = pcrs(head)[0];
+  if (!first) return null;
+  const tailStart = Math.max(0, Math.floor((size - TS_WINDOW) / TS_PACKET) * TS_PACKET);
+  const tail = await readAt(file, tailStart, size - tailStart);
+  const last = pcrs(tail).filter((pcr) => pcr.pid === first.pid).at(-1);
+  return last ? Math.max(0, (last.base - first.base) / 90_000) : null;
+}
+
+function pcrs(bytes: Uint8Array): { pid: number; base: number }[] {
+  const found: { pid: number; base: number }[] = [];
+  for (let at = 0; at + TS_PACKET <= bytes.length; at += TS_PACKET) {
+    if (bytes[at] !== 0x47) continue;
+    const hasAdaptation = (bytes[at + 3]! & 0x20) !== 0;
+    if (!hasAdaptation || bytes[at + 4]! < 7 || (bytes[at + 5]! & 0x10) === 0) continue;
+    const pid = ((bytes[at + 1]! & 0x1f) << 8) | bytes[at + 2]!;
+    const b = (index: number) => bytes[at + index]!;
+    const base = b(6) * 2 ** 25 + b(7) * 2 ** 17 + b(8) * 2 ** 9 + b(9) * 2 + (b(10) >> 7);
+    found.push({ pid, base });
+  }
+  return found;
+}
