@@ -12,7 +12,9 @@ export function describePoller(view: PollerView): string[] {
   const lines = [
     `Poller: running (pid ${view.pid}) since ${view.started_at ?? "?"}`,
     `  last poll ${view.last_poll ?? "not yet"}, next poll ${view.next_poll ?? "soon"}`,
-    `  live: ${view.live.length ? view.live.join(", ") : "none"}`,
+    `  live: ${view.live.length ? view.live.join(", ") : "none"}${
+      view.detector ? ` (detected with ${view.detector})` : ""
+    }`,
   ];
   const launched = view.launched.map((entry) => {
     const record = entry as { user?: unknown; pid?: unknown };
@@ -25,6 +27,11 @@ export function describePoller(view: PollerView): string[] {
   });
   if (skipped.length) lines.push(`  not launched: ${skipped.join(", ")}`);
   if (view.last_error) lines.push(`  last error: ${view.last_error}`);
+  if (view.detector_error) {
+    lines.push(
+      `  last Twitch API error (${view.detector_error.at}): ${view.detector_error.message}`,
+    );
+  }
   return lines;
 }
 

@@ -24,6 +24,8 @@ export interface RecordRequest {
   readonly config: Config;
   readonly home: string;
   readonly failFast: boolean;
+  /** The broadcast the poller saw live (from the API), recorded in the session manifest. */
+  readonly stream?: { readonly id: string; readonly liveSince: string } | undefined;
 }
 
 /** What a finished recording produced. */
@@ -86,6 +88,7 @@ export async function runRecorder(
   const base = sessionBase(user, new Date(clock.now()));
   const url = streamUrl(config.streamlink.urlTemplate, user);
   log.info("Recording {user} in slot {slot} from {url}", { user, slot: slot.index, url });
+  let firstDataAt: string | undefined;
   const manifest = (
     phase: SessionManifest["phase"],
     parts: readonly string[],
@@ -99,6 +102,10 @@ export async function runRecorder(
     enable_remux: config.record.enableRemux,
     delete_ts_after_remux: config.record.deleteTsAfterRemux,
     delete_input_on_success: config.record.deleteInputOnSuccess,
+    ...(request.stream
+      ? { stream_id: request.stream.id, live_since: request.stream.liveSince }
+      : {}),
+    ...(firstDataAt ? { first_data_at: firstDataAt } : {}),
   });
   const parts: string[] = [];
   await writeManifest(tempDir, manifest("capturing", parts));
@@ -144,6 +151,10 @@ export async function runRecorder(
         removeEmpty: async (path) => void await removeIfExists(path),
         onState: async (state) => {
           await slot.setState(state);
+          if (state === "capturing" && !firstDataAt) {
+            firstDataAt = new Date(clock.now()).toISOString();
+            await writeManifest(tempDir, manifest("capturing", parts));
+          }
           log.info(
             state === "capturing" ? "Stream data flowing" : "Stream not available; waiting",
             {

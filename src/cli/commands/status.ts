@@ -1,4 +1,4 @@
-import { collectStatus, type JobView } from "../../state/status_snapshot.ts";
+import { collectStatus, type JobView, type RecordingView } from "../../state/status_snapshot.ts";
 import { formatBytes } from "../../util/disk_space.ts";
 import {
   type GlobalOptions,
@@ -8,7 +8,7 @@ import {
   override,
   printLine,
 } from "../context.ts";
-import { describeEncoder, describePoller } from "../daemon_lines.ts";
+import { describeEncoder, describePoller, formatDuration } from "../daemon_lines.ts";
 
 /** Options of `twitchtool status`. */
 export interface StatusOptions {
@@ -37,9 +37,17 @@ export async function statusCommand(
   const { recordings, queue } = status;
   printLine(`Recordings (${recordings.length}/${status.record_limit} slots in use)`);
   if (recordings.length > 0) {
-    const table = newTable(["slot", "user", "pid", "since", "state", "captured"]);
+    const table = newTable(["slot", "user", "pid", "since", "state", "captured", "live since"]);
     for (const r of recordings) {
-      table.push([r.slot ?? "-", r.user, r.pid, r.started_at, r.state, formatBytes(r.bytes)]);
+      table.push([
+        r.slot ?? "-",
+        r.user,
+        r.pid,
+        r.started_at,
+        r.state,
+        formatBytes(r.bytes),
+        liveSince(r),
+      ]);
     }
     printLine(table.toString());
   }
@@ -55,6 +63,15 @@ export async function statusCommand(
     printLine(jobTable(queue.failed, true));
   }
   return 0;
+}
+
+/** `2026-11-22T03:00:00Z (capture 12.5 s late)`, or `-` when the API did not report it. */
+function liveSince(recording: RecordingView): string {
+  if (!recording.live_since) return "-";
+  const late = recording.late_seconds === null
+    ? ""
+    : ` (capture ${formatDuration(recording.late_seconds)} late)`;
+  return `${recording.live_since}${late}`;
 }
 
 function jobTable(jobs: readonly JobView[], failed: boolean): string {
