@@ -222,3 +222,15 @@ Deno.test("poller with the GraphQL detector: 100 channels, exactly the 3 live on
     await hls.close();
   }
 });
+
+Deno.test("poller run refuses helix without a client secret and a gql_url that is not http(s), with exit 2", async () => {
+  await using sandbox = await makeSandbox({ urlTemplate: "https://twitch.tv/{user}" });
+  const helix = await runCli(sandbox, ["poller", "run"], { env: { TWITCH_DETECT: "helix" } });
+  assert.equal(helix.code, 2, helix.stderr);
+  assert.match(helix.stderr, /"twitch\.detect" = "helix": "twitch\.client_secret" is not set/);
+  const badUrl = await runCli(sandbox, ["poller", "run"], {
+    env: { TWITCH_GQL_URL: "ftp://gql.example/gql" },
+  });
+  assert.equal(badUrl.code, 2, badUrl.stderr);
+  assert.match(badUrl.stderr, /Cannot use "twitch\.gql_url" "ftp:\/\/gql\.example\/gql"/);
+});

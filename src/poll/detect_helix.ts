@@ -110,6 +110,7 @@ export class HelixApi implements StreamsApi {
       },
       this.settings.timeoutMs,
       signal,
+      [token],
     );
   }
 
@@ -139,6 +140,10 @@ export class HelixApi implements StreamsApi {
       },
       this.settings.timeoutMs,
       signal,
+      [
+        this.settings.clientSecret,
+        new URLSearchParams({ s: this.settings.clientSecret }).toString().slice(2),
+      ],
     ) as { access_token?: unknown; expires_in?: unknown };
     if (typeof body?.access_token !== "string" || typeof body.expires_in !== "number") {
       throw new TwitchApiError(

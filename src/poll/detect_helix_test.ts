@@ -82,3 +82,27 @@ Deno.test("HelixApi fetches one app token, reuses it, renews it when it expires 
   await api.lookup(["on_1"], signal);
   assert.deepEqual(calls, ["streams Bearer tok2", "token", "streams Bearer tok3"]);
 });
+
+Deno.test("HelixApi never puts the client secret into an error, even when the server echoes it", async () => {
+  const api = new HelixApi(
+    {
+      helixUrl: "http://api/helix",
+      oauthUrl: "http://auth/token",
+      clientId: "cid",
+      clientSecret: "s3cret-value",
+      concurrency: 1,
+      timeoutMs: 1000,
+    },
+    { now: () => 0, sleep: () => Promise.resolve() },
+    (_url, init) =>
+      Promise.resolve(
+        new Response(`invalid client: ${init?.body}`, { status: 403 }),
+      ),
+  );
+  await assert.rejects(api.lookup(["a_1"], new AbortController().signal), (error: Error) => {
+    assert.match(error.message, /HTTP 403 from "http:\/\/auth\/token"/);
+    assert.match(error.message, /client_secret=\*\*\*/);
+    assert.doesNotMatch(error.message, /s3cret/);
+    return true;
+  });
+});

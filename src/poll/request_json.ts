@@ -3,7 +3,8 @@ import { TwitchApiError } from "../errors.ts";
 
 /**
  * One HTTP request whose answer must be JSON with status 200. Failures become
- * {@link TwitchApiError} naming the URL (never the headers: they may carry a secret).
+ * {@link TwitchApiError} naming the URL (never the headers, and the answer's excerpt with every
+ * one of `secrets` masked).
  */
 export async function requestJson(
   fetcher: typeof fetch,
@@ -11,6 +12,7 @@ export async function requestJson(
   init: RequestInit,
   timeoutMs: number,
   signal: AbortSignal,
+  secrets: readonly string[] = [],
 ): Promise<unknown> {
   const timeout = AbortSignal.timeout(timeoutMs);
   let response: Response;
@@ -31,9 +33,10 @@ export async function requestJson(
     throw new TwitchApiError(`Cannot read the answer of "${url}": ${(error as Error).message}`);
   }
   if (response.status !== 200) {
-    throw new TwitchApiError(
-      `HTTP ${response.status} from "${url}": ${text.slice(0, 200).replace(/\s+/g, " ")}`,
-    );
+    // A server may echo the request (form fields included) into its error page.
+    let excerpt = text.slice(0, 200).replace(/\s+/g, " ");
+    for (const secret of secrets) if (secret) excerpt = excerpt.replaceAll(secret, "***");
+    throw new TwitchApiError(`HTTP ${response.status} from "${url}": ${excerpt}`);
   }
   try {
     return JSON.parse(text);
