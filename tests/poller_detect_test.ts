@@ -158,6 +158,8 @@ Deno.test("poller with the GraphQL detector: 100 channels, exactly the 3 live on
       const late = (Date.parse(manifest.first_data_at) - Date.parse(createdAt)) / 1000;
       assert.ok(view.late_seconds !== null && Math.abs(view.late_seconds - late) < 0.1);
       assert.ok(late >= 60, `captured ${late} s after the broadcast began`);
+      const log = await Deno.readTextFile(join(sandbox.stateDir, "logs", `${user}.log`));
+      assert.match(log, new RegExp(`First data [\\d.]+ s after the broadcast "?stream-${user}"?`));
     }
 
     // API down: the cycle probes with streamlink and still finds every live channel, including

@@ -154,6 +154,13 @@ export async function runRecorder(
           if (state === "capturing" && !firstDataAt) {
             firstDataAt = new Date(clock.now()).toISOString();
             await writeManifest(tempDir, manifest("capturing", parts));
+            if (request.stream) {
+              log.info("First data {late} s after the broadcast {id} went live at {since}", {
+                late: Math.round((clock.now() - Date.parse(request.stream.liveSince)) / 100) / 10,
+                id: request.stream.id,
+                since: request.stream.liveSince,
+              });
+            }
           }
           log.info(
             state === "capturing" ? "Stream data flowing" : "Stream not available; waiting",

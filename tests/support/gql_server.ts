@@ -3,9 +3,14 @@
  * batched shape the poller sends: a JSON array of `user(login:)` queries answered by an array of
  * `{"data": {"user": ...}}`. Switches make channels live/offline/unknown and the endpoint
  * fail the ways the real one does: HTTP 400 over 35 operations, 500s, slow or malformed answers.
- * Used beside the live HLS server: detection asks here, recorders record from there.
+ * Helix's token and streams endpoints are served too. Used beside the live HLS server:
+ * detection asks here, recorders record from there.
  */
 import { GQL_QUERY } from "../../src/poll/detect_gql.ts";
+
+/** The client secret the fake Helix accepts. */
+export const HELIX_SECRET = "fake-helix-secret";
+const HELIX_TOKEN = "fake-app-token";
 
 /** How the endpoint answers. */
 export type GqlMode = "ok" | "error500" | "slow" | "malformed";
@@ -14,6 +19,11 @@ export type GqlMode = "ok" | "error500" | "slow" | "malformed";
 export interface FakeGqlServer {
   /** `http://127.0.0.1:<port>/gql` */
   readonly url: string;
+  /** Helix's base URL and token endpoint on the same server (secret {@link HELIX_SECRET}). */
+  readonly helixUrl: string;
+  readonly oauthUrl: string;
+  /** App tokens handed out so far. */
+  readonly tokens: number;
   /** Makes `user` live with this stream id; its `createdAt` is now unless given. */
   goLive(user: string, id?: string, createdAt?: string): void;
   goOffline(user: string): void;
@@ -50,7 +60,9 @@ export function startGqlServer(): FakeGqlServer {
     signal: closing.signal,
     onListen: () => {},
   }, async (request) => {
-    if (new URL(request.url).pathname !== "/gql" || request.method !== "POST") {
+    const path = new URL(request.url).pathname;
+    if (path === "/oauth2/token" || path === "/helix/streams") return helix(request, path);
+    if (path !== "/gql" || request.method !== "POST") {
       return new Response("not found", { status: 404 });
     }
     let body: unknown;
@@ -105,7 +117,41 @@ export function startGqlServer(): FakeGqlServer {
     return Response.json(answers);
   });
 
+  /** Helix's token and streams endpoints, for `detect = "helix"`: one app, one token. */
+  const helix = async (request: Request, path: string): Promise<Response> => {
+    if (mode === "error500") return new Response("upstream failure", { status: 500 });
+    if (path === "/oauth2/token") {
+      const form = new URLSearchParams(await request.text());
+      if (form.get("client_secret") !== HELIX_SECRET) {
+        return Response.json({ status: 403, message: "invalid client secret" }, { status: 403 });
+      }
+      tokens++;
+      return Response.json({ access_token: HELIX_TOKEN, expires_in: 5000000 });
+    }
+    if (request.headers.get("Authorization") !== `Bearer ${HELIX_TOKEN}`) {
+      return Response.json({ status: 401, message: "Invalid OAuth token" }, { status: 401 });
+    }
+    const logins = new URL(request.url).searchParams.getAll("user_login");
+    requests.push({ ops: logins.length, clientId: request.headers.get("Client-Id") });
+    if (logins.length > 100) return Response.json({ status: 400 }, { status: 400 });
+    const data = logins.filter((login) => live.has(login)).map((login) => ({
+      id: live.get(login)!.id,
+      user_login: login,
+      type: "live",
+      started_at: live.get(login)!.createdAt,
+      title: `${login} live`,
+      game_name: "Testing",
+    }));
+    return Response.json({ data, pagination: {} });
+  };
+  let tokens = 0;
+
   const fake: FakeGqlServer = {
+    helixUrl: `http://127.0.0.1:${server.addr.port}/helix`,
+    oauthUrl: `http://127.0.0.1:${server.addr.port}/oauth2/token`,
+    get tokens() {
+      return tokens;
+    },
     url: `http://127.0.0.1:${server.addr.port}/gql`,
     slowMs: 30_000,
     requests,

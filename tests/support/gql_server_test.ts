@@ -2,7 +2,9 @@
 import assert from "node:assert/strict";
 import { TwitchApiError } from "../../src/errors.ts";
 import { GqlApi, gqlRequestBody } from "../../src/poll/detect_gql.ts";
-import { startGqlServer } from "./gql_server.ts";
+import { HelixApi } from "../../src/poll/detect_helix.ts";
+import { systemClock } from "../../src/util/clock.ts";
+import { HELIX_SECRET, startGqlServer } from "./gql_server.ts";
 
 const users = Array.from({ length: 100 }, (_, i) => `chan_${String(i).padStart(3, "0")}`);
 
@@ -48,6 +50,38 @@ Deno.test("the fake GraphQL endpoint answers GqlApi in batches, and fails the wa
         return true;
       }, mode);
     }
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("the fake Helix endpoints answer HelixApi: one token, 100 logins per request", async () => {
+  const server = startGqlServer();
+  const signal = new AbortController().signal;
+  const api = (clientSecret: string) =>
+    new HelixApi({
+      helixUrl: server.helixUrl,
+      oauthUrl: server.oauthUrl,
+      clientId: "my-app",
+      clientSecret,
+      concurrency: 2,
+      timeoutMs: 5000,
+    }, systemClock);
+  try {
+    server.goLive("chan_042", "s42", "2026-11-22T03:00:00Z");
+    const helix = api(HELIX_SECRET);
+    const answer = await helix.lookup([...users, "chan_x01"], signal);
+    assert.deepEqual([...answer.live.keys()], ["chan_042"]);
+    assert.equal(answer.live.get("chan_042")?.createdAt, "2026-11-22T03:00:00Z");
+    await helix.lookup(users, signal);
+    assert.equal(server.tokens, 1);
+    assert.deepEqual(server.requests.map((r) => r.ops).sort(), [1, 100, 100]);
+    assert.ok(server.requests.every((r) => r.clientId === "my-app"));
+    await assert.rejects(api("wrong").lookup(users, signal), (error: Error) => {
+      assert.match(error.message, /HTTP 403 from .*oauth2\/token/);
+      assert.doesNotMatch(error.message, /wrong/);
+      return true;
+    });
   } finally {
     await server.close();
   }
