@@ -13,7 +13,9 @@
  *    recorders (`twitchtool record`, streamlink from the HLS server). One channel at a time goes
  *    live at a different phase of the poll cycle (spread evenly over the interval); latency is
  *    from `goLive` to the first byte of its part file in the temp folder (looked at every 100
- *    ms). Each recording is ended once it has data.
+ *    ms), split at the launch (the `--- <time> twitchtool poller:` line the poller writes into
+ *    the recorder's log) into detection and recorder start-up. Each recording is ended once it
+ *    has data.
  */
 import { join } from "node:path";
 import { daemonPaths } from "../../src/state/daemon_state.ts";
@@ -157,6 +159,14 @@ async function partBytes(tempDir: string, user: string): Promise<number> {
   return total;
 }
 
+/** When the poller launched the recorder: the `--- <time> twitchtool poller:` line of its log. */
+async function launchTime(logPath: string): Promise<number> {
+  const text = await Deno.readTextFile(logPath);
+  const match = /^--- (\S+) twitchtool poller: /m.exec(text);
+  if (!match) throw new Error(`No launch line in "${logPath}"`);
+  return Date.parse(match[1]!);
+}
+
 async function measureLatency(context: WorkloadContext, goLives: number): Promise<WorkloadOutcome> {
   const hls = await startHlsServer({ endGraceMs: 1200 });
   const gql = startGqlServer();
@@ -172,6 +182,8 @@ async function measureLatency(context: WorkloadContext, goLives: number): Promis
     const result = collect(poller);
     const statusPath = daemonPaths(sandbox.stateDir, "poller").status;
     const latencies: number[] = [];
+    const detections: number[] = [];
+    const startups: number[] = [];
     try {
       let lastPoll: string | null = null;
       for (let index = 0; index < goLives; index++) {
@@ -186,6 +198,7 @@ async function measureLatency(context: WorkloadContext, goLives: number): Promis
         if (wait > 0) await sleep(wait, context.signal);
         const user = channelNames()[index]!;
         const start = performance.now();
+        const wallStart = Date.now();
         hls.goLive(user);
         gql.goLive(user);
         await context.during(
@@ -198,7 +211,14 @@ async function measureLatency(context: WorkloadContext, goLives: number): Promis
         );
         const seconds = (performance.now() - start) / 1000;
         latencies.push(seconds);
-        context.say(`${user}: first byte ${seconds.toFixed(1)} s after going live`);
+        const launched = await launchTime(join(sandbox.stateDir, "logs", `${user}.log`));
+        const detect = (launched - wallStart) / 1000;
+        detections.push(detect);
+        startups.push(seconds - detect);
+        context.say(
+          `${user}: first byte ${seconds.toFixed(1)} s after going live ` +
+            `(launched after ${detect.toFixed(1)} s)`,
+        );
         hls.end(user);
         gql.goOffline(user);
         lastPoll = (await readPollerStatus(statusPath))?.last_poll ?? lastPoll;
@@ -228,11 +248,25 @@ async function measureLatency(context: WorkloadContext, goLives: number): Promis
           unit: "s",
           note: "goal <= 20 s",
         },
+        {
+          metric: "go-live to launch: median / max",
+          value: round(median(detections), 1),
+          unit: "s",
+          note: `max ${round(max(detections), 1)} s: waiting for the next cycle`,
+        },
+        {
+          metric: "launch to first byte: median / max",
+          value: round(median(startups), 1),
+          unit: "s",
+          note: `max ${round(max(startups), 1)} s: recorder start-up and first segment`,
+        },
       ],
       notes: [
         `Latency: ${goLives} go-lives at phases spread over the ${INTERVAL_SECONDS} s interval; ` +
         `each = wait for the next cycle + recorder start-up (deno + streamlink) + first ` +
-        `segment; seconds: ${latencies.map((l) => l.toFixed(1)).join(", ")}.`,
+        `segment; seconds (launched after): ${
+          latencies.map((l, i) => `${l.toFixed(1)} (${detections[i]!.toFixed(1)})`).join(", ")
+        }.`,
       ],
     };
   } finally {
