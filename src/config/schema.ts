@@ -259,7 +259,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     kind: "number",
     env: "PROBE_TIMEOUT",
     min: 1,
-    doc: "Seconds before a probe counts as offline",
+    doc: "Seconds before a probe counts as offline (or an API request as failed)",
   },
   {
     section: "poller",
@@ -268,7 +268,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     env: "PROBE_CONCURRENCY",
     min: 1,
     max: 100,
-    doc: "Probes run at once",
+    doc: "Probes (or API requests) run at once",
   },
   {
     section: "streamlink",
