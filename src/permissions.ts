@@ -45,7 +45,8 @@ export const ENV_VARS = [
 /**
  * Flags every role shares. Read/write cannot be narrower: the folders come from the config
  * file at run time and Deno fixes path lists at start-up. `sys` is limited to the uid (runtime
- * dir name) and statfs (free-space checks). No `--allow-net`: streamlink does the networking.
+ * dir name) and statfs (free-space checks). No `--allow-net`: streamlink does the networking
+ * (only the poller role adds {@link POLLER_NET_HOSTS}, see {@link roleFlags}).
  */
 export const COMMON_FLAGS = [
   "--allow-read",
