@@ -16,7 +16,7 @@ import {
   spawnCli,
   waitFor,
 } from "./support/cli.ts";
-import { startGqlServer } from "./support/gql_server.ts";
+import { HELIX_SECRET, startGqlServer } from "./support/gql_server.ts";
 import { startHlsServer } from "./support/hls_server.ts";
 import { readManifest } from "../src/state/session_manifest.ts";
 
@@ -235,4 +235,80 @@ Deno.test("poller run refuses helix without a client secret and a gql_url that i
   });
   assert.equal(badUrl.code, 2, badUrl.stderr);
   assert.match(badUrl.stderr, /Cannot use "twitch\.gql_url" "ftp:\/\/gql\.example\/gql"/);
+});
+
+Deno.test("poller with the Helix detector: app token from the client secret, the live channel recorded, the secret never logged", async () => {
+  const hls = await startHlsServer({ endGraceMs: 1200 });
+  const gql = startGqlServer();
+  await using sandbox = await makeSandbox();
+  const configPath = join(sandbox.home, "poller.toml");
+  const usersFile = join(sandbox.home, "channels.txt");
+  const env = { TWITCH_CLIENT_SECRET: HELIX_SECRET };
+  const pids = new Set<number>();
+  let poller: { process: Deno.ChildProcess; result: Promise<CliResult> } | undefined;
+  const status = async (): Promise<Status> => {
+    const result = await runCli(sandbox, ["--config", configPath, "status", "--json"]);
+    assert.equal(result.code, 0, result.stderr);
+    const parsed = JSON.parse(result.stdout) as Status;
+    for (const r of parsed.recordings) pids.add(r.pid);
+    return parsed;
+  };
+  try {
+    await Deno.remove(sandbox.configPath).catch(() => {});
+    await Deno.writeTextFile(
+      configPath,
+      defaultConfig(
+        sandbox,
+        hls.urlTemplate,
+        `\n[poller]\nusers_file = "${usersFile}"\ninterval = 2\ntimeout = 10\n` +
+          `\n[twitch]\ndetect = "helix"\nclient_id = "my-app"\n` +
+          `helix_url = "${gql.helixUrl}"\noauth_url = "${gql.oauthUrl}"\n`,
+      ),
+    );
+    await Deno.writeTextFile(usersFile, CHANNELS.slice(0, 5).join("\n") + "\n");
+    hls.goLive("chan_002");
+    gql.goLive("chan_002", "helix-stream", new Date().toISOString());
+    const process = spawnCli(sandbox, ["--config", configPath, "poller", "run"], { env });
+    poller = { process, result: collect(process) };
+    const seen = await waitFor("chan_002 capturing, found by Helix", async () => {
+      const s = await status();
+      return s.poller.detector === "helix" &&
+          s.recordings.some((r) => r.user === "chan_002" && r.bytes > 0)
+        ? s
+        : undefined;
+    }, 90_000);
+    assert.deepEqual(seen.recordings.map((r) => r.user), ["chan_002"]);
+    assert.ok(seen.recordings[0]!.live_since, "live_since from Helix's started_at");
+    assert.equal(gql.tokens, 1);
+    assert.ok(gql.requests.every((r) => r.clientId === "my-app" && r.ops === 5));
+
+    poller.process.kill("SIGTERM");
+    const stopped = await poller.result;
+    poller = undefined;
+    assert.equal(stopped.code, 0, stopped.stderr);
+    const pollerFile = await Deno.readTextFile(join(sandbox.stateDir, "poller.status.json"));
+    for (const text of [stopped.stderr, stopped.stdout, pollerFile]) {
+      assert.ok(!text.includes(HELIX_SECRET), text);
+    }
+    hls.end("chan_002");
+    await waitFor(
+      "the recording finished",
+      async () => (await status()).recordings.length === 0,
+      90_000,
+    );
+  } finally {
+    if (poller) {
+      poller.process.kill("SIGTERM");
+      await poller.result;
+    }
+    for (const pid of pids) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch {
+        // Already gone: the normal case.
+      }
+    }
+    await gql.close();
+    await hls.close();
+  }
 });
