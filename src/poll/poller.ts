@@ -16,6 +16,11 @@ const log = getLogger(["twitchtool", "poll"]);
 export interface PollerSettings {
   readonly usersFile: string;
   readonly intervalMs: number;
+  /**
+   * Interval after a cycle whose API request failed and fell back to streamlink probes (the
+   * probes' cadence: a cycle of probes costs ~0.6 CPU-s per channel). Defaults to `intervalMs`.
+   */
+  readonly fallbackIntervalMs?: number;
   readonly recordLimit: number;
   /**
    * How long a launched recorder counts against the limit before it holds its channel lock
@@ -100,6 +105,7 @@ export class Poller {
   #lastHeldBack = "";
   #usersFileMissing = false;
   #detectorError: { at: string; message: string } | undefined;
+  #fellBack = false;
 
   constructor(private readonly settings: PollerSettings, private readonly deps: PollerDeps) {}
 
@@ -126,7 +132,10 @@ export class Poller {
         log.error("Poll cycle failed: {error}", { error: lastError });
       }
       if (signal.aborted) break;
-      const nextPoll = cycleStart + this.settings.intervalMs;
+      const nextPoll = cycleStart +
+        (this.#fellBack
+          ? this.settings.fallbackIntervalMs ?? this.settings.intervalMs
+          : this.settings.intervalMs);
       last = {
         ...base,
         ...report,
@@ -146,6 +155,7 @@ export class Poller {
   async pollOnce(signal: AbortSignal): Promise<CycleReport> {
     const list = await this.#readUsers();
     const detection = await this.deps.detector.detect(list.users, signal);
+    this.#fellBack = detection.apiError !== undefined;
     if (detection.apiError !== undefined) {
       this.#detectorError = {
         at: new Date(this.deps.clock.now()).toISOString(),

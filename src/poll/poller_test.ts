@@ -205,7 +205,7 @@ Deno.test("Poller with the API launches with the stream's details, and falls bac
   const controller = new AbortController();
   let cycles = 0;
   const poller = new Poller(
-    { ...SETTINGS, recordLimit: 5 },
+    { ...SETTINGS, recordLimit: 5, fallbackIntervalMs: 300_000, launchGraceMs: 900_000 },
     world.deps(clock, (status) => {
       if (status.state !== "running") return;
       cycles++;
@@ -220,6 +220,15 @@ Deno.test("Poller with the API launches with the stream's details, and falls bac
   await poller.run(controller.signal);
   const running = world.statuses.filter((s) => s.state === "running");
   assert.deepEqual(running.map((s) => s.detector), ["gql", "streamlink", "gql"]);
+  assert.deepEqual(
+    running.map((s) => [s.last_poll, s.next_poll]),
+    [
+      ["2024-05-01T12:00:00.000Z", "2024-05-01T12:01:00.000Z"],
+      ["2024-05-01T12:01:00.000Z", "2024-05-01T12:06:00.000Z"],
+      ["2024-05-01T12:06:00.000Z", "2024-05-01T12:07:00.000Z"],
+    ],
+    "after a fallback cycle the probes' interval applies",
+  );
   assert.deepEqual(running[0]?.unknown, ["ghost_1"]);
   assert.deepEqual(running[0]?.offline, ["b_1"], "an unknown channel is not offline");
   assert.equal(running[0]?.detector_error, undefined);

@@ -47,8 +47,9 @@ export interface PollerRunOptions {
 }
 
 /**
- * Runs the poller until `signal` aborts. Fails before taking the lock on a bad download_cmd
- * or missing streamlink (exit 2), and with exit 3 when another poller runs.
+ * Runs the poller until `signal` aborts. Fails before taking the lock on a bad download_cmd,
+ * missing streamlink or unusable `[twitch]` settings (exit 2), and with exit 3 when another
+ * poller runs.
  */
 export async function runPollerDaemon(
   config: Config,
@@ -100,6 +101,7 @@ export async function runPollerDaemon(
       {
         usersFile: settings.usersFile,
         intervalMs: interval * 1000,
+        fallbackIntervalMs: pollInterval(config, "streamlink") * 1000,
         recordLimit: config.limits.recordLimit,
       },
       {
