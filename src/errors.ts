@@ -95,6 +95,17 @@ export class LowDiskError extends TwitchtoolError {
 }
 
 /**
+ * Twitch's API did not give a usable answer (HTTP error, timeout, malformed body). The poller
+ * handles it by probing with streamlink for that cycle; it never ends a process.
+ */
+export class TwitchApiError extends TwitchtoolError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, ExitCode.Failure, options);
+    this.name = "TwitchApiError";
+  }
+}
+
+/**
  * Exit code for any error: typed errors carry theirs, a full disk (ENOSPC) anywhere is low disk,
  * anything else is a generic failure.
  */

@@ -31,18 +31,41 @@ export const ENV_VARS = [
   "DISK_FREE_MIN_GB",
   "DISK_FREE_MIN_BYTES",
   "TWITCHTOOL_FAILPOINT",
+  "TWITCHTOOL_STREAM_ID",
+  "TWITCHTOOL_LIVE_SINCE",
+  "TWITCH_DETECT",
+  "TWITCH_GQL_URL",
+  "TWITCH_GQL_BATCH",
+  "TWITCH_CLIENT_ID",
+  "TWITCH_CLIENT_SECRET",
+  "TWITCH_HELIX_URL",
+  "TWITCH_OAUTH_URL",
 ] as const;
 
 /**
  * Flags every role shares. Read/write cannot be narrower: the folders come from the config
  * file at run time and Deno fixes path lists at start-up. `sys` is limited to the uid (runtime
- * dir ownership check) and statfs (free-space checks). No `--allow-net`: streamlink does the networking.
+ * dir ownership check) and statfs (free-space checks). No `--allow-net`: streamlink does the networking
+ * (only the poller role adds {@link POLLER_NET_HOSTS}, see {@link roleFlags}).
  */
 export const COMMON_FLAGS = [
   "--allow-read",
   "--allow-write",
   `--allow-env=${ENV_VARS.join(",")}`,
   "--allow-sys=uid,statfs",
+] as const;
+
+/**
+ * Hosts the poller may reach: Twitch's GraphQL, Helix and OAuth endpoints (live detection)
+ * and loopback (tests, or a local proxy). Everything else, and every other subcommand, has no
+ * network at all; an `api`/`gql_url` elsewhere fails like an API outage (streamlink fallback).
+ */
+export const POLLER_NET_HOSTS = [
+  "gql.twitch.tv",
+  "api.twitch.tv",
+  "id.twitch.tv",
+  "127.0.0.1",
+  "localhost",
 ] as const;
 
 /**
@@ -59,15 +82,20 @@ export const ROLE_RUN = {
 /** A role of the program with its own task in deno.json. */
 export type Role = keyof typeof ROLE_RUN;
 
-/** Full `deno run` flags of a role. */
+/** Full `deno run` flags of a role; only the poller gets (narrow) network access. */
 export function roleFlags(role: Role): string[] {
   const run = ROLE_RUN[role];
-  return [...COMMON_FLAGS, run ? `--allow-run=${run.join(",")}` : "--allow-run"];
+  return [
+    ...COMMON_FLAGS,
+    run ? `--allow-run=${run.join(",")}` : "--allow-run",
+    ...(role === "poller" ? [`--allow-net=${POLLER_NET_HOSTS.join(",")}`] : []),
+  ];
 }
 
 /**
  * Flags of the compiled binary: the union of the roles, so run stays unrestricted (the
- * poller's `download_cmd`); each subcommand then revokes what it does not use.
+ * poller's `download_cmd`) and the poller's API hosts are reachable; each subcommand then
+ * revokes what it does not use.
  */
 export function binaryFlags(): string[] {
   return roleFlags("poller");
@@ -77,6 +105,8 @@ export function binaryFlags(): string[] {
 export interface CommandNeeds {
   readonly run: boolean;
   readonly write: boolean;
+  /** Only `poller run` (live detection through Twitch's API). */
+  readonly net?: boolean;
 }
 
 /** Per-subcommand needs; anything not listed keeps run and write. */
@@ -92,15 +122,16 @@ export const COMMAND_NEEDS: Readonly<Record<string, CommandNeeds>> = {
   recover: { run: true, write: true },
   stop: { run: true, write: true },
   poller: { run: true, write: true },
+  "poller run": { run: true, write: true, net: true },
   "encode-daemon": { run: true, write: true },
   tscompress: { run: true, write: true },
   doctor: { run: true, write: true },
 };
 
-/** Revokes what `command` does not need; net and ffi are never needed. */
+/** Revokes what `command` does not need; ffi is never needed, net only by `poller run`. */
 export async function dropPermissionsFor(command: string): Promise<void> {
   const needs = COMMAND_NEEDS[command] ?? { run: true, write: true };
-  await Deno.permissions.revoke({ name: "net" });
+  if (!needs.net) await Deno.permissions.revoke({ name: "net" });
   await Deno.permissions.revoke({ name: "ffi" });
   if (!needs.run) await Deno.permissions.revoke({ name: "run" });
   if (!needs.write) await Deno.permissions.revoke({ name: "write" });

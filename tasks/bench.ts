@@ -19,6 +19,7 @@ import {
   writeResults,
 } from "./bench/bench_results.ts";
 import { cliLatencyWorkload } from "./bench/cli_latency.ts";
+import { detectionWorkload } from "./bench/detection.ts";
 import { encoderPauseWorkload } from "./bench/encoder_pause.ts";
 import { finalizeWorkload } from "./bench/finalize.ts";
 import { loadAverage, machineInfo } from "./bench/machine_info.ts";
@@ -29,7 +30,7 @@ import { recorderWorkload } from "./bench/recorder.ts";
 import { InterruptedError } from "./bench/wait.ts";
 import type { Workload, WorkloadContext } from "./bench/workload.ts";
 
-/** Every workload, in the order of issue 5 (and of the table). */
+/** Every workload, in the order of issue 5 (and of the table), then issue 11's detection. */
 const WORKLOADS: readonly Workload[] = [
   finalizeWorkload,
   recorderWorkload,
@@ -37,6 +38,7 @@ const WORKLOADS: readonly Workload[] = [
   reconnectWorkload,
   pollCycleWorkload,
   cliLatencyWorkload,
+  detectionWorkload,
 ];
 
 /** `bench-output/` at the repository root (git-ignored): results, cached inputs, work folders. */

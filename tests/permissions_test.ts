@@ -24,11 +24,38 @@ async function probe(flags: string[], command: string) {
   }
 }
 
-Deno.test("the compiled binary's flags never allow network access or foreign environment variables", async () => {
+Deno.test("the compiled binary's flags allow network access only to the API hosts and loopback, and no foreign environment variables", async () => {
   const caps = await probe(binaryFlags(), "none");
-  assert.equal(caps.net, false);
+  assert.equal(caps.net, true, "loopback");
+  assert.equal(caps.netOther, false, "any other host");
   assert.equal(caps.envSecret, false);
   assert.equal(caps.envHome, true);
+});
+
+Deno.test("only poller run keeps network access after dispatch, and only to the API hosts and loopback", async () => {
+  const poller = await probe(binaryFlags(), "poller run");
+  assert.deepEqual([poller.net, poller.netOther], [true, false]);
+  const pollerRole = await probe(roleFlags("poller"), "poller run");
+  assert.deepEqual([pollerRole.net, pollerRole.netOther], [true, false]);
+  for (
+    const command of [
+      "record",
+      "recover",
+      "status",
+      "poller",
+      "stop",
+      "clean",
+      "users",
+      "doctor",
+      "encode-daemon",
+      "tscompress",
+      "encode-mode",
+      "help",
+    ]
+  ) {
+    const caps = await probe(binaryFlags(), command);
+    assert.deepEqual([caps.net, caps.netOther], [false, false], `${command} has network access`);
+  }
 });
 
 Deno.test("status and users cannot start programs after dispatch; help cannot write either", async () => {

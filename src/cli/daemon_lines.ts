@@ -19,7 +19,9 @@ export function describePoller(view: PollerView): string[] {
     `  last poll ${view.last_poll ? localTime(view.last_poll) : "not yet"}, next poll ${
       view.next_poll ? localTime(view.next_poll) : "soon"
     }`,
-    `  live: ${view.live.length ? view.live.join(", ") : "none"}`,
+    `  live: ${view.live.length ? view.live.join(", ") : "none"}${
+      view.detector ? ` (detected with ${view.detector})` : ""
+    }`,
   ];
   const launched = view.launched.map((entry) => {
     const record = entry as { user?: unknown; pid?: unknown };
@@ -32,6 +34,11 @@ export function describePoller(view: PollerView): string[] {
   });
   if (skipped.length) lines.push(`  not launched: ${skipped.join(", ")}`);
   if (view.last_error) lines.push(`  last error: ${view.last_error}`);
+  if (view.detector_error) {
+    lines.push(
+      `  last Twitch API error (${view.detector_error.at}): ${view.detector_error.message}`,
+    );
+  }
   return lines;
 }
 

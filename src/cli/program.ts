@@ -137,7 +137,7 @@ export function buildProgram(run: ProgramRun): Command {
     .option("--record-limit <n>", "concurrent recordings allowed [limits.record_limit]")
     .option("--logs-dir <dir>", "where <user>.log recorder logs go [paths.logs_dir]")
     .action(async (options, command) =>
-      await dispatch("poller", async () => {
+      await dispatch("poller run", async () => {
         const { pollerRunCommand } = await import("./commands/poller.ts");
         return pollerRunCommand(options, globals(command));
       })()

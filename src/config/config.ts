@@ -34,12 +34,24 @@ export interface Config {
   readonly poller: {
     readonly usersFile: string;
     readonly interval: number;
+    /** Whether `interval` came from a flag, the environment or the file (else the default). */
+    readonly intervalSet: boolean;
     readonly quality: string;
     readonly downloadCmd: string;
     readonly timeout: number;
     readonly probeConcurrency: number;
   };
   readonly streamlink: { readonly urlTemplate: string; readonly extraArgs: readonly string[] };
+  readonly twitch: {
+    readonly detect: "auto" | "gql" | "helix" | "streamlink";
+    readonly gqlUrl: string;
+    readonly gqlBatch: number;
+    readonly clientId: string;
+    /** Only set by the user; never logged or written to a status file. */
+    readonly clientSecret: string | undefined;
+    readonly helixUrl: string;
+    readonly oauthUrl: string;
+  };
 }
 
 /** One GiB, the unit of `disk_free_min_gb`. */

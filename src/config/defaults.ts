@@ -28,6 +28,12 @@ export function baseDirs(env: EnvReader): BaseDirs {
 }
 
 /**
+ * The public Client-ID of Twitch's own web player, the one streamlink sends: it lets the poller
+ * ask Twitch's GraphQL endpoint who is live without a registered app.
+ */
+export const TWITCH_WEB_CLIENT_ID = "kimne78kx3ncx6brgo4mv6wki5h1ko";
+
+/**
  * Default values keyed `section.key`, as the original tool had them, except one: without
  * `XDG_RUNTIME_DIR` the runtime dir is `<state dir>/run`, not the original's shared
  * `/tmp/twitchtool-<uid>`. That folder was shared by every HOME of the uid (so
@@ -71,5 +77,11 @@ export function defaultValues(
     "poller.probe_concurrency": 10,
     "streamlink.url_template": "https://twitch.tv/{user}",
     "streamlink.extra_args": [],
+    "twitch.detect": "auto",
+    "twitch.gql_url": "https://gql.twitch.tv/gql",
+    "twitch.gql_batch": 35,
+    "twitch.client_id": TWITCH_WEB_CLIENT_ID,
+    "twitch.helix_url": "https://api.twitch.tv/helix",
+    "twitch.oauth_url": "https://id.twitch.tv/oauth2/token",
   };
 }

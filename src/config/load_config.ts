@@ -199,6 +199,7 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
     poller: {
       usersFile: str("poller.users_file"),
       interval: num("poller.interval"),
+      intervalSet: layers.some((layer) => layer.has("poller.interval")),
       quality: str("poller.quality"),
       downloadCmd: str("poller.download_cmd"),
       timeout: num("poller.timeout"),
@@ -207,6 +208,15 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
     streamlink: {
       urlTemplate,
       extraArgs: pick("streamlink.extra_args") as string[],
+    },
+    twitch: {
+      detect: str("twitch.detect") as Config["twitch"]["detect"],
+      gqlUrl: str("twitch.gql_url"),
+      gqlBatch: num("twitch.gql_batch"),
+      clientId: str("twitch.client_id"),
+      clientSecret: pick("twitch.client_secret") as string | undefined,
+      helixUrl: str("twitch.helix_url"),
+      oauthUrl: str("twitch.oauth_url"),
     },
   };
   const sources: Record<string, ValueSource> = {};

@@ -72,6 +72,9 @@ export const ENCODER_PRESETS = [
 /** The video codecs the encoder supports. */
 export const VIDEO_CODECS = ["libx265", "libx264"] as const;
 
+/** How the poller finds live channels (see src/poll/detect_live.ts). */
+export const DETECT_MODES = ["auto", "gql", "helix", "streamlink"] as const;
+
 /** The full key table. `storage.disk_free_min_*` are two spellings of one setting. */
 export const CONFIG_FIELDS: readonly FieldSpec[] = [
   { section: "paths", key: "record_dir", kind: "dir", doc: "Where finished recordings go" },
@@ -259,7 +262,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     kind: "number",
     env: "PROBE_TIMEOUT",
     min: 1,
-    doc: "Seconds before a probe counts as offline",
+    doc: "Seconds before a probe counts as offline (or an API request as failed)",
   },
   {
     section: "poller",
@@ -268,7 +271,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     env: "PROBE_CONCURRENCY",
     min: 1,
     max: 100,
-    doc: "Probes run at once",
+    doc: "Probes (or API requests) run at once",
   },
   {
     section: "streamlink",
@@ -281,6 +284,58 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     key: "extra_args",
     kind: "string_list",
     doc: "Extra streamlink arguments",
+  },
+  {
+    section: "twitch",
+    key: "detect",
+    kind: "string",
+    env: "TWITCH_DETECT",
+    choices: DETECT_MODES,
+    doc: "Live detection: auto (API for Twitch URLs), gql, helix or streamlink",
+  },
+  {
+    section: "twitch",
+    key: "gql_url",
+    kind: "string",
+    env: "TWITCH_GQL_URL",
+    doc: "Twitch GraphQL endpoint used by the gql detector",
+  },
+  {
+    section: "twitch",
+    key: "gql_batch",
+    kind: "int",
+    env: "TWITCH_GQL_BATCH",
+    min: 1,
+    max: 35,
+    doc: "Channels per GraphQL request (35 is Twitch's ceiling)",
+  },
+  {
+    section: "twitch",
+    key: "client_id",
+    kind: "string",
+    env: "TWITCH_CLIENT_ID",
+    doc: "Client-ID sent to the API (default: the public web one)",
+  },
+  {
+    section: "twitch",
+    key: "client_secret",
+    kind: "string",
+    env: "TWITCH_CLIENT_SECRET",
+    doc: "Secret of your registered app; enables Helix (never logged)",
+  },
+  {
+    section: "twitch",
+    key: "helix_url",
+    kind: "string",
+    env: "TWITCH_HELIX_URL",
+    doc: "Helix API base URL",
+  },
+  {
+    section: "twitch",
+    key: "oauth_url",
+    kind: "string",
+    env: "TWITCH_OAUTH_URL",
+    doc: "OAuth token endpoint for the Helix app token",
   },
 ];
 

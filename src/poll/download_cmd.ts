@@ -164,3 +164,20 @@ export function recorderArgs(
     ...(options.recordLimit !== undefined ? ["--record-limit", String(options.recordLimit)] : []),
   ];
 }
+
+/**
+ * Environment variables that tell a launched recorder which broadcast the API saw: an
+ * environment (not arguments) because `download_cmd` may be any program, and one that does
+ * not know them simply ignores them. `twitchtool record` writes them into the session manifest.
+ */
+export const STREAM_ENV = {
+  id: "TWITCHTOOL_STREAM_ID",
+  liveSince: "TWITCHTOOL_LIVE_SINCE",
+} as const;
+
+/** The environment a recorder gets for a broadcast the API reported (empty when unknown). */
+export function recorderEnv(
+  stream: { readonly id: string; readonly createdAt: string } | undefined,
+): Record<string, string> {
+  return stream ? { [STREAM_ENV.id]: stream.id, [STREAM_ENV.liveSince]: stream.createdAt } : {};
+}

@@ -33,11 +33,15 @@ export interface DetachedChild {
   readonly exited: Promise<number>;
 }
 
-/** Starts `program args` detached with stdout/stderr appended to `logPath`. */
+/**
+ * Starts `program args` detached with stdout/stderr appended to `logPath`; `env` is added to
+ * the inherited environment.
+ */
 export async function launchDetached(
   program: string,
   args: readonly string[],
   logPath: string,
+  env: Readonly<Record<string, string>> = {},
 ): Promise<DetachedChild> {
   await Deno.mkdir(dirname(logPath), { recursive: true, mode: 0o700 });
   const header = `--- ${new Date().toISOString()} twitchtool poller: ${
@@ -52,6 +56,7 @@ export async function launchDetached(
     child = new Deno.Command(program, {
       args: [...args],
       detached: true,
+      env: { ...env },
       stdin: "null",
       stdout: logFd,
       stderr: logFd,

@@ -1,12 +1,13 @@
 /**
- * The poll loop: every `interval` seconds read the users file, probe the channels, and launch a
+ * The poll loop: every `interval` seconds read the users file, detect who is live, and launch a
  * recorder for each live channel that is not already being recorded, up to `record_limit`.
  * Everything it touches is injected, so unit tests drive whole cycles with a fake clock.
  */
 import { getLogger } from "@logtape/logtape";
 import type { Clock } from "../util/clock.ts";
+import type { DetectorName, LiveDetector, StreamInfo } from "./detect_live.ts";
 import type { DetachedChild } from "./launch_detached.ts";
-import { probeChannels, type ProbeResult } from "./probe_channels.ts";
+import type { ProbeResult } from "./probe_channels.ts";
 import type { InvalidEntry, UsersList } from "./users_file.ts";
 
 const log = getLogger(["twitchtool", "poll"]);
@@ -15,8 +16,12 @@ const log = getLogger(["twitchtool", "poll"]);
 export interface PollerSettings {
   readonly usersFile: string;
   readonly intervalMs: number;
+  /**
+   * Interval after a cycle whose API request failed and fell back to streamlink probes (the
+   * probes' cadence: a cycle of probes costs ~0.6 CPU-s per channel). Defaults to `intervalMs`.
+   */
+  readonly fallbackIntervalMs?: number;
   readonly recordLimit: number;
-  readonly probeConcurrency: number;
   /**
    * How long a launched recorder counts against the limit before it holds its channel lock
    * (start-up takes a moment; without this the next cycle would launch a duplicate).
@@ -29,13 +34,14 @@ export interface PollerDeps {
   readonly clock: Clock;
   /** The users file, or `undefined` when it does not exist. */
   readUsers(): Promise<UsersList | undefined>;
-  probe(user: string, signal: AbortSignal): Promise<ProbeResult>;
+  /** Says who is live (Twitch's API, or streamlink probes). */
+  readonly detector: LiveDetector;
   /** Channels holding a recording slot now, whoever started them. */
   slotHolders(): Promise<string[]>;
   /** Whether a recorder holds the channel's lock (recording, or waiting for a slot). */
   isRecording(user: string): Promise<boolean>;
-  /** Starts a detached recorder for `user`; returns it and its log file. */
-  launch(user: string): Promise<DetachedChild & { readonly log: string }>;
+  /** Starts a detached recorder for `user` (told the API's stream details when known). */
+  launch(user: string, stream?: StreamInfo): Promise<DetachedChild & { readonly log: string }>;
   writeStatus(status: PollerStatus): Promise<void>;
 }
 
@@ -54,12 +60,16 @@ export interface SkipRecord {
 
 /** What one cycle saw and did; becomes part of `poller.status.json`. */
 export interface CycleReport {
+  /** Which detector answered: `streamlink` also when the API failed this cycle. */
+  readonly detector: DetectorName;
   readonly users: number;
   readonly invalid: InvalidEntry[];
   readonly live: string[];
   readonly offline: string[];
   readonly timed_out: string[];
   readonly probe_errors: string[];
+  /** Channels Twitch's API does not know. */
+  readonly unknown: string[];
   readonly launched: LaunchRecord[];
   readonly skipped: SkipRecord[];
   /** Recordings counted against the limit after this cycle's launches. */
@@ -76,6 +86,8 @@ export interface PollerStatus extends Partial<CycleReport> {
   readonly record_limit: number;
   readonly users_file: string;
   readonly last_error?: string;
+  /** The API's most recent failure (kept after it answers again, with its time). */
+  readonly detector_error?: { readonly at: string; readonly message: string };
 }
 
 interface PendingLaunch {
@@ -92,6 +104,8 @@ export class Poller {
   #lastInvalid = "";
   #lastHeldBack = "";
   #usersFileMissing = false;
+  #detectorError: { at: string; message: string } | undefined;
+  #fellBack = false;
 
   constructor(private readonly settings: PollerSettings, private readonly deps: PollerDeps) {}
 
@@ -118,7 +132,10 @@ export class Poller {
         log.error("Poll cycle failed: {error}", { error: lastError });
       }
       if (signal.aborted) break;
-      const nextPoll = cycleStart + this.settings.intervalMs;
+      const nextPoll = cycleStart +
+        (this.#fellBack
+          ? this.settings.fallbackIntervalMs ?? this.settings.intervalMs
+          : this.settings.intervalMs);
       last = {
         ...base,
         ...report,
@@ -126,6 +143,7 @@ export class Poller {
         last_poll: iso(cycleStart),
         next_poll: iso(nextPoll),
         ...(lastError ? { last_error: lastError } : {}),
+        ...(this.#detectorError ? { detector_error: this.#detectorError } : {}),
       };
       await this.#write(last);
       await clock.sleep(nextPoll - clock.now(), signal);
@@ -133,15 +151,18 @@ export class Poller {
     await this.#write({ ...last, state: "stopped", next_poll: null });
   }
 
-  /** One cycle: read users, probe, launch what is live and free, within the limit. */
+  /** One cycle: read users, detect, launch what is live and free, within the limit. */
   async pollOnce(signal: AbortSignal): Promise<CycleReport> {
     const list = await this.#readUsers();
-    const results = await probeChannels(
-      list.users,
-      this.settings.probeConcurrency,
-      (user) => this.deps.probe(user, signal),
-      signal,
-    );
+    const detection = await this.deps.detector.detect(list.users, signal);
+    this.#fellBack = detection.apiError !== undefined;
+    if (detection.apiError !== undefined) {
+      this.#detectorError = {
+        at: new Date(this.deps.clock.now()).toISOString(),
+        message: detection.apiError,
+      };
+    }
+    const results = detection.results;
     const pick = (wanted: ProbeResult) => list.users.filter((user) => results.get(user) === wanted);
     const live = pick("live");
 
@@ -166,7 +187,7 @@ export class Poller {
         continue;
       }
       try {
-        const child = await this.deps.launch(user);
+        const child = await this.deps.launch(user, detection.streams.get(user));
         const pending: PendingLaunch = {
           pid: child.pid,
           since: this.deps.clock.now(),
@@ -197,17 +218,20 @@ export class Poller {
     }
     this.#logHeldBack(skipped);
     const report: CycleReport = {
+      detector: detection.detector,
       users: list.users.length,
       invalid: list.invalid,
       live,
       offline: pick("offline"),
       timed_out: pick("timeout"),
       probe_errors: pick("error"),
+      unknown: [...detection.unknown],
       launched,
       skipped,
       active: busy.size,
     };
-    log.debug("Poll cycle: {live} live of {users}, {launched} launched", {
+    log.debug("Poll cycle ({detector}): {live} live of {users}, {launched} launched", {
+      detector: detection.detector,
       live: live.length,
       users: list.users.length,
       launched: launched.length,

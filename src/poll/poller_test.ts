@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { type Clock, systemClock } from "../util/clock.ts";
+import { TwitchApiError } from "../errors.ts";
+import { FallbackDetector, type StreamInfo } from "./detect_live.ts";
 import { Poller, type PollerDeps, type PollerStatus } from "./poller.ts";
 import type { ProbeResult } from "./probe_channels.ts";
 import type { UsersList } from "./users_file.ts";
@@ -21,6 +23,11 @@ class World {
   locked = new Set<string>();
   slots: string[] = [];
   launches: string[] = [];
+  launchStreams: (StreamInfo | undefined)[] = [];
+  /** `undefined`: no API, streamlink probes only; else whether the API answers. */
+  apiUp: boolean | undefined = undefined;
+  unknown = new Set<string>();
+  probed: string[] = [];
   statuses: PollerStatus[] = [];
   exits = new Map<string, () => void>();
   nextPid = 100;
@@ -36,11 +43,30 @@ class World {
         }
         return Promise.resolve(this.users);
       },
-      probe: (user) => Promise.resolve<ProbeResult>(this.live.has(user) ? "live" : "offline"),
+      detector: new FallbackDetector(
+        this.apiUp === undefined ? undefined : {
+          name: "gql",
+          lookup: (users) => {
+            if (!this.apiUp) return Promise.reject(new TwitchApiError("HTTP 500 from the API"));
+            const live = new Map<string, StreamInfo>();
+            for (const user of users) {
+              if (this.live.has(user)) live.set(user, { id: `id-${user}`, createdAt: "T0" });
+            }
+            return Promise.resolve({ live, unknown: users.filter((u) => this.unknown.has(u)) });
+          },
+        },
+        (users) => {
+          this.probed.push(...users);
+          return Promise.resolve(
+            new Map(users.map((u) => [u, this.live.has(u) ? "live" : "offline" as ProbeResult])),
+          );
+        },
+      ),
       slotHolders: () => Promise.resolve([...this.slots]),
       isRecording: (user) => Promise.resolve(this.locked.has(user)),
-      launch: (user) => {
+      launch: (user, stream) => {
         this.launches.push(user);
+        this.launchStreams.push(stream);
         const exited = new Promise<number>((resolve) => this.exits.set(user, () => resolve(0)));
         return Promise.resolve({ pid: this.nextPid++, exited, log: `/logs/${user}.log` });
       },
@@ -57,7 +83,6 @@ const SETTINGS = {
   usersFile: "/cfg/users.txt",
   intervalMs: 60_000,
   recordLimit: 2,
-  probeConcurrency: 4,
   launchGraceMs: 120_000,
 };
 
@@ -168,4 +193,52 @@ Deno.test("Poller.run() returns promptly when aborted in the middle of its sleep
   assert.equal(outcome, "stopped");
   assert.equal(world.statuses.at(-1)?.state, "stopped");
   assert.equal(world.statuses.at(-2)?.users, 0, "a missing users file means no channels");
+});
+
+Deno.test("Poller with the API launches with the stream's details, and falls back to probes while the API fails", async () => {
+  const world = new World();
+  world.users = { users: ["a_1", "b_1", "ghost_1"], invalid: [] };
+  world.live = new Set(["a_1"]);
+  world.unknown = new Set(["ghost_1"]);
+  world.apiUp = true;
+  const clock = new FakeClock();
+  const controller = new AbortController();
+  let cycles = 0;
+  const poller = new Poller(
+    { ...SETTINGS, recordLimit: 5, fallbackIntervalMs: 300_000, launchGraceMs: 900_000 },
+    world.deps(clock, (status) => {
+      if (status.state !== "running") return;
+      cycles++;
+      if (cycles === 1) {
+        world.apiUp = false;
+        world.live.add("b_1");
+      }
+      if (cycles === 2) world.apiUp = true;
+      if (cycles === 3) controller.abort();
+    }),
+  );
+  await poller.run(controller.signal);
+  const running = world.statuses.filter((s) => s.state === "running");
+  assert.deepEqual(running.map((s) => s.detector), ["gql", "streamlink", "gql"]);
+  assert.deepEqual(
+    running.map((s) => [s.last_poll, s.next_poll]),
+    [
+      ["2024-05-01T12:00:00.000Z", "2024-05-01T12:01:00.000Z"],
+      ["2024-05-01T12:01:00.000Z", "2024-05-01T12:06:00.000Z"],
+      ["2024-05-01T12:06:00.000Z", "2024-05-01T12:07:00.000Z"],
+    ],
+    "after a fallback cycle the probes' interval applies",
+  );
+  assert.deepEqual(running[0]?.unknown, ["ghost_1"]);
+  assert.deepEqual(running[0]?.offline, ["b_1"], "an unknown channel is not offline");
+  assert.equal(running[0]?.detector_error, undefined);
+  assert.deepEqual(running[1]?.detector_error, {
+    at: "2024-05-01T12:01:00.000Z",
+    message: "HTTP 500 from the API",
+  });
+  assert.deepEqual(running[1]?.live, ["a_1", "b_1"]);
+  assert.deepEqual(running[2]?.detector_error, running[1]?.detector_error, "kept after recovery");
+  assert.deepEqual(world.probed, ["a_1", "b_1", "ghost_1"], "probes only in the failing cycle");
+  assert.deepEqual(world.launches, ["a_1", "b_1"]);
+  assert.deepEqual(world.launchStreams, [{ id: "id-a_1", createdAt: "T0" }, undefined]);
 });

@@ -8,6 +8,7 @@ import { getLogger } from "@logtape/logtape";
 import { type Child, spawnChild, type SpawnOptions } from "../proc/spawn.ts";
 import { probeArgs, redactArgs, streamUrl } from "../proc/streamlink_args.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
+import { mapLimit } from "../util/map_limit.ts";
 
 const log = getLogger(["twitchtool", "poll"]);
 
@@ -97,20 +98,13 @@ export async function probeChannels(
   signal: AbortSignal,
 ): Promise<Map<string, ProbeResult>> {
   const results = new Map<string, ProbeResult>();
-  let next = 0;
-  const worker = async () => {
-    while (next < users.length && !signal.aborted) {
-      const user = users[next++];
-      if (user === undefined) break;
-      try {
-        results.set(user, await probe(user));
-      } catch (error) {
-        log.error("Probe of {user} failed: {error}", { user, error: String(error) });
-        results.set(user, "error");
-      }
+  await mapLimit(users, concurrency, async (user) => {
+    try {
+      results.set(user, await probe(user));
+    } catch (error) {
+      log.error("Probe of {user} failed: {error}", { user, error: String(error) });
+      results.set(user, "error");
     }
-  };
-  const workers = Math.max(1, Math.min(concurrency, users.length));
-  await Promise.all(Array.from({ length: workers }, worker));
+  }, signal);
   return results;
 }

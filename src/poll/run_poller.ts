@@ -1,5 +1,5 @@
 /**
- * `poller run` wired to the real world: single-instance lock, streamlink probes, slot and
+ * `poller run` wired to the real world: single-instance lock, live detection, slot and
  * channel locks, detached recorders. The CLI only parses options and calls this.
  */
 import { join } from "node:path";
@@ -13,10 +13,26 @@ import { privateStreamlinkArgs } from "../state/streamlink_args_file.ts";
 import { isUserLocked } from "../state/user_lock.ts";
 import { systemClock } from "../util/clock.ts";
 import { logRecoveryReports, recoverSessions } from "../record/recover.ts";
-import { currentSelf, parseDownloadCmd, recorderArgs, resolveDownloadCmd } from "./download_cmd.ts";
+import { ConfigError } from "../errors.ts";
+import { GqlApi } from "./detect_gql.ts";
+import { HelixApi } from "./detect_helix.ts";
+import {
+  chooseDetector,
+  type DetectorName,
+  FallbackDetector,
+  pollInterval,
+  type StreamsApi,
+} from "./detect_live.ts";
+import {
+  currentSelf,
+  parseDownloadCmd,
+  recorderArgs,
+  recorderEnv,
+  resolveDownloadCmd,
+} from "./download_cmd.ts";
 import { launchDetached } from "./launch_detached.ts";
 import { Poller } from "./poller.ts";
-import { probeChannel } from "./probe_channels.ts";
+import { probeChannel, probeChannels } from "./probe_channels.ts";
 import { readUsersFile } from "./users_file.ts";
 
 const log = getLogger(["twitchtool", "poll"]);
@@ -32,8 +48,9 @@ export interface PollerRunOptions {
 }
 
 /**
- * Runs the poller until `signal` aborts. Fails before taking the lock on a bad download_cmd
- * or missing streamlink (exit 2), and with exit 3 when another poller runs.
+ * Runs the poller until `signal` aborts. Fails before taking the lock on a bad download_cmd,
+ * missing streamlink or unusable `[twitch]` settings (exit 2), and with exit 3 when another
+ * poller runs.
  */
 export async function runPollerDaemon(
   config: Config,
@@ -46,6 +63,9 @@ export async function runPollerDaemon(
     currentSelf(),
   );
   await requireTools(["streamlink"]);
+  const detectorName = chooseDetector(config);
+  const api = streamsApi(config, detectorName);
+  const interval = pollInterval(config, detectorName);
   const handle = await acquireDaemon(config.paths.stateDir, "poller");
   // Finish recordings abandoned by dead recorders alongside polling; the journal in each
   // session manifest makes an interrupted recovery safe to repeat at the next start.
@@ -64,10 +84,17 @@ export async function runPollerDaemon(
       configPath: options.configPath,
       recordLimit: options.recordLimitOverride,
     };
+    if (api && config.poller.intervalSet && interval !== settings.interval) {
+      log.warn("Polling Twitch's API every {interval} s, not every {asked} s (its minimum)", {
+        interval,
+        asked: settings.interval,
+      });
+    }
     log.info(
-      "Poller started: every {interval} s, up to {limit} recordings, channels from {usersFile}, launching {command}",
+      "Poller started: every {interval} s, detecting with {detector}, up to {limit} recordings, channels from {usersFile}, launching {command}",
       {
-        interval: settings.interval,
+        interval,
+        detector: detectorName,
         limit: config.limits.recordLimit,
         usersFile: settings.usersFile,
         command: redactArgs([command.program, ...recorderArgs(command, "<user>", recorder)]).join(
@@ -78,28 +105,35 @@ export async function runPollerDaemon(
     const poller = new Poller(
       {
         usersFile: settings.usersFile,
-        intervalMs: settings.interval * 1000,
+        intervalMs: interval * 1000,
+        fallbackIntervalMs: pollInterval(config, "streamlink") * 1000,
         recordLimit: config.limits.recordLimit,
-        probeConcurrency: settings.probeConcurrency,
       },
       {
         clock: systemClock,
         readUsers: () => readUsersFile(settings.usersFile),
-        probe: (user, probeSignal) =>
-          probeChannel(user, {
-            urlTemplate: config.streamlink.urlTemplate,
-            quality: settings.quality,
-            extraArgs: streamlinkExtra.args,
-            timeoutMs: settings.timeout * 1000,
-          }, probeSignal),
+        detector: new FallbackDetector(api, (users, probeSignal) =>
+          probeChannels(
+            users,
+            settings.probeConcurrency,
+            (user) =>
+              probeChannel(user, {
+                urlTemplate: config.streamlink.urlTemplate,
+                quality: settings.quality,
+                extraArgs: streamlinkExtra.args,
+                timeoutMs: settings.timeout * 1000,
+              }, probeSignal),
+            probeSignal,
+          )),
         slotHolders: async () => (await pool.list()).map((slot) => slot.username),
         isRecording: (user) => isUserLocked(paths.runtimeDir, user),
-        launch: async (user) => {
+        launch: async (user, stream) => {
           const logPath = join(paths.logsDir, `${user}.log`);
           const child = await launchDetached(
             command.program,
             recorderArgs(command, user, recorder),
             logPath,
+            recorderEnv(stream),
           );
           return { ...child, log: logPath };
         },
@@ -110,5 +144,41 @@ export async function runPollerDaemon(
     log.info("Poller stopped; recorders it launched keep running");
   } finally {
     await handle.release();
+  }
+}
+
+/**
+ * The API client for `detector` (none for streamlink probes). Requests share the probes'
+ * concurrency and timeout settings; a bad URL fails at start-up with exit code 2.
+ */
+function streamsApi(config: Config, detector: DetectorName): StreamsApi | undefined {
+  const { twitch, poller } = config;
+  const checkUrl = (key: string, url: string) => {
+    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+      throw new ConfigError(
+        `Cannot use "twitch.${key}" ${JSON.stringify(url)}: not an http(s) URL`,
+      );
+    }
+    return url;
+  };
+  const common = { concurrency: poller.probeConcurrency, timeoutMs: poller.timeout * 1000 };
+  switch (detector) {
+    case "streamlink":
+      return undefined;
+    case "gql":
+      return new GqlApi({
+        ...common,
+        url: checkUrl("gql_url", twitch.gqlUrl),
+        clientId: twitch.clientId,
+        batchSize: twitch.gqlBatch,
+      });
+    case "helix":
+      return new HelixApi({
+        ...common,
+        helixUrl: checkUrl("helix_url", twitch.helixUrl),
+        oauthUrl: checkUrl("oauth_url", twitch.oauthUrl),
+        clientId: twitch.clientId,
+        clientSecret: twitch.clientSecret ?? "",
+      }, systemClock);
   }
 }

@@ -36,6 +36,8 @@ export interface RecordRequest {
   readonly config: Config;
   readonly home: string;
   readonly failFast: boolean;
+  /** The broadcast the poller saw live (from the API), recorded in the session manifest. */
+  readonly stream?: { readonly id: string; readonly liveSince: string } | undefined;
 }
 
 /** What a finished recording produced. */
@@ -108,6 +110,7 @@ export async function runRecorder(
   const base = sessionBase(user, new Date(clock.now()));
   const url = streamUrl(config.streamlink.urlTemplate, user);
   log.info("Recording {user} in slot {slot} from {url}", { user, slot: slot.index, url });
+  let firstDataAt: string | undefined;
   const manifest = (
     phase: SessionManifest["phase"],
     parts: readonly string[],
@@ -121,6 +124,10 @@ export async function runRecorder(
     enable_remux: config.record.enableRemux,
     delete_ts_after_remux: config.record.deleteTsAfterRemux,
     delete_input_on_success: config.record.deleteInputOnSuccess,
+    ...(request.stream
+      ? { stream_id: request.stream.id, live_since: request.stream.liveSince }
+      : {}),
+    ...(firstDataAt ? { first_data_at: firstDataAt } : {}),
   });
   const parts: string[] = [];
   await writeManifest(tempDir, manifest("capturing", parts));
@@ -174,6 +181,17 @@ export async function runRecorder(
         repeatsPart: isTailOfPart,
         onState: async (state) => {
           await slot.setState(state);
+          if (state === "capturing" && !firstDataAt) {
+            firstDataAt = new Date(clock.now()).toISOString();
+            await writeManifest(tempDir, manifest("capturing", parts));
+            if (request.stream) {
+              log.info("First data {late} s after the broadcast {id} went live at {since}", {
+                late: Math.round((clock.now() - Date.parse(request.stream.liveSince)) / 100) / 10,
+                id: request.stream.id,
+                since: request.stream.liveSince,
+              });
+            }
+          }
           log.info(
             state === "capturing" ? "Stream data flowing" : "Stream not available; waiting",
             {

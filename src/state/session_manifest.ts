@@ -27,6 +27,12 @@ export interface SessionManifest {
   readonly enable_remux: boolean;
   readonly delete_ts_after_remux: boolean;
   readonly delete_input_on_success: boolean;
+  /** The broadcast Twitch's API reported when the poller launched this recording. */
+  readonly stream_id?: string;
+  /** When that broadcast started, per the API (ISO 8601). */
+  readonly live_since?: string;
+  /** When stream data first flowed: minus `live_since`, how late the capture started. */
+  readonly first_data_at?: string;
   /** From `moving` on: the outputs and where they go. */
   readonly deliveries?: readonly ManifestDelivery[];
   /** From `delivered` on: the final paths; the first is the deliverable. */

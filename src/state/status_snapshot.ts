@@ -8,7 +8,7 @@ import { tempDirFor } from "../record/session_paths.ts";
 import { capturedBytes } from "./captured_bytes.ts";
 import { type DaemonState, readDaemonState } from "./daemon_state.ts";
 import { type BadJobFile, listQueue, type QueuedJob } from "./job_queue.ts";
-import { listManifests } from "./session_manifest.ts";
+import { listManifests, type SessionManifest } from "./session_manifest.ts";
 import { SlotPool } from "./slot_pool.ts";
 import { isUserLocked } from "./user_lock.ts";
 
@@ -22,6 +22,10 @@ export interface RecordingView {
   readonly state: string;
   /** Bytes of the current session's part files so far. */
   readonly bytes: number;
+  /** When the broadcast started, per Twitch's API (when the poller launched it with the API). */
+  readonly live_since: string | null;
+  /** Seconds from the broadcast's start to the first captured data: how much was missed. */
+  readonly late_seconds: number | null;
 }
 
 /** The poller as seen from its lock and status file. */
@@ -36,6 +40,10 @@ export interface PollerView {
   readonly launched: unknown[];
   readonly skipped: unknown[];
   readonly last_error: string | null;
+  /** Which detector answered the last cycle: gql, helix or streamlink. */
+  readonly detector: string | null;
+  /** The Twitch API's most recent failure and when it happened. */
+  readonly detector_error: { readonly at: string; readonly message: string } | null;
 }
 
 /** The encoder as seen from its lock and status file. */
@@ -87,7 +95,9 @@ export async function collectStatus(config: Config, home: string): Promise<Statu
   const tempDir = tempDirFor(paths.recordDir, home);
   const pool = new SlotPool(paths.runtimeDir, config.limits.recordLimit);
   const recordings: RecordingView[] = [];
+  const manifests = await listManifests(tempDir);
   for (const slot of await pool.list()) {
+    const manifest = manifests.find((m) => m.pid === slot.pid && m.user === slot.username);
     recordings.push({
       slot: slot.slot,
       user: slot.username,
@@ -95,11 +105,12 @@ export async function collectStatus(config: Config, home: string): Promise<Statu
       started_at: slot.started_at,
       state: slot.state,
       bytes: await capturedBytes(tempDir, slot.username, slot.pid),
+      ...lateness(manifest),
     });
   }
   // A recorder that has released its slot but still holds its channel lock is finalizing.
   const withSlot = new Set(recordings.map((r) => r.user));
-  for (const manifest of await listManifests(tempDir)) {
+  for (const manifest of manifests) {
     if (withSlot.has(manifest.user)) continue;
     if (!(await isUserLocked(paths.runtimeDir, manifest.user))) continue;
     recordings.push({
@@ -109,6 +120,7 @@ export async function collectStatus(config: Config, home: string): Promise<Statu
       started_at: manifest.started_at,
       state: "finalizing",
       bytes: await capturedBytes(tempDir, manifest.user, manifest.pid),
+      ...lateness(manifest),
     });
   }
   const encoder = encoderView(await readDaemonState(paths.stateDir, "encoder"));
@@ -148,7 +160,29 @@ export function pollerView(state: DaemonState): PollerView {
     launched: live && Array.isArray(status.launched) ? status.launched : [],
     skipped: live && Array.isArray(status.skipped) ? status.skipped : [],
     last_error: live ? stringOrNull(status.last_error) : null,
+    detector: live ? stringOrNull(status.detector) : null,
+    detector_error: detectorError(status.detector_error),
   };
+}
+
+/** When the broadcast started and how late its capture began, from the session manifest. */
+function lateness(
+  manifest: SessionManifest | undefined,
+): Pick<RecordingView, "live_since" | "late_seconds"> {
+  const liveSince = manifest?.live_since ?? null;
+  const since = liveSince ? Date.parse(liveSince) : NaN;
+  const first = manifest?.first_data_at ? Date.parse(manifest.first_data_at) : NaN;
+  const late = Number.isFinite(since) && Number.isFinite(first)
+    ? Math.round((first - since) / 100) / 10
+    : null;
+  return { live_since: liveSince, late_seconds: late };
+}
+
+function detectorError(value: unknown): PollerView["detector_error"] {
+  const record = value as { at?: unknown; message?: unknown } | null | undefined;
+  return typeof record?.at === "string" && typeof record.message === "string"
+    ? { at: record.at, message: record.message }
+    : null;
 }
 
 /** The encoder part of the snapshot; its job and pause only while it runs. */

@@ -2,13 +2,9 @@
  * Workload 5, poll cycle cost: CPU seconds per cycle of the real `poller run` watching 20
  * channels on the local HLS server, 10 live and 10 offline, cycles back to back.
  *
- * How CPU is counted: the poller is the parent of its streamlink probes and waits for each
- * one, and the kernel then adds the probe's CPU to the poller's cutime/cstime
- * (`/proc/<pid>/stat`, what getrusage(RUSAGE_CHILDREN) would report). Reading utime+stime and
- * cutime+cstime right after a cycle's status file appears (before the next cycle's first probe
- * can finish) and again N cycles later gives the poller's own CPU and its probes' CPU per cycle,
- * exactly, with no sampling of short-lived processes. Launched recorders are made harmless with
- * `download_cmd = "true"`, which exits at once (its CPU, ~1 ms, lands among the children).
+ * How CPU is counted: see poller_cpu.ts (the poller's /proc stat, its own and its reaped
+ * children's). Launched recorders are made harmless with `download_cmd = "true"`, which exits
+ * at once (its CPU, ~1 ms, lands among the children).
  */
 import { join } from "node:path";
 import { daemonPaths } from "../../src/state/daemon_state.ts";
@@ -20,24 +16,13 @@ import {
   spawnCli,
 } from "../../tests/support/cli.ts";
 import { startHlsServer } from "../../tests/support/hls_server.ts";
-import { readProcStat } from "./proc_stat.ts";
+import { cycleWallSeconds, measurePollerCycles, type PollerStatusFile } from "./poller_cpu.ts";
 import { median, ratio, round } from "./stats.ts";
 import { stopProcess } from "./stop_process.ts";
-import { pollUntil } from "./wait.ts";
 import type { Measurement, Workload, WorkloadContext, WorkloadOutcome } from "./workload.ts";
 
 const LIVE = 10;
 const OFFLINE = 10;
-
-/** The parts of `poller.status.json` read here. */
-interface PollerStatusFile {
-  readonly last_poll: string | null;
-  readonly updated_at: string;
-  readonly live?: string[];
-  readonly offline?: string[];
-  readonly timed_out?: string[];
-  readonly launched?: unknown[];
-}
 
 /** What a measured cycle did. */
 interface CycleSeen {
@@ -91,44 +76,17 @@ async function measureCycles(
   cycles: number,
   result: Promise<CliResult>,
 ): Promise<WorkloadOutcome> {
-  let exited = false;
-  result.then(() => exited = true, () => exited = true);
-  const nextCycle = async (after: string | null, what: string) =>
-    await pollUntil(what, async () => {
-      if (exited) throw new Error(`The poller exited: ${(await result).stderr}`);
-      const status = await readStatus(statusPath);
-      return status?.last_poll && status.last_poll !== after ? status : undefined;
-    }, { everyMs: 20, timeoutMs: 120_000, signal: context.signal });
-
-  let last = await context.during(
-    "the first cycle (start-up, not measured)",
-    nextCycle(null, "the first cycle"),
-  );
-  const before = await readProcStat(pid);
-  const seen: CycleSeen[] = [];
-  for (let index = 1; index <= cycles; index++) {
-    last = await nextCycle(last.last_poll, `cycle ${index}`);
-    seen.push(cycleSeen(last));
-    context.say(`cycle ${index}/${cycles}: ${seen.at(-1)!.wallSeconds.toFixed(1)} s`);
-  }
-  const after = await readProcStat(pid);
-  if (!before || !after) throw new Error("The poller disappeared while measured");
-  const own = (after.cpuSeconds - before.cpuSeconds) / cycles;
-  const probes = (after.reapedChildrenCpuSeconds - before.reapedChildrenCpuSeconds) / cycles;
-  return { measurements: report(own, probes, seen), notes: [describe(seen)] };
-}
-
-async function readStatus(path: string): Promise<PollerStatusFile | undefined> {
-  try {
-    return JSON.parse(await Deno.readTextFile(path)) as PollerStatusFile;
-  } catch {
-    return undefined;
-  }
+  const measured = await measurePollerCycles(context, pid, statusPath, cycles, result);
+  const seen = measured.statuses.map(cycleSeen);
+  return {
+    measurements: report(measured.ownCpuSeconds, measured.childrenCpuSeconds, seen),
+    notes: [describe(seen)],
+  };
 }
 
 function cycleSeen(status: PollerStatusFile): CycleSeen {
   return {
-    wallSeconds: (Date.parse(status.updated_at) - Date.parse(status.last_poll ?? "")) / 1000,
+    wallSeconds: cycleWallSeconds(status),
     live: status.live?.length ?? 0,
     offline: (status.offline?.length ?? 0) + (status.timed_out?.length ?? 0),
     launched: status.launched?.length ?? 0,

@@ -27,6 +27,8 @@ const result = {
   write: await attempt(() => Deno.writeTextFile(`${scratch}/probe.txt`, "x")),
   read: await attempt(() => Deno.readTextFile("/etc/hostname")),
   net: await attempt(() => Deno.connect({ hostname: "127.0.0.1", port: 65000 })),
+  // A name that never resolves: allowed means a DNS error, denied a permission error.
+  netOther: await attempt(() => fetch("http://example.invalid/")),
   envHome: await attempt(() => Promise.resolve(Deno.env.get("HOME"))),
   envSecret: await attempt(() => Promise.resolve(Deno.env.get("AWS_SECRET_ACCESS_KEY"))),
 };

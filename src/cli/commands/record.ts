@@ -1,3 +1,4 @@
+import { STREAM_ENV } from "../../poll/download_cmd.ts";
 import { withShutdownSignals } from "../../proc/signals.ts";
 import { runRecorder } from "../../record/recorder.ts";
 import { join } from "node:path";
@@ -48,10 +49,24 @@ export async function recordCommand(
   );
   return await withShutdownSignals(async (signal) => {
     const outcome = await runRecorder(
-      { username: user, config, home: homeDir(), failFast: options.failFast ?? false },
+      {
+        username: user,
+        config,
+        home: homeDir(),
+        failFast: options.failFast ?? false,
+        stream: streamFromEnv(),
+      },
       signal,
     );
     printFinished("Recorded", outcome.finished);
     return 0;
   });
+}
+
+/** The broadcast a launching poller named in the environment; ignored unless both are valid. */
+function streamFromEnv(): { id: string; liveSince: string } | undefined {
+  const id = Deno.env.get(STREAM_ENV.id);
+  const liveSince = Deno.env.get(STREAM_ENV.liveSince);
+  if (!id || !liveSince || Number.isNaN(Date.parse(liveSince))) return undefined;
+  return { id, liveSince };
 }

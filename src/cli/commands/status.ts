@@ -1,4 +1,9 @@
-import { collectStatus, type JobView, type QueueView } from "../../state/status_snapshot.ts";
+import {
+  collectStatus,
+  type JobView,
+  type QueueView,
+  type RecordingView,
+} from "../../state/status_snapshot.ts";
 import { formatBytes } from "../../util/disk_space.ts";
 import { formatDuration } from "../../util/format_duration.ts";
 import {
@@ -45,7 +50,7 @@ export async function statusCommand(
   if (recordings.length > 0) {
     const now = Date.now();
     printLine(renderTable(
-      ["slot", "user", "pid", "state", "started", "for", "captured"],
+      ["slot", "user", "pid", "state", "started", "for", "captured", "live since"],
       recordings.map((r) => [
         r.slot ?? "-",
         r.user,
@@ -54,6 +59,7 @@ export async function statusCommand(
         localTime(r.started_at),
         formatDuration((now - Date.parse(r.started_at)) / 1000),
         formatBytes(r.bytes),
+        liveSince(r),
       ]),
     ));
   }
@@ -86,4 +92,13 @@ function queueSummary(queue: QueueView): string {
   if (queue.invalid.length) parts.push(`${queue.invalid.length} invalid`);
   if (queue.too_young.length) parts.push(`${queue.too_young.length} too young to judge`);
   return `Queue: ${parts.join(", ")}`;
+}
+
+/** `14:03 (+12s)`: when the broadcast began and how late our capture started, or `-` unknown. */
+function liveSince(recording: RecordingView): string {
+  if (!recording.live_since) return "-";
+  const late = recording.late_seconds === null
+    ? ""
+    : ` (+${formatDuration(recording.late_seconds)})`;
+  return `${localTime(recording.live_since)}${late}`;
 }

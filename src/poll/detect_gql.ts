@@ -1,0 +1,155 @@
+/**
+ * Who is live, asked of Twitch's web GraphQL endpoint with the public web Client-ID (the one
+ * streamlink sends), so no registered app is needed. One request carries a JSON array of plain
+ * queries, one per channel: plain queries need neither persisted-query hashes (which rotate)
+ * nor integrity tokens, and Twitch answers HTTP 400 to arrays over 35 operations, hence the
+ * batch ceiling. A cycle over 100 channels is 3 small HTTPS requests instead of 100 streamlink
+ * processes.
+ */
+import { TwitchApiError } from "../errors.ts";
+import { mapLimit } from "../util/map_limit.ts";
+import { requestJson } from "./request_json.ts";
+import type { StreamInfo, StreamsAnswer, StreamsApi } from "./detect_live.ts";
+
+/** The one query sent per channel, exactly as Twitch's web client would accept it. */
+export const GQL_QUERY =
+  "query($login: String!) { user(login: $login) { login stream { id type createdAt title game { name } } } }";
+
+/** Operations per request Twitch accepts (36 answers HTTP 400). */
+export const GQL_MAX_BATCH = 35;
+
+/** One operation of a batched request. */
+export interface GqlOperation {
+  readonly query: string;
+  readonly variables: { readonly login: string };
+}
+
+/** Splits `users` into batches of at most `size` (capped at {@link GQL_MAX_BATCH}). */
+export function gqlBatches(users: readonly string[], size: number): string[][] {
+  const step = Math.max(1, Math.min(size, GQL_MAX_BATCH));
+  const batches: string[][] = [];
+  for (let i = 0; i < users.length; i += step) batches.push(users.slice(i, i + step));
+  return batches;
+}
+
+/** The request body of one batch: a JSON array with one plain query per login. */
+export function gqlRequestBody(batch: readonly string[]): GqlOperation[] {
+  return batch.map((login) => ({ query: GQL_QUERY, variables: { login } }));
+}
+
+/**
+ * Reads the answer to {@link gqlRequestBody}`(batch)`: one `{"data": {"user": ...}}` per
+ * operation, in order. A `null` user is an unknown channel, a `null` stream an offline one.
+ * Anything else (not an array, wrong length, GraphQL errors, a stream without id/createdAt)
+ * throws {@link TwitchApiError}: guessing "offline" would silently miss a broadcast.
+ */
+export function parseGqlAnswer(batch: readonly string[], body: unknown): StreamsAnswer {
+  const fail = (detail: string) => new TwitchApiError(`Malformed GraphQL answer: ${detail}`);
+  if (!Array.isArray(body)) throw fail(`expected an array, got ${describe(body)}`);
+  if (body.length !== batch.length) {
+    throw fail(`${body.length} results for ${batch.length} channels`);
+  }
+  const live = new Map<string, StreamInfo>();
+  const unknown: string[] = [];
+  batch.forEach((login, index) => {
+    const item = body[index] as { data?: { user?: unknown }; errors?: unknown } | null;
+    if (!isObject(item) || !isObject(item.data) || !("user" in item.data)) {
+      const errors = isObject(item) && Array.isArray(item.errors)
+        ? `: ${errorMessages(item.errors)}`
+        : "";
+      throw fail(`no data for "${login}"${errors}`);
+    }
+    const user = item.data.user;
+    if (user === null) {
+      unknown.push(login);
+      return;
+    }
+    if (!isObject(user) || !("stream" in user)) throw fail(`no user.stream for "${login}"`);
+    const stream = user.stream;
+    if (stream === null) return;
+    if (
+      !isObject(stream) || typeof stream.id !== "string" || typeof stream.createdAt !== "string"
+    ) {
+      throw fail(`stream of "${login}" lacks id or createdAt`);
+    }
+    // "live" is a broadcast; reruns and premieres are streams too and streamlink records them.
+    const game = isObject(stream.game) && typeof stream.game.name === "string"
+      ? stream.game.name
+      : undefined;
+    live.set(login, {
+      id: stream.id,
+      createdAt: stream.createdAt,
+      ...(typeof stream.type === "string" ? { type: stream.type } : {}),
+      ...(typeof stream.title === "string" ? { title: stream.title } : {}),
+      ...(game !== undefined ? { game } : {}),
+    });
+  });
+  return { live, unknown };
+}
+
+/** Where and how to reach the GraphQL endpoint. */
+export interface GqlSettings {
+  readonly url: string;
+  readonly clientId: string;
+  readonly batchSize: number;
+  /** Requests in flight at once (`probe_concurrency`). */
+  readonly concurrency: number;
+  readonly timeoutMs: number;
+}
+
+/** The GraphQL detector: batches in parallel, every answer checked. */
+export class GqlApi implements StreamsApi {
+  readonly name = "gql";
+
+  constructor(
+    private readonly settings: GqlSettings,
+    private readonly fetcher: typeof fetch = fetch,
+  ) {}
+
+  /** Asks about every user; throws {@link TwitchApiError} when any batch fails. */
+  async lookup(users: readonly string[], signal: AbortSignal): Promise<StreamsAnswer> {
+    const answers = await mapLimit(
+      gqlBatches(users, this.settings.batchSize),
+      this.settings.concurrency,
+      (batch) => this.#ask(batch, signal),
+      signal,
+    );
+    const live = new Map<string, StreamInfo>();
+    const unknown: string[] = [];
+    for (const answer of answers) {
+      if (!answer) continue;
+      for (const [user, info] of answer.live) live.set(user, info);
+      unknown.push(...answer.unknown);
+    }
+    return { live, unknown };
+  }
+
+  async #ask(batch: readonly string[], signal: AbortSignal): Promise<StreamsAnswer> {
+    const body = await requestJson(
+      this.fetcher,
+      this.settings.url,
+      {
+        method: "POST",
+        headers: { "Client-ID": this.settings.clientId, "Content-Type": "application/json" },
+        body: JSON.stringify(gqlRequestBody(batch)),
+      },
+      this.settings.timeoutMs,
+      signal,
+    );
+    return parseGqlAnswer(batch, body);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  return Array.isArray(value) ? "an array" : typeof value;
+}
+
+function errorMessages(errors: unknown[]): string {
+  return errors.map((e) => isObject(e) && typeof e.message === "string" ? e.message : "?")
+    .join("; ");
+}

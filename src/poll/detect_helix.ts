@@ -1,0 +1,156 @@
+/**
+ * Who is live, asked of Twitch's documented Helix API, for users with a registered app
+ * (`client_id` + `client_secret`). The app token comes from the client-credentials grant, is
+ * kept until shortly before it expires and fetched again once when Helix answers 401 (tokens
+ * can be revoked early). `GET /streams` takes up to 100 logins per request and lists only the
+ * live ones, so Helix cannot tell an unknown channel from an offline one.
+ */
+import { TwitchApiError } from "../errors.ts";
+import type { Clock } from "../util/clock.ts";
+import { mapLimit } from "../util/map_limit.ts";
+import { requestJson } from "./request_json.ts";
+import type { StreamInfo, StreamsAnswer, StreamsApi } from "./detect_live.ts";
+
+/** Logins per `GET /streams` request (Helix's maximum). */
+export const HELIX_MAX_BATCH = 100;
+
+/** Renew the token this long before Twitch says it expires. */
+const TOKEN_MARGIN_MS = 60_000;
+
+/** Where and how to reach Helix. */
+export interface HelixSettings {
+  readonly helixUrl: string;
+  readonly oauthUrl: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly concurrency: number;
+  readonly timeoutMs: number;
+}
+
+/** The `GET /streams` URL for up to 100 logins. */
+export function helixStreamsUrl(base: string, logins: readonly string[]): string {
+  const url = new URL(`${base.replace(/\/+$/, "")}/streams`);
+  url.searchParams.set("first", String(HELIX_MAX_BATCH));
+  for (const login of logins) url.searchParams.append("user_login", login);
+  return url.toString();
+}
+
+/** Reads a `GET /streams` answer: the live streams among `batch`. */
+export function parseHelixStreams(batch: readonly string[], body: unknown): StreamsAnswer {
+  const data = (body as { data?: unknown } | null)?.data;
+  if (!Array.isArray(data)) throw new TwitchApiError("Malformed Helix answer: no data array");
+  const wanted = new Set(batch);
+  const live = new Map<string, StreamInfo>();
+  for (const entry of data as Record<string, unknown>[]) {
+    const login = typeof entry?.user_login === "string" ? entry.user_login.toLowerCase() : "";
+    if (typeof entry?.id !== "string" || typeof entry.started_at !== "string" || !login) {
+      throw new TwitchApiError("Malformed Helix answer: a stream lacks id, started_at or login");
+    }
+    if (!wanted.has(login)) continue;
+    live.set(login, {
+      id: entry.id,
+      createdAt: entry.started_at,
+      ...(typeof entry.type === "string" ? { type: entry.type } : {}),
+      ...(typeof entry.title === "string" ? { title: entry.title } : {}),
+      ...(typeof entry.game_name === "string" ? { game: entry.game_name } : {}),
+    });
+  }
+  return { live, unknown: [] };
+}
+
+/** The Helix detector with its cached app token. */
+export class HelixApi implements StreamsApi {
+  readonly name = "helix";
+  #token: { value: string; expiresAt: number } | undefined;
+  /** The token request in flight, shared by parallel batches. */
+  #fetching: Promise<string> | undefined;
+
+  constructor(
+    private readonly settings: HelixSettings,
+    private readonly clock: Clock,
+    private readonly fetcher: typeof fetch = fetch,
+  ) {}
+
+  /** Asks about every user, 100 per request; throws {@link TwitchApiError} on any failure. */
+  async lookup(users: readonly string[], signal: AbortSignal): Promise<StreamsAnswer> {
+    const batches: string[][] = [];
+    for (let i = 0; i < users.length; i += HELIX_MAX_BATCH) {
+      batches.push(users.slice(i, i + HELIX_MAX_BATCH));
+    }
+    const answers = await mapLimit(
+      batches,
+      this.settings.concurrency,
+      (batch) => this.#ask(batch, signal),
+      signal,
+    );
+    const live = new Map<string, StreamInfo>();
+    for (const answer of answers) {
+      for (const [user, info] of answer?.live ?? []) live.set(user, info);
+    }
+    return { live, unknown: [] };
+  }
+
+  async #ask(batch: readonly string[], signal: AbortSignal): Promise<StreamsAnswer> {
+    const url = helixStreamsUrl(this.settings.helixUrl, batch);
+    try {
+      return parseHelixStreams(batch, await this.#get(url, await this.#appToken(signal), signal));
+    } catch (error) {
+      if (!(error instanceof TwitchApiError) || !/^HTTP 401 /.test(error.message)) throw error;
+      this.#token = undefined;
+      return parseHelixStreams(batch, await this.#get(url, await this.#appToken(signal), signal));
+    }
+  }
+
+  #get(url: string, token: string, signal: AbortSignal): Promise<unknown> {
+    return requestJson(
+      this.fetcher,
+      url,
+      {
+        headers: { "Client-Id": this.settings.clientId, "Authorization": `Bearer ${token}` },
+      },
+      this.settings.timeoutMs,
+      signal,
+      [token],
+    );
+  }
+
+  /** The cached app token, fetched by client credentials when missing or about to expire. */
+  #appToken(signal: AbortSignal): Promise<string> {
+    const now = this.clock.now();
+    if (this.#token && this.#token.expiresAt - TOKEN_MARGIN_MS > now) {
+      return Promise.resolve(this.#token.value);
+    }
+    this.#fetching ??= this.#fetchToken(now, signal).finally(() => this.#fetching = undefined);
+    return this.#fetching;
+  }
+
+  async #fetchToken(now: number, signal: AbortSignal): Promise<string> {
+    const form = new URLSearchParams({
+      client_id: this.settings.clientId,
+      client_secret: this.settings.clientSecret,
+      grant_type: "client_credentials",
+    });
+    const body = await requestJson(
+      this.fetcher,
+      this.settings.oauthUrl,
+      {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: form.toString(),
+      },
+      this.settings.timeoutMs,
+      signal,
+      [
+        this.settings.clientSecret,
+        new URLSearchParams({ s: this.settings.clientSecret }).toString().slice(2),
+      ],
+    ) as { access_token?: unknown; expires_in?: unknown };
+    if (typeof body?.access_token !== "string" || typeof body.expires_in !== "number") {
+      throw new TwitchApiError(
+        `Malformed token answer from "${this.settings.oauthUrl}": no access_token/expires_in`,
+      );
+    }
+    this.#token = { value: body.access_token, expiresAt: now + body.expires_in * 1000 };
+    return body.access_token;
+  }
+}

@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import type { Clock } from "../util/clock.ts";
+import { HelixApi, helixStreamsUrl, parseHelixStreams } from "./detect_helix.ts";
+
+Deno.test("helixStreamsUrl() lists every login", () => {
+  assert.equal(
+    helixStreamsUrl("https://api.twitch.tv/helix/", ["a_1", "b_2"]),
+    "https://api.twitch.tv/helix/streams?first=100&user_login=a_1&user_login=b_2",
+  );
+});
+
+Deno.test("parseHelixStreams() reads the live streams and refuses malformed answers", () => {
+  const answer = parseHelixStreams(["a_1", "b_2"], {
+    data: [{ id: "9", user_login: "A_1", started_at: "2026-01-01T00:00:00Z", game_name: "Go" }],
+  });
+  assert.deepEqual([...answer.live], [["a_1", {
+    id: "9",
+    createdAt: "2026-01-01T00:00:00Z",
+    game: "Go",
+  }]]);
+  assert.throws(() => parseHelixStreams(["a_1"], { streams: [] }), /no data array/);
+  assert.throws(() => parseHelixStreams(["a_1"], { data: [{ user_login: "a_1" }] }), /lacks id/);
+});
+
+Deno.test("HelixApi fetches one app token, reuses it, renews it when it expires or Helix answers 401", async () => {
+  let now = 0;
+  const clock: Clock = { now: () => now, sleep: () => Promise.resolve() };
+  const calls: string[] = [];
+  let tokens = 0;
+  let revoked = "";
+  const fetcher: typeof fetch = (url, init) => {
+    const href = String(url);
+    if (href.startsWith("http://auth")) {
+      const form = new URLSearchParams(String(init?.body));
+      assert.equal(form.get("client_secret"), "s3cret");
+      assert.equal(form.get("grant_type"), "client_credentials");
+      calls.push("token");
+      return Promise.resolve(
+        Response.json({ access_token: `tok${++tokens}`, expires_in: 3600 }),
+      );
+    }
+    const auth = new Headers(init?.headers).get("Authorization");
+    calls.push(`streams ${auth}`);
+    if (auth === `Bearer ${revoked}`) {
+      return Promise.resolve(new Response("invalid token", { status: 401 }));
+    }
+    const logins = new URL(href).searchParams.getAll("user_login");
+    return Promise.resolve(Response.json({
+      data: logins.filter((l) => l === "on_1").map((l) => ({
+        id: "1",
+        user_login: l,
+        started_at: "2026-01-01T00:00:00Z",
+      })),
+    }));
+  };
+  const api = new HelixApi(
+    {
+      helixUrl: "http://api/helix",
+      oauthUrl: "http://auth/token",
+      clientId: "cid",
+      clientSecret: "s3cret",
+      concurrency: 2,
+      timeoutMs: 1000,
+    },
+    clock,
+    fetcher,
+  );
+  const signal = new AbortController().signal;
+  const users = ["on_1", ...Array.from({ length: 150 }, (_, i) => `off_${i}`)];
+  const first = await api.lookup(users, signal);
+  assert.deepEqual([...first.live.keys()], ["on_1"]);
+  assert.deepEqual(calls.filter((c) => c === "token").length, 1, "one token for two requests");
+  assert.equal(calls.filter((c) => c.startsWith("streams")).length, 2, "151 logins = 2 requests");
+
+  now = 3_600_000;
+  calls.length = 0;
+  await api.lookup(["on_1"], signal);
+  assert.deepEqual(calls, ["token", "streams Bearer tok2"], "renewed at expiry");
+
+  revoked = "tok2";
+  calls.length = 0;
+  await api.lookup(["on_1"], signal);
+  assert.deepEqual(calls, ["streams Bearer tok2", "token", "streams Bearer tok3"]);
+});
+
+Deno.test("HelixApi never puts the client secret into an error, even when the server echoes it", async () => {
+  const api = new HelixApi(
+    {
+      helixUrl: "http://api/helix",
+      oauthUrl: "http://auth/token",
+      clientId: "cid",
+      clientSecret: "s3cret-value",
+      concurrency: 1,
+      timeoutMs: 1000,
+    },
+    { now: () => 0, sleep: () => Promise.resolve() },
+    (_url, init) =>
+      Promise.resolve(
+        new Response(`invalid client: ${init?.body}`, { status: 403 }),
+      ),
+  );
+  await assert.rejects(api.lookup(["a_1"], new AbortController().signal), (error: Error) => {
+    assert.match(error.message, /HTTP 403 from "http:\/\/auth\/token"/);
+    assert.match(error.message, /client_secret=\*\*\*/);
+    assert.doesNotMatch(error.message, /s3cret/);
+    return true;
+  });
+});

@@ -1,0 +1,314 @@
+/**
+ * End-to-end: the real `poller run` detecting through the local fake of Twitch's GraphQL
+ * endpoint while its recorders record from the live HLS server (`detect = "gql"` forces the
+ * API whatever `url_template` says). `streamlink` on PATH is a wrapper that logs every call
+ * before running the real one, so the test sees from outside which streamlink processes the
+ * poller and its recorders started.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  type CliResult,
+  collect,
+  defaultConfig,
+  makeSandbox,
+  runCli,
+  spawnCli,
+  waitFor,
+} from "./support/cli.ts";
+import { HELIX_SECRET, startGqlServer } from "./support/gql_server.ts";
+import { startHlsServer } from "./support/hls_server.ts";
+import { readManifest } from "../src/state/session_manifest.ts";
+
+interface Status {
+  recordings: {
+    user: string;
+    pid: number;
+    state: string;
+    bytes: number;
+    live_since: string | null;
+    late_seconds: number | null;
+  }[];
+  poller: {
+    running: boolean;
+    last_poll: string | null;
+    live: string[];
+    launched: { user: string; pid: number }[];
+    skipped: { user: string; reason: string }[];
+    detector: string | null;
+    detector_error: { at: string; message: string } | null;
+  };
+}
+
+const CHANNELS = Array.from({ length: 100 }, (_, i) => `chan_${String(i).padStart(3, "0")}`);
+const LIVE = ["chan_011", "chan_047", "chan_093"];
+
+/** A `streamlink` that appends its arguments to `calls` and then runs the real one. */
+async function streamlinkWrapper(dir: string): Promise<{ path: string; calls: string }> {
+  const which = await new Deno.Command("sh", {
+    args: ["-c", "command -v streamlink"],
+    stdout: "piped",
+  }).output();
+  const real = new TextDecoder().decode(which.stdout).trim();
+  assert.ok(real, "streamlink is installed");
+  const bin = join(dir, "bin");
+  await Deno.mkdir(bin);
+  const calls = join(dir, "streamlink-calls.txt");
+  await Deno.writeTextFile(calls, "");
+  await Deno.writeTextFile(
+    join(bin, "streamlink"),
+    `#!/bin/sh\necho "$*" >> '${calls}'\nexec '${real}' "$@"\n`,
+    { mode: 0o755 },
+  );
+  return { path: bin, calls };
+}
+
+Deno.test("poller with the GraphQL detector: 100 channels, exactly the 3 live ones recorded, no streamlink probe; API down falls back to probes", async () => {
+  const hls = await startHlsServer({ endGraceMs: 1200 });
+  const gql = startGqlServer();
+  await using sandbox = await makeSandbox();
+  const wrapper = await streamlinkWrapper(sandbox.home);
+  const configPath = join(sandbox.home, "poller.toml");
+  const usersFile = join(sandbox.home, "channels.txt");
+  const env = { PATH: `${wrapper.path}:${sandbox.env.PATH}` };
+  const pids = new Set<number>();
+  const status = async (): Promise<Status> => {
+    const result = await runCli(sandbox, ["--config", configPath, "status", "--json"], { env });
+    assert.equal(result.code, 0, result.stderr);
+    const parsed = JSON.parse(result.stdout) as Status;
+    for (const r of parsed.recordings) pids.add(r.pid);
+    return parsed;
+  };
+  const waitStatus = (what: string, check: (s: Status) => boolean, timeoutMs = 90_000) =>
+    waitFor(what, async () => {
+      const s = await status();
+      return check(s) ? s : undefined;
+    }, timeoutMs);
+  const capturing = (s: Status) =>
+    s.recordings.filter((r) => r.state === "capturing" && r.bytes > 0).map((r) => r.user).sort();
+  const streamUrlCalls = async () =>
+    (await Deno.readTextFile(wrapper.calls)).split("\n").filter((l) => l.includes("--stream-url"));
+
+  let poller: { process: Deno.ChildProcess; result: Promise<CliResult> } | undefined;
+  try {
+    await Deno.remove(sandbox.configPath).catch(() => {});
+    await Deno.writeTextFile(
+      configPath,
+      defaultConfig(
+        sandbox,
+        hls.urlTemplate,
+        `\n[poller]\nusers_file = "${usersFile}"\ninterval = 2\ntimeout = 10\n` +
+          `\n[twitch]\ndetect = "gql"\ngql_url = "${gql.url}"\n`,
+      ),
+    );
+    await Deno.writeTextFile(usersFile, CHANNELS.join("\n") + "\n");
+    const createdAt = new Date(Date.now() - 60_000).toISOString();
+    for (const user of LIVE) {
+      hls.goLive(user);
+      gql.goLive(user, `stream-${user}`, createdAt);
+    }
+    gql.setUnknown("chan_099");
+
+    const process = spawnCli(sandbox, ["--config", configPath, "poller", "run"], { env });
+    poller = { process, result: collect(process) };
+
+    const recording = await waitStatus(
+      "the 3 live channels capturing",
+      (s) => capturing(s).length === 3,
+    );
+    assert.deepEqual(capturing(recording), LIVE);
+    const settled = await waitStatus(
+      "a cycle that finds all 3 already recording",
+      (s) => s.poller.skipped.filter((k) => k.reason === "already recording").length === 3,
+    );
+    assert.equal(settled.poller.detector, "gql");
+    assert.deepEqual(settled.poller.live, LIVE);
+    assert.equal(settled.poller.detector_error, null);
+    assert.deepEqual(settled.recordings.map((r) => r.user).sort(), LIVE, "exactly those 3");
+    assert.deepEqual(
+      (await Array.fromAsync(Deno.readDir(join(sandbox.stateDir, "logs")))).map((e) => e.name)
+        .sort(),
+      LIVE.map((user) => `${user}.log`),
+    );
+    const pollerFile = JSON.parse(
+      await Deno.readTextFile(join(sandbox.stateDir, "poller.status.json")),
+    );
+    assert.deepEqual(pollerFile.unknown, ["chan_099"]);
+    assert.equal(pollerFile.offline.length, 96);
+
+    // Outside evidence: streamlink ran only as the 3 recorders, never as a probe.
+    const calls = (await Deno.readTextFile(wrapper.calls)).split("\n").filter(Boolean);
+    assert.deepEqual(await streamUrlCalls(), []);
+    assert.ok(calls.length >= 3, calls.join("\n"));
+    // Each request stayed within Twitch's 35 operations (the fake answers 400 above that).
+    assert.ok(gql.requests.length >= 6, `${gql.requests.length} requests`);
+    assert.ok(gql.requests.every((r) => r.ops <= 35 && r.clientId !== null));
+
+    // The launched sessions carry the broadcast's id and start; status shows the lateness.
+    for (const user of LIVE) {
+      const entry = (await Array.fromAsync(Deno.readDir(sandbox.tempDir)))
+        .find((e) => e.name.startsWith(`${user}_`) && e.name.endsWith(".session.json"));
+      assert.ok(entry, `manifest of ${user}`);
+      const manifest = await readManifest(join(sandbox.tempDir, entry.name));
+      assert.equal(manifest?.stream_id, `stream-${user}`);
+      assert.equal(manifest?.live_since, createdAt);
+      assert.ok(manifest?.first_data_at, "first data time");
+      const view = settled.recordings.find((r) => r.user === user)!;
+      assert.equal(view.live_since, createdAt);
+      const late = (Date.parse(manifest.first_data_at) - Date.parse(createdAt)) / 1000;
+      assert.ok(view.late_seconds !== null && Math.abs(view.late_seconds - late) < 0.1);
+      assert.ok(late >= 60, `captured ${late} s after the broadcast began`);
+      const log = await Deno.readTextFile(join(sandbox.stateDir, "logs", `${user}.log`));
+      assert.match(log, new RegExp(`First data [\\d.]+ s after the broadcast "?stream-${user}"?`));
+    }
+
+    // API down: the cycle probes with streamlink and still finds every live channel, including
+    // one that went live meanwhile. (10 channels here: 100 probes cost a minute of CPU.)
+    await Deno.writeTextFile(usersFile, [...CHANNELS.slice(25, 32), ...LIVE].join("\n") + "\n");
+    gql.setMode("error500");
+    hls.goLive("chan_030");
+    const fallback = await waitStatus(
+      "chan_030 found by streamlink probes and capturing",
+      (s) => s.poller.detector === "streamlink" && capturing(s).includes("chan_030"),
+      180_000,
+    );
+    assert.match(fallback.poller.detector_error?.message ?? "", /^HTTP 500 from "http:\/\/127/);
+    const probes = await streamUrlCalls();
+    assert.ok(probes.length >= 10, probes.join("\n"));
+    const probeCycle = await waitStatus(
+      "a streamlink cycle that sees all 4 live",
+      (s) => s.poller.detector === "streamlink" && s.poller.live.length === 4,
+      180_000,
+    );
+    assert.deepEqual(probeCycle.poller.live.sort(), [...LIVE, "chan_030"].sort());
+
+    // The API answers again: back to no probes.
+    gql.setMode("ok");
+    gql.goLive("chan_030");
+    await waitStatus("a gql cycle", (s) => s.poller.detector === "gql", 180_000);
+    const before = (await streamUrlCalls()).length;
+    const lastPoll = (await status()).poller.last_poll;
+    await waitStatus("two more gql cycles", (s) => s.poller.last_poll !== lastPoll, 30_000);
+    await waitStatus("a third", (s) => s.poller.last_poll !== lastPoll, 30_000);
+    assert.equal((await streamUrlCalls()).length, before, "no probes while the API answers");
+
+    poller.process.kill("SIGTERM");
+    const stopped = await poller.result;
+    poller = undefined;
+    assert.equal(stopped.code, 0, stopped.stderr);
+    const count = (pattern: RegExp) => stopped.stderr.match(new RegExp(pattern, "g"))?.length ?? 0;
+    assert.equal(count(/Twitch does not know the channel "?chan_099"?/), 1, stopped.stderr);
+    assert.equal(count(/Twitch API \("?gql"?\) failed: '?HTTP 500/), 1, stopped.stderr);
+    assert.equal(count(/Twitch API \("?gql"?\) answers again/), 1, stopped.stderr);
+    assert.match(stopped.stderr, /detecting with "?gql"?/);
+
+    for (const user of [...LIVE, "chan_030"]) hls.end(user);
+    await waitStatus("every recording finished", (s) => s.recordings.length === 0, 120_000);
+  } finally {
+    if (poller) {
+      try {
+        poller.process.kill("SIGTERM");
+      } catch {
+        // Already exited.
+      }
+      await poller.result;
+    }
+    for (const pid of pids) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch {
+        // Already gone: the normal case.
+      }
+    }
+    await gql.close();
+    await hls.close();
+  }
+});
+
+Deno.test("poller run refuses helix without a client secret and a gql_url that is not http(s), with exit 2", async () => {
+  await using sandbox = await makeSandbox({ urlTemplate: "https://twitch.tv/{user}" });
+  const helix = await runCli(sandbox, ["poller", "run"], { env: { TWITCH_DETECT: "helix" } });
+  assert.equal(helix.code, 2, helix.stderr);
+  assert.match(helix.stderr, /"twitch\.detect" = "helix": "twitch\.client_secret" is not set/);
+  const badUrl = await runCli(sandbox, ["poller", "run"], {
+    env: { TWITCH_GQL_URL: "ftp://gql.example/gql" },
+  });
+  assert.equal(badUrl.code, 2, badUrl.stderr);
+  assert.match(badUrl.stderr, /Cannot use "twitch\.gql_url" "ftp:\/\/gql\.example\/gql"/);
+});
+
+Deno.test("poller with the Helix detector: app token from the client secret, the live channel recorded, the secret never logged", async () => {
+  const hls = await startHlsServer({ endGraceMs: 1200 });
+  const gql = startGqlServer();
+  await using sandbox = await makeSandbox();
+  const configPath = join(sandbox.home, "poller.toml");
+  const usersFile = join(sandbox.home, "channels.txt");
+  const env = { TWITCH_CLIENT_SECRET: HELIX_SECRET };
+  const pids = new Set<number>();
+  let poller: { process: Deno.ChildProcess; result: Promise<CliResult> } | undefined;
+  const status = async (): Promise<Status> => {
+    const result = await runCli(sandbox, ["--config", configPath, "status", "--json"]);
+    assert.equal(result.code, 0, result.stderr);
+    const parsed = JSON.parse(result.stdout) as Status;
+    for (const r of parsed.recordings) pids.add(r.pid);
+    return parsed;
+  };
+  try {
+    await Deno.remove(sandbox.configPath).catch(() => {});
+    await Deno.writeTextFile(
+      configPath,
+      defaultConfig(
+        sandbox,
+        hls.urlTemplate,
+        `\n[poller]\nusers_file = "${usersFile}"\ninterval = 2\ntimeout = 10\n` +
+          `\n[twitch]\ndetect = "helix"\nclient_id = "my-app"\n` +
+          `helix_url = "${gql.helixUrl}"\noauth_url = "${gql.oauthUrl}"\n`,
+      ),
+    );
+    await Deno.writeTextFile(usersFile, CHANNELS.slice(0, 5).join("\n") + "\n");
+    hls.goLive("chan_002");
+    gql.goLive("chan_002", "helix-stream", new Date().toISOString());
+    const process = spawnCli(sandbox, ["--config", configPath, "poller", "run"], { env });
+    poller = { process, result: collect(process) };
+    const seen = await waitFor("chan_002 capturing, found by Helix", async () => {
+      const s = await status();
+      return s.poller.detector === "helix" &&
+          s.recordings.some((r) => r.user === "chan_002" && r.bytes > 0)
+        ? s
+        : undefined;
+    }, 90_000);
+    assert.deepEqual(seen.recordings.map((r) => r.user), ["chan_002"]);
+    assert.ok(seen.recordings[0]!.live_since, "live_since from Helix's started_at");
+    assert.equal(gql.tokens, 1);
+    assert.ok(gql.requests.every((r) => r.clientId === "my-app" && r.ops === 5));
+
+    poller.process.kill("SIGTERM");
+    const stopped = await poller.result;
+    poller = undefined;
+    assert.equal(stopped.code, 0, stopped.stderr);
+    const pollerFile = await Deno.readTextFile(join(sandbox.stateDir, "poller.status.json"));
+    for (const text of [stopped.stderr, stopped.stdout, pollerFile]) {
+      assert.ok(!text.includes(HELIX_SECRET), text);
+    }
+    hls.end("chan_002");
+    await waitFor(
+      "the recording finished",
+      async () => (await status()).recordings.length === 0,
+      90_000,
+    );
+  } finally {
+    if (poller) {
+      poller.process.kill("SIGTERM");
+      await poller.result;
+    }
+    for (const pid of pids) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch {
+        // Already gone: the normal case.
+      }
+    }
+    await gql.close();
+    await hls.close();
+  }
+});
