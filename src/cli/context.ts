@@ -27,7 +27,11 @@ export async function loadCommandConfig(
     overrides,
     ...(options.allowMissingFile ? { allowMissingFile: true } : {}),
   });
-  maskInLogs(splitSecretArgs(config.streamlink.extraArgs).secrets);
+  const { clientSecret } = config.twitch;
+  maskInLogs([
+    ...splitSecretArgs(config.streamlink.extraArgs).secrets,
+    ...(clientSecret ? [clientSecret] : []),
+  ]);
   const log = getLogger(["twitchtool", "config"]);
   for (const warning of warnings) log.warn(warning);
   return config;
