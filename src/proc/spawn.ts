@@ -1,3 +1,4 @@
+import { closeSync, openSync } from "node:fs";
 import { getLogger } from "@logtape/logtape";
 import { type Clock, systemClock } from "../util/clock.ts";
 
@@ -59,6 +60,64 @@ export function spawnChild(
       }
     },
   };
+}
+
+/**
+ * Starts `command` so that it outlives this process: in its own session (`setsid`, through
+ * `Deno.Command`'s `detached`), stdin from /dev/null, stdout and stderr appended to `logPath`
+ * through a file descriptor the child owns. A pipe would make it die of SIGPIPE (or block)
+ * once we are gone. `Deno.Command` types stdio as `"piped" | "inherit" | "null"`, but its
+ * runtime accepts a descriptor number, hence the one cast. The child is `unref()`ed: this
+ * process may exit at any moment; its exit is still observed while we live.
+ */
+export function spawnDetached(command: string, args: readonly string[], logPath: string): Child {
+  const fd = openSync(logPath, "a", 0o644);
+  let process: Deno.ChildProcess;
+  try {
+    const logFd = fd as unknown as "inherit";
+    process = new Deno.Command(command, {
+      args: [...args],
+      detached: true,
+      stdin: "null",
+      stdout: logFd,
+      stderr: logFd,
+    }).spawn();
+  } finally {
+    closeSync(fd);
+  }
+  process.unref();
+  return {
+    pid: process.pid,
+    exited: process.status.then(
+      (status) => ({ code: status.code, signal: status.signal }),
+      () => ({ code: -1, signal: null }),
+    ),
+    signal: (signal) => {
+      try {
+        process.kill(signal);
+      } catch {
+        // Already exited: nothing to signal.
+      }
+    },
+  };
+}
+
+/**
+ * A process this one did not start (a capture left by a previous poller) as a {@link Child}:
+ * it cannot be waited for, so `exited` resolves once `alive()` says it is gone (checked every
+ * `pollMs`; the exit code is unknown and reported as -1). Signals go through {@link signalPid}.
+ */
+export function attachedProcess(
+  pid: number,
+  alive: () => Promise<boolean>,
+  options: { pollMs?: number; clock?: Clock } = {},
+): Child {
+  const clock = options.clock ?? systemClock;
+  const exited = (async (): Promise<ChildExit> => {
+    while (await alive().catch(() => false)) await clock.sleep(options.pollMs ?? 500);
+    return { code: -1, signal: null };
+  })();
+  return { pid, exited, signal: (signal) => void signalPid(pid, signal) };
 }
 
 /** Output of a finished command. */

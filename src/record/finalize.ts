@@ -5,6 +5,8 @@ import {
   concatList,
   concatRemuxArgs,
   type FinalFormat,
+  lowPriorityCommand,
+  type LowPriorityTools,
   moovReserveBytes,
 } from "../proc/ffmpeg_args.ts";
 import { hasMediaStreams, type MediaInfo, probeMedia } from "../proc/ffprobe.ts";
@@ -29,6 +31,8 @@ export interface FinalizeSettings {
   readonly deleteTsAfterRemux: boolean;
   /** Largest accepted difference between the result's duration and the parts' total. */
   readonly toleranceSeconds?: number;
+  /** nice/ionice for ffmpeg, when the caller wants it off the capture path. */
+  readonly lowPriority?: LowPriorityTools;
 }
 
 /** A verified output waiting in the temp dir, and the name it will have in the record dir. */
@@ -287,7 +291,12 @@ async function produceVerified(
     format,
     reserveMoovBytes ? { reserveMoovBytes } : {},
   );
-  const result = await runCommand("ffmpeg", args);
+  const ffmpeg = lowPriorityCommand(
+    "ffmpeg",
+    args,
+    settings.lowPriority ?? { nice: false, ionice: false },
+  );
+  const result = await runCommand(ffmpeg.command, ffmpeg.args);
   if (result.code !== 0) {
     await removeIfExists(path);
     throw new Error(`ffmpeg exited with ${result.code}: ${lastLine(result.stderr)}`);

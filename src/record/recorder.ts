@@ -1,22 +1,11 @@
-import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
-import { LowDiskError, NothingCapturedError } from "../errors.ts";
-import { spawnChild, stopChild } from "../proc/spawn.ts";
-import { captureArgs, redactArgs, streamUrl } from "../proc/streamlink_args.ts";
-import { requireTools } from "../proc/which.ts";
-import { removeIfExists } from "../state/atomic_write.ts";
-import { removeManifest, type SessionManifest, writeManifest } from "../state/session_manifest.ts";
-import { SlotPool } from "../state/slot_pool.ts";
-import { acquireUserLock } from "../state/user_lock.ts";
-import { type Clock, systemClock } from "../util/clock.ts";
-import { formatBytes, freeBytes } from "../util/disk_space.ts";
-import { type CaptureEndReason, captureLoop, DEFAULT_CAPTURE_TIMING } from "./capture_loop.ts";
-import { type FinishedSession, finishSession } from "./finish_session.ts";
-import { logRecoveryReports, recoverSessions } from "./recover.ts";
-import { partPath, sessionBase, tempDirFor } from "./session_paths.ts";
+import { findLowPriorityTools, requireTools } from "../proc/which.ts";
+import type { Clock } from "../util/clock.ts";
+import type { CaptureEndReason } from "./capture_loop.ts";
+import { runCaptureSession } from "./capture_session.ts";
+import type { FinishedSession } from "./finish_session.ts";
+import { tempDirFor } from "./session_paths.ts";
 import { normalizeUsername } from "./username.ts";
-
-const log = getLogger(["twitchtool", "record"]);
 
 /** One `record` run. */
 export interface RecordRequest {
@@ -40,157 +29,30 @@ export interface RecorderDeps {
 }
 
 /**
- * Records one channel: validate, take the channel lock and a slot, capture parts until the
- * stream is gone for `retry_window`, release the slot, finalize, enqueue the encode job.
- * Stops capturing (and still finalizes) when `signal` aborts.
+ * `twitchtool record`: validate, then run one capture session in this process (the same
+ * session the poller hosts) until the stream is gone for `retry_window`. Stops capturing (and
+ * still finalizes) when `signal` aborts or `stop <slot>` asks.
  */
 export async function runRecorder(
   request: RecordRequest,
   signal: AbortSignal,
   deps: RecorderDeps = {},
 ): Promise<RecordOutcome> {
-  const clock = deps.clock ?? systemClock;
-  const free = deps.freeBytes ?? freeBytes;
-  const { config } = request;
   const user = normalizeUsername(request.username);
   await requireTools(["streamlink", "ffmpeg", "ffprobe"]);
-
-  const recordDir = config.paths.recordDir;
-  const tempDir = tempDirFor(recordDir, request.home);
-  const minFree = config.storage.diskFreeMinBytes;
-  const lowDiskReason = async () => {
-    const available = await free(recordDir);
-    return available < minFree
-      ? `only ${formatBytes(available)} free on "${recordDir}", below disk_free_min ${
-        formatBytes(minFree)
-      }`
-      : undefined;
-  };
-  const initialLowDisk = await lowDiskReason();
-  if (initialLowDisk) throw new LowDiskError(`Not recording "${user}": ${initialLowDisk}`);
-  await Deno.mkdir(tempDir, { recursive: true });
-
-  using _userLock = await acquireUserLock(config.paths.runtimeDir, user);
-  const startedAt = new Date(clock.now());
-  const pool = new SlotPool(config.paths.runtimeDir, config.limits.recordLimit, clock);
-  const slot = await pool.acquire(
-    { pid: Deno.pid, username: user, started_at: startedAt.toISOString() },
-    { failFast: request.failFast, signal },
+  const outcome = await runCaptureSession(
+    {
+      user,
+      config: request.config,
+      tempDir: tempDirFor(request.config.paths.recordDir, request.home),
+      home: request.home,
+      failFast: request.failFast,
+      lowPriority: await findLowPriorityTools(),
+    },
+    { stop: signal },
+    deps,
   );
-  if (!slot) {
-    throw new NothingCapturedError(
-      `Stopped while waiting for a slot: nothing recorded for "${user}"`,
-    );
-  }
-
-  const base = sessionBase(user, new Date(clock.now()));
-  const url = streamUrl(config.streamlink.urlTemplate, user);
-  log.info("Recording {user} in slot {slot} from {url}", { user, slot: slot.index, url });
-  const manifest = (
-    phase: SessionManifest["phase"],
-    parts: readonly string[],
-  ): SessionManifest => ({
-    user,
-    base,
-    pid: Deno.pid,
-    started_at: startedAt.toISOString(),
-    phase,
-    parts,
-    enable_remux: config.record.enableRemux,
-    delete_ts_after_remux: config.record.deleteTsAfterRemux,
-    delete_input_on_success: config.record.deleteInputOnSuccess,
-  });
-  const parts: string[] = [];
-  await writeManifest(tempDir, manifest("capturing", parts));
-  // Sessions abandoned by dead recorders are finished alongside, never delaying the capture.
-  const recovery = recoverSessions(config, request.home, { ownUser: user, excludeBase: base })
-    .then(logRecoveryReports)
-    .catch((error) => log.error("Recovery failed: {error}", { error: (error as Error).message }));
-
-  let capture;
-  try {
-    capture = await captureLoop(
-      {
-        retryDelayMs: config.record.retryDelay * 1000,
-        retryWindowMs: config.record.retryWindow * 1000,
-        ...DEFAULT_CAPTURE_TIMING,
-      },
-      {
-        clock,
-        partPath: (index) => partPath(tempDir, base, index),
-        startCapture: (output) => {
-          const args = captureArgs({
-            url,
-            quality: config.record.quality,
-            output,
-            loglevel: config.record.loglevel,
-            extraArgs: config.streamlink.extraArgs,
-          });
-          log.debug("Running streamlink {args}", { args: redactArgs(args).join(" ") });
-          const forward = (line: string) => log.info("streamlink: {line}", { line });
-          return spawnChild("streamlink", args, {
-            stdout: { lines: forward },
-            stderr: { lines: forward },
-          });
-        },
-        stopCapture: (child) => stopChild(child, { first: "SIGINT", graceMs: 5000, clock }),
-        fileSize: async (path) => {
-          try {
-            return (await Deno.stat(path)).size;
-          } catch {
-            return 0;
-          }
-        },
-        removeEmpty: async (path) => void await removeIfExists(path),
-        onState: async (state) => {
-          await slot.setState(state);
-          log.info(
-            state === "capturing" ? "Stream data flowing" : "Stream not available; waiting",
-            {
-              user,
-              state,
-            },
-          );
-        },
-        onPart: async (path) => {
-          parts.push(path);
-          await writeManifest(tempDir, manifest("capturing", parts));
-        },
-        checkDisk: lowDiskReason,
-      },
-      signal,
-    );
-  } finally {
-    await slot.release();
-  }
-  log.info("Capture ended ({reason}) with {count} part(s); slot released", {
-    reason: capture.reason,
-    count: capture.parts.length,
-  });
-
-  if (capture.parts.length === 0) {
-    await removeManifest(tempDir, base);
-    await recovery;
-    if (capture.reason === "low-disk") {
-      throw new LowDiskError(`Stopped recording "${user}": ${capture.detail}`);
-    }
-    throw new NothingCapturedError(`Nothing captured for "${user}": the stream was not available`);
-  }
-
-  let finished: FinishedSession;
-  try {
-    finished = await finishSession(manifest("capturing", capture.parts), {
-      tempDir,
-      recordDir,
-      queueDir: config.paths.queueDir,
-    });
-  } finally {
-    await recovery;
-  }
-  if (capture.reason === "low-disk") {
-    throw new LowDiskError(
-      `Stopped recording "${user}" early: ${capture.detail}; kept ${finished.delivered[0]}`,
-    );
-  }
-  return { reason: capture.reason, finished };
+  // Only a hosted session can be left; `record` has no leave signal.
+  if (!outcome.finished) throw new Error(`Recording of "${user}" was left unfinished`);
+  return { reason: outcome.reason, finished: outcome.finished };
 }

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
 import { listDirEntries } from "../state/atomic_write.ts";
+import { isCaptureAlive } from "../state/capture_liveness.ts";
 import { FileLock } from "../state/file_lock.ts";
 import { manifestPath, readManifest, type SessionManifest } from "../state/session_manifest.ts";
 import { isUserLocked } from "../state/user_lock.ts";
@@ -135,6 +136,12 @@ export async function recoverSessions(
       continue;
     }
     if (!(await stillThere(session))) continue;
+    if (
+      manifest.phase === "capturing" && manifest.capture && await isCaptureAlive(manifest.capture)
+    ) {
+      reports.push({ ...summary, action: "busy", detail: "its streamlink is still writing" });
+      continue;
+    }
     if (
       manifest.phase === "capturing" && await stillGrowing(manifest.parts, options.settleMs ?? 2000)
     ) {

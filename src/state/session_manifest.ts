@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { CaptureProcess } from "./capture_liveness.ts";
 import { listDirEntries, readJsonFile, removeIfExists, writeJsonAtomic } from "./atomic_write.ts";
 
 /**
@@ -27,6 +28,13 @@ export interface SessionManifest {
   readonly enable_remux: boolean;
   readonly delete_ts_after_remux: boolean;
   readonly delete_input_on_success: boolean;
+  /**
+   * `poller`: hosted inside the poller with a detached streamlink, so a restarted poller
+   * adopts the session instead of finishing it. Absent for `record` processes.
+   */
+  readonly host?: "poller";
+  /** The streamlink writing the newest part, written when it starts (`pid` is the host's). */
+  readonly capture?: CaptureProcess;
   /** From `moving` on: the outputs and where they go. */
   readonly deliveries?: readonly ManifestDelivery[];
   /** From `delivered` on: the final paths; the first is the deliverable. */

@@ -1,20 +1,27 @@
 /**
- * Stops a recorder from outside (`twitchtool stop <slot>`). SIGINT is the recorder's "stop
- * capturing and finalize" signal; it is done when it lets go of its channel lock, which it
- * holds through the merge and remux, so waiting for that lock means waiting for the .mp4.
+ * Stops a recorder from outside (`twitchtool stop <slot>`). SIGINT is a `record` process's
+ * "stop capturing and finalize" signal; a recording hosted by the poller gets the same through
+ * a stop request file (a signal would reach the whole poller). Either is done when it lets go
+ * of its channel lock, which it holds through the merge and remux, so waiting for that lock
+ * means waiting for the .mp4.
  */
 import { signalPid } from "../proc/spawn.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { FileLock } from "./file_lock.ts";
 import type { ActiveSlot } from "./slot_pool.ts";
+import { requestStop } from "./stop_request.ts";
 import { userLockPath } from "./user_lock.ts";
 
-/** How {@link stopRecording} ended. */
+/**
+ * How {@link stopRecording} ended. `timeout` includes a hosted recording with `force`: killing
+ * its host would stop the poller and every other recording, so it is left to finish.
+ */
 export type StopRecordingResult = "stopped" | "killed" | "timeout";
 
 /**
- * SIGINT to the slot's recorder, wait up to `timeoutMs` for it to finish (channel lock
- * free), then SIGKILL when `force` (its parts stay in the temp folder).
+ * Asks the slot's recording to stop (SIGINT to a `record` process, a stop request to one the
+ * poller hosts), waits up to `timeoutMs` for it to finish (channel lock free), then SIGKILLs a
+ * `record` process when `force` (its parts stay in the temp folder).
  */
 export async function stopRecording(
   runtimeDir: string,
@@ -33,9 +40,10 @@ export async function stopRecording(
     }
     return await released();
   };
-  await signalPid(slot.pid, "SIGINT");
+  if (slot.host === "poller") await requestStop(runtimeDir, slot.username);
+  else await signalPid(slot.pid, "SIGINT");
   if (await waitReleased(options.timeoutMs)) return "stopped";
-  if (!options.force) return "timeout";
+  if (!options.force || slot.host === "poller") return "timeout";
   await signalPid(slot.pid, "SIGKILL");
   await waitReleased(5000);
   return "killed";
