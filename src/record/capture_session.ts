@@ -249,8 +249,21 @@ async function captureInSlot(
       }\n`;
       await Deno.mkdir(dirname(request.detachedLog), { recursive: true });
       await Deno.writeTextFile(request.detachedLog, header, { append: true, mode: 0o644 });
-      child = spawnDetached("streamlink", args, request.detachedLog);
-      capture = { pid: child.pid, part: output };
+      const detached = await spawnDetached("streamlink", args, request.detachedLog, {
+        lockLog: true,
+        clock,
+      });
+      if (!detached.logLocked) {
+        log.warn("Cannot lock {log}: a poller restart will not adopt this capture", {
+          log: request.detachedLog,
+        });
+      }
+      child = detached;
+      capture = {
+        pid: child.pid,
+        part: output,
+        ...(detached.logLocked ? { lock: request.detachedLog } : {}),
+      };
       await writeManifest(tempDir, manifest());
     } else {
       const forward = (line: string) => log.info("streamlink: {line}", { line });

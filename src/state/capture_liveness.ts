@@ -1,40 +1,28 @@
 /**
- * Whether a session's streamlink still runs, from kernel facts only. A pid alone proves
- * nothing (it is reused after the process ends) and a part's size proves nothing (a stalled
- * streamlink writes nothing for seconds): the process must exist and be *that* capture, i.e.
- * hold the part file open (`/proc/<pid>/fd`) or carry the part's path in its argv
- * (`/proc/<pid>/cmdline`: streamlink opens the file only once data flows).
+ * Whether a session's detached streamlink still runs, from a kernel fact: a lock the
+ * streamlink process itself holds. A pid alone proves nothing (it is reused once the process
+ * ends), a part's size proves nothing (a stalled streamlink writes nothing for seconds), and
+ * `/proc/<pid>` is closed to Deno without `--allow-all`.
+ *
+ * The lock: the capture's log file is opened once, locked (`flock`, on that open file
+ * description) and handed to streamlink as its stdout and stderr (see `spawnDetached()`), then
+ * the launcher closes its own copy. From then on only streamlink (and anything it starts)
+ * holds the description, so the lock drops exactly when streamlink is gone, kill -9 included.
+ * Any process can test it (`FileLock.isHeld`), without running anything.
  */
-import { resolve } from "node:path";
+import { FileLock } from "./file_lock.ts";
 
 /** The streamlink writing a session's newest part, as journaled in its manifest. */
 export interface CaptureProcess {
   readonly pid: number;
   /** Absolute path of the part it writes. */
   readonly part: string;
+  /** The file whose lock streamlink holds while it runs; absent when it could not be locked. */
+  readonly lock?: string;
 }
 
-/** Whether `capture.pid` is alive and is the process writing `capture.part`. */
-export async function isCaptureAlive(
-  capture: CaptureProcess,
-  procRoot = "/proc",
-): Promise<boolean> {
-  if (!Number.isInteger(capture.pid) || capture.pid <= 0) return false;
-  const part = resolve(capture.part);
-  const dir = `${procRoot}/${capture.pid}`;
-  try {
-    const argv = (await Deno.readTextFile(`${dir}/cmdline`)).split("\0");
-    if (argv.includes(part) || argv.includes(capture.part)) return true;
-  } catch {
-    return false;
-  }
-  try {
-    for await (const entry of Deno.readDir(`${dir}/fd`)) {
-      const target = await Deno.readLink(`${dir}/fd/${entry.name}`).catch(() => "");
-      if (target === part) return true;
-    }
-  } catch {
-    // Gone meanwhile, or not ours to inspect.
-  }
-  return false;
+/** Whether the capture's streamlink still runs (its lock is held). */
+export async function isCaptureAlive(capture: CaptureProcess): Promise<boolean> {
+  if (!capture.lock) return false;
+  return await FileLock.isHeld(capture.lock);
 }
