@@ -21,6 +21,7 @@ import {
 import { cliLatencyWorkload } from "./bench/cli_latency.ts";
 import { encoderPauseWorkload } from "./bench/encoder_pause.ts";
 import { finalizeWorkload } from "./bench/finalize.ts";
+import { footprintWorkload } from "./bench/footprint.ts";
 import { loadAverage, machineInfo } from "./bench/machine_info.ts";
 import { pollCycleWorkload } from "./bench/poll_cycle.ts";
 import { ProgressLog } from "./bench/progress_log.ts";
@@ -37,6 +38,7 @@ const WORKLOADS: readonly Workload[] = [
   reconnectWorkload,
   pollCycleWorkload,
   cliLatencyWorkload,
+  footprintWorkload,
 ];
 
 /** `bench-output/` at the repository root (git-ignored): results, cached inputs, work folders. */
