@@ -45,9 +45,12 @@ export const COMMON_FLAGS = [
   "--allow-sys=uid,statfs",
 ] as const;
 
-/** Programs each role may start. `kill` signals processes we did not spawn. */
+/**
+ * Programs each role may start. `kill` signals processes we did not spawn; `flock` starts
+ * streamlink holding its session's capture lock (`src/proc/locked_command.ts`).
+ */
 export const ROLE_RUN = {
-  record: ["streamlink", "ffmpeg", "ffprobe", "kill"],
+  record: ["streamlink", "ffmpeg", "ffprobe", "kill", "flock"],
   encoder: ["ffmpeg", "ffprobe", "nice", "ionice", "kill"],
   /** The poller launches the user's `download_cmd`, which can be any program: unrestricted. */
   poller: undefined,

@@ -26,6 +26,7 @@ import {
   writeEncoderConfig,
   writeJob,
 } from "./encode_clips.ts";
+import { canMountTmpfs, mountTmpfs } from "./support/tmpfs.ts";
 
 const ENCODER = { flags: roleFlags("encoder") };
 
@@ -308,4 +309,105 @@ Deno.test("encode-daemon starts no job while free space is below disk_free_min",
   assert.match(batch.stderr, /below disk_free_min/);
   assert.deepEqual(await listDir(sb.jobsDir), ["waiting.json"]);
   assert.ok(!(await listDir(sb.recordDir)).includes("waiting_compressed.mp4"));
+});
+
+Deno.test("encode-daemon never deletes an input whose output is the input itself or an unrelated file", async () => {
+  await using sb = await makeSandbox();
+  await writeEncoderConfig(sb);
+  await Deno.mkdir(join(sb.recordDir, "sub"), { recursive: true });
+  const viaLink = await clipJob(sb, "linked", 2, "2024-01-01T00:00:00Z");
+  await Deno.symlink(viaLink.input, viaLink.output);
+  const viaDots = await clipJob(sb, "dotted", 2, "2024-01-01T01:00:00Z");
+  const dotted = `${sb.recordDir}/sub/../dotted.mp4`;
+  const unrelated = await clipJob(sb, "unrelated", 2, "2024-01-01T02:00:00Z");
+  await makeClip(unrelated.output, { seconds: 2, width: 320, height: 240 });
+  await writeJob(sb, "1-linked.json", { ...viaLink, delete_input_on_success: true });
+  await writeJob(sb, "2-dotted.json", {
+    ...viaDots,
+    output: dotted,
+    delete_input_on_success: true,
+  });
+  await writeJob(sb, "3-unrelated.json", { ...unrelated, delete_input_on_success: true });
+  const sizes = async () =>
+    await Promise.all([viaLink, viaDots, unrelated].map((j) => Deno.stat(j.input)));
+  const before = (await sizes()).map((info) => [info.ino, info.size]);
+
+  const result = await runCli(sb, ["encode-daemon", "run", "--exit-when-empty"], ENCODER);
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stdout, /0 encoded, 3 failed/);
+  assert.deepEqual((await sizes()).map((info) => [info.ino, info.size]), before, "inputs intact");
+  const reasons = await Promise.all(
+    ["1-linked", "2-dotted", "3-unrelated"].map(async (stem) =>
+      JSON.parse(await Deno.readTextFile(join(sb.jobsDir, `${stem}.error.json`))).error as string
+    ),
+  );
+  assert.match(reasons[0]!, /is the input itself \(same device and inode\)/);
+  assert.match(reasons[1]!, /is the input itself \(same device and inode\)/);
+  assert.match(reasons[2]!, /already exists and was not written by this encoder/);
+  assert.equal((await ffprobe(unrelated.output)).streams[0]?.height, 240, "unrelated file kept");
+});
+
+for (const step of ["encode-verified", "encode-journaled", "encode-installed", "input-deleted"]) {
+  Deno.test(`encode-daemon killed with -9 at finishing step "${step}": the restart ends the job as done`, async () => {
+    await using sb = await makeSandbox();
+    await writeEncoderConfig(sb);
+    const job = { ...(await clipJob(sb, "finish", 3, "2024-01-01T00:00:00Z")) };
+    await writeJob(sb, "finish.json", { ...job, delete_input_on_success: true });
+    const died = await runCli(sb, ["encode-daemon", "run", "--exit-when-empty"], {
+      ...ENCODER,
+      env: { TWITCHTOOL_FAILPOINT: step },
+    });
+    assert.notEqual(died.code, 0, "the failpoint killed the encoder");
+    assert.match(died.stderr, new RegExp(`Failpoint "${step}"`));
+
+    const restart = await runCli(sb, ["encode-daemon", "run", "--exit-when-empty"], ENCODER);
+    assert.equal(restart.code, 0, restart.stderr);
+    assert.match(restart.stdout, /1 encoded, 0 failed/);
+    await assertEncoded(job.output, 3);
+    assert.ok(!(await listDir(sb.recordDir)).includes("finish.mp4"), "the input was deleted");
+    assert.deepEqual(await partials(sb.recordDir), []);
+    assert.deepEqual(await listDir(sb.jobsDir), [], "no failed or pending job");
+    assert.deepEqual(await listDir(join(sb.queueDir, "running")), []);
+  });
+}
+
+Deno.test({
+  name: "encode-daemon on a disk that fills up mid-encode keeps the job queued and exits 7",
+  ignore: !(await canMountTmpfs()),
+  fn: async () => {
+    await using sb = await makeSandbox();
+    await writeEncoderConfig(sb);
+    const small = join(sb.home, "small");
+    await using disk = await mountTmpfs(small, "16k");
+    const job = {
+      ...(await clipJob(sb, "big", 4, "2024-01-01T00:00:00Z")),
+      output: join(small, "big_compressed.mp4"),
+      delete_input_on_success: true,
+    };
+    await writeJob(sb, "big.json", job);
+    const size = (await Deno.stat(job.input)).size;
+    // No disk_free_min margin: ffmpeg itself runs into "No space left on device".
+    const env = { DISK_FREE_MIN_BYTES: "0" };
+    const full = await runCli(sb, ["encode-daemon", "run", "--exit-when-empty"], {
+      ...ENCODER,
+      env,
+    });
+    assert.equal(full.code, 7, full.stderr);
+    assert.match(
+      full.stderr,
+      /The disk filled up while encoding ".*big_compressed\.mp4": the job stays queued/,
+    );
+    assert.deepEqual(await listDir(sb.jobsDir), ["big.json"], "not failed, still queued");
+    assert.deepEqual(await listDir(small), [], "no partial output left");
+    assert.equal((await Deno.stat(job.input)).size, size, "the input stays");
+
+    await disk.resize("64m");
+    const roomy = await runCli(sb, ["encode-daemon", "run", "--exit-when-empty"], {
+      ...ENCODER,
+      env,
+    });
+    assert.equal(roomy.code, 0, roomy.stderr);
+    await assertEncoded(job.output, 4);
+    assert.deepEqual(await listDir(sb.jobsDir), []);
+  },
 });

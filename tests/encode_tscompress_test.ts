@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ffprobe, listDir, makeSandbox, runCli } from "./support/cli.ts";
 import { makeClip, partials, writeEncoderConfig } from "./encode_clips.ts";
+import { canMountTmpfs, mountTmpfs } from "./support/tmpfs.ts";
 
 Deno.test("tscompress remuxes and encodes every .ts in a folder, reports a broken one, exits 1", async () => {
   await using sb = await makeSandbox();
@@ -70,4 +71,48 @@ Deno.test("tscompress skips existing outputs, deletes .ts on request, --overwrit
   );
   assert.equal(video?.height, 360);
   assert.deepEqual(await listDir(out), ["clip_compressed.mp4"]);
+});
+
+Deno.test("tscompress never deletes an input whose existing output is that input through a symlink", async () => {
+  await using sb = await makeSandbox();
+  await writeEncoderConfig(sb);
+  const dir = join(sb.home, "recs");
+  await Deno.mkdir(dir);
+  const input = await makeClip(join(dir, "clip.mp4"), { seconds: 2 });
+  await Deno.symlink(input, join(dir, "clip_compressed.mp4"));
+  const size = (await Deno.stat(input)).size;
+  const result = await runCli(sb, ["tscompress", "--delete-input-on-success", input]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /skipped/);
+  assert.equal((await Deno.stat(input)).size, size, "the input stays");
+});
+
+Deno.test({
+  name:
+    "tscompress checks disk_free_min before starting and survives a full disk: exit 7, input kept",
+  ignore: !(await canMountTmpfs()),
+  fn: async () => {
+    await using sb = await makeSandbox();
+    await writeEncoderConfig(sb);
+    const dir = join(sb.home, "recs");
+    await Deno.mkdir(dir);
+    const ts = await makeClip(join(dir, "clip.ts"), { seconds: 4, ts: true });
+    const size = (await Deno.stat(ts)).size;
+    const small = join(sb.home, "small");
+    await using _disk = await mountTmpfs(small, "16k");
+    const args = ["tscompress", "--delete-ts-after-remux", "--output-dir", small, ts];
+
+    const refused = await runCli(sb, args, { env: { DISK_FREE_MIN_BYTES: String(2 ** 40) } });
+    assert.equal(refused.code, 7, refused.stderr);
+    assert.match(refused.stdout, /low-disk/);
+    assert.match(refused.stdout, /below disk_free_min 1\.0 TiB: not started/);
+    assert.deepEqual(await listDir(small), [], "ffmpeg never started");
+
+    const full = await runCli(sb, args, { env: { DISK_FREE_MIN_BYTES: "0" } });
+    assert.equal(full.code, 7, full.stderr);
+    assert.doesNotMatch(full.stdout, /Unexpected error/);
+    assert.match(full.stdout, /No space left on device writing/);
+    assert.deepEqual(await listDir(small), [], "no partial output left");
+    assert.equal((await Deno.stat(ts)).size, size, "the input stays");
+  },
 });

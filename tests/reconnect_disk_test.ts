@@ -4,10 +4,19 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { collect, defaultConfig, ffprobe, listDir, makeSandbox, spawnCli } from "./support/cli.ts";
+import {
+  collect,
+  defaultConfig,
+  ffprobe,
+  listDir,
+  makeSandbox,
+  runCli,
+  spawnCli,
+} from "./support/cli.ts";
 import { startHlsServer } from "./support/hls_server.ts";
 import { sleep, waitForState } from "./support/live.ts";
 import { contentSeconds } from "./support/media.ts";
+import { canMountTmpfs, mountTmpfs } from "./support/tmpfs.ts";
 
 Deno.test("a 10 s outage costs at most outage + 3 s of the broadcast", async () => {
   const server = await startHlsServer({ endGraceMs: 1200 });
@@ -51,34 +60,13 @@ Deno.test("a 10 s outage costs at most outage + 3 s of the broadcast", async () 
   }
 });
 
-/** Whether this machine lets us mount a tmpfs (root with CAP_SYS_ADMIN). */
-async function canMountTmpfs(): Promise<boolean> {
-  const dir = await Deno.makeTempDir();
-  try {
-    const mount = await new Deno.Command("mount", {
-      args: ["-t", "tmpfs", "-o", "size=1m", "tmpfs", dir],
-      stdout: "null",
-      stderr: "null",
-    }).output().catch(() => ({ code: 1 }));
-    if (mount.code !== 0) return false;
-    await new Deno.Command("umount", { args: [dir] }).output();
-    return true;
-  } finally {
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-  }
-}
-
 Deno.test({
   name: "a filling disk stops the capture cleanly, keeps what was captured and says why (exit 7)",
   ignore: !(await canMountTmpfs()),
   fn: async () => {
     const server = await startHlsServer({ endGraceMs: 1200 });
     await using sandbox = await makeSandbox();
-    await Deno.mkdir(sandbox.recordDir, { recursive: true });
-    const mounted = await new Deno.Command("mount", {
-      args: ["-t", "tmpfs", "-o", "size=3m", "tmpfs", sandbox.recordDir],
-    }).output();
-    assert.equal(mounted.code, 0);
+    await using _disk = await mountTmpfs(sandbox.recordDir, "3m");
     try {
       await sandbox.writeConfig(
         defaultConfig(sandbox, server.urlTemplate).replace(
@@ -101,7 +89,51 @@ Deno.test({
       assert.deepEqual(await listDir(sandbox.tempDir), []);
     } finally {
       await server.close();
-      await new Deno.Command("umount", { args: ["-l", sandbox.recordDir] }).output();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "a real ENOSPC mid-capture stops the capture, keeps every part and exits 7; recover finishes it",
+  ignore: !(await canMountTmpfs()),
+  fn: async () => {
+    const server = await startHlsServer({ endGraceMs: 1200 });
+    await using sandbox = await makeSandbox();
+    await using disk = await mountTmpfs(sandbox.recordDir, "1m");
+    try {
+      // No disk_free_min margin: streamlink itself runs into "No space left on device".
+      await sandbox.writeConfig(
+        defaultConfig(sandbox, server.urlTemplate).replace(
+          "disk_free_min_bytes = 1048576",
+          "disk_free_min_bytes = 0",
+        ),
+      );
+      server.goLive("disk_full");
+      const result = await collect(spawnCli(sandbox, ["record", "disk_full"]));
+      assert.equal(result.code, 7, result.stderr);
+      assert.doesNotMatch(result.stderr, /Unexpected error/);
+      assert.match(
+        result.stderr,
+        /Stopped recording "disk_full": no space left on device .*; not finalized for lack of space: \d+ part\(s\) kept in ".*temp", free some space and run "twitchtool recover"/,
+      );
+      const parts = (await listDir(sandbox.tempDir)).filter((name) => name.endsWith(".ts"));
+      assert.ok(parts.length >= 1, `parts: ${parts}`);
+      let onDisk = 0;
+      for (const part of parts) onDisk += await contentSeconds(join(sandbox.tempDir, part));
+      assert.ok(onDisk >= 5, `parts hold ${onDisk} s`);
+
+      await disk.resize("16m");
+      const recovered = await runCli(sandbox, ["recover"]);
+      assert.equal(recovered.code, 0, recovered.stderr);
+      assert.match(recovered.stdout, /Recovered disk_full/);
+      const finals = (await listDir(sandbox.recordDir)).filter((name) => name.endsWith(".mp4"));
+      assert.equal(finals.length, 1);
+      const kept = await contentSeconds(join(sandbox.recordDir, finals[0]!));
+      assert.ok(Math.abs(kept - onDisk) < 1.5, `final ${kept} s, parts held ${onDisk} s`);
+      assert.deepEqual(await listDir(sandbox.tempDir), []);
+    } finally {
+      await server.close();
     }
   },
 });

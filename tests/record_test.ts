@@ -16,6 +16,7 @@ import {
   waitFor,
 } from "./support/cli.ts";
 import { sleep, waitForState, withHlsServer } from "./support/live.ts";
+import { contentSeconds } from "./support/media.ts";
 import { topLevelBoxes } from "./support/mp4.ts";
 
 async function readJobs(sandbox: Sandbox) {
@@ -241,3 +242,36 @@ async function whichReal(name: string): Promise<string> {
   }
   throw new Error(`${name} not found`);
 }
+
+Deno.test("record never captures an ended playlist again when the source keeps serving it", async () => {
+  await withHlsServer(async (server) => {
+    await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate, retryWindow: 6 });
+    server.goLive("replayed");
+    const wentLive = Date.now();
+    const recorder = spawnCli(sandbox, ["record", "replayed"]);
+    await waitForState(sandbox, "replayed", "capturing");
+    await sleep(6000);
+    // From now on every reconnect gets the same final playlist with #EXT-X-ENDLIST.
+    server.endAndReplay("replayed");
+    const broadcastSeconds = (Date.now() - wentLive) / 1000;
+    const finished = collect(recorder);
+    const ended = await Promise.race([finished, sleep(40_000).then(() => undefined)]);
+    if (!ended) {
+      recorder.kill("SIGINT");
+      await finished;
+    }
+    assert.ok(ended, "the recorder kept recording the replayed end for 40 s");
+    assert.equal(ended.code, 0, ended.stderr);
+    assert.match(ended.stdout, /from 1 part\(s\)/);
+    const finals = (await listDir(sandbox.recordDir)).filter((name) => name.endsWith(".mp4"));
+    assert.equal(finals.length, 1);
+    const seconds = await contentSeconds(join(sandbox.recordDir, finals[0]!));
+    assert.ok(
+      seconds <= broadcastSeconds + 1.5,
+      `${seconds} s recorded from a ${
+        broadcastSeconds.toFixed(1)
+      } s broadcast: content captured twice`,
+    );
+    assert.ok(seconds >= 4, `${seconds} s recorded`);
+  });
+});

@@ -4,8 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { isSessionCaptureAlive } from "../src/state/capture_lock.ts";
 import {
   collect,
+  defaultConfig,
   ffprobe,
   listDir,
   makeSandbox,
@@ -196,4 +198,65 @@ Deno.test("poller run recovers abandoned sessions when it starts", async () => {
     await collect(poller);
   }
   await assertRecovered(sandbox, 4);
+});
+
+Deno.test("recover never touches a part a killed recorder's streamlink is still writing", async () => {
+  await withHlsServer(async (server) => {
+    await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
+    // A long read timeout: streamlink outlives its recorder through a short outage.
+    await sandbox.writeConfig(
+      defaultConfig(sandbox, server.urlTemplate).replace(
+        '"--stream-timeout", "3"',
+        '"--stream-timeout", "30"',
+      ),
+    );
+    const user = "orphan_writer";
+    server.goLive(user);
+    const recorder = spawnCli(sandbox, ["record", user]);
+    await waitForState(sandbox, user, "capturing");
+    await sleep(4000);
+    server.goOffline(user);
+    recorder.kill("SIGKILL");
+    await collect(recorder);
+    const base = (await listDir(sandbox.tempDir)).find((n) => n.endsWith(".session.json"))!
+      .replace(".session.json", "");
+    assert.ok(
+      await isSessionCaptureAlive(sandbox.runtimeDir, base),
+      "streamlink outlived its recorder",
+    );
+    await sleep(3000);
+    const stalled = await partsSeconds(sandbox);
+
+    // The part has not grown for seconds, but its streamlink lives: recover must leave it alone.
+    const early = await runCli(sandbox, ["recover"]);
+    assert.equal(early.code, 0, early.stderr);
+    assert.match(
+      early.stdout,
+      new RegExp(`Skipped ${base}: its streamlink is still writing a part`),
+    );
+    assert.equal((await listDir(sandbox.recordDir)).filter((n) => n.endsWith(".mp4")).length, 0);
+
+    // The source comes back: the orphaned streamlink resumes writing into the same part.
+    server.goLive(user);
+    await waitFor(
+      "the orphaned part to grow",
+      async () => (await partsSeconds(sandbox)) > stalled + 3,
+    );
+    server.goOffline(user);
+    await waitFor(
+      "the orphaned streamlink to exit",
+      async () => !(await isSessionCaptureAlive(sandbox.runtimeDir, base)),
+      60_000,
+    );
+    const onDisk = await partsSeconds(sandbox);
+    const result = await runCli(sandbox, ["recover"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, new RegExp(`Recovered ${user}`));
+    await assertRecovered(sandbox, onDisk);
+    assert.deepEqual(
+      await listDir(join(sandbox.runtimeDir, "capture")),
+      [],
+      "capture lock removed",
+    );
+  });
 });

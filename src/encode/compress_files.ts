@@ -62,6 +62,7 @@ export async function compressFiles(
         overwrite: request.overwrite,
         deleteTsAfterRemux: request.deleteTsAfterRemux,
         deleteInputOnSuccess: request.deleteInputOnSuccess,
+        diskFreeMinBytes: config.storage.diskFreeMinBytes,
         ...(request.outputDir ? { outputDir: request.outputDir } : {}),
       },
       {

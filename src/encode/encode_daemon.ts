@@ -8,26 +8,28 @@ import { getLogger } from "@logtape/logtape";
 import { dirname } from "node:path";
 import { LowDiskError } from "../errors.ts";
 import { encodeArgs, type LowPriorityTools } from "../proc/ffmpeg_args.ts";
-import { probeMedia } from "../proc/ffprobe.ts";
-import { removeIfExists } from "../state/atomic_write.ts";
+import { failpoint } from "../proc/failpoint.ts";
+import { isSameFile, pathExists, removeIfExists } from "../state/atomic_write.ts";
 import {
   type ClaimedJob,
   completeJob,
   countPendingJobs,
+  type EncodeJob,
   failJob,
   jobsDir,
+  journalEncodedOutput,
   purgeFailedJobs,
   recoverClaimedJobs,
   releaseJob,
+  stampOf,
   takeNextJob,
 } from "../state/job_queue.ts";
 import type { Clock } from "../util/clock.ts";
-import { formatBytes } from "../util/disk_space.ts";
+import { formatBytes, isNoSpaceError, NO_SPACE } from "../util/disk_space.ts";
 import type { EncodeSettings } from "./encode_settings.ts";
 import type { PauseController } from "./pause_controller.ts";
 import type { ProgressSnapshot } from "./progress_parser.ts";
 import {
-  minimumDuration,
   partialPath,
   type Prober,
   type TranscodeOptions,
@@ -210,6 +212,15 @@ export class EncodeDaemon {
     const { job } = claim;
     let settled = false;
     try {
+      if (await isOwnOutput(job)) {
+        // An earlier run installed it and died before settling the job (input maybe deleted).
+        log.info("Output {output} was installed by an earlier run of this job: completing it", {
+          output: job.output,
+        });
+        await this.succeed(claim, summary);
+        settled = true;
+        return;
+      }
       if (!(await isFile(job.input))) {
         await this.fail(claim, `Input "${job.input}" does not exist`, summary);
         settled = true;
@@ -223,23 +234,19 @@ export class EncodeDaemon {
         return;
       }
       this.lowDisk = false;
-      if (await isFile(job.output)) {
-        if (await this.isEncodeOf(job.output, job.input)) {
-          log.info("Output {output} already exists and is complete: job done", {
-            output: job.output,
-          });
-          await this.succeed(claim, summary);
-        } else {
-          await this.fail(
-            claim,
-            `Output "${job.output}" already exists and is not an encode of the input: not overwriting it`,
-            summary,
-          );
-        }
+      if (await pathExists(job.output)) {
+        await this.fail(claim, await foreignOutputReason(job), summary);
         settled = true;
         return;
       }
       settled = await this.encode(claim, signal, summary);
+    } catch (error) {
+      // A full disk (ffmpeg's output, the journal) is waited out like low disk, never a failure.
+      if (error instanceof LowDiskError || !isNoSpaceError(error)) throw error;
+      log.debug("Out of space: {error}", { error: (error as Error).message });
+      if (!settled) await releaseJob(claim);
+      settled = true;
+      await this.onLowDisk(0, job.output, signal, true);
     } finally {
       if (!settled) await releaseJob(claim);
     }
@@ -266,6 +273,7 @@ export class EncodeDaemon {
     await this.publish();
     const ticker = new AbortController();
     const ticking = this.tickStatus(ticker.signal);
+    let journaled = claim;
     let result: TranscodeResult;
     try {
       result = await this.deps.transcode(
@@ -284,6 +292,12 @@ export class EncodeDaemon {
             void this.publish();
           },
           onProgress: (progress) => this.onProgress(progress),
+          beforeInstall: async (temporary) => {
+            await failpoint("encode-verified");
+            const stamp = await stampOf(temporary);
+            if (stamp) journaled = await journalEncodedOutput(claim, stamp);
+            await failpoint("encode-journaled");
+          },
         },
       );
     } finally {
@@ -297,9 +311,12 @@ export class EncodeDaemon {
           output: result.output,
           duration: Math.round(result.duration * 10) / 10,
         });
-        await this.succeed(claim, summary);
+        await this.succeed(journaled, summary);
         return true;
       case "failed":
+        if (NO_SPACE.test(result.reason)) {
+          throw Object.assign(new Error(result.reason), { code: "ENOSPC" });
+        }
         await this.fail(claim, result.reason, summary);
         return true;
       case "aborted":
@@ -308,10 +325,21 @@ export class EncodeDaemon {
     }
   }
 
+  /**
+   * Settles a job whose output this encoder installed: deletes the input if asked, then the
+   * job. The output's identity is journaled in the job file first, so a crash at any of these
+   * steps ends as "done" on the next run.
+   */
   private async succeed(claim: ClaimedJob, summary: EncodeDaemonSummary): Promise<void> {
+    await failpoint("encode-installed");
+    const { input, output } = claim.job;
     if (claim.job.delete_input_on_success) {
-      await removeIfExists(claim.job.input);
-      log.info("Deleted input {input} as the job asked", { input: claim.job.input });
+      if (await isSameFile(input, output)) {
+        log.error("Kept input {input}: it is the same file as the output", { input });
+      } else if (await removeIfExists(input)) {
+        log.info("Deleted input {input} as the job asked", { input });
+      }
+      await failpoint("input-deleted");
     }
     await completeJob(claim);
     summary.done++;
@@ -323,23 +351,22 @@ export class EncodeDaemon {
     summary.failed++;
   }
 
-  private async onLowDisk(free: number, output: string, signal: AbortSignal): Promise<void> {
-    const message = `Only ${formatBytes(free)} free for "${output}", below disk_free_min ${
-      formatBytes(this.options.diskFreeMinBytes)
-    }: not starting the next encode`;
+  private async onLowDisk(
+    free: number,
+    output: string,
+    signal: AbortSignal,
+    noSpace = false,
+  ): Promise<void> {
+    const message = noSpace
+      ? `The disk filled up while encoding "${output}": the job stays queued`
+      : `Only ${formatBytes(free)} free for "${output}", below disk_free_min ${
+        formatBytes(this.options.diskFreeMinBytes)
+      }: not starting the next encode`;
     if (this.options.exitWhenEmpty) throw new LowDiskError(message);
     if (!this.lowDisk) log.warn(message);
     this.lowDisk = true;
     await this.publish();
     await this.deps.clock.sleep(this.options.lowDiskRetryMs ?? 30_000, signal);
-  }
-
-  /** A complete output left by a run that died between installing it and removing the job. */
-  private async isEncodeOf(output: string, input: string): Promise<boolean> {
-    const probe = this.deps.probe ?? probeMedia;
-    const [result, source] = await Promise.all([probe(output), probe(input)]);
-    return result !== undefined && source !== undefined &&
-      result.duration >= minimumDuration(source.duration);
   }
 
   private onProgress(progress: ProgressSnapshot): void {
@@ -424,6 +451,23 @@ export class EncodeDaemon {
       }
     }
   }
+}
+
+/** Whether `job.output` is exactly the file this encoder journaled before installing it. */
+async function isOwnOutput(job: EncodeJob): Promise<boolean> {
+  const want = job.encoded_output;
+  if (!want) return false;
+  const have = await stampOf(job.output);
+  return have !== undefined && have.dev === want.dev && have.ino === want.ino &&
+    have.size === want.size && have.mtime_ms === want.mtime_ms;
+}
+
+/** Why an output that is already there (and not journaled by this job) blocks the job. */
+async function foreignOutputReason(job: EncodeJob): Promise<string> {
+  if (await isSameFile(job.input, job.output)) {
+    return `Output "${job.output}" is the input itself (same device and inode): not encoding over it or deleting it`;
+  }
+  return `Output "${job.output}" already exists and was not written by this encoder from "${job.input}": not overwriting it or deleting the input`;
 }
 
 async function isFile(path: string): Promise<boolean> {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { LowDiskError } from "../errors.ts";
 import type { MediaInfo } from "../proc/ffprobe.ts";
 import type { Child } from "../proc/spawn.ts";
-import { jobsDir, runningDir } from "../state/job_queue.ts";
+import { jobsDir, runningDir, stampOf } from "../state/job_queue.ts";
 import { systemClock } from "../util/clock.ts";
 import { EncodeDaemon, type EncodeDaemonDeps, type EncoderStatus } from "./encode_daemon.ts";
 import { PauseController } from "./pause_controller.ts";
@@ -212,21 +212,28 @@ Deno.test("EncodeDaemon recovers a killed daemon's job and removes its partial o
   assert.ok(await exists(job.output));
 });
 
-Deno.test("EncodeDaemon counts an existing complete output as done, never overwrites others", async () => {
+Deno.test("EncodeDaemon completes a job whose journaled output exists, fails on any other output", async () => {
   await using h = await harness();
-  const done = await h.addJob("done", "2024-01-01T08:00:00Z");
-  await Deno.writeTextFile(done.output, "from an earlier run");
-  const foreign = await h.addJob("foreign", "2024-01-01T09:00:00Z");
-  await Deno.writeTextFile(foreign.output, "not media");
-  const probe = (path: string) =>
-    Promise.resolve(
-      path === foreign.output ? undefined : { duration: 4, streams: [] } as MediaInfo,
-    );
-  const summary = await new EncodeDaemon(options(h.queueDir), h.deps({ probe })).run(
+  const done = await h.addJob("done", "2024-01-01T08:00:00Z", { deleteInput: true });
+  await Deno.writeTextFile(done.output, "installed by an earlier run");
+  const stamp = await stampOf(done.output);
+  const jobFile = join(jobsDir(h.queueDir), "done.json");
+  const job = JSON.parse(await Deno.readTextFile(jobFile));
+  await Deno.writeTextFile(jobFile, JSON.stringify({ ...job, encoded_output: stamp }));
+  // The earlier run died after deleting the input, before removing the job.
+  await Deno.remove(done.input);
+  const foreign = await h.addJob("foreign", "2024-01-01T09:00:00Z", { deleteInput: true });
+  await Deno.writeTextFile(foreign.output, "some other video of the same length");
+  const summary = await new EncodeDaemon(options(h.queueDir), h.deps()).run(
     new AbortController().signal,
   );
   assert.deepEqual(summary, { done: 1, failed: 1 });
   assert.deepEqual(h.encoded, []);
-  assert.equal(await Deno.readTextFile(foreign.output), "not media");
-  assert.ok(await exists(join(jobsDir(h.queueDir), "foreign.failed.json")));
+  assert.equal(await Deno.readTextFile(done.output), "installed by an earlier run");
+  assert.equal(await Deno.readTextFile(foreign.output), "some other video of the same length");
+  assert.equal(await Deno.readTextFile(foreign.input), "recording", "the input stays");
+  const sidecar = JSON.parse(
+    await Deno.readTextFile(join(jobsDir(h.queueDir), "foreign.error.json")),
+  );
+  assert.match(sidecar.error, /already exists and was not written by this encoder/);
 });

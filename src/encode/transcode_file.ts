@@ -42,6 +42,8 @@ export interface TranscodeOptions {
   readonly signal?: AbortSignal;
   readonly onStart?: (child: Child) => void;
   readonly onProgress?: (progress: ProgressSnapshot) => void;
+  /** Runs once the temporary file is verified and synced, just before it gets its final name. */
+  readonly beforeInstall?: (temporary: string) => Promise<void>;
 }
 
 /** How a run ended. */
@@ -137,6 +139,7 @@ export async function transcodeFile(
       };
     }
     await syncFile(temporary);
+    await options.beforeInstall?.(temporary);
     await Deno.rename(temporary, request.output);
     await syncDirectory(dirname(request.output));
     return { status: "done", output: request.output, duration: result.duration };

@@ -8,7 +8,8 @@ import { getLogger } from "@logtape/logtape";
 import { basename, dirname, extname, join } from "node:path";
 import { encodeArgs, type LowPriorityTools, remuxArgs } from "../proc/ffmpeg_args.ts";
 import { probeMedia } from "../proc/ffprobe.ts";
-import { pathExists, removeIfExists } from "../state/atomic_write.ts";
+import { isSameFile, pathExists, removeIfExists } from "../state/atomic_write.ts";
+import { formatBytes, freeBytes, isNoSpaceError, NO_SPACE } from "../util/disk_space.ts";
 import type { EncodeSettings } from "./encode_settings.ts";
 import type { PauseController } from "./pause_controller.ts";
 import type { ProgressSnapshot } from "./progress_parser.ts";
@@ -26,8 +27,11 @@ const log = getLogger(["twitchtool", "encode"]);
 /** The two steps of one input. */
 export type TscompressStep = "remux" | "encode";
 
-/** How a step ended; `n/a` when the input does not need it (not a `.ts`, or remux failed). */
-export type StepOutcome = "done" | "skipped" | "failed" | "interrupted" | "n/a";
+/**
+ * How a step ended; `n/a` when the input does not need it (not a `.ts`, or remux failed);
+ * `low-disk` when free space was below `disk_free_min` (not started) or the disk filled up.
+ */
+export type StepOutcome = "done" | "skipped" | "failed" | "interrupted" | "low-disk" | "n/a";
 
 /** One line of the summary. */
 export interface TscompressResult {
@@ -68,6 +72,8 @@ export interface TscompressOptions {
   readonly deleteTsAfterRemux: boolean;
   /** Remove the encode's input (the `.mp4`) once the compressed file is verified. */
   readonly deleteInputOnSuccess: boolean;
+  /** `disk_free_min`: no step starts with less free space where its output goes. */
+  readonly diskFreeMinBytes: number;
 }
 
 /** Collaborators, injectable for tests. */
@@ -80,6 +86,8 @@ export interface TscompressDeps {
   ) => Promise<TranscodeResult>;
   readonly probe?: Prober;
   readonly onEvent?: (event: TscompressEvent) => void;
+  /** Free bytes on the filesystem holding a path ({@link freeBytes} unless a test injects one). */
+  readonly freeBytes?: (path: string) => Promise<number>;
 }
 
 /** Output names for `input`: `<name>.mp4` and `<name>_compressed.mp4`. */
@@ -109,6 +117,14 @@ export async function runTscompress(
     try {
       await processOne(input, result, options, deps, signal);
     } catch (error) {
+      if (isNoSpaceError(error)) {
+        result.note = `No space left on device: ${(error as Error).message}`;
+        if (result.remux !== "done" && result.remux !== "skipped" && result.remux !== "n/a") {
+          result.remux = "low-disk";
+        }
+        if (result.encode !== "done" && result.encode !== "skipped") result.encode = "low-disk";
+        continue;
+      }
       result.note = `Unexpected error: ${(error as Error).message}`;
       if (result.remux !== "done" && result.remux !== "skipped" && result.remux !== "n/a") {
         result.remux = "failed";
@@ -132,7 +148,9 @@ async function processOne(
   let encodeInput = input;
   if (extname(input).toLowerCase() === ".ts") {
     result.remux = await runStep("remux", input, outputs.mp4, result, options, deps, signal);
-    if (result.remux === "failed" || result.remux === "interrupted") {
+    if (
+      result.remux === "failed" || result.remux === "interrupted" || result.remux === "low-disk"
+    ) {
       result.encode = result.remux === "interrupted" ? "interrupted" : "n/a";
       return;
     }
@@ -170,8 +188,12 @@ async function processOne(
   }
 }
 
-/** Whether `copy` is readable media as long as `source`: the condition for deleting `source`. */
+/**
+ * Whether `copy` is another file than `source` (not an alias through a symlink or `..`) and
+ * readable media as long as `source`: the condition for deleting `source`.
+ */
 async function isCompleteCopy(source: string, copy: string, probe: Prober): Promise<boolean> {
+  if (await isSameFile(source, copy)) return false;
   const [original, result] = await Promise.all([probe(source), probe(copy)]);
   return original !== undefined && result !== undefined &&
     result.duration >= minimumDuration(original.duration);
@@ -198,6 +220,15 @@ async function runStep(
     if (await probe(output)) return end("skipped", `"${basename(output)}" exists`);
     return end("failed", `"${output}" exists but is not readable media: use --overwrite`);
   }
+  const free = await (deps.freeBytes ?? freeBytes)(dirname(output));
+  if (free < options.diskFreeMinBytes) {
+    return end(
+      "low-disk",
+      `Only ${formatBytes(free)} free for "${output}", below disk_free_min ${
+        formatBytes(options.diskFreeMinBytes)
+      }: not started`,
+    );
+  }
   const transcode = deps.transcode ?? transcodeFile;
   const outcome = await transcode(
     {
@@ -223,6 +254,9 @@ async function runStep(
       return end("interrupted", "Interrupted");
     case "failed":
       log.error("Cannot {step} {input}: {reason}", { step, input, reason: outcome.reason });
+      if (NO_SPACE.test(outcome.reason)) {
+        return end("low-disk", `No space left on device writing "${output}"`);
+      }
       return end("failed", outcome.reason);
   }
 }

@@ -58,6 +58,7 @@ Deno.test("runTscompress() goes on after a failure, skips existing outputs and c
         overwrite: false,
         deleteTsAfterRemux: true,
         deleteInputOnSuccess: false,
+        diskFreeMinBytes: 0,
       },
       {
         lowPriority: { nice: false, ionice: false },
@@ -97,6 +98,7 @@ Deno.test("runTscompress() marks what is left as interrupted after shutdown", as
       overwrite: false,
       deleteTsAfterRemux: false,
       deleteInputOnSuccess: false,
+      diskFreeMinBytes: 0,
     },
     { lowPriority: { nice: false, ionice: false } },
     stop.signal,

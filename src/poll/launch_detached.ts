@@ -41,6 +41,6 @@ export async function launchDetached(
     [program, ...redactArgs(args)].join(" ")
   }\n`;
   await Deno.writeTextFile(logPath, header, { append: true, mode: 0o644 });
-  const child = await spawnDetached(program, args, logPath);
+  const child = spawnDetached(program, args, logPath);
   return { pid: child.pid, exited: child.exited.then((exit) => exit.code) };
 }

@@ -52,7 +52,7 @@ export async function runPollerDaemon(
   const words = parseDownloadCmd(config.poller.downloadCmd);
   const inProcess = isSelfRecord(words);
   const command = await resolveDownloadCmd(words, (name) => findExecutable(name), currentSelf());
-  await requireTools(inProcess ? ["streamlink", "ffmpeg", "ffprobe"] : ["streamlink"]);
+  await requireTools(inProcess ? ["streamlink", "ffmpeg", "ffprobe", "flock"] : ["streamlink"]);
   const handle = await acquireDaemon(config.paths.stateDir, "poller");
   const host = inProcess
     ? new SessionHost({

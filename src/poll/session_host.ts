@@ -6,7 +6,8 @@
  * The sessions' streamlinks run detached, so the poller may stop, restart or crash without
  * ending a recording: {@link SessionHost.leave} returns at once and leaves every running
  * streamlink writing; the next poller's {@link SessionHost.adoptLeft} finds those sessions
- * (manifest marked `host: "poller"`, streamlink alive by {@link isCaptureAlive}) and carries them
+ * (manifest marked `host: "poller"`, streamlink alive: it holds the session's capture lock, see
+ * `state/capture_lock.ts`) and carries them
  * on. Sessions whose streamlink died meanwhile are left to `recover`, which finishes them.
  */
 import { getLogger } from "@logtape/logtape";
@@ -14,7 +15,7 @@ import { join } from "node:path";
 import type { Config } from "../config/config.ts";
 import type { LowPriorityTools } from "../proc/ffmpeg_args.ts";
 import { type AdoptedSession, runCaptureSession } from "../record/capture_session.ts";
-import { isCaptureAlive } from "../state/capture_liveness.ts";
+import { isSessionCaptureAlive } from "../state/capture_lock.ts";
 import { listManifests } from "../state/session_manifest.ts";
 import { isUserLocked } from "../state/user_lock.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
@@ -67,7 +68,7 @@ export class SessionHost {
       if (manifest.host !== "poller" || manifest.phase !== "capturing" || !capture) continue;
       if (this.#sessions.has(manifest.user)) continue;
       if (await isUserLocked(this.#config.paths.runtimeDir, manifest.user)) continue;
-      if (!(await isCaptureAlive(capture))) continue;
+      if (!(await isSessionCaptureAlive(this.#config.paths.runtimeDir, manifest.base))) continue;
       log.info("Adopting {user} ({base}): its streamlink (pid {pid}) still writes {part}", {
         user: manifest.user,
         base: manifest.base,

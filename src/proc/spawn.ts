@@ -62,11 +62,6 @@ export function spawnChild(
   };
 }
 
-/** A detached child, and whether it holds the lock on its log file. */
-export interface DetachedSpawn extends Child {
-  readonly logLocked: boolean;
-}
-
 /**
  * Starts `command` so that it outlives this process: in its own session (`setsid`, through
  * `Deno.Command`'s `detached`), stdin from /dev/null, stdout and stderr appended to `logPath`
@@ -74,24 +69,12 @@ export interface DetachedSpawn extends Child {
  * once we are gone. `Deno.Command` types stdio as `"piped" | "inherit" | "null"`, but its
  * runtime accepts a descriptor number, hence the one cast. The child is `unref()`ed: this
  * process may exit at any moment; its exit is still observed while we live.
- *
- * With `lockLog`, the log's open file description is locked before the child gets it (by
- * `flock --nonblock 1` run on that descriptor: Deno can lock only files it opened itself, and
- * those have no descriptor number to pass on), so the lock is held by the child alone once we
- * close our copy: a liveness test any process can run (see `state/capture_liveness.ts`).
  */
-export async function spawnDetached(
-  command: string,
-  args: readonly string[],
-  logPath: string,
-  options: { lockLog?: boolean; clock?: Clock } = {},
-): Promise<DetachedSpawn> {
+export function spawnDetached(command: string, args: readonly string[], logPath: string): Child {
   const fd = openSync(logPath, "a", 0o644);
   let process: Deno.ChildProcess;
-  let logLocked = false;
   try {
     const logFd = fd as unknown as "inherit";
-    if (options.lockLog) logLocked = await lockDescription(logFd, options.clock ?? systemClock);
     process = new Deno.Command(command, {
       args: [...args],
       detached: true,
@@ -105,7 +88,6 @@ export async function spawnDetached(
   process.unref();
   return {
     pid: process.pid,
-    logLocked,
     exited: process.status.then(
       (status) => ({ code: status.code, signal: status.signal }),
       () => ({ code: -1, signal: null }),
@@ -118,28 +100,6 @@ export async function spawnDetached(
       }
     },
   };
-}
-
-/**
- * Locks the open file description behind `fd` with `flock` (retrying briefly: a liveness
- * test holds the lock for an instant); false when `flock` is missing or the lock stays taken.
- */
-async function lockDescription(fd: "inherit", clock: Clock): Promise<boolean> {
-  for (let attempt = 0; attempt < 10; attempt++) {
-    try {
-      const result = await new Deno.Command("flock", {
-        args: ["--exclusive", "--nonblock", "1"],
-        stdin: "null",
-        stdout: fd,
-        stderr: "null",
-      }).output();
-      if (result.code === 0) return true;
-    } catch {
-      return false;
-    }
-    await clock.sleep(50);
-  }
-  return false;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { Child, ChildExit } from "../proc/spawn.ts";
 import type { Clock } from "../util/clock.ts";
+import { isNoSpaceError } from "../util/disk_space.ts";
 
 const log = getLogger(["twitchtool", "record"]);
 
@@ -39,11 +40,13 @@ export interface CaptureDeps {
   stopCapture(child: Child): Promise<ChildExit>;
   /** Size of a part file, 0 when missing. */
   fileSize(path: string): Promise<number>;
-  /** Removes a part that holds nothing. */
+  /** Removes a part that is not kept: it holds nothing, or only content already captured. */
   removeEmpty(path: string): Promise<void>;
+  /** Whether part `path` is byte for byte the tail of the earlier part `previous`. */
+  repeatsPart(path: string, previous: string): Promise<boolean>;
   /** The recording started or stopped receiving data. */
   onState(state: "capturing" | "waiting"): Promise<void>;
-  /** A part with data is complete and must be kept. */
+  /** A part with data is complete and must be kept (a full disk here ends the capture). */
   onPart(path: string): Promise<void>;
   /** A reason to stop when free space is too low, checked before and during each part. */
   checkDisk(): Promise<string | undefined>;
@@ -67,8 +70,10 @@ export interface CaptureLoopOptions {
 /**
  * Runs streamlink part after part until the channel has stayed offline for the retry window,
  * the disk runs low, or `signal` aborts. A part that holds data is kept whatever streamlink's
- * exit code (it exits non-zero after a read timeout with the data already written). After a
- * part with data the next attempt starts at once; failed attempts back off from
+ * exit code (it exits non-zero after a read timeout with the data already written), unless it
+ * only repeats the end of the part before (an ended playlist served again): that counts as an
+ * attempt without data, so content is never captured twice. After a part with data the next
+ * attempt starts at once; failed attempts back off from
  * `firstRetryMs`, doubling up to `retryDelayMs`, so a short outage costs seconds, not a minute.
  */
 export async function captureLoop(
@@ -109,9 +114,26 @@ export async function captureLoop(
       output,
     });
 
-    if (size > 0) {
+    const previous = parts.at(-1);
+    // streamlink exits 0 only when the playlist ended (#EXT-X-ENDLIST); a source that keeps
+    // serving its ended playlist hands every reconnect the same final segments again.
+    const repeat = size > 0 && outcome.exit?.code === 0 && !outcome.stopReason &&
+      previous !== undefined && await deps.repeatsPart(output, previous);
+    if (repeat) {
+      log.info("Part {output} only repeats the end of {previous}: discarded", { output, previous });
+      await deps.removeEmpty(output);
+      failedAttempts++;
+    } else if (size > 0) {
       parts.push(output);
-      await deps.onPart(output);
+      try {
+        await deps.onPart(output);
+      } catch (error) {
+        // A full disk must stop the capture, not crash it: the part itself is complete on disk.
+        if (!isNoSpaceError(error)) throw error;
+        await setCapturing(false);
+        const detail = outcome.detail ?? (await deps.checkDisk()) ?? (error as Error).message;
+        return { parts, reason: "low-disk", detail };
+      }
       nextIndex++;
       lastDataAt = deps.clock.now();
       failedAttempts = 0;
@@ -129,7 +151,7 @@ export async function captureLoop(
       return { parts, reason: "low-disk", ...(outcome.detail ? { detail: outcome.detail } : {}) };
     }
     if (signal.aborted) return { parts, reason: "interrupted" };
-    if (size > 0) continue;
+    if (size > 0 && !repeat) continue;
 
     const remaining = settings.retryWindowMs - (deps.clock.now() - lastDataAt);
     if (remaining <= 0) return { parts, reason: "window-expired" };

@@ -60,6 +60,7 @@ function scriptedDeps(clock: FakeClock, script: Attempt[], extra: Partial<Captur
     },
     onPart: () => Promise.resolve(),
     checkDisk: () => Promise.resolve(undefined),
+    repeatsPart: () => Promise.resolve(false),
     ...extra,
   };
   return { deps, states, removed, attempts: () => started };
@@ -137,4 +138,44 @@ Deno.test("captureLoop() with the channel offline from the start gives up after 
   );
   assert.deepEqual(result.parts, []);
   assert.equal(result.reason, "window-expired");
+});
+
+Deno.test("captureLoop() ends with low-disk, keeping the part, when recording it hits ENOSPC", async () => {
+  const clock = new FakeClock();
+  const full = Object.assign(new Error("No space left on device (os error 28)"), {
+    code: "ENOSPC",
+  });
+  const { deps, attempts } = scriptedDeps(clock, [{ bytes: 500, code: 1 }, { bytes: 700 }], {
+    onPart: () => Promise.reject(full),
+  });
+  const result = await captureLoop(settings, deps, new AbortController().signal);
+  assert.equal(result.reason, "low-disk");
+  assert.deepEqual(result.parts, ["/tmp/u_part01.ts"]);
+  assert.match(result.detail ?? "", /No space left on device/);
+  assert.equal(attempts(), 1, "no new streamlink on a full disk");
+});
+
+Deno.test("captureLoop() discards parts that repeat an ended playlist and lets the window expire", async () => {
+  const clock = new FakeClock();
+  const ended = Array.from({ length: 40 }, () => ({ bytes: 600, code: 0 }));
+  const { deps, removed, attempts } = scriptedDeps(clock, [{ bytes: 900, code: 0 }, ...ended], {
+    repeatsPart: (path, previous) =>
+      Promise.resolve(path !== "/tmp/u_part01.ts" && previous === "/tmp/u_part01.ts"),
+  });
+  const result = await captureLoop(
+    { ...settings, retryWindowMs: 10_000, retryDelayMs: 4000 },
+    deps,
+    new AbortController().signal,
+  );
+  assert.equal(result.reason, "window-expired");
+  assert.deepEqual(result.parts, ["/tmp/u_part01.ts"], "the replays are never kept");
+  assert.ok(removed.includes("/tmp/u_part02.ts"));
+  assert.ok(attempts() <= 6, `${attempts()} attempts, backing off like an offline channel`);
+});
+
+Deno.test("captureLoop() keeps a part with new content after an ended one", async () => {
+  const clock = new FakeClock();
+  const { deps } = scriptedDeps(clock, [{ bytes: 900, code: 0 }, { bytes: 600, code: 0 }]);
+  const result = await captureLoop(settings, deps, new AbortController().signal);
+  assert.deepEqual(result.parts, ["/tmp/u_part01.ts", "/tmp/u_part02.ts"]);
 });

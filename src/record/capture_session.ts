@@ -23,16 +23,27 @@ import {
   stopChild,
 } from "../proc/spawn.ts";
 import { captureArgs, redactArgs, streamUrl } from "../proc/streamlink_args.ts";
+import { lockedCommand } from "../proc/locked_command.ts";
 import { removeIfExists } from "../state/atomic_write.ts";
-import { type CaptureProcess, isCaptureAlive } from "../state/capture_liveness.ts";
-import { removeManifest, type SessionManifest, writeManifest } from "../state/session_manifest.ts";
+import {
+  isSessionCaptureAlive,
+  prepareCaptureLock,
+  removeCaptureLock,
+} from "../state/capture_lock.ts";
+import {
+  type CaptureProcess,
+  removeManifest,
+  type SessionManifest,
+  writeManifest,
+} from "../state/session_manifest.ts";
 import { type SlotHandle, SlotPool } from "../state/slot_pool.ts";
 import { clearStopRequest, isStopRequested } from "../state/stop_request.ts";
 import { acquireUserLock } from "../state/user_lock.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
-import { formatBytes, freeBytes } from "../util/disk_space.ts";
+import { formatBytes, freeBytes, isNoSpaceError, NO_SPACE } from "../util/disk_space.ts";
 import { type CaptureEndReason, captureLoop, DEFAULT_CAPTURE_TIMING } from "./capture_loop.ts";
 import { type FinishedSession, finishSession } from "./finish_session.ts";
+import { isTailOfPart } from "./part_tail.ts";
 import { logRecoveryReports, recoverSessions } from "./recover.ts";
 import { partIndexOf, partPath, sessionBase } from "./session_paths.ts";
 
@@ -106,7 +117,10 @@ export async function runCaptureSession(
   const runtimeDir = config.paths.runtimeDir;
   const recordDir = config.paths.recordDir;
   const minFree = config.storage.diskFreeMinBytes;
+  // Set when streamlink reports ENOSPC: the disk is full whatever disk_free_min says.
+  let diskFull: string | undefined;
   const lowDiskReason = async () => {
+    if (diskFull) return diskFull;
     const available = await free(recordDir);
     return available < minFree
       ? `only ${formatBytes(available)} free on "${recordDir}", below disk_free_min ${
@@ -162,6 +176,7 @@ export async function runCaptureSession(
       clock,
       startedAt,
       lowDiskReason,
+      onDiskFull: (detail) => diskFull = detail,
     });
   } finally {
     stopWatch.abort();
@@ -180,6 +195,8 @@ interface SlotContext {
   readonly clock: Clock;
   readonly startedAt: Date;
   readonly lowDiskReason: () => Promise<string | undefined>;
+  /** streamlink said ENOSPC (only seen for a streamlink whose output this process reads). */
+  readonly onDiskFull: (detail: string) => void;
 }
 
 async function captureInSlot(
@@ -219,6 +236,9 @@ async function captureInSlot(
     ...(capture ? { capture } : {}),
   });
   await writeManifest(tempDir, manifest());
+  // Each streamlink holds this lock for its whole life, so `recover` and the next poller know a
+  // part is still being written even after this process is killed with -9.
+  const captureLock = await prepareCaptureLock(config.paths.runtimeDir, base);
   // Sessions abandoned by dead recorders are finished alongside, never delaying the capture.
   const recovery = recoverSessions(config, request.home, { ownUser: user, excludeBase: base })
     .then(logRecoveryReports)
@@ -229,10 +249,14 @@ async function captureInSlot(
     if (adopted && adopted.part === output) {
       const running = adopted;
       adopted = undefined;
-      return attachedProcess(running.pid, () => isCaptureAlive(running), {
-        clock,
-        pollMs: WATCH_MS,
-      });
+      return attachedProcess(
+        running.pid,
+        () => isSessionCaptureAlive(config.paths.runtimeDir, base),
+        {
+          clock,
+          pollMs: WATCH_MS,
+        },
+      );
     }
     const args = captureArgs({
       url,
@@ -242,6 +266,7 @@ async function captureInSlot(
       extraArgs: config.streamlink.extraArgs,
     });
     log.debug("Running streamlink {args}", { args: redactArgs(args).join(" ") });
+    const locked = lockedCommand(captureLock, "streamlink", args);
     let child: Child;
     if (request.detachedLog) {
       const header = `--- ${new Date(clock.now()).toISOString()} ${base}: streamlink ${
@@ -249,25 +274,15 @@ async function captureInSlot(
       }\n`;
       await Deno.mkdir(dirname(request.detachedLog), { recursive: true });
       await Deno.writeTextFile(request.detachedLog, header, { append: true, mode: 0o644 });
-      const detached = await spawnDetached("streamlink", args, request.detachedLog, {
-        lockLog: true,
-        clock,
-      });
-      if (!detached.logLocked) {
-        log.warn("Cannot lock {log}: a poller restart will not adopt this capture", {
-          log: request.detachedLog,
-        });
-      }
-      child = detached;
-      capture = {
-        pid: child.pid,
-        part: output,
-        ...(detached.logLocked ? { lock: request.detachedLog } : {}),
-      };
+      child = spawnDetached(locked.command, locked.args, request.detachedLog);
+      capture = { pid: child.pid, part: output };
       await writeManifest(tempDir, manifest());
     } else {
-      const forward = (line: string) => log.info("streamlink: {line}", { line });
-      child = spawnChild("streamlink", args, {
+      const forward = (line: string) => {
+        if (NO_SPACE.test(line)) context.onDiskFull(`no space left on device writing "${output}"`);
+        log.info("streamlink: {line}", { line });
+      };
+      child = spawnChild(locked.command, locked.args, {
         stdout: { lines: forward },
         stderr: { lines: forward },
       });
@@ -296,6 +311,7 @@ async function captureInSlot(
           }
         },
         removeEmpty: async (path) => void await removeIfExists(path),
+        repeatsPart: isTailOfPart,
         onState: async (state) => {
           await slot?.setState(state);
           log.info(
@@ -323,6 +339,7 @@ async function captureInSlot(
     log.info("Left {user} ({base}) capturing for the next poller", { user, base });
     return { reason: "left" };
   }
+  await removeCaptureLock(config.paths.runtimeDir, base);
   log.info("Capture ended ({reason}) with {count} part(s); slot released", {
     reason: result.reason,
     count: parts.length,
@@ -346,6 +363,16 @@ async function captureInSlot(
       queueDir: config.paths.queueDir,
       ...(request.lowPriority ? { lowPriority: request.lowPriority } : {}),
     });
+  } catch (error) {
+    const outOfSpace = isNoSpaceError(error) ||
+      (result.reason === "low-disk" && (await context.lowDiskReason()) !== undefined);
+    if (!outOfSpace) throw error;
+    // Nothing is lost: the parts and the manifest stay for `recover` once there is room.
+    log.warn("Cannot finalize {base}: {error}", { base, error: (error as Error).message });
+    const why = result.detail ?? (error as Error).message;
+    throw new LowDiskError(
+      `Stopped recording "${user}": ${why}; not finalized for lack of space: ${parts.length} part(s) kept in "${tempDir}", free some space and run "twitchtool recover"`,
+    );
   } finally {
     await recovery;
   }

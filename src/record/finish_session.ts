@@ -1,7 +1,7 @@
 import { basename, join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import type { LowPriorityTools } from "../proc/ffmpeg_args.ts";
-import { signalPid } from "../proc/spawn.ts";
+import { failpoint } from "../proc/failpoint.ts";
 import { pathExists } from "../state/atomic_write.ts";
 import { enqueueJob, listQueue } from "../state/job_queue.ts";
 import { removeManifest, type SessionManifest, writeManifest } from "../state/session_manifest.ts";
@@ -35,9 +35,6 @@ export interface FinishedSession {
   /** The encode job (new or already queued), when remux is enabled. */
   readonly job?: string;
 }
-
-/** Crash-test hook: `TWITCHTOOL_FAILPOINT=<step>` kills this process with SIGKILL at that step. */
-export type FailpointStep = "staged" | "moving" | "moved" | "delivered" | "enqueued";
 
 /**
  * Finishes a session from whatever phase its manifest records: stage and verify the outputs,
@@ -129,17 +126,4 @@ async function enqueueOnce(
     created_at: createdAt.toISOString(),
     delete_input_on_success: deleteInputOnSuccess,
   });
-}
-
-async function failpoint(step: FailpointStep): Promise<void> {
-  let wanted: string | undefined;
-  try {
-    wanted = Deno.env.get("TWITCHTOOL_FAILPOINT");
-  } catch {
-    return;
-  }
-  if (wanted !== step) return;
-  log.warn("Failpoint {step}: killing this process", { step });
-  await signalPid(Deno.pid, "SIGKILL");
-  await new Promise(() => {});
 }

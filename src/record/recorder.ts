@@ -39,7 +39,7 @@ export async function runRecorder(
   deps: RecorderDeps = {},
 ): Promise<RecordOutcome> {
   const user = normalizeUsername(request.username);
-  await requireTools(["streamlink", "ffmpeg", "ffprobe"]);
+  await requireTools(["streamlink", "ffmpeg", "ffprobe", "flock"]);
   const outcome = await runCaptureSession(
     {
       user,

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
 import { listDirEntries } from "../state/atomic_write.ts";
-import { isCaptureAlive } from "../state/capture_liveness.ts";
+import { isSessionCaptureAlive, removeCaptureLock } from "../state/capture_lock.ts";
 import { FileLock } from "../state/file_lock.ts";
 import { manifestPath, readManifest, type SessionManifest } from "../state/session_manifest.ts";
 import { isUserLocked } from "../state/user_lock.ts";
@@ -25,7 +25,13 @@ export interface RecoveryReport {
   readonly base: string;
   readonly user: string;
   readonly parts: number;
-  readonly action: "recovered" | "would-recover" | "recorder-alive" | "busy" | "failed";
+  readonly action:
+    | "recovered"
+    | "would-recover"
+    | "recorder-alive"
+    | "capture-alive"
+    | "busy"
+    | "failed";
   readonly detail?: string;
   readonly result?: FinishedSession;
 }
@@ -97,16 +103,12 @@ export interface RecoverOptions {
   readonly ownUser?: string;
   /** This process's own live session, never touched. */
   readonly excludeBase?: string;
-  /**
-   * How long part sizes must stay unchanged before a capturing session counts as abandoned: a
-   * killed recorder's streamlink can outlive it and keep writing.
-   */
-  readonly settleMs?: number;
 }
 
 /**
  * Finishes every session whose recorder is gone (its channel lock is free) exactly like a
- * normal recording: merge, remux, move, enqueue. A session whose recorder is alive is never
+ * normal recording: merge, remux, move, enqueue. A session whose recorder is alive, or whose
+ * streamlink still runs after its recorder died (it holds the session's capture lock), is never
  * touched; a per-session lock keeps two recoverers off the same session.
  */
 export async function recoverSessions(
@@ -137,15 +139,10 @@ export async function recoverSessions(
     }
     if (!(await stillThere(session))) continue;
     if (
-      manifest.phase === "capturing" && manifest.capture && await isCaptureAlive(manifest.capture)
+      manifest.phase === "capturing" &&
+      await isSessionCaptureAlive(config.paths.runtimeDir, manifest.base)
     ) {
-      reports.push({ ...summary, action: "busy", detail: "its streamlink is still writing" });
-      continue;
-    }
-    if (
-      manifest.phase === "capturing" && await stillGrowing(manifest.parts, options.settleMs ?? 2000)
-    ) {
-      reports.push({ ...summary, action: "busy", detail: "a part is still being written" });
+      reports.push({ ...summary, action: "capture-alive" });
       continue;
     }
     if (options.dryRun) {
@@ -173,6 +170,7 @@ export async function recoverSessions(
         recordDir: config.paths.recordDir,
         queueDir: config.paths.queueDir,
       });
+      await removeCaptureLock(config.paths.runtimeDir, manifest.base);
       reports.push({ ...summary, action: "recovered", result });
     } catch (error) {
       log.error("Cannot recover {base}: {error}", {
@@ -209,17 +207,6 @@ export function logRecoveryReports(reports: readonly RecoveryReport[]): void {
       });
     }
   }
-}
-
-async function stillGrowing(parts: readonly string[], settleMs: number): Promise<boolean> {
-  const sizes = async () => {
-    const list: number[] = [];
-    for (const part of parts) list.push(await Deno.stat(part).then((s) => s.size, () => -1));
-    return list.join(",");
-  };
-  const before = await sizes();
-  await new Promise((resolve) => setTimeout(resolve, settleMs));
-  return (await sizes()) !== before;
 }
 
 function sortParts(parts: string[], base: string): string[] {

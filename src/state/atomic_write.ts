@@ -82,6 +82,16 @@ export async function pathExists(path: string): Promise<boolean> {
   }
 }
 
+/**
+ * Whether two paths name the same file (same device and inode, following symlinks and `..`):
+ * a path string comparison cannot see an alias. False when either is missing.
+ */
+export async function isSameFile(a: string, b: string): Promise<boolean> {
+  const [left, right] = await Promise.all([a, b].map((path) => Deno.stat(path).catch(() => null)));
+  return !!left && !!right && left.ino !== null && left.dev === right.dev &&
+    left.ino === right.ino;
+}
+
 /** Removes a file, ignoring one that is already gone. */
 export async function removeIfExists(path: string): Promise<boolean> {
   try {

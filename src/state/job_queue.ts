@@ -28,6 +28,20 @@ export interface EncodeJob {
   /** ISO 8601; jobs run oldest first. */
   readonly created_at: string;
   readonly delete_input_on_success: boolean;
+  /**
+   * Journal of the encoder's finishing steps: the identity of the verified output, written just
+   * before it is renamed to `output`. A later run finding exactly this file at `output` knows
+   * the encoder produced it from `input` and completes the job, even if the input is gone.
+   */
+  readonly encoded_output?: OutputStamp;
+}
+
+/** Identity of a file: an output whose device, inode, size and mtime all match is that file. */
+export interface OutputStamp {
+  readonly dev: number;
+  readonly ino: number;
+  readonly size: number;
+  readonly mtime_ms: number;
 }
 
 /** A job as found on disk: where its file is, and for failed jobs why it failed. */
@@ -132,10 +146,43 @@ export function parseJob(text: string, fallbackCreatedAt: Date): ParsedJob {
       reason: `"delete_input_on_success" must be true or false, got ${JSON.stringify(deleteInput)}`,
     };
   }
+  const stamp = parseStamp(raw.encoded_output);
   return {
     ok: true,
-    job: { input, output, created_at: createdAt, delete_input_on_success: deleteInput },
+    job: {
+      input,
+      output,
+      created_at: createdAt,
+      delete_input_on_success: deleteInput,
+      ...(stamp ? { encoded_output: stamp } : {}),
+    },
   };
+}
+
+/** Identity of the file at `path` (not following a symlink); `undefined` when missing. */
+export async function stampOf(path: string): Promise<OutputStamp | undefined> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  if (!info.isFile || info.dev === null || info.ino === null) return undefined;
+  return { dev: info.dev, ino: info.ino, size: info.size, mtime_ms: info.mtime?.getTime() ?? 0 };
+}
+
+/**
+ * Journals in the claimed job file that the verified file `stamp` is about to become the job's
+ * output (atomic rewrite, so a crash leaves either version). Returns the updated claim.
+ */
+export async function journalEncodedOutput(
+  claim: ClaimedJob,
+  stamp: OutputStamp,
+): Promise<ClaimedJob> {
+  const job = { ...claim.job, encoded_output: stamp };
+  await writeJsonAtomic(claim.path, job);
+  return { ...claim, job };
 }
 
 /**
@@ -292,6 +339,17 @@ function compareJobs(a: QueuedJob, b: QueuedJob): number {
   const nameA = basename(a.path);
   const nameB = basename(b.path);
   return nameA < nameB ? -1 : nameA > nameB ? 1 : 0;
+}
+
+function parseStamp(value: unknown): OutputStamp | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const raw = value as Record<string, unknown>;
+  const fields = [raw.dev, raw.ino, raw.size, raw.mtime_ms];
+  if (!fields.every((field) => typeof field === "number" && Number.isFinite(field))) {
+    return undefined;
+  }
+  const [dev, ino, size, mtime_ms] = fields as number[];
+  return { dev: dev!, ino: ino!, size: size!, mtime_ms: mtime_ms! };
 }
 
 function parseCreatedAt(value: unknown, fallback: Date): string | undefined {

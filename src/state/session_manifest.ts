@@ -1,5 +1,4 @@
 import { join } from "node:path";
-import type { CaptureProcess } from "./capture_liveness.ts";
 import { listDirEntries, readJsonFile, removeIfExists, writeJsonAtomic } from "./atomic_write.ts";
 
 /**
@@ -14,6 +13,16 @@ export interface ManifestDelivery {
   readonly staged: string;
   readonly target: string;
   readonly format: "mp4" | "mpegts";
+}
+
+/**
+ * The streamlink writing a session's newest part (its liveness is the session's capture lock,
+ * `state/capture_lock.ts`; the pid is for signalling it once adopted).
+ */
+export interface CaptureProcess {
+  readonly pid: number;
+  /** Absolute path of the part it writes. */
+  readonly part: string;
 }
 
 /** `<temp>/<base>.session.json`: who recorded what, which parts belong to it, how far it got. */

@@ -27,3 +27,24 @@ export function formatBytes(bytes: number): string {
   }
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
+
+/**
+ * Whether `error` (or any error in its `cause` chain) is the filesystem being full (ENOSPC):
+ * a condition to stop and keep what is on disk, never a crash.
+ */
+export function isNoSpaceError(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 8; depth++) {
+    const { code, message, cause } = current as {
+      code?: unknown;
+      message?: unknown;
+      cause?: unknown;
+    };
+    if (code === "ENOSPC") return true;
+    if (typeof message === "string" && NO_SPACE.test(message)) return true;
+    current = cause;
+  }
+  return false;
+}
+
+/** How the OS words ENOSPC in messages (ours, ffmpeg's and streamlink's). */
+export const NO_SPACE = /No space left on device/i;

@@ -27,6 +27,12 @@ export interface LiveHlsServer {
    * #EXT-X-ENDLIST for a few seconds (endGraceMs), then the channel is fully offline.
    */
   end(user: string): void;
+  /**
+   * Broadcast ends and the origin keeps serving its final playlist with #EXT-X-ENDLIST to every
+   * viewer, new ones included, until `goOffline` (a VOD URL, or a platform that does so for a
+   * while after the broadcast): each reconnect gets the same ended content again.
+   */
+  endAndReplay(user: string): void;
   /** "live" | "offline" | "ended" */
   state(user: string): string;
   /** How many media-segment bytes were served for a user, and count of segment requests (for assertions/benchmarks). Playlist requests count master and media playlists, including 404s. */
@@ -50,6 +56,8 @@ interface Channel {
   endedFirst: number;
   endedLast: number;
   endedAt: number;
+  /** The ended playlist stays served to everyone (see `endAndReplay`). */
+  replayEnd: boolean;
   /** Session starts after an outage; each gets a discontinuity. */
   sessionStarts: Set<number>;
   segmentRequests: number;
@@ -103,6 +111,7 @@ export async function startHlsServer(
         endedFirst: 0,
         endedLast: -1,
         endedAt: 0,
+        replayEnd: false,
         sessionStarts: new Set(),
         segmentRequests: 0,
         bytes: 0,
@@ -111,7 +120,7 @@ export async function startHlsServer(
       channels.set(user, ch);
     }
     // Ended broadcasts turn offline lazily, so there are no timers to leak.
-    if (ch.state === "ended" && performance.now() - ch.endedAt >= endGraceMs) {
+    if (ch.state === "ended" && !ch.replayEnd && performance.now() - ch.endedAt >= endGraceMs) {
       ch.state = "offline";
     }
     return ch;
@@ -187,7 +196,7 @@ export async function startHlsServer(
       if (ch.state === "offline") return notFound();
       // Like Twitch, an ended channel is offline for new viewers at once; only players already
       // on the media playlist see its #EXT-X-ENDLIST (a reconnect must not replay the end).
-      if (ch.state === "ended" && rest === "index.m3u8") return notFound();
+      if (ch.state === "ended" && !ch.replayEnd && rest === "index.m3u8") return notFound();
       const body = rest === "index.m3u8" ? masterPlaylist() : mediaPlaylist(ch);
       return new Response(body, { headers: PLAYLIST_HEADERS });
     }
@@ -210,6 +219,22 @@ export async function startHlsServer(
     });
   };
 
+  const endBroadcast = (user: string): Channel => {
+    const ch = channel(user);
+    ch.replayEnd = false;
+    if (ch.state !== "live") {
+      if (ch.state !== "ended") ch.state = "offline";
+      return ch;
+    }
+    const [first, last] = liveWindow(ch);
+    ch.endedFirst = first;
+    ch.endedLast = last;
+    ch.endedAt = performance.now();
+    ch.nextSeq = last + 1;
+    ch.state = "ended";
+    return ch;
+  };
+
   const server = Deno.serve({
     hostname: "127.0.0.1",
     port: opts.port ?? 0,
@@ -225,6 +250,7 @@ export async function startHlsServer(
       const ch = channel(user);
       if (ch.state === "live") return;
       if (ch.state === "ended") ch.state = "offline";
+      ch.replayEnd = false;
       ch.sessionStartSeq = ch.nextSeq;
       if (ch.sessionStartSeq > 0) ch.sessionStarts.add(ch.sessionStartSeq);
       ch.liveSince = performance.now();
@@ -232,22 +258,16 @@ export async function startHlsServer(
     },
     goOffline(user) {
       const ch = channel(user);
+      ch.replayEnd = false;
       if (ch.state === "live") ch.nextSeq = liveWindow(ch)[1] + 1;
       ch.state = "offline";
     },
     end(user) {
-      const ch = channel(user);
-      if (ch.state !== "live") {
-        if (ch.state === "ended") return;
-        ch.state = "offline";
-        return;
-      }
-      const [first, last] = liveWindow(ch);
-      ch.endedFirst = first;
-      ch.endedLast = last;
-      ch.endedAt = performance.now();
-      ch.nextSeq = last + 1;
-      ch.state = "ended";
+      endBroadcast(user);
+    },
+    endAndReplay(user) {
+      const ch = endBroadcast(user);
+      if (ch.state === "ended") ch.replayEnd = true;
     },
     state(user) {
       return channel(user).state;
@@ -298,7 +318,7 @@ async function main(): Promise<void> {
   for (const user of users) {
     console.log(`live: ${server.urlTemplate.replace("{user}", user)}`);
   }
-  console.log("commands on stdin: live|offline|end|state|stats USER; Ctrl-C stops");
+  console.log("commands on stdin: live|offline|end|replay|state|stats USER; Ctrl-C stops");
 
   Deno.addSignalListener("SIGINT", () => {
     server.close().finally(() => Deno.exit(0));
@@ -313,10 +333,11 @@ async function main(): Promise<void> {
       const [cmd, user] = buffered.slice(0, nl).trim().split(/\s+/);
       buffered = buffered.slice(nl + 1);
       if (!cmd) continue;
-      if (!user) console.log("usage: live|offline|end|state|stats USER");
+      if (!user) console.log("usage: live|offline|end|replay|state|stats USER");
       else if (cmd === "live") server.goLive(user);
       else if (cmd === "offline") server.goOffline(user);
       else if (cmd === "end") server.end(user);
+      else if (cmd === "replay") server.endAndReplay(user);
       else if (cmd === "stats") console.log(server.stats(user));
       else if (cmd !== "state") console.log(`unknown command ${cmd}`);
       if (user) console.log(`${user}: ${server.state(user)}`);

@@ -34,6 +34,9 @@ export async function recoverCommand(
       case "recorder-alive":
         printLine(`Skipped ${report.base}: its recorder is still running`);
         break;
+      case "capture-alive":
+        printLine(`Skipped ${report.base}: its streamlink is still writing a part`);
+        break;
       case "busy":
         printLine(`Skipped ${report.base}: ${report.detail}`);
         break;

@@ -56,13 +56,16 @@ export async function tscompressCommand(
       signal,
     );
     printSummary(results, missing);
+    const lowDisk = results.some((result) => [result.remux, result.encode].includes("low-disk"));
     const failed = missing.length > 0 || results.some((result) => isFailure(result));
-    return failed ? ExitCode.Failure : ExitCode.Ok;
+    return lowDisk ? ExitCode.LowDisk : failed ? ExitCode.Failure : ExitCode.Ok;
   });
 }
 
 function isFailure(result: TscompressResult): boolean {
-  return [result.remux, result.encode].some((step) => step === "failed" || step === "interrupted");
+  return [result.remux, result.encode].some((step) =>
+    step === "failed" || step === "interrupted" || step === "low-disk"
+  );
 }
 
 function printSummary(results: readonly TscompressResult[], missing: readonly string[]): void {
