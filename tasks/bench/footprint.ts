@@ -108,7 +108,18 @@ async function measure(
     await pollUntil(`${CHANNELS} recordings capturing`, async () => {
       const slots = await pool.list();
       return slots.filter((slot) => slot.state === "capturing").length === CHANNELS;
-    }, { everyMs: 250, timeoutMs: 120_000, signal: context.signal });
+    }, { everyMs: 250, timeoutMs: 240_000, signal: context.signal }).catch(async (error) => {
+      const slots = (await pool.list()).map((slot) => `${slot.username}:${slot.state}`);
+      const logs = await Promise.all(
+        users.map((user) =>
+          Deno.readTextFile(join(sandbox.stateDir, "logs", `${user}.log`)).then(
+            (text) => `${user}: ${text.trim().split("\n").slice(-3).join(" | ")}`,
+            () => `${user}: no log`,
+          )
+        ),
+      );
+      throw new Error(`${(error as Error).message}; slots ${slots.join(", ")}; ${logs.join("; ")}`);
+    });
     context.say(`all ${CHANNELS} capturing; measuring for ${windowSeconds} s`);
     for (let second = 0; second <= windowSeconds; second++) {
       await pollerSampler.sample();
