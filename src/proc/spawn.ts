@@ -1,6 +1,6 @@
 import { closeSync, openSync } from "node:fs";
-import { getLogger } from "@logtape/logtape";
 import { type Clock, systemClock } from "../util/clock.ts";
+import { stopProcess } from "./stop_process.ts";
 
 /** How a child ended: exit code, or the signal that killed it. */
 export interface ChildExit {
@@ -156,25 +156,16 @@ export async function stopChild(
   child: Child,
   options: { first?: Deno.Signal; graceMs?: number; clock?: Clock } = {},
 ): Promise<ChildExit> {
-  const clock = options.clock ?? systemClock;
   const graceMs = options.graceMs ?? 5000;
-  const steps: Deno.Signal[] = [options.first ?? "SIGINT", "SIGTERM", "SIGKILL"];
-  let exit: ChildExit | undefined;
-  child.exited.then((value) => exit = value);
-  for (const step of steps) {
-    if (exit) return exit;
-    child.signal(step);
-    const timeout = new AbortController();
-    await Promise.race([child.exited, clock.sleep(graceMs, timeout.signal)]);
-    timeout.abort();
-    if (exit) return exit;
-    if (step !== "SIGKILL") {
-      getLogger(["twitchtool", "proc"]).warn("Process {pid} ignored {signal}; escalating", {
-        pid: child.pid,
-        signal: step,
-      });
-    }
-  }
+  await stopProcess(
+    { send: (signal) => child.signal(signal), exited: child.exited },
+    [
+      { signal: options.first ?? "SIGINT", waitMs: graceMs },
+      { signal: "SIGTERM", waitMs: graceMs },
+      { signal: "SIGKILL", waitMs: graceMs },
+    ],
+    { clock: options.clock ?? systemClock, label: `Process ${child.pid}` },
+  );
   return await child.exited;
 }
 

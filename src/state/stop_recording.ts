@@ -6,6 +6,7 @@
  * means waiting for the .mp4.
  */
 import { signalPid } from "../proc/spawn.ts";
+import { stopProcess } from "../proc/stop_process.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { FileLock } from "./file_lock.ts";
 import type { ActiveSlot } from "./slot_pool.ts";
@@ -28,23 +29,23 @@ export async function stopRecording(
   slot: ActiveSlot,
   options: { timeoutMs: number; force: boolean; clock?: Clock },
 ): Promise<StopRecordingResult> {
-  const clock = options.clock ?? systemClock;
   // Only the channel lock: the slot may be taken over at once by a recorder waiting for one.
   const lock = userLockPath(runtimeDir, slot.username);
-  const released = async () => !(await FileLock.isHeld(lock));
-  const waitReleased = async (timeoutMs: number) => {
-    const deadline = clock.now() + timeoutMs;
-    while (clock.now() < deadline) {
-      if (await released()) return true;
-      await clock.sleep(200);
-    }
-    return await released();
-  };
-  if (slot.host === "poller") await requestStop(runtimeDir, slot.username);
-  else await signalPid(slot.pid, "SIGINT");
-  if (await waitReleased(options.timeoutMs)) return "stopped";
-  if (!options.force || slot.host === "poller") return "timeout";
-  await signalPid(slot.pid, "SIGKILL");
-  await waitReleased(5000);
-  return "killed";
+  const hosted = slot.host === "poller";
+  const ended = await stopProcess(
+    {
+      send: (signal) =>
+        signal === "SIGINT" && hosted
+          ? requestStop(runtimeDir, slot.username)
+          : signalPid(slot.pid, signal),
+      isGone: async () => !(await FileLock.isHeld(lock)),
+    },
+    [
+      { signal: "SIGINT", waitMs: options.timeoutMs },
+      ...(options.force && !hosted ? [{ signal: "SIGKILL" as const, waitMs: 5000 }] : []),
+    ],
+    { clock: options.clock ?? systemClock },
+  );
+  if (ended === 0) return "stopped";
+  return options.force && !hosted ? "killed" : "timeout";
 }
