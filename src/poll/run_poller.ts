@@ -14,7 +14,7 @@ import { SlotPool } from "../state/slot_pool.ts";
 import { isUserLocked } from "../state/user_lock.ts";
 import { systemClock } from "../util/clock.ts";
 import { logRecoveryReports, recoverSessions } from "../record/recover.ts";
-import { tempDirFor } from "../record/session_paths.ts";
+import { tempDirFor } from "../state/session_folder.ts";
 import {
   currentSelf,
   isSelfRecord,

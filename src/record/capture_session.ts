@@ -45,7 +45,7 @@ import { type CaptureEndReason, captureLoop, DEFAULT_CAPTURE_TIMING } from "./ca
 import { type FinishedSession, finishSession } from "./finish_session.ts";
 import { isTailOfPart } from "./part_tail.ts";
 import { logRecoveryReports, recoverSessions } from "./recover.ts";
-import { partIndexOf, partPath, sessionBase } from "./session_paths.ts";
+import { partIndexOf, partPath, sessionBase } from "../state/session_folder.ts";
 
 const log = getLogger(["twitchtool", "record"]);
 

@@ -4,7 +4,7 @@ import type { Clock } from "../util/clock.ts";
 import type { CaptureEndReason } from "./capture_loop.ts";
 import { runCaptureSession } from "./capture_session.ts";
 import type { FinishedSession } from "./finish_session.ts";
-import { tempDirFor } from "./session_paths.ts";
+import { tempDirFor } from "../state/session_folder.ts";
 import { normalizeUsername } from "./username.ts";
 
 /** One `record` run. */

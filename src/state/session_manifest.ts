@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { listDirEntries, readJsonFile, removeIfExists, writeJsonAtomic } from "./atomic_write.ts";
+import { manifestPath } from "./session_folder.ts";
 
 /**
  * Where a session stands. Each phase is written before the step it guards, so recovery after
@@ -49,11 +50,6 @@ export interface SessionManifest {
   /** From `delivered` on: the final paths; the first is the deliverable. */
   readonly delivered?: readonly string[];
   readonly duration?: number;
-}
-
-/** Path of a session's manifest. */
-export function manifestPath(tempDir: string, base: string): string {
-  return join(tempDir, `${base}.session.json`);
 }
 
 /** Writes the manifest atomically (a crash leaves the previous complete version). */
