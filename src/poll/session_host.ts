@@ -16,6 +16,7 @@ import type { Config } from "../config/config.ts";
 import type { LowPriorityTools } from "../proc/ffmpeg_args.ts";
 import { type AdoptedSession, runCaptureSession } from "../record/capture_session.ts";
 import { isSessionCaptureAlive } from "../state/capture_lock.ts";
+import { listSessionFiles, sortParts } from "../state/session_folder.ts";
 import { listManifests } from "../state/session_manifest.ts";
 import { isUserLocked } from "../state/user_lock.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
@@ -63,17 +64,24 @@ export class SessionHost {
    */
   async adoptLeft(): Promise<string[]> {
     const adopted: string[] = [];
-    for (const manifest of await listManifests(this.options.tempDir)) {
-      const capture = manifest.capture;
-      if (manifest.host !== "poller" || manifest.phase !== "capturing" || !capture) continue;
-      if (this.#sessions.has(manifest.user)) continue;
-      if (await isUserLocked(this.#config.paths.runtimeDir, manifest.user)) continue;
-      if (!(await isSessionCaptureAlive(this.#config.paths.runtimeDir, manifest.base))) continue;
-      log.info("Adopting {user} ({base}): its streamlink (pid {pid}) still writes {part}", {
+    const { partsByBase } = await listSessionFiles(this.options.tempDir);
+    for (const left of await listManifests(this.options.tempDir)) {
+      if (left.host !== "poller" || left.phase !== "capturing" || !left.capture) continue;
+      if (this.#sessions.has(left.user)) continue;
+      if (await isUserLocked(this.#config.paths.runtimeDir, left.user)) continue;
+      if (!(await isSessionCaptureAlive(this.#config.paths.runtimeDir, left.base))) continue;
+      // The part being written is the journaled one, or a newer one on disk: a poller killed
+      // between starting a streamlink and journaling it left the manifest one part behind.
+      const onDisk = partsByBase.get(left.base) ?? [];
+      const running = sortParts([left.capture.part, ...onDisk], left.base).at(-1)!;
+      const capture = { pid: left.capture.pid, part: running };
+      const parts = sortParts([...new Set([...left.parts, ...onDisk])], left.base)
+        .filter((part) => part !== running);
+      const manifest = { ...left, parts, capture };
+      log.info("Adopting {user} ({base}): its streamlink still writes {part}", {
         user: manifest.user,
         base: manifest.base,
-        pid: capture.pid,
-        part: capture.part,
+        part: running,
       });
       const session = this.#run(manifest.user, { manifest, capture });
       await this.#locked(manifest.user, session);
