@@ -2,6 +2,7 @@
  * Typed errors that callers handle, each carrying the documented exit code. Only `src/main.ts`
  * turns them into a process exit, so the mapping lives here and nowhere else.
  */
+import { isNoSpaceError } from "./util/disk_space.ts";
 
 /** The documented exit codes, kept identical to the original twitchtool. */
 export const ExitCode = {
@@ -93,7 +94,11 @@ export class LowDiskError extends TwitchtoolError {
   }
 }
 
-/** Exit code for any error: typed errors carry theirs, anything else is a generic failure. */
+/**
+ * Exit code for any error: typed errors carry theirs, a full disk (ENOSPC) anywhere is low disk,
+ * anything else is a generic failure.
+ */
 export function exitCodeOf(error: unknown): ExitCode {
-  return error instanceof TwitchtoolError ? error.exitCode : ExitCode.Failure;
+  if (error instanceof TwitchtoolError) return error.exitCode;
+  return isNoSpaceError(error) ? ExitCode.LowDisk : ExitCode.Failure;
 }

@@ -6,6 +6,7 @@ import { getLogger } from "@logtape/logtape";
 import { configureLogging, underSystemd } from "./cli/logging.ts";
 import { buildProgram, commanderExitCode, type ProgramRun } from "./cli/program.ts";
 import { exitCodeOf, TwitchtoolError } from "./errors.ts";
+import { isNoSpaceError } from "./util/disk_space.ts";
 
 /** Runs the CLI and returns the process exit code. */
 export async function main(args: readonly string[]): Promise<number> {
@@ -28,6 +29,8 @@ export async function main(args: readonly string[]): Promise<number> {
     const log = getLogger(["twitchtool"]);
     if (error instanceof TwitchtoolError) {
       log.error(error.message);
+    } else if (isNoSpaceError(error)) {
+      log.error("Out of disk space: {error}", { error: (error as Error).message });
     } else {
       log.error("Unexpected error: {error}", { error });
     }

@@ -123,7 +123,7 @@ Deno.test("doctor prints one line per check, warns on streamlink < 6.0 and exits
   } else {
     assert.match(ok.stdout, new RegExp(`^ok {4}streamlink: ${installed} `, "m"));
   }
-  for (const tool of ["ffmpeg", "ffprobe"]) {
+  for (const tool of ["ffmpeg", "ffprobe", "flock"]) {
     assert.match(ok.stdout, new RegExp(`^ok {4}${tool}: \\d`, "m"));
   }
   for (const folder of ["record", "temp", "queue", "logs", "runtime"]) {

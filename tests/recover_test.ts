@@ -96,6 +96,14 @@ Deno.test("recover finishes a recording killed with -9 between parts", async () 
     await waitForState(sandbox, "kill_between", "waiting");
     recorder.kill("SIGKILL");
     await collect(recorder);
+    // A reconnect attempt's streamlink may outlive the recorder for a moment: recover leaves
+    // the session alone until it has exited.
+    const base = (await listDir(sandbox.tempDir)).find((n) => n.endsWith(".session.json"))!
+      .replace(".session.json", "");
+    await waitFor(
+      "the last reconnect attempt to exit",
+      async () => !(await isSessionCaptureAlive(sandbox.runtimeDir, base)),
+    );
     const onDisk = await partsSeconds(sandbox);
     const result = await runCli(sandbox, ["recover"]);
     assert.equal(result.code, 0, result.stderr);
@@ -207,7 +215,7 @@ Deno.test("recover never touches a part a killed recorder's streamlink is still 
     await sandbox.writeConfig(
       defaultConfig(sandbox, server.urlTemplate).replace(
         '"--stream-timeout", "3"',
-        '"--stream-timeout", "30"',
+        '"--stream-timeout", "20"',
       ),
     );
     const user = "orphan_writer";
@@ -246,7 +254,7 @@ Deno.test("recover never touches a part a killed recorder's streamlink is still 
     await waitFor(
       "the orphaned streamlink to exit",
       async () => !(await isSessionCaptureAlive(sandbox.runtimeDir, base)),
-      60_000,
+      90_000,
     );
     const onDisk = await partsSeconds(sandbox);
     const result = await runCli(sandbox, ["recover"]);
@@ -259,4 +267,64 @@ Deno.test("recover never touches a part a killed recorder's streamlink is still 
       "capture lock removed",
     );
   });
+});
+
+Deno.test("recover moves unreadable leftover parts to temp/unreadable/ once, then has nothing to do", async () => {
+  const segments = await ensureSegments();
+  await using sandbox = await makeSandbox({ urlTemplate: "hls://http://127.0.0.1:9/{user}" });
+  await Deno.mkdir(sandbox.tempDir, { recursive: true });
+  const good = "olduser_2026-01-02_03-04-05";
+  const bytes = (await Promise.all(segments.files.slice(0, 4).map((f) => Deno.readFile(f))))
+    .flatMap((chunk) => [...chunk]);
+  await Deno.writeFile(join(sandbox.tempDir, `${good}_part01.ts`), new Uint8Array(bytes));
+  await Deno.writeFile(join(sandbox.tempDir, `${good}_part02.ts`), new Uint8Array());
+  // A session left with nothing readable: a zero-byte part and one of garbage.
+  const ghost = "ghostuser_2026-01-02_05-06-07";
+  await Deno.writeFile(join(sandbox.tempDir, `${ghost}_part01.ts`), new Uint8Array());
+  await Deno.writeTextFile(join(sandbox.tempDir, `${ghost}_part02.ts`), "not a stream ".repeat(99));
+
+  const first = await runCli(sandbox, ["recover"]);
+  assert.equal(first.code, 0, first.stdout + first.stderr);
+  assert.match(
+    first.stdout,
+    /Recovered olduser: .*olduser_2026-01-02_03-04-05\.mp4 \(.* from 1 part\(s\)\)/,
+  );
+  assert.match(
+    first.stdout,
+    /Moved unreadable part .*olduser_2026-01-02_03-04-05_part02\.ts to .*unreadable.*: the part is empty \(0 bytes\)/,
+  );
+  assert.match(
+    first.stdout,
+    /Moved unreadable part .*ghostuser_2026-01-02_05-06-07_part02\.ts to .*: ffprobe finds no audio or video stream/,
+  );
+  assert.match(
+    first.stdout,
+    /Nothing to recover in ghostuser_2026-01-02_05-06-07: every part was unreadable/,
+  );
+  assert.deepEqual(await listDir(sandbox.tempDir), ["unreadable"]);
+  const quarantine = join(sandbox.tempDir, "unreadable");
+  assert.deepEqual(await listDir(quarantine), [
+    `${ghost}_part01.ts`,
+    `${ghost}_part01.ts.reason.json`,
+    `${ghost}_part02.ts`,
+    `${ghost}_part02.ts.reason.json`,
+    `${good}_part02.ts`,
+    `${good}_part02.ts.reason.json`,
+  ]);
+  const reason = JSON.parse(
+    await Deno.readTextFile(join(quarantine, `${ghost}_part02.ts.reason.json`)),
+  );
+  assert.equal(reason.part, join(sandbox.tempDir, `${ghost}_part02.ts`));
+  assert.equal(reason.session, ghost);
+  assert.equal(
+    (await Deno.stat(join(quarantine, `${ghost}_part02.ts`))).size,
+    13 * 99,
+    "kept as is",
+  );
+  const { duration } = await ffprobe(join(sandbox.recordDir, `${good}.mp4`));
+  assert.ok(Math.abs(duration - 4) < 1.5, `final ${duration} s`);
+
+  const again = await runCli(sandbox, ["recover"]);
+  assert.equal(again.code, 0, again.stdout + again.stderr);
+  assert.match(again.stdout, /^Nothing to recover\n$/);
 });

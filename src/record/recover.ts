@@ -1,11 +1,18 @@
 import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
+import { pathExists } from "../state/atomic_write.ts";
 import { isSessionCaptureAlive, removeCaptureLock } from "../state/capture_lock.ts";
 import { FileLock } from "../state/file_lock.ts";
-import { readManifest, type SessionManifest } from "../state/session_manifest.ts";
+import { readManifest, removeManifest, type SessionManifest } from "../state/session_manifest.ts";
 import { isUserLocked } from "../state/user_lock.ts";
 import { type FinishedSession, finishSession } from "./finish_session.ts";
+import {
+  type QuarantinedPart,
+  quarantinePart,
+  unreadableDir,
+  unreadableReason,
+} from "./quarantine_part.ts";
 import {
   listSessionFiles,
   manifestPath,
@@ -36,9 +43,12 @@ export interface RecoveryReport {
     | "recorder-alive"
     | "capture-alive"
     | "busy"
+    | "quarantined"
     | "failed";
   readonly detail?: string;
   readonly result?: FinishedSession;
+  /** Unreadable parts moved to `temp/unreadable/` (with `recovered` or `quarantined`). */
+  readonly quarantined?: readonly QuarantinedPart[];
 }
 
 /**
@@ -140,8 +150,34 @@ export async function recoverSessions(
       continue;
     }
     try {
+      const quarantined: QuarantinedPart[] = [];
+      let session = manifest;
       if (manifest.phase === "capturing") {
+        const readable: string[] = [];
         for (const part of manifest.parts) {
+          if (!(await pathExists(part))) continue;
+          const reason = await unreadableReason(part);
+          if (!reason) {
+            readable.push(part);
+            continue;
+          }
+          quarantined.push(await quarantinePart(tempDir, part, reason, manifest.base));
+          log.warn("Moved unreadable part {part} to {dir}: {reason}", {
+            part,
+            dir: unreadableDir(tempDir),
+            reason,
+          });
+        }
+        session = { ...manifest, parts: readable };
+        if (readable.length === 0) {
+          // Nothing to finish: without this the session would fail every later `recover`.
+          await removeManifest(tempDir, manifest.base);
+          await removeCaptureLock(config.paths.runtimeDir, manifest.base);
+          const detail = quarantined.length ? "every part was unreadable" : "it holds no part";
+          reports.push({ ...summary, action: "quarantined", detail, quarantined });
+          continue;
+        }
+        for (const part of readable) {
           const trimmed = await trimToCompletePackets(part);
           if (trimmed) {
             log.info("Trimmed {bytes} bytes of a cut-off packet from {part}", {
@@ -155,13 +191,18 @@ export async function recoverSessions(
         ...summary,
         phase: manifest.phase,
       });
-      const result = await finishSession(manifest, {
+      const result = await finishSession(session, {
         tempDir,
         recordDir: config.paths.recordDir,
         queueDir: config.paths.queueDir,
       });
       await removeCaptureLock(config.paths.runtimeDir, manifest.base);
-      reports.push({ ...summary, action: "recovered", result });
+      reports.push({
+        ...summary,
+        action: "recovered",
+        result,
+        ...(quarantined.length ? { quarantined } : {}),
+      });
     } catch (error) {
       log.error("Cannot recover {base}: {error}", {
         base: manifest.base,

@@ -64,6 +64,7 @@ export async function doctorCommand(
   report(await checkTool("streamlink", "--version", MIN_STREAMLINK));
   report(await checkTool("ffmpeg", "-version"));
   report(await checkTool("ffprobe", "-version"));
+  report(await checkTool("flock", "--version"));
   for (const [label, path] of foldersOf(config, home)) report(await checkFolder(label, path));
   report(await checkFreeSpace(config));
   for (const result of await checkUsersFile(config.poller.usersFile)) report(result);

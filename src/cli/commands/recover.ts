@@ -24,6 +24,9 @@ export async function recoverCommand(
   const reports = await recoverSessions(config, homeDir(), { dryRun: options.dryRun ?? false });
   if (reports.length === 0) printLine("Nothing to recover");
   for (const report of reports) {
+    for (const part of report.quarantined ?? []) {
+      printLine(`Moved unreadable part ${part.part} to ${part.movedTo}: ${part.reason}`);
+    }
     switch (report.action) {
       case "recovered":
         printFinished("Recovered", report.result!);
@@ -33,6 +36,9 @@ export async function recoverCommand(
         break;
       case "recorder-alive":
         printLine(`Skipped ${report.base}: its recorder is still running`);
+        break;
+      case "quarantined":
+        printLine(`Nothing to recover in ${report.base}: ${report.detail}`);
         break;
       case "capture-alive":
         printLine(`Skipped ${report.base}: its streamlink is still writing a part`);
