@@ -44,6 +44,8 @@ interface Footprint {
   /** Deno processes: poller, recorders, encoder. */
   readonly toolProcesses: number;
   readonly toolRss: number;
+  /** The poller alone. */
+  readonly pollerRss: number;
   readonly streamlinks: number;
   readonly streamlinkRss: number;
   /** CPU seconds of the process(es) hosting the recordings, per recording. */
@@ -152,6 +154,7 @@ async function measure(
     return {
       toolProcesses: tools.length,
       toolRss: sumPeak(tools),
+      pollerRss: pollerSampler.rootProcess?.peakRss ?? NaN,
       streamlinks: streamlinks.length,
       streamlinkRss: sumPeak(streamlinks),
       hostCpuPerRecording: hosts.reduce((sum, p) => sum + p.lastCpu - p.firstCpu, 0) / CHANNELS,
@@ -198,6 +201,12 @@ function report(hosted: Footprint, launched: Footprint, windowSeconds: number): 
       value: round(megabytes(launched.toolRss), 1),
       unit: "MB",
       note: `${launched.toolProcesses} deno processes (poller + ${CHANNELS} record + encoder)`,
+    },
+    {
+      metric: "hosted: the poller alone, RSS",
+      value: round(megabytes(hosted.pollerRss), 1),
+      unit: "MB",
+      note: `launched: ${round(megabytes(launched.pollerRss), 1)} MB`,
     },
     {
       metric: "hosted / launched twitchtool RSS",
