@@ -22,6 +22,7 @@ import { cliLatencyWorkload } from "./bench/cli_latency.ts";
 import { detectionWorkload } from "./bench/detection.ts";
 import { encoderPauseWorkload } from "./bench/encoder_pause.ts";
 import { finalizeWorkload } from "./bench/finalize.ts";
+import { footprintWorkload } from "./bench/footprint.ts";
 import { loadAverage, machineInfo } from "./bench/machine_info.ts";
 import { pollCycleWorkload } from "./bench/poll_cycle.ts";
 import { ProgressLog } from "./bench/progress_log.ts";
@@ -39,6 +40,7 @@ const WORKLOADS: readonly Workload[] = [
   pollCycleWorkload,
   cliLatencyWorkload,
   detectionWorkload,
+  footprintWorkload,
 ];
 
 /** `bench-output/` at the repository root (git-ignored): results, cached inputs, work folders. */

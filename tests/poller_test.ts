@@ -1,6 +1,8 @@
 /**
  * End-to-end: the real `poller run` (deno run with the binary's permissions) against the local
- * live HLS server, launching real recorders (streamlink + ffmpeg) that outlive it.
+ * live HLS server, with a custom `download_cmd` (a `twitchtool record` with an extra option), so
+ * it launches real recorder processes (streamlink + ffmpeg) that outlive it. The default
+ * download_cmd records in the poller's own process: tests/poller_hosting_test.ts.
  *
  * The config lives outside the default location and is only given with `--config`, so a
  * recorder that records at all proves the poller passed `--config` through to it.
@@ -57,7 +59,8 @@ class PollerWorld {
       defaultConfig(
         this.sandbox,
         this.server.urlTemplate,
-        `\n[poller]\nusers_file = "${this.usersFile}"\ninterval = 1\ntimeout = 10\n`,
+        `\n[poller]\nusers_file = "${this.usersFile}"\ninterval = 1\ntimeout = 10\n` +
+          `download_cmd = "twitchtool record --loglevel error"\n`,
       ),
     );
     await Deno.writeTextFile(this.usersFile, users);

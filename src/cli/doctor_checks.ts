@@ -13,7 +13,7 @@ import { currentSelf, parseDownloadCmd, resolveDownloadCmd } from "../poll/downl
 import { readUsersFile } from "../poll/users_file.ts";
 import { runCommand } from "../proc/spawn.ts";
 import { findExecutable } from "../proc/which.ts";
-import { tempDirFor } from "../record/session_paths.ts";
+import { tempDirFor } from "../state/session_folder.ts";
 import { formatBytes, freeBytes } from "../util/disk_space.ts";
 
 /** Severity of a finding: `fail` makes doctor exit 1. */

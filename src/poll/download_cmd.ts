@@ -84,6 +84,14 @@ export function parseDownloadCmd(command: string): string[] {
   return words;
 }
 
+/**
+ * Whether `download_cmd` is the default `twitchtool record`: then the poller records in its own
+ * process instead of launching one recorder process per channel.
+ */
+export function isSelfRecord(words: readonly string[]): boolean {
+  return words.length === 2 && words[0] === SELF_NAME && words[1] === "record";
+}
+
 /** A program and the arguments that come before `<user> --quality Q ...`. */
 export interface LaunchCommand {
   readonly program: string;

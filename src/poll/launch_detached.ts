@@ -10,7 +10,7 @@
  *   opened with `O_APPEND` and its descriptor becomes the child's stdout and stderr.
  *   `Deno.Command` types stdio as `"piped" | "inherit" | "null"` only, but its runtime accepts
  *   a file descriptor number (the path `node:child_process` uses for `stdio: [.., fd, fd]`),
- *   hence the one cast below. The alternatives were worse: piping output through the poller
+ *   hence the one cast in `spawnDetached()` (src/proc/spawn.ts). The alternatives were worse: piping output through the poller
  *   would make every recorder die of SIGPIPE (or block) when the poller stops; a shell
  *   (`sh -c '... >> log'`) is exactly what download_cmd must never go through; the
  *   `node:child_process` API needs the full environment, which the poller may not read
@@ -22,8 +22,8 @@
  *   any moment and the recorder keeps going. Its exit is still observed while we live, so a
  *   recorder that dies at start-up frees its place at once.
  */
-import { closeSync, openSync } from "node:fs";
 import { dirname } from "node:path";
+import { spawnDetached } from "../proc/spawn.ts";
 import { redactArgs } from "../proc/streamlink_args.ts";
 
 /** A recorder started in its own session. */
@@ -49,21 +49,6 @@ export async function launchDetached(
   }\n`;
   await Deno.writeTextFile(logPath, header, { append: true, mode: 0o600 });
   await Deno.chmod(logPath, 0o600);
-  const fd = openSync(logPath, "a", 0o600);
-  let child: Deno.ChildProcess;
-  try {
-    const logFd = fd as unknown as "inherit";
-    child = new Deno.Command(program, {
-      args: [...args],
-      detached: true,
-      env: { ...env },
-      stdin: "null",
-      stdout: logFd,
-      stderr: logFd,
-    }).spawn();
-  } finally {
-    closeSync(fd);
-  }
-  child.unref();
-  return { pid: child.pid, exited: child.status.then((status) => status.code, () => -1) };
+  const child = spawnDetached(program, args, logPath, { env });
+  return { pid: child.pid, exited: child.exited.then((exit) => exit.code) };
 }

@@ -1,12 +1,14 @@
 /**
- * `poller run` wired to the real world: single-instance lock, live detection, slot and
- * channel locks, detached recorders. The CLI only parses options and calls this.
+ * `poller run` wired to the real world: single-instance lock, live detection (Twitch's API or
+ * streamlink probes), slot and channel locks, and the recordings: hosted in this process with
+ * the default `download_cmd` (adopting those a previous poller left capturing), detached
+ * recorder processes otherwise. The CLI only parses options and calls this.
  */
 import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
 import { redactArgs } from "../proc/streamlink_args.ts";
-import { findExecutable, requireTools } from "../proc/which.ts";
+import { findExecutable, findLowPriorityTools, requireTools } from "../proc/which.ts";
 import { acquireDaemon } from "../state/daemon_state.ts";
 import { SlotPool } from "../state/slot_pool.ts";
 import { privateStreamlinkArgs } from "../state/streamlink_args_file.ts";
@@ -23,8 +25,10 @@ import {
   pollInterval,
   type StreamsApi,
 } from "./detect_live.ts";
+import { tempDirFor } from "../state/session_folder.ts";
 import {
   currentSelf,
+  isSelfRecord,
   parseDownloadCmd,
   recorderArgs,
   recorderEnv,
@@ -33,6 +37,7 @@ import {
 import { launchDetached } from "./launch_detached.ts";
 import { Poller } from "./poller.ts";
 import { probeChannel, probeChannels } from "./probe_channels.ts";
+import { SessionHost } from "./session_host.ts";
 import { readUsersFile } from "./users_file.ts";
 
 const log = getLogger(["twitchtool", "poll"]);
@@ -57,16 +62,24 @@ export async function runPollerDaemon(
   options: PollerRunOptions,
   signal: AbortSignal,
 ): Promise<void> {
-  const command = await resolveDownloadCmd(
-    parseDownloadCmd(config.poller.downloadCmd),
-    (name) => findExecutable(name),
-    currentSelf(),
-  );
-  await requireTools(["streamlink"]);
+  const words = parseDownloadCmd(config.poller.downloadCmd);
+  const inProcess = isSelfRecord(words);
+  const command = await resolveDownloadCmd(words, (name) => findExecutable(name), currentSelf());
+  await requireTools(inProcess ? ["streamlink", "ffmpeg", "ffprobe", "flock"] : ["streamlink"]);
   const detectorName = chooseDetector(config);
   const api = streamsApi(config, detectorName);
   const interval = pollInterval(config, detectorName);
   const handle = await acquireDaemon(config.paths.stateDir, "poller");
+  const host = inProcess
+    ? new SessionHost({
+      config,
+      home: options.home,
+      tempDir: tempDirFor(config.paths.recordDir, options.home),
+      lowPriority: await findLowPriorityTools(),
+    })
+    : undefined;
+  const adopted = (await host?.adoptLeft()) ?? [];
+  if (adopted.length > 0) log.info("Adopted recordings: {users}", { users: adopted.join(", ") });
   // Finish recordings abandoned by dead recorders alongside polling; the journal in each
   // session manifest makes an interrupted recovery safe to repeat at the next start.
   recoverSessions(config, options.home)
@@ -91,15 +104,17 @@ export async function runPollerDaemon(
       });
     }
     log.info(
-      "Poller started: every {interval} s, detecting with {detector}, up to {limit} recordings, channels from {usersFile}, launching {command}",
+      "Poller started: every {interval} s, detecting with {detector}, up to {limit} recordings, channels from {usersFile}, {command}",
       {
         interval,
         detector: detectorName,
         limit: config.limits.recordLimit,
         usersFile: settings.usersFile,
-        command: redactArgs([command.program, ...recorderArgs(command, "<user>", recorder)]).join(
-          " ",
-        ),
+        command: host
+          ? "recording in this process"
+          : `launching ${
+            redactArgs([command.program, ...recorderArgs(command, "<user>", recorder)]).join(" ")
+          }`,
       },
     );
     const poller = new Poller(
@@ -128,6 +143,7 @@ export async function runPollerDaemon(
         slotHolders: async () => (await pool.list()).map((slot) => slot.username),
         isRecording: (user) => isUserLocked(paths.runtimeDir, user),
         launch: async (user, stream) => {
+          if (host) return host.start(user, stream);
           const logPath = join(paths.logsDir, `${user}.log`);
           const child = await launchDetached(
             command.program,
@@ -141,8 +157,13 @@ export async function runPollerDaemon(
       },
     );
     await poller.run(signal);
-    log.info("Poller stopped; recorders it launched keep running");
+    log.info(
+      host
+        ? "Poller stopping; recordings keep capturing for the next poller to adopt"
+        : "Poller stopped; recorders it launched keep running",
+    );
   } finally {
+    await host?.leave();
     await handle.release();
   }
 }

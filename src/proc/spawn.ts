@@ -1,5 +1,6 @@
-import { getLogger } from "@logtape/logtape";
+import { closeSync, openSync } from "node:fs";
 import { type Clock, systemClock } from "../util/clock.ts";
+import { stopProcess } from "./stop_process.ts";
 
 /** How a child ended: exit code, or the signal that killed it. */
 export interface ChildExit {
@@ -59,6 +60,70 @@ export function spawnChild(
       }
     },
   };
+}
+
+/**
+ * Starts `command` so that it outlives this process: in its own session (`setsid`, through
+ * `Deno.Command`'s `detached`), stdin from /dev/null, stdout and stderr appended to `logPath`
+ * through a file descriptor the child owns. A pipe would make it die of SIGPIPE (or block)
+ * once we are gone. `Deno.Command` types stdio as `"piped" | "inherit" | "null"`, but its
+ * runtime accepts a descriptor number, hence the one cast. The child is `unref()`ed: this
+ * process may exit at any moment; its exit is still observed while we live.
+ */
+export function spawnDetached(
+  command: string,
+  args: readonly string[],
+  logPath: string,
+  options: { readonly env?: Readonly<Record<string, string>> } = {},
+): Child {
+  const fd = openSync(logPath, "a", 0o600);
+  let process: Deno.ChildProcess;
+  try {
+    const logFd = fd as unknown as "inherit";
+    process = new Deno.Command(command, {
+      args: [...args],
+      detached: true,
+      ...(options.env ? { env: { ...options.env } } : {}),
+      stdin: "null",
+      stdout: logFd,
+      stderr: logFd,
+    }).spawn();
+  } finally {
+    closeSync(fd);
+  }
+  process.unref();
+  return {
+    pid: process.pid,
+    exited: process.status.then(
+      (status) => ({ code: status.code, signal: status.signal }),
+      () => ({ code: -1, signal: null }),
+    ),
+    signal: (signal) => {
+      try {
+        process.kill(signal);
+      } catch {
+        // Already exited.
+      }
+    },
+  };
+}
+
+/**
+ * A process this one did not start (a capture left by a previous poller) as a {@link Child}:
+ * it cannot be waited for, so `exited` resolves once `alive()` says it is gone (checked every
+ * `pollMs`; the exit code is unknown and reported as -1). Signals go through {@link signalPid}.
+ */
+export function attachedProcess(
+  pid: number,
+  alive: () => Promise<boolean>,
+  options: { pollMs?: number; clock?: Clock } = {},
+): Child {
+  const clock = options.clock ?? systemClock;
+  const exited = (async (): Promise<ChildExit> => {
+    while (await alive().catch(() => false)) await clock.sleep(options.pollMs ?? 500);
+    return { code: -1, signal: null };
+  })();
+  return { pid, exited, signal: (signal) => void signalPid(pid, signal) };
 }
 
 /** Output of a finished command. */
@@ -178,25 +243,16 @@ export async function stopChild(
   child: Child,
   options: { first?: Deno.Signal; graceMs?: number; clock?: Clock } = {},
 ): Promise<ChildExit> {
-  const clock = options.clock ?? systemClock;
   const graceMs = options.graceMs ?? 5000;
-  const steps: Deno.Signal[] = [options.first ?? "SIGINT", "SIGTERM", "SIGKILL"];
-  let exit: ChildExit | undefined;
-  child.exited.then((value) => exit = value);
-  for (const step of steps) {
-    if (exit) return exit;
-    child.signal(step);
-    const timeout = new AbortController();
-    await Promise.race([child.exited, clock.sleep(graceMs, timeout.signal)]);
-    timeout.abort();
-    if (exit) return exit;
-    if (step !== "SIGKILL") {
-      getLogger(["twitchtool", "proc"]).warn("Process {pid} ignored {signal}; escalating", {
-        pid: child.pid,
-        signal: step,
-      });
-    }
-  }
+  await stopProcess(
+    { send: (signal) => child.signal(signal), exited: child.exited },
+    [
+      { signal: options.first ?? "SIGINT", waitMs: graceMs },
+      { signal: "SIGTERM", waitMs: graceMs },
+      { signal: "SIGKILL", waitMs: graceMs },
+    ],
+    { clock: options.clock ?? systemClock, label: `Process ${child.pid}` },
+  );
   return await child.exited;
 }
 

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { LowPriorityTools } from "./ffmpeg_args.ts";
 import { MissingToolError } from "../errors.ts";
 
 /** Absolute path of `name` on PATH, or `undefined`. */
@@ -29,4 +30,15 @@ async function isExecutable(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * Which of `nice` and `ionice` exist and this process may start (the `record` role's
+ * `--allow-run` list omits them), for running ffmpeg at low priority.
+ */
+export async function findLowPriorityTools(): Promise<LowPriorityTools> {
+  const usable = async (name: string) =>
+    (await Deno.permissions.query({ name: "run", command: name })).state === "granted" &&
+    (await findExecutable(name)) !== undefined;
+  return { nice: await usable("nice"), ionice: await usable("ionice") };
 }

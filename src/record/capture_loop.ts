@@ -5,8 +5,11 @@ import { isNoSpaceError } from "../util/disk_space.ts";
 
 const log = getLogger(["twitchtool", "record"]);
 
-/** Why capturing stopped. */
-export type CaptureEndReason = "window-expired" | "interrupted" | "low-disk";
+/**
+ * Why capturing stopped. `left`: the host is going away and left the running streamlink to
+ * write on, for the next host to adopt (nothing is finalized).
+ */
+export type CaptureEndReason = "window-expired" | "interrupted" | "low-disk" | "left";
 
 /** Timing of the capture loop, in milliseconds. */
 export interface CaptureSettings {
@@ -53,8 +56,8 @@ export interface CaptureDeps {
   readonly clock: Clock;
   /** Path of part number `index` (1-based). */
   partPath(index: number): string;
-  /** Starts streamlink writing one part. */
-  startCapture(output: string): Child;
+  /** Starts streamlink writing one part (or hands over an adopted one already writing it). */
+  startCapture(output: string): Child | Promise<Child>;
   /** Stops a running capture gracefully (SIGINT, then escalation). */
   stopCapture(child: Child): Promise<ChildExit>;
   /** Size of a part file, 0 when missing. */
@@ -80,6 +83,14 @@ export interface CaptureResult {
   readonly detail?: string;
 }
 
+/** Where the loop starts and how it can be left without stopping streamlink. */
+export interface CaptureLoopOptions {
+  /** Index of the first part to write (after an adopted session's earlier parts). */
+  readonly firstPartIndex?: number;
+  /** Aborts the loop at once, leaving a running streamlink alone (reason `left`). */
+  readonly leave?: AbortSignal;
+}
+
 /**
  * Runs streamlink part after part until the channel has stayed offline for the retry window,
  * the disk runs low, or `signal` aborts. A part that holds data is kept whatever streamlink's
@@ -93,11 +104,12 @@ export async function captureLoop(
   settings: CaptureSettings,
   deps: CaptureDeps,
   signal: AbortSignal,
-  firstPartIndex = 1,
+  options: CaptureLoopOptions = {},
 ): Promise<CaptureResult> {
   const parts: string[] = [];
+  const leave = options.leave;
   let lastDataAt = deps.clock.now();
-  let nextIndex = firstPartIndex;
+  let nextIndex = options.firstPartIndex ?? 1;
   let failedAttempts = 0;
   let capturing = false;
   const setCapturing = async (value: boolean) => {
@@ -109,6 +121,7 @@ export async function captureLoop(
   const reports: ReportClock = { bytesDone: 0, partsDone: 0, nextWaitReportAt: 0 };
 
   for (let attempt = 0;; attempt++) {
+    if (leave?.aborted) return { parts, reason: "left" };
     if (signal.aborted) return { parts, reason: "interrupted" };
     const lowDisk = await deps.checkDisk();
     if (lowDisk) return { parts, reason: "low-disk", detail: lowDisk };
@@ -117,11 +130,21 @@ export async function captureLoop(
     }
 
     const output = deps.partPath(nextIndex);
-    const child = deps.startCapture(output);
-    const outcome = await watchPart(child, output, settings, deps, signal, setCapturing, reports);
+    const child = await deps.startCapture(output);
+    const outcome = await watchPart(
+      child,
+      output,
+      settings,
+      deps,
+      signal,
+      setCapturing,
+      reports,
+      leave,
+    );
+    if (outcome.stopReason === "left") return { parts, reason: "left" };
     const size = await deps.fileSize(output);
     log.debug("streamlink exited with {code} after writing {size} bytes to {output}", {
-      code: outcome.exit.code,
+      code: outcome.exit?.code,
       size,
       output,
     });
@@ -129,7 +152,7 @@ export async function captureLoop(
     const previous = parts.at(-1);
     // streamlink exits 0 only when the playlist ended (#EXT-X-ENDLIST); a source that keeps
     // serving its ended playlist hands every reconnect the same final segments again.
-    const repeat = size > 0 && outcome.exit.code === 0 && !outcome.stopReason &&
+    const repeat = size > 0 && outcome.exit?.code === 0 && !outcome.stopReason &&
       previous !== undefined && await deps.repeatsPart(output, previous);
     if (repeat) {
       log.info("Part {output} only repeats the end of {previous}: discarded", { output, previous });
@@ -155,7 +178,7 @@ export async function captureLoop(
       log.info("Part {output} ended ({size} bytes, streamlink exit {code})", {
         output,
         size,
-        code: outcome.exit.code,
+        code: outcome.exit?.code,
       });
     } else {
       await deps.removeEmpty(output);
@@ -181,7 +204,7 @@ export async function captureLoop(
       deps.onReport?.({ kind: "waiting", giveUpInMs: remaining });
       reports.nextWaitReportAt = deps.clock.now() + reportEvery;
     }
-    await deps.clock.sleep(Math.min(backoff, remaining), signal);
+    await deps.clock.sleep(Math.min(backoff, remaining), anySignal(signal, leave));
   }
 }
 
@@ -196,8 +219,8 @@ interface ReportClock {
 }
 
 interface PartOutcome {
-  readonly exit: ChildExit;
-  readonly stopReason?: "interrupted" | "low-disk";
+  readonly exit?: ChildExit;
+  readonly stopReason?: "interrupted" | "low-disk" | "left";
   readonly detail?: string;
 }
 
@@ -210,15 +233,18 @@ async function watchPart(
   signal: AbortSignal,
   setCapturing: (value: boolean) => Promise<void>,
   reports: ReportClock,
+  leave: AbortSignal | undefined,
 ): Promise<PartOutcome> {
   let exit: ChildExit | undefined;
   child.exited.then((value) => exit = value);
   const wake = new AbortController();
   const onAbort = () => wake.abort();
   signal.addEventListener("abort", onAbort, { once: true });
+  leave?.addEventListener("abort", onAbort, { once: true });
   child.exited.then(onAbort);
   try {
     for (let tick = 0; !exit; tick++) {
+      if (leave?.aborted) return { stopReason: "left" };
       if (signal.aborted) return { exit: await deps.stopCapture(child), stopReason: "interrupted" };
       const size = await deps.fileSize(output);
       if (size > 0) {
@@ -249,5 +275,11 @@ async function watchPart(
     return { exit };
   } finally {
     signal.removeEventListener("abort", onAbort);
+    leave?.removeEventListener("abort", onAbort);
   }
+}
+
+/** A signal that aborts with either input (the second may be absent). */
+function anySignal(first: AbortSignal, second: AbortSignal | undefined): AbortSignal {
+  return second ? AbortSignal.any([first, second]) : first;
 }

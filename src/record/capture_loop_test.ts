@@ -212,3 +212,35 @@ Deno.test("captureLoop() reports size and duration while capturing, then the tim
     assert.ok(left[i - 1]! - left[i]! >= 60_000, `reports ${left} closer than a minute`);
   }
 });
+
+Deno.test("captureLoop() left mid-part returns at once without stopping streamlink; an adopter resumes at the given part", async () => {
+  const clock = new FakeClock();
+  const leave = new AbortController();
+  const signals: string[] = [];
+  const { deps } = scriptedDeps(clock, [{ bytes: 900, hang: true }], {
+    onState: (state) => {
+      if (state === "capturing") leave.abort();
+      return Promise.resolve();
+    },
+    stopCapture: (child) => {
+      signals.push("stop");
+      return child.exited;
+    },
+  });
+  const left = await captureLoop(settings, deps, new AbortController().signal, {
+    leave: leave.signal,
+  });
+  assert.equal(left.reason, "left");
+  assert.deepEqual(left.parts, [], "the running part is not the leaver's to keep");
+  assert.deepEqual(signals, [], "streamlink is never stopped");
+
+  const adopter = scriptedDeps(new FakeClock(), [{ bytes: 300, code: 1 }]);
+  const resumed = await captureLoop(
+    { ...settings, retryWindowMs: 5000 },
+    adopter.deps,
+    new AbortController().signal,
+    { firstPartIndex: 3 },
+  );
+  assert.deepEqual(resumed.parts, ["/tmp/u_part03.ts"]);
+  assert.equal(resumed.reason, "window-expired");
+});

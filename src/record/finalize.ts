@@ -5,6 +5,8 @@ import {
   DTS_JUMP_THRESHOLD_SECONDS,
   type FinalFormat,
   fmp4ToMpegtsArgs,
+  lowPriorityCommand,
+  type LowPriorityTools,
   moovReserveForSamples,
   type PartContainer,
   pipeRemuxArgs,
@@ -19,6 +21,9 @@ import { type Fmp4Plan, planFmp4Timeline, writeFmp4Plan } from "./fmp4_timeline.
 
 const log = getLogger(["twitchtool", "finalize"]);
 
+/** ffmpeg as is, for callers that give no `lowPriority`. */
+const NORMAL_PRIORITY: LowPriorityTools = { nice: false, ionice: false };
+
 /** How a session's parts become deliverables. */
 export interface FinalizeSettings {
   readonly recordDir: string;
@@ -30,6 +35,8 @@ export interface FinalizeSettings {
   readonly deleteTsAfterRemux: boolean;
   /** Largest accepted difference between the result's duration and the parts' total. */
   readonly toleranceSeconds?: number;
+  /** nice/ionice for ffmpeg, when the caller wants it off the capture path. */
+  readonly lowPriority?: LowPriorityTools;
 }
 
 /** A verified output waiting in the temp dir, and the name it will have in the record dir. */
@@ -499,7 +506,8 @@ async function produceVerified(
     ...(reserveMoovBytes ? { reserveMoovBytes } : {}),
   });
   try {
-    const result = await runWithInput("ffmpeg", args, source.feed);
+    const ffmpeg = lowPriorityCommand("ffmpeg", args, settings.lowPriority ?? NORMAL_PRIORITY);
+    const result = await runWithInput(ffmpeg.command, ffmpeg.args, source.feed);
     // ffmpeg 5.1 can exit 0 after failing to write the index into a reservation too small.
     if (/reserved_moov_size is too small/.test(result.stderr)) {
       throw new Error("the room reserved for the moov was too small");

@@ -1,5 +1,6 @@
 import { basename, join } from "node:path";
 import { getLogger } from "@logtape/logtape";
+import type { LowPriorityTools } from "../proc/ffmpeg_args.ts";
 import { failpoint } from "../proc/failpoint.ts";
 import { pathExists } from "../state/atomic_write.ts";
 import { enqueueJob, listQueue } from "../state/job_queue.ts";
@@ -19,6 +20,8 @@ export interface SessionDirs {
   readonly tempDir: string;
   readonly recordDir: string;
   readonly queueDir: string;
+  /** Runs the finalize ffmpeg under nice/ionice, so it never takes CPU a capture needs. */
+  readonly lowPriority?: LowPriorityTools;
 }
 
 /** What finishing a session produced. */
@@ -53,6 +56,7 @@ export async function finishSession(
     base: start.base,
     enableRemux: start.enable_remux,
     deleteTsAfterRemux: start.delete_ts_after_remux,
+    ...(dirs.lowPriority ? { lowPriority: dirs.lowPriority } : {}),
   };
   let manifest = start;
 

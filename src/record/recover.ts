@@ -1,15 +1,10 @@
 import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
-import { listDirEntries, pathExists } from "../state/atomic_write.ts";
+import { pathExists } from "../state/atomic_write.ts";
 import { isSessionCaptureAlive, removeCaptureLock } from "../state/capture_lock.ts";
 import { FileLock } from "../state/file_lock.ts";
-import {
-  manifestPath,
-  readManifest,
-  removeManifest,
-  type SessionManifest,
-} from "../state/session_manifest.ts";
+import { readManifest, removeManifest, type SessionManifest } from "../state/session_manifest.ts";
 import { ensureRuntimeDir } from "../state/runtime_dir.ts";
 import { isUserLocked } from "../state/user_lock.ts";
 import { type FinishedSession, finishSession } from "./finish_session.ts";
@@ -19,7 +14,13 @@ import {
   unreadableDir,
   unreadableReason,
 } from "./quarantine_part.ts";
-import { partIndexOf, tempDirFor } from "./session_paths.ts";
+import {
+  listSessionFiles,
+  manifestPath,
+  sortParts,
+  tempDirFor,
+  userOfBase,
+} from "../state/session_folder.ts";
 import { trimToCompleteMedia } from "./trim_to_complete_media.ts";
 
 const log = getLogger(["twitchtool", "recover"]);
@@ -51,27 +52,12 @@ export interface RecoveryReport {
   readonly quarantined?: readonly QuarantinedPart[];
 }
 
-const PART_NAME = /^(.+)_part(\d+)\.ts$/;
-const BASE_NAME = /^([A-Za-z0-9_]{3,25})_\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}$/;
-
 /**
  * Sessions in `tempDir`: every manifest, with parts found on disk added (the part being written
  * at a crash is not in the manifest yet), plus orphan parts grouped by their base name.
  */
 export async function findLeftSessions(tempDir: string, config: Config): Promise<LeftSession[]> {
-  const partsByBase = new Map<string, string[]>();
-  const manifests: string[] = [];
-  for (const entry of await listDirEntries(tempDir)) {
-    if (!entry.isFile) continue;
-    if (entry.name.endsWith(".session.json")) manifests.push(join(tempDir, entry.name));
-    const match = PART_NAME.exec(entry.name);
-    if (match?.[1]) {
-      const list = partsByBase.get(match[1]) ?? [];
-      list.push(join(tempDir, entry.name));
-      partsByBase.set(match[1], list);
-    }
-  }
-
+  const { manifests, partsByBase } = await listSessionFiles(tempDir);
   const sessions: LeftSession[] = [];
   for (const path of manifests) {
     const manifest = await readManifest(path);
@@ -87,7 +73,7 @@ export async function findLeftSessions(tempDir: string, config: Config): Promise
     sessions.push({ tempDir, manifest: { ...manifest, parts }, orphan: false });
   }
   for (const [base, parts] of partsByBase) {
-    const user = BASE_NAME.exec(base)?.[1]?.toLowerCase();
+    const user = userOfBase(base);
     if (!user) {
       log.warn("Ignoring parts with an unknown name pattern: {base}", { base });
       continue;
@@ -254,8 +240,4 @@ export function logRecoveryReports(reports: readonly RecoveryReport[]): void {
       });
     }
   }
-}
-
-function sortParts(parts: string[], base: string): string[] {
-  return parts.sort((a, b) => (partIndexOf(a, base) ?? 0) - (partIndexOf(b, base) ?? 0));
 }

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { AlreadyRunningError } from "../errors.ts";
 import { signalPid } from "../proc/spawn.ts";
+import { stopProcess } from "../proc/stop_process.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { pathExists, readJsonFile, removeIfExists, writeJsonAtomic } from "./atomic_write.ts";
 import { FileLock } from "./file_lock.ts";
@@ -91,26 +92,23 @@ export async function stopDaemon(
   name: DaemonName,
   options: { timeoutMs: number; force: boolean; clock?: Clock },
 ): Promise<StopResult> {
-  const clock = options.clock ?? systemClock;
   const state = await readDaemonState(stateDir, name);
   if (!state.running || state.pid === null) return "not-running";
   const pid = state.pid;
-  await signalPid(pid, "SIGTERM");
-  if (await waitForRelease(stateDir, name, options.timeoutMs, clock)) return "stopped";
-  if (!options.force) return "timeout";
-  await signalPid(pid, "SIGKILL");
-  await waitForRelease(stateDir, name, 5000, clock);
-  return "killed";
-}
-
-async function waitForRelease(stateDir: string, name: DaemonName, timeoutMs: number, clock: Clock) {
-  const deadline = clock.now() + timeoutMs;
   const lock = daemonPaths(stateDir, name).lock;
-  while (clock.now() < deadline) {
-    if (!(await FileLock.isHeld(lock))) return true;
-    await clock.sleep(100);
-  }
-  return !(await FileLock.isHeld(lock));
+  const ended = await stopProcess(
+    {
+      send: (signal) => signalPid(pid, signal),
+      isGone: async () => !(await FileLock.isHeld(lock)),
+    },
+    [
+      { signal: "SIGTERM", waitMs: options.timeoutMs },
+      ...(options.force ? [{ signal: "SIGKILL" as const, waitMs: 5000 }] : []),
+    ],
+    { clock: options.clock ?? systemClock, pollMs: 100 },
+  );
+  if (ended === 0) return "stopped";
+  return options.force ? "killed" : "timeout";
 }
 
 async function readPid(path: string): Promise<number | null> {

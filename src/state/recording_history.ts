@@ -4,7 +4,7 @@
  * the encoder deleted the input). Read-only, for `twitchtool history`.
  */
 import { join } from "node:path";
-import { parseSessionBase } from "../record/session_paths.ts";
+import { parseSessionBase } from "./session_folder.ts";
 import { mediaDuration } from "../util/media_duration.ts";
 import { listDirEntries } from "./atomic_write.ts";
 

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { listDirEntries, readJsonFile, removeIfExists, writeJsonAtomic } from "./atomic_write.ts";
+import { manifestPath } from "./session_folder.ts";
 
 /**
  * Where a session stands. Each phase is written before the step it guards, so recovery after
@@ -13,6 +14,16 @@ export interface ManifestDelivery {
   readonly staged: string;
   readonly target: string;
   readonly format: "mp4" | "mpegts";
+}
+
+/**
+ * The streamlink writing a session's newest part (its liveness is the session's capture lock,
+ * `state/capture_lock.ts`; the pid is for signalling it once adopted).
+ */
+export interface CaptureProcess {
+  readonly pid: number;
+  /** Absolute path of the part it writes. */
+  readonly part: string;
 }
 
 /** `<temp>/<base>.session.json`: who recorded what, which parts belong to it, how far it got. */
@@ -33,6 +44,13 @@ export interface SessionManifest {
   readonly live_since?: string;
   /** When stream data first flowed: minus `live_since`, how late the capture started. */
   readonly first_data_at?: string;
+  /**
+   * `poller`: hosted inside the poller with a detached streamlink, so a restarted poller
+   * adopts the session instead of finishing it. Absent for `record` processes.
+   */
+  readonly host?: "poller";
+  /** The streamlink writing the newest part, written when it starts (`pid` is the host's). */
+  readonly capture?: CaptureProcess;
   /** From `moving` on: the outputs and where they go. */
   readonly deliveries?: readonly ManifestDelivery[];
   /** From `delivered` on: the final paths; the first is the deliverable. */
@@ -40,11 +58,6 @@ export interface SessionManifest {
   readonly duration?: number;
   /** Why the deliverable is not the verified file asked for; carried into the encode job. */
   readonly fallback_reason?: string;
-}
-
-/** Path of a session's manifest. */
-export function manifestPath(tempDir: string, base: string): string {
-  return join(tempDir, `${base}.session.json`);
 }
 
 /** Writes the manifest atomically (a crash leaves the previous complete version). */

@@ -17,6 +17,11 @@ export interface SlotOwner {
   readonly username: string;
   readonly started_at: string;
   readonly state: RecordingState;
+  /**
+   * `poller`: the recording runs inside the poller (`pid` is the poller's), so it is stopped
+   * through a stop request, never a signal to `pid`. Absent for a `record` process.
+   */
+  readonly host?: "poller";
 }
 
 /** A slot whose lock is held, as seen by any process. */
@@ -194,6 +199,7 @@ async function readOwner(path: string): Promise<SlotOwner | undefined> {
       username: owner.username,
       started_at: String(owner.started_at ?? ""),
       state: (owner.state ?? "waiting") as RecordingState,
+      ...(owner.host === "poller" ? { host: "poller" as const } : {}),
     };
   } catch {
     return undefined;

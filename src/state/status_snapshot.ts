@@ -4,8 +4,8 @@
  * lock decides whether a process runs, so the view is right even after a crash.
  */
 import type { Config } from "../config/config.ts";
-import { tempDirFor } from "../record/session_paths.ts";
-import { capturedBytes } from "./captured_bytes.ts";
+import { tempDirFor } from "../state/session_folder.ts";
+import { capturedBytes } from "./session_folder.ts";
 import { type DaemonState, readDaemonState } from "./daemon_state.ts";
 import { type BadJobFile, listQueue, type QueuedJob } from "./job_queue.ts";
 import { listManifests, type SessionManifest } from "./session_manifest.ts";

@@ -1,42 +1,51 @@
 /**
- * Stops a recorder from outside (`twitchtool stop <slot>`). SIGINT is the recorder's "stop
- * capturing and finalize" signal; it is done when it lets go of its channel lock, which it
- * holds through the merge and remux, so waiting for that lock means waiting for the .mp4.
+ * Stops a recorder from outside (`twitchtool stop <slot>`). SIGINT is a `record` process's
+ * "stop capturing and finalize" signal; a recording hosted by the poller gets the same through
+ * a stop request file (a signal would reach the whole poller). Either is done when it lets go
+ * of its channel lock, which it holds through the merge and remux, so waiting for that lock
+ * means waiting for the .mp4.
  */
 import { signalPid } from "../proc/spawn.ts";
+import { stopProcess } from "../proc/stop_process.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { FileLock } from "./file_lock.ts";
 import type { ActiveSlot } from "./slot_pool.ts";
+import { requestStop } from "./stop_request.ts";
 import { userLockPath } from "./user_lock.ts";
 
-/** How {@link stopRecording} ended. */
+/**
+ * How {@link stopRecording} ended. `timeout` includes a hosted recording with `force`: killing
+ * its host would stop the poller and every other recording, so it is left to finish.
+ */
 export type StopRecordingResult = "stopped" | "killed" | "timeout";
 
 /**
- * SIGINT to the slot's recorder, wait up to `timeoutMs` for it to finish (channel lock
- * free), then SIGKILL when `force` (its parts stay in the temp folder).
+ * Asks the slot's recording to stop (SIGINT to a `record` process, a stop request to one the
+ * poller hosts), waits up to `timeoutMs` for it to finish (channel lock free), then SIGKILLs a
+ * `record` process when `force` (its parts stay in the temp folder).
  */
 export async function stopRecording(
   runtimeDir: string,
   slot: ActiveSlot,
   options: { timeoutMs: number; force: boolean; clock?: Clock },
 ): Promise<StopRecordingResult> {
-  const clock = options.clock ?? systemClock;
   // Only the channel lock: the slot may be taken over at once by a recorder waiting for one.
   const lock = userLockPath(runtimeDir, slot.username);
-  const released = async () => !(await FileLock.isHeld(lock));
-  const waitReleased = async (timeoutMs: number) => {
-    const deadline = clock.now() + timeoutMs;
-    while (clock.now() < deadline) {
-      if (await released()) return true;
-      await clock.sleep(200);
-    }
-    return await released();
-  };
-  await signalPid(slot.pid, "SIGINT");
-  if (await waitReleased(options.timeoutMs)) return "stopped";
-  if (!options.force) return "timeout";
-  await signalPid(slot.pid, "SIGKILL");
-  await waitReleased(5000);
-  return "killed";
+  const hosted = slot.host === "poller";
+  const ended = await stopProcess(
+    {
+      send: (signal) =>
+        signal === "SIGINT" && hosted
+          ? requestStop(runtimeDir, slot.username)
+          : signalPid(slot.pid, signal),
+      isGone: async () => !(await FileLock.isHeld(lock)),
+    },
+    [
+      { signal: "SIGINT", waitMs: options.timeoutMs },
+      ...(options.force && !hosted ? [{ signal: "SIGKILL" as const, waitMs: 5000 }] : []),
+    ],
+    { clock: options.clock ?? systemClock },
+  );
+  if (ended === 0) return "stopped";
+  return options.force && !hosted ? "killed" : "timeout";
 }

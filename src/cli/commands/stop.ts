@@ -42,7 +42,8 @@ export async function stopCommand(
       ExitCode.Failure,
     );
   }
-  printLine(`Stopping ${slot.username} in slot ${slot.slot} (pid ${slot.pid})...`);
+  const where = slot.host === "poller" ? `in the poller, pid ${slot.pid}` : `pid ${slot.pid}`;
+  printLine(`Stopping ${slot.username} in slot ${slot.slot} (${where})...`);
   const result = await stopRecording(config.paths.runtimeDir, slot, {
     timeoutMs: timeout * 1000,
     force: options.force ?? false,
@@ -57,6 +58,12 @@ export async function stopCommand(
       );
       return ExitCode.Ok;
     case "timeout":
+      if (slot.host === "poller") {
+        throw new TwitchtoolError(
+          `Recording of "${slot.username}" in the poller (pid ${slot.pid}) is still running after ${timeout} s: it may still be finalizing; wait or raise --timeout (--force does not kill the poller)`,
+          ExitCode.Failure,
+        );
+      }
       throw new TwitchtoolError(
         `Recorder of "${slot.username}" (pid ${slot.pid}) is still running after ${timeout} s: it may still be finalizing; wait, raise --timeout, or use --force to kill it`,
         ExitCode.Failure,

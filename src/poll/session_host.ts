@@ -1,0 +1,152 @@
+/**
+ * The poller's recordings, hosted in its own process (with the default `download_cmd`): each
+ * live channel becomes one capture session, the same one `twitchtool record` runs, instead of a
+ * child Deno process of its own (about 35 MB each before it records a byte).
+ *
+ * The sessions' streamlinks run detached, so the poller may stop, restart or crash without
+ * ending a recording: {@link SessionHost.leave} returns at once and leaves every running
+ * streamlink writing; the next poller's {@link SessionHost.adoptLeft} finds those sessions
+ * (manifest marked `host: "poller"`, streamlink alive: it holds the session's capture lock, see
+ * `state/capture_lock.ts`) and carries them
+ * on. Sessions whose streamlink died meanwhile are left to `recover`, which finishes them.
+ */
+import { getLogger } from "@logtape/logtape";
+import { join } from "node:path";
+import type { Config } from "../config/config.ts";
+import type { LowPriorityTools } from "../proc/ffmpeg_args.ts";
+import {
+  type AdoptedSession,
+  type BroadcastInfo,
+  runCaptureSession,
+} from "../record/capture_session.ts";
+import { isSessionCaptureAlive } from "../state/capture_lock.ts";
+import { listSessionFiles, sortParts } from "../state/session_folder.ts";
+import { listManifests } from "../state/session_manifest.ts";
+import { isUserLocked } from "../state/user_lock.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
+import type { StreamInfo } from "./detect_live.ts";
+import type { DetachedChild } from "./launch_detached.ts";
+
+const log = getLogger(["twitchtool", "poll"]);
+
+/** Where hosted sessions live and how they record. */
+export interface SessionHostOptions {
+  /** The poller's config; `poller.quality` replaces `record.quality`. */
+  readonly config: Config;
+  readonly home: string;
+  readonly tempDir: string;
+  readonly lowPriority: LowPriorityTools;
+  readonly clock?: Clock;
+}
+
+/** Capture sessions running inside this process. */
+export class SessionHost {
+  readonly #leave = new AbortController();
+  /** Never aborted by the host: a session stops on its own or through a stop request. */
+  readonly #stop = new AbortController();
+  readonly #sessions = new Map<string, Promise<number>>();
+  readonly #config: Config;
+
+  constructor(private readonly options: SessionHostOptions) {
+    const { config } = options;
+    this.#config = { ...config, record: { ...config.record, quality: config.poller.quality } };
+  }
+
+  /** Channels with a session in this process (capturing, waiting or finalizing). */
+  get active(): string[] {
+    return [...this.#sessions.keys()];
+  }
+
+  /** Where `user`'s streamlink output goes. */
+  logPath(user: string): string {
+    return join(this.#config.paths.logsDir, `${user}.log`);
+  }
+
+  /**
+   * Takes over every session a previous poller left capturing whose streamlink still runs;
+   * returns the adopted channels once each holds its channel lock (so a `recover` started
+   * after this never sees them as abandoned).
+   */
+  async adoptLeft(): Promise<string[]> {
+    const adopted: string[] = [];
+    const { partsByBase } = await listSessionFiles(this.options.tempDir);
+    for (const left of await listManifests(this.options.tempDir)) {
+      if (left.host !== "poller" || left.phase !== "capturing" || !left.capture) continue;
+      if (this.#sessions.has(left.user)) continue;
+      if (await isUserLocked(this.#config.paths.runtimeDir, left.user)) continue;
+      if (!(await isSessionCaptureAlive(this.#config.paths.runtimeDir, left.base))) continue;
+      // The part being written is the journaled one, or a newer one on disk: a poller killed
+      // between starting a streamlink and journaling it left the manifest one part behind.
+      const onDisk = partsByBase.get(left.base) ?? [];
+      const running = sortParts([left.capture.part, ...onDisk], left.base).at(-1)!;
+      const capture = { pid: left.capture.pid, part: running };
+      const parts = sortParts([...new Set([...left.parts, ...onDisk])], left.base)
+        .filter((part) => part !== running);
+      const manifest = { ...left, parts, capture };
+      log.info("Adopting {user} ({base}): its streamlink still writes {part}", {
+        user: manifest.user,
+        base: manifest.base,
+        part: running,
+      });
+      const session = this.#run(manifest.user, { manifest, capture });
+      await this.#locked(manifest.user, session);
+      adopted.push(manifest.user);
+    }
+    return adopted;
+  }
+
+  /** Starts a session for `user`; shaped like a launched recorder for the poll loop. */
+  start(user: string, stream?: StreamInfo): DetachedChild & { readonly log: string } {
+    const existing = this.#sessions.get(user);
+    const exited = existing ??
+      this.#run(user, undefined, stream && { id: stream.id, liveSince: stream.createdAt });
+    return { pid: Deno.pid, exited, log: this.logPath(user) };
+  }
+
+  /**
+   * Ends hosting: sessions that capture or wait return at once, their streamlinks keep writing
+   * for the next poller; a session already finalizing is let finish (its ffmpeg would otherwise
+   * be orphaned half-way).
+   */
+  async leave(): Promise<void> {
+    this.#leave.abort();
+    await Promise.allSettled(this.#sessions.values());
+  }
+
+  #run(user: string, adopt?: AdoptedSession, stream?: BroadcastInfo): Promise<number> {
+    const session = runCaptureSession(
+      {
+        user,
+        config: this.#config,
+        tempDir: this.options.tempDir,
+        home: this.options.home,
+        failFast: false,
+        detachedLog: this.logPath(user),
+        lowPriority: this.options.lowPriority,
+        ...(adopt ? { adopt } : {}),
+        ...(stream ? { stream } : {}),
+      },
+      { stop: this.#stop.signal, leave: this.#leave.signal },
+      this.options.clock ? { clock: this.options.clock } : {},
+    ).then((outcome) => {
+      if (outcome.finished) {
+        log.info("Recorded {user}: {file}", { user, file: outcome.finished.delivered[0] });
+      }
+      return 0;
+    }, (error: Error) => {
+      log.warn("Recording of {user} ended: {error}", { user, error: error.message });
+      return 1;
+    }).finally(() => this.#sessions.delete(user));
+    this.#sessions.set(user, session);
+    return session;
+  }
+
+  async #locked(user: string, session: Promise<number>): Promise<void> {
+    let settled = false;
+    session.finally(() => settled = true);
+    const clock = this.options.clock ?? systemClock;
+    while (!settled && !(await isUserLocked(this.#config.paths.runtimeDir, user))) {
+      await clock.sleep(20);
+    }
+  }
+}
