@@ -33,7 +33,8 @@ export function describeConfigKey(key: string, defaults: Record<string, unknown>
   const field = CONFIG_FIELDS.find((candidate) => fieldName(candidate) === key);
   if (!field) throw new Error(`Option help names "${key}", which is not a config key`);
   const parts = [];
-  if (key in defaults) parts.push(`default: ${formatDefault(defaults[key])}`);
+  if (field.defaultDoc) parts.push(`default: ${field.defaultDoc}`);
+  else if (key in defaults) parts.push(`default: ${formatDefault(defaults[key])}`);
   parts.push(`config ${key}`);
   if (field.env) parts.push(`env ${field.env}`);
   return `[${parts.join("; ")}]`;

@@ -29,6 +29,8 @@ export interface FieldSpec {
   readonly choices?: readonly string[];
   /** One-line description for `--help`/README. */
   readonly doc: string;
+  /** How `--help` states the default when it depends on other settings (else the plain value). */
+  readonly defaultDoc?: string;
 }
 
 /** Log levels streamlink accepts for `--loglevel`. */
@@ -242,6 +244,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     env: "POLL_INTERVAL",
     min: 1,
     doc: "Seconds between poll cycles",
+    defaultDoc: "30 with Twitch's API, 300 with streamlink probes",
   },
   {
     section: "poller",
