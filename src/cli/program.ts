@@ -132,8 +132,14 @@ export function buildProgram(run: ProgramRun): Command {
     .option("--interval <seconds>", "seconds between poll cycles [poller.interval]")
     .option("--quality <quality>", "quality passed to launched recorders [poller.quality]")
     .option("--download-cmd <command>", "recorder command, no shell [poller.download_cmd]")
-    .option("--timeout <seconds>", "a probe slower than this counts as offline [poller.timeout]")
-    .option("--probe-concurrency <n>", "probes run at once [poller.probe_concurrency]")
+    .option(
+      "--timeout <seconds>",
+      "a probe slower than this counts as offline, an API request as failed [poller.timeout]",
+    )
+    .option(
+      "--probe-concurrency <n>",
+      "probes (or API requests) run at once [poller.probe_concurrency]",
+    )
     .option("--record-limit <n>", "concurrent recordings allowed [limits.record_limit]")
     .option("--logs-dir <dir>", "where <user>.log recorder logs go [paths.logs_dir]")
     .action(async (options, command) =>
