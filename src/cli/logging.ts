@@ -7,10 +7,12 @@ import {
   reset,
   type Sink,
 } from "@logtape/logtape";
-import { fstatSync } from "node:fs";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { fstatSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { writeText } from "./context.ts";
 import { maskSecrets } from "../proc/streamlink_args.ts";
+import { SESSION_LOG_PROPERTY } from "../util/log_context.ts";
 
 let secretsToMask: readonly string[] = [];
 
@@ -58,8 +60,10 @@ export async function configureLogging(
     main: writer(options.toStdout ? Deno.stdout : Deno.stderr),
   };
   if (logFile) sinks.file = writer(logFile);
+  sinks.session = sessionLogSink(formatter);
   await configure({
     reset: true,
+    contextLocalStorage: new AsyncLocalStorage(),
     sinks,
     loggers: [
       {
@@ -86,7 +90,8 @@ export async function addLogFile(path: string, header: string): Promise<void> {
   let file: Deno.FsFile;
   try {
     await Deno.mkdir(dirname(path), { recursive: true });
-    file = await Deno.open(path, { append: true, create: true, mode: 0o644 });
+    file = await Deno.open(path, { append: true, create: true, mode: 0o600 });
+    await Deno.chmod(path, 0o600);
     writeText(file, `${header}\n`);
   } catch (error) {
     // The log file is a convenience: never a reason not to record.
@@ -97,6 +102,26 @@ export async function addLogFile(path: string, header: string): Promise<void> {
     return;
   }
   await configureLogging(current, file);
+}
+
+/**
+ * Appends each record logged inside a hosted recording's context to that recording's log file
+ * (see {@link SESSION_LOG_PROPERTY}); records without it are not this sink's. Opened per line
+ * with O_APPEND, as the detached streamlink writing the same file also appends.
+ */
+function sessionLogSink(formatter: (record: LogRecord) => string): Sink {
+  return (record: LogRecord) => {
+    const path = record.properties[SESSION_LOG_PROPERTY];
+    if (typeof path !== "string") return;
+    try {
+      // The logs folder may not exist before the session's first streamlink starts.
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      using file = Deno.openSync(path, { append: true, create: true, mode: 0o600 });
+      writeText(file, maskSecrets(formatter(record), secretsToMask));
+    } catch {
+      // The main sink has the line already; a log file is never a reason to stop recording.
+    }
+  };
 }
 
 /**

@@ -221,12 +221,11 @@ async function runStep(
   }
   const free = await (deps.freeBytes ?? freeBytes)(dirname(output));
   if (free < options.diskFreeMinBytes) {
-    return end(
-      "low-disk",
-      `Only ${formatBytes(free)} free for "${output}", below disk_free_min ${
-        formatBytes(options.diskFreeMinBytes)
-      }: not started`,
-    );
+    const reason = `Only ${formatBytes(free)} free for "${output}", below disk_free_min ${
+      formatBytes(options.diskFreeMinBytes)
+    }: not started`;
+    log.warn("Cannot {step} {input}: {reason}", { step, input, reason });
+    return end("low-disk", reason);
   }
   const transcode = deps.transcode ?? transcodeFile;
   const outcome = await transcode(

@@ -10,7 +10,7 @@
  * `state/capture_lock.ts`) and carries them
  * on. Sessions whose streamlink died meanwhile are left to `recover`, which finishes them.
  */
-import { getLogger } from "@logtape/logtape";
+import { getLogger, withContext } from "@logtape/logtape";
 import { join } from "node:path";
 import type { Config } from "../config/config.ts";
 import type { LowPriorityTools } from "../proc/ffmpeg_args.ts";
@@ -24,6 +24,7 @@ import { listSessionFiles, sortParts } from "../state/session_folder.ts";
 import { listManifests } from "../state/session_manifest.ts";
 import { isUserLocked } from "../state/user_lock.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
+import { SESSION_LOG_PROPERTY } from "../util/log_context.ts";
 import type { StreamInfo } from "./detect_live.ts";
 import type { DetachedChild } from "./launch_detached.ts";
 
@@ -114,29 +115,32 @@ export class SessionHost {
   }
 
   #run(user: string, adopt?: AdoptedSession, stream?: BroadcastInfo): Promise<number> {
-    const session = runCaptureSession(
-      {
-        user,
-        config: this.#config,
-        tempDir: this.options.tempDir,
-        home: this.options.home,
-        failFast: false,
-        detachedLog: this.logPath(user),
-        lowPriority: this.options.lowPriority,
-        ...(adopt ? { adopt } : {}),
-        ...(stream ? { stream } : {}),
-      },
-      { stop: this.#stop.signal, leave: this.#leave.signal },
-      this.options.clock ? { clock: this.options.clock } : {},
-    ).then((outcome) => {
-      if (outcome.finished) {
-        log.info("Recorded {user}: {file}", { user, file: outcome.finished.delivered[0] });
-      }
-      return 0;
-    }, (error: Error) => {
-      log.warn("Recording of {user} ended: {error}", { user, error: error.message });
-      return 1;
-    }).finally(() => this.#sessions.delete(user));
+    const logPath = this.logPath(user);
+    // Every line the session logs also goes to its <user>.log, beside its streamlink's output.
+    const session = withContext({ [SESSION_LOG_PROPERTY]: logPath }, () =>
+      runCaptureSession(
+        {
+          user,
+          config: this.#config,
+          tempDir: this.options.tempDir,
+          home: this.options.home,
+          failFast: false,
+          detachedLog: logPath,
+          lowPriority: this.options.lowPriority,
+          ...(adopt ? { adopt } : {}),
+          ...(stream ? { stream } : {}),
+        },
+        { stop: this.#stop.signal, leave: this.#leave.signal },
+        this.options.clock ? { clock: this.options.clock } : {},
+      )).then((outcome) => {
+        if (outcome.finished) {
+          log.info("Recorded {user}: {file}", { user, file: outcome.finished.delivered[0] });
+        }
+        return 0;
+      }, (error: Error) => {
+        log.warn("Recording of {user} ended: {error}", { user, error: error.message });
+        return 1;
+      }).finally(() => this.#sessions.delete(user));
     this.#sessions.set(user, session);
     return session;
   }

@@ -122,3 +122,16 @@ export function redactArgs(args: readonly string[]): string[] {
     return arg;
   });
 }
+
+/** streamlink log levels at which it echoes every argument, secret options included. */
+const ECHOING_LEVELS = new Set(["debug", "trace", "all"]);
+
+/**
+ * The log level for a streamlink whose output goes straight to a file, not through our log
+ * masking (a recording hosted by the poller: its detached streamlink must outlive us, so no
+ * pipe). At `debug` and above streamlink prints its arguments, the contents of the private
+ * args file included, so with secrets present it runs at `info` instead.
+ */
+export function unmaskedOutputLoglevel(loglevel: string, hasSecrets: boolean): string {
+  return hasSecrets && ECHOING_LEVELS.has(loglevel.toLowerCase()) ? "info" : loglevel;
+}

@@ -22,7 +22,12 @@ import {
   spawnDetached,
   stopChild,
 } from "../proc/spawn.ts";
-import { captureArgs, redactArgs, streamUrl } from "../proc/streamlink_args.ts";
+import {
+  captureArgs,
+  redactArgs,
+  streamUrl,
+  unmaskedOutputLoglevel,
+} from "../proc/streamlink_args.ts";
 import { lockedCommand } from "../proc/locked_command.ts";
 import { removeIfExists } from "../state/atomic_write.ts";
 import {
@@ -275,6 +280,16 @@ async function captureInSlot(
     .then(logRecoveryReports)
     .catch((error) => log.error("Recovery failed: {error}", { error: (error as Error).message }));
 
+  const detachedLoglevel = unmaskedOutputLoglevel(
+    config.record.loglevel,
+    streamlinkExtra.secrets.length > 0,
+  );
+  if (request.detachedLog && detachedLoglevel !== config.record.loglevel) {
+    log.warn(
+      "streamlink runs at loglevel {used}, not {asked}: at {asked} it prints the secret options of streamlink.extra_args into {file}, which this process cannot mask for a recording the poller hosts (run `twitchtool record` for a debug log)",
+      { used: detachedLoglevel, asked: config.record.loglevel, file: request.detachedLog },
+    );
+  }
   let adopted = adopt?.capture;
   const startStreamlink = async (output: string): Promise<Child> => {
     if (adopted && adopted.part === output) {
@@ -293,7 +308,7 @@ async function captureInSlot(
       url,
       quality: config.record.quality,
       output,
-      loglevel: config.record.loglevel,
+      loglevel: request.detachedLog ? detachedLoglevel : config.record.loglevel,
       extraArgs: streamlinkExtra.args,
     });
     log.debug("Running streamlink {args}", { args: redactArgs(args).join(" ") });

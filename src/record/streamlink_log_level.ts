@@ -2,9 +2,10 @@
  * The log level for a line streamlink printed, so its own errors and warnings stand out in
  * the recorder's log instead of passing as info. A streamlink error is a warning for the
  * recording (the recorder retries until `retry_window` runs out); only its critical messages
- * are errors.
+ * are errors. Its debug and trace lines are info: streamlink prints them only when
+ * `record.loglevel` asks for them, so the recorder's own log level must not hide them again.
  */
-export type StreamlinkLineLevel = "debug" | "info" | "warning" | "error";
+export type StreamlinkLineLevel = "info" | "warning" | "error";
 
 /** `[cli][error] ...`, `[stream.hls][warning] ...`, `error: No playable streams ...`. */
 export function streamlinkLogLevel(line: string): StreamlinkLineLevel {
@@ -16,10 +17,6 @@ export function streamlinkLogLevel(line: string): StreamlinkLineLevel {
     case "error":
     case "warning":
       return "warning";
-    case "debug":
-    case "trace":
-    case "all":
-      return "debug";
     default:
       return "info";
   }

@@ -7,6 +7,10 @@ Deno.test("streamlinkLogLevel() raises streamlink's errors and warnings above in
   assert.equal(streamlinkLogLevel("[stream.hls][warning] Failed to reload playlist"), "warning");
   assert.equal(streamlinkLogLevel("[cli][critical] Out of memory"), "error");
   assert.equal(streamlinkLogLevel("[cli][info] Opening stream: best (hls)"), "info");
-  assert.equal(streamlinkLogLevel("[stream.hls][debug] Reloading playlist"), "debug");
+  assert.equal(
+    streamlinkLogLevel("[stream.hls][debug] Reloading playlist"),
+    "info",
+    "record.loglevel decides what streamlink prints, the recorder shows it",
+  );
   assert.equal(streamlinkLogLevel("Some other text"), "info");
 });
