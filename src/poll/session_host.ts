@@ -33,8 +33,6 @@ const log = getLogger(["twitchtool", "poll"]);
 export interface SessionHostOptions {
   /** The poller's config; `poller.quality` replaces `record.quality`. */
   readonly config: Config;
-  readonly home: string;
-  readonly tempDir: string;
   readonly lowPriority: LowPriorityTools;
   readonly clock?: Clock;
 }
@@ -69,8 +67,8 @@ export class SessionHost {
    */
   async adoptLeft(): Promise<string[]> {
     const adopted: string[] = [];
-    const { partsByBase } = await listSessionFiles(this.options.tempDir);
-    for (const left of await listManifests(this.options.tempDir)) {
+    const { partsByBase } = await listSessionFiles(this.#config.paths.tempDir);
+    for (const left of await listManifests(this.#config.paths.tempDir)) {
       if (left.host !== "poller" || left.phase !== "capturing" || !left.capture) continue;
       if (this.#sessions.has(left.user)) continue;
       if (await isUserLocked(this.#config.paths.runtimeDir, left.user)) continue;
@@ -118,8 +116,6 @@ export class SessionHost {
       {
         user,
         config: this.#config,
-        tempDir: this.options.tempDir,
-        home: this.options.home,
         failFast: false,
         detachedLog: this.logPath(user),
         lowPriority: this.options.lowPriority,

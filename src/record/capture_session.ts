@@ -62,9 +62,6 @@ export interface SessionRequest {
   /** Normalized channel name. */
   readonly user: string;
   readonly config: Config;
-  readonly tempDir: string;
-  /** HOME, for the background recovery of the channel's abandoned sessions. */
-  readonly home: string;
   readonly failFast: boolean;
   /**
    * Hosted by the poller: streamlink runs detached with its output appended to this file and
@@ -128,7 +125,8 @@ export async function runCaptureSession(
 ): Promise<SessionOutcome> {
   const clock = deps.clock ?? systemClock;
   const free = deps.freeBytes ?? freeBytes;
-  const { config, user, tempDir, adopt } = request;
+  const { config, user, adopt } = request;
+  const tempDir = config.paths.tempDir;
   const hosted = request.detachedLog !== undefined;
   const runtimeDir = config.paths.runtimeDir;
   const recordDir = config.paths.recordDir;
@@ -222,7 +220,8 @@ async function captureInSlot(
   request: SessionRequest,
   context: SlotContext,
 ): Promise<SessionOutcome> {
-  const { config, user, tempDir, adopt } = request;
+  const { config, user, adopt } = request;
+  const tempDir = config.paths.tempDir;
   const { clock, slot } = context;
   const hosted = request.detachedLog !== undefined;
   const base = adopt?.manifest.base ?? sessionBase(user, new Date(clock.now()));
@@ -271,7 +270,7 @@ async function captureInSlot(
     config.streamlink.extraArgs,
   );
   // Sessions abandoned by dead recorders are finished alongside, never delaying the capture.
-  const recovery = recoverSessions(config, request.home, { ownUser: user, excludeBase: base })
+  const recovery = recoverSessions(config, { ownUser: user, excludeBase: base })
     .then(logRecoveryReports)
     .catch((error) => log.error("Recovery failed: {error}", { error: (error as Error).message }));
 

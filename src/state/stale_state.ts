@@ -15,7 +15,7 @@ import { isUserLocked } from "./user_lock.ts";
 export interface StateDirs {
   readonly runtimeDir: string;
   readonly stateDir: string;
-  /** The recorder's temp folder (`tempDirFor(record_dir)`). */
+  /** The recorder's temp folder (`config.paths.tempDir`). */
   readonly tempDir: string;
 }
 

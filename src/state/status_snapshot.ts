@@ -4,7 +4,6 @@
  * lock decides whether a process runs, so the view is right even after a crash.
  */
 import type { Config } from "../config/config.ts";
-import { tempDirFor } from "../state/session_folder.ts";
 import { capturedBytes } from "./session_folder.ts";
 import { type DaemonState, readDaemonState } from "./daemon_state.ts";
 import { type BadJobFile, listQueue, type QueuedJob } from "./job_queue.ts";
@@ -90,9 +89,9 @@ export interface QueueView {
 }
 
 /** Reads the current state of every part of twitchtool. */
-export async function collectStatus(config: Config, home: string): Promise<StatusSnapshot> {
+export async function collectStatus(config: Config): Promise<StatusSnapshot> {
   const { paths } = config;
-  const tempDir = tempDirFor(paths.recordDir, home);
+  const tempDir = paths.tempDir;
   const pool = new SlotPool(paths.runtimeDir, config.limits.recordLimit);
   const recordings: RecordingView[] = [];
   const manifests = await listManifests(tempDir);
