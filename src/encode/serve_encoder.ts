@@ -55,7 +55,7 @@ export async function serveEncoder(
       },
       {
         clock: systemClock,
-        writeStatus: (status) => handle.writeStatus({ ...status }),
+        writeStatus: (status) => handle.writeStatus(status),
         transcode: transcodeFile,
         pause,
         lowPriority,

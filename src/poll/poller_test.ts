@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { TwitchApiError } from "../errors.ts";
 import { FallbackDetector, type StreamInfo } from "./detect_live.ts";
-import { Poller, type PollerDeps, type PollerStatus } from "./poller.ts";
+import type { PollerStatus } from "../state/daemon_status.ts";
+import { Poller, type PollerDeps } from "./poller.ts";
 import type { ProbeResult } from "./probe_channels.ts";
 import type { UsersList } from "./users_file.ts";
 

@@ -148,7 +148,7 @@ export async function runPollerDaemon(
           );
           return { ...child, log: logPath };
         },
-        writeStatus: (status) => handle.writeStatus({ ...status }),
+        writeStatus: (status) => handle.writeStatus(status),
       },
     );
     await poller.run(signal);

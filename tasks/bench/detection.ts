@@ -18,7 +18,7 @@
  *    has data.
  */
 import { join } from "node:path";
-import { daemonPaths } from "../../src/state/daemon_state.ts";
+import { daemonPaths } from "../../src/state/daemon_status.ts";
 import {
   collect,
   defaultConfig,
