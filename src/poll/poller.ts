@@ -46,9 +46,17 @@ export interface PollerDeps {
   slotHolders(): Promise<string[]>;
   /** Whether a recorder holds the channel's lock (recording, or waiting for a slot). */
   isRecording(user: string): Promise<boolean>;
-  /** Starts a detached recorder for `user` (told the API's stream details when known). */
-  launch(user: string, stream?: StreamInfo): Promise<DetachedChild & { readonly log: string }>;
+  /** Starts recording `user` (told the API's stream details when known). */
+  launch(user: string, stream?: StreamInfo): Promise<LaunchedRecorder>;
   writeStatus(status: PollerStatus): Promise<void>;
+}
+
+/** A recording the loop started: a detached recorder process, or a session in this process. */
+export interface LaunchedRecorder extends DetachedChild {
+  /** Where its (streamlink) output goes. */
+  readonly log: string;
+  /** Recording inside the poller: `pid` is the poller's own. */
+  readonly hosted: boolean;
 }
 
 /** What one cycle saw and did; becomes part of `poller.status.json`. */
@@ -172,11 +180,15 @@ export class Poller {
         launched.push({ user, pid: child.pid, log: child.log });
         busy.add(user);
         free--;
-        log.info("Launched recorder for {user} (pid {pid}), output in {log}", {
-          user,
-          pid: child.pid,
-          log: child.log,
-        });
+        if (child.hosted) {
+          log.info("Recording {user} in this process, output in {log}", { user, log: child.log });
+        } else {
+          log.info("Launched recorder for {user} (pid {pid}), output in {log}", {
+            user,
+            pid: child.pid,
+            log: child.log,
+          });
+        }
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         skipped.push({ user, reason: `launch failed: ${message}` });

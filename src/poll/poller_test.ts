@@ -69,7 +69,12 @@ class World {
         this.launches.push(user);
         this.launchStreams.push(stream);
         const exited = new Promise<number>((resolve) => this.exits.set(user, () => resolve(0)));
-        return Promise.resolve({ pid: this.nextPid++, exited, log: `/logs/${user}.log` });
+        return Promise.resolve({
+          pid: this.nextPid++,
+          exited,
+          log: `/logs/${user}.log`,
+          hosted: false,
+        });
       },
       writeStatus: (status) => {
         this.statuses.push(status);

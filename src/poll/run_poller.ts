@@ -146,7 +146,7 @@ export async function runPollerDaemon(
             logPath,
             recorderEnv(stream),
           );
-          return { ...child, log: logPath };
+          return { ...child, log: logPath, hosted: false };
         },
         writeStatus: (status) => handle.writeStatus(status),
       },

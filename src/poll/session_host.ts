@@ -25,7 +25,7 @@ import { listManifests } from "../state/session_manifest.ts";
 import { isUserLocked } from "../state/user_lock.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import type { StreamInfo } from "./detect_live.ts";
-import type { DetachedChild } from "./launch_detached.ts";
+import type { LaunchedRecorder } from "./poller.ts";
 
 const log = getLogger(["twitchtool", "poll"]);
 
@@ -94,11 +94,11 @@ export class SessionHost {
   }
 
   /** Starts a session for `user`; shaped like a launched recorder for the poll loop. */
-  start(user: string, stream?: StreamInfo): DetachedChild & { readonly log: string } {
+  start(user: string, stream?: StreamInfo): LaunchedRecorder {
     const existing = this.#sessions.get(user);
     const exited = existing ??
       this.#run(user, undefined, stream && { id: stream.id, liveSince: stream.createdAt });
-    return { pid: Deno.pid, exited, log: this.logPath(user) };
+    return { pid: Deno.pid, exited, log: this.logPath(user), hosted: true };
   }
 
   /**
