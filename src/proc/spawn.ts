@@ -1,4 +1,5 @@
 import { closeSync, openSync } from "node:fs";
+import { dirname } from "node:path";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { stopProcess } from "./stop_process.ts";
 
@@ -52,14 +53,30 @@ export function spawnChild(
   return {
     pid: process.pid,
     exited,
-    signal: (signal) => {
-      try {
-        process.kill(signal);
-      } catch {
-        // Already exited: nothing to signal.
-      }
-    },
+    signal: signalQuietly(process),
   };
+}
+
+/** `Child.signal` for a process: a child that has already exited has nothing to signal. */
+function signalQuietly(process: Deno.ChildProcess): (signal: Deno.Signal) => void {
+  return (signal) => {
+    try {
+      process.kill(signal);
+    } catch {
+      // Already exited.
+    }
+  };
+}
+
+/**
+ * Starts the private log a detached child appends to (see {@link spawnDetached}): folder 0700,
+ * file 0600 (an older, wider log is tightened: streamlink may print more than expected), with
+ * `header` appended to say which run the following lines are from.
+ */
+export async function startDetachedLog(logPath: string, header: string): Promise<void> {
+  await Deno.mkdir(dirname(logPath), { recursive: true, mode: 0o700 });
+  await Deno.writeTextFile(logPath, header, { append: true, mode: 0o600 });
+  await Deno.chmod(logPath, 0o600);
 }
 
 /**
@@ -98,13 +115,7 @@ export function spawnDetached(
       (status) => ({ code: status.code, signal: status.signal }),
       () => ({ code: -1, signal: null }),
     ),
-    signal: (signal) => {
-      try {
-        process.kill(signal);
-      } catch {
-        // Already exited.
-      }
-    },
+    signal: signalQuietly(process),
   };
 }
 

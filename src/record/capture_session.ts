@@ -20,11 +20,12 @@ import {
   type Child,
   spawnChild,
   spawnDetached,
+  startDetachedLog,
   stopChild,
 } from "../proc/spawn.ts";
 import { captureArgs, redactArgs, streamUrl } from "../proc/streamlink_args.ts";
 import { lockedCommand } from "../proc/locked_command.ts";
-import { removeIfExists } from "../state/atomic_write.ts";
+import { removeIfExists, sizeOrZero } from "../state/atomic_write.ts";
 import {
   isSessionCaptureAlive,
   prepareCaptureLock,
@@ -302,9 +303,7 @@ async function captureInSlot(
       const header = `--- ${new Date(clock.now()).toISOString()} ${base}: streamlink ${
         redactArgs(args).join(" ")
       }\n`;
-      await Deno.mkdir(dirname(request.detachedLog), { recursive: true, mode: 0o700 });
-      await Deno.writeTextFile(request.detachedLog, header, { append: true, mode: 0o600 });
-      await Deno.chmod(request.detachedLog, 0o600);
+      await startDetachedLog(request.detachedLog, header);
       child = spawnDetached(locked.command, locked.args, request.detachedLog);
       capture = { pid: child.pid, part: output };
       await writeManifest(tempDir, manifest());
@@ -334,13 +333,7 @@ async function captureInSlot(
         partPath: (index) => partPath(tempDir, base, index),
         startCapture: startStreamlink,
         stopCapture: (child) => stopChild(child, { first: "SIGINT", graceMs: 5000, clock }),
-        fileSize: async (path) => {
-          try {
-            return (await Deno.stat(path)).size;
-          } catch {
-            return 0;
-          }
-        },
+        fileSize: sizeOrZero,
         removeEmpty: async (path) => void await removeIfExists(path),
         repeatsPart: isTailOfPart,
         onState: async (state) => {

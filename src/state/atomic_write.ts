@@ -94,6 +94,15 @@ export async function isSameFile(a: string, b: string): Promise<boolean> {
     left.ino === right.ino;
 }
 
+/** Bytes in `path`; 0 when it is not there (yet) or cannot be read. */
+export async function sizeOrZero(path: string): Promise<number> {
+  try {
+    return (await Deno.stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
+
 /** Removes a file, ignoring one that is already gone. */
 export async function removeIfExists(path: string): Promise<boolean> {
   try {

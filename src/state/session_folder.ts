@@ -5,7 +5,7 @@
  * the poller read them.
  */
 import { basename, join } from "node:path";
-import { listDirEntries, readJsonFile } from "./atomic_write.ts";
+import { listDirEntries, readJsonFile, sizeOrZero } from "./atomic_write.ts";
 
 const MANIFEST_SUFFIX = ".session.json";
 const PART_NAME = /^(.+)_part(\d+)\.ts$/;
@@ -97,7 +97,7 @@ export async function capturedBytes(tempDir: string, user: string, pid: number):
   base ??= [...partsByBase.keys()].filter((b) => userOfBase(b) === user).sort().at(-1);
   let total = 0;
   for (const part of base === undefined ? [] : partsByBase.get(base) ?? []) {
-    total += await Deno.stat(part).then((s) => s.size, () => 0);
+    total += await sizeOrZero(part);
   }
   return total;
 }
