@@ -7,6 +7,7 @@
  * object or has a field of the wrong type is reported as unreadable, never cast.
  */
 import { join } from "node:path";
+import { isJsonObject } from "../util/is_json_object.ts";
 import { readJsonFile, writeJsonAtomic } from "./atomic_write.ts";
 
 /** The long-running processes; one instance of each at a time. */
@@ -170,9 +171,6 @@ class Unreadable extends Error {}
 /** Checks one value; throws {@link Unreadable} naming what it should have been. */
 type Check<T> = (value: unknown, at: string) => T;
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
 function expect<T>(test: (value: unknown) => boolean, what: string): Check<T> {
   return (value, at) => {
     if (!test(value)) throw new Unreadable(`"${at}" is not ${what}`);
@@ -208,7 +206,9 @@ function record<T>(
   defaults: Partial<T> = {},
 ): Check<T> {
   return (value, at) => {
-    if (!isObject(value)) throw new Unreadable(`${at ? `"${at}"` : "the file"} is not an object`);
+    if (!isJsonObject(value)) {
+      throw new Unreadable(`${at ? `"${at}"` : "the file"} is not an object`);
+    }
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(checks) as (keyof T & string)[]) {
       const path = at ? `${at}.${key}` : key;

@@ -10,6 +10,7 @@
  * - `jobs/<name>.failed.json` + `jobs/<name>.error.json`: a job that cannot succeed and why.
  */
 import { basename, isAbsolute, join } from "node:path";
+import { isJsonObject } from "../util/is_json_object.ts";
 import {
   listDirEntries,
   pathExists,
@@ -136,10 +137,8 @@ export function parseJob(text: string, fallbackCreatedAt: Date): ParsedJob {
   } catch (error) {
     return { ok: false, reason: `not valid JSON: ${(error as Error).message}` };
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return { ok: false, reason: "not a JSON object" };
-  }
-  const raw = value as Record<string, unknown>;
+  if (!isJsonObject(value)) return { ok: false, reason: "not a JSON object" };
+  const raw = value;
   const input = raw.input ?? raw.in;
   const output = raw.output ?? raw.out;
   if (typeof input !== "string" || !isAbsolute(input)) {
