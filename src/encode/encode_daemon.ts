@@ -9,7 +9,7 @@ import { dirname } from "node:path";
 import { LowDiskError } from "../errors.ts";
 import { encodeArgs, type LowPriorityTools } from "../proc/ffmpeg_args.ts";
 import { failpoint } from "../proc/failpoint.ts";
-import { isSameFile, pathExists, removeIfExists } from "../state/atomic_write.ts";
+import { ensurePrivateDir, isSameFile, pathExists, removeIfExists } from "../state/atomic_write.ts";
 import {
   type ClaimedJob,
   completeJob,
@@ -109,7 +109,7 @@ export class EncodeDaemon {
     const stopInner = () => inner.abort();
     signal.addEventListener("abort", stopInner, { once: true });
     const summary: EncodeDaemonSummary = { done: 0, failed: 0, invalid: 0 };
-    await Deno.mkdir(jobsDir(this.options.queueDir), { recursive: true, mode: 0o700 });
+    await ensurePrivateDir(jobsDir(this.options.queueDir));
     const background = [this.deps.pause.run(inner.signal), this.watchQueue(inner.signal)];
     try {
       await this.recover();

@@ -25,7 +25,7 @@ import {
 } from "../proc/spawn.ts";
 import { captureArgs, redactArgs, streamUrl } from "../proc/streamlink_args.ts";
 import { lockedCommand } from "../proc/locked_command.ts";
-import { removeIfExists, sizeOrZero } from "../state/atomic_write.ts";
+import { ensurePrivateDir, removeIfExists, sizeOrZero } from "../state/atomic_write.ts";
 import {
   isSessionCaptureAlive,
   prepareCaptureLock,
@@ -150,7 +150,7 @@ export async function runCaptureSession(
   // The recordings folder keeps the umask's mode (others may be meant to read it), the temp
   // folder inside is private.
   await Deno.mkdir(dirname(tempDir), { recursive: true });
-  await Deno.mkdir(tempDir, { recursive: true, mode: 0o700 });
+  await ensurePrivateDir(tempDir);
 
   using _userLock = await acquireUserLock(runtimeDir, user);
   await clearStopRequest(runtimeDir, user);

@@ -2,7 +2,13 @@ import { AlreadyRunningError } from "../errors.ts";
 import { signalPid } from "../proc/spawn.ts";
 import { stopProcess } from "../proc/stop_process.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
-import { pathExists, readJsonFile, removeIfExists, writeJsonAtomic } from "./atomic_write.ts";
+import {
+  ensurePrivateDir,
+  pathExists,
+  readJsonFile,
+  removeIfExists,
+  writeJsonAtomic,
+} from "./atomic_write.ts";
 import {
   type DaemonName,
   daemonPaths,
@@ -25,7 +31,7 @@ export async function acquireDaemon<N extends DaemonName>(
   stateDir: string,
   name: N,
 ): Promise<DaemonHandle<N>> {
-  await Deno.mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await ensurePrivateDir(stateDir);
   const paths = daemonPaths(stateDir, name);
   const lock = await FileLock.tryAcquire(paths.lock);
   if (!lock) {
