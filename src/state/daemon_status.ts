@@ -166,7 +166,10 @@ export function parseDaemonStatus<N extends DaemonName>(name: N, value: unknown)
   }
 }
 
-class Unreadable extends Error {}
+/** A status file that does not have the declared shape (caught in {@link parseDaemonStatus}). */
+class Unreadable extends Error {
+  override name = "Unreadable";
+}
 
 /** Checks one value; throws {@link Unreadable} naming what it should have been. */
 type Check<T> = (value: unknown, at: string) => T;
