@@ -3,7 +3,7 @@
  * sandbox, job files, JSON log parsing and the kernel's view of a process (`/proc/<pid>/stat`).
  */
 import { join } from "node:path";
-import type { EncoderStatus } from "../src/encode/encode_daemon.ts";
+import type { EncoderStatus } from "../src/state/daemon_status.ts";
 import type { Sandbox } from "./support/cli.ts";
 import { testPatternInputArgs } from "./support/test_pattern.ts";
 

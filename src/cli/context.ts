@@ -37,11 +37,6 @@ export async function loadCommandConfig(
   return config;
 }
 
-/** The user's home directory (config loading already failed if it is unset). */
-export function homeDir(): string {
-  return Deno.env.get("HOME") ?? "/";
-}
-
 /** Writes all of `text` synchronously, so nothing is lost when `main` exits right after. */
 export function writeText(stream: { writeSync(bytes: Uint8Array): number }, text: string): void {
   const bytes = new TextEncoder().encode(text);

@@ -23,15 +23,9 @@ export function describePoller(view: PollerView): string[] {
       view.detector ? ` (detected with ${view.detector})` : ""
     }`,
   ];
-  const launched = view.launched.map((entry) => {
-    const record = entry as { user?: unknown; pid?: unknown };
-    return `${record.user} (pid ${record.pid})`;
-  });
+  const launched = view.launched.map((entry) => `${entry.user} (pid ${entry.pid})`);
   if (launched.length) lines.push(`  launched last cycle: ${launched.join(", ")}`);
-  const skipped = view.skipped.map((entry) => {
-    const record = entry as { user?: unknown; reason?: unknown };
-    return `${record.user} (${record.reason})`;
-  });
+  const skipped = view.skipped.map((entry) => `${entry.user} (${entry.reason})`);
   if (skipped.length) lines.push(`  not launched: ${skipped.join(", ")}`);
   if (view.last_error) lines.push(`  last error: ${view.last_error}`);
   if (view.detector_error) {
@@ -53,14 +47,12 @@ export function describeEncoder(
   } (pid ${view.pid})`;
   const job = view.current_job;
   if (!job) return [head, "  no current job"];
-  const number = (value: unknown) => typeof value === "number" ? value : null;
   const progress = describeProgress({
-    percent: number(job.percent),
-    speed: number(job.speed),
-    etaSeconds: number(job.eta_seconds),
+    percent: job.percent,
+    speed: job.speed,
+    etaSeconds: job.eta_seconds,
   });
-  const input = typeof job.input === "string" ? short(job.input) : "?";
-  return [head, `  encoding ${input}: ${progress}`];
+  return [head, `  encoding ${short(job.input)}: ${progress}`];
 }
 
 /** The encoder's state in words (its status file keeps the short codes for scripts). */

@@ -13,7 +13,6 @@ import { currentSelf, parseDownloadCmd, resolveDownloadCmd } from "../poll/downl
 import { readUsersFile } from "../poll/users_file.ts";
 import { runCommand } from "../proc/spawn.ts";
 import { findExecutable } from "../proc/which.ts";
-import { tempDirFor } from "../state/session_folder.ts";
 import { formatBytes, freeBytes } from "../util/disk_space.ts";
 
 /** Severity of a finding: `fail` makes doctor exit 1. */
@@ -180,13 +179,13 @@ export async function checkDownloadCmd(config: Config): Promise<CheckResult> {
 }
 
 /** Leftovers of crashed processes. */
-export async function checkStaleState(config: Config, home: string): Promise<CheckResult[]> {
+export async function checkStaleState(config: Config): Promise<CheckResult[]> {
   let stale;
   try {
     stale = await findStaleState({
       runtimeDir: config.paths.runtimeDir,
       stateDir: config.paths.stateDir,
-      tempDir: tempDirFor(config.paths.recordDir, home),
+      tempDir: config.paths.tempDir,
     });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
@@ -252,10 +251,10 @@ async function isWritable(dir: string): Promise<boolean> {
 }
 
 /** The folders doctor checks, by label. */
-export function foldersOf(config: Config, home: string): [string, string][] {
+export function foldersOf(config: Config): [string, string][] {
   return [
     ["record", config.paths.recordDir],
-    ["temp", tempDirFor(config.paths.recordDir, home)],
+    ["temp", config.paths.tempDir],
     ["queue", config.paths.queueDir],
     ["logs", config.paths.logsDir],
     ["runtime", config.paths.runtimeDir],

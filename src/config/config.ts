@@ -9,6 +9,8 @@ export interface Config {
     readonly runtimeDir: string;
     /** `~/.local/state/twitchtool`: pid and status files of the daemons. */
     readonly stateDir: string;
+    /** The session folder, derived from `record_dir` (`tempDirFor`); not a key users set. */
+    readonly tempDir: string;
   };
   readonly limits: { readonly recordLimit: number };
   readonly storage: { readonly diskFreeMinBytes: number };

@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { ConfigError } from "../errors.ts";
 
 /** Reads one environment variable; injected so tests need no real environment. */
@@ -25,6 +25,18 @@ export function baseDirs(env: EnvReader): BaseDirs {
     stateDir: join(stateHome, "twitchtool"),
     defaultConfigFile: join(configDir, "config.toml"),
   };
+}
+
+/**
+ * The session folder (parts and manifests of recordings in progress): `<record_dir>/temp`, or
+ * `<record_dir>/TwitchTool/temp` when record_dir is a bare `~/Videos` or `~/Downloads` (so we
+ * never litter those with `temp/`). Resolved once with the other paths, so nothing downstream
+ * needs HOME to find it.
+ */
+export function tempDirFor(recordDir: string, home: string): string {
+  const dir = resolve(recordDir);
+  const bare = [join(home, "Videos"), join(home, "Downloads")].map((p) => resolve(p));
+  return bare.includes(dir) ? join(dir, "TwitchTool", "temp") : join(dir, "temp");
 }
 
 /**

@@ -2,7 +2,7 @@ import { parse as parseToml, TomlError } from "smol-toml";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { ConfigError, type TwitchtoolError, UsageError } from "../errors.ts";
 import { type Config, GIB } from "./config.ts";
-import { baseDirs, defaultValues, type EnvReader } from "./defaults.ts";
+import { baseDirs, defaultValues, type EnvReader, tempDirFor } from "./defaults.ts";
 import { CONFIG_FIELDS, fieldName, type FieldSpec } from "./schema.ts";
 
 /** A value given on the command line, with the flag it came from for error messages. */
@@ -174,6 +174,7 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
       logsDir: str("paths.logs_dir"),
       runtimeDir: str("paths.runtime_dir"),
       stateDir: dirs.stateDir,
+      tempDir: tempDirFor(str("paths.record_dir"), dirs.home),
     },
     limits: { recordLimit: num("limits.record_limit") },
     storage: { diskFreeMinBytes },

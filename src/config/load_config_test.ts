@@ -71,6 +71,27 @@ Deno.test("loadConfig() prefers ~/Videos and honours XDG_* directories", async (
   });
 });
 
+Deno.test("loadConfig() derives the session folder from record_dir, never inside a bare ~/Videos or ~/Downloads", async () => {
+  await withHome(async (home) => {
+    const tempDirOf = async (recordDir: string) =>
+      (await loadConfig({
+        env: envOf({ HOME: home }),
+        overrides: {
+          "paths.record_dir": { value: recordDir, flag: "--output-dir" },
+        },
+      })).config.paths.tempDir;
+    assert.equal(await tempDirOf("~/rec"), join(home, "rec", "temp"));
+    assert.equal(await tempDirOf("~/Videos"), join(home, "Videos", "TwitchTool", "temp"));
+    assert.equal(await tempDirOf("~/Downloads/"), join(home, "Downloads", "TwitchTool", "temp"));
+    assert.equal(
+      await tempDirOf("~/Videos/TwitchTool"),
+      join(home, "Videos", "TwitchTool", "temp"),
+    );
+    const { config } = await loadConfig({ env: envOf({ HOME: home }) });
+    assert.equal(config.paths.tempDir, join(home, "Downloads", "TwitchTool", "temp"));
+  });
+});
+
 Deno.test("loadConfig() applies CLI > environment > file > defaults", async () => {
   await withHome(async (home) => {
     const file = join(home, "c.toml");

@@ -9,7 +9,7 @@ import { dirname } from "node:path";
 import { LowDiskError } from "../errors.ts";
 import { encodeArgs, type LowPriorityTools } from "../proc/ffmpeg_args.ts";
 import { failpoint } from "../proc/failpoint.ts";
-import { isSameFile, pathExists, removeIfExists } from "../state/atomic_write.ts";
+import { ensurePrivateDir, isSameFile, pathExists, removeIfExists } from "../state/atomic_write.ts";
 import {
   type ClaimedJob,
   completeJob,
@@ -24,6 +24,7 @@ import {
   stampOf,
   takeNextJob,
 } from "../state/job_queue.ts";
+import type { CurrentJobStatus, EncoderState, EncoderStatus } from "../state/daemon_status.ts";
 import type { Clock } from "../util/clock.ts";
 import { formatBytes, isNoSpaceError, NO_SPACE } from "../util/disk_space.ts";
 import type { EncodeSettings } from "./encode_settings.ts";
@@ -39,34 +40,6 @@ import {
 } from "./transcode_file.ts";
 
 const log = getLogger(["twitchtool", "encode"]);
-
-/** What the encoder is doing, as published in `<state_dir>/encoder.status.json`. */
-export type EncoderState = "idle" | "encoding" | "paused" | "low-disk";
-
-/** The job being encoded, as published in the status file. */
-export interface CurrentJobStatus {
-  /** The claimed job file (under `<queue_dir>/running/`). */
-  readonly job: string;
-  readonly input: string;
-  readonly output: string;
-  /** 0-100, one decimal; `null` until ffmpeg reports. */
-  readonly percent: number | null;
-  /** Multiple of real time; `null` until ffmpeg reports. */
-  readonly speed: number | null;
-  readonly eta_seconds: number | null;
-  /** Lets a later encoder kill this ffmpeg if this process dies without stopping it. */
-  readonly ffmpeg_pid: number | null;
-}
-
-/** The status document (the daemon handle adds `pid` and `updated_at`). */
-export interface EncoderStatus {
-  readonly started_at: string;
-  readonly state: EncoderState;
-  readonly paused: boolean;
-  /** Jobs waiting in `jobs/`, not counting the current one. */
-  readonly queue_length: number;
-  readonly current_job: CurrentJobStatus | null;
-}
 
 /** Settings of the loop. */
 export interface EncodeDaemonOptions {
@@ -136,7 +109,7 @@ export class EncodeDaemon {
     const stopInner = () => inner.abort();
     signal.addEventListener("abort", stopInner, { once: true });
     const summary: EncodeDaemonSummary = { done: 0, failed: 0, invalid: 0 };
-    await Deno.mkdir(jobsDir(this.options.queueDir), { recursive: true, mode: 0o700 });
+    await ensurePrivateDir(jobsDir(this.options.queueDir));
     const background = [this.deps.pause.run(inner.signal), this.watchQueue(inner.signal)];
     try {
       await this.recover();

@@ -5,7 +5,8 @@ import type { MediaInfo } from "../proc/ffprobe.ts";
 import type { Child } from "../proc/spawn.ts";
 import { jobsDir, runningDir, stampOf } from "../state/job_queue.ts";
 import { systemClock } from "../util/clock.ts";
-import { EncodeDaemon, type EncodeDaemonDeps, type EncoderStatus } from "./encode_daemon.ts";
+import type { EncoderStatus } from "../state/daemon_status.ts";
+import { EncodeDaemon, type EncodeDaemonDeps } from "./encode_daemon.ts";
 import { PauseController } from "./pause_controller.ts";
 import { partialPath, type TranscodeOptions, type TranscodeRequest } from "./transcode_file.ts";
 

@@ -8,14 +8,13 @@
 import { getLogger } from "@logtape/logtape";
 import { runCommand, signalPid } from "../proc/spawn.ts";
 import { findExecutable } from "../proc/which.ts";
+import type { ReadStatus } from "../state/daemon_status.ts";
 
 const log = getLogger(["twitchtool", "encode"]);
 
 /** The ffmpeg pid recorded in an encoder status file, if any. */
-export function ffmpegPidOf(status: Record<string, unknown> | null): number | undefined {
-  const current = status?.current_job;
-  if (!current || typeof current !== "object") return undefined;
-  const pid = (current as { ffmpeg_pid?: unknown }).ffmpeg_pid;
+export function ffmpegPidOf(status: ReadStatus<"encoder"> | null): number | undefined {
+  const pid = status?.current_job?.ffmpeg_pid;
   return typeof pid === "number" && Number.isInteger(pid) && pid > 1 ? pid : undefined;
 }
 

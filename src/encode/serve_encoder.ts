@@ -5,7 +5,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
-import { findExecutable, requireTools } from "../proc/which.ts";
+import { findLowPriorityTools, requireTools } from "../proc/which.ts";
 import { acquireDaemon, readDaemonState } from "../state/daemon_state.ts";
 import { jobsDir } from "../state/job_queue.ts";
 import { ensureRuntimeDir } from "../state/runtime_dir.ts";
@@ -36,10 +36,7 @@ export async function serveEncoder(
     for (const warning of warnings) log.warn(warning);
     const runtimeDir = config.paths.runtimeDir;
     await ensureRuntimeDir(runtimeDir);
-    const lowPriority = {
-      nice: (await findExecutable("nice")) !== undefined,
-      ionice: (await findExecutable("ionice")) !== undefined,
-    };
+    const lowPriority = await findLowPriorityTools();
     const pause = new PauseController({
       isCapturing: recordingsCapturing(runtimeDir, config.limits.recordLimit),
       changes: (watchSignal) => watchDirectory(runtimeDir, watchSignal),
@@ -55,7 +52,7 @@ export async function serveEncoder(
       },
       {
         clock: systemClock,
-        writeStatus: (status) => handle.writeStatus({ ...status }),
+        writeStatus: (status) => handle.writeStatus(status),
         transcode: transcodeFile,
         pause,
         lowPriority,

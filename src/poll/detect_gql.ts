@@ -8,6 +8,7 @@
  */
 import { TwitchApiError } from "../errors.ts";
 import { mapLimit } from "../util/map_limit.ts";
+import { isJsonObject } from "../util/is_json_object.ts";
 import { requestJson } from "./request_json.ts";
 import type { StreamInfo, StreamsAnswer, StreamsApi } from "./detect_live.ts";
 
@@ -53,8 +54,8 @@ export function parseGqlAnswer(batch: readonly string[], body: unknown): Streams
   const unknown: string[] = [];
   batch.forEach((login, index) => {
     const item = body[index] as { data?: { user?: unknown }; errors?: unknown } | null;
-    if (!isObject(item) || !isObject(item.data) || !("user" in item.data)) {
-      const errors = isObject(item) && Array.isArray(item.errors)
+    if (!isJsonObject(item) || !isJsonObject(item.data) || !("user" in item.data)) {
+      const errors = isJsonObject(item) && Array.isArray(item.errors)
         ? `: ${errorMessages(item.errors)}`
         : "";
       throw fail(`no data for "${login}"${errors}`);
@@ -64,16 +65,16 @@ export function parseGqlAnswer(batch: readonly string[], body: unknown): Streams
       unknown.push(login);
       return;
     }
-    if (!isObject(user) || !("stream" in user)) throw fail(`no user.stream for "${login}"`);
+    if (!isJsonObject(user) || !("stream" in user)) throw fail(`no user.stream for "${login}"`);
     const stream = user.stream;
     if (stream === null) return;
     if (
-      !isObject(stream) || typeof stream.id !== "string" || typeof stream.createdAt !== "string"
+      !isJsonObject(stream) || typeof stream.id !== "string" || typeof stream.createdAt !== "string"
     ) {
       throw fail(`stream of "${login}" lacks id or createdAt`);
     }
     // "live" is a broadcast; reruns and premieres are streams too and streamlink records them.
-    const game = isObject(stream.game) && typeof stream.game.name === "string"
+    const game = isJsonObject(stream.game) && typeof stream.game.name === "string"
       ? stream.game.name
       : undefined;
     live.set(login, {
@@ -140,16 +141,12 @@ export class GqlApi implements StreamsApi {
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function describe(value: unknown): string {
   if (value === null) return "null";
   return Array.isArray(value) ? "an array" : typeof value;
 }
 
 function errorMessages(errors: unknown[]): string {
-  return errors.map((e) => isObject(e) && typeof e.message === "string" ? e.message : "?")
+  return errors.map((e) => isJsonObject(e) && typeof e.message === "string" ? e.message : "?")
     .join("; ");
 }

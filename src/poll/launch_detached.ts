@@ -22,8 +22,7 @@
  *   any moment and the recorder keeps going. Its exit is still observed while we live, so a
  *   recorder that dies at start-up frees its place at once.
  */
-import { dirname } from "node:path";
-import { spawnDetached } from "../proc/spawn.ts";
+import { spawnDetached, startDetachedLog } from "../proc/spawn.ts";
 import { redactArgs } from "../proc/streamlink_args.ts";
 
 /** A recorder started in its own session. */
@@ -43,12 +42,10 @@ export async function launchDetached(
   logPath: string,
   env: Readonly<Record<string, string>> = {},
 ): Promise<DetachedChild> {
-  await Deno.mkdir(dirname(logPath), { recursive: true, mode: 0o700 });
   const header = `--- ${new Date().toISOString()} twitchtool poller: ${
     [program, ...redactArgs(args)].join(" ")
   }\n`;
-  await Deno.writeTextFile(logPath, header, { append: true, mode: 0o600 });
-  await Deno.chmod(logPath, 0o600);
+  await startDetachedLog(logPath, header);
   const child = spawnDetached(program, args, logPath, { env });
   return { pid: child.pid, exited: child.exited.then((exit) => exit.code) };
 }

@@ -4,6 +4,12 @@
  * Everything it touches is injected, so unit tests drive whole cycles with a fake clock.
  */
 import { getLogger } from "@logtape/logtape";
+import type {
+  LaunchRecord,
+  PollerCycleFields,
+  PollerStatus,
+  SkipRecord,
+} from "../state/daemon_status.ts";
 import type { Clock } from "../util/clock.ts";
 import type { DetectorName, LiveDetector, StreamInfo } from "./detect_live.ts";
 import type { DetachedChild } from "./launch_detached.ts";
@@ -40,54 +46,23 @@ export interface PollerDeps {
   slotHolders(): Promise<string[]>;
   /** Whether a recorder holds the channel's lock (recording, or waiting for a slot). */
   isRecording(user: string): Promise<boolean>;
-  /** Starts a detached recorder for `user` (told the API's stream details when known). */
-  launch(user: string, stream?: StreamInfo): Promise<DetachedChild & { readonly log: string }>;
+  /** Starts recording `user` (told the API's stream details when known). */
+  launch(user: string, stream?: StreamInfo): Promise<LaunchedRecorder>;
   writeStatus(status: PollerStatus): Promise<void>;
 }
 
-/** A recorder this cycle started. */
-export interface LaunchRecord {
-  readonly user: string;
-  readonly pid: number;
+/** A recording the loop started: a detached recorder process, or a session in this process. */
+export interface LaunchedRecorder extends DetachedChild {
+  /** Where its (streamlink) output goes. */
   readonly log: string;
-}
-
-/** A live channel that was not launched, and why. */
-export interface SkipRecord {
-  readonly user: string;
-  readonly reason: string;
+  /** Recording inside the poller: `pid` is the poller's own. */
+  readonly hosted: boolean;
 }
 
 /** What one cycle saw and did; becomes part of `poller.status.json`. */
-export interface CycleReport {
-  /** Which detector answered: `streamlink` also when the API failed this cycle. */
+export interface CycleReport extends PollerCycleFields {
   readonly detector: DetectorName;
-  readonly users: number;
   readonly invalid: InvalidEntry[];
-  readonly live: string[];
-  readonly offline: string[];
-  readonly timed_out: string[];
-  readonly probe_errors: string[];
-  /** Channels Twitch's API does not know. */
-  readonly unknown: string[];
-  readonly launched: LaunchRecord[];
-  readonly skipped: SkipRecord[];
-  /** Recordings counted against the limit after this cycle's launches. */
-  readonly active: number;
-}
-
-/** Contents of `<state_dir>/poller.status.json` (plus pid/updated_at from the daemon handle). */
-export interface PollerStatus extends Partial<CycleReport> {
-  readonly state: "starting" | "running" | "stopped";
-  readonly started_at: string;
-  readonly last_poll: string | null;
-  readonly next_poll: string | null;
-  readonly interval_seconds: number;
-  readonly record_limit: number;
-  readonly users_file: string;
-  readonly last_error?: string;
-  /** The API's most recent failure (kept after it answers again, with its time). */
-  readonly detector_error?: { readonly at: string; readonly message: string };
 }
 
 interface PendingLaunch {
@@ -205,11 +180,15 @@ export class Poller {
         launched.push({ user, pid: child.pid, log: child.log });
         busy.add(user);
         free--;
-        log.info("Launched recorder for {user} (pid {pid}), output in {log}", {
-          user,
-          pid: child.pid,
-          log: child.log,
-        });
+        if (child.hosted) {
+          log.info("Recording {user} in this process, output in {log}", { user, log: child.log });
+        } else {
+          log.info("Launched recorder for {user} (pid {pid}), output in {log}", {
+            user,
+            pid: child.pid,
+            log: child.log,
+          });
+        }
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         skipped.push({ user, reason: `launch failed: ${message}` });

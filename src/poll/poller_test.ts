@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
+import { configure, reset } from "@logtape/logtape";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { TwitchApiError } from "../errors.ts";
 import { FallbackDetector, type StreamInfo } from "./detect_live.ts";
-import { Poller, type PollerDeps, type PollerStatus } from "./poller.ts";
+import type { PollerStatus } from "../state/daemon_status.ts";
+import { Poller, type PollerDeps } from "./poller.ts";
 import type { ProbeResult } from "./probe_channels.ts";
 import type { UsersList } from "./users_file.ts";
 
@@ -32,6 +34,8 @@ class World {
   exits = new Map<string, () => void>();
   nextPid = 100;
   failReads = 0;
+  /** Launches are sessions in this process (the poller's pid) rather than recorders. */
+  hosted = false;
 
   deps(clock: Clock, onStatus?: (status: PollerStatus) => void): PollerDeps {
     return {
@@ -68,7 +72,12 @@ class World {
         this.launches.push(user);
         this.launchStreams.push(stream);
         const exited = new Promise<number>((resolve) => this.exits.set(user, () => resolve(0)));
-        return Promise.resolve({ pid: this.nextPid++, exited, log: `/logs/${user}.log` });
+        return Promise.resolve({
+          pid: this.hosted ? 7 : this.nextPid++,
+          exited,
+          log: `/logs/${user}.log`,
+          hosted: this.hosted,
+        });
       },
       writeStatus: (status) => {
         this.statuses.push(status);
@@ -241,4 +250,33 @@ Deno.test("Poller with the API launches with the stream's details, and falls bac
   assert.deepEqual(world.probed, ["a_1", "b_1", "ghost_1"], "probes only in the failing cycle");
   assert.deepEqual(world.launches, ["a_1", "b_1"]);
   assert.deepEqual(world.launchStreams, [{ id: "id-a_1", createdAt: "T0" }, undefined]);
+});
+
+Deno.test("Poller.pollOnce() logs a hosted launch as recording in this process, a recorder with its pid", async () => {
+  const messages: string[] = [];
+  await configure({
+    sinks: { memory: (record) => messages.push(record.message.join("")) },
+    loggers: [{ category: ["twitchtool", "poll"], sinks: ["memory"], lowestLevel: "info" }],
+    reset: true,
+  });
+  try {
+    const world = new World();
+    world.users = { users: ["a_1", "b_1"], invalid: [] };
+    world.live = new Set(["a_1"]);
+    world.hosted = true;
+    const poller = new Poller(SETTINGS, world.deps(new FakeClock()));
+    const hosted = await poller.pollOnce(new AbortController().signal);
+    assert.deepEqual(hosted.launched, [{ user: "a_1", pid: 7, log: "/logs/a_1.log" }]);
+    world.hosted = false;
+    world.live = new Set(["a_1", "b_1"]);
+    world.locked = new Set(["a_1"]);
+    await poller.pollOnce(new AbortController().signal);
+    const launches = messages.filter((m) => /^(Recording|Launched)/.test(m));
+    assert.deepEqual(launches, [
+      "Recording a_1 in this process, output in /logs/a_1.log",
+      "Launched recorder for b_1 (pid 100), output in /logs/b_1.log",
+    ]);
+  } finally {
+    await reset();
+  }
 });

@@ -25,7 +25,6 @@ import {
   pollInterval,
   type StreamsApi,
 } from "./detect_live.ts";
-import { tempDirFor } from "../state/session_folder.ts";
 import {
   currentSelf,
   isSelfRecord,
@@ -48,8 +47,6 @@ export interface PollerRunOptions {
   readonly configPath?: string | undefined;
   /** `--record-limit` given on the poller's command line. */
   readonly recordLimitOverride?: number | undefined;
-  /** HOME, where the temp dir of abandoned recordings is derived from. */
-  readonly home: string;
 }
 
 /**
@@ -73,8 +70,6 @@ export async function runPollerDaemon(
   const host = inProcess
     ? new SessionHost({
       config,
-      home: options.home,
-      tempDir: tempDirFor(config.paths.recordDir, options.home),
       lowPriority: await findLowPriorityTools(),
     })
     : undefined;
@@ -82,7 +77,7 @@ export async function runPollerDaemon(
   if (adopted.length > 0) log.info("Adopted recordings: {users}", { users: adopted.join(", ") });
   // Finish recordings abandoned by dead recorders alongside polling; the journal in each
   // session manifest makes an interrupted recovery safe to repeat at the next start.
-  recoverSessions(config, options.home)
+  recoverSessions(config)
     .then(logRecoveryReports)
     .catch((error) => log.error("Recovery failed: {error}", { error: (error as Error).message }));
   try {
@@ -151,9 +146,9 @@ export async function runPollerDaemon(
             logPath,
             recorderEnv(stream),
           );
-          return { ...child, log: logPath };
+          return { ...child, log: logPath, hosted: false };
         },
-        writeStatus: (status) => handle.writeStatus({ ...status }),
+        writeStatus: (status) => handle.writeStatus(status),
       },
     );
     await poller.run(signal);

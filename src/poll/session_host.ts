@@ -26,7 +26,7 @@ import { isUserLocked } from "../state/user_lock.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { SESSION_LOG_PROPERTY } from "../util/log_context.ts";
 import type { StreamInfo } from "./detect_live.ts";
-import type { DetachedChild } from "./launch_detached.ts";
+import type { LaunchedRecorder } from "./poller.ts";
 
 const log = getLogger(["twitchtool", "poll"]);
 
@@ -34,8 +34,6 @@ const log = getLogger(["twitchtool", "poll"]);
 export interface SessionHostOptions {
   /** The poller's config; `poller.quality` replaces `record.quality`. */
   readonly config: Config;
-  readonly home: string;
-  readonly tempDir: string;
   readonly lowPriority: LowPriorityTools;
   readonly clock?: Clock;
 }
@@ -70,8 +68,8 @@ export class SessionHost {
    */
   async adoptLeft(): Promise<string[]> {
     const adopted: string[] = [];
-    const { partsByBase } = await listSessionFiles(this.options.tempDir);
-    for (const left of await listManifests(this.options.tempDir)) {
+    const { partsByBase } = await listSessionFiles(this.#config.paths.tempDir);
+    for (const left of await listManifests(this.#config.paths.tempDir)) {
       if (left.host !== "poller" || left.phase !== "capturing" || !left.capture) continue;
       if (this.#sessions.has(left.user)) continue;
       if (await isUserLocked(this.#config.paths.runtimeDir, left.user)) continue;
@@ -97,11 +95,11 @@ export class SessionHost {
   }
 
   /** Starts a session for `user`; shaped like a launched recorder for the poll loop. */
-  start(user: string, stream?: StreamInfo): DetachedChild & { readonly log: string } {
+  start(user: string, stream?: StreamInfo): LaunchedRecorder {
     const existing = this.#sessions.get(user);
     const exited = existing ??
       this.#run(user, undefined, stream && { id: stream.id, liveSince: stream.createdAt });
-    return { pid: Deno.pid, exited, log: this.logPath(user) };
+    return { pid: Deno.pid, exited, log: this.logPath(user), hosted: true };
   }
 
   /**
@@ -122,8 +120,6 @@ export class SessionHost {
         {
           user,
           config: this.#config,
-          tempDir: this.options.tempDir,
-          home: this.options.home,
           failFast: false,
           detachedLog: logPath,
           lowPriority: this.options.lowPriority,

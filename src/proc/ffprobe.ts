@@ -1,15 +1,18 @@
 import { probeArgs } from "./ffmpeg_args.ts";
 import { runCommand } from "./spawn.ts";
 
+/** One stream as ffprobe's JSON lists it (the fields we ask for). */
+export interface ProbedStream {
+  codec_type: string;
+  codec_name: string;
+  width?: number;
+  height?: number;
+}
+
 /** What ffprobe tells about a media file. */
 export interface MediaInfo {
   readonly duration: number;
-  readonly streams: readonly {
-    codec_type: string;
-    codec_name: string;
-    width?: number;
-    height?: number;
-  }[];
+  readonly streams: readonly ProbedStream[];
 }
 
 /** Probes a file; `undefined` when ffprobe cannot read it as media (corrupt, empty, missing). */

@@ -4,8 +4,11 @@
  * timeline that jumps back claims too little, a gap claims too much), so finalize, `recover`,
  * `tscompress` and the encoder all judge outputs here, by packet counts and timestamps.
  */
-import type { MediaInfo } from "./ffprobe.ts";
+import type { MediaInfo, ProbedStream } from "./ffprobe.ts";
 import { runCommand } from "./spawn.ts";
+
+/** A stream of ffprobe's list with the index its packets refer to. */
+type IndexedStream = ProbedStream & { index: number };
 
 /** One stream's packets, summed up. */
 export interface StreamContent {
@@ -50,13 +53,7 @@ export async function measureContent(path: string): Promise<MediaContent | undef
     path,
   ]);
   if (streams.code !== 0) return undefined;
-  let list: {
-    index: number;
-    codec_type: string;
-    codec_name: string;
-    width?: number;
-    height?: number;
-  }[];
+  let list: IndexedStream[];
   try {
     list = JSON.parse(streams.stdout).streams ?? [];
   } catch {
@@ -78,16 +75,7 @@ export async function measureContent(path: string): Promise<MediaContent | undef
 }
 
 /** Builds {@link MediaContent} from ffprobe's stream list and `stream,pts,dts` CSV lines. */
-export function summarize(
-  streams: readonly {
-    index: number;
-    codec_type: string;
-    codec_name: string;
-    width?: number;
-    height?: number;
-  }[],
-  csv: string,
-): MediaContent {
+export function summarize(streams: readonly IndexedStream[], csv: string): MediaContent {
   const times = new Map<number, number[]>();
   for (const stream of streams) times.set(stream.index, []);
   for (const line of csv.split("\n")) {
@@ -129,16 +117,7 @@ export function summarize(
   };
 }
 
-function measureStream(
-  stream: {
-    index: number;
-    codec_type: string;
-    codec_name: string;
-    width?: number;
-    height?: number;
-  },
-  times: readonly number[],
-): StreamContent {
+function measureStream(stream: IndexedStream, times: readonly number[]): StreamContent {
   const steps: number[] = [];
   for (let i = 1; i < times.length; i++) steps.push(times[i]! - times[i - 1]!);
   const positive = steps.filter((step) => step > 0).sort((a, b) => a - b);

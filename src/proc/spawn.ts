@@ -1,4 +1,5 @@
 import { closeSync, openSync } from "node:fs";
+import { dirname } from "node:path";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { stopProcess } from "./stop_process.ts";
 
@@ -52,14 +53,30 @@ export function spawnChild(
   return {
     pid: process.pid,
     exited,
-    signal: (signal) => {
-      try {
-        process.kill(signal);
-      } catch {
-        // Already exited: nothing to signal.
-      }
-    },
+    signal: signalQuietly(process),
   };
+}
+
+/** `Child.signal` for a process: a child that has already exited has nothing to signal. */
+function signalQuietly(process: Deno.ChildProcess): (signal: Deno.Signal) => void {
+  return (signal) => {
+    try {
+      process.kill(signal);
+    } catch {
+      // Already exited.
+    }
+  };
+}
+
+/**
+ * Starts the private log a detached child appends to (see {@link spawnDetached}): folder 0700,
+ * file 0600 (an older, wider log is tightened: streamlink may print more than expected), with
+ * `header` appended to say which run the following lines are from.
+ */
+export async function startDetachedLog(logPath: string, header: string): Promise<void> {
+  await Deno.mkdir(dirname(logPath), { recursive: true, mode: 0o700 });
+  await Deno.writeTextFile(logPath, header, { append: true, mode: 0o600 });
+  await Deno.chmod(logPath, 0o600);
 }
 
 /**
@@ -98,13 +115,7 @@ export function spawnDetached(
       (status) => ({ code: status.code, signal: status.signal }),
       () => ({ code: -1, signal: null }),
     ),
-    signal: (signal) => {
-      try {
-        process.kill(signal);
-      } catch {
-        // Already exited.
-      }
-    },
+    signal: signalQuietly(process),
   };
 }
 
@@ -164,25 +175,9 @@ export async function runWithInput(
   args: readonly string[],
   feed: (stdin: WritableStreamDefaultWriter<Uint8Array>) => Promise<void>,
 ): Promise<CommandResult> {
-  const process = new Deno.Command(command, {
-    args: [...args],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = process.stdin.getWriter();
-  const fed = feed(writer).then(
-    () => writer.close().catch(() => {}),
-    async (error) => {
-      await writer.abort(error).catch(() => {});
-      throw error;
-    },
-  );
-  const [output, feedResult] = await Promise.all([
-    process.output(),
-    fed.then(() => null, (e) => e),
-  ]);
-  if (feedResult && !isBrokenPipe(feedResult)) throw feedResult;
+  const { process, feedError } = spawnFed(command, args, feed);
+  const [output, failed] = await Promise.all([process.output(), feedError]);
+  if (failed && !isBrokenPipe(failed)) throw failed;
   const decoder = new TextDecoder();
   return {
     code: output.code,
@@ -203,6 +198,25 @@ export async function runFilter(
   feed: (stdin: WritableStreamDefaultWriter<Uint8Array>) => Promise<void>,
   sink: WritableStreamDefaultWriter<Uint8Array>,
 ): Promise<CommandResult> {
+  const { process, feedError } = spawnFed(command, args, feed);
+  const copied = (async () => {
+    for await (const chunk of process.stdout) await sink.write(chunk);
+  })();
+  const stderr = new Response(process.stderr).text();
+  const [status, failed] = await Promise.all([process.status, feedError, copied]);
+  if (failed && !isBrokenPipe(failed)) throw failed;
+  return { code: status.code, signal: status.signal, stdout: "", stderr: await stderr };
+}
+
+/**
+ * Starts `command` with piped stdio and `feed` writing its stdin: stdin is closed when `feed`
+ * is done and aborted when it fails. `feedError` resolves with that failure, or null.
+ */
+function spawnFed(
+  command: string,
+  args: readonly string[],
+  feed: (stdin: WritableStreamDefaultWriter<Uint8Array>) => Promise<void>,
+): { process: Deno.ChildProcess; feedError: Promise<unknown> } {
   const process = new Deno.Command(command, {
     args: [...args],
     stdin: "piped",
@@ -210,24 +224,14 @@ export async function runFilter(
     stderr: "piped",
   }).spawn();
   const writer = process.stdin.getWriter();
-  const fed = feed(writer).then(
-    () => writer.close().catch(() => {}),
+  const feedError = feed(writer).then(
+    () => writer.close().then(() => null, () => null),
     async (error) => {
       await writer.abort(error).catch(() => {});
-      throw error;
+      return error;
     },
   );
-  const copied = (async () => {
-    for await (const chunk of process.stdout) await sink.write(chunk);
-  })();
-  const stderr = new Response(process.stderr).text();
-  const [status, feedError] = await Promise.all([
-    process.status,
-    fed.then(() => null, (error) => error),
-    copied,
-  ]);
-  if (feedError && !isBrokenPipe(feedError)) throw feedError;
-  return { code: status.code, signal: status.signal, stdout: "", stderr: await stderr };
+  return { process, feedError };
 }
 
 /** ffmpeg that stops reading early (it failed) breaks the pipe: its exit code tells why. */

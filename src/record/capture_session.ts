@@ -20,6 +20,7 @@ import {
   type Child,
   spawnChild,
   spawnDetached,
+  startDetachedLog,
   stopChild,
 } from "../proc/spawn.ts";
 import {
@@ -29,7 +30,7 @@ import {
   unmaskedOutputLoglevel,
 } from "../proc/streamlink_args.ts";
 import { lockedCommand } from "../proc/locked_command.ts";
-import { removeIfExists } from "../state/atomic_write.ts";
+import { ensurePrivateDir, removeIfExists, sizeOrZero } from "../state/atomic_write.ts";
 import {
   isSessionCaptureAlive,
   prepareCaptureLock,
@@ -67,9 +68,6 @@ export interface SessionRequest {
   /** Normalized channel name. */
   readonly user: string;
   readonly config: Config;
-  readonly tempDir: string;
-  /** HOME, for the background recovery of the channel's abandoned sessions. */
-  readonly home: string;
   readonly failFast: boolean;
   /**
    * Hosted by the poller: streamlink runs detached with its output appended to this file and
@@ -133,7 +131,8 @@ export async function runCaptureSession(
 ): Promise<SessionOutcome> {
   const clock = deps.clock ?? systemClock;
   const free = deps.freeBytes ?? freeBytes;
-  const { config, user, tempDir, adopt } = request;
+  const { config, user, adopt } = request;
+  const tempDir = config.paths.tempDir;
   const hosted = request.detachedLog !== undefined;
   const runtimeDir = config.paths.runtimeDir;
   const recordDir = config.paths.recordDir;
@@ -156,7 +155,7 @@ export async function runCaptureSession(
   // The recordings folder keeps the umask's mode (others may be meant to read it), the temp
   // folder inside is private.
   await Deno.mkdir(dirname(tempDir), { recursive: true });
-  await Deno.mkdir(tempDir, { recursive: true, mode: 0o700 });
+  await ensurePrivateDir(tempDir);
 
   using _userLock = await acquireUserLock(runtimeDir, user);
   await clearStopRequest(runtimeDir, user);
@@ -227,7 +226,8 @@ async function captureInSlot(
   request: SessionRequest,
   context: SlotContext,
 ): Promise<SessionOutcome> {
-  const { config, user, tempDir, adopt } = request;
+  const { config, user, adopt } = request;
+  const tempDir = config.paths.tempDir;
   const { clock, slot } = context;
   const hosted = request.detachedLog !== undefined;
   const base = adopt?.manifest.base ?? sessionBase(user, new Date(clock.now()));
@@ -276,7 +276,7 @@ async function captureInSlot(
     config.streamlink.extraArgs,
   );
   // Sessions abandoned by dead recorders are finished alongside, never delaying the capture.
-  const recovery = recoverSessions(config, request.home, { ownUser: user, excludeBase: base })
+  const recovery = recoverSessions(config, { ownUser: user, excludeBase: base })
     .then(logRecoveryReports)
     .catch((error) => log.error("Recovery failed: {error}", { error: (error as Error).message }));
 
@@ -318,9 +318,7 @@ async function captureInSlot(
       const header = `--- ${new Date(clock.now()).toISOString()} ${base}: streamlink ${
         redactArgs(args).join(" ")
       }\n`;
-      await Deno.mkdir(dirname(request.detachedLog), { recursive: true, mode: 0o700 });
-      await Deno.writeTextFile(request.detachedLog, header, { append: true, mode: 0o600 });
-      await Deno.chmod(request.detachedLog, 0o600);
+      await startDetachedLog(request.detachedLog, header);
       child = spawnDetached(locked.command, locked.args, request.detachedLog);
       capture = { pid: child.pid, part: output };
       await writeManifest(tempDir, manifest());
@@ -350,13 +348,7 @@ async function captureInSlot(
         partPath: (index) => partPath(tempDir, base, index),
         startCapture: startStreamlink,
         stopCapture: (child) => stopChild(child, { first: "SIGINT", graceMs: 5000, clock }),
-        fileSize: async (path) => {
-          try {
-            return (await Deno.stat(path)).size;
-          } catch {
-            return 0;
-          }
-        },
+        fileSize: sizeOrZero,
         removeEmpty: async (path) => void await removeIfExists(path),
         repeatsPart: isTailOfPart,
         onState: async (state) => {

@@ -4,6 +4,7 @@
  * segment repeated or changed mid-file. Only box headers, the init and the small `moof` boxes are
  * read; media data (`mdat`) is streamed, never held in memory.
  */
+import { readAt } from "../util/read_at.ts";
 
 /** One track of an init segment. */
 export interface Fmp4Track {
@@ -241,18 +242,6 @@ function parseMoof(moof: Uint8Array, tracks: ReadonlyMap<number, Fmp4Track>): Fm
     }
   }
   return result;
-}
-
-async function readAt(file: Deno.FsFile, offset: number, length: number): Promise<Uint8Array> {
-  await file.seek(offset, Deno.SeekMode.Start);
-  const buffer = new Uint8Array(length);
-  let filled = 0;
-  while (filled < length) {
-    const n = await file.read(buffer.subarray(filled));
-    if (n === null) break;
-    filled += n;
-  }
-  return buffer.subarray(0, filled);
 }
 
 function boxType(data: Uint8Array, at: number): string {

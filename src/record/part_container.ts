@@ -1,4 +1,5 @@
 import type { PartContainer } from "../proc/ffmpeg_args.ts";
+import { readAt } from "../util/read_at.ts";
 import { TS_PACKET_SIZE } from "./ts_packets.ts";
 
 /**
@@ -16,17 +17,6 @@ export async function partContainer(path: string): Promise<PartContainer | undef
 }
 
 async function readHead(path: string, length: number): Promise<Uint8Array> {
-  const file = await Deno.open(path, { read: true });
-  try {
-    const buffer = new Uint8Array(length);
-    let filled = 0;
-    while (filled < length) {
-      const n = await file.read(buffer.subarray(filled));
-      if (n === null) break;
-      filled += n;
-    }
-    return buffer.subarray(0, filled);
-  } finally {
-    file.close();
-  }
+  using file = await Deno.open(path, { read: true });
+  return await readAt(file, 0, length);
 }

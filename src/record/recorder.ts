@@ -4,14 +4,12 @@ import type { Clock } from "../util/clock.ts";
 import type { CaptureEndReason } from "./capture_loop.ts";
 import { type BroadcastInfo, runCaptureSession } from "./capture_session.ts";
 import type { FinishedSession } from "./finish_session.ts";
-import { tempDirFor } from "../state/session_folder.ts";
 import { normalizeUsername } from "./username.ts";
 
 /** One `record` run. */
 export interface RecordRequest {
   readonly username: string;
   readonly config: Config;
-  readonly home: string;
   readonly failFast: boolean;
   /** The broadcast the poller saw live (from the API), recorded in the session manifest. */
   readonly stream?: BroadcastInfo | undefined;
@@ -46,8 +44,6 @@ export async function runRecorder(
     {
       user,
       config: request.config,
-      tempDir: tempDirFor(request.config.paths.recordDir, request.home),
-      home: request.home,
       failFast: request.failFast,
       ...(request.stream ? { stream: request.stream } : {}),
       lowPriority: await findLowPriorityTools(),

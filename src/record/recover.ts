@@ -14,13 +14,7 @@ import {
   unreadableDir,
   unreadableReason,
 } from "./quarantine_part.ts";
-import {
-  listSessionFiles,
-  manifestPath,
-  sortParts,
-  tempDirFor,
-  userOfBase,
-} from "../state/session_folder.ts";
+import { listSessionFiles, manifestPath, sortParts, userOfBase } from "../state/session_folder.ts";
 import { trimToCompleteMedia } from "./trim_to_complete_media.ts";
 
 const log = getLogger(["twitchtool", "recover"]);
@@ -114,10 +108,9 @@ export interface RecoverOptions {
  */
 export async function recoverSessions(
   config: Config,
-  home: string,
   options: RecoverOptions = {},
 ): Promise<RecoveryReport[]> {
-  const tempDir = tempDirFor(config.paths.recordDir, home);
+  const tempDir = config.paths.tempDir;
   const reports: RecoveryReport[] = [];
   for (const session of await findLeftSessions(tempDir, config)) {
     const { manifest } = session;

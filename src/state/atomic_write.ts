@@ -94,6 +94,23 @@ export async function isSameFile(a: string, b: string): Promise<boolean> {
     left.ino === right.ino;
 }
 
+/**
+ * Creates a folder only this user may enter (0700, as are parents it has to create); an
+ * existing folder keeps its mode. For everything under the state, runtime and queue dirs.
+ */
+export async function ensurePrivateDir(path: string): Promise<void> {
+  await Deno.mkdir(path, { recursive: true, mode: 0o700 });
+}
+
+/** Bytes in `path`; 0 when it is not there (yet) or cannot be read. */
+export async function sizeOrZero(path: string): Promise<number> {
+  try {
+    return (await Deno.stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
+
 /** Removes a file, ignoring one that is already gone. */
 export async function removeIfExists(path: string): Promise<boolean> {
   try {

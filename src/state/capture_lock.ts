@@ -8,7 +8,7 @@
  * and resume writing into it.
  */
 import { join } from "node:path";
-import { removeIfExists } from "./atomic_write.ts";
+import { ensurePrivateDir, removeIfExists } from "./atomic_write.ts";
 import { FileLock } from "./file_lock.ts";
 import { ensureRuntimeDir } from "./runtime_dir.ts";
 
@@ -21,7 +21,7 @@ export function captureLockPath(runtimeDir: string, base: string): string {
 export async function prepareCaptureLock(runtimeDir: string, base: string): Promise<string> {
   await ensureRuntimeDir(runtimeDir);
   const path = captureLockPath(runtimeDir, base);
-  await Deno.mkdir(join(runtimeDir, "capture"), { recursive: true, mode: 0o700 });
+  await ensurePrivateDir(join(runtimeDir, "capture"));
   (await Deno.open(path, { write: true, create: true, mode: 0o600 })).close();
   return path;
 }

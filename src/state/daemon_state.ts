@@ -1,33 +1,37 @@
-import { join } from "node:path";
 import { AlreadyRunningError } from "../errors.ts";
 import { signalPid } from "../proc/spawn.ts";
 import { stopProcess } from "../proc/stop_process.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
-import { pathExists, readJsonFile, removeIfExists, writeJsonAtomic } from "./atomic_write.ts";
+import {
+  ensurePrivateDir,
+  pathExists,
+  readJsonFile,
+  removeIfExists,
+  writeJsonAtomic,
+} from "./atomic_write.ts";
+import {
+  type DaemonName,
+  daemonPaths,
+  type DaemonStatuses,
+  readDaemonStatus,
+  type ReadStatus,
+  writeDaemonStatus,
+} from "./daemon_status.ts";
 import { FileLock } from "./file_lock.ts";
 
-/** The long-running processes; one instance of each at a time. */
-export type DaemonName = "encoder" | "poller";
-
-/** `<state_dir>/<name>.lock|.pid|.status.json`. */
-export function daemonPaths(stateDir: string, name: DaemonName) {
-  return {
-    lock: join(stateDir, `${name}.lock`),
-    pid: join(stateDir, `${name}.pid`),
-    status: join(stateDir, `${name}.status.json`),
-  };
-}
-
 /** A running daemon's hold on its single-instance lock; release removes its pid file. */
-export interface DaemonHandle {
-  readonly name: DaemonName;
-  writeStatus(status: Record<string, unknown>): Promise<void>;
+export interface DaemonHandle<N extends DaemonName> {
+  readonly name: N;
+  writeStatus(status: DaemonStatuses[N]): Promise<void>;
   release(): Promise<void>;
 }
 
 /** Takes the daemon's lock (exit 3 when another instance holds it) and writes its pid file. */
-export async function acquireDaemon(stateDir: string, name: DaemonName): Promise<DaemonHandle> {
-  await Deno.mkdir(stateDir, { recursive: true, mode: 0o700 });
+export async function acquireDaemon<N extends DaemonName>(
+  stateDir: string,
+  name: N,
+): Promise<DaemonHandle<N>> {
+  await ensurePrivateDir(stateDir);
   const paths = daemonPaths(stateDir, name);
   const lock = await FileLock.tryAcquire(paths.lock);
   if (!lock) {
@@ -41,12 +45,7 @@ export async function acquireDaemon(stateDir: string, name: DaemonName): Promise
   await writeJsonAtomic(paths.pid, Deno.pid);
   return {
     name,
-    writeStatus: (status) =>
-      writeJsonAtomic(paths.status, {
-        pid: Deno.pid,
-        updated_at: new Date().toISOString(),
-        ...status,
-      }),
+    writeStatus: (status) => writeDaemonStatus(stateDir, name, status),
     release: async () => {
       try {
         await removeIfExists(paths.pid);
@@ -58,26 +57,33 @@ export async function acquireDaemon(stateDir: string, name: DaemonName): Promise
 }
 
 /** What any process can learn about a daemon: running is decided by its lock, not its pid. */
-export interface DaemonState {
+export interface DaemonState<N extends DaemonName> {
   readonly running: boolean;
   readonly pid: number | null;
-  /** Last status the daemon wrote (may be from a previous run when not running). */
-  readonly status: Record<string, unknown> | null;
+  /**
+   * Last status the daemon wrote (may be from a previous run when not running); `null` when
+   * there is none or it is unreadable.
+   */
+  readonly status: ReadStatus<N> | null;
+  /** Why the status file cannot be used (corrupt or foreign), else `null`. */
+  readonly unreadable: string | null;
 }
 
 /** Reads a daemon's lock, pid and status files. */
-export async function readDaemonState(stateDir: string, name: DaemonName): Promise<DaemonState> {
+export async function readDaemonState<N extends DaemonName>(
+  stateDir: string,
+  name: N,
+): Promise<DaemonState<N>> {
   const paths = daemonPaths(stateDir, name);
   const running = await FileLock.isHeld(paths.lock);
   const pid = running ? await readPid(paths.pid) : null;
-  let status: Record<string, unknown> | null = null;
-  try {
-    const value = await readJsonFile(paths.status);
-    if (value && typeof value === "object") status = value as Record<string, unknown>;
-  } catch {
-    status = null;
-  }
-  return { running, pid, status };
+  const read = await readDaemonStatus(stateDir, name);
+  return {
+    running,
+    pid,
+    status: read.kind === "ok" ? read.status : null,
+    unreadable: read.kind === "unreadable" ? read.reason : null,
+  };
 }
 
 /** Result of {@link stopDaemon}. */

@@ -10,7 +10,9 @@
  * - `jobs/<name>.failed.json` + `jobs/<name>.error.json`: a job that cannot succeed and why.
  */
 import { basename, isAbsolute, join } from "node:path";
+import { isJsonObject } from "../util/is_json_object.ts";
 import {
+  ensurePrivateDir,
   listDirEntries,
   pathExists,
   readJsonFile,
@@ -113,7 +115,7 @@ export function runningDir(queueDir: string): string {
 /** Writes a job atomically under a unique name; returns its path. */
 export async function enqueueJob(queueDir: string, job: EncodeJob): Promise<string> {
   const dir = jobsDir(queueDir);
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  await ensurePrivateDir(dir);
   const stamp = job.created_at.replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
   const stem = job.input.split("/").pop()?.replace(/\.[^.]+$/, "") ?? "job";
   for (let n = 0;; n++) {
@@ -136,10 +138,8 @@ export function parseJob(text: string, fallbackCreatedAt: Date): ParsedJob {
   } catch (error) {
     return { ok: false, reason: `not valid JSON: ${(error as Error).message}` };
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return { ok: false, reason: "not a JSON object" };
-  }
-  const raw = value as Record<string, unknown>;
+  if (!isJsonObject(value)) return { ok: false, reason: "not a JSON object" };
+  const raw = value;
   const input = raw.input ?? raw.in;
   const output = raw.output ?? raw.out;
   if (typeof input !== "string" || !isAbsolute(input)) {
@@ -278,7 +278,7 @@ export async function takeNextJob(
     if (movedTo) options.onInvalid?.({ path: entry.path, movedTo, reason: entry.parsed.reason });
   }
   valid.sort((a, b) => compareJobs(a.job, b.job));
-  await Deno.mkdir(runningDir(queueDir), { recursive: true, mode: 0o700 });
+  await ensurePrivateDir(runningDir(queueDir));
   for (const { job, name } of valid) {
     const claimed = join(runningDir(queueDir), name);
     try {
@@ -303,7 +303,7 @@ export async function recoverClaimedJobs(queueDir: string): Promise<QueuedJob[]>
   const recovered: QueuedJob[] = [];
   const entries = await readJobFiles(runningDir(queueDir), () => true);
   if (entries.length === 0) return recovered;
-  await Deno.mkdir(jobsDir(queueDir), { recursive: true, mode: 0o700 });
+  await ensurePrivateDir(jobsDir(queueDir));
   for (const entry of entries) {
     const target = await freeName(jobsDir(queueDir), entry.name);
     await Deno.rename(entry.path, target);
@@ -316,7 +316,7 @@ export async function recoverClaimedJobs(queueDir: string): Promise<QueuedJob[]>
 
 /** Puts a claimed job back in `jobs/` unchanged (shutdown mid-encode): it runs again later. */
 export async function releaseJob(claim: ClaimedJob): Promise<string> {
-  await Deno.mkdir(jobsDir(claim.queueDir), { recursive: true, mode: 0o700 });
+  await ensurePrivateDir(jobsDir(claim.queueDir));
   const target = await freeName(jobsDir(claim.queueDir), claim.name);
   await Deno.rename(claim.path, target);
   await syncDirectory(jobsDir(claim.queueDir));
@@ -335,7 +335,7 @@ export async function completeJob(claim: ClaimedJob): Promise<void> {
  */
 export async function failJob(claim: ClaimedJob, reason: string, now: Date): Promise<string> {
   const dir = jobsDir(claim.queueDir);
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  await ensurePrivateDir(dir);
   const target = await freeName(dir, stemOf(claim.name) + FAILED_SUFFIX);
   await writeJsonAtomic(sidecarPath(target), {
     error: reason,

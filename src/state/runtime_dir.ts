@@ -9,6 +9,7 @@
  */
 import { dirname, join } from "node:path";
 import { ConfigError } from "../errors.ts";
+import { ensurePrivateDir } from "./atomic_write.ts";
 
 /**
  * Fails unless `runtimeDir` is trustworthy (see the module doc). A missing folder passes: there
@@ -50,7 +51,7 @@ export function untrustedBecause(info: Deno.FileInfo, uid: number | null): strin
  * ours (a folder that already existed is checked, never chmod'ed).
  */
 export async function ensureRuntimeDir(runtimeDir: string): Promise<void> {
-  await Deno.mkdir(dirname(runtimeDir), { recursive: true, mode: 0o700 });
+  await ensurePrivateDir(dirname(runtimeDir));
   try {
     await Deno.mkdir(runtimeDir, { mode: 0o700 });
   } catch (error) {
@@ -62,9 +63,4 @@ export async function ensureRuntimeDir(runtimeDir: string): Promise<void> {
   } catch (error) {
     if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
   }
-}
-
-/** Creates a folder and its parents if needed. */
-export async function ensureDir(path: string): Promise<void> {
-  await Deno.mkdir(path, { recursive: true });
 }

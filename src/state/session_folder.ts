@@ -1,24 +1,15 @@
 /**
- * The session folder (`<record_dir>/temp`): where it is, how its files are named (parts,
- * manifests), which sessions it holds and how much a session has captured. The one owner of
- * these names: the recorder writes them, `recover`, `status` and the poller read them.
+ * The session folder (`config.paths.tempDir`, resolved with the other paths in config): how
+ * its files are named (parts, manifests), which sessions it holds and how much a session has
+ * captured. The one owner of these names: the recorder writes them, `recover`, `status` and
+ * the poller read them.
  */
-import { basename, join, resolve } from "node:path";
-import { listDirEntries, readJsonFile } from "./atomic_write.ts";
+import { basename, join } from "node:path";
+import { listDirEntries, readJsonFile, sizeOrZero } from "./atomic_write.ts";
 
 const MANIFEST_SUFFIX = ".session.json";
 const PART_NAME = /^(.+)_part(\d+)\.ts$/;
 const BASE_NAME = /^([A-Za-z0-9_]{3,25})_\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}$/;
-
-/**
- * Folder for in-progress parts: `<record_dir>/temp`, or `<record_dir>/TwitchTool/temp` when
- * record_dir is a bare `~/Videos` or `~/Downloads` (so we never litter those with `temp/`).
- */
-export function tempDirFor(recordDir: string, home: string): string {
-  const dir = resolve(recordDir);
-  const bare = [join(home, "Videos"), join(home, "Downloads")].map((p) => resolve(p));
-  return bare.includes(dir) ? join(dir, "TwitchTool", "temp") : join(dir, "temp");
-}
 
 /** `<user>_<YYYY-MM-DD_HH-MM-SS>` in local time: the stem of every file of one recording. */
 export function sessionBase(username: string, startedAt: Date): string {
@@ -106,7 +97,7 @@ export async function capturedBytes(tempDir: string, user: string, pid: number):
   base ??= [...partsByBase.keys()].filter((b) => userOfBase(b) === user).sort().at(-1);
   let total = 0;
   for (const part of base === undefined ? [] : partsByBase.get(base) ?? []) {
-    total += await Deno.stat(part).then((s) => s.size, () => 0);
+    total += await sizeOrZero(part);
   }
   return total;
 }

@@ -5,7 +5,8 @@
  */
 import { join } from "node:path";
 import { listDirEntries, readJsonFile } from "./atomic_write.ts";
-import { type DaemonName, daemonPaths, hasStalePidFile } from "./daemon_state.ts";
+import { hasStalePidFile } from "./daemon_state.ts";
+import { type DaemonName, daemonPaths } from "./daemon_status.ts";
 import { FileLock } from "./file_lock.ts";
 import { verifyRuntimeDir } from "./runtime_dir.ts";
 import { slotPaths } from "./slot_pool.ts";
@@ -15,7 +16,7 @@ import { isUserLocked } from "./user_lock.ts";
 export interface StateDirs {
   readonly runtimeDir: string;
   readonly stateDir: string;
-  /** The recorder's temp folder (`tempDirFor(record_dir)`). */
+  /** The recorder's temp folder (`config.paths.tempDir`). */
   readonly tempDir: string;
 }
 

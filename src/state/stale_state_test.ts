@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { acquireDaemon, daemonPaths, removeStalePidFile } from "./daemon_state.ts";
+import { acquireDaemon, removeStalePidFile } from "./daemon_state.ts";
+import { daemonPaths } from "./daemon_status.ts";
 import { FileLock } from "./file_lock.ts";
 import { ensureRuntimeDir } from "./runtime_dir.ts";
 import { findStaleState } from "./stale_state.ts";

@@ -4,9 +4,9 @@
  * lock decides whether a process runs, so the view is right even after a crash.
  */
 import type { Config } from "../config/config.ts";
-import { tempDirFor } from "../state/session_folder.ts";
 import { capturedBytes } from "./session_folder.ts";
 import { type DaemonState, readDaemonState } from "./daemon_state.ts";
+import type { CurrentJobStatus, EncoderState, LaunchRecord, SkipRecord } from "./daemon_status.ts";
 import { type BadJobFile, listQueue, type QueuedJob } from "./job_queue.ts";
 import { listManifests, type SessionManifest } from "./session_manifest.ts";
 import { SlotPool } from "./slot_pool.ts";
@@ -37,8 +37,8 @@ export interface PollerView {
   readonly last_poll: string | null;
   readonly next_poll: string | null;
   readonly live: string[];
-  readonly launched: unknown[];
-  readonly skipped: unknown[];
+  readonly launched: LaunchRecord[];
+  readonly skipped: SkipRecord[];
   readonly last_error: string | null;
   /** Which detector answered the last cycle: gql, helix or streamlink. */
   readonly detector: string | null;
@@ -50,9 +50,9 @@ export interface PollerView {
 export interface EncoderView {
   readonly running: boolean;
   readonly pid: number | null;
-  readonly state: string | null;
+  readonly state: EncoderState | null;
   readonly paused: boolean;
-  readonly current_job: Record<string, unknown> | null;
+  readonly current_job: CurrentJobStatus | null;
 }
 
 /** A job in the queue. */
@@ -90,9 +90,9 @@ export interface QueueView {
 }
 
 /** Reads the current state of every part of twitchtool. */
-export async function collectStatus(config: Config, home: string): Promise<StatusSnapshot> {
+export async function collectStatus(config: Config): Promise<StatusSnapshot> {
   const { paths } = config;
-  const tempDir = tempDirFor(paths.recordDir, home);
+  const tempDir = paths.tempDir;
   const pool = new SlotPool(paths.runtimeDir, config.limits.recordLimit);
   const recordings: RecordingView[] = [];
   const manifests = await listManifests(tempDir);
@@ -147,21 +147,21 @@ export async function queueView(queueDir: string, encoderRunning: boolean): Prom
 }
 
 /** The poller part of the snapshot; next poll and last launches only while it runs. */
-export function pollerView(state: DaemonState): PollerView {
+export function pollerView(state: DaemonState<"poller">): PollerView {
   const status = state.status ?? {};
   const live = state.running;
   return {
     running: state.running,
     pid: state.pid,
-    started_at: live ? stringOrNull(status.started_at) : null,
-    last_poll: stringOrNull(status.last_poll),
-    next_poll: live ? stringOrNull(status.next_poll) : null,
-    live: live ? stringList(status.live) : [],
-    launched: live && Array.isArray(status.launched) ? status.launched : [],
-    skipped: live && Array.isArray(status.skipped) ? status.skipped : [],
-    last_error: live ? stringOrNull(status.last_error) : null,
-    detector: live ? stringOrNull(status.detector) : null,
-    detector_error: detectorError(status.detector_error),
+    started_at: live ? status.started_at ?? null : null,
+    last_poll: status.last_poll ?? null,
+    next_poll: live ? status.next_poll ?? null : null,
+    live: live ? status.live ?? [] : [],
+    launched: live ? status.launched ?? [] : [],
+    skipped: live ? status.skipped ?? [] : [],
+    last_error: live ? status.last_error ?? null : null,
+    detector: live ? status.detector ?? null : null,
+    detector_error: status.detector_error ?? null,
   };
 }
 
@@ -178,24 +178,16 @@ function lateness(
   return { live_since: liveSince, late_seconds: late };
 }
 
-function detectorError(value: unknown): PollerView["detector_error"] {
-  const record = value as { at?: unknown; message?: unknown } | null | undefined;
-  return typeof record?.at === "string" && typeof record.message === "string"
-    ? { at: record.at, message: record.message }
-    : null;
-}
-
 /** The encoder part of the snapshot; its job and pause only while it runs. */
-export function encoderView(state: DaemonState): EncoderView {
+export function encoderView(state: DaemonState<"encoder">): EncoderView {
   const status = state.status ?? {};
   const live = state.running;
-  const job = status.current_job;
   return {
     running: state.running,
     pid: state.pid,
-    state: live ? stringOrNull(status.state) : null,
+    state: live ? status.state ?? null : null,
     paused: live && status.paused === true,
-    current_job: live && job && typeof job === "object" ? job as Record<string, unknown> : null,
+    current_job: live ? status.current_job ?? null : null,
   };
 }
 
@@ -209,12 +201,4 @@ function jobView(job: QueuedJob): JobView {
     ...(job.error ? { error: job.error } : {}),
     ...(job.note ? { note: job.note } : {}),
   };
-}
-
-function stringOrNull(value: unknown): string | null {
-  return typeof value === "string" ? value : null;
-}
-
-function stringList(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
 }

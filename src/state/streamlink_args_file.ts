@@ -14,7 +14,7 @@
 import { join } from "node:path";
 import { ConfigError } from "../errors.ts";
 import { splitSecretArgs } from "../proc/streamlink_args.ts";
-import { listDirEntries, removeIfExists } from "./atomic_write.ts";
+import { ensurePrivateDir, listDirEntries, removeIfExists } from "./atomic_write.ts";
 import { FileLock } from "./file_lock.ts";
 import { ensureRuntimeDir } from "./runtime_dir.ts";
 
@@ -45,7 +45,7 @@ export async function privateStreamlinkArgs(
   }
   await ensureRuntimeDir(runtimeDir);
   const dir = join(runtimeDir, "streamlink");
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  await ensurePrivateDir(dir);
   await removeAbandoned(dir);
   const path = join(dir, `${Deno.pid}-${crypto.randomUUID().slice(0, 8)}.args`);
   // Locked from creation on; the sweep also spares files younger than a minute, so a file

@@ -4,6 +4,8 @@
  * stays fast and needs no permission to run programs. The answer is the container's word, good
  * for a listing; checks that must not be fooled count packets instead (ffprobe).
  */
+import { readAt } from "./read_at.ts";
+
 const TS_PACKET = 188;
 const TS_WINDOW = 1 << 20;
 
@@ -25,18 +27,6 @@ export async function mediaDuration(path: string): Promise<number | null> {
   } finally {
     file.close();
   }
-}
-
-async function readAt(file: Deno.FsFile, offset: number, length: number): Promise<Uint8Array> {
-  await file.seek(offset, Deno.SeekMode.Start);
-  const buffer = new Uint8Array(length);
-  let filled = 0;
-  while (filled < length) {
-    const read = await file.read(buffer.subarray(filled));
-    if (read === null) break;
-    filled += read;
-  }
-  return buffer.subarray(0, filled);
 }
 
 /** Walks boxes to `moov` (wherever it is) and reads `mvhd`'s duration / timescale. */

@@ -18,7 +18,8 @@
  *    has data.
  */
 import { join } from "node:path";
-import { daemonPaths } from "../../src/state/daemon_state.ts";
+import { sizeOrZero } from "../../src/state/atomic_write.ts";
+import { daemonPaths } from "../../src/state/daemon_status.ts";
 import {
   collect,
   defaultConfig,
@@ -151,7 +152,7 @@ async function partBytes(tempDir: string, user: string): Promise<number> {
   try {
     for await (const entry of Deno.readDir(tempDir)) {
       if (!entry.name.startsWith(`${user}_`) || !/_part\d+\.ts$/.test(entry.name)) continue;
-      total += await Deno.stat(join(tempDir, entry.name)).then((s) => s.size, () => 0);
+      total += await sizeOrZero(join(tempDir, entry.name));
     }
   } catch {
     // No temp folder yet.

@@ -7,7 +7,7 @@
  * at once (its CPU, ~1 ms, lands among the children).
  */
 import { join } from "node:path";
-import { daemonPaths } from "../../src/state/daemon_state.ts";
+import { daemonPaths } from "../../src/state/daemon_status.ts";
 import {
   type CliResult,
   collect,

@@ -1,6 +1,6 @@
 import { inspectConfig } from "../../config/load_config.ts";
 import { ExitCode } from "../../errors.ts";
-import { type GlobalOptions, homeDir, override, printLine } from "../context.ts";
+import { type GlobalOptions, override, printLine } from "../context.ts";
 import {
   checkDaemons,
   checkDownloadCmd,
@@ -61,7 +61,6 @@ export async function doctorCommand(
   for (const warning of inspected.warnings) {
     report({ level: "warn", name: "config", detail: warning });
   }
-  const home = homeDir();
   /** Runs one check; an exception it throws becomes its FAIL line. */
   const check = async (name: string, run: () => Promise<CheckResult | CheckResult[]>) => {
     try {
@@ -75,7 +74,7 @@ export async function doctorCommand(
   await check("ffmpeg", () => checkTool("ffmpeg", "-version"));
   await check("ffprobe", () => checkTool("ffprobe", "-version"));
   await check("flock", () => checkTool("flock", "--version"));
-  for (const [label, path] of foldersOf(config, home)) {
+  for (const [label, path] of foldersOf(config)) {
     await check(
       label,
       () => label === "runtime" ? checkRuntimeFolder(path) : checkFolder(label, path),
@@ -84,7 +83,7 @@ export async function doctorCommand(
   await check("disk space", () => checkFreeSpace(config));
   await check("users file", () => checkUsersFile(config.poller.usersFile));
   await check("download_cmd", () => checkDownloadCmd(config));
-  await check("stale state", () => checkStaleState(config, home));
+  await check("stale state", () => checkStaleState(config));
   await check("daemons", () => checkDaemons(config));
   return summarize(results);
 }

@@ -1,4 +1,3 @@
-import type { CurrentJobStatus } from "../../encode/encode_daemon.ts";
 import { serveEncoder } from "../../encode/serve_encoder.ts";
 import { stopEncoder } from "../../encode/stop_encoder.ts";
 import { ExitCode, TwitchtoolError, UsageError } from "../../errors.ts";
@@ -119,7 +118,7 @@ export async function encodeDaemonStatusCommand(
   const daemon = await readDaemonState(config.paths.stateDir, "encoder");
   const queue = await queueView(config.paths.queueDir, daemon.running);
   const status = daemon.running ? daemon.status : null;
-  const current = (status?.current_job ?? null) as CurrentJobStatus | null;
+  const current = status?.current_job ?? null;
   const waiting = queue.pending;
   if (options.json) {
     printLine(JSON.stringify({

@@ -3,7 +3,7 @@ import { runPollerDaemon } from "../../poll/run_poller.ts";
 import { withShutdownSignals } from "../../proc/signals.ts";
 import { readDaemonState, stopDaemon } from "../../state/daemon_state.ts";
 import { pollerView } from "../../state/status_snapshot.ts";
-import { type GlobalOptions, homeDir, loadCommandConfig, override, printLine } from "../context.ts";
+import { type GlobalOptions, loadCommandConfig, override, printLine } from "../context.ts";
 import { describePoller } from "../daemon_lines.ts";
 import { parseSeconds } from "../options.ts";
 
@@ -40,7 +40,6 @@ export async function pollerRunCommand(
       recordLimitOverride: options.recordLimit === undefined
         ? undefined
         : config.limits.recordLimit,
-      home: homeDir(),
     }, signal);
     return ExitCode.Ok;
   });

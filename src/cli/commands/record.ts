@@ -3,7 +3,7 @@ import { withShutdownSignals } from "../../proc/signals.ts";
 import { runRecorder } from "../../record/recorder.ts";
 import { join } from "node:path";
 import { normalizeUsername } from "../../record/username.ts";
-import { type GlobalOptions, homeDir, loadCommandConfig, override } from "../context.ts";
+import { type GlobalOptions, loadCommandConfig, override } from "../context.ts";
 import { addLogFile } from "../logging.ts";
 import { printFinished } from "./finished_output.ts";
 
@@ -52,7 +52,6 @@ export async function recordCommand(
       {
         username: user,
         config,
-        home: homeDir(),
         failFast: options.failFast ?? false,
         stream: streamFromEnv(),
       },

@@ -1,5 +1,5 @@
 import { recoverSessions } from "../../record/recover.ts";
-import { type GlobalOptions, homeDir, loadCommandConfig, override, printLine } from "../context.ts";
+import { type GlobalOptions, loadCommandConfig, override, printLine } from "../context.ts";
 import { printFinished } from "./finished_output.ts";
 
 /** Options of `twitchtool recover`. */
@@ -21,7 +21,7 @@ export async function recoverCommand(
     "paths.record_dir": override(options.outputDir, "--output-dir"),
     "paths.queue_dir": override(options.queueDir, "--queue-dir"),
   });
-  const reports = await recoverSessions(config, homeDir(), { dryRun: options.dryRun ?? false });
+  const reports = await recoverSessions(config, { dryRun: options.dryRun ?? false });
   if (reports.length === 0) printLine("Nothing to recover");
   for (const report of reports) {
     for (const part of report.quarantined ?? []) {

@@ -8,7 +8,6 @@ import { formatBytes } from "../../util/disk_space.ts";
 import { formatDuration } from "../../util/format_duration.ts";
 import {
   type GlobalOptions,
-  homeDir,
   loadCommandConfig,
   override,
   printLine,
@@ -36,7 +35,7 @@ export async function statusCommand(
     "paths.queue_dir": override(options.queueDir, "--queue-dir"),
     "limits.record_limit": override(options.recordLimit, "--record-limit"),
   });
-  const status = await collectStatus(config, homeDir());
+  const status = await collectStatus(config);
   if (options.json) {
     printLine(JSON.stringify(status));
     return 0;
