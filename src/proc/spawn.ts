@@ -156,13 +156,7 @@ export async function runCommand(
     stderr: "piped",
     ...(options.signal ? { signal: options.signal } : {}),
   }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    signal: output.signal,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+  return commandResult(output);
 }
 
 /**
@@ -178,6 +172,11 @@ export async function runWithInput(
   const { process, feedError } = spawnFed(command, args, feed);
   const [output, failed] = await Promise.all([process.output(), feedError]);
   if (failed && !isBrokenPipe(failed)) throw failed;
+  return commandResult(output);
+}
+
+/** A finished command's exit and its output as text. */
+function commandResult(output: Deno.CommandOutput): CommandResult {
   const decoder = new TextDecoder();
   return {
     code: output.code,
