@@ -6,6 +6,7 @@ import {
   redactArgs,
   splitSecretArgs,
   streamUrl,
+  unmaskedOutputLoglevel,
 } from "./streamlink_args.ts";
 
 Deno.test("captureArgs() puts user extra_args after the live defaults so they win", () => {
@@ -60,4 +61,12 @@ Deno.test("maskSecrets() hides every occurrence, longest first", () => {
     maskSecrets(line, ["abc123def", "OAuth abc123def"]),
     "--twitch-api-header=[('Authorization', '***')] token ***",
   );
+});
+
+Deno.test("unmaskedOutputLoglevel() keeps a detached streamlink below the levels that echo secrets", () => {
+  assert.equal(unmaskedOutputLoglevel("debug", true), "info");
+  assert.equal(unmaskedOutputLoglevel("TRACE", true), "info");
+  assert.equal(unmaskedOutputLoglevel("all", true), "info");
+  assert.equal(unmaskedOutputLoglevel("debug", false), "debug", "nothing secret to echo");
+  assert.equal(unmaskedOutputLoglevel("warning", true), "warning");
 });
