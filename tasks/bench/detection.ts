@@ -160,10 +160,14 @@ async function partBytes(tempDir: string, user: string): Promise<number> {
   return total;
 }
 
-/** When the poller launched the recorder: the `--- <time> twitchtool poller:` line of its log. */
+/**
+ * When the poller started the recording: the first `--- <time> <session>: streamlink` line a
+ * recording hosted in the poller writes to its log, or the `--- <time> twitchtool poller:` line
+ * of a launched recorder (custom download_cmd).
+ */
 async function launchTime(logPath: string): Promise<number> {
   const text = await Deno.readTextFile(logPath);
-  const match = /^--- (\S+) twitchtool poller: /m.exec(text);
+  const match = /^--- (\S+) (?:twitchtool poller|\S+: streamlink) /m.exec(text);
   if (!match) throw new Error(`No launch line in "${logPath}"`);
   return Date.parse(match[1]!);
 }
