@@ -263,12 +263,12 @@ async function measureLatency(context: WorkloadContext, goLives: number): Promis
           metric: "launch to first byte: median / max",
           value: round(median(startups), 1),
           unit: "s",
-          note: `max ${round(max(startups), 1)} s: recorder start-up and first segment`,
+          note: `max ${round(max(startups), 1)} s: recording start-up and first segment`,
         },
       ],
       notes: [
         `Latency: ${goLives} go-lives at phases spread over the ${INTERVAL_SECONDS} s interval; ` +
-        `each = wait for the next cycle + recorder start-up (deno + streamlink) + first ` +
+        `each = wait for the next cycle + recording start-up (streamlink, hosted in the poller) + first ` +
         `segment; seconds (launched after): ${
           latencies.map((l, i) => `${l.toFixed(1)} (${detections[i]!.toFixed(1)})`).join(", ")
         }.`,
