@@ -11,6 +11,7 @@ import {
   type CliResult,
   collect,
   defaultConfig,
+  killLeftovers,
   makeSandbox,
   runCli,
   spawnCli,
@@ -213,13 +214,7 @@ Deno.test("poller with the GraphQL detector: 100 channels, exactly the 3 live on
       }
       await poller.result;
     }
-    for (const pid of pids) {
-      try {
-        Deno.kill(pid, "SIGKILL");
-      } catch {
-        // Already gone: the normal case.
-      }
-    }
+    killLeftovers(pids);
     await gql.close();
     await hls.close();
   }
@@ -301,13 +296,7 @@ Deno.test("poller with the Helix detector: app token from the client secret, the
       poller.process.kill("SIGTERM");
       await poller.result;
     }
-    for (const pid of pids) {
-      try {
-        Deno.kill(pid, "SIGKILL");
-      } catch {
-        // Already gone: the normal case.
-      }
-    }
+    killLeftovers(pids);
     await gql.close();
     await hls.close();
   }

@@ -9,9 +9,11 @@ import { join } from "node:path";
 import {
   collect,
   defaultConfig,
+  killLeftovers,
   listDir,
   MAIN_TS,
   makeSandbox,
+  recordingsOf,
   runCli,
   type Sandbox,
   spawnCli,
@@ -115,20 +117,12 @@ class World {
     };
   }
 
-  async mp4s(user: string): Promise<string[]> {
-    return (await listDir(this.sandbox.recordDir))
-      .filter((name) => name.startsWith(`${user}_`) && name.endsWith(".mp4"))
-      .map((name) => join(this.sandbox.recordDir, name));
+  mp4s(user: string): Promise<string[]> {
+    return recordingsOf(this.sandbox.recordDir, user);
   }
 
   killLeftovers(): void {
-    for (const pid of this.leftovers) {
-      try {
-        Deno.kill(pid, "SIGKILL");
-      } catch {
-        // Already gone: the normal case.
-      }
-    }
+    killLeftovers(this.leftovers);
   }
 }
 

@@ -14,8 +14,10 @@ import {
   collect,
   defaultConfig,
   ffprobe,
+  killLeftovers,
   listDir,
   makeSandbox,
+  recordingsOf,
   runCli,
   type Sandbox,
   spawnCli,
@@ -98,10 +100,8 @@ class PollerWorld {
     }, timeoutMs);
   }
 
-  async mp4s(user: string): Promise<string[]> {
-    return (await listDir(this.sandbox.recordDir))
-      .filter((name) => name.startsWith(`${user}_`) && name.endsWith(".mp4"))
-      .map((name) => join(this.sandbox.recordDir, name));
+  mp4s(user: string): Promise<string[]> {
+    return recordingsOf(this.sandbox.recordDir, user);
   }
 
   async log(user: string): Promise<string> {
@@ -109,13 +109,7 @@ class PollerWorld {
   }
 
   killLeftovers(): void {
-    for (const pid of this.pids) {
-      try {
-        Deno.kill(pid, "SIGKILL");
-      } catch {
-        // Already gone: the normal case.
-      }
-    }
+    killLeftovers(this.pids);
   }
 }
 

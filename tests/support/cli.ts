@@ -251,3 +251,21 @@ export async function listDir(path: string): Promise<string[]> {
   }
   return names.sort();
 }
+
+/** The finished `.mp4` recordings of `user` in `recordDir`, as full paths. */
+export async function recordingsOf(recordDir: string, user: string): Promise<string[]> {
+  return (await listDir(recordDir))
+    .filter((name) => name.startsWith(`${user}_`) && name.endsWith(".mp4"))
+    .map((name) => join(recordDir, name));
+}
+
+/** SIGKILLs processes a test may have left behind (streamlinks, recorders); gone ones are fine. */
+export function killLeftovers(pids: Iterable<number>): void {
+  for (const pid of pids) {
+    try {
+      Deno.kill(pid, "SIGKILL");
+    } catch {
+      // Already gone: the normal case.
+    }
+  }
+}
