@@ -100,6 +100,7 @@ Deno.test("deno.json role tasks use exactly the flags declared in src/permission
     record: `deno run ${roleFlags("record").join(" ")} src/main.ts record`,
     encoder: `deno run ${roleFlags("encoder").join(" ")} src/main.ts encode-daemon run`,
     poller: `deno run ${roleFlags("poller").join(" ")} src/main.ts poller run`,
+    twitchtool: `deno run ${binaryFlags().join(" ")} src/main.ts`,
   };
   for (const [task, command] of Object.entries(expected)) assert.equal(tasks[task], command, task);
 });
