@@ -60,6 +60,28 @@ Deno.test("help <command> <subcommand> shows the subcommand's options; an unknow
   }
 });
 
+Deno.test("an unknown command, option or help topic is one logged error line with exit 2", async () => {
+  await using sandbox = await makeSandbox({ urlTemplate: URL_TEMPLATE });
+  const cases: [string[], RegExp][] = [
+    [["bogus"], /Unknown command "bogus": "bogus" is not one of record, /],
+    [["help", "nosuch"], /Unknown command "nosuch": "nosuch" is not one of record, /],
+    [["stauts"], /Unknown command "stauts": did you mean "status"\?/],
+    [["poller", "sideways"], /Unknown command "poller sideways": "sideways" is not one of run, /],
+    [["status", "--bogus"], /Unknown option "--bogus" \(run "twitchtool help status" for usage\)/],
+  ];
+  for (const [args, message] of cases) {
+    const result = await runCli(sandbox, args);
+    const label = args.join(" ");
+    assert.equal(result.code, 2, label);
+    assert.equal(result.stdout, "", label);
+    const lines = result.stderr.trim().split("\n");
+    assert.equal(lines.length, 1, `${label}: ${result.stderr}`);
+    assert.match(lines[0]!, /^\d{4}-\d\d-\d\d [\d:.]+ \[ERR\] twitchtool: /, label);
+    assert.match(lines[0]!, message, label);
+    assert.doesNotMatch(result.stderr, /error: |'/, `${label}: commander's own style`);
+  }
+});
+
 Deno.test("every option that sets a config key shows its default, key and environment variable", async () => {
   await using sandbox = await makeSandbox({ urlTemplate: URL_TEMPLATE });
   const keyed = new Set<string>();

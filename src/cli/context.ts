@@ -3,6 +3,7 @@ import Table from "cli-table3";
 import type { Config } from "../config/config.ts";
 import { type CliOverride, loadConfig } from "../config/load_config.ts";
 import { splitSecretArgs } from "../proc/streamlink_args.ts";
+import { logLiteral } from "../util/log_literal.ts";
 import { maskInLogs } from "./logging.ts";
 
 /** Options every command accepts, before or after the subcommand. */
@@ -33,7 +34,7 @@ export async function loadCommandConfig(
     ...(clientSecret ? [clientSecret] : []),
   ]);
   const log = getLogger(["twitchtool", "config"]);
-  for (const warning of warnings) log.warn(warning);
+  for (const warning of warnings) log.warn(logLiteral(warning));
   return config;
 }
 

@@ -1,10 +1,10 @@
 import { Argument, Command, CommanderError, Option } from "@commander-js/extra-typings";
 import denoConfig from "../../deno.json" with { type: "json" };
 import { dropPermissionsFor } from "../permissions.ts";
-import { UsageError } from "../errors.ts";
 import { COMPLETION_SHELLS } from "./completions.ts";
 import { annotateConfigOptions } from "./config_help.ts";
 import { colorsOn, type GlobalOptions, terminalWidth, writeText } from "./context.ts";
+import { unknownCommandError } from "./usage_error.ts";
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -36,7 +36,6 @@ export function buildProgram(run: ProgramRun): Command {
     .version(denoConfig.version, "-V, --version")
     .option("--config <path>", "config file (default: $XDG_CONFIG_HOME/twitchtool/config.toml)")
     .option("--json-logs", "log JSON Lines instead of human-readable lines")
-    .showHelpAfterError("(run with --help for usage)")
     .configureHelp({ showGlobalOptions: true })
     .addHelpText("after", EXIT_CODES_HELP)
     // commander's defaults read FORCE_COLOR/CLICOLOR_FORCE, which the binary may not read
@@ -45,6 +44,8 @@ export function buildProgram(run: ProgramRun): Command {
     .configureOutput({
       writeOut: (text) => writeText(Deno.stdout, text),
       writeErr: (text) => writeText(Deno.stderr, text),
+      // Parse errors are logged by main.ts in the style of every other error (usage_error.ts).
+      outputError: () => {},
       getOutHasColors: () => colorsOn(Deno.stdout),
       getErrHasColors: () => colorsOn(Deno.stderr),
       getOutHelpWidth: () => terminalWidth(Deno.stdout),
@@ -379,12 +380,7 @@ function helpTarget(root: Command, names: readonly string[]): Command {
     const next = command.commands.find((sub) =>
       sub.name() === name || sub.aliases().includes(name)
     );
-    if (!next) {
-      const known = command.commands.map((sub) => sub.name()).join(", ");
-      throw new UsageError(
-        `Unknown command "${names.join(" ")}": "${name}" is not one of ${known}`,
-      );
-    }
+    if (!next) throw unknownCommandError(command, names.slice(0, names.indexOf(name)), name);
     command = next as Command;
   }
   return command;

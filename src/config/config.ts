@@ -1,7 +1,11 @@
+import type { ValueOrigin } from "./value_origin.ts";
+
 /** The resolved configuration every command works from (camelCase mirror of the TOML keys). */
 export interface Config {
   /** The config file in effect and whether it existed. */
   readonly source: { readonly path: string; readonly exists: boolean };
+  /** Where each key not left at its default was set (`section.key` to flag/variable/file:line). */
+  readonly origins?: Readonly<Record<string, ValueOrigin>>;
   readonly paths: {
     readonly recordDir: string;
     readonly queueDir: string;

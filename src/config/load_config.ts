@@ -3,7 +3,10 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { ConfigError, type TwitchtoolError, UsageError } from "../errors.ts";
 import { type Config, GIB } from "./config.ts";
 import { baseDirs, defaultValues, type EnvReader, tempDirFor } from "./defaults.ts";
+import { closestName } from "./closest_name.ts";
 import { CONFIG_FIELDS, fieldName, type FieldSpec } from "./schema.ts";
+import { tomlKeyLines } from "./toml_lines.ts";
+import type { ValueOrigin } from "./value_origin.ts";
 
 /** A value given on the command line, with the flag it came from for error messages. */
 export interface CliOverride {
@@ -101,10 +104,12 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
   }
 
   const fileLayer: Layer = new Map();
+  const origins: Record<string, ValueOrigin> = {};
   if (fileText !== undefined) {
     try {
       const table = parseFile(filePath, fileText);
-      readFileLayer(table, filePath, fileLayer, warnings, refusals("file"), expand);
+      const file = { path: filePath, lines: tomlKeyLines(fileText), origins };
+      readFileLayer(table, file, fileLayer, refusals("file"), expand);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       problems.push(error);
@@ -122,6 +127,9 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
         new ConfigError(`${source}: expected ${expected} for "${fieldName(field)}"`),
       shape: (reason) => new ConfigError(`${source}: "${fieldName(field)}" ${reason}`),
     });
+    if (envLayer.has(fieldName(field))) {
+      origins[fieldName(field)] = { source: "env", label: field.env };
+    }
   }
 
   const cliLayer: Layer = new Map();
@@ -134,6 +142,7 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
       type: (expected) => new UsageError(`${source}: expected ${expected}`),
       shape: (reason) => new UsageError(`${source}: it ${reason}`),
     });
+    if (cliLayer.has(name)) origins[name] = { source: "cli", label: override.flag };
   }
 
   const defaults = defaultValues(
@@ -168,6 +177,7 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
 
   const config: Config = {
     source: { path: filePath, exists: fileText !== undefined },
+    origins,
     paths: {
       recordDir: str("paths.record_dir"),
       queueDir: str("paths.queue_dir"),
@@ -335,46 +345,93 @@ function describeTomlError(error: TomlError, text: string): string {
   return message;
 }
 
+/** The config file being read: its path, where each key sits, and where values are noted. */
+interface FileContext {
+  readonly path: string;
+  readonly lines: ReadonlyMap<string, number>;
+  readonly origins: Record<string, ValueOrigin>;
+}
+
+/**
+ * Reads the file's sections into `layer`. An unknown section or key is an error naming the
+ * closest known one: a typo'd key silently left at its default (recordings in the wrong
+ * folder) is worse than refusing to start.
+ */
 function readFileLayer(
   table: Record<string, unknown>,
-  path: string,
+  file: FileContext,
   layer: Layer,
-  warnings: string[],
   refusals: Refusals & { readonly source: "file" },
   expand: (path: string) => string,
 ): void {
+  const { path } = file;
   for (const [section, body] of Object.entries(table)) {
     const sectionFields = CONFIG_FIELDS.filter((f) => f.section === section);
     if (sectionFields.length === 0) {
-      warnings.push(`Unknown section "${section}" in config "${path}": ignored`);
+      refusals.problems.push(unknownName(section, body, file));
       continue;
     }
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
       refusals.problems.push(
-        new ConfigError(`Cannot use config "${path}": "${section}" must be a [${section}] table`),
+        new ConfigError(
+          `Cannot use config "${path}":${
+            lineOf(file, section)
+          } "${section}" must be a [${section}] table`,
+        ),
       );
       continue;
     }
     for (const [key, raw] of Object.entries(body)) {
+      const name = `${section}.${key}`;
       const field = sectionFields.find((f) => f.key === key);
       if (!field) {
-        warnings.push(`Unknown key "${section}.${key}" in config "${path}": ignored`);
+        refusals.problems.push(unknownName(name, raw, file));
         continue;
       }
+      const where = `Cannot use config "${path}":${lineOf(file, name)}`;
       setChecked(layer, field, raw, expand, refusals, {
         type: (expected) =>
           new ConfigError(
-            `Cannot use config "${path}": expected ${expected} for "${fieldName(field)}", got ${
-              JSON.stringify(raw)
-            }`,
+            `${where} expected ${expected} for "${name}", got ${JSON.stringify(raw)}`,
           ),
-        shape: (reason) =>
-          new ConfigError(
-            `Cannot use config "${path}": "${fieldName(field)}" = ${JSON.stringify(raw)} ${reason}`,
-          ),
+        shape: (reason) => new ConfigError(`${where} "${name}" = ${JSON.stringify(raw)} ${reason}`),
       });
+      if (layer.has(name)) {
+        const line = file.lines.get(name);
+        file.origins[name] = { source: "file", label: line ? `${path}:${line}` : path };
+      }
     }
   }
+}
+
+/** ` line 4:` when the line of `name` is known, else empty. */
+function lineOf(file: FileContext, name: string): string {
+  const line = file.lines.get(name);
+  return line ? ` line ${line}:` : "";
+}
+
+/**
+ * The error for a section or key the schema does not know, with the closest known name: a
+ * bare top-level key (`record_dirr = ...`) is matched against key names, a table against
+ * section names, `section.key` against the full names.
+ */
+function unknownName(name: string, body: unknown, file: FileContext): ConfigError {
+  const isTable = typeof body === "object" && body !== null && !Array.isArray(body);
+  const dotted = name.includes(".");
+  const kind = dotted || !isTable ? "key" : "section";
+  const sections = [...new Set(CONFIG_FIELDS.map((f) => f.section))];
+  const keyPart = name.slice(name.lastIndexOf(".") + 1);
+  const guess = kind === "section"
+    ? closestName(name, sections.map((section) => ({ match: section, name: section })))
+    : closestName(name, CONFIG_FIELDS.map((f) => ({ match: fieldName(f), name: fieldName(f) }))) ??
+      closestName(keyPart, CONFIG_FIELDS.map((f) => ({ match: f.key, name: fieldName(f) })));
+  const hint = guess
+    ? `did you mean "${guess}"?`
+    : kind === "section"
+    ? `known sections are ${sections.join(", ")}`
+    : `not a setting (see docs/configuration.md)`;
+  const where = ` in config "${file.path}":${lineOf(file, name)}`;
+  return new ConfigError(`Unknown ${kind} "${name}"${where} ${hint}`);
 }
 
 const TRUE_WORDS = new Set(["1", "true", "yes", "on"]);

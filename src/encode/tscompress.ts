@@ -20,6 +20,7 @@ import {
   type TranscodeRequest,
   type TranscodeResult,
 } from "./transcode_file.ts";
+import { logLiteral } from "../util/log_literal.ts";
 
 const log = getLogger(["twitchtool", "encode"]);
 
@@ -224,7 +225,7 @@ async function runStep(
     const reason = `Only ${formatBytes(free)} free for "${output}", below disk_free_min ${
       formatBytes(options.diskFreeMinBytes)
     }: not started`;
-    log.warn("Cannot {step} {input}: {reason}", { step, input, reason });
+    log.warn(`Cannot ${step} {input}: ${logLiteral(reason)}`, { step, input, reason });
     return end("low-disk", reason);
   }
   const transcode = deps.transcode ?? transcodeFile;
@@ -251,7 +252,12 @@ async function runStep(
     case "aborted":
       return end("interrupted", "Interrupted");
     case "failed":
-      log.error("Cannot {step} {input}: {reason}", { step, input, reason: outcome.reason });
+      // The reason is a sentence with its own quoting: inline, not as a quoted property.
+      log.error(`Cannot ${step} {input}: ${logLiteral(outcome.reason)}`, {
+        step,
+        input,
+        reason: outcome.reason,
+      });
       if (NO_SPACE.test(outcome.reason)) {
         return end("low-disk", `No space left on device writing "${output}"`);
       }
