@@ -4,7 +4,7 @@
  * clamping with a warning keeps the daemon running instead of failing every job.
  */
 import type { Config } from "../config/config.ts";
-import { describeValue, type ValueOrigin } from "../config/value_origin.ts";
+import { describeValue } from "../config/value_origin.ts";
 import type { EncodeArgsSpec } from "../proc/ffmpeg_args.ts";
 
 /** What every encode (daemon and `tscompress`) runs with: the ffmpeg spec minus the files. */
