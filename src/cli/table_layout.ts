@@ -49,9 +49,12 @@ export function columnWidths(
   return widths;
 }
 
-/** The narrowest a line goes without loss: its longest word, or all of it for a path. */
+/**
+ * The narrowest a line goes without loss: its longest word; all of it for a path or a value
+ * (a time, a size: it starts with a digit and reads badly over two lines).
+ */
 function unbreakable(line: string): number {
-  if (isPathLike(line) || !line.includes(" ")) return line.length;
+  if (isPathLike(line) || !line.includes(" ") || /^\d/.test(line)) return line.length;
   return Math.max(...line.split(" ").map((word) => word.length));
 }
 
@@ -83,6 +86,11 @@ export function shorten(word: string, width: number): string {
   if (word.length <= width) return word;
   if (width <= 1) return ELLIPSIS.slice(0, width);
   if (!word.includes("/")) return word.slice(0, width - 1) + ELLIPSIS;
+  const name = word.slice(word.lastIndexOf("/") + 1);
+  // The whole file name when it fits with a little of the folder, else its last two thirds.
+  if (name.length + 3 <= width) {
+    return word.slice(0, width - 1 - name.length) + ELLIPSIS + name;
+  }
   const tail = Math.ceil((width - 1) * 2 / 3);
   const head = width - 1 - tail;
   return word.slice(0, head) + ELLIPSIS + word.slice(word.length - tail);

@@ -160,14 +160,17 @@ export function shellQuote(word: string): string {
  * colour TERM, no NO_COLOR, and Deno allowed to prompt, so a missing permission shows up as
  * a prompt in the output (answered "no" by the closed input) instead of passing silently.
  * stdout and stderr arrive mixed in `stdout`, with CRLF line ends turned back into LF.
+ * `columns` sets the terminal width first (`stty cols`).
  */
 export async function runCliOnTerminal(
   sandbox: Sandbox,
   args: readonly string[],
-  options: { env?: Record<string, string> } = {},
+  options: { env?: Record<string, string>; columns?: number } = {},
 ): Promise<CliResult> {
   const argv = cliCommandArgs(args).filter((arg) => arg !== "--no-prompt");
-  const line = [Deno.execPath(), ...argv].map(shellQuote).join(" ");
+  const command = [Deno.execPath(), ...argv].map(shellQuote).join(" ");
+  // A terminal of that width, as `stty cols 80` in a real one sets it.
+  const line = options.columns ? `stty cols ${options.columns} rows 50; ${command}` : command;
   const output = await new Deno.Command("script", {
     args: ["-qec", line, "/dev/null"],
     env: { ...sandbox.env, TERM: "xterm-256color", ...options.env },
