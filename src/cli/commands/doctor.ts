@@ -21,11 +21,11 @@ export interface DoctorOptions {
   logsDir?: string;
 }
 
-const LABEL = { ok: "ok  ", warn: "warn", fail: "FAIL" } as const;
+const LABEL = { ok: "ok  ", note: "note", warn: "warn", fail: "FAIL" } as const;
 
 /**
- * `twitchtool doctor`: one line per check (ok / warn / FAIL) and a summary; exit 1 when any
- * check failed, 0 otherwise (warnings included). Every config problem is reported, then the
+ * `twitchtool doctor`: one line per check (ok / note / warn / FAIL) and a summary; exit 1 when
+ * any check failed, 0 otherwise (notes and warnings included). Every config problem is reported, then the
  * other checks run with defaults in place of the unusable values; a check that throws is a
  * FAIL line, never the end of the report.
  */
@@ -91,6 +91,10 @@ export async function doctorCommand(
 function summarize(results: readonly CheckResult[]): number {
   const count = (level: CheckResult["level"]) => results.filter((r) => r.level === level).length;
   const failures = count("fail");
-  printLine(`${count("ok")} ok, ${count("warn")} warning(s), ${failures} failure(s)`);
+  printLine(
+    `${count("ok")} ok, ${count("note")} note(s), ${
+      count("warn")
+    } warning(s), ${failures} failure(s)`,
+  );
   return failures > 0 ? ExitCode.Failure : ExitCode.Ok;
 }
