@@ -94,8 +94,19 @@ Deno.test("the encoder role cannot start a shell", async () => {
   assert.equal(caps.runShell, false);
 });
 
+/** A deno.json task in object form: what it runs and what `deno task` says it is for. */
+interface TaskEntry {
+  readonly command: string;
+  readonly description: string;
+}
+
 Deno.test("deno.json role tasks use exactly the flags declared in src/permissions.ts", () => {
-  const tasks = denoConfig.tasks as Record<string, string>;
+  const tasks = Object.fromEntries(
+    Object.entries(denoConfig.tasks as Record<string, TaskEntry>).map(([name, task]) => [
+      name,
+      task.command,
+    ]),
+  );
   const expected: Record<string, string> = {
     record: `deno run ${roleFlags("record").join(" ")} src/main.ts record`,
     encoder: `deno run ${roleFlags("encoder").join(" ")} src/main.ts encode-daemon run`,
@@ -103,4 +114,23 @@ Deno.test("deno.json role tasks use exactly the flags declared in src/permission
     twitchtool: `deno run ${binaryFlags().join(" ")} src/main.ts`,
   };
   for (const [task, command] of Object.entries(expected)) assert.equal(tasks[task], command, task);
+});
+
+Deno.test("every deno task has a description, and `deno task` lists it", async () => {
+  const tasks = denoConfig.tasks as Record<string, TaskEntry>;
+  const root = new URL("..", import.meta.url).pathname;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["task"],
+    cwd: root,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(output.code, 0);
+  const listing = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
+  for (const [name, task] of Object.entries(tasks)) {
+    assert.equal(typeof task.command, "string", name);
+    assert.ok(task.description?.length >= 20, `${name} needs a description`);
+    assert.ok(listing.includes(`- ${name}\n    // ${task.description}\n`), `${name}: ${listing}`);
+  }
 });

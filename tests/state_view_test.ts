@@ -107,6 +107,7 @@ Deno.test("status and encode-daemon status show invalid and too-young jobs, the 
 
     const terminal = await runCliOnTerminal(sandbox, ["status"], { columns: 80 });
     assert.equal(terminal.code, 0, terminal.stdout);
+    // deno-lint-ignore no-control-regex
     assertFits(terminal.stdout.replace(/\x1b\[[0-9;]*m/g, ""));
     assert.match(terminal.stdout, /Queue: 1 pending, 0 failed, 2 invalid, 1 too young to judge/);
   } finally {

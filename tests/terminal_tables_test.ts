@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-control-regex -- escape codes are what these tests look for
 /**
  * End-to-end: tables as a person sees them on a real terminal (a pty of 80 and 120 columns,
  * without NO_COLOR) and in a pipe: `status` with a recording running, `history`, the queue and
