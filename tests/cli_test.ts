@@ -75,3 +75,18 @@ Deno.test("a clamped --crf names the flag, not the config file", async () => {
   assert.match(result.stderr, /\[WRN\] twitchtool·encode: --crf 99 is outside 0-51: using 51/);
   assert.doesNotMatch(result.stderr, /encode_daemon\.crf/);
 });
+
+Deno.test("tscompress names a file it cannot read without quotes nested in quotes", async () => {
+  await using sandbox = await makeSandbox({ urlTemplate: "hls://http://127.0.0.1:9/{user}" });
+  const input = join(sandbox.home, "not-media.ts");
+  await Deno.writeTextFile(input, "hello");
+  const result = await runCli(sandbox, ["tscompress", input]);
+  assert.equal(result.code, 1, result.stderr);
+  const line = result.stderr.split("\n").find((text) => text.includes("[ERR]"));
+  assert.ok(line, result.stderr);
+  assert.match(
+    line,
+    new RegExp(`: Cannot remux "${input}": Cannot read input "${input}" as media$`),
+  );
+  assert.doesNotMatch(line, /'|\\"/, "no quotes inside quotes");
+});
