@@ -18,7 +18,7 @@ export function override(value: unknown, flag: string): CliOverride | undefined 
   return value === undefined ? undefined : { value, flag };
 }
 
-/** Loads the config for a command, logging warnings such as unknown keys. */
+/** Loads the config for a command, logging its warnings; any problem throws (exit 2). */
 export async function loadCommandConfig(
   globals: GlobalOptions,
   overrides: Record<string, CliOverride | undefined> = {},

@@ -26,7 +26,7 @@ export interface LoadConfigOptions {
   readonly allowMissingFile?: boolean;
 }
 
-/** The resolved config plus non-fatal findings such as unknown keys. */
+/** The resolved config plus non-fatal findings (an unknown key is a problem, not a warning). */
 export interface LoadedConfig {
   readonly config: Config;
   readonly warnings: readonly string[];

@@ -1,6 +1,6 @@
 /**
  * Every configuration key, once: its TOML section and name, value kind, environment variable
- * and bounds. Loading, validation, unknown-key warnings and the README reference all read this
+ * and bounds. Loading, validation, unknown-key errors and the README reference all read this
  * table, so a key cannot exist in one place and be missing in another.
  */
 
