@@ -226,9 +226,14 @@ Deno.test("poller run refuses a download_cmd that names a shell or uses shell op
     const result = await runCli(sandbox, ["poller", "run", "--download-cmd", command]);
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /Cannot use download_cmd .*the poller never runs a shell/);
+    assert.match(result.stderr, / \(from flag --download-cmd\): /, "names where it came from");
   }
   const env = await runCli(sandbox, ["poller", "run"], { env: { DOWNLOAD_CMD: "bash" } });
   assert.equal(env.code, 2);
+  assert.match(
+    env.stderr,
+    /Cannot use download_cmd "bash" \(from environment variable DOWNLOAD_CMD\): /,
+  );
   assert.deepEqual(await listDir(sandbox.stateDir), [], "no lock or status written");
 });
 

@@ -170,7 +170,7 @@ export async function checkDownloadCmd(config: Config): Promise<CheckResult> {
   const name = "download_cmd";
   try {
     const command = await resolveDownloadCmd(
-      parseDownloadCmd(config.poller.downloadCmd),
+      parseDownloadCmd(config.poller.downloadCmd, config.origins?.["poller.download_cmd"]),
       (program) => findExecutable(program),
       currentSelf(),
     );

@@ -10,6 +10,23 @@ export interface ValueOrigin {
 }
 
 /**
+ * ` (from flag --download-cmd)`, ` (from environment variable DOWNLOAD_CMD)`, ` (from config
+ * "/c.toml:4")`, or nothing for a default: to append where a message already names the key.
+ */
+export function fromOrigin(origin: ValueOrigin | undefined): string {
+  switch (origin?.source) {
+    case "cli":
+      return ` (from flag ${origin.label})`;
+    case "env":
+      return ` (from environment variable ${origin.label})`;
+    case "file":
+      return ` (from config "${origin.label}")`;
+    default:
+      return "";
+  }
+}
+
+/**
  * Names a value by its origin: `--crf 99`, `ENCODER_CRF=99`, `"encode_daemon.crf" = 99 in
  * "/home/a/.config/twitchtool/config.toml:4"`, or `"encode_daemon.crf" 99` for a default.
  */

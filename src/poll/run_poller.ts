@@ -59,7 +59,10 @@ export async function runPollerDaemon(
   options: PollerRunOptions,
   signal: AbortSignal,
 ): Promise<void> {
-  const words = parseDownloadCmd(config.poller.downloadCmd);
+  const words = parseDownloadCmd(
+    config.poller.downloadCmd,
+    config.origins?.["poller.download_cmd"],
+  );
   const inProcess = isSelfRecord(words);
   const command = await resolveDownloadCmd(words, (name) => findExecutable(name), currentSelf());
   await requireTools(inProcess ? ["streamlink", "ffmpeg", "ffprobe", "flock"] : ["streamlink"]);
