@@ -425,11 +425,13 @@ function unknownName(name: string, body: unknown, file: FileContext): ConfigErro
     ? closestName(name, sections.map((section) => ({ match: section, name: section })))
     : closestName(name, CONFIG_FIELDS.map((f) => ({ match: fieldName(f), name: fieldName(f) }))) ??
       closestName(keyPart, CONFIG_FIELDS.map((f) => ({ match: f.key, name: fieldName(f) })));
+  const section = dotted ? name.slice(0, name.lastIndexOf(".")) : "";
+  const keys = CONFIG_FIELDS.filter((f) => f.section === section).map((f) => f.key);
   const hint = guess
     ? `did you mean "${guess}"?`
-    : kind === "section"
-    ? `known sections are ${sections.join(", ")}`
-    : `not a setting (see docs/configuration.md)`;
+    : keys.length > 0
+    ? `[${section}] has ${keys.join(", ")}`
+    : `known sections are ${sections.join(", ")}`;
   const where = ` in config "${file.path}":${lineOf(file, name)}`;
   return new ConfigError(`Unknown ${kind} "${name}"${where} ${hint}`);
 }

@@ -172,7 +172,7 @@ Deno.test("loadConfig() refuses unknown keys and sections, naming the line and t
     const file = join(home, "c.toml");
     await Deno.writeTextFile(
       file,
-      `record_dirr = "/tmp/x"\n[record]\nqualty = "best"\n[pathz]\nrecord_dir = "/tmp/y"\n[extras]\nx = 1\n`,
+      `record_dirr = "/tmp/x"\n[record]\nqualty = "best"\n[pathz]\nrecord_dir = "/tmp/y"\n[extras]\nx = 1\n[limits]\nmystery = 2\n`,
     );
     const { problems } = await inspectConfig({ configPath: file, env: envOf({ HOME: home }) });
     assert.deepEqual(problems.map((p) => [p.name, p.exitCode, p.message]), [
@@ -195,6 +195,11 @@ Deno.test("loadConfig() refuses unknown keys and sections, naming the line and t
         "ConfigError",
         2,
         `Unknown section "extras" in config "${file}": line 6: known sections are paths, limits, storage, record, encode_daemon, poller, streamlink, twitch`,
+      ],
+      [
+        "ConfigError",
+        2,
+        `Unknown key "limits.mystery" in config "${file}": line 9: [limits] has record_limit`,
       ],
     ]);
     await assert.rejects(loadConfig({ configPath: file, env: envOf({ HOME: home }) }), {
