@@ -26,7 +26,7 @@ const ESC = "\x1b";
 
 /** Every header any table prints. */
 const HEADERS = new Set([
-  ..."slot user pid state started for captured created input output error encoded duration size"
+  ..."# slot user pid state started for captured created input output error encoded duration size"
     .split(" "),
   "live since",
   "remux",
@@ -123,6 +123,7 @@ Deno.test("status with a running recording and a queued job reads cleanly at 80 
       const [narrow] = await onTerminals(sandbox, ["status"], values);
       assert.match(narrow!, /…/, "something had to give at 80 columns");
       assert.match(narrow!, /capturing/);
+      await onTerminals(sandbox, ["encode-daemon", "status"], values);
       const piped = await runCli(sandbox, ["status"]);
       assert.equal(piped.code, 0, piped.stderr);
       assertUnwrapped(piped.stdout, values);
