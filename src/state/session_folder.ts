@@ -5,11 +5,12 @@
  * the poller read them.
  */
 import { basename, join } from "node:path";
+import { USERNAME_CHARS } from "../util/is_valid_username.ts";
 import { listDirEntries, readJsonFile, sizeOrZero } from "./atomic_write.ts";
 
 const MANIFEST_SUFFIX = ".session.json";
 const PART_NAME = /^(.+)_part(\d+)\.ts$/;
-const BASE_NAME = /^([A-Za-z0-9_]{3,25})_\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}$/;
+const BASE_NAME = new RegExp(`^(${USERNAME_CHARS})_\\d{4}-\\d{2}-\\d{2}_\\d{2}-\\d{2}-\\d{2}$`);
 
 /** `<user>_<YYYY-MM-DD_HH-MM-SS>` in local time: the stem of every file of one recording. */
 export function sessionBase(username: string, startedAt: Date): string {
