@@ -91,7 +91,9 @@ export async function encodeDaemonStopCommand(
       return ExitCode.Ok;
     case "timeout":
       throw new TwitchtoolError(
-        `The encoder (pid ${pid}) did not stop within ${seconds} s: run again with --force to kill it`,
+        options.force
+          ? `The encoder (pid ${pid}) is still running ${seconds} s after SIGTERM and 5 s after SIGKILL`
+          : `The encoder (pid ${pid}) did not stop within ${seconds} s: run again with --force to kill it`,
         ExitCode.Failure,
       );
   }
@@ -129,6 +131,7 @@ export async function encodeDaemonStatusCommand(
       failed: queue.failed.map((job) => ({ path: job.path, input: job.input, error: job.error })),
       invalid: queue.invalid,
       too_young: queue.too_young,
+      status_unreadable: daemon.unreadable,
     }));
     return ExitCode.Ok;
   }
@@ -142,6 +145,7 @@ export async function encodeDaemonStatusCommand(
       : "starting";
     printLine(`Encoder: running (pid ${daemon.pid}), ${state}`);
   }
+  if (daemon.unreadable) printLine(`  status file unreadable: ${daemon.unreadable}`);
   if (current) {
     const progress = describeProgress({
       percent: current.percent,
