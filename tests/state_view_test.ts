@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { roleFlags } from "../src/permissions.ts";
 import { FileLock } from "../src/state/file_lock.ts";
 import { SlotPool } from "../src/state/slot_pool.ts";
-import { makeSandbox, runCli, runCliOnTerminal, type Sandbox } from "./support/cli.ts";
+import { makeSandbox, runCli, runCliOnTerminal, type Sandbox } from "../testing/cli.ts";
 
 const URL_TEMPLATE = "hls://http://127.0.0.1:9/live/{user}/index.m3u8";
 
