@@ -10,17 +10,7 @@ import { EncodeDaemon, type EncodeDaemonDeps } from "./encode_daemon.ts";
 import { PauseController } from "./pause_controller.ts";
 import { partialPath, type TranscodeOptions, type TranscodeRequest } from "./transcode_file.ts";
 import { eventually } from "../../testing/eventually.ts";
-
-const SETTINGS = {
-  videoCodec: "libx264",
-  preset: "ultrafast",
-  crf: 30,
-  threads: 1,
-  height: 480,
-  fps: "auto",
-  audioBitrate: "96k",
-  loglevel: "error",
-};
+import { FAST_ENCODE_SETTINGS } from "../../testing/fast_encode_settings.ts";
 
 interface Harness extends AsyncDisposable {
   readonly dir: string;
@@ -98,7 +88,7 @@ async function harness(): Promise<Harness> {
 
 const options = (queueDir: string, exitWhenEmpty = true) => ({
   queueDir,
-  settings: SETTINGS,
+  settings: FAST_ENCODE_SETTINGS,
   diskFreeMinBytes: 1024,
   exitWhenEmpty,
   idlePollMs: 5,
