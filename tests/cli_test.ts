@@ -1,7 +1,7 @@
 /** Global options and output formats shared by every command. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeSandbox, runCli } from "./support/cli.ts";
+import { makeSandbox, runCli } from "../testing/cli.ts";
 
 Deno.test("--json-logs prints JSON Lines before or after the subcommand, --config too", async () => {
   await using sandbox = await makeSandbox({

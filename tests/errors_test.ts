@@ -12,7 +12,7 @@ import {
   runCli,
   runCliOnTerminal,
   shellQuote,
-} from "./support/cli.ts";
+} from "../testing/cli.ts";
 
 const URL_TEMPLATE = "hls://http://127.0.0.1:9/live/{user}/index.m3u8";
 

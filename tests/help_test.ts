@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { CONFIG_FIELDS, fieldName } from "../src/config/schema.ts";
-import { makeSandbox, runCli, runCliOnTerminal } from "./support/cli.ts";
+import { makeSandbox, runCli, runCliOnTerminal } from "../testing/cli.ts";
 
 const URL_TEMPLATE = "hls://http://127.0.0.1:9/live/{user}/index.m3u8";
 

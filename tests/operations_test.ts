@@ -10,7 +10,7 @@ import { enqueueJob } from "../src/state/job_queue.ts";
 import { ensureRuntimeDir } from "../src/state/runtime_dir.ts";
 import { slotPaths } from "../src/state/slot_pool.ts";
 import { defaultInstallPaths, install } from "../tasks/install.ts";
-import { listDir, makeSandbox, runCli } from "./support/cli.ts";
+import { listDir, makeSandbox, runCli } from "../testing/cli.ts";
 
 const URL_TEMPLATE = "hls://http://127.0.0.1:9/live/{user}/index.m3u8";
 

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { binaryFlags, roleFlags } from "../src/permissions.ts";
 import denoConfig from "../deno.json" with { type: "json" };
 
-const PROBE = new URL("./support/permission_probe.ts", import.meta.url).pathname;
+const PROBE = new URL("../testing/permission_probe.ts", import.meta.url).pathname;
 
 async function probe(flags: string[], command: string) {
   const scratch = await Deno.makeTempDir();

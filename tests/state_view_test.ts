@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { roleFlags } from "../src/permissions.ts";
 import { FileLock } from "../src/state/file_lock.ts";
 import { SlotPool } from "../src/state/slot_pool.ts";
-import { makeSandbox, runCli, runCliOnTerminal, type Sandbox } from "./support/cli.ts";
+import { makeSandbox, runCli, runCliOnTerminal, type Sandbox } from "../testing/cli.ts";
 
 const URL_TEMPLATE = "hls://http://127.0.0.1:9/live/{user}/index.m3u8";
 
@@ -166,4 +166,22 @@ Deno.test("stop with a slot beyond record_limit names the valid range", async ()
   const narrow = await runCliOnTerminal(sandbox, ["stop", "3", "--record-limit", "2"]);
   assert.equal(narrow.code, 2, narrow.stdout);
   assert.match(narrow.stdout, /slots are numbered 1-2/);
+});
+
+Deno.test("status, encode-daemon status and doctor call a corrupt daemon status file unreadable", async () => {
+  await using sandbox = await makeSandbox({ urlTemplate: URL_TEMPLATE });
+  await Deno.mkdir(sandbox.stateDir, { recursive: true });
+  await Deno.writeTextFile(join(sandbox.stateDir, "poller.status.json"), '{"last_poll": ');
+  await Deno.writeTextFile(join(sandbox.stateDir, "encoder.status.json"), "[1, 2]");
+  const status = await runCli(sandbox, ["status"]);
+  assert.equal(status.code, 0, status.stderr);
+  assert.equal(status.stdout.match(/^ {2}status file unreadable: /gm)?.length, 2, status.stdout);
+  const json = JSON.parse((await runCli(sandbox, ["status", "--json"])).stdout);
+  assert.equal(typeof json.poller.status_unreadable, "string");
+  assert.equal(typeof json.encoder.status_unreadable, "string");
+  const encoder = await runCli(sandbox, ["encode-daemon", "status"]);
+  assert.match(encoder.stdout, /^Encoder: not running\n {2}status file unreadable: /);
+  const doctor = await runCli(sandbox, ["doctor"]);
+  assert.match(doctor.stdout, /warn\s+poller: not running; status file unreadable: /);
+  assert.match(doctor.stdout, /warn\s+encoder: not running; status file unreadable: /);
 });

@@ -14,8 +14,8 @@ import {
   runCliOnTerminal,
   type Sandbox,
   spawnCli,
-} from "./support/cli.ts";
-import { waitForState, withHlsServer } from "./support/live.ts";
+} from "../testing/cli.ts";
+import { waitForState, withHlsServer } from "../testing/live.ts";
 import { makeClip, writeJob } from "./encode_clips.ts";
 
 /** 24 characters: close to Twitch's longest names. */

@@ -219,11 +219,12 @@ export async function checkDaemons(config: Config): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const name of ["poller", "encoder"] as const) {
     const state = await readDaemonState(config.paths.stateDir, name);
-    results.push({
-      level: "ok",
-      name,
-      detail: state.running ? `running (pid ${state.pid ?? "?"})` : "not running",
-    });
+    const detail = state.running ? `running (pid ${state.pid ?? "?"})` : "not running";
+    results.push(
+      state.unreadable === null
+        ? { level: "ok", name, detail }
+        : { level: "warn", name, detail: `${detail}; status file unreadable: ${state.unreadable}` },
+    );
   }
   return results;
 }

@@ -2,7 +2,7 @@ import { parse as parseToml, TomlError } from "smol-toml";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { ConfigError, type TwitchtoolError, UsageError } from "../errors.ts";
 import { type Config, GIB } from "./config.ts";
-import { baseDirs, defaultValues, type EnvReader, tempDirFor } from "./defaults.ts";
+import { type BaseDirs, baseDirs, defaultValues, type EnvReader, tempDirFor } from "./defaults.ts";
 import { closestName } from "./closest_name.ts";
 import { CONFIG_FIELDS, fieldName, type FieldSpec } from "./schema.ts";
 import { tomlKeyLines } from "./toml_lines.ts";
@@ -90,6 +90,43 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
   const refusals = <S extends RefusedValue["source"]>(source: S) => ({ problems, refused, source });
 
   const filePath = options.configPath ? expand(options.configPath) : dirs.defaultConfigFile;
+  const origins: Record<string, ValueOrigin> = {};
+  const file = await readConfigFile(filePath, options, expand, origins, refusals("file"));
+  const envLayer = readEnvLayer(env, expand, origins, refusals("env"));
+  const cliLayer = readCliLayer(options.overrides ?? {}, expand, origins, refusals("cli"));
+  const layers = [cliLayer, envLayer, file.layer];
+  const read = layeredValues(layers, defaultValues(dirs, env, isDirectory));
+  const source = { path: filePath, exists: file.text !== undefined };
+  const config = assembleConfig(read, layers, { source, origins }, dirs);
+  if (!config.streamlink.urlTemplate.includes("{user}")) {
+    warnings.push(
+      `"streamlink.url_template" has no {user} placeholder: every channel gets the same URL`,
+    );
+  }
+  const sources: Record<string, ValueSource> = {};
+  for (const field of CONFIG_FIELDS) {
+    const name = fieldName(field);
+    sources[name] = cliLayer.has(name)
+      ? "cli"
+      : envLayer.has(name)
+      ? "env"
+      : file.layer.has(name)
+      ? "file"
+      : "default";
+  }
+  return { config, warnings, problems, sources, refused };
+}
+
+/** The config file's text (undefined when absent) and its layer; read problems go to `refusals`. */
+async function readConfigFile(
+  filePath: string,
+  options: LoadConfigOptions,
+  expand: (path: string) => string,
+  origins: Record<string, ValueOrigin>,
+  refusals: Refusals & { readonly source: "file" },
+): Promise<{ text: string | undefined; layer: Layer }> {
+  const problems = refusals.problems;
+  const before = problems.length;
   let fileText: string | undefined;
   try {
     fileText = await readOptional(filePath);
@@ -97,32 +134,40 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
     problems.push(error as ConfigError);
   }
   if (
-    fileText === undefined && problems.length === 0 && options.configPath &&
+    fileText === undefined && problems.length === before && options.configPath &&
     !options.allowMissingFile
   ) {
     problems.push(new ConfigError(`Cannot read config "${filePath}": file does not exist`));
   }
 
   const fileLayer: Layer = new Map();
-  const origins: Record<string, ValueOrigin> = {};
   if (fileText !== undefined) {
     try {
       const table = parseFile(filePath, fileText);
       const file = { path: filePath, lines: tomlKeyLines(fileText), origins };
-      readFileLayer(table, file, fileLayer, refusals("file"), expand);
+      readFileLayer(table, file, fileLayer, refusals, expand);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       problems.push(error);
     }
   }
+  return { text: fileText, layer: fileLayer };
+}
 
+/** The values environment variables set, checked like the file's. */
+function readEnvLayer(
+  env: EnvReader,
+  expand: (path: string) => string,
+  origins: Record<string, ValueOrigin>,
+  refusals: Refusals & { readonly source: "env" },
+): Layer {
   const envLayer: Layer = new Map();
   for (const field of CONFIG_FIELDS) {
     if (!field.env) continue;
     const raw = env(field.env);
     if (raw === undefined || raw === "") continue;
     const source = `Cannot use environment variable ${field.env}=${JSON.stringify(raw)}`;
-    setChecked(envLayer, field, raw, expand, refusals("env"), {
+    setChecked(envLayer, field, raw, expand, refusals, {
       type: (expected) =>
         new ConfigError(`${source}: expected ${expected} for "${fieldName(field)}"`),
       shape: (reason) => new ConfigError(`${source}: "${fieldName(field)}" ${reason}`),
@@ -131,26 +176,45 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
       origins[fieldName(field)] = { source: "env", label: field.env };
     }
   }
+  return envLayer;
+}
 
+/** The values command-line options set; an override naming no key is a programming error. */
+function readCliLayer(
+  overrides: Readonly<Record<string, CliOverride | undefined>>,
+  expand: (path: string) => string,
+  origins: Record<string, ValueOrigin>,
+  refusals: Refusals & { readonly source: "cli" },
+): Layer {
   const cliLayer: Layer = new Map();
-  for (const [name, override] of Object.entries(options.overrides ?? {})) {
+  for (const [name, override] of Object.entries(overrides)) {
     if (override === undefined || override.value === undefined) continue;
     const field = CONFIG_FIELDS.find((f) => fieldName(f) === name);
     if (!field) throw new Error(`Unknown config override "${name}"`);
     const source = `Invalid value ${JSON.stringify(override.value)} for ${override.flag}`;
-    setChecked(cliLayer, field, override.value, expand, refusals("cli"), {
+    setChecked(cliLayer, field, override.value, expand, refusals, {
       type: (expected) => new UsageError(`${source}: expected ${expected}`),
       shape: (reason) => new UsageError(`${source}: it ${reason}`),
     });
     if (cliLayer.has(name)) origins[name] = { source: "cli", label: override.flag };
   }
+  return cliLayer;
+}
 
-  const defaults = defaultValues(
-    dirs,
-    env,
-    isDirectory,
-  );
-  const layers = [cliLayer, envLayer, fileLayer];
+/** Typed look-ups of a key's value: the first layer (CLI, env, file) that has it, else the default. */
+interface LayeredValues {
+  pick(name: string): unknown;
+  str(name: string): string;
+  num(name: string): number;
+  bool(name: string): boolean;
+  /** `storage.disk_free_min_*` in bytes: `_bytes` wins over `_gb` from the same layer. */
+  readonly diskFreeMinBytes: number;
+}
+
+function layeredValues(
+  layers: readonly Layer[],
+  defaults: Record<string, unknown>,
+): LayeredValues {
   const pick = (name: string): unknown => {
     for (const layer of layers) if (layer.has(name)) return layer.get(name);
     return defaults[name];
@@ -164,19 +228,25 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
     }
     return Math.round((defaults["storage.disk_free_min_gb"] as number) * GIB);
   })();
+  return {
+    pick,
+    str: (name) => pick(name) as string,
+    num: (name) => pick(name) as number,
+    bool: (name) => pick(name) as boolean,
+    diskFreeMinBytes,
+  };
+}
 
-  const str = (name: string) => pick(name) as string;
-  const num = (name: string) => pick(name) as number;
-  const bool = (name: string) => pick(name) as boolean;
-  const urlTemplate = str("streamlink.url_template");
-  if (!urlTemplate.includes("{user}")) {
-    warnings.push(
-      `"streamlink.url_template" has no {user} placeholder: every channel gets the same URL`,
-    );
-  }
-
-  const config: Config = {
-    source: { path: filePath, exists: fileText !== undefined },
+/** The typed config from the layered values. */
+function assembleConfig(
+  read: LayeredValues,
+  layers: readonly Layer[],
+  { source, origins }: { source: Config["source"]; origins: Record<string, ValueOrigin> },
+  dirs: BaseDirs,
+): Config {
+  const { pick, str, num, bool, diskFreeMinBytes } = read;
+  return {
+    source,
     origins,
     paths: {
       recordDir: str("paths.record_dir"),
@@ -207,6 +277,17 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
       videoCodec: str("encode_daemon.video_codec"),
       audioBitrate: str("encode_daemon.audio_bitrate"),
     },
+    ...serviceSections(read, layers),
+  };
+}
+
+/** The poller's, streamlink's and Twitch's sections of the config. */
+function serviceSections(
+  read: LayeredValues,
+  layers: readonly Layer[],
+): Pick<Config, "poller" | "streamlink" | "twitch"> {
+  const { pick, str, num } = read;
+  return {
     poller: {
       usersFile: str("poller.users_file"),
       interval: num("poller.interval"),
@@ -217,7 +298,7 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
       probeConcurrency: num("poller.probe_concurrency"),
     },
     streamlink: {
-      urlTemplate,
+      urlTemplate: str("streamlink.url_template"),
       extraArgs: pick("streamlink.extra_args") as string[],
     },
     twitch: {
@@ -230,18 +311,6 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
       oauthUrl: str("twitch.oauth_url"),
     },
   };
-  const sources: Record<string, ValueSource> = {};
-  for (const field of CONFIG_FIELDS) {
-    const name = fieldName(field);
-    sources[name] = cliLayer.has(name)
-      ? "cli"
-      : envLayer.has(name)
-      ? "env"
-      : fileLayer.has(name)
-      ? "file"
-      : "default";
-  }
-  return { config, warnings, problems, sources, refused };
 }
 
 /**

@@ -26,7 +26,7 @@ import {
 } from "../state/job_queue.ts";
 import type { CurrentJobStatus, EncoderState, EncoderStatus } from "../state/daemon_status.ts";
 import type { Clock } from "../util/clock.ts";
-import { formatBytes, isNoSpaceError, NO_SPACE } from "../util/disk_space.ts";
+import { freeSpaceShortfall, isNoSpaceError, NO_SPACE } from "../util/disk_space.ts";
 import type { EncodeSettings } from "./encode_settings.ts";
 import type { PauseController } from "./pause_controller.ts";
 import type { ProgressSnapshot } from "./progress_parser.ts";
@@ -342,8 +342,8 @@ export class EncodeDaemon {
   ): Promise<void> {
     const message = noSpace
       ? `The disk filled up while encoding "${output}": the job stays queued`
-      : `Only ${formatBytes(free)} free for "${output}", below disk_free_min ${
-        formatBytes(this.options.diskFreeMinBytes)
+      : `Only ${
+        freeSpaceShortfall(free, this.options.diskFreeMinBytes, `for "${output}"`)
       }: not starting the next encode`;
     if (this.options.exitWhenEmpty) throw new LowDiskError(message);
     if (!this.lowDisk) log.warn(message);

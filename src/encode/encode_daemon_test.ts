@@ -9,17 +9,8 @@ import type { EncoderStatus } from "../state/daemon_status.ts";
 import { EncodeDaemon, type EncodeDaemonDeps } from "./encode_daemon.ts";
 import { PauseController } from "./pause_controller.ts";
 import { partialPath, type TranscodeOptions, type TranscodeRequest } from "./transcode_file.ts";
-
-const SETTINGS = {
-  videoCodec: "libx264",
-  preset: "ultrafast",
-  crf: 30,
-  threads: 1,
-  height: 480,
-  fps: "auto",
-  audioBitrate: "96k",
-  loglevel: "error",
-};
+import { eventually } from "../../testing/eventually.ts";
+import { FAST_ENCODE_SETTINGS } from "../../testing/fast_encode_settings.ts";
 
 interface Harness extends AsyncDisposable {
   readonly dir: string;
@@ -97,7 +88,7 @@ async function harness(): Promise<Harness> {
 
 const options = (queueDir: string, exitWhenEmpty = true) => ({
   queueDir,
-  settings: SETTINGS,
+  settings: FAST_ENCODE_SETTINGS,
   diskFreeMinBytes: 1024,
   exitWhenEmpty,
   idlePollMs: 5,
@@ -107,14 +98,6 @@ const options = (queueDir: string, exitWhenEmpty = true) => ({
 
 async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
-}
-
-async function eventually(check: () => boolean, what: string) {
-  for (let i = 0; i < 400; i++) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  assert.fail(`never happened: ${what}`);
 }
 
 Deno.test("EncodeDaemon runs jobs oldest first and deletes an input only when asked", async () => {
@@ -160,7 +143,10 @@ Deno.test("EncodeDaemon starts nothing on low disk and keeps the job queued", as
   const stop = new AbortController();
   const deps = h.deps({ freeBytes: () => Promise.resolve(10) });
   const running = new EncodeDaemon(options(h.queueDir, false), deps).run(stop.signal);
-  await eventually(() => h.statuses.some((s) => s.state === "low-disk"), "low-disk status");
+  await eventually("low-disk status", () => h.statuses.some((s) => s.state === "low-disk"), {
+    everyMs: 5,
+    timeoutMs: 10_000,
+  });
   stop.abort();
   await running;
   assert.deepEqual(h.encoded, []);
@@ -185,7 +171,10 @@ Deno.test("EncodeDaemon puts the job back when stopped mid-encode", async () => 
     },
   });
   const running = new EncodeDaemon(options(h.queueDir, false), deps).run(stop.signal);
-  await eventually(() => h.statuses.some((s) => s.state === "encoding"), "encoding status");
+  await eventually("encoding status", () => h.statuses.some((s) => s.state === "encoding"), {
+    everyMs: 5,
+    timeoutMs: 10_000,
+  });
   assert.deepEqual([...Deno.readDirSync(runningDir(h.queueDir))].map((e) => e.name), ["a.json"]);
   stop.abort();
   assert.deepEqual(await running, { done: 0, failed: 0, invalid: 0 });

@@ -4,7 +4,7 @@
  * the default `download_cmd` (adopting those a previous poller left capturing), detached
  * recorder processes otherwise. The CLI only parses options and calls this.
  */
-import { join } from "node:path";
+import { recorderLogPath } from "../state/recorder_log_path.ts";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
 import { redactArgs } from "../proc/streamlink_args.ts";
@@ -142,7 +142,7 @@ export async function runPollerDaemon(
         isRecording: (user) => isUserLocked(paths.runtimeDir, user),
         launch: async (user, stream) => {
           if (host) return host.start(user, stream);
-          const logPath = join(paths.logsDir, `${user}.log`);
+          const logPath = recorderLogPath(paths.logsDir, user);
           const child = await launchDetached(
             command.program,
             recorderArgs(command, user, recorder),

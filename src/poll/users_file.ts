@@ -16,7 +16,7 @@
  */
 import { dirname } from "node:path";
 import { UsageError } from "../errors.ts";
-import { isValidUsername } from "../record/username.ts";
+import { isValidUsername } from "../util/is_valid_username.ts";
 import { writeFileAtomic } from "../state/atomic_write.ts";
 import { FileLock } from "../state/file_lock.ts";
 

@@ -47,7 +47,13 @@ import { clearStopRequest, isStopRequested } from "../state/stop_request.ts";
 import { privateStreamlinkArgs } from "../state/streamlink_args_file.ts";
 import { acquireUserLock } from "../state/user_lock.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
-import { formatBytes, freeBytes, isNoSpaceError, NO_SPACE } from "../util/disk_space.ts";
+import {
+  formatBytes,
+  freeBytes,
+  freeSpaceShortfall,
+  isNoSpaceError,
+  NO_SPACE,
+} from "../util/disk_space.ts";
 import { formatDuration } from "../util/format_duration.ts";
 import {
   type CaptureEndReason,
@@ -143,9 +149,7 @@ export async function runCaptureSession(
     if (diskFull) return diskFull;
     const available = await free(recordDir);
     return available < minFree
-      ? `only ${formatBytes(available)} free on "${recordDir}", below disk_free_min ${
-        formatBytes(minFree)
-      }`
+      ? `only ${freeSpaceShortfall(available, minFree, `on "${recordDir}"`)}`
       : undefined;
   };
   if (!adopt) {

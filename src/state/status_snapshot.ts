@@ -44,6 +44,8 @@ export interface PollerView {
   readonly detector: string | null;
   /** The Twitch API's most recent failure and when it happened. */
   readonly detector_error: { readonly at: string; readonly message: string } | null;
+  /** Why the status file cannot be read (corrupt or foreign), else null. */
+  readonly status_unreadable: string | null;
 }
 
 /** The encoder as seen from its lock and status file. */
@@ -53,6 +55,8 @@ export interface EncoderView {
   readonly state: EncoderState | null;
   readonly paused: boolean;
   readonly current_job: CurrentJobStatus | null;
+  /** Why the status file cannot be read (corrupt or foreign), else null. */
+  readonly status_unreadable: string | null;
 }
 
 /** A job in the queue. */
@@ -162,6 +166,7 @@ export function pollerView(state: DaemonState<"poller">): PollerView {
     last_error: live ? status.last_error ?? null : null,
     detector: live ? status.detector ?? null : null,
     detector_error: status.detector_error ?? null,
+    status_unreadable: state.unreadable,
   };
 }
 
@@ -188,6 +193,7 @@ export function encoderView(state: DaemonState<"encoder">): EncoderView {
     state: live ? status.state ?? null : null,
     paused: live && status.paused === true,
     current_job: live ? status.current_job ?? null : null,
+    status_unreadable: state.unreadable,
   };
 }
 

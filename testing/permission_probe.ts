@@ -2,7 +2,7 @@
  * Started by permissions_test.ts with a role's exact flags: applies a subcommand's permission
  * drop, then tries each capability for real and prints which ones worked as JSON.
  */
-import { dropPermissionsFor } from "../../src/permissions.ts";
+import { dropPermissionsFor } from "../src/permissions.ts";
 
 const [command, scratch] = Deno.args;
 if (command !== "none") await dropPermissionsFor(command!);

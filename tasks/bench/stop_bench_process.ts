@@ -3,11 +3,11 @@
  * it cleans up after itself; SIGKILL of it and everything under it if it does not exit in time.
  */
 import { systemClock } from "../../src/util/clock.ts";
-import type { CliResult } from "../../tests/support/cli.ts";
+import type { CliResult } from "../../testing/cli.ts";
 import { killTree } from "./proc_stat.ts";
 
 /** SIGTERMs `process` and waits for `result` (its collected output), SIGKILLing after `graceMs`. */
-export async function stopProcess(
+export async function stopBenchProcess(
   process: Deno.ChildProcess,
   result: Promise<CliResult>,
   graceMs = 20_000,

@@ -22,7 +22,7 @@ export interface Clip {
   readonly init?: Uint8Array<ArrayBuffer>;
 }
 
-const CACHE = fileURLToPath(new URL("../.cache/clips", import.meta.url));
+const CACHE = fileURLToPath(new URL("../tests/.cache/clips", import.meta.url));
 const VERSION = 1;
 
 /** The clip for `spec`, generated on first use. */

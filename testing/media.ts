@@ -3,7 +3,7 @@
  * duration: when streamlink rides through an outage in one part, the file's timeline can keep
  * the hole and its duration would hide the loss. Used by the reconnect test and benchmark.
  */
-import { runCommand } from "../../src/proc/spawn.ts";
+import { runCommand } from "../src/proc/spawn.ts";
 
 /** Video seconds in `path` (an .mp4, or a .ts still being written). */
 export async function contentSeconds(path: string): Promise<number> {

@@ -1,9 +1,9 @@
 /** The fake GraphQL endpoint answers the real client over real HTTP, in every mode. */
 import assert from "node:assert/strict";
-import { TwitchApiError } from "../../src/errors.ts";
-import { GqlApi, gqlRequestBody } from "../../src/poll/detect_gql.ts";
-import { HelixApi } from "../../src/poll/detect_helix.ts";
-import { systemClock } from "../../src/util/clock.ts";
+import { TwitchApiError } from "../src/errors.ts";
+import { GqlApi, gqlRequestBody } from "../src/poll/detect_gql.ts";
+import { HelixApi } from "../src/poll/detect_helix.ts";
+import { systemClock } from "../src/util/clock.ts";
 import { HELIX_SECRET, startGqlServer } from "./gql_server.ts";
 
 const users = Array.from({ length: 100 }, (_, i) => `chan_${String(i).padStart(3, "0")}`);

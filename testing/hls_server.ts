@@ -8,7 +8,7 @@
  * on stdin to drive channels):
  *
  *   deno run --allow-net --allow-read --allow-write --allow-run=ffmpeg \
- *     tests/support/hls_server.ts --port 8090 user1 user2
+ *     testing/hls_server.ts --port 8090 user1 user2
  */
 
 import { ensureSegments, type SegmentSet } from "./segments.ts";

@@ -1,5 +1,6 @@
 /** Helpers for end-to-end tests that drive a live stream and watch the recorder react. */
-import { type Sandbox, statusJson, waitFor } from "./cli.ts";
+import { type Sandbox, statusJson } from "./cli.ts";
+import { eventually } from "./eventually.ts";
 import { type LiveHlsServer, startHlsServer } from "./hls_server.ts";
 
 /** Waits `ms` of wall time (the live stream runs in real time). */
@@ -17,7 +18,7 @@ export async function withHlsServer(fn: (server: LiveHlsServer) => Promise<void>
 
 /** Waits until `status --json` shows `user`'s recording in `state`; returns that recording. */
 export function waitForState(sandbox: Sandbox, user: string, state: string, timeoutMs = 60_000) {
-  return waitFor(`${user} ${state}`, async () => {
+  return eventually(`${user} ${state}`, async () => {
     const status = await statusJson(sandbox);
     return status.recordings.find((r) => r.user === user && r.state === state);
   }, timeoutMs);

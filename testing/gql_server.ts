@@ -6,7 +6,7 @@
  * Helix's token and streams endpoints are served too. Used beside the live HLS server:
  * detection asks here, recorders record from there.
  */
-import { GQL_QUERY } from "../../src/poll/detect_gql.ts";
+import { GQL_QUERY } from "../src/poll/detect_gql.ts";
 
 /** The client secret the fake Helix accepts. */
 export const HELIX_SECRET = "fake-helix-secret";

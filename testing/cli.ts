@@ -3,10 +3,10 @@
  * HOME, the way end-to-end tests and the demo use it.
  */
 import { join } from "node:path";
-import { binaryFlags } from "../../src/permissions.ts";
+import { binaryFlags } from "../src/permissions.ts";
 
 /** Absolute path of `src/main.ts`. */
-export const MAIN_TS = new URL("../../src/main.ts", import.meta.url).pathname;
+export const MAIN_TS = new URL("../src/main.ts", import.meta.url).pathname;
 
 /** An isolated HOME with a config file; every default path of twitchtool lands inside it. */
 export interface Sandbox {
@@ -186,21 +186,6 @@ export async function runCliOnTerminal(
     stdout: decoder.decode(output.stdout).replaceAll("\r\n", "\n"),
     stderr: decoder.decode(output.stderr),
   };
-}
-
-/** Polls `check` every 200 ms until it returns a value, failing after `timeoutMs`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value as T;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
 /** `status --json` of the sandbox, parsed. */

@@ -3,11 +3,11 @@
  * the result table: `[ 1:23] finalize: message`.
  */
 
-/** Every how long {@link ProgressLog.during} reports on work that is still running. */
+/** Every how long {@link BenchProgressLog.during} reports on work that is still running. */
 const TICK_MS = 5000;
 
 /** Writes timestamped progress lines. */
-export class ProgressLog {
+export class BenchProgressLog {
   readonly #start = performance.now();
 
   constructor(private readonly write: (line: string) => void = (line) => console.error(line)) {}

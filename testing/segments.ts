@@ -35,7 +35,7 @@ interface Manifest {
 
 /** `tests/.cache/segments` in the repo, independent of the caller's cwd. */
 const DEFAULT_SEGMENT_CACHE_DIR = fileURLToPath(
-  new URL("../.cache/segments", import.meta.url),
+  new URL("../tests/.cache/segments", import.meta.url),
 );
 
 /**

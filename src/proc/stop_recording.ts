@@ -5,17 +5,18 @@
  * of its channel lock, which it holds through the merge and remux, so waiting for that lock
  * means waiting for the .mp4.
  */
-import { signalPid } from "../proc/spawn.ts";
-import { stopProcess } from "../proc/stop_process.ts";
+import { FileLock } from "../state/file_lock.ts";
+import type { ActiveSlot } from "../state/slot_pool.ts";
+import { requestStop } from "../state/stop_request.ts";
+import { userLockPath } from "../state/user_lock.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
-import { FileLock } from "./file_lock.ts";
-import type { ActiveSlot } from "./slot_pool.ts";
-import { requestStop } from "./stop_request.ts";
-import { userLockPath } from "./user_lock.ts";
+import { signalPid } from "./spawn.ts";
+import { stopProcess } from "./stop_process.ts";
 
 /**
  * How {@link stopRecording} ended. `timeout` includes a hosted recording with `force`: killing
- * its host would stop the poller and every other recording, so it is left to finish.
+ * its host would stop the poller and every other recording, so it is left to finish; and a
+ * `record` process that still held its channel lock after the SIGKILL wait too.
  */
 export type StopRecordingResult = "stopped" | "killed" | "timeout";
 
@@ -47,5 +48,5 @@ export async function stopRecording(
     { clock: options.clock ?? systemClock },
   );
   if (ended === 0) return "stopped";
-  return options.force && !hosted ? "killed" : "timeout";
+  return ended === 1 ? "killed" : "timeout";
 }
