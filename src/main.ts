@@ -7,6 +7,7 @@ import { configureLogging, underSystemd } from "./cli/logging.ts";
 import { buildProgram, commanderExitCode, type ProgramRun } from "./cli/program.ts";
 import { describeSystemError, ExitCode, exitCodeOf, TwitchtoolError } from "./errors.ts";
 import { isNoSpaceError } from "./util/disk_space.ts";
+import { drainNotifications } from "./notify/notify.ts";
 
 /** Runs the CLI and returns the process exit code. */
 export async function main(args: readonly string[]): Promise<number> {
@@ -22,6 +23,7 @@ export async function main(args: readonly string[]): Promise<number> {
   const program = buildProgram(run);
   try {
     await program.parseAsync([...args], { from: "user" });
+    await drainNotifications();
     return run.exitCode;
   } catch (error) {
     const usageCode = commanderExitCode(error);
@@ -41,6 +43,7 @@ export async function main(args: readonly string[]): Promise<number> {
     } else {
       log.error("Unexpected error: {error}", { error });
     }
+    await drainNotifications().catch(() => {});
     return exitCodeOf(error);
   }
 }

@@ -3,6 +3,8 @@ import Table from "cli-table3";
 import type { Config } from "../config/config.ts";
 import { type CliOverride, loadConfig } from "../config/load_config.ts";
 import { splitSecretArgs } from "../proc/streamlink_args.ts";
+import { notifySecrets, startNotifications } from "../notify/start_notifications.ts";
+import { dispatchedCommand } from "../permissions.ts";
 import { maskInLogs } from "./logging.ts";
 
 /** Options every command accepts, before or after the subcommand. */
@@ -31,9 +33,11 @@ export async function loadCommandConfig(
   maskInLogs([
     ...splitSecretArgs(config.streamlink.extraArgs).secrets,
     ...(clientSecret ? [clientSecret] : []),
+    ...notifySecrets(config),
   ]);
   const log = getLogger(["twitchtool", "config"]);
   for (const warning of warnings) log.warn(warning);
+  await startNotifications(config, dispatchedCommand());
   return config;
 }
 

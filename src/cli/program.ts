@@ -195,6 +195,18 @@ export function buildProgram(run: ProgramRun): Command {
       })()
     );
 
+  program
+    .command("notify")
+    .description("Notifications (notify.urls)")
+    .command("test")
+    .description("Send one test message to every notify.urls target and report each result")
+    .action(async (_options, command) =>
+      await dispatch("notify test", async () => {
+        const { notifyTestCommand } = await import("./commands/notify.ts");
+        return notifyTestCommand(globals(command));
+      })()
+    );
+
   const users = program
     .command("users")
     .description("List or edit the channels the poller watches (comments and order are kept)")
@@ -262,7 +274,7 @@ export function buildProgram(run: ProgramRun): Command {
     .option("--record-limit <n>", "slots checked for capturing recordings [limits.record_limit]")
     .option("--exit-when-empty", "exit once no job is left (exit 1 if a job failed)")
     .action(async (options, command) =>
-      await dispatch("encode-daemon", async () => {
+      await dispatch("encode-daemon run", async () => {
         const { encodeDaemonRunCommand } = await import("./commands/encode_daemon.ts");
         return encodeDaemonRunCommand(options, globals(command));
       })()

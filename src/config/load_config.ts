@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { ConfigError, type TwitchtoolError, UsageError } from "../errors.ts";
 import { type Config, GIB } from "./config.ts";
 import { baseDirs, defaultValues, type EnvReader, tempDirFor } from "./defaults.ts";
-import { CONFIG_FIELDS, fieldName, type FieldSpec } from "./schema.ts";
+import { CONFIG_FIELDS, fieldName, type FieldSpec, NOTIFY_EVENTS } from "./schema.ts";
 
 /** A value given on the command line, with the flag it came from for error messages. */
 export interface CliOverride {
@@ -155,6 +155,15 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
     }
     return Math.round((defaults["storage.disk_free_min_gb"] as number) * GIB);
   })();
+  const retentionMinFree = (() => {
+    for (const layer of layers) {
+      const bytes = layer.get("retention.min_free_bytes");
+      if (typeof bytes === "number") return bytes;
+      const gib = layer.get("retention.min_free_gb");
+      if (typeof gib === "number") return Math.round(gib * GIB);
+    }
+    return undefined;
+  })();
 
   const str = (name: string) => pick(name) as string;
   const num = (name: string) => pick(name) as number;
@@ -218,6 +227,16 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
       clientSecret: pick("twitch.client_secret") as string | undefined,
       helixUrl: str("twitch.helix_url"),
       oauthUrl: str("twitch.oauth_url"),
+    },
+    notify: {
+      urls: pick("notify.urls") as string[],
+      events: (pick("notify.events") as string[] | undefined) ?? [...NOTIFY_EVENTS],
+      giveUpAfter: num("notify.give_up_after"),
+    },
+    retention: {
+      minFreeBytes: retentionMinFree,
+      maxAgeDays: pick("retention.max_age_days") as number | undefined,
+      keepPerChannel: pick("retention.keep_per_channel") as number | undefined,
     },
   };
   const sources: Record<string, ValueSource> = {};
@@ -426,6 +445,10 @@ function coerce(
     case "string_list": {
       if (!Array.isArray(raw) || raw.some((item) => typeof item !== "string")) {
         throw fail("an array of strings");
+      }
+      const wrong = field.choices && raw.find((item) => !field.choices!.includes(item));
+      if (wrong !== undefined && wrong !== false) {
+        throw fail(`an array of ${field.choices!.join(", ")} (not ${JSON.stringify(wrong)})`);
       }
       return raw;
     }

@@ -4,6 +4,7 @@
  * the default `download_cmd` (adopting those a previous poller left capturing), detached
  * recorder processes otherwise. The CLI only parses options and calls this.
  */
+import { retentionLoop } from "../retention/retention_loop.ts";
 import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
@@ -151,7 +152,9 @@ export async function runPollerDaemon(
         writeStatus: (status) => handle.writeStatus(status),
       },
     );
+    const retention = retentionLoop(config, systemClock, signal);
     await poller.run(signal);
+    await retention;
     log.info(
       host
         ? "Poller stopping; recordings keep capturing for the next poller to adopt"
