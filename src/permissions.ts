@@ -125,7 +125,9 @@ export const COMMAND_NEEDS: Readonly<Record<string, CommandNeeds>> = {
   completions: { run: false, write: false },
   history: { run: false, write: false },
   status: { run: false, write: true },
-  clean: { run: true, write: true, notify: true },
+  clean: { run: false, write: true },
+  /** Retention notifies what it deleted (`apprise` may deliver it). */
+  "clean --retention": { run: true, write: true, notify: true },
   "notify test": { run: true, write: true, notify: true },
   users: { run: false, write: true },
   "encode-mode": { run: false, write: true },

@@ -188,8 +188,10 @@ export function buildProgram(run: ProgramRun): Command {
     .command("clean")
     .description("Remove stale slot owner and daemon pid files left by crashed processes")
     .option("--record-limit <n>", "number of slots [limits.record_limit]")
+    .option("--retention", "instead, apply [retention] now: delete old recordings")
+    .option("--dry-run", "with --retention: only list what would be deleted")
     .action(async (options, command) =>
-      await dispatch("clean", async () => {
+      await dispatch(options.retention ? "clean --retention" : "clean", async () => {
         const { cleanCommand } = await import("./commands/clean.ts");
         return cleanCommand(options, globals(command));
       })()

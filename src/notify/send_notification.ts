@@ -104,6 +104,5 @@ function describeFetchError(error: unknown): string {
 }
 
 function headerSafe(text: string): string {
-  // deno-lint-ignore no-control-regex
   return /^[\x20-\x7e]*$/.test(text) ? text : encodeURIComponent(text);
 }
