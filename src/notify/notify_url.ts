@@ -110,9 +110,10 @@ function parseNtfy(raw: string, secure: boolean): HttpTarget {
 
 /** `discord://[botname@]<webhook id>/<webhook token>`: Discord's webhook endpoint. */
 function parseDiscord(raw: string): HttpTarget {
-  const url = asHttpUrl(raw, true);
-  const id = url.hostname;
-  const token = url.pathname.replace(/^\/+|\/+$/g, "").split("/")[0] ?? "";
+  // Not through URL: a numeric id would be read as an IPv4 address.
+  const [, id = "", token = ""] =
+    /^discord:\/\/(?:[^@/]*@)?([^/?#]*)\/?([^/?#]*)/i.exec(raw.trim()) ??
+      [];
   if (!id || !token) {
     throw new ConfigError(
       `Cannot use notification URL "${
@@ -137,7 +138,12 @@ function parseJson(raw: string, secure: boolean): HttpTarget {
   const url = asHttpUrl(raw, secure);
   const headers: Record<string, string> = { ...basicAuth(url) };
   const query = new URLSearchParams();
-  for (const [name, value] of url.searchParams) {
+  // Read by hand: URLSearchParams turns the `+` of `+Header` into a space.
+  for (const pair of url.search.slice(1).split("&")) {
+    const at = pair.indexOf("=");
+    if (at < 1) continue;
+    const name = safeDecode(pair.slice(0, at));
+    const value = safeDecode(pair.slice(at + 1));
     if (name.startsWith("+")) headers[name.slice(1)] = value;
     else if (name.startsWith("-")) query.set(name.slice(1), value);
   }
@@ -185,4 +191,12 @@ export function maskUrl(raw: string): string {
   // Other services keep tokens anywhere (tgram://<bot token>/<chat>): show the scheme only.
   if (scheme && !["ntfy", "ntfys", "json", "jsons"].includes(scheme)) return `${scheme}://***`;
   return masked;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
