@@ -7,6 +7,7 @@
  * else, each time the oldest broadcast first. Protected files are never planned.
  */
 import type { OwnRecording } from "../state/own_recordings.ts";
+import { formatBytes } from "../util/disk_space.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -77,7 +78,7 @@ export function planRetention(
     ];
     for (const file of order) {
       if (free >= minFree) break;
-      take(file, `keeping min_free ${minFree} bytes free`);
+      take(file, `to keep ${formatBytes(minFree)} free`);
       free += file.bytes;
     }
   }

@@ -16,7 +16,7 @@ import { runRetention } from "./run_retention.ts";
 
 const log = getLogger(["twitchtool", "retention"]);
 
-/** After retention could not make room, it is not tried again for this long. */
+/** After retention could not make enough room, it is not tried again for this long. */
 const RETRY_AFTER_MS = 60_000;
 
 /** Free-space measurement for one capture session of `user` (see the module doc). */
@@ -28,13 +28,17 @@ export function freeBytesMakingRoom(
 ): (path: string) => Promise<number> {
   const minFree = config.storage.diskFreeMinBytes;
   let first = true;
-  let lastTry = -Infinity;
+  let lastShortfall = -Infinity;
   let warned = false;
   const retention = async (atLeastFree?: number) => {
-    lastTry = now();
     try {
-      await runRetention(config, { freeBytes: measure, ...(atLeastFree ? { atLeastFree } : {}) });
+      const result = await runRetention(config, {
+        freeBytes: measure,
+        ...(atLeastFree ? { atLeastFree } : {}),
+      });
+      if (result.shortfall) lastShortfall = now();
     } catch (error) {
+      lastShortfall = now();
       log.error("Retention failed: {error}", { error: (error as Error).message });
     }
   };
@@ -44,7 +48,7 @@ export function freeBytesMakingRoom(
     first = false;
     let available = await measure(path);
     if (available >= minFree) return available;
-    if (enabled && now() - lastTry >= RETRY_AFTER_MS) {
+    if (enabled && now() - lastShortfall >= RETRY_AFTER_MS) {
       await retention(minFree);
       available = await measure(path);
       if (available >= minFree) return available;

@@ -3,13 +3,7 @@ import { runRetention } from "../../retention/run_retention.ts";
 import { removeStalePidFile } from "../../state/daemon_state.ts";
 import { formatBytes } from "../../util/disk_space.ts";
 import { SlotPool } from "../../state/slot_pool.ts";
-import {
-  type GlobalOptions,
-  loadCommandConfig,
-  override,
-  printLine,
-  renderTable,
-} from "../context.ts";
+import { type GlobalOptions, loadCommandConfig, override, printLine } from "../context.ts";
 
 /** Options of `twitchtool clean`. */
 export interface CleanOptions {
@@ -65,10 +59,8 @@ async function cleanRetention(config: Config, dryRun: boolean): Promise<number> 
         formatBytes(result.freeBefore)
       } -> ${formatBytes(result.freeBefore + bytes)}):`,
     );
-    printLine(renderTable(
-      ["file", "size", "why"],
-      result.deleted.map((d) => [d.path, formatBytes(d.bytes), d.reason]),
-    ));
+    // One line per file, full path first: easy to read and to feed to other tools.
+    for (const d of result.deleted) printLine(`  ${d.path}  ${formatBytes(d.bytes)}  ${d.reason}`);
   }
   if (result.shortfall) {
     printLine("retention.min_free cannot be reached: nothing else may be deleted");
