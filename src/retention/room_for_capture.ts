@@ -52,6 +52,8 @@ export function freeBytesMakingRoom(
       await retention(minFree);
       available = await measure(path);
       if (available >= minFree) return available;
+      // Rules without min_free (age, count) may free nothing: do not rerun at every check.
+      lastShortfall = now();
     }
     if (!warned) {
       warned = true;
