@@ -44,7 +44,11 @@ export function freeBytesMakingRoom(
   };
   return async (path) => {
     const enabled = retentionEnabled(config.retention);
-    if (first && enabled) await retention(minFree);
+    if (first && enabled) {
+      await retention(minFree);
+      // Still too little: what it could do it did, no second run right away.
+      if ((await measure(path)) < minFree) lastShortfall = now();
+    }
     first = false;
     let available = await measure(path);
     if (available >= minFree) return available;
