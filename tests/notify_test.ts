@@ -15,6 +15,7 @@ import {
   runCli,
   type Sandbox,
   spawnCli,
+  waitFor,
 } from "./support/cli.ts";
 import { installFakeApprise } from "./support/fake_apprise.ts";
 import { sleep, waitForState, withHlsServer } from "./support/live.ts";
@@ -173,4 +174,47 @@ Deno.test("notify test reports each target; an apprise URL without apprise insta
   } finally {
     await Deno.remove(emptyPath, { recursive: true });
   }
+});
+
+Deno.test("a recording hosted by the poller notifies started and finished once", async () => {
+  await withHlsServer(async (server) => {
+    await using sink = startNotifySink();
+    await using sandbox = await makeSandbox();
+    const usersFile = join(sandbox.home, "channels.txt");
+    await Deno.writeTextFile(usersFile, "host_n\n");
+    await notifyConfig(
+      sandbox,
+      server.urlTemplate,
+      [`json://127.0.0.1:${sink.port}/hook`],
+      `\n[poller]\nusers_file = "${usersFile}"\ninterval = 2\ntimeout = 10\n`,
+    );
+    const events = (name: string) => sink.json("/hook").filter((m) => m.event === name);
+    server.goLive("host_n");
+    const poller = spawnCli(sandbox, ["poller", "run"]);
+    try {
+      await waitFor(
+        "recording_started",
+        async () => events("recording_started").length > 0,
+        90_000,
+      );
+      await sleep(3000);
+      server.end("host_n");
+      await waitFor(
+        "recording_finished",
+        async () => events("recording_finished").length > 0,
+        90_000,
+      );
+      await sleep(1000);
+    } finally {
+      const stopped = await runCli(sandbox, ["poller", "stop"]);
+      assert.equal(stopped.code, 0, stopped.stderr);
+      await collect(poller);
+    }
+    assert.equal(events("recording_started").length, 1);
+    const [finished, ...more] = events("recording_finished");
+    assert.deepEqual(more, []);
+    assert.equal(finished!.channel, "host_n");
+    const finals = (await listDir(sandbox.recordDir)).filter((name) => name.endsWith(".mp4"));
+    assert.deepEqual([finished!.file], finals.map((name) => join(sandbox.recordDir, name)));
+  });
 });
