@@ -194,14 +194,14 @@ Deno.test("a recording hosted by the poller notifies started and finished once",
     try {
       await waitFor(
         "recording_started",
-        async () => events("recording_started").length > 0,
+        () => Promise.resolve(events("recording_started").length > 0),
         90_000,
       );
       await sleep(3000);
       server.end("host_n");
       await waitFor(
         "recording_finished",
-        async () => events("recording_finished").length > 0,
+        () => Promise.resolve(events("recording_finished").length > 0),
         90_000,
       );
       await sleep(1000);
