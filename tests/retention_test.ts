@@ -107,6 +107,8 @@ Deno.test({
       for (const [name, mib] of Object.entries(FOREIGN)) {
         assert.equal((await Deno.stat(r(name))).size, mib * MIB, `${name} touched`);
       }
+      const logged = clean.stderr.split("\n").filter((l) => /Retention deleted /.test(l));
+      assert.equal(logged.length, 3, clean.stderr);
       const counted = (await statusJson(sandbox)).retention as Record<string, unknown>;
       assert.deepEqual([counted.deleted_files, counted.deleted_bytes], [3, 7 * MIB]);
       const deletedEvents = () => sink.json("/hook").filter((m) => m.event === "retention_deleted");
@@ -129,6 +131,7 @@ Deno.test({
 
       const events = sink.json("/hook").map((m) => m.event);
       assert.deepEqual(events.filter((e) => e === "disk_low"), ["disk_low"]);
+      assert.deepEqual(events.filter((e) => e === "recording_failed"), ["recording_failed"]);
       assert.ok(events.includes("recording_started"), `${events}`);
       assert.equal(deletedEvents().length, 2);
       const status = (await statusJson(sandbox)).retention as {
