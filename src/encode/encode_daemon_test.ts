@@ -260,7 +260,9 @@ Deno.test("EncodeDaemon notifies encode_finished with the size ratio and encode_
     const gone = await h.addJob("b-gone", "2024-01-01T09:00:00Z", { input: false });
     await new EncodeDaemon(options(h.queueDir), h.deps()).run(new AbortController().signal);
     await drainNotifications();
-    const [finished, failed, ...rest] = sink.json("/hook");
+    // Deliveries run concurrently: order by event name, not by arrival.
+    const byName = sink.json("/hook").sort((a, b) => String(a.event) < String(b.event) ? 1 : -1);
+    const [finished, failed, ...rest] = byName;
     assert.deepEqual(rest, []);
     assert.deepEqual(
       [finished!.event, finished!.input, finished!.output, finished!.bytes, finished!.size_ratio],
