@@ -21,7 +21,7 @@ export interface NotifySink extends AsyncDisposable {
   mode: SinkMode;
   /** Answer this many requests with HTTP 500 first, whatever the mode. */
   failFirst: number;
-  /** Requests to `path` whose JSON body (or ntfy headers) match: parsed for assertions. */
+  /** JSON bodies of the requests to `path`, parsed, in arrival order. */
   json(path: string): Record<string, unknown>[];
 }
 
