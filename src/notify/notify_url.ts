@@ -157,6 +157,12 @@ function parseJson(raw: string, secure: boolean): HttpTarget {
   };
 }
 
+/**
+ * Query parameters that only style a message: their values are not masked in logs (masking
+ * `high` or `warning` everywhere would garble every log line).
+ */
+const PLAIN_PARAMS = new Set(["priority", "tags", "format", "overflow", "mode", "method"]);
+
 /** Password and query values of a URL-like string: whatever may be a credential. */
 function secretsOf(raw: string): string[] {
   const secrets: string[] = [];
@@ -164,8 +170,9 @@ function secretsOf(raw: string): string[] {
   if (auth?.includes(":")) secrets.push(auth.slice(auth.indexOf(":") + 1));
   const query = raw.split("?")[1]?.split("#")[0];
   for (const pair of query?.split("&") ?? []) {
+    const name = pair.slice(0, Math.max(0, pair.indexOf("="))).toLowerCase();
     const value = pair.slice(pair.indexOf("=") + 1);
-    if (pair.includes("=") && value) secrets.push(value);
+    if (pair.includes("=") && value && !PLAIN_PARAMS.has(name)) secrets.push(value);
   }
   const decoded = secrets.flatMap((s) => {
     try {

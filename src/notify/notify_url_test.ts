@@ -70,3 +70,8 @@ Deno.test("parseNotifyUrl() hands other schemes to apprise and shows only their 
   assert.throws(() => parseNotifyUrl("not a url"), ConfigError);
   assert.equal(maskUrl("json://u:pw12345@h/p?a=b"), "json://u:***@h/p?a=***");
 });
+
+Deno.test("parseNotifyUrl() does not count message styling (priority, tags) as secrets", () => {
+  const target = parseNotifyUrl("ntfy://h/t?priority=high&tags=warning&token=tk_secret1");
+  assert.deepEqual(target.secrets, ["tk_secret1"]);
+});
