@@ -5,7 +5,7 @@
  * tests drive it without ffmpeg or real time; `serve_encoder.ts` wires the real ones.
  */
 import { notify } from "../notify/notify.ts";
-import { notifyEncodeFinished } from "../notify/session_events.ts";
+import { notifyEncodeFinished, notifyEncoderLowDisk } from "../notify/session_events.ts";
 import { getLogger } from "@logtape/logtape";
 import { dirname } from "node:path";
 import { LowDiskError } from "../errors.ts";
@@ -351,6 +351,7 @@ export class EncodeDaemon {
       }: not starting the next encode`;
     if (this.options.exitWhenEmpty) throw new LowDiskError(message);
     if (!this.lowDisk) log.warn(message);
+    if (!this.lowDisk) notifyEncoderLowDisk(output, free, this.options.diskFreeMinBytes, message);
     this.lowDisk = true;
     await this.publish();
     await this.deps.clock.sleep(this.options.lowDiskRetryMs ?? 30_000, signal);

@@ -4,6 +4,7 @@
  * alike. A stream that never came (nothing captured), a channel already recorded and a busy
  * slot are not failures worth a message.
  */
+import { dirname } from "node:path";
 import { sizeOrZero } from "../state/atomic_write.ts";
 import { AlreadyRunningError, NothingCapturedError, SlotUnavailableError } from "../errors.ts";
 import type { SessionOutcome } from "../record/capture_session.ts";
@@ -73,5 +74,21 @@ export async function notifyEncodeFinished(input: string, output: string): Promi
     output,
     bytes: outBytes,
     size_ratio: inBytes > 0 ? Math.round((outBytes / inBytes) * 1000) / 1000 : null,
+  });
+}
+
+/** `disk_low` from the encoder: it stops starting encodes until there is room again. */
+export function notifyEncoderLowDisk(
+  output: string,
+  free: number,
+  minFree: number,
+  detail: string,
+): void {
+  notify({
+    event: "disk_low",
+    path: dirname(output),
+    free_bytes: free,
+    min_bytes: minFree,
+    detail,
   });
 }
