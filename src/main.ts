@@ -10,6 +10,7 @@ import { commanderUsageError } from "./cli/usage_error.ts";
 import { describeSystemError, ExitCode, exitCodeOf, TwitchtoolError } from "./errors.ts";
 import { isNoSpaceError } from "./util/disk_space.ts";
 import { logLiteral } from "./util/log_literal.ts";
+import { drainNotifications } from "./notify/notify.ts";
 
 /** Runs the CLI and returns the process exit code. */
 export async function main(args: readonly string[]): Promise<number> {
@@ -25,6 +26,7 @@ export async function main(args: readonly string[]): Promise<number> {
   const program = buildProgram(run);
   try {
     await program.parseAsync([...args], { from: "user" });
+    await drainNotifications();
     return run.exitCode;
   } catch (thrown) {
     let error = thrown;
@@ -48,6 +50,7 @@ export async function main(args: readonly string[]): Promise<number> {
     } else {
       log.error("Unexpected error: {error}", { error });
     }
+    await drainNotifications().catch(() => {});
     return exitCodeOf(error);
   }
 }

@@ -1,11 +1,15 @@
 /**
  * Started by permissions_test.ts with a role's exact flags: applies a subcommand's permission
- * drop, then tries each capability for real and prints which ones worked as JSON.
+ * drop (and the one after reading the config, with or without HTTP notification targets), then tries each capability for real and prints which ones worked as JSON.
  */
-import { dropPermissionsFor } from "../src/permissions.ts";
+import { dropPermissionsFor, settleNetPermission } from "../src/permissions.ts";
 
-const [command, scratch] = Deno.args;
-if (command !== "none") await dropPermissionsFor(command!);
+/** `notify=http`: the config read at start-up has an HTTP notification target. */
+const [command, scratch, notify] = Deno.args;
+if (command !== "none") {
+  await dropPermissionsFor(command!);
+  await settleNetPermission(command, notify === "http");
+}
 
 async function attempt(fn: () => Promise<unknown>): Promise<boolean> {
   try {

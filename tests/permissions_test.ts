@@ -8,11 +8,11 @@ import denoConfig from "../deno.json" with { type: "json" };
 
 const PROBE = new URL("../testing/permission_probe.ts", import.meta.url).pathname;
 
-async function probe(flags: string[], command: string) {
+async function probe(flags: string[], command: string, notify = "none") {
   const scratch = await Deno.makeTempDir();
   try {
     const output = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--quiet", "--no-prompt", ...flags, PROBE, command, scratch],
+      args: ["run", "--quiet", "--no-prompt", ...flags, PROBE, command, scratch, notify],
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -24,19 +24,19 @@ async function probe(flags: string[], command: string) {
   }
 }
 
-Deno.test("the compiled binary's flags allow network access only to the API hosts and loopback, and no foreign environment variables", async () => {
+Deno.test("the compiled binary's flags allow network access (notification hosts come from the config) and no foreign environment variables", async () => {
   const caps = await probe(binaryFlags(), "none");
   assert.equal(caps.net, true, "loopback");
-  assert.equal(caps.netOther, false, "any other host");
+  assert.equal(caps.netOther, true, "any other host, until a command drops it");
   assert.equal(caps.envSecret, false);
   assert.equal(caps.envHome, true);
 });
 
-Deno.test("only poller run keeps network access after dispatch, and only to the API hosts and loopback", async () => {
+Deno.test("without HTTP notification targets only poller run keeps network access", async () => {
   const poller = await probe(binaryFlags(), "poller run");
-  assert.deepEqual([poller.net, poller.netOther], [true, false]);
+  assert.deepEqual([poller.net, poller.netOther], [true, true]);
   const pollerRole = await probe(roleFlags("poller"), "poller run");
-  assert.deepEqual([pollerRole.net, pollerRole.netOther], [true, false]);
+  assert.equal(pollerRole.net, true);
   for (
     const command of [
       "record",
@@ -45,15 +45,31 @@ Deno.test("only poller run keeps network access after dispatch, and only to the 
       "poller",
       "stop",
       "clean",
+      "clean --retention",
       "users",
       "doctor",
       "encode-daemon",
+      "encode-daemon run",
+      "notify test",
       "tscompress",
       "encode-mode",
       "help",
     ]
   ) {
     const caps = await probe(binaryFlags(), command);
+    assert.deepEqual([caps.net, caps.netOther], [false, false], `${command} has network access`);
+  }
+});
+
+Deno.test("with an HTTP notification target the commands that notify keep network access, the others do not", async () => {
+  for (const command of ["record", "recover", "encode-daemon run", "clean --retention"]) {
+    const caps = await probe(binaryFlags(), command, "http");
+    assert.equal(caps.net, true, `${command} cannot notify`);
+  }
+  const encoder = await probe(roleFlags("encoder"), "encode-daemon run", "http");
+  assert.equal(encoder.net, true);
+  for (const command of ["status", "stop", "clean", "users", "doctor", "encode-daemon", "help"]) {
+    const caps = await probe(binaryFlags(), command, "http");
     assert.deepEqual([caps.net, caps.netOther], [false, false], `${command} has network access`);
   }
 });

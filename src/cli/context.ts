@@ -4,6 +4,8 @@ import type { Config } from "../config/config.ts";
 import { type CliOverride, loadConfig } from "../config/load_config.ts";
 import { splitSecretArgs } from "../proc/streamlink_args.ts";
 import { logLiteral } from "../util/log_literal.ts";
+import { notifySecrets, startNotifications } from "../notify/start_notifications.ts";
+import { dispatchedCommand } from "../permissions.ts";
 import { maskInLogs } from "./logging.ts";
 import { columnWidths, fitCell } from "./table_layout.ts";
 
@@ -33,9 +35,11 @@ export async function loadCommandConfig(
   maskInLogs([
     ...splitSecretArgs(config.streamlink.extraArgs).secrets,
     ...(clientSecret ? [clientSecret] : []),
+    ...notifySecrets(config),
   ]);
   const log = getLogger(["twitchtool", "config"]);
   for (const warning of warnings) log.warn(logLiteral(warning));
+  await startNotifications(config, dispatchedCommand());
   return config;
 }
 

@@ -209,9 +209,24 @@ function addSlotCommands(program: Command, lazy: LazyAction): void {
     .command("clean")
     .description("Remove stale slot owner and daemon pid files left by crashed processes")
     .option("--record-limit <n>", "number of slots [limits.record_limit]")
-    .action(lazy("clean", async (options, command) => {
-      const { cleanCommand } = await import("./commands/clean.ts");
-      return cleanCommand(options, globals(command));
+    .option("--retention", "instead, apply [retention] now: delete old recordings")
+    .option("--dry-run", "with --retention: only list what would be deleted")
+    .action((options, command) =>
+      // --retention deletes files and notifies: it keeps what `clean` alone gives up.
+      lazy(options.retention ? "clean --retention" : "clean", async () => {
+        const { cleanCommand } = await import("./commands/clean.ts");
+        return cleanCommand(options, globals(command));
+      })()
+    );
+
+  program
+    .command("notify")
+    .description("Notifications (notify.urls)")
+    .command("test")
+    .description("Send one test message to every notify.urls target and report each result")
+    .action(lazy("notify test", async (_options, command) => {
+      const { notifyTestCommand } = await import("./commands/notify.ts");
+      return notifyTestCommand(globals(command));
     }));
 }
 
@@ -278,7 +293,7 @@ function addEncoderCommands(program: Command, lazy: LazyAction): void {
     .option("--loglevel <level>", "ffmpeg log level [encode_daemon.loglevel]")
     .option("--record-limit <n>", "slots checked for capturing recordings [limits.record_limit]")
     .option("--exit-when-empty", "exit once no job is left (exit 1 if a job failed)")
-    .action(lazy("encode-daemon", async (options, command) => {
+    .action(lazy("encode-daemon run", async (options, command) => {
       const { encodeDaemonRunCommand } = await import("./commands/encode_daemon.ts");
       return encodeDaemonRunCommand(options, globals(command));
     }));

@@ -58,6 +58,20 @@ export interface Config {
     readonly helixUrl: string;
     readonly oauthUrl: string;
   };
+  readonly notify: {
+    /** Apprise-syntax URLs; they may hold secrets, so never log or print them as they are. */
+    readonly urls: readonly string[];
+    /** Event names to notify (all by default). */
+    readonly events: readonly string[];
+    /** Seconds a message is retried before it is dropped. */
+    readonly giveUpAfter: number;
+  };
+  /** Opt-in: every field unset means retention never deletes anything. */
+  readonly retention: {
+    readonly minFreeBytes: number | undefined;
+    readonly maxAgeDays: number | undefined;
+    readonly keepPerChannel: number | undefined;
+  };
 }
 
 /** One GiB, the unit of `disk_free_min_gb`. */

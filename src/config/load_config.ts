@@ -4,7 +4,7 @@ import { ConfigError, type TwitchtoolError, UsageError } from "../errors.ts";
 import { type Config, GIB } from "./config.ts";
 import { type BaseDirs, baseDirs, defaultValues, type EnvReader, tempDirFor } from "./defaults.ts";
 import { closestName } from "./closest_name.ts";
-import { CONFIG_FIELDS, fieldName, type FieldSpec } from "./schema.ts";
+import { CONFIG_FIELDS, fieldName, type FieldSpec, NOTIFY_EVENTS } from "./schema.ts";
 import { tomlKeyLines } from "./toml_lines.ts";
 import type { ValueOrigin } from "./value_origin.ts";
 
@@ -209,6 +209,8 @@ interface LayeredValues {
   bool(name: string): boolean;
   /** `storage.disk_free_min_*` in bytes: `_bytes` wins over `_gb` from the same layer. */
   readonly diskFreeMinBytes: number;
+  /** `retention.min_free_*` in bytes, the same way; undefined when neither is set. */
+  readonly retentionMinFreeBytes: number | undefined;
 }
 
 function layeredValues(
@@ -234,7 +236,19 @@ function layeredValues(
     num: (name) => pick(name) as number,
     bool: (name) => pick(name) as boolean,
     diskFreeMinBytes,
+    retentionMinFreeBytes: bytesSetting(layers, "retention"),
   };
+}
+
+/** `<section>.min_free_bytes` / `min_free_gb` in bytes from the first layer that sets either. */
+function bytesSetting(layers: readonly Layer[], section: string): number | undefined {
+  for (const layer of layers) {
+    const bytes = layer.get(`${section}.min_free_bytes`);
+    if (typeof bytes === "number") return bytes;
+    const gib = layer.get(`${section}.min_free_gb`);
+    if (typeof gib === "number") return Math.round(gib * GIB);
+  }
+  return undefined;
 }
 
 /** The typed config from the layered values. */
@@ -285,7 +299,7 @@ function assembleConfig(
 function serviceSections(
   read: LayeredValues,
   layers: readonly Layer[],
-): Pick<Config, "poller" | "streamlink" | "twitch"> {
+): Pick<Config, "poller" | "streamlink" | "twitch" | "notify" | "retention"> {
   const { pick, str, num } = read;
   return {
     poller: {
@@ -309,6 +323,16 @@ function serviceSections(
       clientSecret: pick("twitch.client_secret") as string | undefined,
       helixUrl: str("twitch.helix_url"),
       oauthUrl: str("twitch.oauth_url"),
+    },
+    notify: {
+      urls: pick("notify.urls") as string[],
+      events: (pick("notify.events") as string[] | undefined) ?? [...NOTIFY_EVENTS],
+      giveUpAfter: num("notify.give_up_after"),
+    },
+    retention: {
+      minFreeBytes: read.retentionMinFreeBytes,
+      maxAgeDays: pick("retention.max_age_days") as number | undefined,
+      keepPerChannel: pick("retention.keep_per_channel") as number | undefined,
     },
   };
 }
@@ -554,6 +578,10 @@ function coerce(
     case "string_list": {
       if (!Array.isArray(raw) || raw.some((item) => typeof item !== "string")) {
         throw fail("an array of strings");
+      }
+      const wrong = field.choices && raw.find((item) => !field.choices!.includes(item));
+      if (wrong !== undefined && wrong !== false) {
+        throw fail(`an array of ${field.choices!.join(", ")} (not ${JSON.stringify(wrong)})`);
       }
       return raw;
     }

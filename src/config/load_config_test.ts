@@ -3,6 +3,10 @@ import { join } from "node:path";
 import { ConfigError, UsageError } from "../errors.ts";
 import { GIB } from "./config.ts";
 import { inspectConfig, loadConfig, pathShapeProblem } from "./load_config.ts";
+import { CONFIG_FIELDS } from "./schema.ts";
+
+/** Every section, in schema order, as the unknown-section error lists them. */
+const SECTIONS = [...new Set(CONFIG_FIELDS.map((field) => field.section))].join(", ");
 
 async function withHome(fn: (home: string) => Promise<void>): Promise<void> {
   const home = await Deno.makeTempDir();
@@ -194,7 +198,7 @@ Deno.test("loadConfig() refuses unknown keys and sections, naming the line and t
       [
         "ConfigError",
         2,
-        `Unknown section "extras" in config "${file}": line 6: known sections are paths, limits, storage, record, encode_daemon, poller, streamlink, twitch`,
+        `Unknown section "extras" in config "${file}": line 6: known sections are ${SECTIONS}`,
       ],
       [
         "ConfigError",

@@ -83,6 +83,17 @@ export const VIDEO_CODECS = ["libx265", "libx264"] as const;
 /** How the poller finds live channels (see src/poll/detect_live.ts). */
 export const DETECT_MODES = ["auto", "gql", "helix", "streamlink"] as const;
 
+/** Events a notification can be sent for (`notify.events`); see src/notify/notify_event.ts. */
+export const NOTIFY_EVENTS = [
+  "recording_started",
+  "recording_finished",
+  "recording_failed",
+  "encode_finished",
+  "encode_failed",
+  "disk_low",
+  "retention_deleted",
+] as const;
+
 /** The full key table. `storage.disk_free_min_*` are two spellings of one setting. */
 export const CONFIG_FIELDS: readonly FieldSpec[] = [
   {
@@ -353,6 +364,54 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     kind: "string",
     env: "TWITCH_OAUTH_URL",
     doc: "where the Helix app token comes from",
+  },
+  {
+    section: "notify",
+    key: "urls",
+    kind: "string_list",
+    doc: "Notification targets as Apprise URLs (secrets inside are never logged)",
+  },
+  {
+    section: "notify",
+    key: "events",
+    kind: "string_list",
+    choices: NOTIFY_EVENTS,
+    doc: "Events to notify (default: all)",
+  },
+  {
+    section: "notify",
+    key: "give_up_after",
+    kind: "number",
+    min: 0,
+    doc: "Seconds a notification is retried before it is dropped with one log line",
+  },
+  {
+    section: "retention",
+    key: "min_free_gb",
+    kind: "number",
+    min: 0,
+    doc: "Delete old recordings to keep this many GiB free (opt-in)",
+  },
+  {
+    section: "retention",
+    key: "min_free_bytes",
+    kind: "int",
+    min: 0,
+    doc: "Same in bytes (wins over _gb)",
+  },
+  {
+    section: "retention",
+    key: "max_age_days",
+    kind: "number",
+    min: 0,
+    doc: "Delete recordings whose broadcast is older than this (opt-in)",
+  },
+  {
+    section: "retention",
+    key: "keep_per_channel",
+    kind: "int",
+    min: 1,
+    doc: "Keep only this many newest broadcasts per channel (opt-in)",
   },
 ];
 

@@ -8,6 +8,10 @@ import { systemClock } from "../util/clock.ts";
 import type { EncoderStatus } from "../state/daemon_status.ts";
 import { EncodeDaemon, type EncodeDaemonDeps } from "./encode_daemon.ts";
 import { PauseController } from "./pause_controller.ts";
+import { Notifier } from "../notify/notifier.ts";
+import { drainNotifications, installNotifier } from "../notify/notify.ts";
+import { parseNotifyUrl } from "../notify/notify_url.ts";
+import { startNotifySink } from "../../testing/notify_sink.ts";
 import { partialPath, type TranscodeOptions, type TranscodeRequest } from "./transcode_file.ts";
 import { eventually } from "../../testing/eventually.ts";
 import { FAST_ENCODE_SETTINGS } from "../../testing/fast_encode_settings.ts";
@@ -226,4 +230,36 @@ Deno.test("EncodeDaemon completes a job whose journaled output exists, fails on 
     await Deno.readTextFile(join(jobsDir(h.queueDir), "foreign.error.json")),
   );
   assert.match(sidecar.error, /already exists and was not written by this encoder/);
+});
+
+Deno.test("EncodeDaemon notifies encode_finished with the size ratio and encode_failed with the reason", async () => {
+  await using h = await harness();
+  await using sink = startNotifySink();
+  installNotifier(
+    new Notifier({
+      targets: [parseNotifyUrl(`json://127.0.0.1:${sink.port}/hook`)],
+      events: ["encode_finished", "encode_failed"],
+      giveUpAfterMs: 1000,
+      clock: systemClock,
+      send: { fetch, apprise: () => Promise.resolve(), timeoutMs: 2000 },
+    }),
+  );
+  try {
+    const good = await h.addJob("a-good", "2024-01-01T08:00:00Z");
+    const gone = await h.addJob("b-gone", "2024-01-01T09:00:00Z", { input: false });
+    await new EncodeDaemon(options(h.queueDir), h.deps()).run(new AbortController().signal);
+    await drainNotifications();
+    // Deliveries run concurrently: order by event name, not by arrival.
+    const byName = sink.json("/hook").sort((a, b) => String(a.event) < String(b.event) ? 1 : -1);
+    const [finished, failed, ...rest] = byName;
+    assert.deepEqual(rest, []);
+    assert.deepEqual(
+      [finished!.event, finished!.input, finished!.output, finished!.bytes, finished!.size_ratio],
+      ["encode_finished", good.input, good.output, 7, 0.778],
+    );
+    assert.deepEqual([failed!.event, failed!.input], ["encode_failed", gone.input]);
+    assert.ok(String(failed!.reason).length > 0);
+  } finally {
+    installNotifier(undefined);
+  }
 });

@@ -5,6 +5,7 @@
  * recorder processes otherwise. The CLI only parses options and calls this.
  */
 import { recorderLogPath } from "../state/recorder_log_path.ts";
+import { retentionLoop } from "../retention/retention_loop.ts";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
 import { redactArgs } from "../proc/streamlink_args.ts";
@@ -154,7 +155,9 @@ export async function runPollerDaemon(
         writeStatus: (status) => handle.writeStatus(status),
       },
     );
+    const retention = retentionLoop(config, systemClock, signal);
     await poller.run(signal);
+    await retention;
     log.info(
       host
         ? "Poller stopping; recordings keep capturing for the next poller to adopt"

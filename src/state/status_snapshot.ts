@@ -3,6 +3,7 @@
  * keep (slots, locks, status files, the queue). Nothing here asks a process anything: a file
  * lock decides whether a process runs, so the view is right even after a crash.
  */
+import { readRetentionState, type RetentionState } from "./retention_state.ts";
 import type { Config } from "../config/config.ts";
 import { capturedBytes } from "./session_folder.ts";
 import { type DaemonState, readDaemonState } from "./daemon_state.ts";
@@ -78,6 +79,8 @@ export interface StatusSnapshot {
   readonly poller: PollerView;
   readonly encoder: EncoderView;
   readonly queue: QueueView;
+  /** What retention deleted, and the last capture stopped for lack of space. */
+  readonly retention: RetentionState;
 }
 
 /** The encode queue: each job file in exactly one list. */
@@ -134,6 +137,7 @@ export async function collectStatus(config: Config): Promise<StatusSnapshot> {
     poller: pollerView(await readDaemonState(paths.stateDir, "poller")),
     encoder,
     queue: await queueView(paths.queueDir, encoder.running),
+    retention: await readRetentionState(paths.stateDir),
   };
 }
 

@@ -14,6 +14,7 @@ import {
   foldersOf,
   MIN_STREAMLINK,
 } from "../doctor_checks.ts";
+import { checkNotifications } from "../notify_doctor_check.ts";
 
 /** Options of `twitchtool doctor`. */
 export interface DoctorOptions {
@@ -85,6 +86,7 @@ export async function doctorCommand(
   await check("download_cmd", () => checkDownloadCmd(config));
   await check("stale state", () => checkStaleState(config));
   await check("daemons", () => checkDaemons(config));
+  await check("notifications", () => checkNotifications(config));
   return summarize(results);
 }
 
