@@ -59,6 +59,8 @@ export const COMMON_FLAGS = [
  * Hosts the poller may reach: Twitch's GraphQL, Helix and OAuth endpoints (live detection)
  * and loopback (tests, or a local proxy). Everything else, and every other subcommand, has no
  * network at all; an `api`/`gql_url` elsewhere fails like an API outage (streamlink fallback).
+ * The status page (`[web] listen`, `status --serve`) may listen on loopback or on `0.0.0.0`
+ * (every interface, token required); another address needs its own `--allow-net` (docs/web.md).
  */
 export const POLLER_NET_HOSTS = [
   "gql.twitch.tv",
@@ -66,6 +68,7 @@ export const POLLER_NET_HOSTS = [
   "id.twitch.tv",
   "127.0.0.1",
   "localhost",
+  "0.0.0.0",
 ] as const;
 
 /**
@@ -105,7 +108,10 @@ export function binaryFlags(): string[] {
 export interface CommandNeeds {
   readonly run: boolean;
   readonly write: boolean;
-  /** Only `poller run` (live detection through Twitch's API). */
+  /**
+   * Only `poller run` (live detection through Twitch's API, and listening for the status
+   * page) and `status --serve` (listening).
+   */
   readonly net?: boolean;
 }
 
@@ -115,6 +121,7 @@ export const COMMAND_NEEDS: Readonly<Record<string, CommandNeeds>> = {
   completions: { run: false, write: false },
   history: { run: false, write: false },
   status: { run: false, write: true },
+  "status --serve": { run: false, write: true, net: true },
   clean: { run: false, write: true },
   users: { run: false, write: true },
   "encode-mode": { run: false, write: true },
@@ -128,7 +135,10 @@ export const COMMAND_NEEDS: Readonly<Record<string, CommandNeeds>> = {
   doctor: { run: true, write: true },
 };
 
-/** Revokes what `command` does not need; ffi is never needed, net only by `poller run`. */
+/**
+ * Revokes what `command` does not need; ffi is never needed, net only by `poller run` and
+ * `status --serve`.
+ */
 export async function dropPermissionsFor(command: string): Promise<void> {
   const needs = COMMAND_NEEDS[command] ?? { run: true, write: true };
   if (!needs.net) await Deno.permissions.revoke({ name: "net" });

@@ -115,8 +115,12 @@ export function buildProgram(run: ProgramRun): Command {
     .option("--json", "print one JSON object")
     .option("--queue-dir <dir>", "encode job queue [paths.queue_dir]")
     .option("--record-limit <n>", "number of slots [limits.record_limit]")
+    .option(
+      "--serve <host:port>",
+      "serve the status page and /metrics there until SIGINT/SIGTERM (see docs/web.md)",
+    )
     .action(async (options, command) =>
-      await dispatch("status", async () => {
+      await dispatch(options.serve === undefined ? "status" : "status --serve", async () => {
         const { statusCommand } = await import("./commands/status.ts");
         return statusCommand(options, globals(command));
       })()
@@ -142,6 +146,7 @@ export function buildProgram(run: ProgramRun): Command {
     )
     .option("--record-limit <n>", "concurrent recordings allowed [limits.record_limit]")
     .option("--logs-dir <dir>", "where <user>.log recorder logs go [paths.logs_dir]")
+    .option("--web <host:port>", "serve the status page and /metrics there [web.listen]")
     .action(async (options, command) =>
       await dispatch("poller run", async () => {
         const { pollerRunCommand } = await import("./commands/poller.ts");

@@ -219,6 +219,10 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
       helixUrl: str("twitch.helix_url"),
       oauthUrl: str("twitch.oauth_url"),
     },
+    web: {
+      listen: pick("web.listen") as string | undefined,
+      token: pick("web.token") as string | undefined,
+    },
   };
   const sources: Record<string, ValueSource> = {};
   for (const field of CONFIG_FIELDS) {

@@ -340,6 +340,18 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     env: "TWITCH_OAUTH_URL",
     doc: "OAuth token endpoint for the Helix app token",
   },
+  {
+    section: "web",
+    key: "listen",
+    kind: "string",
+    doc: 'Serve the status page and /metrics at host:port (off when unset; e.g. "127.0.0.1:8686")',
+  },
+  {
+    section: "web",
+    key: "token",
+    kind: "string",
+    doc: "Bearer token the page requires; mandatory for a non-loopback listen (never logged)",
+  },
 ];
 
 /** `section.key`, the name used in messages and overrides. */

@@ -1,0 +1,137 @@
+/**
+ * The page's data, re-read every couple of seconds on its own timer and served from memory.
+ * Requests never read a file and the poll loop never waits for the page: a slow or hostile
+ * client can only hold its own connection, and a slow disk only makes the page older. Two
+ * readings in a row give what one cannot: each recording's bitrate, and the counters of
+ * `/metrics` (recordings finished or failed, bytes captured since this process started).
+ */
+import { getLogger } from "@logtape/logtape";
+import type { Config } from "../config/config.ts";
+import type { RecordingEntry } from "../state/recording_history.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
+import { type PageData, readHistory, readPageState, type WebCounters } from "./page_data.ts";
+
+const log = getLogger(["twitchtool", "web"]);
+
+/** How often the cache re-reads. */
+export interface SnapshotCacheOptions {
+  readonly refreshMs?: number;
+  /** History is re-read this often, and whenever a recording ends. */
+  readonly historyRefreshMs?: number;
+  readonly clock?: Clock;
+}
+
+interface Seen {
+  bytes: number;
+  at: number;
+}
+
+/** Keeps the newest {@link PageData}; {@link SnapshotCache.run} refreshes it until aborted. */
+export class SnapshotCache {
+  #current: PageData | undefined;
+  #history: RecordingEntry[] = [];
+  #historyAt = -Infinity;
+  readonly #seen = new Map<string, Seen>();
+  readonly #startedAt: number;
+  readonly #clock: Clock;
+  #counters: WebCounters = { recordings_finished: 0, recordings_failed: 0, bytes_written: 0 };
+
+  constructor(
+    private readonly config: Config,
+    private readonly options: SnapshotCacheOptions = {},
+  ) {
+    this.#clock = options.clock ?? systemClock;
+    this.#startedAt = this.#clock.now();
+  }
+
+  /** The newest reading; `undefined` until the first one completed. */
+  get current(): PageData | undefined {
+    return this.#current;
+  }
+
+  /** Refreshes until `signal` aborts; a failed reading is logged and the old one kept. */
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await this.refresh();
+      } catch (error) {
+        log.warn("Cannot read the status page's data: {error}", { error: String(error) });
+      }
+      await this.#clock.sleep(this.options.refreshMs ?? 2000, signal);
+    }
+  }
+
+  /** One reading of every file; exported for tests and for the first reading at start-up. */
+  async refresh(): Promise<PageData> {
+    const now = this.#clock.now();
+    const state = await readPageState(this.config, now);
+    const active = new Set(state.status.recordings.map((r) => keyOf(r)));
+    const ended = [...this.#seen.keys()].filter((key) => !active.has(key));
+    const historyDue = now - this.#historyAt >= (this.options.historyRefreshMs ?? 15_000);
+    if (ended.length > 0 || historyDue || this.#current === undefined) {
+      const known = new Set(this.#history.map((h) => h.path ?? h.compressed_path));
+      const first = this.#current === undefined;
+      this.#history = await readHistory(this.config);
+      this.#historyAt = now;
+      const fresh = this.#history.filter((h) => !known.has(h.path ?? h.compressed_path));
+      if (!first) this.#countEnded(ended, fresh);
+    }
+    for (const key of ended) this.#seen.delete(key);
+    const details = state.details.map((detail) => {
+      const recording = state.status.recordings.find((r) =>
+        r.user === detail.user && r.pid === detail.pid
+      )!;
+      return { ...detail, bytes_per_second: this.#observe(recording, now) };
+    });
+    this.#current = { ...state, details, history: this.#history, counters: this.#counters };
+    return this.#current;
+  }
+
+  /** Records a recording's size; returns its rate since the last reading and counts growth. */
+  #observe(
+    recording: { user: string; pid: number; started_at: string; bytes: number },
+    now: number,
+  ): number | null {
+    const key = keyOf(recording);
+    const before = this.#seen.get(key);
+    this.#seen.set(key, { bytes: recording.bytes, at: now });
+    // A recording started after this process counts from zero; an older one from here.
+    const base = before?.bytes ??
+      (Date.parse(recording.started_at) >= this.#startedAt ? 0 : recording.bytes);
+    const grown = Math.max(0, recording.bytes - base);
+    if (grown > 0) {
+      this.#counters = { ...this.#counters, bytes_written: this.#counters.bytes_written + grown };
+    }
+    if (!before || now <= before.at) return null;
+    return Math.max(0, (recording.bytes - before.bytes) * 1000 / (now - before.at));
+  }
+
+  /** A recording that left the list finished if a new file of its channel appeared. */
+  #countEnded(ended: string[], fresh: RecordingEntry[]): void {
+    let { recordings_finished: finished, recordings_failed: failed } = this.#counters;
+    const unclaimed = [...fresh];
+    for (const key of ended) {
+      const user = key.split("\n")[0];
+      const index = unclaimed.findIndex((h) => h.user.toLowerCase() === user);
+      if (index >= 0) {
+        unclaimed.splice(index, 1);
+        finished++;
+      } else {
+        failed++;
+      }
+    }
+    this.#counters = {
+      ...this.#counters,
+      recordings_finished: finished,
+      recordings_failed: failed,
+    };
+  }
+}
+
+/**
+ * One recording across readings: channel and recorder pid (its start time changes from the
+ * slot's to the session's when it starts finalizing).
+ */
+function keyOf(recording: { user: string; pid: number }): string {
+  return `${recording.user.toLowerCase()}\n${recording.pid}`;
+}
