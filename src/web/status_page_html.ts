@@ -26,7 +26,7 @@ export function statusPageHtml(data: PageData | null): string {
 <header><h1>twitchtool</h1><span id="updated">no data yet</span></header>
 <main>
 <section><h2>Channels</h2><table id="channels"><thead><tr><th>channel</th><th>state</th><th>late</th></tr></thead><tbody></tbody></table><p class="note" id="lastcheck"></p></section>
-<section><h2>Recordings</h2><table id="recordings"><thead><tr><th>channel</th><th>slot</th><th>state</th><th>running</th><th>size</th><th>bitrate</th><th>parts</th></tr></thead><tbody></tbody></table></section>
+<section class="wide"><h2>Recordings</h2><table id="recordings"><thead><tr><th>channel</th><th>slot</th><th>state</th><th>running</th><th>size</th><th>bitrate</th><th>parts</th></tr></thead><tbody></tbody></table></section>
 <section><h2>Encoder</h2><div id="encoder"></div><div class="bar"><div id="encode-bar"></div></div><p id="encode-eta" class="note"></p><ul id="queue"></ul></section>
 <section><h2>Disk</h2><div class="bar"><div id="disk-bar"></div><div id="disk-min" class="mark"></div></div><p id="disk" class="note"></p></section>
 <section class="wide"><h2>History</h2><svg id="history" xmlns="http://www.w3.org/2000/svg"></svg><table id="history-list"><thead><tr><th>file</th><th>started</th><th>duration</th><th>size</th></tr></thead><tbody></tbody></table></section>
