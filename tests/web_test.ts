@@ -18,7 +18,7 @@ import {
   spawnCli,
   waitFor,
 } from "./support/cli.ts";
-import { dumpDom, findChromium, screenshot } from "./support/chromium.ts";
+import { ARTIFACTS_DIR, dumpDom, findChromium, screenshot } from "./support/chromium.ts";
 import { startHlsServer } from "./support/hls_server.ts";
 import { parsePrometheusText } from "./support/prometheus.ts";
 import { encoderStatus, makeClip, writeJob } from "./encode_clips.ts";
@@ -207,12 +207,32 @@ Deno.test({
         /<rect class="bar-rect" data-user="web_a" data-file="web_a_[\d-]+_[\d-]+\.mp4"/,
       );
       assert.doesNotMatch(ended, /<rect class="bar-rect" data-user="web_b"/);
+      assert.match(ended, /<rect class="bar-live" data-user="web_b"/, "web_b recording now");
       assert.deepEqual(recordingRows(ended).map((r) => r.user), ["web_b"]);
       assert.match(ended, /<tr data-user="web_a"><td>web_a_[\d-]+_[\d-]+\.mp4<\/td>/);
       await waitFor("the finished recording counted", async () => {
         const families = parsePrometheusText(await (await fetch(`${base}/metrics`)).text());
         return families.get("twitchtool_recordings_finished_total")?.samples[0]?.value === 1;
-      });
+      }, 60_000);
+
+      // web_a comes back: a second recording, and the gap between the two is marked.
+      server.goLive("web_a");
+      await waitFor("web_a recording again", async () => {
+        const page = await getJson(`${base}/api/page`) as PageJson;
+        return page.status.recordings.some((r) => r.user === "web_a" && r.bytes > 0);
+      }, 90_000);
+      server.end("web_a");
+      await waitFor("two web_a recordings in the history", async () => {
+        const page = await getJson(`${base}/api/page`) as PageJson;
+        return page.history.filter((h) => h.user === "web_a").length === 2;
+      }, 120_000);
+      const twice = await dumpDom(`${base}/`);
+      await Deno.writeTextFile(join(ARTIFACTS_DIR, "status_page.html"), twice);
+      assert.equal([...twice.matchAll(/<rect class="bar-rect" data-user="web_a"/g)].length, 2);
+      assert.match(
+        twice,
+        /<line class="gap" data-user="web_a"[^>]*><title>gap of \d+[hms][\dhms]*<\/title>/,
+      );
 
       const png = await screenshot(`${base}/`, "status_page.png");
       const bytes = await Deno.readFile(png);

@@ -52,8 +52,8 @@ th{color:var(--muted);font-weight:600}.note{color:var(--muted);margin:.4em 0}
 .state-offline,.state-unknown{color:var(--muted)}.state-finalizing{color:var(--accent)}
 .bar{position:relative;height:14px;background:#e3e5ea;border-radius:7px;overflow:hidden;margin:.3em 0}
 .bar>div{height:100%;background:var(--accent)}.bar>.mark{position:absolute;top:0;width:2px;background:var(--bad)}
-#disk-bar.low{background:var(--bad)}svg{width:100%;display:block}
-svg .bar-rect{fill:var(--accent)}svg .gap{stroke:var(--bad);stroke-dasharray:3 3}svg text{font:11px system-ui,sans-serif;fill:var(--fg)}
+#disk-bar.low{background:var(--bad)}svg{width:100%;height:auto;display:block}
+svg .bar-rect{fill:var(--accent)}svg .bar-live{fill:var(--ok);opacity:.7}svg .gap{stroke:var(--bad);stroke-dasharray:3 3}svg text{font:11px system-ui,sans-serif;fill:var(--fg)}
 svg .axis{stroke:#c9ccd3}svg .tick{fill:var(--muted)}
 `;
 
@@ -121,21 +121,25 @@ function render(d) {
   $("disk-bar").className = free !== null && free < disk.min_free_bytes ? "low" : "";
   $("disk-min").style.left = (100 * disk.min_free_bytes / scale) + "%";
   $("disk").textContent = bytes(free) + " free on " + disk.path + " (minimum " + bytes(disk.min_free_bytes) + ")";
-  history(d.history, now);
+  history(d.history, st.recordings, now);
   rows("history-list", d.history, (h) => el("tr", { "data-user": h.user },
     el("td", {}, (h.path || h.compressed_path || "").split("/").pop()), el("td", {}, new Date(h.started_at).toLocaleString()),
     el("td", {}, dur(h.duration_seconds)), el("td", {}, bytes(h.bytes ?? h.compressed_bytes))));
 }
-function history(list, now) {
+function history(list, active, now) {
   const svg = $("history");
-  const users = [...new Set(list.map((h) => h.user))].sort();
+  const users = [...new Set(list.map((h) => h.user).concat(active.map((r) => r.user)))].sort();
   const row = 26, left = 110, width = 900, top = 8;
   const spans = list.map((h) => { const s = Date.parse(h.started_at); return { h, s, e: s + 1000 * (h.duration_seconds || 0) }; });
-  const t0 = Math.min(...spans.map((x) => x.s), now - 3600e3), t1 = Math.max(now, ...spans.map((x) => x.e));
+  const live = active.map((r) => ({ r, s: Date.parse(r.started_at), e: now }));
+  const starts = spans.concat(live).map((x) => x.s);
+  const t1 = Math.max(now, ...spans.map((x) => x.e));
+  const first = starts.length ? Math.min(...starts) : t1 - 600e3;
+  // At least ten minutes wide, with a margin before the first recording.
+  const t0 = Math.min(first - (t1 - first) * 0.05, t1 - 600e3);
   const x = (t) => left + (width - left - 10) * (t - t0) / Math.max(1, t1 - t0);
   const height = top + row * Math.max(1, users.length) + 22;
   svg.setAttribute("viewBox", "0 0 " + width + " " + height);
-  svg.setAttribute("height", String(height));
   const kids = [];
   if (!users.length) kids.push(el("svg:text", { x: 10, y: 22 }, "No finished recordings yet"));
   users.forEach((u, i) => {
@@ -155,6 +159,11 @@ function history(list, now) {
         kids.push(gap);
       }
     });
+    for (const l of live.filter((l) => l.r.user === u)) {
+      const rect = el("svg:rect", { class: "bar-live", "data-user": u, x: x(l.s), y: y + 4, width: Math.max(3, x(l.e) - x(l.s)), height: row - 10, rx: 2 });
+      rect.append(el("svg:title", {}, "recording now, " + l.r.state + ", " + bytes(l.r.bytes)));
+      kids.push(rect);
+    }
   });
   const y = top + row * Math.max(1, users.length) + 14;
   for (let k = 0; k <= 4; k++) {
