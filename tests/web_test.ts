@@ -185,6 +185,7 @@ Deno.test({
       assert.ok(sample("twitchtool_poll_cycles_total")! >= 1);
       assert.ok(sample("twitchtool_poll_duration_seconds")! >= 0);
       assert.equal(metrics.get("twitchtool_recorded_bytes_total")?.type, "counter");
+      assert.ok(sample("twitchtool_recorded_bytes_total")! > 0, "bytes written counted");
 
       // /api/status is status --json (the page reads every 2 s: equal within a few readings).
       await waitFor("/api/status equal to status --json", async () => {

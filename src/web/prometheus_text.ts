@@ -25,9 +25,13 @@ export function renderMetrics(page: PageData): string {
 }
 
 function metricFamilies(page: PageData): Family[] {
-  const { status, counters, disk, poll } = page;
-  const one = (value: number | null): Sample[] => value === null ? [] : [[{}, value]];
-  const job = status.encoder.current_job;
+  return [...recordingFamilies(page), ...daemonFamilies(page), ...counterFamilies(page)];
+}
+
+const one = (value: number | null): Sample[] => value === null ? [] : [[{}, value]];
+
+/** Recordings and channels. */
+function recordingFamilies({ status, channels }: PageData): Family[] {
   const recordingUsers = new Set(status.recordings.map((r) => r.user));
   return [
     gauge("twitchtool_recordings_active", "Recordings capturing, waiting or finalizing", [
@@ -41,11 +45,18 @@ function metricFamilies(page: PageData): Family[] {
     gauge(
       "twitchtool_channel_live",
       "1 when the channel is live or being recorded, else 0",
-      page.channels.map((c) => [
+      channels.map((c) => [
         { user: c.user },
         c.state === "live" || recordingUsers.has(c.user) ? 1 : 0,
       ]),
     ),
+  ];
+}
+
+/** The poller, the encoder and the disk. */
+function daemonFamilies({ status, poll, disk }: PageData): Family[] {
+  const job = status.encoder.current_job;
+  return [
     gauge("twitchtool_poller_up", "1 when a poller runs", [[{}, status.poller.running ? 1 : 0]]),
     gauge(
       "twitchtool_poll_duration_seconds",
@@ -76,6 +87,12 @@ function metricFamilies(page: PageData): Family[] {
     gauge("twitchtool_disk_free_min_bytes", "Configured minimum free space (disk_free_min)", [
       [{}, disk.min_free_bytes],
     ]),
+  ];
+}
+
+/** What the serving process counted since it started. */
+function counterFamilies({ counters }: PageData): Family[] {
+  return [
     counter(
       "twitchtool_recordings_finished_total",
       "Recordings that ended with a delivered file, seen by this process",
