@@ -25,6 +25,18 @@ import { encoderStatus, makeClip, writeJob } from "./encode_clips.ts";
 
 const TOKEN = "a-test-token-0123456789";
 
+/** Reads a connection to its end (the server closing it); returns what it said. */
+async function readUntilClosed(conn: Deno.TcpConn): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  const buffer = new Uint8Array(65536);
+  for (;;) {
+    const read = await conn.read(buffer).catch(() => null);
+    if (read === null) break;
+    chunks.push(buffer.slice(0, read));
+  }
+  return new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
+}
+
 /** A port nobody listens on right now. */
 function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -351,6 +363,21 @@ Deno.test("200 stalled clients of the status page do not hold up the poller's cy
     const families = parsePrometheusText(await response.text());
     assert.ok(families.get("twitchtool_poll_cycles_total")!.samples[0]!.value >= before);
     assert.equal(families.get("twitchtool_channel_live")!.samples[0]!.labels.user, "quiet_one");
+    // Every stalled client is answered or cut off by the server's per-connection deadline.
+    const closed = await Promise.race([
+      Promise.all(clients.map(readUntilClosed)),
+      new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 90_000)),
+    ]);
+    assert.notEqual(closed, "timeout", "the server closed every stalled connection");
+    const answers = (closed as string[]).map((text) =>
+      /^HTTP\/1\.1 (\d+)/.exec(text)?.[1] ?? "cut"
+    );
+    assert.deepEqual(
+      [answers.filter((a) => a === "cut").length, answers.filter((a) => a === "405").length],
+      [67, 67],
+      "unfinished heads cut off, announced bodies refused unread",
+    );
+    assert.equal(answers.filter((a) => a === "200").length, 66);
   } finally {
     for (const conn of clients) {
       try {

@@ -3,13 +3,14 @@
  * --json`), `/api/page` (what the page draws) and `/metrics` (Prometheus). Read-only by
  * construction: only GET and HEAD are answered, no route changes anything, and every answer
  * comes from the {@link SnapshotCache} in memory, so a request never touches a file and can
- * neither wait on nor be waited on by the poll loop. Limits: no request body, a 2 KiB URL,
- * answers of a few kilobytes built at once (a client that reads slowly holds only its own
- * connection). With a token set, every route requires it (`Authorization: Bearer` or
+ * neither wait on nor be waited on by the poll loop. Limits: no request body, a 2 KiB URL, and
+ * the connection limits of `http_listener.ts` (head size, one deadline per connection, a cap on
+ * open connections). With a token set, every route requires it (`Authorization: Bearer` or
  * `?token=`).
  */
 import { getLogger } from "@logtape/logtape";
 import { ConfigError } from "../errors.ts";
+import { type HttpListener, listenHttp } from "./http_listener.ts";
 import type { ListenAddress } from "./listen_address.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./prometheus_text.ts";
 import type { SnapshotCache } from "./snapshot_cache.ts";
@@ -44,19 +45,12 @@ export interface StatusServerOptions {
  */
 export function serveStatusPage(options: StatusServerOptions): StatusServer {
   const { address, signal } = options;
-  const handler = (request: Request) => answer(request, options);
-  let server: Deno.HttpServer<Deno.NetAddr>;
+  let server: HttpListener;
   try {
-    server = Deno.serve({
-      hostname: address.hostname,
-      port: address.port,
-      signal,
-      onListen: () => {},
-      onError: (error) => {
-        log.warn("Status page request failed: {error}", { error: String(error) });
-        return new Response("Internal error\n", { status: 500 });
-      },
-    }, handler);
+    server = listenHttp(
+      { hostname: address.hostname, port: address.port, signal },
+      (request) => answer(request, options),
+    );
   } catch (error) {
     throw listenError(address, error);
   }
