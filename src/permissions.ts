@@ -59,7 +59,7 @@ export const COMMON_FLAGS = [
  * Hosts the poller may reach: Twitch's GraphQL, Helix and OAuth endpoints (live detection)
  * and loopback (tests, or a local proxy). Everything else, and every other subcommand, has no
  * network at all; an `api`/`gql_url` elsewhere fails like an API outage (streamlink fallback).
- * The status page (`[web] listen`, `status --serve`) may listen on loopback or on `0.0.0.0`
+ * The status page (`[web] listen`, `status --serve`) may listen on loopback (v4 or v6) or `0.0.0.0`
  * (every interface, token required); another address needs its own `--allow-net` (docs/web.md).
  */
 export const POLLER_NET_HOSTS = [
@@ -69,6 +69,7 @@ export const POLLER_NET_HOSTS = [
   "127.0.0.1",
   "localhost",
   "0.0.0.0",
+  "[::1]",
 ] as const;
 
 /**
