@@ -10,6 +10,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { ConfigError } from "../errors.ts";
+import { statusJsonText } from "../state/status_snapshot.ts";
 import { type HttpListener, listenHttp } from "./http_listener.ts";
 import type { ListenAddress } from "./listen_address.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./prometheus_text.ts";
@@ -109,7 +110,7 @@ export function answer(request: Request, options: StatusServerOptions): Response
       });
     case "/api/status":
       if (!page) return plain(503, "No reading yet\n");
-      return respond(JSON.stringify(page.status) + "\n", "application/json");
+      return respond(statusJsonText(page.status) + "\n", "application/json");
     case "/api/page":
       if (!page) return plain(503, "No reading yet\n");
       return respond(JSON.stringify(page), "application/json");

@@ -3,6 +3,7 @@ import {
   type JobView,
   type QueueView,
   type RecordingView,
+  statusJsonText,
 } from "../../state/status_snapshot.ts";
 import type { Config } from "../../config/config.ts";
 import { ExitCode } from "../../errors.ts";
@@ -44,7 +45,7 @@ export async function statusCommand(
   if (options.serve !== undefined) return await serveStatus(config, options.serve);
   const status = await collectStatus(config);
   if (options.json) {
-    printLine(JSON.stringify(status));
+    printLine(statusJsonText(status));
     return 0;
   }
   const { recordings, queue } = status;
