@@ -13,6 +13,20 @@ import { type PageData, readHistory, readPageState, type WebCounters } from "./p
 
 const log = getLogger(["twitchtool", "web"]);
 
+/** Where the readings come from (the files, via `page_data.ts`; fakes in unit tests). */
+export interface SnapshotSources {
+  readState(now: number): Promise<Omit<PageData, "history" | "counters">>;
+  readHistory(): Promise<RecordingEntry[]>;
+}
+
+/** The real sources: the files `config` names. */
+export function fileSources(config: Config): SnapshotSources {
+  return {
+    readState: (now) => readPageState(config, now),
+    readHistory: () => readHistory(config),
+  };
+}
+
 /** How often the cache re-reads. */
 export interface SnapshotCacheOptions {
   readonly refreshMs?: number;
@@ -37,7 +51,7 @@ export class SnapshotCache {
   #counters: WebCounters = { recordings_finished: 0, recordings_failed: 0, bytes_written: 0 };
 
   constructor(
-    private readonly config: Config,
+    private readonly sources: SnapshotSources,
     private readonly options: SnapshotCacheOptions = {},
   ) {
     this.#clock = options.clock ?? systemClock;
@@ -64,14 +78,14 @@ export class SnapshotCache {
   /** One reading of every file; exported for tests and for the first reading at start-up. */
   async refresh(): Promise<PageData> {
     const now = this.#clock.now();
-    const state = await readPageState(this.config, now);
+    const state = await this.sources.readState(now);
     const active = new Set(state.status.recordings.map((r) => keyOf(r)));
     const ended = [...this.#seen.keys()].filter((key) => !active.has(key));
     const historyDue = now - this.#historyAt >= (this.options.historyRefreshMs ?? 15_000);
     if (ended.length > 0 || historyDue || this.#current === undefined) {
       const known = new Set(this.#history.map((h) => h.path ?? h.compressed_path));
       const first = this.#current === undefined;
-      this.#history = await readHistory(this.config);
+      this.#history = await this.sources.readHistory();
       this.#historyAt = now;
       const fresh = this.#history.filter((h) => !known.has(h.path ?? h.compressed_path));
       if (!first) this.#countEnded(ended, fresh);

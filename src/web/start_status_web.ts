@@ -6,7 +6,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
 import type { ListenAddress } from "./listen_address.ts";
-import { SnapshotCache } from "./snapshot_cache.ts";
+import { fileSources, SnapshotCache } from "./snapshot_cache.ts";
 import { serveStatusPage, type StatusServer } from "./status_server.ts";
 
 const log = getLogger(["twitchtool", "web"]);
@@ -27,7 +27,7 @@ export function startStatusWeb(
   signal: AbortSignal,
   options: { refreshMs?: number } = {},
 ): StatusWeb {
-  const cache = new SnapshotCache(config, options);
+  const cache = new SnapshotCache(fileSources(config), options);
   const server = serveStatusPage({ address, token: config.web.token, cache, signal });
   const refreshing = cache.run(signal).catch((error) =>
     log.error("Status page refresh stopped: {error}", { error: String(error) })
