@@ -210,9 +210,10 @@ Deno.test({
 
       // A broadcast ends: its recording finishes and its bar appears on the time axis.
       server.end("web_a");
-      await waitFor("web_a in the history", async () => {
+      await waitFor("web_a finished: in the history, off the recordings", async () => {
         const page = await getJson(`${base}/api/page`) as PageJson;
-        return page.history.some((h) => h.user === "web_a" && h.path?.endsWith(".mp4"));
+        return page.history.some((h) => h.user === "web_a" && h.path?.endsWith(".mp4")) &&
+          !page.status.recordings.some((r) => r.user === "web_a");
       }, 120_000);
       const ended = await dumpDom(`${base}/`);
       assert.match(

@@ -38,6 +38,8 @@ export interface SnapshotCacheOptions {
 interface Seen {
   bytes: number;
   at: number;
+  /** The recording's start, ms. */
+  startedAt: number;
 }
 
 /** Keeps the newest {@link PageData}; {@link SnapshotCache.run} refreshes it until aborted. */
@@ -46,6 +48,10 @@ export class SnapshotCache {
   #history: RecordingEntry[] = [];
   #historyAt = -Infinity;
   readonly #seen = new Map<string, Seen>();
+  /** Every history file listed so far. */
+  readonly #files = new Set<string>();
+  /** Files that appeared after the first reading, not yet matched to an ended recording. */
+  readonly #unclaimed: RecordingEntry[] = [];
   readonly #startedAt: number;
   readonly #clock: Clock;
   #counters: WebCounters = { recordings_finished: 0, recordings_failed: 0, bytes_written: 0 };
@@ -83,14 +89,9 @@ export class SnapshotCache {
     const ended = [...this.#seen.keys()].filter((key) => !active.has(key));
     const historyDue = now - this.#historyAt >= (this.options.historyRefreshMs ?? 15_000);
     if (ended.length > 0 || historyDue || this.#current === undefined) {
-      const known = new Set(this.#history.map((h) => h.path ?? h.compressed_path));
-      const first = this.#current === undefined;
-      this.#history = await this.sources.readHistory();
-      this.#historyAt = now;
-      const fresh = this.#history.filter((h) => !known.has(h.path ?? h.compressed_path));
-      if (!first) this.#countEnded(ended, fresh);
+      await this.#readHistory(now);
     }
-    for (const key of ended) this.#seen.delete(key);
+    this.#countEnded(ended);
     const details = state.details.map((detail) => {
       const recording = state.status.recordings.find((r) =>
         r.user === detail.user && r.pid === detail.pid
@@ -101,6 +102,21 @@ export class SnapshotCache {
     return this.#current;
   }
 
+  /** Re-reads the history; files new since the first reading wait to be claimed. */
+  async #readHistory(now: number): Promise<void> {
+    const first = this.#current === undefined;
+    this.#history = await this.sources.readHistory();
+    this.#historyAt = now;
+    for (const entry of this.#history) {
+      const file = entry.path ?? entry.compressed_path ?? "";
+      if (this.#files.has(file)) continue;
+      this.#files.add(file);
+      if (!first) this.#unclaimed.push(entry);
+    }
+    // Files nobody claims (a `recover`, a copy) must not pile up.
+    this.#unclaimed.splice(0, Math.max(0, this.#unclaimed.length - 100));
+  }
+
   /** Records a recording's size; returns its rate since the last reading and counts growth. */
   #observe(
     recording: { user: string; pid: number; started_at: string; bytes: number },
@@ -108,7 +124,11 @@ export class SnapshotCache {
   ): number | null {
     const key = keyOf(recording);
     const before = this.#seen.get(key);
-    this.#seen.set(key, { bytes: recording.bytes, at: now });
+    this.#seen.set(key, {
+      bytes: recording.bytes,
+      at: now,
+      startedAt: Date.parse(recording.started_at),
+    });
     // A recording started after this process counts from zero; an older one from here.
     const base = before?.bytes ??
       (Date.parse(recording.started_at) >= this.#startedAt ? 0 : recording.bytes);
@@ -120,15 +140,21 @@ export class SnapshotCache {
     return Math.max(0, (recording.bytes - before.bytes) * 1000 / (now - before.at));
   }
 
-  /** A recording that left the list finished if a new file of its channel appeared. */
-  #countEnded(ended: string[], fresh: RecordingEntry[]): void {
+  /**
+   * A recording that left the list finished if a new file of its channel, named for a start
+   * no earlier than the recording's (10 minutes of slack), appeared meanwhile; else it failed.
+   */
+  #countEnded(ended: string[]): void {
     let { recordings_finished: finished, recordings_failed: failed } = this.#counters;
-    const unclaimed = [...fresh];
     for (const key of ended) {
+      const seen = this.#seen.get(key)!;
+      this.#seen.delete(key);
       const user = key.split("\n")[0];
-      const index = unclaimed.findIndex((h) => h.user.toLowerCase() === user);
+      const index = this.#unclaimed.findIndex((h) =>
+        h.user.toLowerCase() === user && Date.parse(h.started_at) >= seen.startedAt - 600_000
+      );
       if (index >= 0) {
-        unclaimed.splice(index, 1);
+        this.#unclaimed.splice(index, 1);
         finished++;
       } else {
         failed++;

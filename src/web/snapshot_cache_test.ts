@@ -46,7 +46,7 @@ Deno.test("SnapshotCache measures bitrates and counts bytes, finished and failed
   const cache = new SnapshotCache({
     readState: () => Promise.resolve(state),
     readHistory: () => Promise.resolve(history),
-  }, { clock });
+  }, { clock, historyRefreshMs: 0 });
 
   now = T0 + 2000;
   state = reading([
@@ -66,10 +66,15 @@ Deno.test("SnapshotCache measures bitrates and counts bytes, finished and failed
   assert.deepEqual(page.details.map((d) => d.bytes_per_second), [1000, 500]);
   assert.equal(page.counters.bytes_written, 4000);
 
+  // alpha's file is delivered while it is still listed (finalizing): nothing counted yet.
+  now = T0 + 5000;
+  history = [entry("alpha", "alpha_2026-01-01_00-00-01.mp4"), ...history];
+  page = await cache.refresh();
+  assert.deepEqual([page.counters.recordings_finished, page.counters.recordings_failed], [0, 0]);
+
   // Both end; only alpha left a file.
   now = T0 + 6000;
   state = reading([]);
-  history = [entry("alpha", "alpha_2026-01-01_00-00-01.mp4"), ...history];
   page = await cache.refresh();
   assert.deepEqual(page.counters, {
     recordings_finished: 1,
