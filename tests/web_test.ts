@@ -18,7 +18,13 @@ import {
   spawnCli,
   waitFor,
 } from "./support/cli.ts";
-import { ARTIFACTS_DIR, dumpDom, findChromium, screenshot } from "./support/chromium.ts";
+import {
+  ARTIFACTS_DIR,
+  BrowserPage,
+  dumpDom,
+  findChromium,
+  screenshot,
+} from "./support/chromium.ts";
 import { startHlsServer } from "./support/hls_server.ts";
 import { parsePrometheusText } from "./support/prometheus.ts";
 import { encoderStatus, makeClip, writeJob } from "./encode_clips.ts";
@@ -171,13 +177,27 @@ Deno.test({
       assert.ok(percent > 0 && percent < 100, `progress bar at ${percent} %`);
       assert.match(dom, /<tr data-user="web_a"><td>web_a<\/td><td class="state-recording">/);
 
-      // Sizes grow from one load of the page to the next.
-      await waitFor("both sizes grown in the browser", async () => {
-        const later = recordingRows(await dumpDom(`${base}/`));
-        return first.every((row) =>
-          (later.find((r) => r.user === row.user)?.bytes ?? 0) > row.bytes
+      // The page stays open and updates itself: both sizes grow without a reload.
+      {
+        await using page = await BrowserPage.open(`${base}/`);
+        const sizes = () =>
+          page.evaluate<Record<string, number>>(
+            `Object.fromEntries([...document.querySelectorAll("#recordings tbody tr")]
+              .map((tr) => [tr.dataset.user, Number(tr.dataset.bytes)]))`,
+          );
+        const start = await waitFor("the open page listing both", async () => {
+          const now = await sizes();
+          return (now.web_a ?? 0) > 0 && (now.web_b ?? 0) > 0 && now;
+        });
+        await waitFor("both sizes grown in the open page", async () => {
+          const now = await sizes();
+          return now.web_a! > start.web_a! && now.web_b! > start.web_b!;
+        }, 60_000);
+        const fetched = await page.evaluate<number>(
+          `performance.getEntriesByType("resource").filter((e) => e.name.includes("/api/page")).length`,
         );
-      }, 60_000);
+        assert.ok(fetched >= 1, "the page polled /api/page");
+      }
 
       // /metrics: strict text format, and the values of this moment.
       const metrics = await waitFor("metrics with both recordings", async () => {

@@ -32,7 +32,7 @@ export function statusPageHtml(data: PageData | null): string {
 <section class="wide"><h2>History</h2><svg id="history" xmlns="http://www.w3.org/2000/svg"></svg><table id="history-list"><thead><tr><th>file</th><th>started</th><th>duration</th><th>size</th></tr></thead><tbody></tbody></table></section>
 </main>
 <script id="initial" type="application/json">${json}</script>
-<script>${SCRIPT.replace("POLL_MS", String(PAGE_POLL_MS))}</script>
+<script>${SCRIPT.replaceAll("POLL_MS", String(PAGE_POLL_MS))}</script>
 </body>
 </html>
 `;
@@ -92,7 +92,9 @@ function render(d) {
     el("td", {}, c.user), el("td", { class: "state-" + c.state }, c.state),
     el("td", {}, c.late_seconds === null ? "-" : "+" + dur(c.late_seconds))));
   $("lastcheck").textContent = st.poller.running
-    ? "Poller running; last check " + clock(st.poller.last_poll) + ", next " + clock(st.poller.next_poll)
+    ? "Poller running" + (st.poller.detector ? " (" + st.poller.detector + ")" : "") + "; last check " +
+      clock(st.poller.last_poll) + ", next " + clock(st.poller.next_poll) +
+      (st.poller.last_error ? "; last cycle failed: " + st.poller.last_error : "")
     : "No poller running (states from the files only)";
   rows("recordings", st.recordings, (r) => {
     const x = d.details.find((k) => k.user === r.user && k.pid === r.pid) || {};

@@ -21,7 +21,10 @@ Deno.test("answer() serves status, page and metrics read-only from the cache", a
   const status = get("/api/status");
   assert.equal(status.status, 200);
   assert.deepEqual(await status.json(), samplePage().status);
-  assert.match(await get("/").text(), /<svg id="history"/);
+  const html = await get("/").text();
+  assert.match(html, /<svg id="history"/);
+  assert.doesNotMatch(html, /POLL_MS/, "every placeholder filled in");
+  assert.match(html, /"generated_at":"2026-01-01T00:01:00.000Z"/, "the reading embedded");
   assert.match(await get("/metrics").text(), /^# HELP twitchtool_recordings_active/);
   assert.equal(get("/nope").status, 404);
   assert.equal(get("/api/status", { method: "POST", body: "x" }).status, 405);
