@@ -325,6 +325,16 @@ Deno.test("a non-loopback status page is refused without a token (exit 2) and wa
     const post = await fetch(`${url}?token=${TOKEN}`, { method: "POST", body: "x" });
     await post.body?.cancel();
     assert.equal(post.status, 405);
+    if (findChromium()) {
+      // The page opened with ?token= carries it on its own requests.
+      await using page = await BrowserPage.open(`http://127.0.0.1:${port}/?token=${TOKEN}`);
+      await waitFor("the page polling twice", async () =>
+        (await page.evaluate<number>(
+          `performance.getEntriesByType("resource").filter((e) => e.name.includes("/api/page")).length`,
+        )) >= 2, 60_000);
+      const updated = await page.evaluate<string>(`document.getElementById("updated").textContent`);
+      assert.match(updated, /^as of /);
+    }
   } finally {
     serve.kill("SIGTERM");
     const result = await collect(serve);
