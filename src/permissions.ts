@@ -58,6 +58,8 @@ export const COMMON_FLAGS = [
  * Hosts the poller's live detection talks to (Twitch's GraphQL, Helix and OAuth endpoints)
  * and loopback (tests, or a local proxy). Documentation of what `poller run` reaches without
  * notifications; the flag itself is a plain `--allow-net` (see {@link roleFlags}).
+ * The status page (`[web] listen`, `status --serve`) may listen on loopback (v4 or v6) or
+ * `0.0.0.0` (every interface, token required).
  */
 export const POLLER_NET_HOSTS = [
   "gql.twitch.tv",
@@ -65,6 +67,8 @@ export const POLLER_NET_HOSTS = [
   "id.twitch.tv",
   "127.0.0.1",
   "localhost",
+  "0.0.0.0",
+  "[::1]",
 ] as const;
 
 /**
@@ -113,7 +117,10 @@ export function binaryFlags(): string[] {
 export interface CommandNeeds {
   readonly run: boolean;
   readonly write: boolean;
-  /** Only `poller run` (live detection through Twitch's API). */
+  /**
+   * Only `poller run` (live detection through Twitch's API, and listening for the status
+   * page) and `status --serve` (listening).
+   */
   readonly net?: boolean;
   /** Sends notifications: keeps network until the config shows whether it has HTTP targets. */
   readonly notify?: boolean;
@@ -125,6 +132,7 @@ export const COMMAND_NEEDS: Readonly<Record<string, CommandNeeds>> = {
   completions: { run: false, write: false },
   history: { run: false, write: false },
   status: { run: false, write: true },
+  "status --serve": { run: false, write: true, net: true },
   clean: { run: false, write: true },
   /** Retention notifies what it deleted (`apprise` may deliver it). */
   "clean --retention": { run: true, write: true, notify: true },
@@ -151,8 +159,8 @@ export function dispatchedCommand(): string | undefined {
 }
 
 /**
- * Revokes what `command` does not need; ffi is never needed, net only by `poller run` and
- * (until {@link settleNetPermission}) by the commands that notify.
+ * Revokes what `command` does not need; ffi is never needed, net only by `poller run`,
+ * `status --serve` and (until {@link settleNetPermission}) by the commands that notify.
  */
 export async function dropPermissionsFor(command: string): Promise<void> {
   dispatched = command;

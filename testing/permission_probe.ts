@@ -11,6 +11,12 @@ if (command !== "none") {
   await settleNetPermission(command, notify === "http");
 }
 
+/** Listens on a free port of `hostname` and closes at once. */
+function listenOnce(hostname: string): Promise<void> {
+  Deno.listen({ hostname, port: 0 }).close();
+  return Promise.resolve();
+}
+
 async function attempt(fn: () => Promise<unknown>): Promise<boolean> {
   try {
     await fn();
@@ -33,6 +39,10 @@ const result = {
   net: await attempt(() => Deno.connect({ hostname: "127.0.0.1", port: 65000 })),
   // A name that never resolves: allowed means a DNS error, denied a permission error.
   netOther: await attempt(() => fetch("http://example.invalid/")),
+  // The status page's listening: loopback, every interface, and an address nobody allowed.
+  listenLoopback: await attempt(() => listenOnce("127.0.0.1")),
+  listenAll: await attempt(() => listenOnce("0.0.0.0")),
+  listenOther: await attempt(() => listenOnce("127.0.0.2")),
   envHome: await attempt(() => Promise.resolve(Deno.env.get("HOME"))),
   envSecret: await attempt(() => Promise.resolve(Deno.env.get("AWS_SECRET_ACCESS_KEY"))),
 };

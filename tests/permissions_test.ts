@@ -97,6 +97,28 @@ Deno.test("history and completions only read: no programs, no writes, no network
   }
 });
 
+Deno.test("the status page may listen on loopback and 0.0.0.0 from poller run and status --serve only", async () => {
+  for (
+    const [flags, command] of [[binaryFlags(), "poller run"], [roleFlags("poller"), "poller run"], [
+      binaryFlags(),
+      "status --serve",
+    ]] as const
+  ) {
+    const caps = await probe([...flags], command);
+    // Other hosts stay reachable too: the roles start with a plain --allow-net because
+    // notification hosts come from the config (docs/notifications.md).
+    assert.deepEqual(
+      [caps.listenLoopback, caps.listenAll, caps.run],
+      [true, true, command === "poller run"],
+      command,
+    );
+  }
+  for (const command of ["status", "record", "history"]) {
+    const caps = await probe(binaryFlags(), command);
+    assert.deepEqual([caps.listenLoopback, caps.listenAll], [false, false], command);
+  }
+});
+
 Deno.test("the record role can start streamlink/ffmpeg/ffprobe but not a shell", async () => {
   const caps = await probe(roleFlags("record"), "record");
   assert.equal(caps.run, true);

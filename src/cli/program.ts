@@ -140,10 +140,16 @@ function addRecordingCommands(program: Command, lazy: LazyAction): void {
     .option("--json", "print one JSON object")
     .option("--queue-dir <dir>", "encode job queue [paths.queue_dir]")
     .option("--record-limit <n>", "number of slots [limits.record_limit]")
-    .action(lazy("status", async (options, command) => {
-      const { statusCommand } = await import("./commands/status.ts");
-      return statusCommand(options, globals(command));
-    }));
+    .option(
+      "--serve <host:port>",
+      "serve the status page and /metrics there until SIGINT/SIGTERM (see docs/web.md)",
+    )
+    .action((options, command) =>
+      lazy(options.serve === undefined ? "status" : "status --serve", async () => {
+        const { statusCommand } = await import("./commands/status.ts");
+        return statusCommand(options, globals(command));
+      })()
+    );
 }
 
 /** `poller run`, `poller stop` and `poller status`. */
@@ -168,6 +174,7 @@ function addPollerCommands(program: Command, lazy: LazyAction): void {
     )
     .option("--record-limit <n>", "concurrent recordings allowed [limits.record_limit]")
     .option("--logs-dir <dir>", "where <user>.log recorder logs go [paths.logs_dir]")
+    .option("--web <host:port>", "serve the status page and /metrics there [web.listen]")
     .action(lazy("poller run", async (options, command) => {
       const { pollerRunCommand } = await import("./commands/poller.ts");
       return pollerRunCommand(options, globals(command));

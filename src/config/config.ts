@@ -72,6 +72,13 @@ export interface Config {
     readonly maxAgeDays: number | undefined;
     readonly keepPerChannel: number | undefined;
   };
+  /** The status page and metrics (`src/web/`); both unset by default. */
+  readonly web: {
+    /** `host:port` to listen on; `undefined` serves nothing. */
+    readonly listen: string | undefined;
+    /** Required for a non-loopback listen; never logged or shown. */
+    readonly token: string | undefined;
+  };
 }
 
 /** One GiB, the unit of `disk_free_min_gb`. */

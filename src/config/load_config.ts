@@ -299,7 +299,7 @@ function assembleConfig(
 function serviceSections(
   read: LayeredValues,
   layers: readonly Layer[],
-): Pick<Config, "poller" | "streamlink" | "twitch" | "notify" | "retention"> {
+): Pick<Config, "poller" | "streamlink" | "twitch" | "notify" | "retention" | "web"> {
   const { pick, str, num } = read;
   return {
     poller: {
@@ -333,6 +333,10 @@ function serviceSections(
       minFreeBytes: read.retentionMinFreeBytes,
       maxAgeDays: pick("retention.max_age_days") as number | undefined,
       keepPerChannel: pick("retention.keep_per_channel") as number | undefined,
+    },
+    web: {
+      listen: pick("web.listen") as string | undefined,
+      token: pick("web.token") as string | undefined,
     },
   };
 }

@@ -413,6 +413,18 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     min: 1,
     doc: "Keep only this many newest broadcasts per channel (opt-in)",
   },
+  {
+    section: "web",
+    key: "listen",
+    kind: "string",
+    doc: 'Serve the status page and /metrics at host:port (off when unset; e.g. "127.0.0.1:8686")',
+  },
+  {
+    section: "web",
+    key: "token",
+    kind: "string",
+    doc: "Bearer token the page requires; mandatory for a non-loopback listen (never logged)",
+  },
 ];
 
 /** `section.key`, the name used in messages and overrides. */

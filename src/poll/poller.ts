@@ -96,6 +96,7 @@ export class Poller {
     };
     let last: PollerStatus = { ...base, state: "starting", last_poll: null, next_poll: null };
     await this.#write(last);
+    let cycles = 0;
     while (!signal.aborted) {
       const cycleStart = clock.now();
       let report: CycleReport | undefined;
@@ -111,12 +112,15 @@ export class Poller {
         (this.#fellBack
           ? this.settings.fallbackIntervalMs ?? this.settings.intervalMs
           : this.settings.intervalMs);
+      cycles++;
       last = {
         ...base,
         ...report,
         state: "running",
         last_poll: iso(cycleStart),
         next_poll: iso(nextPoll),
+        cycles,
+        cycle_seconds: (clock.now() - cycleStart) / 1000,
         ...(lastError ? { last_error: lastError } : {}),
         ...(this.#detectorError ? { detector_error: this.#detectorError } : {}),
       };

@@ -39,6 +39,8 @@ import { Poller } from "./poller.ts";
 import { probeChannel, probeChannels } from "./probe_channels.ts";
 import { SessionHost } from "./session_host.ts";
 import { readUsersFile } from "./users_file.ts";
+import { checkedListenAddress } from "../web/listen_address.ts";
+import { startStatusWeb, type StatusWeb } from "../web/start_status_web.ts";
 
 const log = getLogger(["twitchtool", "poll"]);
 
@@ -70,7 +72,14 @@ export async function runPollerDaemon(
   const detectorName = chooseDetector(config);
   const api = streamsApi(config, detectorName);
   const interval = pollInterval(config, detectorName);
+  const webAddress = config.web.listen === undefined
+    ? undefined
+    : checkedListenAddress(config.web.listen, config.web.token, `"web.listen"`);
   const handle = await acquireDaemon(config.paths.stateDir, "poller");
+  // The page has its own stop, so a failure before the loop's end still closes it.
+  const webStop = new AbortController();
+  signal.addEventListener("abort", () => webStop.abort(), { once: true });
+  let web: StatusWeb | undefined;
   const host = inProcess
     ? new SessionHost({
       config,
@@ -85,6 +94,7 @@ export async function runPollerDaemon(
     .then(logRecoveryReports)
     .catch((error) => log.error("Recovery failed: {error}", { error: (error as Error).message }));
   try {
+    if (webAddress) web = startStatusWeb(config, webAddress, webStop.signal);
     const { poller: settings, paths } = config;
     await using streamlinkExtra = await privateStreamlinkArgs(
       paths.runtimeDir,
@@ -164,6 +174,8 @@ export async function runPollerDaemon(
         : "Poller stopped; recorders it launched keep running",
     );
   } finally {
+    webStop.abort();
+    await web?.stopped;
     await host?.leave();
     await handle.release();
   }

@@ -79,6 +79,10 @@ export interface PollerStatus extends Partial<PollerCycleFields> {
   readonly interval_seconds: number;
   readonly record_limit: number;
   readonly users_file: string;
+  /** Cycles completed since this poller started (the status page's proof of progress). */
+  readonly cycles?: number;
+  /** How long the last cycle took, in seconds (`twitchtool_poll_duration_seconds`). */
+  readonly cycle_seconds?: number;
   readonly last_error?: string;
   /** The API's most recent failure (kept after it answers again, with its time). */
   readonly detector_error?: { readonly at: string; readonly message: string };
@@ -238,6 +242,8 @@ const parsePoller = (value: unknown): ReadStatus<"poller"> =>
     interval_seconds: count,
     record_limit: count,
     users_file: text,
+    cycles: count,
+    cycle_seconds: count,
     last_error: text,
     detector_error: record({ at: text, message: text }, ["at", "message"]),
     detector: text,

@@ -96,6 +96,14 @@ export interface QueueView {
   readonly too_young: BadJobFile[];
 }
 
+/**
+ * The text of `status --json`: `twitchtool status --json` prints it and the status page's
+ * `/api/status` serves it (each followed by a newline), so the two can never differ.
+ */
+export function statusJsonText(status: StatusSnapshot): string {
+  return JSON.stringify(status);
+}
+
 /** Reads the current state of every part of twitchtool. */
 export async function collectStatus(config: Config): Promise<StatusSnapshot> {
   const { paths } = config;

@@ -18,6 +18,7 @@ export interface PollerRunOptions {
   probeConcurrency?: string;
   recordLimit?: string;
   logsDir?: string;
+  web?: string;
 }
 
 /** `twitchtool poller run`: watch the users file and launch recorders until SIGINT/SIGTERM. */
@@ -34,6 +35,7 @@ export async function pollerRunCommand(
     "poller.probe_concurrency": override(options.probeConcurrency, "--probe-concurrency"),
     "limits.record_limit": override(options.recordLimit, "--record-limit"),
     "paths.logs_dir": override(options.logsDir, "--logs-dir"),
+    "web.listen": override(options.web, "--web"),
   });
   return await withShutdownSignals(async (signal) => {
     await runPollerDaemon(config, {

@@ -3,9 +3,14 @@ import {
   type JobView,
   type QueueView,
   type RecordingView,
+  statusJsonText,
 } from "../../state/status_snapshot.ts";
 import type { RetentionState } from "../../state/retention_state.ts";
+import type { Config } from "../../config/config.ts";
+import { ExitCode } from "../../errors.ts";
+import { withShutdownSignals } from "../../proc/signals.ts";
 import { formatBytes } from "../../util/disk_space.ts";
+import { checkedListenAddress } from "../../web/listen_address.ts";
 import { formatDuration } from "../../util/format_duration.ts";
 import {
   type GlobalOptions,
@@ -22,6 +27,8 @@ export interface StatusOptions {
   json?: boolean;
   queueDir?: string;
   recordLimit?: string;
+  /** `host:port`: serve the status page there instead of printing. */
+  serve?: string;
 }
 
 /**
@@ -36,9 +43,10 @@ export async function statusCommand(
     "paths.queue_dir": override(options.queueDir, "--queue-dir"),
     "limits.record_limit": override(options.recordLimit, "--record-limit"),
   });
+  if (options.serve !== undefined) return await serveStatus(config, options.serve);
   const status = await collectStatus(config);
   if (options.json) {
-    printLine(JSON.stringify(status));
+    printLine(statusJsonText(status));
     return 0;
   }
   const { recordings, queue } = status;
@@ -100,6 +108,21 @@ function retentionLines(retention: RetentionState): string[] {
   const low = retention.last_low_disk;
   if (low) lines.push(`Last stop for lack of space (${localTime(low.at)}): ${low.detail}`);
   return lines.length > 0 ? ["", ...lines] : [];
+}
+
+/**
+ * `status --serve ADDR`: the poller's status page without a poller, until SIGINT/SIGTERM.
+ * A non-loopback address without `web.token` is refused (exit 2).
+ */
+async function serveStatus(config: Config, listen: string): Promise<number> {
+  const address = checkedListenAddress(listen, config.web.token, "--serve");
+  const { startStatusWeb } = await import("../../web/start_status_web.ts");
+  return await withShutdownSignals(async (signal) => {
+    const web = startStatusWeb(config, address, signal);
+    printLine(`Serving the status page at ${web.url} (Ctrl-C stops)`);
+    await web.stopped;
+    return ExitCode.Ok;
+  });
 }
 
 /** `Queue: 2 pending, 0 failed, 1 invalid, 1 too young to judge` (the last two when present). */
