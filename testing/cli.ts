@@ -4,6 +4,7 @@
  */
 import { join } from "node:path";
 import { binaryFlags } from "../src/permissions.ts";
+import { probeArgs } from "../src/proc/ffmpeg_args.ts";
 
 /** Absolute path of `src/main.ts`. */
 export const MAIN_TS = new URL("../src/main.ts", import.meta.url).pathname;
@@ -210,15 +211,7 @@ export async function ffprobe(
   }
 > {
   const output = await new Deno.Command("ffprobe", {
-    args: [
-      "-v",
-      "error",
-      "-show_entries",
-      "format=duration:stream=codec_type,codec_name,width,height",
-      "-of",
-      "json",
-      path,
-    ],
+    args: probeArgs(path),
     stdout: "piped",
     stderr: "piped",
   }).output();

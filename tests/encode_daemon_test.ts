@@ -25,7 +25,7 @@ import {
   procState,
   writeEncoderConfig,
   writeJob,
-} from "./encode_clips.ts";
+} from "../testing/encode_clips.ts";
 import { canMountTmpfs, mountTmpfs } from "../testing/tmpfs.ts";
 
 const ENCODER = { flags: roleFlags("encoder") };

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ffprobe, listDir, makeSandbox, runCli } from "../testing/cli.ts";
-import { makeClip, partials, writeEncoderConfig } from "./encode_clips.ts";
+import { makeClip, partials, writeEncoderConfig } from "../testing/encode_clips.ts";
 import { canMountTmpfs, mountTmpfs } from "../testing/tmpfs.ts";
 
 Deno.test("tscompress remuxes and encodes every .ts in a folder, reports a broken one, exits 1", async () => {

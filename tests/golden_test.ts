@@ -34,8 +34,11 @@ Deno.test("--help of every command matches tests/golden/help*.txt", async () => 
   }
 });
 
-Deno.test("status with nothing recording matches tests/golden/status*.txt", async () => {
+Deno.test("status, poller status and encode-daemon status with nothing running match tests/golden/", async () => {
   await using sandbox = await makeSandbox({ urlTemplate: URL_TEMPLATE });
   await checkOutput(sandbox, "status", ["status"]);
   await checkOutput(sandbox, "status_json", ["status", "--json"]);
+  await checkOutput(sandbox, "poller_status", ["poller", "status"]);
+  await checkOutput(sandbox, "encode-daemon_status", ["encode-daemon", "status"]);
+  await checkOutput(sandbox, "encode-daemon_status_json", ["encode-daemon", "status", "--json"]);
 });

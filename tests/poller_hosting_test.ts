@@ -21,7 +21,7 @@ import {
 import { eventually } from "../testing/eventually.ts";
 import { startHlsServer } from "../testing/hls_server.ts";
 import { contentSeconds } from "../testing/media.ts";
-import { encoderStatus, makeClip, procState, writeJob } from "./encode_clips.ts";
+import { encoderStatus, makeClip, procState, writeJob } from "../testing/encode_clips.ts";
 
 interface Recording {
   slot: number;

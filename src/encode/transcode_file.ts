@@ -65,7 +65,6 @@ export async function transcodeFile(
   options: TranscodeOptions,
 ): Promise<TranscodeResult> {
   const probe = options.probe ?? measureContent;
-  const spawn = options.spawn ?? spawnChild;
   if (options.signal?.aborted) return { status: "aborted" };
   const source = await probe(request.input);
   if (!source) {
@@ -75,31 +74,7 @@ export async function transcodeFile(
   await Deno.mkdir(dirname(request.output), { recursive: true });
   await removeIfExists(temporary);
 
-  const parser = new ProgressParser(source.duration);
-  const stderrTail: string[] = [];
-  const { command, args } = lowPriorityCommand(
-    "ffmpeg",
-    request.args(temporary),
-    options.lowPriority,
-  );
-  log.debug("Running {command} {args}", { command, args });
-  const child = spawn(command, args, {
-    stdout: {
-      lines: (line) => {
-        const snapshot = parser.push(line);
-        if (snapshot) options.onProgress?.(snapshot);
-      },
-    },
-    stderr: {
-      lines: (line) => {
-        stderrTail.push(line);
-        if (stderrTail.length > 12) stderrTail.shift();
-        log.debug("ffmpeg: {line}", { line, pid: child.pid });
-      },
-    },
-  });
-  options.onStart?.(child);
-
+  const { child, stderrTail } = startFfmpeg(request.args(temporary), source.duration, options);
   let onAbort = () => {};
   const abort = new Promise<"aborted">((resolve) => {
     onAbort = () => resolve("aborted");
@@ -122,26 +97,70 @@ export async function transcodeFile(
       const detail = stderrTail.length ? `: ${stderrTail.join(" | ")}` : "";
       return { status: "failed", reason: `ffmpeg ${how}${detail}` };
     }
-    const result = await probe(temporary);
-    if (!result) {
-      return { status: "failed", reason: `ffmpeg wrote an unreadable file "${temporary}"` };
-    }
-    const problems = copyProblems(source, result);
-    if (problems.length > 0) {
-      return {
-        status: "failed",
-        reason: `Output of "${request.input}" is incomplete: ${problems.join("; ")}`,
-      };
-    }
-    await syncFile(temporary);
-    await options.beforeInstall?.(temporary);
-    await Deno.rename(temporary, request.output);
-    await syncDirectory(dirname(request.output));
-    return { status: "done", output: request.output, duration: result.duration };
+    return await verifyAndInstall(request, temporary, source, probe, options);
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
     await removeIfExists(temporary).catch(() => false);
   }
+}
+
+/**
+ * Starts ffmpeg (at low priority when asked) writing `args`' output, feeding its `-progress`
+ * lines to `onProgress` and keeping the last lines of its stderr for the failure message.
+ */
+function startFfmpeg(
+  ffmpegArgs: string[],
+  duration: number | null,
+  options: TranscodeOptions,
+): { child: Child; stderrTail: string[] } {
+  const spawn = options.spawn ?? spawnChild;
+  const parser = new ProgressParser(duration);
+  const stderrTail: string[] = [];
+  const { command, args } = lowPriorityCommand("ffmpeg", ffmpegArgs, options.lowPriority);
+  log.debug("Running {command} {args}", { command, args });
+  const child = spawn(command, args, {
+    stdout: {
+      lines: (line) => {
+        const snapshot = parser.push(line);
+        if (snapshot) options.onProgress?.(snapshot);
+      },
+    },
+    stderr: {
+      lines: (line) => {
+        stderrTail.push(line);
+        if (stderrTail.length > 12) stderrTail.shift();
+        log.debug("ffmpeg: {line}", { line, pid: child.pid });
+      },
+    },
+  });
+  options.onStart?.(child);
+  return { child, stderrTail };
+}
+
+/** Checks ffmpeg's output against the input (every stream, all of it), then renames it in place. */
+async function verifyAndInstall(
+  request: TranscodeRequest,
+  temporary: string,
+  source: MediaInfo,
+  probe: Prober,
+  options: TranscodeOptions,
+): Promise<TranscodeResult> {
+  const result = await probe(temporary);
+  if (!result) {
+    return { status: "failed", reason: `ffmpeg wrote an unreadable file "${temporary}"` };
+  }
+  const problems = copyProblems(source, result);
+  if (problems.length > 0) {
+    return {
+      status: "failed",
+      reason: `Output of "${request.input}" is incomplete: ${problems.join("; ")}`,
+    };
+  }
+  await syncFile(temporary);
+  await options.beforeInstall?.(temporary);
+  await Deno.rename(temporary, request.output);
+  await syncDirectory(dirname(request.output));
+  return { status: "done", output: request.output, duration: result.duration };
 }
 
 async function syncFile(path: string): Promise<void> {

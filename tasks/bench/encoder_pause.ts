@@ -14,7 +14,7 @@ import {
   procState,
   writeEncoderConfig,
   writeJob,
-} from "../../tests/encode_clips.ts";
+} from "../../testing/encode_clips.ts";
 import { type CliResult, collect, makeSandbox, type Sandbox, spawnCli } from "../../testing/cli.ts";
 import { max, median, round } from "./stats.ts";
 import { stopBenchProcess } from "./stop_bench_process.ts";

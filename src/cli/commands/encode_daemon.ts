@@ -2,9 +2,9 @@ import { serveEncoder } from "../../encode/serve_encoder.ts";
 import { stopEncoder } from "../../encode/stop_encoder.ts";
 import { ExitCode, TwitchtoolError } from "../../errors.ts";
 import { withShutdownSignals } from "../../proc/signals.ts";
-import { readDaemonState } from "../../state/daemon_state.ts";
+import { type DaemonState, readDaemonState } from "../../state/daemon_state.ts";
 import { listQueue } from "../../state/job_queue.ts";
-import { queueView } from "../../state/status_snapshot.ts";
+import { type QueueView, queueView } from "../../state/status_snapshot.ts";
 import { describeProgress } from "../../encode/progress_log.ts";
 import {
   type GlobalOptions,
@@ -115,37 +115,50 @@ export async function encodeDaemonStatusCommand(
   });
   const daemon = await readDaemonState(config.paths.stateDir, "encoder");
   const queue = await queueView(config.paths.queueDir, daemon.running);
-  const status = daemon.running ? daemon.status : null;
-  const current = status?.current_job ?? null;
-  const waiting = queue.pending;
   if (options.json) {
-    printLine(JSON.stringify({
-      running: daemon.running,
-      pid: daemon.pid,
-      state: status?.state ?? null,
-      paused: status?.paused ?? false,
-      started_at: status?.started_at ?? null,
-      updated_at: status?.updated_at ?? null,
-      current_job: current,
-      queue_length: waiting.length,
-      failed: queue.failed.map((job) => ({ path: job.path, input: job.input, error: job.error })),
-      invalid: queue.invalid,
-      too_young: queue.too_young,
-      status_unreadable: daemon.unreadable,
-    }));
+    printLine(JSON.stringify(encoderStatusJson(daemon, queue)));
     return ExitCode.Ok;
   }
   const { recordDir, queueDir } = config.paths;
   const short = (path: string) => shortPath(path, recordDir, queueDir);
+  for (const line of encoderLines(daemon, short)) printLine(line);
+  for (const line of queueLines(queue, short)) printLine(line);
+  return ExitCode.Ok;
+}
+
+/** The `--json` object (the status file's view only while the encoder runs). */
+function encoderStatusJson(daemon: DaemonState<"encoder">, queue: QueueView) {
+  const status = daemon.running ? daemon.status : null;
+  return {
+    running: daemon.running,
+    pid: daemon.pid,
+    state: status?.state ?? null,
+    paused: status?.paused ?? false,
+    started_at: status?.started_at ?? null,
+    updated_at: status?.updated_at ?? null,
+    current_job: status?.current_job ?? null,
+    queue_length: queue.pending.length,
+    failed: queue.failed.map((job) => ({ path: job.path, input: job.input, error: job.error })),
+    invalid: queue.invalid,
+    too_young: queue.too_young,
+    status_unreadable: daemon.unreadable,
+  };
+}
+
+/** The encoder's line, a bad status file, and the current job with its progress. */
+function encoderLines(daemon: DaemonState<"encoder">, short: (path: string) => string): string[] {
+  const status = daemon.running ? daemon.status : null;
+  const current = status?.current_job ?? null;
+  const lines: string[] = [];
   if (!daemon.running) {
-    printLine("Encoder: not running");
+    lines.push("Encoder: not running");
   } else {
     const state = typeof status?.state === "string"
       ? describeEncoderState(status.state)
       : "starting";
-    printLine(`Encoder: running (pid ${daemon.pid}), ${state}`);
+    lines.push(`Encoder: running (pid ${daemon.pid}), ${state}`);
   }
-  if (daemon.unreadable) printLine(`  status file unreadable: ${daemon.unreadable}`);
+  if (daemon.unreadable) lines.push(`  status file unreadable: ${daemon.unreadable}`);
   if (current) {
     const progress = describeProgress({
       percent: current.percent,
@@ -155,22 +168,29 @@ export async function encodeDaemonStatusCommand(
     const paused = status?.paused && status.state !== "paused"
       ? " (paused while a recording captures)"
       : "";
-    printLine(`Current job: ${short(current.input)} -> ${short(current.output)}`);
-    printLine(`  ${progress}${paused}`);
+    lines.push(`Current job: ${short(current.input)} -> ${short(current.output)}`);
+    lines.push(`  ${progress}${paused}`);
   }
+  return lines;
+}
+
+/** The queue's counts, waiting jobs as a table, failed jobs and bad job files. */
+function queueLines(queue: QueueView, short: (path: string) => string): string[] {
+  const waiting = queue.pending;
   const counts = [`${waiting.length} waiting`, `${queue.failed.length} failed`];
   if (queue.invalid.length) counts.push(`${queue.invalid.length} invalid`);
   if (queue.too_young.length) counts.push(`${queue.too_young.length} too young to judge`);
-  printLine(`Queue: ${counts.join(", ")}`);
+  const lines = [`Queue: ${counts.join(", ")}`];
   if (waiting.length > 0) {
-    printLine(renderTable(
+    lines.push(renderTable(
       ["#", "created", "input"],
       waiting.map((job, index) => [index + 1, localTime(job.created_at), short(job.input)]),
     ));
   }
   for (const job of queue.failed) {
-    printLine(`Failed: ${short(job.input)}: ${job.error ?? "unknown reason"} (${short(job.path)})`);
+    lines.push(
+      `Failed: ${short(job.input)}: ${job.error ?? "unknown reason"} (${short(job.path)})`,
+    );
   }
-  for (const line of badJobLines(queue, short)) printLine(line);
-  return ExitCode.Ok;
+  return [...lines, ...badJobLines(queue, short)];
 }
