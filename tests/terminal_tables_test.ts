@@ -16,7 +16,7 @@ import {
   spawnCli,
 } from "../testing/cli.ts";
 import { waitForState, withHlsServer } from "../testing/live.ts";
-import { makeClip, writeJob } from "./encode_clips.ts";
+import { makeClip, writeJob } from "../testing/encode_clips.ts";
 
 /** 24 characters: close to Twitch's longest names. */
 const LONG_USER = "archivist_one_long_name1";

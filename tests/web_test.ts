@@ -27,7 +27,7 @@ import {
 } from "../testing/chromium.ts";
 import { startHlsServer } from "../testing/hls_server.ts";
 import { parsePrometheusText } from "../testing/prometheus.ts";
-import { encoderStatus, makeClip, writeJob } from "./encode_clips.ts";
+import { encoderStatus, makeClip, writeJob } from "../testing/encode_clips.ts";
 
 const TOKEN = "a-test-token-0123456789";
 
