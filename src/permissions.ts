@@ -4,8 +4,10 @@
  * dispatch with `Deno.permissions.revoke`.
  */
 
-/** Environment variables twitchtool reads: base dirs, PATH and every config override. */
-export const ENV_VARS = [
+import { CONFIG_FIELDS } from "./config/schema.ts";
+
+/** What the process itself needs from its environment: base dirs, PATH, systemd's markers. */
+const PROCESS_ENV = [
   "HOME",
   "PATH",
   "XDG_CONFIG_HOME",
@@ -13,34 +15,20 @@ export const ENV_VARS = [
   "XDG_RUNTIME_DIR",
   "INVOCATION_ID",
   "JOURNAL_STREAM",
-  "RECORD_LIMIT",
-  "QUALITY",
-  "RETRY_DELAY",
-  "RETRY_WINDOW",
-  "LOGLEVEL",
-  "QUEUE_DIR",
-  "REMUX_ENABLED",
-  "DELETE_TS_AFTER_REMUX",
-  "DELETE_INPUT_ON_SUCCESS",
-  "ENCODER_*",
-  "USERS_FILE",
-  "POLL_INTERVAL",
-  "DOWNLOAD_CMD",
-  "PROBE_TIMEOUT",
-  "PROBE_CONCURRENCY",
-  "DISK_FREE_MIN_GB",
-  "DISK_FREE_MIN_BYTES",
-  "TWITCHTOOL_FAILPOINT",
-  "TWITCHTOOL_STREAM_ID",
-  "TWITCHTOOL_LIVE_SINCE",
-  "TWITCH_DETECT",
-  "TWITCH_GQL_URL",
-  "TWITCH_GQL_BATCH",
-  "TWITCH_CLIENT_ID",
-  "TWITCH_CLIENT_SECRET",
-  "TWITCH_HELIX_URL",
-  "TWITCH_OAUTH_URL",
 ] as const;
+
+/** Test hooks and what the poller hands the recorders it launches. */
+const INTERNAL_ENV = ["TWITCHTOOL_FAILPOINT", "TWITCHTOOL_STREAM_ID", "TWITCHTOOL_LIVE_SINCE"];
+
+/**
+ * Environment variables twitchtool reads: the process's own, every config override (taken
+ * from the schema, so a new key's variable cannot be forgotten here) and the internal ones.
+ */
+export const ENV_VARS: readonly string[] = [
+  ...PROCESS_ENV,
+  ...CONFIG_FIELDS.flatMap((field) => field.env ? [field.env] : []),
+  ...INTERNAL_ENV,
+];
 
 /**
  * Flags every role shares. Read/write cannot be narrower: the folders come from the config
