@@ -310,6 +310,9 @@ async function captureInSlot(
       output,
       loglevel: request.detachedLog ? detachedLoglevel : config.record.loglevel,
       extraArgs: streamlinkExtra.args,
+      // The first part reaches back to the oldest segment the live playlist holds, so the
+      // recording starts with the broadcast, not where detection happened to notice it.
+      fromWindowStart: parts.length === 0,
     });
     log.debug("Running streamlink {args}", { args: redactArgs(args).join(" ") });
     const locked = lockedCommand(captureLock, "streamlink", args);
