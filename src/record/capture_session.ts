@@ -417,6 +417,7 @@ async function captureInSlot(
       tempDir,
       recordDir: config.paths.recordDir,
       queueDir: config.paths.queueDir,
+      stateDir: config.paths.stateDir,
       ...(request.lowPriority ? { lowPriority: request.lowPriority } : {}),
     });
   } catch (error) {
