@@ -310,9 +310,11 @@ async function captureInSlot(
       output,
       loglevel: request.detachedLog ? detachedLoglevel : config.record.loglevel,
       extraArgs: streamlinkExtra.args,
-      // The first part reaches back to the oldest segment the live playlist holds, so the
-      // recording starts with the broadcast, not where detection happened to notice it.
-      fromWindowStart: parts.length === 0,
+      // Every part reaches back to the oldest segment the live playlist holds: the first so the
+      // recording starts with the broadcast, not where detection happened to notice it; later
+      // ones so a restart after a crash or a network error covers what the outage skipped.
+      // What a later part repeats of the one before is dropped by content at finalize.
+      fromWindowStart: true,
     });
     log.debug("Running streamlink {args}", { args: redactArgs(args).join(" ") });
     const locked = lockedCommand(captureLock, "streamlink", args);
