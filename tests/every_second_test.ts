@@ -10,9 +10,11 @@ import { join } from "node:path";
 import { ensureClip } from "./support/clips.ts";
 import {
   collect,
+  defaultConfig,
   killLeftovers,
   listDir,
   makeSandbox,
+  recordingsOf,
   runCli,
   type Sandbox,
   spawnCli,
@@ -105,6 +107,48 @@ Deno.test("a streamlink killed mid-broadcast and restarted inside the live windo
     assert.deepEqual(entry.coverage.gaps, [], JSON.stringify(entry));
   } finally {
     killLeftovers(killed);
+    await server.close();
+  }
+});
+
+Deno.test("a recording the poller hosts also starts at the oldest segment the live playlist holds", async () => {
+  const { script, segments } = await broadcast(14);
+  const server = await startHlsServer({ windowSize: 20, endGraceMs: 2000 });
+  await using sandbox = await makeSandbox();
+  const configPath = join(sandbox.home, "hosting.toml");
+  const usersFile = join(sandbox.home, "channels.txt");
+  const leftovers = new Set<number>();
+  try {
+    await Deno.writeTextFile(
+      configPath,
+      defaultConfig(
+        sandbox,
+        server.urlTemplate,
+        `\n[poller]\nusers_file = "${usersFile}"\ninterval = 1\ntimeout = 10\n`,
+      ),
+    );
+    await Deno.writeTextFile(usersFile, "hosted_late\n");
+    // The poller's probe is the broadcast's first viewer, 6 s after it went live.
+    server.playScript("hosted_late", script, { heldAtStart: 6 });
+    const poller = spawnCli(sandbox, ["--config", configPath, "poller", "run"]);
+    leftovers.add(poller.pid);
+    const mp4s = await waitFor(
+      "the hosted recording delivered",
+      async () => {
+        const found = await recordingsOf(sandbox.recordDir, "hosted_late");
+        return found.length > 0 ? found : undefined;
+      },
+      120_000,
+    );
+    poller.kill("SIGTERM");
+    const result = await collect(poller);
+    assert.equal(result.code, 0, result.stderr.slice(-2000));
+    for (const pid of await processesWith(sandbox.tempDir)) leftovers.add(pid);
+    const frames = await frameHashes(mp4s[0]!);
+    assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
+    assert.deepEqual(frames, await frameHashesOf(segments, sandbox.home), "from the first frame");
+  } finally {
+    killLeftovers(leftovers);
     await server.close();
   }
 });
