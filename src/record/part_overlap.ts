@@ -17,6 +17,9 @@ const NEEDLE_PACKETS = 8;
 
 const CHUNK = 1024 * 1024;
 
+/** Bytes of the earlier part scanned per read: whole packets, so every step stays aligned. */
+const SCAN = TS_PACKET_SIZE * 5600;
+
 /**
  * How many leading bytes of MPEG-TS part `later` repeat the end of part `earlier`: the longest
  * head of `later` that equals a tail of `earlier` (a part cut mid-segment ends with the start of
@@ -37,8 +40,8 @@ export async function tsRepeatedBytes(
   const from = Math.max(0, aSize - searchBytes);
   let position = from - (from % TS_PACKET_SIZE);
   while (position < aSize) {
-    const window = await readAt(a, position, CHUNK + needle.byteLength);
-    const stop = Math.min(CHUNK, window.byteLength);
+    const window = await readAt(a, position, SCAN + needle.byteLength);
+    const stop = Math.min(SCAN, window.byteLength);
     for (let at = 0; at < stop; at += TS_PACKET_SIZE) {
       const start = position + at;
       const length = Math.min(needle.byteLength, aSize - start);
@@ -46,7 +49,7 @@ export async function tsRepeatedBytes(
       const repeated = await repeatsFrom(a, aSize, start, b, bSize);
       if (repeated > 0) return repeated;
     }
-    position += CHUNK;
+    position += SCAN;
   }
   return 0;
 }
