@@ -23,8 +23,10 @@ const SCAN = TS_PACKET_SIZE * 5600;
 /**
  * How many leading bytes of MPEG-TS part `later` repeat the end of part `earlier`: the longest
  * head of `later` that equals a tail of `earlier` (a part cut mid-segment ends with the start of
- * a segment the later part holds whole, so the join is seamless), or the whole of `later` when
- * all of it lies inside the end of `earlier`. 0 when nothing repeats.
+ * a segment the later part holds whole, so the join is seamless), or, when no head reaches the
+ * end of `earlier`, the whole of `later` if all of it lies inside the end of `earlier`. 0 when
+ * nothing repeats. A match that reaches the end of `earlier` wins over one inside it: content
+ * that happens to recur (a looping source) is never taken for the repeat.
  */
 export async function tsRepeatedBytes(
   earlier: string,
@@ -37,21 +39,38 @@ export async function tsRepeatedBytes(
   const bSize = (await b.stat()).size;
   const needle = await readAt(b, 0, Math.min(bSize, NEEDLE_PACKETS * TS_PACKET_SIZE));
   if (needle.byteLength < TS_PACKET_SIZE || needle[0] !== 0x47) return 0;
+  const starts = await candidateStarts(a, aSize, needle, searchBytes);
+  // Heads reaching the end of `earlier`, longest first.
+  for (const start of starts) {
+    if (aSize - start > bSize) continue;
+    if (await sameBytes(a, start, b, 0, aSize - start)) return aSize - start;
+  }
+  // Otherwise `later` may lie wholly inside the end of `earlier`.
+  for (const start of starts.toReversed()) {
+    if (aSize - start <= bSize) continue;
+    if (await sameBytes(a, start, b, 0, bSize)) return bSize;
+  }
+  return 0;
+}
+
+/** Packet starts in the last `searchBytes` of `a` where `needle` begins (cut short at the end). */
+async function candidateStarts(
+  a: Deno.FsFile,
+  aSize: number,
+  needle: Uint8Array,
+  searchBytes: number,
+): Promise<number[]> {
+  const starts: number[] = [];
   const from = Math.max(0, aSize - searchBytes);
-  let position = from - (from % TS_PACKET_SIZE);
-  while (position < aSize) {
+  for (let position = from - (from % TS_PACKET_SIZE); position < aSize; position += SCAN) {
     const window = await readAt(a, position, SCAN + needle.byteLength);
     const stop = Math.min(SCAN, window.byteLength);
     for (let at = 0; at < stop; at += TS_PACKET_SIZE) {
-      const start = position + at;
-      const length = Math.min(needle.byteLength, aSize - start);
-      if (!startsWith(window, at, needle, length)) continue;
-      const repeated = await repeatsFrom(a, aSize, start, b, bSize);
-      if (repeated > 0) return repeated;
+      const length = Math.min(needle.byteLength, aSize - position - at);
+      if (startsWith(window, at, needle, length)) starts.push(position + at);
     }
-    position += SCAN;
   }
-  return 0;
+  return starts;
 }
 
 /** Whether `haystack` at `at` holds the first `length` bytes of `needle`. */
@@ -61,26 +80,22 @@ function startsWith(haystack: Uint8Array, at: number, needle: Uint8Array, length
   return true;
 }
 
-/**
- * Bytes of `later` repeated when `earlier` from `start` on equals `later`'s head (0 otherwise):
- * up to the end of `earlier`, or all of `later` when it is shorter.
- */
-async function repeatsFrom(
+/** Whether `length` bytes of `a` from `aStart` equal those of `b` from `bStart`. */
+async function sameBytes(
   a: Deno.FsFile,
-  aSize: number,
-  start: number,
+  aStart: number,
   b: Deno.FsFile,
-  bSize: number,
-): Promise<number> {
-  const length = Math.min(aSize - start, bSize);
+  bStart: number,
+  length: number,
+): Promise<boolean> {
   for (let done = 0; done < length; done += CHUNK) {
     const want = Math.min(CHUNK, length - done);
-    const left = await readAt(a, start + done, want);
-    const right = await readAt(b, done, want);
-    if (left.byteLength !== want || right.byteLength !== want) return 0;
-    for (let i = 0; i < want; i++) if (left[i] !== right[i]) return 0;
+    const left = await readAt(a, aStart + done, want);
+    const right = await readAt(b, bStart + done, want);
+    if (left.byteLength !== want || right.byteLength !== want) return false;
+    for (let i = 0; i < want; i++) if (left[i] !== right[i]) return false;
   }
-  return length;
+  return true;
 }
 
 /** A part's fragmented-MP4 layout and where it lives. */
@@ -98,15 +113,24 @@ export async function fmp4RepeatedFragments(earlier: Fmp4Part, later: Fmp4Part):
   const first = later.layout.fragments[0];
   if (!first) return 0;
   const fragments = earlier.layout.fragments;
+  const count = later.layout.fragments.length;
   using a = await Deno.open(earlier.path, { read: true });
   using b = await Deno.open(later.path, { read: true });
-  for (let index = 0; index < fragments.length; index++) {
-    const length = Math.min(fragments.length - index, later.layout.fragments.length);
-    let same = true;
-    for (let k = 0; k < length && same; k++) {
-      same = await sameFragment(a, fragments[index + k]!, b, later.layout.fragments[k]!);
+  const matches = async (index: number, length: number) => {
+    for (let k = 0; k < length; k++) {
+      if (!(await sameFragment(a, fragments[index + k]!, b, later.layout.fragments[k]!))) {
+        return false;
+      }
     }
-    if (same) return length;
+    return true;
+  };
+  // As for MPEG-TS: a head reaching the end of `earlier` (longest first), else `later` whole
+  // inside its end.
+  for (let index = Math.max(0, fragments.length - count); index < fragments.length; index++) {
+    if (await matches(index, fragments.length - index)) return fragments.length - index;
+  }
+  for (let index = fragments.length - count - 1; index >= 0; index--) {
+    if (await matches(index, count)) return count;
   }
   return 0;
 }

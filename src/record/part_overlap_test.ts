@@ -77,3 +77,13 @@ Deno.test("tsRepeatedBytes() keeps a later part with other bytes (an encoder res
     assert.equal(await tsRepeatedBytes(a, b), 0);
   });
 });
+
+Deno.test("tsRepeatedBytes() takes the repeat at the end of the earlier part over content that recurs", async () => {
+  // A source that loops: the earlier part holds the loop once and then its start again.
+  const loop = stream.subarray(0, 10_000 * 188);
+  const earlier = join2(loop, loop.subarray(0, 3_000 * 188));
+  const later = loop.subarray(2_000 * 188, 6_000 * 188);
+  await withParts(earlier, later, async (a, b) => {
+    assert.equal(await tsRepeatedBytes(a, b), 1_000 * 188);
+  });
+});
