@@ -21,6 +21,7 @@ import {
 import { cliLatencyWorkload } from "./bench/cli_latency.ts";
 import { detectionWorkload } from "./bench/detection.ts";
 import { encoderPauseWorkload } from "./bench/encoder_pause.ts";
+import { everySecondWorkload } from "./bench/every_second_workload.ts";
 import { finalizeWorkload } from "./bench/finalize_workload.ts";
 import { footprintWorkload } from "./bench/footprint.ts";
 import { loadAverage, machineInfo } from "./bench/machine_info.ts";
@@ -41,6 +42,7 @@ const WORKLOADS: readonly Workload[] = [
   cliLatencyWorkload,
   detectionWorkload,
   footprintWorkload,
+  everySecondWorkload,
 ];
 
 /** `bench-output/` at the repository root (git-ignored): results, cached inputs, work folders. */

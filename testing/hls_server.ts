@@ -38,7 +38,7 @@ export interface LiveHlsServer {
    * request, then ends like `end()`: a
    * scripted broadcast with ads, restarts, codec changes or fMP4 segments (see {@link ScriptedSegment}).
    */
-  playScript(user: string, script: Script): void;
+  playScript(user: string, script: Script, options?: ScriptOptions): void;
   /** "live" | "offline" | "ended" */
   state(user: string): string;
   /** How many media-segment bytes were served for a user, and count of segment requests (for assertions/benchmarks). Playlist requests count master and media playlists, including 404s. */
@@ -62,6 +62,16 @@ export interface ScriptedSegment {
   readonly map?: number;
   /** The origin answers 404 for this segment (an outage on our side). */
   readonly missing?: boolean;
+}
+
+/** How a scripted broadcast meets its first viewer. */
+export interface ScriptOptions {
+  /**
+   * Seconds the broadcast has already run when the first playlist is requested: that playlist
+   * already holds the first segments (a channel noticed after it went live, as Twitch's 30-40 s
+   * live window still shows). Default 0: the broadcast starts with its first viewer.
+   */
+  readonly heldAtStart?: number;
 }
 
 /** A scripted broadcast: segments in order and the fMP4 init segments they refer to. */
@@ -128,13 +138,16 @@ export async function startHlsServer(
   const maxSegmentBytes = Math.max(...media.map((m) => m.byteLength));
   const bandwidth = Math.ceil((maxSegmentBytes * 8) / segments.segmentSeconds);
   const channels = new Map<string, Channel>();
-  const scripts = new Map<string, { script: Script; startedAt?: number; starts: number[] }>();
+  const scripts = new Map<
+    string,
+    { script: Script; startedAt?: number; starts: number[]; heldAtStart: number }
+  >();
 
   /** Scripted segments published so far ([first, last] of the window) and whether it ended. */
   const scriptWindow = (user: string): [number, number, boolean] => {
     const entry = scripts.get(user)!;
     // The broadcast starts with its first viewer, so a slow recorder start misses nothing.
-    entry.startedAt ??= performance.now();
+    entry.startedAt ??= performance.now() - entry.heldAtStart * 1000;
     const elapsed = (performance.now() - entry.startedAt) / 1000;
     let last = 0;
     while (last + 1 < entry.starts.length && entry.starts[last + 1]! <= elapsed) last++;
@@ -366,14 +379,14 @@ export async function startHlsServer(
       ch.liveSince = performance.now();
       ch.state = "live";
     },
-    playScript(user, script) {
+    playScript(user, script, options = {}) {
       const starts: number[] = [];
       let at = 0;
       for (const seg of script.segments) {
         starts.push(at);
         at += seg.seconds;
       }
-      scripts.set(user, { script, starts });
+      scripts.set(user, { script, starts, heldAtStart: options.heldAtStart ?? 0 });
       channel(user).state = "live";
     },
     goOffline(user) {

@@ -12,6 +12,7 @@ export function samplePage(): PageData {
     bytes,
     live_since: null,
     late_seconds: null,
+    coverage: null,
   });
   return {
     generated_at: "2026-01-01T00:01:00.000Z",

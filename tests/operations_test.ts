@@ -350,5 +350,6 @@ Deno.test("status shows a recorder that released its slot and is finalizing", as
     bytes: 1000,
     live_since: null,
     late_seconds: null,
+    coverage: null,
   }]);
 });

@@ -24,6 +24,14 @@ export interface CaptureArgsSpec {
   readonly output: string;
   readonly loglevel: string;
   readonly extraArgs: readonly string[];
+  /**
+   * Start at the oldest segment the live playlist still holds (`--hls-live-restart`) instead of
+   * 3 segments behind the live edge: Twitch's playlist reaches 30-40 s back, so a channel noticed
+   * late is still recorded from its first second, and a part started after a crash or a network
+   * error reaches back over the outage. What it repeats of the part before is dropped by content
+   * when the parts are joined (`record/part_overlap.ts`).
+   */
+  readonly fromWindowStart?: boolean;
 }
 
 /**
@@ -37,6 +45,7 @@ export function captureArgs(spec: CaptureArgsSpec): string[] {
     "--output",
     spec.output,
     ...LIVE_CAPTURE_DEFAULTS,
+    ...(spec.fromWindowStart ? ["--hls-live-restart"] : []),
     ...spec.extraArgs,
     spec.url,
     spec.quality,

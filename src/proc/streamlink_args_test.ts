@@ -24,6 +24,19 @@ Deno.test("captureArgs() puts user extra_args after the live defaults so they wi
   assert.ok(defaultsAt < extraAt);
 });
 
+Deno.test("captureArgs() starts at the oldest segment of the live window only when asked", () => {
+  const spec = {
+    url: "https://twitch.tv/alice",
+    quality: "best",
+    output: "/tmp/a_part01.ts",
+    loglevel: "error",
+    extraArgs: ["--twitch-disable-ads"],
+  };
+  assert.ok(!captureArgs(spec).includes("--hls-live-restart"));
+  const args = captureArgs({ ...spec, fromWindowStart: true });
+  assert.ok(args.indexOf("--hls-live-restart") < args.indexOf("--twitch-disable-ads"));
+});
+
 Deno.test("streamUrl() replaces every {user}", () => {
   assert.equal(streamUrl("hls://h/live/{user}/{user}.m3u8", "bob"), "hls://h/live/bob/bob.m3u8");
 });

@@ -319,6 +319,11 @@ async function captureInSlot(
       output,
       loglevel: request.detachedLog ? detachedLoglevel : config.record.loglevel,
       extraArgs: streamlinkExtra.args,
+      // Every part reaches back to the oldest segment the live playlist holds: the first so the
+      // recording starts with the broadcast, not where detection happened to notice it; later
+      // ones so a restart after a crash or a network error covers what the outage skipped.
+      // What a later part repeats of the one before is dropped by content at finalize.
+      fromWindowStart: true,
     });
     log.debug("Running streamlink {args}", { args: redactArgs(args).join(" ") });
     const locked = lockedCommand(captureLock, "streamlink", args);
@@ -424,6 +429,7 @@ async function captureInSlot(
       tempDir,
       recordDir: config.paths.recordDir,
       queueDir: config.paths.queueDir,
+      stateDir: config.paths.stateDir,
       ...(request.lowPriority ? { lowPriority: request.lowPriority } : {}),
     });
   } catch (error) {

@@ -18,6 +18,8 @@ import { pathExists, removeIfExists, syncDirectory } from "../state/atomic_write
 import { type Fmp4Layout, readFmp4Layout, sameInit } from "./fmp4_fragments.ts";
 import { partContainer } from "./part_container.ts";
 import { type Fmp4Plan, planFmp4Timeline, writeFmp4Plan } from "./fmp4_timeline.ts";
+import { type JoinPlan, planFmp4Joins, planTsJoins } from "./part_joins.ts";
+import type { RecordingCoverage } from "../state/session_manifest.ts";
 
 const log = getLogger(["twitchtool", "finalize"]);
 
@@ -60,6 +62,8 @@ export interface StagedFinalize {
   readonly remuxFailed: boolean;
   /** Why the deliverable is not the verified file asked for (logged, shown by `status`). */
   readonly fallbackReason?: string;
+  /** What the deliverable holds of the broadcast (repeats dropped, holes left). */
+  readonly coverage: RecordingCoverage;
 }
 
 /** What finalizing produced. */
@@ -171,6 +175,21 @@ export async function stageDeliverables(
     taken.add(target);
     deliveries.push({ staged: item.path, target, format: item.format });
   }
+  // A byte-for-byte fMP4 join keeps what later parts repeat (only MPEG-TS parts are cut there).
+  const rawFmp4 = staged[0]?.verified === false && source.container === "mp4";
+  const coverage: RecordingCoverage = {
+    captured_seconds: Math.round(source.contentSeconds * 1000) / 1000,
+    backfilled_seconds: 0,
+    repeats_dropped_seconds: rawFmp4 ? 0 : source.joins.repeatsSeconds,
+    gaps: source.joins.gaps,
+  };
+  if (coverage.repeats_dropped_seconds > 0 || coverage.gaps.length > 0) {
+    log.info("{base}: dropped {repeats} s that later parts repeated; {gaps} hole(s) left", {
+      base: settings.base,
+      repeats: coverage.repeats_dropped_seconds,
+      gaps: coverage.gaps.length,
+    });
+  }
   if (fallbackReason) {
     log.warn("{base} is delivered as {file} because {reason}", {
       base: settings.base,
@@ -187,6 +206,7 @@ export async function stageDeliverables(
     remuxFailed: settings.enableRemux &&
       !staged.some((item) => item.verified && item.format === "mp4"),
     ...(fallbackReason ? { fallbackReason } : {}),
+    coverage,
   };
 }
 
@@ -219,6 +239,8 @@ interface PartsSource {
   contentSeconds: number;
   /** Why no ffmpeg merge is attempted (the byte-for-byte join is used at once). */
   readonly unusable?: string;
+  /** What each part repeats of the one before (skipped when fed) and the holes between parts. */
+  readonly joins: JoinPlan;
   /** Writes every part's media, in order, on ffmpeg's stdin. */
   readonly feed: (sink: WritableStreamDefaultWriter<Uint8Array>) => Promise<void>;
 }
@@ -262,10 +284,16 @@ async function readParts(
   const hevc = (await probeMedia(first.path))?.streams.some((s) => s.codec_name === "hevc") ??
     false;
   if (first.container === "mp4") {
-    const plan = planFmp4Timeline(layouts, DTS_JUMP_THRESHOLD_SECONDS);
+    const joins = await planFmp4Joins(layouts);
+    const kept = layouts.map((part, index) => ({
+      path: part.path,
+      layout: { ...part.layout, fragments: part.layout.fragments.slice(joins.skips[index] ?? 0) },
+    }));
+    const plan = planFmp4Timeline(kept, DTS_JUMP_THRESHOLD_SECONDS);
     const common = {
       parts: paths,
       unreadable,
+      joins,
       hevc,
       moovReserve: moovReserveForSamples((plan.samples.video + plan.samples.audio) * 1.05),
       contentSeconds: plan.contentSeconds,
@@ -287,15 +315,17 @@ async function readParts(
       feed: (sink) => bridgeThroughMpegts(plan, sink),
     };
   }
+  const joins = await planTsJoins(paths);
   return {
     container: "mpegts",
     input: "mpegts",
     parts: paths,
     unreadable,
+    joins,
     hevc,
     moovReserve: await estimateTsMoovReserve(paths),
     contentSeconds: 0,
-    feed: (sink) => copyFiles(paths, sink),
+    feed: (sink) => copyFiles(paths, sink, joins.skips),
   };
 }
 
@@ -386,13 +416,16 @@ async function sampleDensity(part: string): Promise<number> {
   return packets > 100 && size > 0 ? packets / (size * 1.05) : 1 / 64;
 }
 
+/** Copies the parts to `sink`, each from its `skips` offset (the bytes it repeats) on. */
 async function copyFiles(
   paths: readonly string[],
   sink: WritableStreamDefaultWriter<Uint8Array>,
+  skips: readonly number[] = [],
 ): Promise<void> {
-  for (const path of paths) {
+  for (const [index, path] of paths.entries()) {
     const file = await Deno.open(path, { read: true });
     try {
+      await file.seek(skips[index] ?? 0, Deno.SeekMode.Start);
       const buffer = new Uint8Array(1 << 20);
       for (;;) {
         const n = await file.read(buffer);
@@ -454,12 +487,16 @@ async function joinBytes(
   settings: FinalizeSettings,
 ): Promise<Staged> {
   const path = join(settings.tempDir, `${settings.base}.joined.partial`);
+  // MPEG-TS parts lose what they repeat of the part before, fMP4 parts are joined whole.
+  const skips = source.container === "mpegts" ? source.joins.skips : [];
   let expected = 0;
-  for (const part of source.parts) expected += (await Deno.stat(part)).size;
+  for (const [index, part] of source.parts.entries()) {
+    expected += (await Deno.stat(part)).size - (skips[index] ?? 0);
+  }
   const output = await Deno.open(path, { write: true, create: true, truncate: true });
   try {
     const writer = output.writable.getWriter();
-    await copyFiles(source.parts, writer);
+    await copyFiles(source.parts, writer, skips);
     writer.releaseLock();
     await output.sync();
   } finally {

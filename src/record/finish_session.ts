@@ -3,8 +3,14 @@ import { getLogger } from "@logtape/logtape";
 import type { LowPriorityTools } from "../proc/ffmpeg_args.ts";
 import { failpoint } from "../proc/failpoint.ts";
 import { pathExists } from "../state/atomic_write.ts";
+import { writeCoverageRecord } from "../state/coverage_record.ts";
 import { enqueueJob, listQueue } from "../state/job_queue.ts";
-import { removeManifest, type SessionManifest, writeManifest } from "../state/session_manifest.ts";
+import {
+  type RecordingCoverage,
+  removeManifest,
+  type SessionManifest,
+  writeManifest,
+} from "../state/session_manifest.ts";
 import {
   commitDelivery,
   type FinalizeSettings,
@@ -22,6 +28,8 @@ export interface SessionDirs {
   readonly queueDir: string;
   /** Runs the finalize ffmpeg under nice/ionice, so it never takes CPU a capture needs. */
   readonly lowPriority?: LowPriorityTools;
+  /** Where the recording's coverage is kept for `history` once the manifest is gone. */
+  readonly stateDir?: string;
 }
 
 /** What finishing a session produced. */
@@ -36,6 +44,8 @@ export interface FinishedSession {
   readonly fallbackReason?: string;
   /** The encode job (new or already queued), when remux is enabled. */
   readonly job?: string;
+  /** What the deliverable holds of the broadcast (absent for a session staged by an old version). */
+  readonly coverage?: RecordingCoverage;
 }
 
 /**
@@ -70,6 +80,7 @@ export async function finishSession(
       parts: staged.readableParts,
       deliveries: staged.deliveries,
       duration: staged.duration,
+      coverage: staged.coverage,
       ...(staged.fallbackReason ? { fallback_reason: staged.fallbackReason } : {}),
     };
     await writeManifest(dirs.tempDir, manifest);
@@ -88,6 +99,9 @@ export async function finishSession(
   }
 
   const delivered = manifest.delivered ?? [];
+  if (dirs.stateDir && manifest.coverage) {
+    await writeCoverageRecord(dirs.stateDir, manifest.base, delivered, manifest.coverage);
+  }
   await removeParts(manifest.parts, settings);
   let job: string | undefined;
   const deliverable = delivered[0];
@@ -105,6 +119,7 @@ export async function finishSession(
     parts: manifest.parts.length,
     ...(manifest.fallback_reason ? { fallbackReason: manifest.fallback_reason } : {}),
     ...(job ? { job } : {}),
+    ...(manifest.coverage ? { coverage: manifest.coverage } : {}),
   };
 }
 

@@ -190,6 +190,7 @@ export async function recoverSessions(
         tempDir,
         recordDir: config.paths.recordDir,
         queueDir: config.paths.queueDir,
+        stateDir: config.paths.stateDir,
       });
       await removeCaptureLock(config.paths.runtimeDir, manifest.base);
       reports.push({

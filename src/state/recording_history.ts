@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { parseSessionBase } from "./session_folder.ts";
 import { mediaDuration } from "../util/media_duration.ts";
 import { listDirEntries } from "./atomic_write.ts";
+import { readCoverageRecord } from "./coverage_record.ts";
+import type { RecordingCoverage } from "./session_manifest.ts";
 
 /** One finished recording. */
 export interface RecordingEntry {
@@ -21,12 +23,24 @@ export interface RecordingEntry {
   readonly encoded: boolean;
   readonly compressed_path: string | null;
   readonly compressed_bytes: number | null;
+  /**
+   * What the recording holds of its broadcast (seconds captured, back-filled, dropped as
+   * repeats; holes left), as finalize recorded it; null for recordings finalized without it.
+   */
+  readonly coverage: RecordingCoverage | null;
 }
 
 const RECORDING = /^(.+?)(_compressed)?\.(mp4|ts)$/;
 
-/** The newest `limit` recordings in `recordDir`, newest first. */
-export async function listRecordings(recordDir: string, limit: number): Promise<RecordingEntry[]> {
+/**
+ * The newest `limit` recordings in `recordDir`, newest first, with their coverage from
+ * `stateDir` when given.
+ */
+export async function listRecordings(
+  recordDir: string,
+  limit: number,
+  stateDir?: string,
+): Promise<RecordingEntry[]> {
   const files = new Map<string, { original?: string; compressed?: string }>();
   for (const entry of await listDirEntries(recordDir)) {
     if (!entry.isFile || entry.name.startsWith(".")) continue;
@@ -44,7 +58,7 @@ export async function listRecordings(recordDir: string, limit: number): Promise<
       b.base.startedAt.getTime() - a.base.startedAt.getTime() || (a.stem < b.stem ? 1 : -1)
     )
     .slice(0, limit);
-  return await Promise.all(newest.map(async ({ found, base }) => {
+  return await Promise.all(newest.map(async ({ stem, found, base }) => {
     const path = found.original ? join(recordDir, found.original) : null;
     const compressed = found.compressed ? join(recordDir, found.compressed) : null;
     return {
@@ -56,6 +70,7 @@ export async function listRecordings(recordDir: string, limit: number): Promise<
       encoded: compressed !== null,
       compressed_path: compressed,
       compressed_bytes: compressed ? await sizeOf(compressed) : null,
+      coverage: stateDir ? await readCoverageRecord(stateDir, stem) : null,
     };
   }));
 }

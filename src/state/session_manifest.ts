@@ -25,6 +25,26 @@ export interface CaptureProcess {
   readonly part: string;
 }
 
+/** A hole the recording leaves: where it falls in the file, and how long (null: unknown). */
+export interface CoverageGap {
+  /** Seconds into the recording where the missing stretch would be. */
+  readonly at_seconds: number;
+  /** Seconds missing; null when the timeline gives no measure (a new broadcast clock). */
+  readonly seconds: number | null;
+}
+
+/**
+ * What a finished recording holds of its broadcast: seconds captured, seconds back-filled
+ * (0 until back-fill exists), seconds dropped because a later part repeated them, and the
+ * holes left between parts. Written by finalize, shown by `status` and `history`.
+ */
+export interface RecordingCoverage {
+  readonly captured_seconds: number;
+  readonly backfilled_seconds: number;
+  readonly repeats_dropped_seconds: number;
+  readonly gaps: readonly CoverageGap[];
+}
+
 /** `<temp>/<base>.session.json`: who recorded what, which parts belong to it, how far it got. */
 export interface SessionManifest {
   readonly user: string;
@@ -57,6 +77,8 @@ export interface SessionManifest {
   readonly duration?: number;
   /** Why the deliverable is not the verified file asked for; carried into the encode job. */
   readonly fallback_reason?: string;
+  /** From `moving` on: what the deliverable holds of the broadcast. */
+  readonly coverage?: RecordingCoverage;
 }
 
 /** Writes the manifest atomically (a crash leaves the previous complete version). */

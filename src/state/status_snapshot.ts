@@ -9,7 +9,7 @@ import { capturedBytes } from "./session_folder.ts";
 import { type DaemonState, readDaemonState } from "./daemon_state.ts";
 import type { CurrentJobStatus, EncoderState, LaunchRecord, SkipRecord } from "./daemon_status.ts";
 import { type BadJobFile, listQueue, type QueuedJob } from "./job_queue.ts";
-import { listManifests, type SessionManifest } from "./session_manifest.ts";
+import { listManifests, type RecordingCoverage, type SessionManifest } from "./session_manifest.ts";
 import { SlotPool } from "./slot_pool.ts";
 import { isUserLocked } from "./user_lock.ts";
 
@@ -27,6 +27,11 @@ export interface RecordingView {
   readonly live_since: string | null;
   /** Seconds from the broadcast's start to the first captured data: how much was missed. */
   readonly late_seconds: number | null;
+  /**
+   * What the recording holds (seconds captured, back-filled, dropped as repeats; holes left):
+   * null while capturing, known once finalize has joined the parts.
+   */
+  readonly coverage: RecordingCoverage | null;
 }
 
 /** The poller as seen from its lock and status file. */
@@ -121,6 +126,7 @@ export async function collectStatus(config: Config): Promise<StatusSnapshot> {
       state: slot.state,
       bytes: await capturedBytes(tempDir, slot.username, slot.pid),
       ...lateness(manifest),
+      coverage: manifest?.coverage ?? null,
     });
   }
   // A recorder that has released its slot but still holds its channel lock is finalizing.
@@ -136,6 +142,7 @@ export async function collectStatus(config: Config): Promise<StatusSnapshot> {
       state: "finalizing",
       bytes: await capturedBytes(tempDir, manifest.user, manifest.pid),
       ...lateness(manifest),
+      coverage: manifest?.coverage ?? null,
     });
   }
   const encoder = encoderView(await readDaemonState(paths.stateDir, "encoder"));

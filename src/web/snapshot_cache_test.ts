@@ -35,6 +35,7 @@ function entry(user: string, file: string): RecordingEntry {
     encoded: false,
     compressed_path: null,
     compressed_bytes: null,
+    coverage: null,
   };
 }
 

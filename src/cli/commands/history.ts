@@ -1,4 +1,5 @@
 import { listRecordings } from "../../state/recording_history.ts";
+import type { RecordingCoverage } from "../../state/session_manifest.ts";
 import { formatBytes } from "../../util/disk_space.ts";
 import { formatDuration } from "../../util/format_duration.ts";
 import {
@@ -32,7 +33,7 @@ export async function historyCommand(
     "paths.record_dir": override(options.outputDir, "--output-dir"),
   });
   const recordDir = config.paths.recordDir;
-  const recordings = await listRecordings(recordDir, limit);
+  const recordings = await listRecordings(recordDir, limit, config.paths.stateDir);
   if (options.json) {
     printLine(JSON.stringify({ record_dir: recordDir, recordings }));
     return 0;
@@ -52,5 +53,24 @@ export async function historyCommand(
       !r.encoded ? "no" : r.path ? "yes" : "yes, original deleted",
     ]),
   ));
+  // What each recording holds of its broadcast, where finalize recorded it.
+  for (const r of recordings) {
+    if (r.coverage) {
+      printLine(`${localTime(r.started_at)} ${r.user}: ${describeCoverage(r.coverage)}`);
+    }
+  }
   return 0;
+}
+
+/**
+ * What a recording holds, in words: `complete`, or its holes (`gap 40s at 12m30s`, `gap ?` when
+ * the length is unknown). Seconds dropped as repeats are in `--json`.
+ */
+export function describeCoverage(coverage: RecordingCoverage): string {
+  if (coverage.gaps.length === 0) return "complete";
+  return coverage.gaps.map((gap) =>
+    `gap ${gap.seconds === null ? "?" : formatDuration(gap.seconds)} at ${
+      formatDuration(gap.at_seconds)
+    }`
+  ).join(", ");
 }

@@ -1,0 +1,114 @@
+/**
+ * How a session's parts join: what each part repeats of the part before (dropped, so every
+ * broadcast second is in the file once), and where the parts leave a hole. Repeats are found by
+ * content (`part_overlap.ts`); a hole is measured on the media timeline where the next part
+ * continues it, and reported with an unknown length where it does not (an encoder restart or a
+ * new broadcast clock: no timestamp says how much is missing, and the wall clock is no measure).
+ */
+import type { CoverageGap } from "../state/session_manifest.ts";
+import type { Fmp4Layout } from "./fmp4_fragments.ts";
+import { type Fmp4Part, fmp4RepeatedFragments, tsRepeatedBytes } from "./part_overlap.ts";
+import { ptsDelta, TS_CLOCK, tsEdges, videoPts } from "./ts_timestamps.ts";
+
+/** A hole shorter than this is jitter between segments, not missing broadcast. */
+const GAP_MIN_SECONDS = 0.5;
+
+/** A jump forward longer than this is a new clock, not a hole (a broadcast lasts at most 48 h). */
+const GAP_MAX_SECONDS = 48 * 3600;
+
+/** What joining the parts drops and leaves out. */
+export interface JoinPlan {
+  /** Per part: leading bytes (MPEG-TS) or fragments (fMP4) that repeat the part before. */
+  readonly skips: readonly number[];
+  /** Seconds of video dropped as repeats. */
+  readonly repeatsSeconds: number;
+  /** Holes between parts, by their place in the joined recording. */
+  readonly gaps: readonly CoverageGap[];
+}
+
+/** Plans the joins of MPEG-TS parts (in capture order). */
+export async function planTsJoins(parts: readonly string[]): Promise<JoinPlan> {
+  const skips: number[] = [];
+  const gaps: CoverageGap[] = [];
+  let repeats = 0;
+  let at = 0;
+  let previous: { path: string; last: number; step: number } | undefined;
+  for (const part of parts) {
+    const size = (await Deno.stat(part)).size;
+    const skip = previous ? await tsRepeatedBytes(previous.path, part) : 0;
+    skips.push(skip);
+    if (skip > 0) {
+      const dropped = await videoPts(part, 0, skip);
+      repeats += dropped.length * (previous?.step ?? 0) / TS_CLOCK;
+    }
+    if (skip >= size) continue;
+    const edges = await tsEdges(part, skip);
+    if (!edges) continue;
+    if (previous) {
+      const gap = gapBetween(
+        ptsDelta(previous.last + previous.step, edges.first) / TS_CLOCK,
+      );
+      if (gap !== undefined) gaps.push({ at_seconds: round(at), seconds: gap });
+    }
+    const span = ptsDelta(edges.first, edges.last + edges.step) / TS_CLOCK;
+    if (span > 0 && span < GAP_MAX_SECONDS) at += span;
+    previous = { path: part, last: edges.last, step: edges.step };
+  }
+  return { skips, repeatsSeconds: round(repeats), gaps };
+}
+
+/** Plans the joins of fragmented-MP4 parts (in capture order). */
+export async function planFmp4Joins(parts: readonly Fmp4Part[]): Promise<JoinPlan> {
+  const skips: number[] = [];
+  const gaps: CoverageGap[] = [];
+  let repeats = 0;
+  let at = 0;
+  let previous: { part: Fmp4Part; end: number } | undefined;
+  for (const part of parts) {
+    const skip = previous ? await fmp4RepeatedFragments(previous.part, part) : 0;
+    skips.push(skip);
+    const fragments = part.layout.fragments;
+    for (const fragment of fragments.slice(0, skip)) repeats += videoSpan(fragment).seconds;
+    const kept = fragments.slice(skip);
+    const head = kept[0];
+    if (!head) continue;
+    const start = videoSpan(head).start;
+    if (previous) {
+      const gap = gapBetween(start - previous.end);
+      if (gap !== undefined) gaps.push({ at_seconds: round(at), seconds: gap });
+    }
+    for (const fragment of kept) at += videoSpan(fragment).seconds;
+    const tail = videoSpan(kept[kept.length - 1]!);
+    previous = { part, end: tail.start + tail.seconds };
+  }
+  return { skips, repeatsSeconds: round(repeats), gaps };
+}
+
+/** Start and length (seconds) of a fragment's video track (or its first track without video). */
+function videoSpan(fragment: Fmp4Layout["fragments"][number]): { start: number; seconds: number } {
+  const tracks = fragment.tracks.map((track) => ({
+    track,
+    info: fragment.init.tracks.get(track.trackId),
+  }));
+  const chosen = tracks.find((t) => t.info?.kind === "video") ?? tracks[0];
+  if (!chosen) return { start: 0, seconds: 0 };
+  const timescale = chosen.info?.timescale ?? 1;
+  return {
+    start: chosen.track.baseTime / timescale,
+    seconds: chosen.track.duration / timescale,
+  };
+}
+
+/**
+ * The hole a jump of `delta` seconds between two parts leaves: undefined when the timeline
+ * continues, `null` (unknown length) when it jumps back or to another clock.
+ */
+function gapBetween(delta: number): number | null | undefined {
+  if (Math.abs(delta) < GAP_MIN_SECONDS) return undefined;
+  if (delta < 0 || delta > GAP_MAX_SECONDS) return null;
+  return round(delta);
+}
+
+function round(seconds: number): number {
+  return Math.round(seconds * 1000) / 1000;
+}

@@ -1,0 +1,154 @@
+/**
+ * End-to-end: every broadcast second exactly once. The real `record` command with real
+ * streamlink against scripted broadcasts of the test HLS server, the delivered `.mp4` decoded
+ * frame by frame and matched against the source's frames: a channel noticed after it went live
+ * is recorded from its first frame (the live playlist still held it), and a streamlink killed
+ * mid-broadcast and restarted inside the live window leaves no frame twice and none missing.
+ */
+import { eventually } from "../testing/eventually.ts";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ensureClip } from "../testing/clips.ts";
+import {
+  collect,
+  defaultConfig,
+  killLeftovers,
+  listDir,
+  makeSandbox,
+  recordingsOf,
+  runCli,
+  type Sandbox,
+  spawnCli,
+} from "../testing/cli.ts";
+import { frameHashes, frameHashesOf, repeatedFrames } from "../testing/frames.ts";
+import { type Script, startHlsServer } from "../testing/hls_server.ts";
+
+/** A TS broadcast of `seconds` one-second segments on the broadcaster's clock. */
+async function broadcast(seconds: number): Promise<{ script: Script; segments: Uint8Array[] }> {
+  const clip = await ensureClip({ offset: 1000, seconds });
+  return {
+    script: { segments: clip.segments.map((bytes) => ({ bytes, seconds: 1 })) },
+    segments: clip.segments,
+  };
+}
+
+/** Pids of live processes whose argv mentions `needle` (the streamlink writing a part). */
+async function processesWith(needle: string): Promise<number[]> {
+  const found: number[] = [];
+  for await (const entry of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    const argv = await Deno.readTextFile(`/proc/${entry.name}/cmdline`).catch(() => "");
+    const stat = await Deno.readTextFile(`/proc/${entry.name}/stat`).catch(() => "");
+    if (argv.includes(needle) && !/\) Z /.test(stat)) found.push(Number(entry.name));
+  }
+  return found;
+}
+
+/** The single delivered .mp4 and its entry in `history --json`. */
+async function delivered(sandbox: Sandbox) {
+  const finals = (await listDir(sandbox.recordDir)).filter((name) => name.endsWith(".mp4"));
+  assert.equal(finals.length, 1, `record dir: ${finals}`);
+  const history = await runCli(sandbox, ["history", "--json"]);
+  return {
+    mp4: join(sandbox.recordDir, finals[0]!),
+    entry: JSON.parse(history.stdout).recordings[0],
+  };
+}
+
+Deno.test("record starts at the oldest segment the live playlist still holds", async () => {
+  const { script, segments } = await broadcast(14);
+  const server = await startHlsServer({ windowSize: 10, endGraceMs: 2000 });
+  try {
+    await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
+    // Noticed 6 s after going live: the first playlist the recorder sees holds seconds 0-6.
+    server.playScript("late_start", script, { heldAtStart: 6 });
+    const result = await collect(spawnCli(sandbox, ["record", "late_start"]));
+    assert.equal(result.code, 0, result.stderr.slice(-2000));
+    const { mp4, entry } = await delivered(sandbox);
+    const frames = await frameHashes(mp4);
+    assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
+    assert.deepEqual(frames, await frameHashesOf(segments, sandbox.home), "from the first frame");
+    assert.deepEqual(entry.coverage.gaps, [], JSON.stringify(entry));
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("a streamlink killed mid-broadcast and restarted inside the live window repeats nothing and loses nothing", async () => {
+  const { script, segments } = await broadcast(24);
+  const server = await startHlsServer({ windowSize: 8, endGraceMs: 2000 });
+  const killed = new Set<number>();
+  try {
+    await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
+    server.playScript("crashy", script);
+    const recorder = spawnCli(sandbox, ["record", "crashy"]);
+    const part = `${sandbox.tempDir}/crashy_`;
+    // Once the first part holds about 8 s, its streamlink dies as in a crash.
+    const streamlink = await eventually("streamlink with 8 s written", async () => {
+      const pids = await processesWith(`${part}`);
+      const parts = (await listDir(sandbox.tempDir)).filter((name) => name.endsWith("01.ts"));
+      const size = parts[0]
+        ? (await Deno.stat(join(sandbox.tempDir, parts[0])).catch(() => undefined))?.size ?? 0
+        : 0;
+      const eight = segments.slice(0, 8).reduce((sum, seg) => sum + seg.byteLength, 0);
+      return size >= eight && pids.length > 0 ? pids : undefined;
+    }, 60_000);
+    for (const pid of streamlink) {
+      Deno.kill(pid, "SIGKILL");
+      killed.add(pid);
+    }
+    const result = await collect(recorder);
+    assert.equal(result.code, 0, result.stderr.slice(-2000));
+    const { mp4, entry } = await delivered(sandbox);
+    const frames = await frameHashes(mp4);
+    assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
+    assert.deepEqual(frames, await frameHashesOf(segments, sandbox.home), "every frame once");
+    assert.ok(entry.coverage.repeats_dropped_seconds > 0, JSON.stringify(entry));
+    assert.deepEqual(entry.coverage.gaps, [], JSON.stringify(entry));
+  } finally {
+    killLeftovers(killed);
+    await server.close();
+  }
+});
+
+Deno.test("a recording the poller hosts also starts at the oldest segment the live playlist holds", async () => {
+  const { script, segments } = await broadcast(14);
+  const server = await startHlsServer({ windowSize: 20, endGraceMs: 2000 });
+  await using sandbox = await makeSandbox();
+  const configPath = join(sandbox.home, "hosting.toml");
+  const usersFile = join(sandbox.home, "channels.txt");
+  const leftovers = new Set<number>();
+  try {
+    await Deno.writeTextFile(
+      configPath,
+      defaultConfig(
+        sandbox,
+        server.urlTemplate,
+        `\n[poller]\nusers_file = "${usersFile}"\ninterval = 1\ntimeout = 10\n`,
+      ),
+    );
+    await Deno.writeTextFile(usersFile, "hosted_late\n");
+    // The poller's probe is the broadcast's first viewer, 6 s after it went live.
+    server.playScript("hosted_late", script, { heldAtStart: 6 });
+    const poller = spawnCli(sandbox, ["--config", configPath, "poller", "run"]);
+    leftovers.add(poller.pid);
+    const mp4s = await eventually(
+      "the hosted recording delivered",
+      async () => {
+        const found = await recordingsOf(sandbox.recordDir, "hosted_late");
+        return found.length > 0 ? found : undefined;
+      },
+      120_000,
+    );
+    poller.kill("SIGTERM");
+    const result = await collect(poller);
+    assert.equal(result.code, 0, result.stderr.slice(-2000));
+    for (const pid of await processesWith(sandbox.tempDir)) leftovers.add(pid);
+    const frames = await frameHashes(mp4s[0]!);
+    assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
+    assert.deepEqual(frames, await frameHashesOf(segments, sandbox.home), "from the first frame");
+  } finally {
+    killLeftovers(leftovers);
+    await server.close();
+  }
+});
