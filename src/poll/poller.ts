@@ -14,7 +14,7 @@ import type { Clock } from "../util/clock.ts";
 import type { DetectorName, LiveDetector, StreamInfo } from "./detect_live.ts";
 import type { DetachedChild } from "./launch_detached.ts";
 import type { ProbeResult } from "./probe_channels.ts";
-import type { InvalidEntry, UsersList } from "./users_file.ts";
+import { type InvalidEntry, UsersFileError, type UsersList } from "./users_file.ts";
 
 const log = getLogger(["twitchtool", "poll"]);
 
@@ -79,6 +79,7 @@ export class Poller {
   #lastInvalid = "";
   #lastHeldBack = "";
   #usersFileMissing = false;
+  #usersFileError: string | undefined;
   #detectorError: { at: string; message: string } | undefined;
   #fellBack = false;
 
@@ -107,6 +108,7 @@ export class Poller {
         log.error("Poll cycle failed: {error}", { error: lastError });
       }
       if (signal.aborted) break;
+      lastError ??= this.#usersFileError;
       const nextPoll = cycleStart +
         (this.#fellBack
           ? this.settings.fallbackIntervalMs ?? this.settings.intervalMs
@@ -218,8 +220,25 @@ export class Poller {
     return report;
   }
 
+  /**
+   * The users file, with its problems said once per change rather than every cycle: a file
+   * that cannot be read (too large, a FIFO) watches no channels until it is fixed, and the
+   * invalid lines of a file are summed up in one warning with a count and the first few.
+   */
   async #readUsers(): Promise<UsersList> {
-    const list = await this.deps.readUsers();
+    let list: UsersList | undefined;
+    try {
+      list = await this.deps.readUsers();
+    } catch (error) {
+      if (!(error instanceof UsersFileError)) throw error;
+      const message = error.message;
+      if (message !== this.#usersFileError) {
+        log.error("{error}: watching no channels until it is fixed", { error: message });
+      }
+      this.#usersFileError = message;
+      return { users: [], invalid: [] };
+    }
+    this.#usersFileError = undefined;
     if (!list) {
       if (!this.#usersFileMissing) {
         log.warn("Users file {path} does not exist: watching no channels", {
@@ -232,14 +251,8 @@ export class Poller {
     this.#usersFileMissing = false;
     const invalidKey = JSON.stringify(list.invalid);
     if (invalidKey !== this.#lastInvalid) {
-      for (const entry of list.invalid) {
-        log.warn("Skipping invalid channel name {name} on line {line} of {path}", {
-          name: entry.text,
-          line: entry.line,
-          path: this.settings.usersFile,
-        });
-      }
       this.#lastInvalid = invalidKey;
+      if (list.invalid.length > 0) logInvalid(list.invalid, this.settings.usersFile);
     }
     return list;
   }
@@ -275,4 +288,19 @@ export class Poller {
       log.error("Cannot write poller status: {error}", { error: String(error) });
     }
   }
+}
+
+/** How many invalid lines one warning quotes; the rest are counted. */
+const INVALID_SHOWN = 5;
+
+/** One warning for all the invalid lines of a users file. */
+function logInvalid(invalid: readonly InvalidEntry[], path: string): void {
+  const shown = invalid.slice(0, INVALID_SHOWN)
+    .map((entry) => `${JSON.stringify(entry.text.slice(0, 40))} (line ${entry.line})`)
+    .join(", ");
+  const more = invalid.length > INVALID_SHOWN ? ` and ${invalid.length - INVALID_SHOWN} more` : "";
+  log.warn(`Skipping {count} invalid channel name(s) in {path}: ${shown}${more}`, {
+    count: invalid.length,
+    path,
+  });
 }

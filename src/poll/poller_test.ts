@@ -6,7 +6,7 @@ import { FallbackDetector, type StreamInfo } from "./detect_live.ts";
 import type { PollerStatus } from "../state/daemon_status.ts";
 import { Poller, type PollerDeps } from "./poller.ts";
 import type { ProbeResult } from "./probe_channels.ts";
-import type { UsersList } from "./users_file.ts";
+import { UsersFileError, type UsersList } from "./users_file.ts";
 
 class FakeClock implements Clock {
   time = Date.parse("2024-05-01T12:00:00Z");
@@ -276,6 +276,39 @@ Deno.test("Poller.pollOnce() logs a hosted launch as recording in this process, 
       "Recording a_1 in this process, output in /logs/a_1.log",
       "Launched recorder for b_1 (pid 100), output in /logs/b_1.log",
     ]);
+  } finally {
+    await reset();
+  }
+});
+
+Deno.test("Poller says an unreadable users file and invalid lines once, not every cycle", async () => {
+  const messages: string[] = [];
+  await configure({
+    sinks: { memory: (record) => messages.push(record.message.join("")) },
+    loggers: [{ category: ["twitchtool", "poll"], sinks: ["memory"], lowestLevel: "info" }],
+    reset: true,
+  });
+  try {
+    const world = new World();
+    const invalid = Array.from({ length: 8 }, (_, i) => ({ line: i + 2, text: `bad-${i}` }));
+    world.users = { users: ["a_1"], invalid };
+    const poller = new Poller(SETTINGS, world.deps(new FakeClock()));
+    for (let i = 0; i < 3; i++) await poller.pollOnce(new AbortController().signal);
+    const skipping = messages.filter((m) => m.startsWith("Skipping"));
+    assert.deepEqual(skipping, [
+      'Skipping 8 invalid channel name(s) in /cfg/users.txt: "bad-0" (line 2), "bad-1" (line 3), ' +
+      '"bad-2" (line 4), "bad-3" (line 5), "bad-4" (line 6) and 3 more',
+    ]);
+    const deps = world.deps(new FakeClock());
+    const broken = new Poller(SETTINGS, {
+      ...deps,
+      readUsers: () => Promise.reject(new UsersFileError("Cannot read users file: a FIFO")),
+    });
+    for (let i = 0; i < 3; i++) {
+      const report = await broken.pollOnce(new AbortController().signal);
+      assert.equal(report.users, 0);
+    }
+    assert.equal(messages.filter((m) => m.includes("a FIFO")).length, 1);
   } finally {
     await reset();
   }
