@@ -10,6 +10,7 @@ import type {
   PollerStatus,
   SkipRecord,
 } from "../state/daemon_status.ts";
+import { ExitCode } from "../errors.ts";
 import type { Clock } from "../util/clock.ts";
 import type { DetectorName, LiveDetector, StreamInfo } from "./detect_live.ts";
 import type { DetachedChild } from "./launch_detached.ts";
@@ -49,6 +50,11 @@ export interface PollerDeps {
   /** Starts recording `user` (told the API's stream details when known). */
   launch(user: string, stream?: StreamInfo): Promise<LaunchedRecorder>;
   writeStatus(status: PollerStatus): Promise<void>;
+  /**
+   * Whether the record disk has room again for a channel whose recording ended for lack of
+   * space (exit code 7). Without it such a channel is retried every cycle.
+   */
+  diskHasRoom?(): Promise<boolean>;
 }
 
 /** A recording the loop started: a detached recorder process, or a session in this process. */
@@ -82,6 +88,9 @@ export class Poller {
   #usersFileError: string | undefined;
   #detectorError: { at: string; message: string } | undefined;
   #fellBack = false;
+  /** Channels whose last recording ended for lack of space: not relaunched until room returns. */
+  readonly #outOfSpace = new Set<string>();
+  #waitingForSpace = "";
 
   constructor(private readonly settings: PollerSettings, private readonly deps: PollerDeps) {}
 
@@ -153,10 +162,15 @@ export class Poller {
     const launched: LaunchRecord[] = [];
     const skipped: SkipRecord[] = [];
     let free = this.settings.recordLimit - busy.size;
+    const noSpace = await this.#waitForSpace(live.filter((user) => !busy.has(user)));
     for (const user of live) {
       if (signal.aborted) break;
       if (busy.has(user)) {
         skipped.push({ user, reason: "already recording" });
+        continue;
+      }
+      if (noSpace.has(user)) {
+        skipped.push({ user, reason: "waiting for disk space" });
         continue;
       }
       if (free <= 0) {
@@ -172,6 +186,7 @@ export class Poller {
         };
         child.exited.then((code) => {
           pending.exited = true;
+          if (code === ExitCode.LowDisk) this.#outOfSpace.add(user);
           log.info("Recorder for {user} (pid {pid}) exited with code {code}", {
             user,
             pid: child.pid,
@@ -255,6 +270,33 @@ export class Poller {
       if (list.invalid.length > 0) logInvalid(list.invalid, this.settings.usersFile);
     }
     return list;
+  }
+
+  /**
+   * The live channels among `candidates` held back because their last recording ended for
+   * lack of space and the disk still has no room; says so once, and once when room returns.
+   */
+  async #waitForSpace(candidates: readonly string[]): Promise<Set<string>> {
+    const waiting = candidates.filter((user) => this.#outOfSpace.has(user));
+    if (waiting.length === 0) return new Set();
+    const room = await (this.deps.diskHasRoom?.() ?? Promise.resolve(true)).catch(() => true);
+    if (room) {
+      for (const user of waiting) this.#outOfSpace.delete(user);
+      this.#waitingForSpace = "";
+      log.info("The record disk has room again: recording {users} again", {
+        users: waiting.join(", "),
+      });
+      return new Set();
+    }
+    const key = waiting.join(",");
+    if (key !== this.#waitingForSpace) {
+      log.warn(
+        "Not recording {users} again until the record disk has room: the last recording ended for lack of space",
+        { users: key.replaceAll(",", ", ") },
+      );
+      this.#waitingForSpace = key;
+    }
+    return new Set(waiting);
   }
 
   /** Says once (not every cycle) which live channels wait for a free recording slot. */

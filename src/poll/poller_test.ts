@@ -313,3 +313,51 @@ Deno.test("Poller says an unreadable users file and invalid lines once, not ever
     await reset();
   }
 });
+
+Deno.test("Poller backs off a channel whose recording ended for lack of space until the disk has room", async () => {
+  const messages: string[] = [];
+  await configure({
+    sinks: { memory: (record) => messages.push(record.message.join("")) },
+    loggers: [{ category: ["twitchtool", "poll"], sinks: ["memory"], lowestLevel: "info" }],
+    reset: true,
+  });
+  try {
+    const world = new World();
+    world.users = { users: ["a_1", "b_1"], invalid: [] };
+    world.live = new Set(["a_1", "b_1"]);
+    let room = false;
+    const deps = world.deps(new FakeClock());
+    const exits = new Map<string, (code: number) => void>();
+    const poller = new Poller(SETTINGS, {
+      ...deps,
+      launch: async (user, stream) => {
+        const child = await deps.launch(user, stream);
+        return { ...child, exited: new Promise<number>((resolve) => exits.set(user, resolve)) };
+      },
+      diskHasRoom: () => Promise.resolve(room),
+    });
+    const signal = new AbortController().signal;
+    await poller.pollOnce(signal);
+    exits.get("a_1")!(7);
+    exits.get("b_1")!(1);
+    await Promise.resolve();
+    for (let i = 0; i < 3; i++) {
+      const report = await poller.pollOnce(signal);
+      assert.deepEqual(report.skipped.filter((skip) => skip.user === "a_1"), [
+        { user: "a_1", reason: "waiting for disk space" },
+      ]);
+    }
+    // b_1 failed otherwise: relaunched at once.
+    assert.deepEqual(world.launches, ["a_1", "b_1", "b_1"]);
+    const waiting = messages.filter((m) => m.startsWith("Not recording"));
+    assert.deepEqual(waiting, [
+      "Not recording a_1 again until the record disk has room: the last recording ended for lack of space",
+    ]);
+    room = true;
+    await poller.pollOnce(signal);
+    assert.equal(world.launches.filter((u) => u === "a_1").length, 2);
+    assert.ok(messages.includes("The record disk has room again: recording a_1 again"));
+  } finally {
+    await reset();
+  }
+});

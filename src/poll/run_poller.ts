@@ -14,6 +14,7 @@ import { SlotPool } from "../state/slot_pool.ts";
 import { privateStreamlinkArgs } from "../state/streamlink_args_file.ts";
 import { isUserLocked } from "../state/user_lock.ts";
 import { systemClock } from "../util/clock.ts";
+import { freeBytes } from "../util/disk_space.ts";
 import { logRecoveryReports, recoverSessions } from "../record/recover.ts";
 import { ConfigError } from "../errors.ts";
 import { GqlApi } from "./detect_gql.ts";
@@ -40,6 +41,13 @@ import { SessionHost } from "./session_host.ts";
 import { readUsersFile } from "./users_file.ts";
 
 const log = getLogger(["twitchtool", "poll"]);
+
+/**
+ * Free space a channel whose recording ended for lack of space waits for before it is recorded
+ * again (or `disk_free_min` when larger): with `disk_free_min = 0` a full disk has 0 bytes free,
+ * which is not room.
+ */
+const RESUME_FREE_BYTES = 64 * 1024 * 1024;
 
 /** What the poller passes through to the recorders it launches. */
 export interface PollerRunOptions {
@@ -149,6 +157,9 @@ export async function runPollerDaemon(
           return { ...child, log: logPath, hosted: false };
         },
         writeStatus: (status) => handle.writeStatus(status),
+        diskHasRoom: async () =>
+          await freeBytes(paths.recordDir) >=
+            Math.max(config.storage.diskFreeMinBytes, RESUME_FREE_BYTES),
       },
     );
     await poller.run(signal);

@@ -13,6 +13,7 @@
 import { getLogger, withContext } from "@logtape/logtape";
 import { join } from "node:path";
 import type { Config } from "../config/config.ts";
+import { exitCodeOf } from "../errors.ts";
 import type { LowPriorityTools } from "../proc/ffmpeg_args.ts";
 import {
   type AdoptedSession,
@@ -135,7 +136,8 @@ export class SessionHost {
         return 0;
       }, (error: Error) => {
         log.warn("Recording of {user} ended: {error}", { user, error: error.message });
-        return 1;
+        // The recorder's exit code, so the poll loop tells a full disk from other failures.
+        return exitCodeOf(error);
       }).finally(() => this.#sessions.delete(user));
     this.#sessions.set(user, session);
     return session;
