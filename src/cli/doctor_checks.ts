@@ -192,7 +192,12 @@ export async function checkStaleState(config: Config): Promise<CheckResult[]> {
     return [{ level: "fail", name: "stale state", detail: error.message }];
   }
   const results: CheckResult[] = [];
-  const leftovers = [...stale.ownerFiles, ...stale.pidFiles];
+  const leftovers = [
+    ...stale.ownerFiles,
+    ...stale.pidFiles,
+    ...stale.argsFiles,
+    ...stale.recoverLocks,
+  ];
   if (leftovers.length) {
     results.push({
       level: "warn",

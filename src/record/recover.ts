@@ -125,7 +125,7 @@ export async function recoverSessions(
     }
     await ensureRuntimeDir(config.paths.runtimeDir);
     await Deno.mkdir(join(config.paths.runtimeDir, "recover"), { recursive: true });
-    using lock = await FileLock.tryAcquire(
+    await using lock = await FileLock.tryAcquireRemovable(
       join(config.paths.runtimeDir, "recover", `${manifest.base}.lock`),
     );
     if (!lock) {
