@@ -1,3 +1,4 @@
+import { ensurePrivateDir } from "../state/atomic_write.ts";
 import {
   configure,
   getLogger,
@@ -89,7 +90,7 @@ export async function addLogFile(path: string, header: string): Promise<void> {
   }
   let file: Deno.FsFile;
   try {
-    await Deno.mkdir(dirname(path), { recursive: true });
+    await ensurePrivateDir(dirname(path));
     file = await Deno.open(path, { append: true, create: true, mode: 0o600 });
     await Deno.chmod(path, 0o600);
     writeText(file, `${header}\n`);

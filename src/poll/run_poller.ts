@@ -10,6 +10,7 @@ import type { Config } from "../config/config.ts";
 import { redactArgs } from "../proc/streamlink_args.ts";
 import { findExecutable, findLowPriorityTools, requireTools } from "../proc/which.ts";
 import { acquireDaemon } from "../state/daemon_state.ts";
+import { ensurePrivateDirs } from "../state/private_dirs.ts";
 import { SlotPool } from "../state/slot_pool.ts";
 import { privateStreamlinkArgs } from "../state/streamlink_args_file.ts";
 import { isUserLocked } from "../state/user_lock.ts";
@@ -74,6 +75,7 @@ export async function runPollerDaemon(
   const detectorName = chooseDetector(config);
   const api = streamsApi(config, detectorName);
   const interval = pollInterval(config, detectorName);
+  await ensurePrivateDirs(config.paths);
   const handle = await acquireDaemon(config.paths.stateDir, "poller");
   const host = inProcess
     ? new SessionHost({

@@ -10,6 +10,7 @@
  * (`adopt`): same base, same manifest, it watches the running part until that streamlink ends,
  * then goes on with the next part index and finalizes at the end.
  */
+import { ensurePrivateDirs } from "../state/private_dirs.ts";
 import { dirname } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
@@ -156,6 +157,7 @@ export async function runCaptureSession(
   // folder inside is private.
   await Deno.mkdir(dirname(tempDir), { recursive: true });
   await ensurePrivateDir(tempDir);
+  await ensurePrivateDirs(config.paths);
 
   using _userLock = await acquireUserLock(runtimeDir, user);
   await clearStopRequest(runtimeDir, user);
