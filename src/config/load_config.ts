@@ -177,6 +177,7 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
       tempDir: tempDirFor(str("paths.record_dir"), dirs.home),
     },
     limits: { recordLimit: num("limits.record_limit") },
+    logging: { maxLogMb: num("logging.max_log_mb") },
     storage: { diskFreeMinBytes },
     record: {
       quality: str("record.quality"),

@@ -89,6 +89,14 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   },
   { section: "paths", key: "logs_dir", kind: "dir", doc: "Per-channel recorder logs" },
   {
+    section: "logging",
+    key: "max_log_mb",
+    kind: "number",
+    min: 0,
+    max: 1_000_000,
+    doc: "Size (MiB) at which a channel's log is rotated, keeping 3 old ones; 0 never rotates",
+  },
+  {
     section: "paths",
     key: "runtime_dir",
     kind: "dir",

@@ -11,6 +11,7 @@ import { redactArgs } from "../proc/streamlink_args.ts";
 import { findExecutable, findLowPriorityTools, requireTools } from "../proc/which.ts";
 import { acquireDaemon } from "../state/daemon_state.ts";
 import { ensurePrivateDirs } from "../state/private_dirs.ts";
+import { logRotation } from "../state/log_rotation.ts";
 import { SlotPool } from "../state/slot_pool.ts";
 import { privateStreamlinkArgs } from "../state/streamlink_args_file.ts";
 import { isUserLocked } from "../state/user_lock.ts";
@@ -155,6 +156,7 @@ export async function runPollerDaemon(
             recorderArgs(command, user, recorder),
             logPath,
             recorderEnv(stream),
+            logRotation(config.logging.maxLogMb),
           );
           return { ...child, log: logPath, hosted: false };
         },

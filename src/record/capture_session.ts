@@ -10,6 +10,7 @@
  * (`adopt`): same base, same manifest, it watches the running part until that streamlink ends,
  * then goes on with the next part index and finalizes at the end.
  */
+import { logRotation, rotateLogIfLarge } from "../state/log_rotation.ts";
 import { ensurePrivateDirs } from "../state/private_dirs.ts";
 import { dirname } from "node:path";
 import { getLogger } from "@logtape/logtape";
@@ -320,6 +321,9 @@ async function captureInSlot(
       const header = `--- ${new Date(clock.now()).toISOString()} ${base}: streamlink ${
         redactArgs(args).join(" ")
       }\n`;
+      // A part boundary: the new streamlink opens the log afresh, so rotate here (see
+      // state/log_rotation.ts: the previous streamlink keeps writing into the renamed file).
+      rotateLogIfLarge(request.detachedLog, logRotation(config.logging.maxLogMb));
       await startDetachedLog(request.detachedLog, header);
       child = spawnDetached(locked.command, locked.args, request.detachedLog);
       capture = { pid: child.pid, part: output };

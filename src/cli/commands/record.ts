@@ -1,4 +1,5 @@
 import { STREAM_ENV } from "../../poll/download_cmd.ts";
+import { logRotation } from "../../state/log_rotation.ts";
 import { withShutdownSignals } from "../../proc/signals.ts";
 import { runRecorder } from "../../record/recorder.ts";
 import { join } from "node:path";
@@ -46,6 +47,7 @@ export async function recordCommand(
   await addLogFile(
     join(config.paths.logsDir, `${normalizeUsername(user)}.log`),
     `--- ${new Date().toISOString()} twitchtool record ${user}`,
+    logRotation(config.logging.maxLogMb),
   );
   return await withShutdownSignals(async (signal) => {
     const outcome = await runRecorder(
