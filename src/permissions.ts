@@ -69,6 +69,19 @@ export const POLLER_NET_HOSTS = [
 ] as const;
 
 /**
+ * Hosts `doctor` may reach to check that Twitch answers: the GraphQL API, the Helix API and the
+ * playlist host streamlink records from (`usher.ttvnw.net`), and loopback (tests point the
+ * checks there). Nothing is sent but a bare request; any HTTP answer counts as reachable.
+ */
+export const DOCTOR_NET_HOSTS = [
+  "gql.twitch.tv",
+  "api.twitch.tv",
+  "usher.ttvnw.net",
+  "127.0.0.1",
+  "localhost",
+] as const;
+
+/**
  * Programs each role may start. `kill` signals processes we did not spawn; `flock` starts
  * streamlink holding its session's capture lock (`src/proc/locked_command.ts`).
  */
@@ -98,15 +111,21 @@ export function roleFlags(role: Role): string[] {
  * revokes what it does not use.
  */
 export function binaryFlags(): string[] {
-  return roleFlags("poller");
+  const hosts = [...new Set<string>([...POLLER_NET_HOSTS, ...DOCTOR_NET_HOSTS])];
+  return roleFlags("poller").map((flag) =>
+    flag.startsWith("--allow-net=") ? `--allow-net=${hosts.join(",")}` : flag
+  );
 }
 
 /** What a subcommand keeps after dispatch. */
 export interface CommandNeeds {
   readonly run: boolean;
   readonly write: boolean;
-  /** Only `poller run` (live detection through Twitch's API). */
-  readonly net?: boolean;
+  /**
+   * Hosts kept: `poller run` (live detection through Twitch's API) and `doctor` (does Twitch
+   * answer); every other subcommand has no network.
+   */
+  readonly net?: readonly string[];
 }
 
 /** Per-subcommand needs; anything not listed keeps run and write. */
@@ -122,16 +141,26 @@ export const COMMAND_NEEDS: Readonly<Record<string, CommandNeeds>> = {
   recover: { run: true, write: true },
   stop: { run: true, write: true },
   poller: { run: true, write: true },
-  "poller run": { run: true, write: true, net: true },
+  "poller run": { run: true, write: true, net: POLLER_NET_HOSTS },
   "encode-daemon": { run: true, write: true },
   tscompress: { run: true, write: true },
-  doctor: { run: true, write: true },
+  doctor: { run: true, write: true, net: DOCTOR_NET_HOSTS },
 };
 
-/** Revokes what `command` does not need; ffi is never needed, net only by `poller run`. */
+/**
+ * Revokes what `command` does not need; ffi is never needed, net only by `poller run` and
+ * `doctor`, each for its own hosts.
+ */
 export async function dropPermissionsFor(command: string): Promise<void> {
   const needs = COMMAND_NEEDS[command] ?? { run: true, write: true };
-  if (!needs.net) await Deno.permissions.revoke({ name: "net" });
+  if (!needs.net) {
+    await Deno.permissions.revoke({ name: "net" });
+  } else {
+    const granted = [...POLLER_NET_HOSTS, ...DOCTOR_NET_HOSTS];
+    for (const host of granted.filter((host) => !needs.net!.includes(host))) {
+      await Deno.permissions.revoke({ name: "net", host });
+    }
+  }
   await Deno.permissions.revoke({ name: "ffi" });
   if (!needs.run) await Deno.permissions.revoke({ name: "run" });
   if (!needs.write) await Deno.permissions.revoke({ name: "write" });

@@ -21,3 +21,44 @@ Deno.test("record against a host that refuses connections says it cannot reach t
     /Nothing captured for "no_route": the stream could not be reached \(Connection refused \(127\.0\.0\.1:9\)\), a network problem/,
   );
 });
+
+Deno.test("doctor says which host it cannot reach, in one line each, and keeps going", async () => {
+  // A loopback port nobody listens on (fetch refuses port 9 outright, as a "bad port").
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  await using sandbox = await makeSandbox({ urlTemplate: `hls://http://127.0.0.1:${port}/{user}` });
+  const probes = await runCli(sandbox, ["doctor"]);
+  assert.equal(probes.code, 0, probes.stdout + probes.stderr);
+  assert.match(
+    probes.stdout,
+    /^ok {4}Twitch API: not used \(live detection by streamlink probes\)$/m,
+  );
+  assert.match(
+    probes.stdout,
+    new RegExp(
+      `^warn {2}stream host: cannot reach 127\\.0\\.0\\.1:${port}: .*refused.*; recordings fail until it answers`,
+      "im",
+    ),
+  );
+  assert.match(probes.stdout, /ok, \d+ warning\(s\), 0 failure\(s\)\n$/);
+
+  const api = await runCli(sandbox, ["doctor"], {
+    env: { TWITCH_DETECT: "gql", TWITCH_GQL_URL: `http://127.0.0.1:${port}/gql` },
+  });
+  assert.match(
+    api.stdout,
+    new RegExp(`^warn {2}Twitch API: cannot reach 127\\.0\\.0\\.1:${port}: `, "m"),
+  );
+
+  const elsewhere = await runCli(sandbox, ["doctor"], {
+    env: { TWITCH_DETECT: "gql", TWITCH_GQL_URL: "https://gql.example.invalid/gql" },
+  });
+  assert.match(
+    elsewhere.stdout,
+    /^warn {2}Twitch API: gql\.example\.invalid not checked: doctor may only reach Twitch's own hosts and loopback$/m,
+  );
+
+  const offline = await runCli(sandbox, ["doctor", "--offline"]);
+  assert.doesNotMatch(offline.stdout, /Twitch API|stream host/);
+});

@@ -32,11 +32,13 @@ Deno.test("the compiled binary's flags allow network access only to the API host
   assert.equal(caps.envHome, true);
 });
 
-Deno.test("only poller run keeps network access after dispatch, and only to the API hosts and loopback", async () => {
+Deno.test("only poller run and doctor keep network access after dispatch, each to its own hosts and loopback", async () => {
   const poller = await probe(binaryFlags(), "poller run");
-  assert.deepEqual([poller.net, poller.netOther], [true, false]);
+  assert.deepEqual([poller.net, poller.netOther, poller.netPlaylist], [true, false, false]);
   const pollerRole = await probe(roleFlags("poller"), "poller run");
   assert.deepEqual([pollerRole.net, pollerRole.netOther], [true, false]);
+  const doctor = await probe(binaryFlags(), "doctor");
+  assert.deepEqual([doctor.net, doctor.netOther, doctor.netPlaylist], [true, false, true]);
   for (
     const command of [
       "record",
@@ -46,7 +48,6 @@ Deno.test("only poller run keeps network access after dispatch, and only to the 
       "stop",
       "clean",
       "users",
-      "doctor",
       "encode-daemon",
       "tscompress",
       "encode-mode",
@@ -54,7 +55,11 @@ Deno.test("only poller run keeps network access after dispatch, and only to the 
     ]
   ) {
     const caps = await probe(binaryFlags(), command);
-    assert.deepEqual([caps.net, caps.netOther], [false, false], `${command} has network access`);
+    assert.deepEqual(
+      [caps.net, caps.netOther, caps.netPlaylist],
+      [false, false, false],
+      `${command} has network access`,
+    );
   }
 });
 

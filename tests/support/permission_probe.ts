@@ -29,6 +29,9 @@ const result = {
   net: await attempt(() => Deno.connect({ hostname: "127.0.0.1", port: 65000 })),
   // A name that never resolves: allowed means a DNS error, denied a permission error.
   netOther: await attempt(() => fetch("http://example.invalid/")),
+  // Queried, not connected to: whether Twitch's playlist host may be reached (doctor only).
+  netPlaylist: (await Deno.permissions.query({ name: "net", host: "usher.ttvnw.net" })).state ===
+    "granted",
   envHome: await attempt(() => Promise.resolve(Deno.env.get("HOME"))),
   envSecret: await attempt(() => Promise.resolve(Deno.env.get("AWS_SECRET_ACCESS_KEY"))),
 };

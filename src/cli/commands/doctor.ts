@@ -14,11 +14,14 @@ import {
   foldersOf,
   MIN_STREAMLINK,
 } from "../doctor_checks.ts";
+import { checkNetwork } from "../doctor_network.ts";
 
 /** Options of `twitchtool doctor`. */
 export interface DoctorOptions {
   queueDir?: string;
   logsDir?: string;
+  /** `--offline`: skip the checks that reach Twitch. */
+  offline?: boolean;
 }
 
 const LABEL = { ok: "ok  ", warn: "warn", fail: "FAIL" } as const;
@@ -85,6 +88,7 @@ export async function doctorCommand(
   await check("download_cmd", () => checkDownloadCmd(config));
   await check("stale state", () => checkStaleState(config));
   await check("daemons", () => checkDaemons(config));
+  if (!options.offline) await check("network", () => checkNetwork(config));
   return summarize(results);
 }
 
