@@ -101,7 +101,7 @@ export async function addLogFile(
   try {
     await ensurePrivateDir(dirname(path));
     rotateLogIfLarge(path, rotation);
-    appendLogText(path, `${header}\n`, rotation);
+    appendLogText(path, `${header}\n`);
     await Deno.chmod(path, 0o600);
   } catch (error) {
     // The log file is a convenience: never a reason not to record.

@@ -73,13 +73,17 @@ export function rotateLogIfLarge(path: string, rotation: LogRotation | undefined
  * line follows a rotation, and rotates the log once it is large.
  */
 export function appendLogText(path: string, text: string, rotation?: LogRotation): void {
+  let size: number;
   {
     using file = Deno.openSync(path, { append: true, create: true, mode: 0o600 });
     const bytes = new TextEncoder().encode(text);
     let written = 0;
     while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
+    size = file.statSync().size;
   }
-  rotateLogIfLarge(path, rotation);
+  if (rotation && rotation.maxBytes > 0 && size >= rotation.maxBytes) {
+    rotateLogIfLarge(path, rotation);
+  }
 }
 
 function statOrUndefined(path: string): Deno.FileInfo | undefined {

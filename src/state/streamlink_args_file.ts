@@ -21,7 +21,7 @@ import { ConfigError } from "../errors.ts";
 import { splitSecretArgs } from "../proc/streamlink_args.ts";
 import { ensurePrivateDir, listDirEntries, removeIfExists } from "./atomic_write.ts";
 import { FileLock } from "./file_lock.ts";
-import { ensureRuntimeDir } from "./runtime_dir.ts";
+import { ensureRuntimeDir, verifyRuntimeDir } from "./runtime_dir.ts";
 
 /** `extra_args` ready for a command line, and the private file holding the rest. */
 export interface StreamlinkExtraArgs extends AsyncDisposable {
@@ -37,7 +37,9 @@ export async function privateStreamlinkArgs(
   extraArgs: readonly string[],
 ): Promise<StreamlinkExtraArgs> {
   const split = splitSecretArgs(extraArgs);
-  // A start sweeps whatever the config says now: the dead process may have had secrets.
+  // A start sweeps whatever the config says now: the dead process may have had secrets. Only
+  // in a runtime dir that is ours and private (a missing one has nothing to sweep).
+  await verifyRuntimeDir(runtimeDir);
   await removeAbandonedArgsFiles(runtimeDir);
   if (split.secretLines.length === 0) {
     return { args: extraArgs, secrets: [], [Symbol.asyncDispose]: async () => {} };
