@@ -35,11 +35,13 @@ async function pollBriefly(sandbox: Sandbox, configPath: string): Promise<string
   const result = collect(poller);
   try {
     let polls = 0;
+    let seen: string | undefined;
     await waitFor("three poll cycles", async () => {
       const status = await runCli(sandbox, ["--config", configPath, "status", "--json"]);
-      const lastPoll = JSON.parse(status.stdout || "{}")?.poller?.last_poll;
-      if (lastPoll && lastPoll !== (pollBriefly as { seen?: string }).seen) {
-        (pollBriefly as { seen?: string }).seen = lastPoll;
+      const state = JSON.parse(status.stdout || "{}")?.poller;
+      const lastPoll = state?.pid === poller.pid ? state?.last_poll : undefined;
+      if (lastPoll && lastPoll !== seen) {
+        seen = lastPoll;
         polls++;
       }
       return polls >= 3;

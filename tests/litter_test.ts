@@ -34,6 +34,8 @@ Deno.test("recover leaves no lock file behind, one per recovered session", async
   assert.match(result.stdout, /Recovered litter_a/);
   assert.match(result.stdout, /Recovered litter_b/);
   assert.deepEqual(await listDir(join(sandbox.runtimeDir, "recover")), []);
+  const mode = (await Deno.stat(join(sandbox.runtimeDir, "recover"))).mode! & 0o777;
+  assert.equal(mode.toString(8), "700");
 });
 
 /** Starts a poller with a secret streamlink option; resolves once it has polled. */
@@ -42,7 +44,9 @@ async function startPoller(sandbox: Sandbox, configPath: string) {
   const result = collect(process);
   await waitFor("the poller to poll", async () => {
     const status = await runCli(sandbox, ["--config", configPath, "status", "--json"]);
-    return JSON.parse(status.stdout || "{}")?.poller?.last_poll;
+    const poller = JSON.parse(status.stdout || "{}")?.poller;
+    // This poller's own status: a killed one's stays behind.
+    return poller?.pid === process.pid && poller?.last_poll;
   }, 90_000);
   return { process, result };
 }
