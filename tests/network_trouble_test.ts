@@ -3,7 +3,17 @@
  * channel that is offline; `doctor` says which host it cannot reach instead of crashing.
  */
 import assert from "node:assert/strict";
-import { makeSandbox, runCli } from "./support/cli.ts";
+import { join } from "node:path";
+import {
+  collect,
+  defaultConfig,
+  makeSandbox,
+  recordingsOf,
+  runCli,
+  spawnCli,
+  waitFor,
+} from "./support/cli.ts";
+import { startHlsServer } from "./support/hls_server.ts";
 
 Deno.test("record against a host that refuses connections says it cannot reach the stream, not that it is offline", async () => {
   // Port 9 (discard) on loopback: nothing listens, every connection is refused.
@@ -61,4 +71,45 @@ Deno.test("doctor says which host it cannot reach, in one line each, and keeps g
 
   const offline = await runCli(sandbox, ["doctor", "--offline"]);
   assert.doesNotMatch(offline.stdout, /Twitch API|stream host/);
+});
+
+Deno.test("a hosted recording whose server vanishes says the stream cannot be reached, then finalizes what it has", async () => {
+  const server = await startHlsServer({ endGraceMs: 1200 });
+  await using sandbox = await makeSandbox();
+  const usersFile = join(sandbox.home, "channels.txt");
+  await Deno.writeTextFile(usersFile, "vanishing\n");
+  const configPath = join(sandbox.home, "poller.toml");
+  await Deno.writeTextFile(
+    configPath,
+    defaultConfig(
+      sandbox,
+      server.urlTemplate,
+      `\n[poller]\nusers_file = "${usersFile}"\ninterval = 1\ntimeout = 10\n`,
+      { retryWindow: 8 },
+    ),
+  );
+  const poller = spawnCli(sandbox, ["--config", configPath, "poller", "run"]);
+  const result = collect(poller);
+  try {
+    server.goLive("vanishing");
+    await waitFor("data on disk", async () => {
+      const status = await runCli(sandbox, ["--config", configPath, "status", "--json"]);
+      return JSON.parse(status.stdout).recordings?.[0]?.bytes > 200_000;
+    }, 120_000);
+    await server.close();
+    await waitFor("the recording, finalized", async () => {
+      return (await recordingsOf(sandbox.recordDir, "vanishing")).length === 1;
+    }, 120_000);
+  } finally {
+    poller.kill("SIGTERM");
+    await server.close();
+  }
+  const done = await result;
+  assert.equal(done.code, 0, done.stderr);
+  const log = await Deno.readTextFile(join(sandbox.stateDir, "logs", "vanishing.log"));
+  assert.match(
+    log,
+    /Cannot reach the stream of "vanishing": "Connection refused \(127\.0\.0\.1:\d+\)"; a network problem/,
+  );
+  assert.match(log, /Capture ended: the stream could not be reached for retry_window \(8s\)/);
 });
