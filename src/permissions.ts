@@ -45,8 +45,7 @@ export const ENV_VARS = [
 /**
  * Flags every role shares. Read/write cannot be narrower: the folders come from the config
  * file at run time and Deno fixes path lists at start-up. `sys` is limited to the uid (runtime
- * dir ownership check) and statfs (free-space checks). No `--allow-net`: streamlink does the networking
- * (only the poller role adds {@link POLLER_NET_HOSTS}, see {@link roleFlags}).
+ * dir ownership check) and statfs (free-space checks). Network: see {@link roleFlags}.
  */
 export const COMMON_FLAGS = [
   "--allow-read",
@@ -56,9 +55,9 @@ export const COMMON_FLAGS = [
 ] as const;
 
 /**
- * Hosts the poller may reach: Twitch's GraphQL, Helix and OAuth endpoints (live detection)
- * and loopback (tests, or a local proxy). Everything else, and every other subcommand, has no
- * network at all; an `api`/`gql_url` elsewhere fails like an API outage (streamlink fallback).
+ * Hosts the poller's live detection talks to (Twitch's GraphQL, Helix and OAuth endpoints)
+ * and loopback (tests, or a local proxy). Documentation of what `poller run` reaches without
+ * notifications; the flag itself is a plain `--allow-net` (see {@link roleFlags}).
  */
 export const POLLER_NET_HOSTS = [
   "gql.twitch.tv",
@@ -69,9 +68,11 @@ export const POLLER_NET_HOSTS = [
 ] as const;
 
 /**
- * Hosts `doctor` may reach to check that Twitch answers: the GraphQL API, the Helix API and the
- * playlist host streamlink records from (`usher.ttvnw.net`), and loopback (tests point the
- * checks there). Nothing is sent but a bare request; any HTTP answer counts as reachable.
+ * The only hosts `doctor` contacts to check that Twitch answers: the GraphQL API, the Helix API,
+ * the playlist host streamlink records from (`usher.ttvnw.net`), and loopback (tests point the
+ * checks there). `doctor` keeps the network permission (it is a plain `--allow-net`, see
+ * {@link roleFlags}) and refuses any other host itself (`src/cli/doctor_network.ts`). Nothing is
+ * sent but a bare `HEAD` request.
  */
 export const DOCTOR_NET_HOSTS = [
   "gql.twitch.tv",
@@ -83,11 +84,12 @@ export const DOCTOR_NET_HOSTS = [
 
 /**
  * Programs each role may start. `kill` signals processes we did not spawn; `flock` starts
- * streamlink holding its session's capture lock (`src/proc/locked_command.ts`).
+ * streamlink holding its session's capture lock (`src/proc/locked_command.ts`); `apprise`
+ * delivers notifications to services twitchtool has no built-in sender for.
  */
 export const ROLE_RUN = {
-  record: ["streamlink", "ffmpeg", "ffprobe", "kill", "flock"],
-  encoder: ["ffmpeg", "ffprobe", "nice", "ionice", "kill"],
+  record: ["streamlink", "ffmpeg", "ffprobe", "kill", "flock", "apprise"],
+  encoder: ["ffmpeg", "ffprobe", "nice", "ionice", "kill", "apprise"],
   /** The poller launches the user's `download_cmd`, which can be any program: unrestricted. */
   poller: undefined,
 } as const;
@@ -95,37 +97,41 @@ export const ROLE_RUN = {
 /** A role of the program with its own task in deno.json. */
 export type Role = keyof typeof ROLE_RUN;
 
-/** Full `deno run` flags of a role; only the poller gets (narrow) network access. */
+/**
+ * Full `deno run` flags of a role. Every role may notify, and notification hosts come from the
+ * user's config (`notify.urls`): Deno fixes host lists at start-up and cannot narrow a broad
+ * grant later (revoking one host of `--allow-net` changes nothing), so the roles start with
+ * `--allow-net` and each process drops network access at once unless it needs it: after
+ * dispatch for commands that never notify, and once the config is read
+ * ({@link settleNetPermission}) for the ones that do but have no HTTP target and are not
+ * `poller run`. See docs/notifications.md.
+ */
 export function roleFlags(role: Role): string[] {
   const run = ROLE_RUN[role];
   return [
     ...COMMON_FLAGS,
     run ? `--allow-run=${run.join(",")}` : "--allow-run",
-    ...(role === "poller" ? [`--allow-net=${POLLER_NET_HOSTS.join(",")}`] : []),
+    "--allow-net",
   ];
 }
 
 /**
  * Flags of the compiled binary: the union of the roles, so run stays unrestricted (the
- * poller's `download_cmd`) and the poller's API hosts are reachable; each subcommand then
- * revokes what it does not use.
+ * poller's `download_cmd`) and network is allowed; each subcommand then revokes what it does
+ * not use.
  */
 export function binaryFlags(): string[] {
-  const hosts = [...new Set<string>([...POLLER_NET_HOSTS, ...DOCTOR_NET_HOSTS])];
-  return roleFlags("poller").map((flag) =>
-    flag.startsWith("--allow-net=") ? `--allow-net=${hosts.join(",")}` : flag
-  );
+  return roleFlags("poller");
 }
 
 /** What a subcommand keeps after dispatch. */
 export interface CommandNeeds {
   readonly run: boolean;
   readonly write: boolean;
-  /**
-   * Hosts kept: `poller run` (live detection through Twitch's API) and `doctor` (does Twitch
-   * answer); every other subcommand has no network.
-   */
-  readonly net?: readonly string[];
+  /** `poller run` (live detection through Twitch's API) and `doctor` (does Twitch answer). */
+  readonly net?: boolean;
+  /** Sends notifications: keeps network until the config shows whether it has HTTP targets. */
+  readonly notify?: boolean;
 }
 
 /** Per-subcommand needs; anything not listed keeps run and write. */
@@ -135,33 +141,56 @@ export const COMMAND_NEEDS: Readonly<Record<string, CommandNeeds>> = {
   history: { run: false, write: false },
   status: { run: false, write: true },
   clean: { run: false, write: true },
+  /** Retention notifies what it deleted (`apprise` may deliver it). */
+  "clean --retention": { run: true, write: true, notify: true },
+  "notify test": { run: true, write: true, notify: true },
   users: { run: false, write: true },
   "encode-mode": { run: false, write: true },
-  record: { run: true, write: true },
-  recover: { run: true, write: true },
+  record: { run: true, write: true, notify: true },
+  recover: { run: true, write: true, notify: true },
   stop: { run: true, write: true },
   poller: { run: true, write: true },
-  "poller run": { run: true, write: true, net: POLLER_NET_HOSTS },
+  "poller run": { run: true, write: true, net: true, notify: true },
   "encode-daemon": { run: true, write: true },
+  "encode-daemon run": { run: true, write: true, notify: true },
   tscompress: { run: true, write: true },
-  doctor: { run: true, write: true, net: DOCTOR_NET_HOSTS },
+  doctor: { run: true, write: true, net: true },
 };
+
+/** The subcommand dispatched in this process (for {@link settleNetPermission}). */
+let dispatched: string | undefined;
+
+/** The name {@link dropPermissionsFor} was last called with. */
+export function dispatchedCommand(): string | undefined {
+  return dispatched;
+}
 
 /**
  * Revokes what `command` does not need; ffi is never needed, net only by `poller run` and
- * `doctor`, each for its own hosts.
+ * (until {@link settleNetPermission}) by the commands that notify.
  */
 export async function dropPermissionsFor(command: string): Promise<void> {
+  dispatched = command;
   const needs = COMMAND_NEEDS[command] ?? { run: true, write: true };
-  if (!needs.net) {
-    await Deno.permissions.revoke({ name: "net" });
-  } else {
-    const granted = [...POLLER_NET_HOSTS, ...DOCTOR_NET_HOSTS];
-    for (const host of granted.filter((host) => !needs.net!.includes(host))) {
-      await Deno.permissions.revoke({ name: "net", host });
-    }
-  }
+  if (!needs.net && !needs.notify) await Deno.permissions.revoke({ name: "net" });
   await Deno.permissions.revoke({ name: "ffi" });
   if (!needs.run) await Deno.permissions.revoke({ name: "run" });
   if (!needs.write) await Deno.permissions.revoke({ name: "write" });
+}
+
+/**
+ * Once the config is read: a command keeps network access only when it calls Twitch's API
+ * (`poller run`) or delivers notifications over HTTP itself (`apprise` does its own
+ * networking as a child process). Safe to call for any command, and more than once.
+ */
+export async function settleNetPermission(
+  command: string | undefined,
+  notifiesOverHttp: boolean,
+): Promise<void> {
+  // Not dispatched (a test calling a command in-process): leave the process as it is.
+  if (command === undefined) return;
+  const needs = COMMAND_NEEDS[command];
+  if (needs?.net) return;
+  if (needs?.notify && notifiesOverHttp) return;
+  await Deno.permissions.revoke({ name: "net" });
 }

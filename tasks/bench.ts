@@ -21,13 +21,13 @@ import {
 import { cliLatencyWorkload } from "./bench/cli_latency.ts";
 import { detectionWorkload } from "./bench/detection.ts";
 import { encoderPauseWorkload } from "./bench/encoder_pause.ts";
-import { finalizeWorkload } from "./bench/finalize.ts";
+import { finalizeWorkload } from "./bench/finalize_workload.ts";
 import { footprintWorkload } from "./bench/footprint.ts";
 import { loadAverage, machineInfo } from "./bench/machine_info.ts";
 import { pollCycleWorkload } from "./bench/poll_cycle.ts";
-import { ProgressLog } from "./bench/progress_log.ts";
+import { BenchProgressLog } from "./bench/bench_progress_log.ts";
 import { reconnectWorkload } from "./bench/reconnect.ts";
-import { recorderWorkload } from "./bench/recorder.ts";
+import { recorderWorkload } from "./bench/recorder_workload.ts";
 import { InterruptedError } from "./bench/wait.ts";
 import type { Workload, WorkloadContext } from "./bench/workload.ts";
 
@@ -93,7 +93,7 @@ function usage(): string {
 async function runWorkload(
   workload: Workload,
   options: BenchOptions,
-  progress: ProgressLog,
+  progress: BenchProgressLog,
   signal: AbortSignal,
 ): Promise<WorkloadResult> {
   const workRoot = join(OUTPUT_DIR, "work");
@@ -131,7 +131,7 @@ async function runWorkload(
 }
 
 /** First Ctrl-C aborts `controller` (workloads unwind and clean up); a second one exits. */
-function handleInterrupts(controller: AbortController, progress: ProgressLog): () => void {
+function handleInterrupts(controller: AbortController, progress: BenchProgressLog): () => void {
   const onInterrupt = () => {
     if (controller.signal.aborted) Deno.exit(130);
     progress.line("bench", "interrupted: stopping and cleaning up (Ctrl-C again to quit at once)");
@@ -167,7 +167,7 @@ async function main(): Promise<number> {
     console.log(usage());
     return 0;
   }
-  const progress = new ProgressLog();
+  const progress = new BenchProgressLog();
   const controller = new AbortController();
   const stopHandling = handleInterrupts(controller, progress);
   try {

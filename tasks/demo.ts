@@ -6,7 +6,7 @@
  */
 import { join, resolve } from "node:path";
 import { binaryFlags } from "../src/permissions.ts";
-import { startHlsServer } from "../tests/support/hls_server.ts";
+import { startHlsServer } from "../testing/hls_server.ts";
 
 const root = resolve(new URL("..", import.meta.url).pathname);
 const out = join(root, "demo-output");

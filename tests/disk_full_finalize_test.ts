@@ -3,23 +3,16 @@
  * internal error), nothing half-written is left beside the kept parts, and the poller backs off
  * the channel until space returns instead of retrying it every cycle.
  */
+import { eventually } from "../testing/eventually.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { finalizeRecording } from "../src/record/finalize.ts";
 import { isNoSpaceError } from "../src/util/disk_space.ts";
-import {
-  collect,
-  defaultConfig,
-  listDir,
-  makeSandbox,
-  runCli,
-  spawnCli,
-  waitFor,
-} from "./support/cli.ts";
-import { startHlsServer } from "./support/hls_server.ts";
-import { sleep } from "./support/live.ts";
-import { ensureSegments } from "./support/segments.ts";
-import { canMountTmpfs, mountTmpfs } from "./support/tmpfs.ts";
+import { collect, defaultConfig, listDir, makeSandbox, runCli, spawnCli } from "../testing/cli.ts";
+import { startHlsServer } from "../testing/hls_server.ts";
+import { sleep } from "../testing/live.ts";
+import { ensureSegments } from "../testing/segments.ts";
+import { canMountTmpfs, mountTmpfs } from "../testing/tmpfs.ts";
 
 const tmpfs = await canMountTmpfs();
 
@@ -81,7 +74,7 @@ Deno.test({
     try {
       server.goLive("disk_full");
       const stderrSoFar = async () => await Deno.readTextFile(logPath).catch(() => "");
-      await waitFor("the poller to wait for room", async () => {
+      await eventually("the poller to wait for room", async () => {
         const status = await runCli(sandbox, ["--config", configPath, "status", "--json"]);
         const skipped = JSON.parse(status.stdout)?.poller?.skipped ?? [];
         return skipped.some((s: { reason: string }) => s.reason === "waiting for disk space");
@@ -100,11 +93,11 @@ Deno.test({
         const status = await runCli(sandbox, ["--config", configPath, "status", "--json"]);
         return (JSON.parse(status.stdout)?.recordings ?? []) as { user: string; bytes: number }[];
       };
-      await waitFor("a new capture once there is room", async () => {
+      await eventually("a new capture once there is room", async () => {
         return (await recordings()).some((r) => r.user === "disk_full" && r.bytes > 0);
       }, 120_000);
       server.end("disk_full");
-      await waitFor("the new recording to finish", async () => {
+      await eventually("the new recording to finish", async () => {
         return (await recordings()).length === 0;
       }, 120_000);
     } catch (error) {

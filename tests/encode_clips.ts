@@ -4,8 +4,8 @@
  */
 import { join } from "node:path";
 import type { EncoderStatus } from "../src/state/daemon_status.ts";
-import type { Sandbox } from "./support/cli.ts";
-import { testPatternInputArgs } from "./support/test_pattern.ts";
+import type { Sandbox } from "../testing/cli.ts";
+import { testPatternInputArgs } from "../testing/test_pattern.ts";
 
 /** Makes a test clip: `testsrc2` video with a sine tone, H.264 + AAC. */
 export async function makeClip(

@@ -14,8 +14,8 @@ import {
   runCli,
   type Sandbox,
   spawnCli,
-  waitFor,
-} from "./support/cli.ts";
+} from "../testing/cli.ts";
+import { eventually } from "../testing/eventually.ts";
 import {
   encoderStatus,
   isAlive,
@@ -26,7 +26,7 @@ import {
   writeEncoderConfig,
   writeJob,
 } from "./encode_clips.ts";
-import { canMountTmpfs, mountTmpfs } from "./support/tmpfs.ts";
+import { canMountTmpfs, mountTmpfs } from "../testing/tmpfs.ts";
 
 const ENCODER = { flags: roleFlags("encoder") };
 
@@ -147,14 +147,14 @@ Deno.test("encode-daemon stops ffmpeg while a recording captures and resumes it 
   const daemon = spawnCli(sb, ["encode-daemon", "run"], ENCODER);
   let ffmpeg: number | undefined;
   try {
-    const paused = await waitFor("a paused encode", async () => {
+    const paused = await eventually("a paused encode", async () => {
       const status = await encoderStatus(sb);
       return status?.paused && status.current_job?.ffmpeg_pid ? status : undefined;
     });
     const pid = paused.current_job!.ffmpeg_pid!;
     ffmpeg = pid;
     assert.equal(paused.state, "paused");
-    await waitFor("ffmpeg in state T", async () => (await procState(pid)) === "T");
+    await eventually("ffmpeg in state T", async () => (await procState(pid)) === "T");
 
     const shown = await runCli(sb, ["encode-daemon", "status", "--json"]);
     const status = JSON.parse(shown.stdout);
@@ -163,30 +163,30 @@ Deno.test("encode-daemon stops ffmpeg while a recording captures and resumes it 
     assert.equal(status.current_job.input, job.input);
 
     await slot.setState("waiting");
-    await waitFor("ffmpeg resumed while the recorder only waits", async () => {
+    await eventually("ffmpeg resumed while the recorder only waits", async () => {
       const state = await procState(pid);
       return state === "R" || state === "S";
     });
-    await waitFor("status not paused", async () => (await encoderStatus(sb))?.paused === false);
+    await eventually("status not paused", async () => (await encoderStatus(sb))?.paused === false);
 
     await slot.setState("capturing");
-    await waitFor("ffmpeg stopped again", async () => (await procState(pid)) === "T");
+    await eventually("ffmpeg stopped again", async () => (await procState(pid)) === "T");
     await slot.release();
-    await waitFor("ffmpeg resumed after the slot is released", async () => {
+    await eventually("ffmpeg resumed after the slot is released", async () => {
       const state = await procState(pid);
       return state === "R" || state === "S";
     });
 
     const again = await holdSlot(sb);
     await again.setState("capturing");
-    await waitFor("ffmpeg stopped before shutdown", async () => (await procState(pid)) === "T");
+    await eventually("ffmpeg stopped before shutdown", async () => (await procState(pid)) === "T");
     const stop = await runCli(sb, ["encode-daemon", "stop"]);
     assert.equal(stop.code, 0, stop.stderr);
     assert.match(stop.stdout, /Stopped the encoder/);
     await again.release();
     const exit = await daemon.status;
     assert.equal(exit.code, 0);
-    await waitFor("ffmpeg gone", async () => !(await isAlive(pid)));
+    await eventually("ffmpeg gone", async () => !(await isAlive(pid)));
     assert.deepEqual(await listDir(sb.jobsDir), ["long.json"], "the job stays queued");
     assert.deepEqual(await listDir(join(sb.queueDir, "running")), []);
     assert.ok(!(await listDir(sb.recordDir)).includes("long_compressed.mp4"));
@@ -210,7 +210,7 @@ Deno.test("encode-daemon killed with SIGKILL mid-encode: the restart completes t
   const daemon = spawnCli(sb, ["encode-daemon", "run"], ENCODER);
   let orphan = 0;
   try {
-    const status = await waitFor("encoding progress", async () => {
+    const status = await eventually("encoding progress", async () => {
       const current = (await encoderStatus(sb))?.current_job;
       return current?.percent && current.ffmpeg_pid ? current : undefined;
     });
@@ -258,7 +258,7 @@ Deno.test("a second encode-daemon is refused with exit code 3", async () => {
   await writeEncoderConfig(sb);
   const first = spawnCli(sb, ["encode-daemon", "run"], ENCODER);
   try {
-    await waitFor(
+    await eventually(
       "the first encoder idle",
       async () => (await encoderStatus(sb))?.state === "idle",
     );
@@ -288,7 +288,10 @@ Deno.test("encode-daemon starts no job while free space is below disk_free_min",
   const env = { DISK_FREE_MIN_BYTES: String(2 ** 60) };
   const daemon = spawnCli(sb, ["encode-daemon", "run"], { ...ENCODER, env });
   try {
-    await waitFor("low-disk status", async () => (await encoderStatus(sb))?.state === "low-disk");
+    await eventually(
+      "low-disk status",
+      async () => (await encoderStatus(sb))?.state === "low-disk",
+    );
     assert.deepEqual(await listDir(sb.jobsDir), ["waiting.json"]);
     const stop = await runCli(sb, ["encode-daemon", "stop"]);
     assert.equal(stop.code, 0, stop.stderr);

@@ -1,7 +1,7 @@
 /** End-to-end tests of `encode-mode` on a real config file. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeSandbox, runCli } from "./support/cli.ts";
+import { makeSandbox, runCli } from "../testing/cli.ts";
 
 const COMMENTED = `# twitchtool config, hand written
 [paths]

@@ -1,9 +1,9 @@
 /** End-to-end tests of `tscompress` with real ffmpeg in an isolated HOME. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ffprobe, listDir, makeSandbox, runCli } from "./support/cli.ts";
+import { ffprobe, listDir, makeSandbox, runCli } from "../testing/cli.ts";
 import { makeClip, partials, writeEncoderConfig } from "./encode_clips.ts";
-import { canMountTmpfs, mountTmpfs } from "./support/tmpfs.ts";
+import { canMountTmpfs, mountTmpfs } from "../testing/tmpfs.ts";
 
 Deno.test("tscompress remuxes and encodes every .ts in a folder, reports a broken one, exits 1", async () => {
   await using sb = await makeSandbox();

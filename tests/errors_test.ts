@@ -12,7 +12,7 @@ import {
   runCli,
   runCliOnTerminal,
   shellQuote,
-} from "./support/cli.ts";
+} from "../testing/cli.ts";
 
 const URL_TEMPLATE = "hls://http://127.0.0.1:9/live/{user}/index.m3u8";
 
@@ -59,9 +59,9 @@ Deno.test("doctor reports every config problem at once, still runs its other che
   assert.match(fails[1]!, /"paths\.logs_dir" = "\/etc\/hostname" is a file, not a folder/);
   assert.match(fails[2]!, /expected an integer from 1 to 64 for "limits\.record_limit"/);
   for (const check of ["ffmpeg", "disk space", "stale state", "poller", "encoder"]) {
-    assert.match(result.stdout, new RegExp(`^(ok {2}|warn|FAIL) {2}${check}: `, "m"), check);
+    assert.match(result.stdout, new RegExp(`^(ok {2}|note|warn|FAIL) {2}${check}: `, "m"), check);
   }
-  assert.match(result.stdout, /\n\d+ ok, \d+ warning\(s\), 3 failure\(s\)\n$/);
+  assert.match(result.stdout, /\n\d+ ok, \d+ note\(s\), \d+ warning\(s\), 3 failure\(s\)\n$/);
 });
 
 Deno.test("users with a users file inside a file or a folder as the file exits 2 naming it", async () => {

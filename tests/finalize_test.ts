@@ -7,10 +7,10 @@ import { join } from "node:path";
 import { finalizeRecording } from "../src/record/finalize.ts";
 import { MergeFailedError } from "../src/errors.ts";
 import { measureContent } from "../src/proc/media_content.ts";
-import { ffprobe, listDir } from "./support/cli.ts";
-import { topLevelBoxes } from "./support/mp4.ts";
-import { ensureSegments } from "./support/segments.ts";
-import { ensureClip } from "./support/clips.ts";
+import { ffprobe, listDir } from "../testing/cli.ts";
+import { topLevelBoxes } from "../testing/mp4.ts";
+import { ensureSegments } from "../testing/segments.ts";
+import { ensureClip } from "../testing/clips.ts";
 import { trimToCompleteMedia } from "../src/record/trim_to_complete_media.ts";
 
 /** A record dir with its `temp/` folder, removed when disposed. */

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { CONFIG_FIELDS, fieldName } from "../src/config/schema.ts";
-import { makeSandbox, runCli, runCliOnTerminal } from "./support/cli.ts";
+import { makeSandbox, runCli, runCliOnTerminal } from "../testing/cli.ts";
 
 const URL_TEMPLATE = "hls://http://127.0.0.1:9/live/{user}/index.m3u8";
 
@@ -57,6 +57,28 @@ Deno.test("help <command> <subcommand> shows the subcommand's options; an unknow
     assert.equal(unknown.code, 2, args.join(" "));
     assert.equal(unknown.stdout, "");
     assert.match(unknown.stderr, /Unknown command ".*": ".*" is not one of /);
+  }
+});
+
+Deno.test("an unknown command, option or help topic is one logged error line with exit 2", async () => {
+  await using sandbox = await makeSandbox({ urlTemplate: URL_TEMPLATE });
+  const cases: [string[], RegExp][] = [
+    [["bogus"], /Unknown command "bogus": "bogus" is not one of record, /],
+    [["help", "nosuch"], /Unknown command "nosuch": "nosuch" is not one of record, /],
+    [["stauts"], /Unknown command "stauts": did you mean "status"\?/],
+    [["poller", "sideways"], /Unknown command "poller sideways": "sideways" is not one of run, /],
+    [["status", "--bogus"], /Unknown option "--bogus" \(run "twitchtool help status" for usage\)/],
+  ];
+  for (const [args, message] of cases) {
+    const result = await runCli(sandbox, args);
+    const label = args.join(" ");
+    assert.equal(result.code, 2, label);
+    assert.equal(result.stdout, "", label);
+    const lines = result.stderr.trim().split("\n");
+    assert.equal(lines.length, 1, `${label}: ${result.stderr}`);
+    assert.match(lines[0]!, /^\d{4}-\d\d-\d\d [\d:.]+ \[ERR\] twitchtool: /, label);
+    assert.match(lines[0]!, message, label);
+    assert.doesNotMatch(result.stderr, /error: |'/, `${label}: commander's own style`);
   }
 });
 

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeSandbox, runCli } from "./support/cli.ts";
+import { makeSandbox, runCli } from "../testing/cli.ts";
 import { makeClip } from "./encode_clips.ts";
 
 Deno.test("history lists finished recordings newest first, with duration, size and encode state", async () => {

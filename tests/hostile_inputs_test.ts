@@ -3,6 +3,7 @@
  * a file far over the size limit): it never hangs, never eats memory, says each problem once
  * and stops promptly on SIGTERM.
  */
+import { eventually } from "../testing/eventually.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
@@ -12,8 +13,7 @@ import {
   runCli,
   type Sandbox,
   spawnCli,
-  waitFor,
-} from "./support/cli.ts";
+} from "../testing/cli.ts";
 
 /** Writes a poller config whose users file is `usersFile`, polling every second. */
 async function pollerConfig(sandbox: Sandbox, usersFile: string): Promise<string> {
@@ -36,7 +36,7 @@ async function pollBriefly(sandbox: Sandbox, configPath: string): Promise<string
   try {
     let polls = 0;
     let seen: string | undefined;
-    await waitFor("three poll cycles", async () => {
+    await eventually("three poll cycles", async () => {
       const status = await runCli(sandbox, ["--config", configPath, "status", "--json"]);
       const state = JSON.parse(status.stdout || "{}")?.poller;
       const lastPoll = state?.pid === poller.pid ? state?.last_poll : undefined;

@@ -3,6 +3,7 @@
  * and a poller killed with -9 leaves private args files (they hold tokens) that the next poller
  * removes when it starts.
  */
+import { eventually } from "../testing/eventually.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
@@ -13,9 +14,8 @@ import {
   runCli,
   type Sandbox,
   spawnCli,
-  waitFor,
-} from "./support/cli.ts";
-import { ensureSegments } from "./support/segments.ts";
+} from "../testing/cli.ts";
+import { ensureSegments } from "../testing/segments.ts";
 
 Deno.test("recover leaves no lock file behind, one per recovered session", async () => {
   const segments = await ensureSegments();
@@ -42,7 +42,7 @@ Deno.test("recover leaves no lock file behind, one per recovered session", async
 async function startPoller(sandbox: Sandbox, configPath: string) {
   const process = spawnCli(sandbox, ["--config", configPath, "poller", "run"]);
   const result = collect(process);
-  await waitFor("the poller to poll", async () => {
+  await eventually("the poller to poll", async () => {
     const status = await runCli(sandbox, ["--config", configPath, "status", "--json"]);
     const poller = JSON.parse(status.stdout || "{}")?.poller;
     // This poller's own status: a killed one's stays behind.

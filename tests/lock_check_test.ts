@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { ExitCode } from "../src/errors.ts";
 import { isUserLocked } from "../src/state/user_lock.ts";
-import { makeSandbox, runCli } from "./support/cli.ts";
+import { makeSandbox, runCli } from "../testing/cli.ts";
 
 /** Nothing listens on port 9: every capture attempt fails fast, so each recorder ends with 5. */
 const OFFLINE = "hls://http://127.0.0.1:9/live/{user}/index.m3u8";

@@ -2,6 +2,7 @@
  * End-to-end: a hosted recording's `<user>.log` (the poller's lines for it and its detached
  * streamlinks' output) is rotated by size and no line goes missing.
  */
+import { eventually } from "../testing/eventually.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
@@ -11,9 +12,8 @@ import {
   recordingsOf,
   runCli,
   spawnCli,
-  waitFor,
-} from "./support/cli.ts";
-import { startHlsServer } from "./support/hls_server.ts";
+} from "../testing/cli.ts";
+import { startHlsServer } from "../testing/hls_server.ts";
 
 const count = (text: string, pattern: RegExp) => text.match(new RegExp(pattern, "g"))?.length ?? 0;
 
@@ -37,13 +37,13 @@ Deno.test("a hosted recording's log rotates at [logging] max_log_mb, keeps 3 old
   const logPath = join(sandbox.stateDir, "logs", "rot_user.log");
   try {
     server.goLive("rot_user");
-    await waitFor("a few capture reports", async () => {
+    await eventually("a few capture reports", async () => {
       const status = await runCli(sandbox, ["--config", configPath, "status", "--json"]);
       const recording = JSON.parse(status.stdout).recordings?.[0];
       return recording && recording.bytes > 300_000;
     }, 120_000);
     server.end("rot_user");
-    await waitFor("the finished recording", async () => {
+    await eventually("the finished recording", async () => {
       return (await recordingsOf(sandbox.recordDir, "rot_user")).length === 1;
     }, 120_000);
   } finally {

@@ -2,6 +2,7 @@
  * End-to-end: a stream host that does not answer is a network problem, said as such, not a
  * channel that is offline; `doctor` says which host it cannot reach instead of crashing.
  */
+import { eventually } from "../testing/eventually.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
@@ -11,9 +12,8 @@ import {
   recordingsOf,
   runCli,
   spawnCli,
-  waitFor,
-} from "./support/cli.ts";
-import { startHlsServer } from "./support/hls_server.ts";
+} from "../testing/cli.ts";
+import { startHlsServer } from "../testing/hls_server.ts";
 
 Deno.test("record against a host that refuses connections says it cannot reach the stream, not that it is offline", async () => {
   // Port 9 (discard) on loopback: nothing listens, every connection is refused.
@@ -92,12 +92,12 @@ Deno.test("a hosted recording whose server vanishes says the stream cannot be re
   const result = collect(poller);
   try {
     server.goLive("vanishing");
-    await waitFor("data on disk", async () => {
+    await eventually("data on disk", async () => {
       const status = await runCli(sandbox, ["--config", configPath, "status", "--json"]);
       return JSON.parse(status.stdout).recordings?.[0]?.bytes > 200_000;
     }, 120_000);
     await server.close();
-    await waitFor("the recording, finalized", async () => {
+    await eventually("the recording, finalized", async () => {
       return (await recordingsOf(sandbox.recordDir, "vanishing")).length === 1;
     }, 120_000);
   } finally {

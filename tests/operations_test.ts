@@ -10,7 +10,7 @@ import { enqueueJob } from "../src/state/job_queue.ts";
 import { ensureRuntimeDir } from "../src/state/runtime_dir.ts";
 import { slotPaths } from "../src/state/slot_pool.ts";
 import { defaultInstallPaths, install } from "../tasks/install.ts";
-import { listDir, makeSandbox, runCli } from "./support/cli.ts";
+import { listDir, makeSandbox, runCli } from "../testing/cli.ts";
 
 const URL_TEMPLATE = "hls://http://127.0.0.1:9/live/{user}/index.m3u8";
 
@@ -110,7 +110,7 @@ Deno.test("doctor prints one line per check, warns on streamlink < 6.0 and exits
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
   const lines = ok.stdout.trim().split("\n");
   for (const line of lines.slice(0, -1)) {
-    assert.match(line, /^(ok {2}|warn|FAIL) {2}[\w ]+: /, line);
+    assert.match(line, /^(ok {2}|note|warn|FAIL) {2}[\w ]+: /, line);
   }
   const installed = new TextDecoder().decode(
     (await new Deno.Command("streamlink", { args: ["--version"], stdout: "piped" }).output())
@@ -128,11 +128,12 @@ Deno.test("doctor prints one line per check, warns on streamlink < 6.0 and exits
     assert.match(ok.stdout, new RegExp(`^ok {4}${tool}: \\d`, "m"));
   }
   for (const folder of ["record", "temp", "queue", "logs", "runtime"]) {
-    assert.match(ok.stdout, new RegExp(`^(ok {2}|warn) {2}${folder} folder: `, "m"));
+    assert.match(ok.stdout, new RegExp(`^(ok {2}|note) {2}${folder} folder: `, "m"));
   }
+  assert.doesNotMatch(ok.stdout, /^warn {2}\w+ folder: /m, "a folder made on first use is a note");
   assert.match(ok.stdout, /^ok {4}config: .*config\.toml parsed/m);
   assert.match(ok.stdout, /^ok {4}disk space: /m);
-  assert.match(lines.at(-1)!, /^\d+ ok, \d+ warning\(s\), 0 failure\(s\)$/);
+  assert.match(lines.at(-1)!, /^\d+ ok, \d+ note\(s\), \d+ warning\(s\), 0 failure\(s\)$/);
 
   await sandbox.writeConfig(
     `[paths]\nruntime_dir = "${sandbox.runtimeDir}"\n[storage]\ndisk_free_min_gb = 1000000000\n`,
@@ -225,9 +226,14 @@ Deno.test("poller run refuses a download_cmd that names a shell or uses shell op
     const result = await runCli(sandbox, ["poller", "run", "--download-cmd", command]);
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /Cannot use download_cmd .*the poller never runs a shell/);
+    assert.match(result.stderr, / \(from flag --download-cmd\): /, "names where it came from");
   }
   const env = await runCli(sandbox, ["poller", "run"], { env: { DOWNLOAD_CMD: "bash" } });
   assert.equal(env.code, 2);
+  assert.match(
+    env.stderr,
+    /Cannot use download_cmd "bash" \(from environment variable DOWNLOAD_CMD\): /,
+  );
   assert.deepEqual(await listDir(sandbox.stateDir), [], "no lock or status written");
 });
 

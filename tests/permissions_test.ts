@@ -6,13 +6,13 @@ import assert from "node:assert/strict";
 import { binaryFlags, roleFlags } from "../src/permissions.ts";
 import denoConfig from "../deno.json" with { type: "json" };
 
-const PROBE = new URL("./support/permission_probe.ts", import.meta.url).pathname;
+const PROBE = new URL("../testing/permission_probe.ts", import.meta.url).pathname;
 
-async function probe(flags: string[], command: string) {
+async function probe(flags: string[], command: string, notify = "none") {
   const scratch = await Deno.makeTempDir();
   try {
     const output = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--quiet", "--no-prompt", ...flags, PROBE, command, scratch],
+      args: ["run", "--quiet", "--no-prompt", ...flags, PROBE, command, scratch, notify],
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -24,21 +24,22 @@ async function probe(flags: string[], command: string) {
   }
 }
 
-Deno.test("the compiled binary's flags allow network access only to the API hosts and loopback, and no foreign environment variables", async () => {
+Deno.test("the compiled binary's flags allow network access (notification hosts come from the config) and no foreign environment variables", async () => {
   const caps = await probe(binaryFlags(), "none");
   assert.equal(caps.net, true, "loopback");
-  assert.equal(caps.netOther, false, "any other host");
+  assert.equal(caps.netOther, true, "any other host, until a command drops it");
   assert.equal(caps.envSecret, false);
   assert.equal(caps.envHome, true);
 });
 
-Deno.test("only poller run and doctor keep network access after dispatch, each to its own hosts and loopback", async () => {
+Deno.test("without HTTP notification targets only poller run and doctor keep network access", async () => {
   const poller = await probe(binaryFlags(), "poller run");
-  assert.deepEqual([poller.net, poller.netOther, poller.netPlaylist], [true, false, false]);
+  assert.deepEqual([poller.net, poller.netOther], [true, true]);
   const pollerRole = await probe(roleFlags("poller"), "poller run");
-  assert.deepEqual([pollerRole.net, pollerRole.netOther], [true, false]);
+  assert.equal(pollerRole.net, true);
+  // doctor checks that Twitch answers; it contacts only DOCTOR_NET_HOSTS (doctor_network.ts).
   const doctor = await probe(binaryFlags(), "doctor");
-  assert.deepEqual([doctor.net, doctor.netOther, doctor.netPlaylist], [true, false, true]);
+  assert.equal(doctor.net, true);
   for (
     const command of [
       "record",
@@ -47,19 +48,31 @@ Deno.test("only poller run and doctor keep network access after dispatch, each t
       "poller",
       "stop",
       "clean",
+      "clean --retention",
       "users",
       "encode-daemon",
+      "encode-daemon run",
+      "notify test",
       "tscompress",
       "encode-mode",
       "help",
     ]
   ) {
     const caps = await probe(binaryFlags(), command);
-    assert.deepEqual(
-      [caps.net, caps.netOther, caps.netPlaylist],
-      [false, false, false],
-      `${command} has network access`,
-    );
+    assert.deepEqual([caps.net, caps.netOther], [false, false], `${command} has network access`);
+  }
+});
+
+Deno.test("with an HTTP notification target the commands that notify keep network access, the others do not", async () => {
+  for (const command of ["record", "recover", "encode-daemon run", "clean --retention"]) {
+    const caps = await probe(binaryFlags(), command, "http");
+    assert.equal(caps.net, true, `${command} cannot notify`);
+  }
+  const encoder = await probe(roleFlags("encoder"), "encode-daemon run", "http");
+  assert.equal(encoder.net, true);
+  for (const command of ["status", "stop", "clean", "users", "encode-daemon", "help"]) {
+    const caps = await probe(binaryFlags(), command, "http");
+    assert.deepEqual([caps.net, caps.netOther], [false, false], `${command} has network access`);
   }
 });
 
@@ -99,8 +112,19 @@ Deno.test("the encoder role cannot start a shell", async () => {
   assert.equal(caps.runShell, false);
 });
 
+/** A deno.json task in object form: what it runs and what `deno task` says it is for. */
+interface TaskEntry {
+  readonly command: string;
+  readonly description: string;
+}
+
 Deno.test("deno.json role tasks use exactly the flags declared in src/permissions.ts", () => {
-  const tasks = denoConfig.tasks as Record<string, string>;
+  const tasks = Object.fromEntries(
+    Object.entries(denoConfig.tasks as Record<string, TaskEntry>).map(([name, task]) => [
+      name,
+      task.command,
+    ]),
+  );
   const expected: Record<string, string> = {
     record: `deno run ${roleFlags("record").join(" ")} src/main.ts record`,
     encoder: `deno run ${roleFlags("encoder").join(" ")} src/main.ts encode-daemon run`,
@@ -108,4 +132,23 @@ Deno.test("deno.json role tasks use exactly the flags declared in src/permission
     twitchtool: `deno run ${binaryFlags().join(" ")} src/main.ts`,
   };
   for (const [task, command] of Object.entries(expected)) assert.equal(tasks[task], command, task);
+});
+
+Deno.test("every deno task has a description, and `deno task` lists it", async () => {
+  const tasks = denoConfig.tasks as Record<string, TaskEntry>;
+  const root = new URL("..", import.meta.url).pathname;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["task"],
+    cwd: root,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(output.code, 0);
+  const listing = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
+  for (const [name, task] of Object.entries(tasks)) {
+    assert.equal(typeof task.command, "string", name);
+    assert.ok(task.description?.length >= 20, `${name} needs a description`);
+    assert.ok(listing.includes(`- ${name}\n    // ${task.description}\n`), `${name}: ${listing}`);
+  }
 });

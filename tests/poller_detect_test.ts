@@ -15,10 +15,10 @@ import {
   makeSandbox,
   runCli,
   spawnCli,
-  waitFor,
-} from "./support/cli.ts";
-import { HELIX_SECRET, startGqlServer } from "./support/gql_server.ts";
-import { startHlsServer } from "./support/hls_server.ts";
+} from "../testing/cli.ts";
+import { eventually } from "../testing/eventually.ts";
+import { HELIX_SECRET, startGqlServer } from "../testing/gql_server.ts";
+import { startHlsServer } from "../testing/hls_server.ts";
 import { readManifest } from "../src/state/session_manifest.ts";
 
 interface Status {
@@ -81,7 +81,7 @@ Deno.test("poller with the GraphQL detector: 100 channels, exactly the 3 live on
     return parsed;
   };
   const waitStatus = (what: string, check: (s: Status) => boolean, timeoutMs = 90_000) =>
-    waitFor(what, async () => {
+    eventually(what, async () => {
       const s = await status();
       return check(s) ? s : undefined;
     }, timeoutMs);
@@ -265,7 +265,7 @@ Deno.test("poller with the Helix detector: app token from the client secret, the
     gql.goLive("chan_002", "helix-stream", new Date().toISOString());
     const process = spawnCli(sandbox, ["--config", configPath, "poller", "run"], { env });
     poller = { process, result: collect(process) };
-    const seen = await waitFor("chan_002 capturing, found by Helix", async () => {
+    const seen = await eventually("chan_002 capturing, found by Helix", async () => {
       const s = await status();
       return s.poller.detector === "helix" &&
           s.recordings.some((r) => r.user === "chan_002" && r.bytes > 0)
@@ -286,7 +286,7 @@ Deno.test("poller with the Helix detector: app token from the client secret, the
       assert.ok(!text.includes(HELIX_SECRET), text);
     }
     hls.end("chan_002");
-    await waitFor(
+    await eventually(
       "the recording finished",
       async () => (await status()).recordings.length === 0,
       90_000,

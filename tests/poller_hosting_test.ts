@@ -17,10 +17,10 @@ import {
   runCli,
   type Sandbox,
   spawnCli,
-  waitFor,
-} from "./support/cli.ts";
-import { startHlsServer } from "./support/hls_server.ts";
-import { contentSeconds } from "./support/media.ts";
+} from "../testing/cli.ts";
+import { eventually } from "../testing/eventually.ts";
+import { startHlsServer } from "../testing/hls_server.ts";
+import { contentSeconds } from "../testing/media.ts";
 import { encoderStatus, makeClip, procState, writeJob } from "./encode_clips.ts";
 
 interface Recording {
@@ -87,7 +87,7 @@ class World {
   }
 
   waitStatus(what: string, check: (status: Status) => boolean, timeoutMs = 60_000) {
-    return waitFor(what, async () => {
+    return eventually(what, async () => {
       const status = await this.status();
       return check(status) ? status : undefined;
     }, timeoutMs);
@@ -145,7 +145,7 @@ Deno.test("the poller records 3 channels in its own process; kill -9 and SIGTERM
     });
     encoder = spawnCli(sandbox, ["--config", world.configPath, "encode-daemon", "run"]);
     world.leftovers.add(encoder.pid);
-    await waitFor("the encode running", async () => (await encoderStatus(sandbox))?.current_job);
+    await eventually("the encode running", async () => (await encoderStatus(sandbox))?.current_job);
 
     for (const user of CHANNELS) server.goLive(user);
     world.startPoller();
@@ -158,7 +158,7 @@ Deno.test("the poller records 3 channels in its own process; kill -9 and SIGTERM
     assert.deepEqual(first.recorders, []);
     assert.equal(first.streamlinks.length, 3);
     for (const s of first.streamlinks) world.leftovers.add(s.pid);
-    const paused = await waitFor("the encode paused", async () => {
+    const paused = await eventually("the encode paused", async () => {
       const status = await encoderStatus(sandbox);
       return status?.paused && status.current_job?.ffmpeg_pid ? status : undefined;
     });
@@ -230,7 +230,7 @@ Deno.test("the poller records 3 channels in its own process; kill -9 and SIGTERM
       (await listDir(sandbox.tempDir)).filter((name) => !name.endsWith(".log")),
       [],
     );
-    await waitFor("the encode resumed", async () => {
+    await eventually("the encode resumed", async () => {
       const state = await procState(ffmpeg);
       return state !== "T";
     });

@@ -21,9 +21,9 @@ import {
   runCli,
   type Sandbox,
   spawnCli,
-  waitFor,
-} from "./support/cli.ts";
-import { type LiveHlsServer, startHlsServer } from "./support/hls_server.ts";
+} from "../testing/cli.ts";
+import { eventually } from "../testing/eventually.ts";
+import { type LiveHlsServer, startHlsServer } from "../testing/hls_server.ts";
 
 /** The parts of `status --json` these tests read. */
 interface Status {
@@ -94,7 +94,7 @@ class PollerWorld {
 
   /** Waits for a `status --json` satisfying `check`. */
   waitStatus(what: string, check: (status: Status) => boolean, timeoutMs = 60_000) {
-    return waitFor(what, async () => {
+    return eventually(what, async () => {
       const status = await this.status();
       return check(status) ? status : undefined;
     }, timeoutMs);
@@ -163,7 +163,7 @@ Deno.test("poller with a live, an offline and an invalid channel launches exactl
 
     server.end("live_one");
     await world.waitStatus("live_one finished", (s) => s.recordings.length === 0);
-    const mp4s = await waitFor("live_one .mp4", async () => {
+    const mp4s = await eventually("live_one .mp4", async () => {
       const found = await world.mp4s("live_one");
       return found.length > 0 ? found : undefined;
     });

@@ -2,9 +2,10 @@
  * End-to-end under umask 022 (the usual default): every folder of twitchtool's own state, logs,
  * runtime and queue is 0700, whether created by this run or left wider by an older one.
  */
+import { eventually } from "../testing/eventually.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { cliCommandArgs, collect, makeSandbox, type Sandbox, waitFor } from "./support/cli.ts";
+import { cliCommandArgs, collect, makeSandbox, type Sandbox } from "../testing/cli.ts";
 
 /** Runs the CLI through `sh` with umask 022. */
 function spawnWithUmask(sandbox: Sandbox, args: readonly string[]): Deno.ChildProcess {
@@ -55,7 +56,7 @@ Deno.test("under umask 022 a poller's first start creates its folders 0700", asy
   const poller = spawnWithUmask(sandbox, ["poller", "run", "--users-file", usersFile]);
   const result = collect(poller);
   try {
-    await waitFor("the poller's status", async () => {
+    await eventually("the poller's status", async () => {
       const text = await Deno.readTextFile(join(sandbox.stateDir, "poller.status.json"))
         .catch(() => "");
       return text.includes('"running"');

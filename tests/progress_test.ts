@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { roleFlags } from "../src/permissions.ts";
-import { collect, makeSandbox, runCli, runCliOnTerminal, spawnCli } from "./support/cli.ts";
-import { sleep, waitForState, withHlsServer } from "./support/live.ts";
+import { collect, makeSandbox, runCli, runCliOnTerminal, spawnCli } from "../testing/cli.ts";
+import { sleep, waitForState, withHlsServer } from "../testing/live.ts";
 import { makeClip, writeEncoderConfig, writeJob } from "./encode_clips.ts";
 
 Deno.test("record logs its size and duration while capturing, a give-up countdown while waiting, and keeps a log file", async () => {

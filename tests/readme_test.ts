@@ -1,6 +1,7 @@
 /** docs/configuration.md is the configuration reference: every key and variable must be in it. */
 import assert from "node:assert/strict";
 import { CONFIG_FIELDS, fieldName } from "../src/config/schema.ts";
+import { renderConfigTable, withConfigTable } from "../tasks/docs.ts";
 
 const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
 const configDoc = await Deno.readTextFile(
@@ -15,6 +16,14 @@ Deno.test("docs/configuration.md documents every config key and its environment 
       assert.ok(configDoc.includes(`\`${field.env}\``), `docs/configuration.md lacks ${field.env}`);
     }
   }
+});
+
+Deno.test("docs/configuration.md's key table is the one `deno task docs` generates from the schema", () => {
+  assert.equal(
+    configDoc,
+    withConfigTable(configDoc, renderConfigTable()),
+    "docs/configuration.md is out of date: run `deno task docs`",
+  );
 });
 
 Deno.test("README quick start is exactly three lines", () => {

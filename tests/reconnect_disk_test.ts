@@ -12,11 +12,11 @@ import {
   makeSandbox,
   runCli,
   spawnCli,
-} from "./support/cli.ts";
-import { startHlsServer } from "./support/hls_server.ts";
-import { sleep, waitForState } from "./support/live.ts";
-import { contentSeconds } from "./support/media.ts";
-import { canMountTmpfs, mountTmpfs } from "./support/tmpfs.ts";
+} from "../testing/cli.ts";
+import { startHlsServer } from "../testing/hls_server.ts";
+import { sleep, waitForState } from "../testing/live.ts";
+import { contentSeconds } from "../testing/media.ts";
+import { canMountTmpfs, mountTmpfs } from "../testing/tmpfs.ts";
 
 Deno.test("a 10 s outage costs at most outage + 3 s of the broadcast", async () => {
   const server = await startHlsServer({ endGraceMs: 1200 });

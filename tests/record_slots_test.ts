@@ -2,8 +2,9 @@
  * The global cap: eight real recorders started at once with record_limit 3.
  */
 import assert from "node:assert/strict";
-import { collect, makeSandbox, runCli, spawnCli, statusJson, waitFor } from "./support/cli.ts";
-import { startHlsServer } from "./support/hls_server.ts";
+import { collect, makeSandbox, runCli, spawnCli, statusJson } from "../testing/cli.ts";
+import { eventually } from "../testing/eventually.ts";
+import { startHlsServer } from "../testing/hls_server.ts";
 
 Deno.test("record with a cap of 3: exactly 3 capture, the rest wait or exit 4 with --fail-fast, a waiter takes a freed slot", async () => {
   const server = await startHlsServer({ endGraceMs: 1200 });
@@ -24,7 +25,7 @@ Deno.test("record with a cap of 3: exactly 3 capture, the rest wait or exit 4 wi
     for (const user of users) {
       recorders.set(user, spawnCli(sandbox, ["record", user, "--record-limit", "3"]));
     }
-    const capturing = await waitFor("three recorders capturing", async () => {
+    const capturing = await eventually("three recorders capturing", async () => {
       const status = await statusJson(sandbox);
       const active = status.recordings.filter((r) => r.state === "capturing");
       return active.length === 3 ? active : undefined;
@@ -50,7 +51,7 @@ Deno.test("record with a cap of 3: exactly 3 capture, the rest wait or exit 4 wi
     assert.equal((await collect(firstProcess)).code, 0);
     recorders.delete(first.user);
 
-    const replacement = await waitFor("a waiting recorder takes the freed slot", async () => {
+    const replacement = await eventually("a waiting recorder takes the freed slot", async () => {
       const now = await statusJson(sandbox);
       const active = now.recordings.filter((r) => r.state === "capturing");
       return active.length === 3 && active.find((r) => !capturing.some((c) => c.user === r.user));

@@ -13,11 +13,11 @@ import {
   type Sandbox,
   spawnCli,
   statusJson,
-  waitFor,
-} from "./support/cli.ts";
-import { sleep, waitForState, withHlsServer } from "./support/live.ts";
-import { contentSeconds } from "./support/media.ts";
-import { topLevelBoxes } from "./support/mp4.ts";
+} from "../testing/cli.ts";
+import { eventually } from "../testing/eventually.ts";
+import { sleep, waitForState, withHlsServer } from "../testing/live.ts";
+import { contentSeconds } from "../testing/media.ts";
+import { topLevelBoxes } from "../testing/mp4.ts";
 
 async function readJobs(sandbox: Sandbox) {
   const names = (await listDir(sandbox.jobsDir)).filter((name) => name.endsWith(".json"));
@@ -77,7 +77,7 @@ Deno.test("record survives an outage: two parts merged into one continuous file"
     await waitForState(sandbox, "bob", "capturing");
     await sleep(5000);
     server.goOffline("bob");
-    await waitFor("bob waiting", async () => {
+    await eventually("bob waiting", async () => {
       const status = await statusJson(sandbox);
       return status.recordings.find((r) => r.user === "bob" && r.state === "waiting");
     });
@@ -89,7 +89,7 @@ Deno.test("record survives an outage: two parts merged into one continuous file"
     await sleep(2000);
     const stop = Date.now();
     // The retry window is long here; end the wait with SIGINT once the second part is done.
-    await waitFor("second part finished", async () => {
+    await eventually("second part finished", async () => {
       const status = await statusJson(sandbox);
       return status.recordings.every((r) => r.state !== "capturing") || Date.now() - stop > 20000;
     });

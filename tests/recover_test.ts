@@ -14,10 +14,10 @@ import {
   runCli,
   type Sandbox,
   spawnCli,
-  waitFor,
-} from "./support/cli.ts";
-import { sleep, waitForState, withHlsServer } from "./support/live.ts";
-import { ensureSegments } from "./support/segments.ts";
+} from "../testing/cli.ts";
+import { eventually } from "../testing/eventually.ts";
+import { sleep, waitForState, withHlsServer } from "../testing/live.ts";
+import { ensureSegments } from "../testing/segments.ts";
 
 /** Total seconds of media in the session's parts, as ffprobe reads them. */
 async function partsSeconds(sandbox: Sandbox): Promise<number> {
@@ -100,7 +100,7 @@ Deno.test("recover finishes a recording killed with -9 between parts", async () 
     // the session alone until it has exited.
     const base = (await listDir(sandbox.tempDir)).find((n) => n.endsWith(".session.json"))!
       .replace(".session.json", "");
-    await waitFor(
+    await eventually(
       "the last reconnect attempt to exit",
       async () => !(await isSessionCaptureAlive(sandbox.runtimeDir, base)),
     );
@@ -196,7 +196,7 @@ Deno.test("poller run recovers abandoned sessions when it starts", async () => {
     "60",
   ]);
   try {
-    await waitFor("the recovered recording", async () => {
+    await eventually("the recovered recording", async () => {
       const names = await listDir(sandbox.recordDir);
       return names.includes("lostuser_2026-03-04_05-06-07.mp4") &&
         (await listDir(sandbox.jobsDir)).length === 1;
@@ -246,12 +246,12 @@ Deno.test("recover never touches a part a killed recorder's streamlink is still 
 
     // The source comes back: the orphaned streamlink resumes writing into the same part.
     server.goLive(user);
-    await waitFor(
+    await eventually(
       "the orphaned part to grow",
       async () => (await partsSeconds(sandbox)) > stalled + 3,
     );
     server.goOffline(user);
-    await waitFor(
+    await eventually(
       "the orphaned streamlink to exit",
       async () => !(await isSessionCaptureAlive(sandbox.runtimeDir, base)),
       90_000,

@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ExitCode } from "../src/errors.ts";
-import { listDir, makeSandbox, runCli, type Sandbox, spawnCli, waitFor } from "./support/cli.ts";
+import { listDir, makeSandbox, runCli, type Sandbox, spawnCli } from "../testing/cli.ts";
+import { eventually } from "../testing/eventually.ts";
 
 /** Nothing listens on port 9: every capture attempt fails fast. */
 const OFFLINE = "hls://http://127.0.0.1:9/live/{user}/index.m3u8";
@@ -41,7 +42,7 @@ Deno.test("without XDG_RUNTIME_DIR two HOMEs do not share channel locks", async 
       "users",
       "shared_ch.lock",
     );
-    await waitFor("the first HOME's recorder to hold its channel lock", async () => {
+    await eventually("the first HOME's recorder to hold its channel lock", async () => {
       const status = await runCli(first, ["status", "--json"]);
       return status.code === 0 &&
         JSON.parse(status.stdout).recordings.some((r: { user: string }) => r.user === "shared_ch");

@@ -7,16 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  collect,
-  defaultConfig,
-  listDir,
-  makeSandbox,
-  runCli,
-  spawnCli,
-  waitFor,
-} from "./support/cli.ts";
-import { startHlsServer } from "./support/hls_server.ts";
+import { collect, defaultConfig, listDir, makeSandbox, runCli, spawnCli } from "../testing/cli.ts";
+import { eventually } from "../testing/eventually.ts";
+import { startHlsServer } from "../testing/hls_server.ts";
 
 const TOKEN = `tok${crypto.randomUUID().replaceAll("-", "")}`;
 const ENCODER = new TextEncoder();
@@ -87,7 +80,7 @@ async function secretRecording(launched: boolean): Promise<void> {
   const leaks: string[] = [];
   let recorderPid = 0;
   try {
-    await waitFor("secret_ch capturing", async () => {
+    await eventually("secret_ch capturing", async () => {
       leaks.push(...await cmdlinesWithToken());
       const status = await runCli(sandbox, ["status", "--json"]);
       const recording = JSON.parse(status.stdout).recordings.find((
@@ -101,7 +94,7 @@ async function secretRecording(launched: boolean): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     server.end("secret_ch");
-    await waitFor("the recording to finish", async () => {
+    await eventually("the recording to finish", async () => {
       leaks.push(...await cmdlinesWithToken());
       const names = await listDir(sandbox.recordDir);
       return names.some((name) => name.startsWith("secret_ch_") && name.endsWith(".mp4")) &&

@@ -9,9 +9,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { roleFlags } from "../src/permissions.ts";
 import { measureContent } from "../src/proc/media_content.ts";
-import { type ClipSpec, ensureClip } from "./support/clips.ts";
-import { collect, ffprobe, listDir, makeSandbox, runCli, spawnCli } from "./support/cli.ts";
-import { type Script, type ScriptedSegment, startHlsServer } from "./support/hls_server.ts";
+import { type ClipSpec, ensureClip } from "../testing/clips.ts";
+import { collect, ffprobe, listDir, makeSandbox, runCli, spawnCli } from "../testing/cli.ts";
+import { type Script, type ScriptedSegment, startHlsServer } from "../testing/hls_server.ts";
 
 /** A run of a clip's segments in the script. */
 interface Piece extends ClipSpec {

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { collect, makeSandbox, runCli, spawnCli } from "./support/cli.ts";
+import { collect, makeSandbox, runCli, spawnCli } from "../testing/cli.ts";
 
 const URL_TEMPLATE = "hls://http://127.0.0.1:9/live/{user}/index.m3u8";
 

@@ -3,7 +3,11 @@ import Table from "cli-table3";
 import type { Config } from "../config/config.ts";
 import { type CliOverride, loadConfig } from "../config/load_config.ts";
 import { splitSecretArgs } from "../proc/streamlink_args.ts";
+import { logLiteral } from "../util/log_literal.ts";
+import { notifySecrets, startNotifications } from "../notify/start_notifications.ts";
+import { dispatchedCommand } from "../permissions.ts";
 import { maskInLogs } from "./logging.ts";
+import { columnWidths, fitCell } from "./table_layout.ts";
 
 /** Options every command accepts, before or after the subcommand. */
 export interface GlobalOptions {
@@ -16,7 +20,7 @@ export function override(value: unknown, flag: string): CliOverride | undefined 
   return value === undefined ? undefined : { value, flag };
 }
 
-/** Loads the config for a command, logging warnings such as unknown keys. */
+/** Loads the config for a command, logging its warnings; any problem throws (exit 2). */
 export async function loadCommandConfig(
   globals: GlobalOptions,
   overrides: Record<string, CliOverride | undefined> = {},
@@ -31,9 +35,11 @@ export async function loadCommandConfig(
   maskInLogs([
     ...splitSecretArgs(config.streamlink.extraArgs).secrets,
     ...(clientSecret ? [clientSecret] : []),
+    ...notifySecrets(config),
   ]);
   const log = getLogger(["twitchtool", "config"]);
-  for (const warning of warnings) log.warn(warning);
+  for (const warning of warnings) log.warn(logLiteral(warning));
+  await startNotifications(config, dispatchedCommand());
   return config;
 }
 
@@ -57,7 +63,7 @@ export function colorsOn(stream: { isTerminal(): boolean }): boolean {
   return stream.isTerminal() && !Deno.noColor;
 }
 
-/** Columns of the terminal behind stdout/stderr; 80 when piped. */
+/** Columns of the terminal behind stdout/stderr; 80 when piped (help text; tables use no limit). */
 export function terminalWidth(stream: { isTerminal(): boolean }): number {
   if (!stream.isTerminal()) return 80;
   try {
@@ -68,35 +74,23 @@ export function terminalWidth(stream: { isTerminal(): boolean }): number {
 }
 
 /**
- * A table for command output, as wide as the terminal at most (80 columns when piped): the
- * widest columns wrap first. cli-table3's own styling is off: it loads its colour module once
- * per styled cell, which made `status` on a terminal 3x slower; a bold header on terminals
- * costs nothing.
+ * A table for command output. On a terminal it is as wide as the terminal at most: the widest
+ * columns give way first, paths lose their middle and text wraps between words
+ * (table_layout.ts); cli-table3 itself never wraps, so no escape code or word is ever split.
+ * Piped, nothing is narrowed: a pipe has no width to respect. cli-table3's own styling is off:
+ * it loads its colour module once per styled cell, which made `status` on a terminal 3x
+ * slower; a bold header on terminals costs nothing.
  */
 export function renderTable(head: string[], rows: (string | number)[][]): string {
   const cells = rows.map((row) => row.map(String));
-  // Natural width of each column, plus one space of padding on each side.
-  const widths = head.map((title, column) =>
-    Math.max(title.length, ...cells.map((row) => row[column]?.length ?? 0)) + 2
-  );
-  const limit = terminalWidth(Deno.stdout);
-  const total = () => widths.reduce((sum, width) => sum + width, 0) + widths.length + 1;
-  // Long columns (paths, reasons) give way first; short ones (times, sizes) only if needed.
-  for (const floor of [22, 8]) {
-    while (total() > limit) {
-      const widest = widths.indexOf(Math.max(...widths));
-      if (widths[widest]! <= floor) break;
-      widths[widest]!--;
-    }
-  }
+  const limit = Deno.stdout.isTerminal() ? terminalWidth(Deno.stdout) : Infinity;
+  const widths = columnWidths(head, cells, limit);
   const bold = colorsOn(Deno.stdout);
   const table = new Table({
     head: bold ? head.map((title) => `\x1b[1m${title}\x1b[22m`) : head,
     style: { head: [], border: [] },
-    colWidths: widths,
-    wordWrap: true,
-    wrapOnWordBoundary: false,
+    wordWrap: false,
   });
-  table.push(...cells);
+  table.push(...cells.map((row) => row.map((cell, column) => fitCell(cell, widths[column]!))));
   return table.toString();
 }

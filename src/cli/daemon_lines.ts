@@ -7,8 +7,20 @@ import type { EncoderView, PollerView, QueueView } from "../state/status_snapsho
 import { renderTable } from "./context.ts";
 import { localTime } from "./human_values.ts";
 
-/** The poller: running or not, its schedule, and what its last cycle saw and did. */
+/** The poller: running or not, its schedule, what its last cycle saw and did, a bad status file. */
 export function describePoller(view: PollerView): string[] {
+  return withUnreadableStatus(pollerLines(view), view.status_unreadable);
+}
+
+/**
+ * A status file that cannot be read is said so (not shown as "no status"): the daemon may be
+ * fine, but what status shows about it is not its own word.
+ */
+function withUnreadableStatus(lines: string[], reason: string | null): string[] {
+  return reason === null ? lines : [...lines, `  status file unreadable: ${reason}`];
+}
+
+function pollerLines(view: PollerView): string[] {
   if (!view.running) {
     return [
       `Poller: not running${view.last_poll ? ` (last poll ${localTime(view.last_poll)})` : ""}`,
@@ -41,6 +53,10 @@ export function describeEncoder(
   view: EncoderView,
   short: (path: string) => string = (path) => path,
 ): string[] {
+  return withUnreadableStatus(encoderLines(view, short), view.status_unreadable);
+}
+
+function encoderLines(view: EncoderView, short: (path: string) => string): string[] {
   if (!view.running) return ["Encoder: not running"];
   const head = `Encoder: ${
     describeEncoderState(view.paused ? "paused" : view.state)

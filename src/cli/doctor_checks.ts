@@ -15,8 +15,11 @@ import { runCommand } from "../proc/spawn.ts";
 import { findExecutable } from "../proc/which.ts";
 import { formatBytes, freeBytes } from "../util/disk_space.ts";
 
-/** Severity of a finding: `fail` makes doctor exit 1. */
-export type CheckLevel = "ok" | "warn" | "fail";
+/**
+ * Severity of a finding: `fail` makes doctor exit 1; a `note` is worth knowing but needs
+ * nothing done (a folder created on first use), so a fresh install has no warnings.
+ */
+export type CheckLevel = "ok" | "note" | "warn" | "fail";
 
 /** One line of doctor's report. */
 export interface CheckResult {
@@ -77,7 +80,7 @@ export async function checkTool(
 }
 
 /**
- * A folder twitchtool writes to: exists and writable is ok; missing but creatable is a warning
+ * A folder twitchtool writes to: exists and writable is ok; missing but creatable is a note
  * (created on first use); anything else fails.
  */
 export async function checkFolder(label: string, path: string): Promise<CheckResult> {
@@ -93,7 +96,7 @@ export async function checkFolder(label: string, path: string): Promise<CheckRes
   if (!info) {
     const parent = await nearestExisting(dirname(path));
     return await isWritable(parent)
-      ? { level: "warn", name, detail: `"${path}" does not exist yet (created when needed)` }
+      ? { level: "note", name, detail: `"${path}" does not exist yet (created when needed)` }
       : { level: "fail", name, detail: `"${path}" does not exist and "${parent}" is not writable` };
   }
   if (!info.isDirectory) return { level: "fail", name, detail: `"${path}" is not a folder` };
@@ -176,7 +179,7 @@ export async function checkDownloadCmd(config: Config): Promise<CheckResult> {
   const name = "download_cmd";
   try {
     const command = await resolveDownloadCmd(
-      parseDownloadCmd(config.poller.downloadCmd),
+      parseDownloadCmd(config.poller.downloadCmd, config.origins?.["poller.download_cmd"]),
       (program) => findExecutable(program),
       currentSelf(),
     );
@@ -230,11 +233,12 @@ export async function checkDaemons(config: Config): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const name of ["poller", "encoder"] as const) {
     const state = await readDaemonState(config.paths.stateDir, name);
-    results.push({
-      level: "ok",
-      name,
-      detail: state.running ? `running (pid ${state.pid ?? "?"})` : "not running",
-    });
+    const detail = state.running ? `running (pid ${state.pid ?? "?"})` : "not running";
+    results.push(
+      state.unreadable === null
+        ? { level: "ok", name, detail }
+        : { level: "warn", name, detail: `${detail}; status file unreadable: ${state.unreadable}` },
+    );
   }
   return results;
 }

@@ -18,11 +18,11 @@ Deno.test("isOlder() compares against streamlink 6.0", () => {
   assert.equal(isOlder([7, 1, 0], MIN_STREAMLINK), false);
 });
 
-Deno.test("checkFolder() is ok for a writable folder, warns for a missing one, fails for a file", async () => {
+Deno.test("checkFolder() is ok for a writable folder, notes a missing one, fails for a file", async () => {
   const dir = await Deno.makeTempDir();
   try {
     assert.equal((await checkFolder("record", dir)).level, "ok");
-    assert.equal((await checkFolder("record", join(dir, "a", "b"))).level, "warn");
+    assert.equal((await checkFolder("record", join(dir, "a", "b"))).level, "note");
     await Deno.writeTextFile(join(dir, "file"), "");
     const result = await checkFolder("record", join(dir, "file"));
     assert.equal(result.level, "fail");

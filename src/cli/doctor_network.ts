@@ -4,10 +4,11 @@
  * URLs, else the `url_template`'s own host). streamlink 5.2.1 reports no route to Twitch as
  * "No playable streams found", the offline wording (see `record/stream_problem.ts`), so this is
  * where a broken network shows plainly. Any HTTP answer, error status included, counts as
- * reachable; only a request that gets none is a warning. `doctor` may reach exactly these hosts
- * (`DOCTOR_NET_HOSTS` in `permissions.ts`); another host configured is reported as not checked.
+ * reachable; only a request that gets none is a warning. `doctor` contacts only
+ * `DOCTOR_NET_HOSTS` (`permissions.ts`); another host configured is reported as not checked.
  */
 import type { Config } from "../config/config.ts";
+import { DOCTOR_NET_HOSTS } from "../permissions.ts";
 import { chooseDetector, isTwitchUrl } from "../poll/detect_live.ts";
 import type { CheckResult } from "./doctor_checks.ts";
 
@@ -62,6 +63,14 @@ function streamOrigin(urlTemplate: string): string | undefined {
 /** Whether `url`'s host gives any HTTP answer within the timeout. */
 async function checkHost(name: string, url: string): Promise<CheckResult> {
   const host = new URL(url).host;
+  const hostname = new URL(url).hostname;
+  if (!(DOCTOR_NET_HOSTS as readonly string[]).includes(hostname)) {
+    return {
+      level: "warn",
+      name,
+      detail: `${host} not checked: doctor may only reach Twitch's own hosts and loopback`,
+    };
+  }
   try {
     const response = await fetch(url, {
       method: "HEAD",

@@ -1,10 +1,10 @@
 import { Argument, Command, CommanderError, Option } from "@commander-js/extra-typings";
 import denoConfig from "../../deno.json" with { type: "json" };
 import { dropPermissionsFor } from "../permissions.ts";
-import { UsageError } from "../errors.ts";
 import { COMPLETION_SHELLS } from "./completions.ts";
 import { annotateConfigOptions } from "./config_help.ts";
 import { colorsOn, type GlobalOptions, terminalWidth, writeText } from "./context.ts";
+import { unknownCommandError } from "./usage_error.ts";
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -36,7 +36,6 @@ export function buildProgram(run: ProgramRun): Command {
     .version(denoConfig.version, "-V, --version")
     .option("--config <path>", "config file (default: $XDG_CONFIG_HOME/twitchtool/config.toml)")
     .option("--json-logs", "log JSON Lines instead of human-readable lines")
-    .showHelpAfterError("(run with --help for usage)")
     .configureHelp({ showGlobalOptions: true })
     .addHelpText("after", EXIT_CODES_HELP)
     // commander's defaults read FORCE_COLOR/CLICOLOR_FORCE, which the binary may not read
@@ -45,21 +44,51 @@ export function buildProgram(run: ProgramRun): Command {
     .configureOutput({
       writeOut: (text) => writeText(Deno.stdout, text),
       writeErr: (text) => writeText(Deno.stderr, text),
+      // Parse errors are logged by main.ts in the style of every other error (usage_error.ts).
+      outputError: () => {},
       getOutHasColors: () => colorsOn(Deno.stdout),
       getErrHasColors: () => colorsOn(Deno.stderr),
       getOutHelpWidth: () => terminalWidth(Deno.stdout),
       getErrHelpWidth: () => terminalWidth(Deno.stderr),
     })
     .exitOverride();
+  const lazy = lazyAction(run);
+  addRecordingCommands(program, lazy);
+  addPollerCommands(program, lazy);
+  addSlotCommands(program, lazy);
+  addSetupCommands(program, lazy);
+  addEncoderCommands(program, lazy);
+  addFileCommands(program, lazy);
+  addHelpCommands(program, lazy);
+  annotateConfigOptions(program);
+  return program;
+}
 
-  /** Wraps an action: drop permissions, run it lazily, keep its exit code. */
-  const dispatch = (name: string, action: () => Promise<number>) => async () => {
-    await dropPermissionsFor(name);
-    run.exitCode = await action();
+/** An action wrapper: see {@link lazyAction}. */
+type LazyAction = <A extends unknown[]>(
+  role: string,
+  action: (...args: A) => Promise<number>,
+) => (...args: A) => Promise<void>;
+
+/**
+ * The one action wrapper: drops the permissions of `role`, then runs `action` (which imports
+ * its command module lazily, so `status` never loads the encoder) and keeps its exit code in
+ * `run` (commander ignores return values).
+ */
+function lazyAction(run: ProgramRun): LazyAction {
+  return (role, action) => async (...args) => {
+    await dropPermissionsFor(role);
+    run.exitCode = await action(...args);
   };
-  const globals = (command: { optsWithGlobals(): object }) =>
-    command.optsWithGlobals() as GlobalOptions;
+}
 
+/** The global options (`--config`, `--json-logs`) as seen from a subcommand. */
+function globals(command: { optsWithGlobals(): object }): GlobalOptions {
+  return command.optsWithGlobals() as GlobalOptions;
+}
+
+/** `record`, `recover` and `status`. */
+function addRecordingCommands(program: Command, lazy: LazyAction): void {
   program
     .command("record")
     .description("Record a channel until its stream has been offline for retry_window seconds")
@@ -87,12 +116,10 @@ export function buildProgram(run: ProgramRun): Command {
     )
     .option("--no-delete-input-on-success", "encoder keeps the recording")
     .option("--fail-fast", "exit 4 at once when every slot is taken instead of waiting")
-    .action(async (user, options, command) =>
-      await dispatch("record", async () => {
-        const { recordCommand } = await import("./commands/record.ts");
-        return recordCommand(user, options, globals(command));
-      })()
-    );
+    .action(lazy("record", async (user, options, command) => {
+      const { recordCommand } = await import("./commands/record.ts");
+      return recordCommand(user, options, globals(command));
+    }));
 
   program
     .command("recover")
@@ -102,12 +129,10 @@ export function buildProgram(run: ProgramRun): Command {
     .option("--dry-run", "only list what would be recovered")
     .option("--output-dir <dir>", "where finished recordings go [paths.record_dir]")
     .option("--queue-dir <dir>", "encode job queue [paths.queue_dir]")
-    .action(async (options, command) =>
-      await dispatch("recover", async () => {
-        const { recoverCommand } = await import("./commands/recover.ts");
-        return recoverCommand(options, globals(command));
-      })()
-    );
+    .action(lazy("recover", async (options, command) => {
+      const { recoverCommand } = await import("./commands/recover.ts");
+      return recoverCommand(options, globals(command));
+    }));
 
   program
     .command("status")
@@ -115,13 +140,14 @@ export function buildProgram(run: ProgramRun): Command {
     .option("--json", "print one JSON object")
     .option("--queue-dir <dir>", "encode job queue [paths.queue_dir]")
     .option("--record-limit <n>", "number of slots [limits.record_limit]")
-    .action(async (options, command) =>
-      await dispatch("status", async () => {
-        const { statusCommand } = await import("./commands/status.ts");
-        return statusCommand(options, globals(command));
-      })()
-    );
+    .action(lazy("status", async (options, command) => {
+      const { statusCommand } = await import("./commands/status.ts");
+      return statusCommand(options, globals(command));
+    }));
+}
 
+/** `poller run`, `poller stop` and `poller status`. */
+function addPollerCommands(program: Command, lazy: LazyAction): void {
   const poller = program
     .command("poller")
     .description("Watch the users file and start a recorder when a channel goes live");
@@ -142,34 +168,31 @@ export function buildProgram(run: ProgramRun): Command {
     )
     .option("--record-limit <n>", "concurrent recordings allowed [limits.record_limit]")
     .option("--logs-dir <dir>", "where <user>.log recorder logs go [paths.logs_dir]")
-    .action(async (options, command) =>
-      await dispatch("poller run", async () => {
-        const { pollerRunCommand } = await import("./commands/poller.ts");
-        return pollerRunCommand(options, globals(command));
-      })()
-    );
+    .action(lazy("poller run", async (options, command) => {
+      const { pollerRunCommand } = await import("./commands/poller.ts");
+      return pollerRunCommand(options, globals(command));
+    }));
   poller
     .command("stop")
     .description("Stop the running poller (SIGTERM); recorders it launched keep running")
     .option("--timeout <seconds>", "how long to wait for it to exit (default 10)")
     .option("--force", "SIGKILL it when it has not exited by then")
-    .action(async (options, command) =>
-      await dispatch("poller", async () => {
-        const { pollerStopCommand } = await import("./commands/poller.ts");
-        return pollerStopCommand(options, globals(command));
-      })()
-    );
+    .action(lazy("poller", async (options, command) => {
+      const { pollerStopCommand } = await import("./commands/poller.ts");
+      return pollerStopCommand(options, globals(command));
+    }));
   poller
     .command("status")
     .description("Show whether the poller runs, its last and next poll and last findings")
     .option("--json", "print one JSON object")
-    .action(async (options, command) =>
-      await dispatch("status", async () => {
-        const { pollerStatusCommand } = await import("./commands/poller.ts");
-        return pollerStatusCommand(options, globals(command));
-      })()
-    );
+    .action(lazy("status", async (options, command) => {
+      const { pollerStatusCommand } = await import("./commands/poller.ts");
+      return pollerStatusCommand(options, globals(command));
+    }));
+}
 
+/** `stop <slot>` and `clean`. */
+function addSlotCommands(program: Command, lazy: LazyAction): void {
   program
     .command("stop")
     .description("Stop the recording in a slot (SIGINT) so it finalizes, and wait for it")
@@ -177,24 +200,38 @@ export function buildProgram(run: ProgramRun): Command {
     .option("--timeout <seconds>", "how long to wait for the recorder to finish (default 10)")
     .option("--force", "SIGKILL the recorder when it has not finished by then")
     .option("--record-limit <n>", "number of slots [limits.record_limit]")
-    .action(async (slot, options, command) =>
-      await dispatch("stop", async () => {
-        const { stopCommand } = await import("./commands/stop.ts");
-        return stopCommand(slot, options, globals(command));
-      })()
-    );
+    .action(lazy("stop", async (slot, options, command) => {
+      const { stopCommand } = await import("./commands/stop.ts");
+      return stopCommand(slot, options, globals(command));
+    }));
 
   program
     .command("clean")
     .description("Remove stale slot owner and daemon pid files left by crashed processes")
     .option("--record-limit <n>", "number of slots [limits.record_limit]")
-    .action(async (options, command) =>
-      await dispatch("clean", async () => {
+    .option("--retention", "instead, apply [retention] now: delete old recordings")
+    .option("--dry-run", "with --retention: only list what would be deleted")
+    .action((options, command) =>
+      // --retention deletes files and notifies: it keeps what `clean` alone gives up.
+      lazy(options.retention ? "clean --retention" : "clean", async () => {
         const { cleanCommand } = await import("./commands/clean.ts");
         return cleanCommand(options, globals(command));
       })()
     );
 
+  program
+    .command("notify")
+    .description("Notifications (notify.urls)")
+    .command("test")
+    .description("Send one test message to every notify.urls target and report each result")
+    .action(lazy("notify test", async (_options, command) => {
+      const { notifyTestCommand } = await import("./commands/notify.ts");
+      return notifyTestCommand(globals(command));
+    }));
+}
+
+/** `users list|add|remove` and `doctor`. */
+function addSetupCommands(program: Command, lazy: LazyAction): void {
   const users = program
     .command("users")
     .description("List or edit the channels the poller watches (comments and order are kept)")
@@ -205,32 +242,26 @@ export function buildProgram(run: ProgramRun): Command {
   users
     .command("list")
     .description("Print the watched channels, one per line")
-    .action(async (_options, command) =>
-      await dispatch("users", async () => {
-        const { usersListCommand } = await import("./commands/users.ts");
-        return usersListCommand(usersOptions(command), globals(command));
-      })()
-    );
+    .action(lazy("users", async (_options, command) => {
+      const { usersListCommand } = await import("./commands/users.ts");
+      return usersListCommand(usersOptions(command), globals(command));
+    }));
   users
     .command("add")
     .description("Add channels (already listed ones are ignored, any case)")
     .argument("<names...>", "Twitch channel names")
-    .action(async (names, _options, command) =>
-      await dispatch("users", async () => {
-        const { usersAddCommand } = await import("./commands/users.ts");
-        return usersAddCommand(names, usersOptions(command), globals(command));
-      })()
-    );
+    .action(lazy("users", async (names, _options, command) => {
+      const { usersAddCommand } = await import("./commands/users.ts");
+      return usersAddCommand(names, usersOptions(command), globals(command));
+    }));
   users
     .command("remove")
     .description("Remove channels (any case)")
     .argument("<names...>", "Twitch channel names")
-    .action(async (names, _options, command) =>
-      await dispatch("users", async () => {
-        const { usersRemoveCommand } = await import("./commands/users.ts");
-        return usersRemoveCommand(names, usersOptions(command), globals(command));
-      })()
-    );
+    .action(lazy("users", async (names, _options, command) => {
+      const { usersRemoveCommand } = await import("./commands/users.ts");
+      return usersRemoveCommand(names, usersOptions(command), globals(command));
+    }));
 
   program
     .command("doctor")
@@ -240,13 +271,14 @@ export function buildProgram(run: ProgramRun): Command {
     .option("--queue-dir <dir>", "encode job queue [paths.queue_dir]")
     .option("--logs-dir <dir>", "recorder logs [paths.logs_dir]")
     .option("--offline", "skip checking that Twitch's API and playlist hosts answer")
-    .action(async (options, command) =>
-      await dispatch("doctor", async () => {
-        const { doctorCommand } = await import("./commands/doctor.ts");
-        return doctorCommand(options, globals(command));
-      })()
-    );
+    .action(lazy("doctor", async (options, command) => {
+      const { doctorCommand } = await import("./commands/doctor.ts");
+      return doctorCommand(options, globals(command));
+    }));
+}
 
+/** `encode-daemon run`, `encode-daemon stop` and `encode-daemon status`. */
+function addEncoderCommands(program: Command, lazy: LazyAction): void {
   const encodeDaemon = program
     .command("encode-daemon")
     .description("Encode queued recordings at low priority, paused while a recording captures");
@@ -264,35 +296,32 @@ export function buildProgram(run: ProgramRun): Command {
     .option("--loglevel <level>", "ffmpeg log level [encode_daemon.loglevel]")
     .option("--record-limit <n>", "slots checked for capturing recordings [limits.record_limit]")
     .option("--exit-when-empty", "exit once no job is left (exit 1 if a job failed)")
-    .action(async (options, command) =>
-      await dispatch("encode-daemon", async () => {
-        const { encodeDaemonRunCommand } = await import("./commands/encode_daemon.ts");
-        return encodeDaemonRunCommand(options, globals(command));
-      })()
-    );
+    .action(lazy("encode-daemon run", async (options, command) => {
+      const { encodeDaemonRunCommand } = await import("./commands/encode_daemon.ts");
+      return encodeDaemonRunCommand(options, globals(command));
+    }));
   encodeDaemon
     .command("stop")
     .description("Stop the running encoder (SIGTERM); the job it was encoding stays queued")
     .option("--timeout <seconds>", "how long to wait for it to exit (default 10)")
     .option("--force", "SIGKILL it (and its ffmpeg) when it has not exited by then")
-    .action(async (options, command) =>
-      await dispatch("encode-daemon", async () => {
-        const { encodeDaemonStopCommand } = await import("./commands/encode_daemon.ts");
-        return encodeDaemonStopCommand(options, globals(command));
-      })()
-    );
+    .action(lazy("encode-daemon", async (options, command) => {
+      const { encodeDaemonStopCommand } = await import("./commands/encode_daemon.ts");
+      return encodeDaemonStopCommand(options, globals(command));
+    }));
   encodeDaemon
     .command("status")
     .description("Show whether the encoder runs, its current job and progress, and the queue")
     .option("--json", "print one JSON object")
     .option("--queue-dir <dir>", "encode job queue [paths.queue_dir]")
-    .action(async (options, command) =>
-      await dispatch("status", async () => {
-        const { encodeDaemonStatusCommand } = await import("./commands/encode_daemon.ts");
-        return encodeDaemonStatusCommand(options, globals(command));
-      })()
-    );
+    .action(lazy("status", async (options, command) => {
+      const { encodeDaemonStatusCommand } = await import("./commands/encode_daemon.ts");
+      return encodeDaemonStatusCommand(options, globals(command));
+    }));
+}
 
+/** `tscompress`, `encode-mode on|off|status` and `history`. */
+function addFileCommands(program: Command, lazy: LazyAction): void {
   program
     .command("tscompress")
     .description("Remux .ts recordings to .mp4 and encode them to <name>_compressed.mp4")
@@ -307,12 +336,10 @@ export function buildProgram(run: ProgramRun): Command {
     .option("--delete-ts-after-remux", "delete each .ts once its .mp4 is verified")
     .option("--delete-input-on-success", "delete the .mp4 once its compressed file is verified")
     .option("--output-dir <dir>", "write outputs here instead of beside each input")
-    .action(async (inputs, options, command) =>
-      await dispatch("tscompress", async () => {
-        const { tscompressCommand } = await import("./commands/tscompress.ts");
-        return tscompressCommand(inputs, options, globals(command));
-      })()
-    );
+    .action(lazy("tscompress", async (inputs, options, command) => {
+      const { tscompressCommand } = await import("./commands/tscompress.ts");
+      return tscompressCommand(inputs, options, globals(command));
+    }));
 
   const encodeMode = program
     .command("encode-mode")
@@ -327,12 +354,10 @@ export function buildProgram(run: ProgramRun): Command {
           ? "Show whether new recordings are remuxed and queued for the encoder"
           : `Set record.enable_remux = ${mode === "on"} in the config file, keeping the rest`,
       )
-      .action(async (_options, command) =>
-        await dispatch("encode-mode", async () => {
-          const { encodeModeCommand } = await import("./commands/encode_mode.ts");
-          return encodeModeCommand(mode, globals(command));
-        })()
-      );
+      .action(lazy("encode-mode", async (_options, command) => {
+        const { encodeModeCommand } = await import("./commands/encode_mode.ts");
+        return encodeModeCommand(mode, globals(command));
+      }));
   }
 
   program
@@ -341,38 +366,32 @@ export function buildProgram(run: ProgramRun): Command {
     .option("--json", "print one JSON object with full paths and values")
     .option("--limit <n>", "how many recordings to list (default 20)")
     .option("--output-dir <dir>", "where finished recordings go [paths.record_dir]")
-    .action(async (options, command) =>
-      await dispatch("history", async () => {
-        const { historyCommand } = await import("./commands/history.ts");
-        return historyCommand(options, globals(command));
-      })()
-    );
+    .action(lazy("history", async (options, command) => {
+      const { historyCommand } = await import("./commands/history.ts");
+      return historyCommand(options, globals(command));
+    }));
+}
 
+/** `completions` and `help`. */
+function addHelpCommands(program: Command, lazy: LazyAction): void {
   program
     .command("completions")
     .description("Print a shell completion script, e.g. source <(twitchtool completions bash)")
     .addArgument(new Argument("<shell>", "the shell").choices(COMPLETION_SHELLS))
-    .action(async (shell) =>
-      await dispatch("completions", async () => {
-        const { completionScript } = await import("./completions.ts");
-        writeText(Deno.stdout, completionScript(shell, program));
-        return 0;
-      })()
-    );
+    .action(lazy("completions", async (shell) => {
+      const { completionScript } = await import("./completions.ts");
+      writeText(Deno.stdout, completionScript(shell, program));
+      return 0;
+    }));
 
   program
     .command("help")
     .description('Show the help of a command, e.g. "twitchtool help poller run"')
     .argument("[command...]", "the command, with its subcommand if any")
-    .action(async (names) =>
-      await dispatch("help", () => {
-        helpTarget(program, names).outputHelp();
-        return Promise.resolve(0);
-      })()
-    );
-
-  annotateConfigOptions(program);
-  return program;
+    .action(lazy("help", (names) => {
+      helpTarget(program, names).outputHelp();
+      return Promise.resolve(0);
+    }));
 }
 
 /** The command `names` lead to from `root`; a UsageError (exit 2) for an unknown one. */
@@ -382,12 +401,7 @@ function helpTarget(root: Command, names: readonly string[]): Command {
     const next = command.commands.find((sub) =>
       sub.name() === name || sub.aliases().includes(name)
     );
-    if (!next) {
-      const known = command.commands.map((sub) => sub.name()).join(", ");
-      throw new UsageError(
-        `Unknown command "${names.join(" ")}": "${name}" is not one of ${known}`,
-      );
-    }
+    if (!next) throw unknownCommandError(command, names.slice(0, names.indexOf(name)), name);
     command = next as Command;
   }
   return command;

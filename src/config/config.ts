@@ -1,7 +1,11 @@
+import type { ValueOrigin } from "./value_origin.ts";
+
 /** The resolved configuration every command works from (camelCase mirror of the TOML keys). */
 export interface Config {
   /** The config file in effect and whether it existed. */
   readonly source: { readonly path: string; readonly exists: boolean };
+  /** Where each key not left at its default was set (`section.key` to flag/variable/file:line). */
+  readonly origins?: Readonly<Record<string, ValueOrigin>>;
   readonly paths: {
     readonly recordDir: string;
     readonly queueDir: string;
@@ -55,6 +59,20 @@ export interface Config {
     readonly clientSecret: string | undefined;
     readonly helixUrl: string;
     readonly oauthUrl: string;
+  };
+  readonly notify: {
+    /** Apprise-syntax URLs; they may hold secrets, so never log or print them as they are. */
+    readonly urls: readonly string[];
+    /** Event names to notify (all by default). */
+    readonly events: readonly string[];
+    /** Seconds a message is retried before it is dropped. */
+    readonly giveUpAfter: number;
+  };
+  /** Opt-in: every field unset means retention never deletes anything. */
+  readonly retention: {
+    readonly minFreeBytes: number | undefined;
+    readonly maxAgeDays: number | undefined;
+    readonly keepPerChannel: number | undefined;
   };
 }
 

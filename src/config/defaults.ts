@@ -96,5 +96,7 @@ export function defaultValues(
     "twitch.client_id": TWITCH_WEB_CLIENT_ID,
     "twitch.helix_url": "https://api.twitch.tv/helix",
     "twitch.oauth_url": "https://id.twitch.tv/oauth2/token",
+    "notify.urls": [],
+    "notify.give_up_after": 300,
   };
 }

@@ -2,8 +2,11 @@ import { parse as parseToml, TomlError } from "smol-toml";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { ConfigError, type TwitchtoolError, UsageError } from "../errors.ts";
 import { type Config, GIB } from "./config.ts";
-import { baseDirs, defaultValues, type EnvReader, tempDirFor } from "./defaults.ts";
-import { CONFIG_FIELDS, fieldName, type FieldSpec } from "./schema.ts";
+import { type BaseDirs, baseDirs, defaultValues, type EnvReader, tempDirFor } from "./defaults.ts";
+import { closestName } from "./closest_name.ts";
+import { CONFIG_FIELDS, fieldName, type FieldSpec, NOTIFY_EVENTS } from "./schema.ts";
+import { tomlKeyLines } from "./toml_lines.ts";
+import type { ValueOrigin } from "./value_origin.ts";
 
 /** A value given on the command line, with the flag it came from for error messages. */
 export interface CliOverride {
@@ -23,7 +26,7 @@ export interface LoadConfigOptions {
   readonly allowMissingFile?: boolean;
 }
 
-/** The resolved config plus non-fatal findings such as unknown keys. */
+/** The resolved config plus non-fatal findings (an unknown key is a problem, not a warning). */
 export interface LoadedConfig {
   readonly config: Config;
   readonly warnings: readonly string[];
@@ -87,6 +90,43 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
   const refusals = <S extends RefusedValue["source"]>(source: S) => ({ problems, refused, source });
 
   const filePath = options.configPath ? expand(options.configPath) : dirs.defaultConfigFile;
+  const origins: Record<string, ValueOrigin> = {};
+  const file = await readConfigFile(filePath, options, expand, origins, refusals("file"));
+  const envLayer = readEnvLayer(env, expand, origins, refusals("env"));
+  const cliLayer = readCliLayer(options.overrides ?? {}, expand, origins, refusals("cli"));
+  const layers = [cliLayer, envLayer, file.layer];
+  const read = layeredValues(layers, defaultValues(dirs, env, isDirectory));
+  const source = { path: filePath, exists: file.text !== undefined };
+  const config = assembleConfig(read, layers, { source, origins }, dirs);
+  if (!config.streamlink.urlTemplate.includes("{user}")) {
+    warnings.push(
+      `"streamlink.url_template" has no {user} placeholder: every channel gets the same URL`,
+    );
+  }
+  const sources: Record<string, ValueSource> = {};
+  for (const field of CONFIG_FIELDS) {
+    const name = fieldName(field);
+    sources[name] = cliLayer.has(name)
+      ? "cli"
+      : envLayer.has(name)
+      ? "env"
+      : file.layer.has(name)
+      ? "file"
+      : "default";
+  }
+  return { config, warnings, problems, sources, refused };
+}
+
+/** The config file's text (undefined when absent) and its layer; read problems go to `refusals`. */
+async function readConfigFile(
+  filePath: string,
+  options: LoadConfigOptions,
+  expand: (path: string) => string,
+  origins: Record<string, ValueOrigin>,
+  refusals: Refusals & { readonly source: "file" },
+): Promise<{ text: string | undefined; layer: Layer }> {
+  const problems = refusals.problems;
+  const before = problems.length;
   let fileText: string | undefined;
   try {
     fileText = await readOptional(filePath);
@@ -94,7 +134,7 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
     problems.push(error as ConfigError);
   }
   if (
-    fileText === undefined && problems.length === 0 && options.configPath &&
+    fileText === undefined && problems.length === before && options.configPath &&
     !options.allowMissingFile
   ) {
     problems.push(new ConfigError(`Cannot read config "${filePath}": file does not exist`));
@@ -104,44 +144,79 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
   if (fileText !== undefined) {
     try {
       const table = parseFile(filePath, fileText);
-      readFileLayer(table, filePath, fileLayer, warnings, refusals("file"), expand);
+      const file = { path: filePath, lines: tomlKeyLines(fileText), origins };
+      readFileLayer(table, file, fileLayer, refusals, expand);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       problems.push(error);
     }
   }
+  return { text: fileText, layer: fileLayer };
+}
 
+/** The values environment variables set, checked like the file's. */
+function readEnvLayer(
+  env: EnvReader,
+  expand: (path: string) => string,
+  origins: Record<string, ValueOrigin>,
+  refusals: Refusals & { readonly source: "env" },
+): Layer {
   const envLayer: Layer = new Map();
   for (const field of CONFIG_FIELDS) {
     if (!field.env) continue;
     const raw = env(field.env);
     if (raw === undefined || raw === "") continue;
     const source = `Cannot use environment variable ${field.env}=${JSON.stringify(raw)}`;
-    setChecked(envLayer, field, raw, expand, refusals("env"), {
+    setChecked(envLayer, field, raw, expand, refusals, {
       type: (expected) =>
         new ConfigError(`${source}: expected ${expected} for "${fieldName(field)}"`),
       shape: (reason) => new ConfigError(`${source}: "${fieldName(field)}" ${reason}`),
     });
+    if (envLayer.has(fieldName(field))) {
+      origins[fieldName(field)] = { source: "env", label: field.env };
+    }
   }
+  return envLayer;
+}
 
+/** The values command-line options set; an override naming no key is a programming error. */
+function readCliLayer(
+  overrides: Readonly<Record<string, CliOverride | undefined>>,
+  expand: (path: string) => string,
+  origins: Record<string, ValueOrigin>,
+  refusals: Refusals & { readonly source: "cli" },
+): Layer {
   const cliLayer: Layer = new Map();
-  for (const [name, override] of Object.entries(options.overrides ?? {})) {
+  for (const [name, override] of Object.entries(overrides)) {
     if (override === undefined || override.value === undefined) continue;
     const field = CONFIG_FIELDS.find((f) => fieldName(f) === name);
     if (!field) throw new Error(`Unknown config override "${name}"`);
     const source = `Invalid value ${JSON.stringify(override.value)} for ${override.flag}`;
-    setChecked(cliLayer, field, override.value, expand, refusals("cli"), {
+    setChecked(cliLayer, field, override.value, expand, refusals, {
       type: (expected) => new UsageError(`${source}: expected ${expected}`),
       shape: (reason) => new UsageError(`${source}: it ${reason}`),
     });
+    if (cliLayer.has(name)) origins[name] = { source: "cli", label: override.flag };
   }
+  return cliLayer;
+}
 
-  const defaults = defaultValues(
-    dirs,
-    env,
-    isDirectory,
-  );
-  const layers = [cliLayer, envLayer, fileLayer];
+/** Typed look-ups of a key's value: the first layer (CLI, env, file) that has it, else the default. */
+interface LayeredValues {
+  pick(name: string): unknown;
+  str(name: string): string;
+  num(name: string): number;
+  bool(name: string): boolean;
+  /** `storage.disk_free_min_*` in bytes: `_bytes` wins over `_gb` from the same layer. */
+  readonly diskFreeMinBytes: number;
+  /** `retention.min_free_*` in bytes, the same way; undefined when neither is set. */
+  readonly retentionMinFreeBytes: number | undefined;
+}
+
+function layeredValues(
+  layers: readonly Layer[],
+  defaults: Record<string, unknown>,
+): LayeredValues {
   const pick = (name: string): unknown => {
     for (const layer of layers) if (layer.has(name)) return layer.get(name);
     return defaults[name];
@@ -155,19 +230,38 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
     }
     return Math.round((defaults["storage.disk_free_min_gb"] as number) * GIB);
   })();
+  return {
+    pick,
+    str: (name) => pick(name) as string,
+    num: (name) => pick(name) as number,
+    bool: (name) => pick(name) as boolean,
+    diskFreeMinBytes,
+    retentionMinFreeBytes: bytesSetting(layers, "retention"),
+  };
+}
 
-  const str = (name: string) => pick(name) as string;
-  const num = (name: string) => pick(name) as number;
-  const bool = (name: string) => pick(name) as boolean;
-  const urlTemplate = str("streamlink.url_template");
-  if (!urlTemplate.includes("{user}")) {
-    warnings.push(
-      `"streamlink.url_template" has no {user} placeholder: every channel gets the same URL`,
-    );
+/** `<section>.min_free_bytes` / `min_free_gb` in bytes from the first layer that sets either. */
+function bytesSetting(layers: readonly Layer[], section: string): number | undefined {
+  for (const layer of layers) {
+    const bytes = layer.get(`${section}.min_free_bytes`);
+    if (typeof bytes === "number") return bytes;
+    const gib = layer.get(`${section}.min_free_gb`);
+    if (typeof gib === "number") return Math.round(gib * GIB);
   }
+  return undefined;
+}
 
-  const config: Config = {
-    source: { path: filePath, exists: fileText !== undefined },
+/** The typed config from the layered values. */
+function assembleConfig(
+  read: LayeredValues,
+  layers: readonly Layer[],
+  { source, origins }: { source: Config["source"]; origins: Record<string, ValueOrigin> },
+  dirs: BaseDirs,
+): Config {
+  const { pick, str, num, bool, diskFreeMinBytes } = read;
+  return {
+    source,
+    origins,
     paths: {
       recordDir: str("paths.record_dir"),
       queueDir: str("paths.queue_dir"),
@@ -198,6 +292,17 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
       videoCodec: str("encode_daemon.video_codec"),
       audioBitrate: str("encode_daemon.audio_bitrate"),
     },
+    ...serviceSections(read, layers),
+  };
+}
+
+/** The poller's, streamlink's and Twitch's sections of the config. */
+function serviceSections(
+  read: LayeredValues,
+  layers: readonly Layer[],
+): Pick<Config, "poller" | "streamlink" | "twitch" | "notify" | "retention"> {
+  const { pick, str, num } = read;
+  return {
     poller: {
       usersFile: str("poller.users_file"),
       interval: num("poller.interval"),
@@ -208,7 +313,7 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
       probeConcurrency: num("poller.probe_concurrency"),
     },
     streamlink: {
-      urlTemplate,
+      urlTemplate: str("streamlink.url_template"),
       extraArgs: pick("streamlink.extra_args") as string[],
     },
     twitch: {
@@ -220,19 +325,17 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
       helixUrl: str("twitch.helix_url"),
       oauthUrl: str("twitch.oauth_url"),
     },
+    notify: {
+      urls: pick("notify.urls") as string[],
+      events: (pick("notify.events") as string[] | undefined) ?? [...NOTIFY_EVENTS],
+      giveUpAfter: num("notify.give_up_after"),
+    },
+    retention: {
+      minFreeBytes: read.retentionMinFreeBytes,
+      maxAgeDays: pick("retention.max_age_days") as number | undefined,
+      keepPerChannel: pick("retention.keep_per_channel") as number | undefined,
+    },
   };
-  const sources: Record<string, ValueSource> = {};
-  for (const field of CONFIG_FIELDS) {
-    const name = fieldName(field);
-    sources[name] = cliLayer.has(name)
-      ? "cli"
-      : envLayer.has(name)
-      ? "env"
-      : fileLayer.has(name)
-      ? "file"
-      : "default";
-  }
-  return { config, warnings, problems, sources, refused };
 }
 
 /**
@@ -336,46 +439,95 @@ function describeTomlError(error: TomlError, text: string): string {
   return message;
 }
 
+/** The config file being read: its path, where each key sits, and where values are noted. */
+interface FileContext {
+  readonly path: string;
+  readonly lines: ReadonlyMap<string, number>;
+  readonly origins: Record<string, ValueOrigin>;
+}
+
+/**
+ * Reads the file's sections into `layer`. An unknown section or key is an error naming the
+ * closest known one: a typo'd key silently left at its default (recordings in the wrong
+ * folder) is worse than refusing to start.
+ */
 function readFileLayer(
   table: Record<string, unknown>,
-  path: string,
+  file: FileContext,
   layer: Layer,
-  warnings: string[],
   refusals: Refusals & { readonly source: "file" },
   expand: (path: string) => string,
 ): void {
+  const { path } = file;
   for (const [section, body] of Object.entries(table)) {
     const sectionFields = CONFIG_FIELDS.filter((f) => f.section === section);
     if (sectionFields.length === 0) {
-      warnings.push(`Unknown section "${section}" in config "${path}": ignored`);
+      refusals.problems.push(unknownName(section, body, file));
       continue;
     }
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
       refusals.problems.push(
-        new ConfigError(`Cannot use config "${path}": "${section}" must be a [${section}] table`),
+        new ConfigError(
+          `Cannot use config "${path}":${
+            lineOf(file, section)
+          } "${section}" must be a [${section}] table`,
+        ),
       );
       continue;
     }
     for (const [key, raw] of Object.entries(body)) {
+      const name = `${section}.${key}`;
       const field = sectionFields.find((f) => f.key === key);
       if (!field) {
-        warnings.push(`Unknown key "${section}.${key}" in config "${path}": ignored`);
+        refusals.problems.push(unknownName(name, raw, file));
         continue;
       }
+      const where = `Cannot use config "${path}":${lineOf(file, name)}`;
       setChecked(layer, field, raw, expand, refusals, {
         type: (expected) =>
           new ConfigError(
-            `Cannot use config "${path}": expected ${expected} for "${fieldName(field)}", got ${
-              JSON.stringify(raw)
-            }`,
+            `${where} expected ${expected} for "${name}", got ${JSON.stringify(raw)}`,
           ),
-        shape: (reason) =>
-          new ConfigError(
-            `Cannot use config "${path}": "${fieldName(field)}" = ${JSON.stringify(raw)} ${reason}`,
-          ),
+        shape: (reason) => new ConfigError(`${where} "${name}" = ${JSON.stringify(raw)} ${reason}`),
       });
+      if (layer.has(name)) {
+        const line = file.lines.get(name);
+        file.origins[name] = { source: "file", label: line ? `${path}:${line}` : path };
+      }
     }
   }
+}
+
+/** ` line 4:` when the line of `name` is known, else empty. */
+function lineOf(file: FileContext, name: string): string {
+  const line = file.lines.get(name);
+  return line ? ` line ${line}:` : "";
+}
+
+/**
+ * The error for a section or key the schema does not know, with the closest known name: a
+ * bare top-level key (`record_dirr = ...`) is matched against key names, a table against
+ * section names, `section.key` against the full names.
+ */
+function unknownName(name: string, body: unknown, file: FileContext): ConfigError {
+  const isTable = typeof body === "object" && body !== null && !Array.isArray(body);
+  const dotted = name.includes(".");
+  const kind = dotted || !isTable ? "key" : "section";
+  const sections = [...new Set(CONFIG_FIELDS.map((f) => f.section))];
+  const keyPart = name.slice(name.lastIndexOf(".") + 1);
+  const guess = kind === "section"
+    ? closestName(name, sections.map((section) => ({ match: section, name: section })))
+    : closestName(name, CONFIG_FIELDS.map((f) => ({ match: fieldName(f), name: fieldName(f) }))) ??
+      closestName(keyPart, CONFIG_FIELDS.map((f) => ({ match: f.key, name: fieldName(f) })));
+  const section = dotted ? name.slice(0, name.lastIndexOf(".")) : "";
+  const keys = CONFIG_FIELDS.filter((f) => f.section === section).map((f) => f.key);
+  const hint = guess
+    ? `did you mean "${guess}"?`
+    : keys.length > 0
+    ? `[${section}] has ${keys.join(", ")}`
+    : `known sections are ${sections.join(", ")}`;
+  const where = ` in config "${file.path}":${lineOf(file, name)}`;
+  return new ConfigError(`Unknown ${kind} "${name}"${where} ${hint}`);
 }
 
 const TRUE_WORDS = new Set(["1", "true", "yes", "on"]);
@@ -427,6 +579,10 @@ function coerce(
     case "string_list": {
       if (!Array.isArray(raw) || raw.some((item) => typeof item !== "string")) {
         throw fail("an array of strings");
+      }
+      const wrong = field.choices && raw.find((item) => !field.choices!.includes(item));
+      if (wrong !== undefined && wrong !== false) {
+        throw fail(`an array of ${field.choices!.join(", ")} (not ${JSON.stringify(wrong)})`);
       }
       return raw;
     }

@@ -3,6 +3,10 @@ import { join } from "node:path";
 import { ConfigError, UsageError } from "../errors.ts";
 import { GIB } from "./config.ts";
 import { inspectConfig, loadConfig, pathShapeProblem } from "./load_config.ts";
+import { CONFIG_FIELDS } from "./schema.ts";
+
+/** Every section, in schema order, as the unknown-section error lists them. */
+const SECTIONS = [...new Set(CONFIG_FIELDS.map((field) => field.section))].join(", ");
 
 async function withHome(fn: (home: string) => Promise<void>): Promise<void> {
   const home = await Deno.makeTempDir();
@@ -144,7 +148,7 @@ Deno.test("loadConfig() names the file, key and expectation for a wrong type", a
     await assert.rejects(loadConfig({ configPath: file, env: envOf({ HOME: home }) }), {
       name: "ConfigError",
       message:
-        `Cannot use config "${file}": expected an integer from 1 to 64 for "limits.record_limit", got "many"`,
+        `Cannot use config "${file}": line 2: expected an integer from 1 to 64 for "limits.record_limit", got "many"`,
     });
   });
 });
@@ -167,15 +171,62 @@ Deno.test("loadConfig() names the variable for a bad environment value and the f
   });
 });
 
-Deno.test("loadConfig() warns about unknown keys and sections but keeps going", async () => {
+Deno.test("loadConfig() refuses unknown keys and sections, naming the line and the closest known key", async () => {
   await withHome(async (home) => {
     const file = join(home, "c.toml");
-    await Deno.writeTextFile(file, `[record]\nqualty = "best"\n[extras]\nx = 1\n`);
-    const { warnings } = await loadConfig({ configPath: file, env: envOf({ HOME: home }) });
-    assert.deepEqual(warnings, [
-      `Unknown key "record.qualty" in config "${file}": ignored`,
-      `Unknown section "extras" in config "${file}": ignored`,
+    await Deno.writeTextFile(
+      file,
+      `record_dirr = "/tmp/x"\n[record]\nqualty = "best"\n[pathz]\nrecord_dir = "/tmp/y"\n[extras]\nx = 1\n[limits]\nmystery = 2\n`,
+    );
+    const { problems } = await inspectConfig({ configPath: file, env: envOf({ HOME: home }) });
+    assert.deepEqual(problems.map((p) => [p.name, p.exitCode, p.message]), [
+      [
+        "ConfigError",
+        2,
+        `Unknown key "record_dirr" in config "${file}": line 1: did you mean "paths.record_dir"?`,
+      ],
+      [
+        "ConfigError",
+        2,
+        `Unknown key "record.qualty" in config "${file}": line 3: did you mean "record.quality"?`,
+      ],
+      [
+        "ConfigError",
+        2,
+        `Unknown section "pathz" in config "${file}": line 4: did you mean "paths"?`,
+      ],
+      [
+        "ConfigError",
+        2,
+        `Unknown section "extras" in config "${file}": line 6: known sections are ${SECTIONS}`,
+      ],
+      [
+        "ConfigError",
+        2,
+        `Unknown key "limits.mystery" in config "${file}": line 9: [limits] has record_limit`,
+      ],
     ]);
+    await assert.rejects(loadConfig({ configPath: file, env: envOf({ HOME: home }) }), {
+      name: "ConfigError",
+      message: /record_dirr[^]*qualty[^]*pathz[^]*extras/,
+    });
+  });
+});
+
+Deno.test("loadConfig() notes where each set value came from: flag, environment variable, file:line", async () => {
+  await withHome(async (home) => {
+    const file = join(home, "c.toml");
+    await Deno.writeTextFile(file, `# settings\n\n[encode_daemon]\npreset = "fast"\ncrf = 30\n`);
+    const { config } = await loadConfig({
+      configPath: file,
+      env: envOf({ HOME: home, ENCODER_THREADS: "2" }),
+      overrides: { "encode_daemon.crf": { value: "99", flag: "--crf" } },
+    });
+    assert.deepEqual(config.origins, {
+      "encode_daemon.preset": { source: "file", label: `${file}:4` },
+      "encode_daemon.threads": { source: "env", label: "ENCODER_THREADS" },
+      "encode_daemon.crf": { source: "cli", label: "--crf" },
+    });
   });
 });
 
@@ -203,8 +254,8 @@ Deno.test("inspectConfig() reports every bad value at once and falls back to def
       env: envOf({ HOME: home, QUEUE_DIR: join(home, "plain") }),
     });
     assert.deepEqual(problems.map((p) => p.message), [
-      `Cannot use config "${file}": "paths.record_dir" = "${home}/plain/rec" cannot exist: "${home}/plain" is a file, not a folder`,
-      `Cannot use config "${file}": expected an integer from 1 to 64 for "limits.record_limit", got 0`,
+      `Cannot use config "${file}": line 2: "paths.record_dir" = "${home}/plain/rec" cannot exist: "${home}/plain" is a file, not a folder`,
+      `Cannot use config "${file}": line 4: expected an integer from 1 to 64 for "limits.record_limit", got 0`,
       `Cannot use environment variable QUEUE_DIR="${home}/plain": "paths.queue_dir" is a file, not a folder`,
     ]);
     assert.equal(config.limits.recordLimit, 6, "the default stands in");

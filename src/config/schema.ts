@@ -1,7 +1,8 @@
 /**
  * Every configuration key, once: its TOML section and name, value kind, environment variable
- * and bounds. Loading, validation, unknown-key warnings and the README reference all read this
- * table, so a key cannot exist in one place and be missing in another.
+ * and bounds. Loading, validation, unknown-key errors, `--help` and docs/configuration.md
+ * (`deno task docs`) all read this table, so a key cannot exist in one place and be missing in
+ * another.
  */
 
 /** How a raw TOML/env/CLI value is read. */
@@ -27,10 +28,15 @@ export interface FieldSpec {
   readonly min?: number;
   readonly max?: number;
   readonly choices?: readonly string[];
-  /** One-line description for `--help`/README. */
+  /** One-line meaning (Markdown) for the key table of docs/configuration.md (`deno task docs`). */
   readonly doc: string;
-  /** How `--help` states the default when it depends on other settings (else the plain value). */
+  /** How `--help` and the docs state the default when it depends on other settings (else the plain value). */
   readonly defaultDoc?: string;
+  /**
+   * How docs/configuration.md states a default that depends on the machine (Markdown); `--help`
+   * shows the value computed on the machine it runs on instead.
+   */
+  readonly docsDefault?: string;
 }
 
 /** Log levels streamlink accepts for `--loglevel`. */
@@ -77,30 +83,48 @@ export const VIDEO_CODECS = ["libx265", "libx264"] as const;
 /** How the poller finds live channels (see src/poll/detect_live.ts). */
 export const DETECT_MODES = ["auto", "gql", "helix", "streamlink"] as const;
 
+/** Events a notification can be sent for (`notify.events`); see src/notify/notify_event.ts. */
+export const NOTIFY_EVENTS = [
+  "recording_started",
+  "recording_finished",
+  "recording_failed",
+  "encode_finished",
+  "encode_failed",
+  "disk_low",
+  "retention_deleted",
+] as const;
+
 /** The full key table. `storage.disk_free_min_*` are two spellings of one setting. */
 export const CONFIG_FIELDS: readonly FieldSpec[] = [
-  { section: "paths", key: "record_dir", kind: "dir", doc: "Where finished recordings go" },
+  {
+    section: "paths",
+    key: "record_dir",
+    kind: "dir",
+    doc: "finished recordings",
+    docsDefault: "`~/Videos/TwitchTool` if `~/Videos` exists, else `~/Downloads/TwitchTool`",
+  },
   {
     section: "paths",
     key: "queue_dir",
     kind: "dir",
     env: "QUEUE_DIR",
-    doc: "Encode job queue (jobs/ inside)",
+    doc: "encode jobs (`jobs/` inside)",
   },
-  { section: "paths", key: "logs_dir", kind: "dir", doc: "Per-channel recorder logs" },
+  { section: "paths", key: "logs_dir", kind: "dir", doc: "per-channel recorder logs" },
+  {
+    section: "paths",
+    key: "runtime_dir",
+    kind: "dir",
+    doc: "slots and locks (mode 0700, see [Runtime dir](#runtime-dir))",
+    docsDefault: "`$XDG_RUNTIME_DIR/twitchtool`, else `~/.local/state/twitchtool/run`",
+  },
   {
     section: "logging",
     key: "max_log_mb",
     kind: "number",
     min: 0,
     max: 1_000_000,
-    doc: "Size (MiB) at which a channel's log is rotated, keeping 3 old ones; 0 never rotates",
-  },
-  {
-    section: "paths",
-    key: "runtime_dir",
-    kind: "dir",
-    doc: "Slot files and locks (mode 0700)",
+    doc: "MiB at which `<user>.log` rotates (3 old ones kept); 0 never rotates",
   },
   {
     section: "limits",
@@ -109,7 +133,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     env: "RECORD_LIMIT",
     min: 1,
     max: 64,
-    doc: "Concurrent recordings allowed",
+    doc: "concurrent recordings (1-64)",
   },
   {
     section: "storage",
@@ -117,7 +141,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     kind: "number",
     env: "DISK_FREE_MIN_GB",
     min: 0,
-    doc: "Minimum free space in GiB",
+    doc: "minimum free space, GiB",
   },
   {
     section: "storage",
@@ -125,14 +149,14 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     kind: "int",
     env: "DISK_FREE_MIN_BYTES",
     min: 0,
-    doc: "Minimum free space in bytes (wins over _gb)",
+    doc: "same in bytes; wins over `_gb` from the same source",
   },
   {
     section: "record",
     key: "quality",
     kind: "string",
     env: "QUALITY",
-    doc: "streamlink quality (best, 720p60, ...)",
+    doc: "streamlink quality",
   },
   {
     section: "record",
@@ -140,7 +164,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     kind: "number",
     env: "RETRY_DELAY",
     min: 0,
-    doc: "Seconds between attempts while offline",
+    doc: "seconds, longest wait between offline attempts",
   },
   {
     section: "record",
@@ -148,7 +172,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     kind: "number",
     env: "RETRY_WINDOW",
     min: 0,
-    doc: "Give up this many seconds after the last part",
+    doc: "seconds after the last part before giving up",
   },
   {
     section: "record",
@@ -163,21 +187,21 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     key: "enable_remux",
     kind: "bool",
     env: "REMUX_ENABLED",
-    doc: "Remux to .mp4 and enqueue an encode job",
+    doc: "`.mp4` + encode job",
   },
   {
     section: "record",
     key: "delete_ts_after_remux",
     kind: "bool",
     env: "DELETE_TS_AFTER_REMUX",
-    doc: "Do not keep a merged .ts beside the .mp4",
+    doc: "don't keep a merged `.ts` too",
   },
   {
     section: "record",
     key: "delete_input_on_success",
     kind: "bool",
     env: "DELETE_INPUT_ON_SUCCESS",
-    doc: "Encoder deletes the input after a good encode",
+    doc: "encoder deletes the input after success",
   },
   {
     section: "encode_daemon",
@@ -192,28 +216,28 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     key: "crf",
     kind: "int",
     env: "ENCODER_CRF",
-    doc: "Constant rate factor (clamped to 0-51)",
+    doc: "quality (clamped 0-51)",
   },
   {
     section: "encode_daemon",
     key: "threads",
     kind: "int",
     env: "ENCODER_THREADS",
-    doc: "Encoder threads (clamped to 0-64, 0 = auto)",
+    doc: "encoder threads",
   },
   {
     section: "encode_daemon",
     key: "height",
     kind: "int",
     env: "ENCODER_HEIGHT",
-    doc: "Output height (clamped to 144-2160)",
+    doc: "output height (width follows, even)",
   },
   {
     section: "encode_daemon",
     key: "fps",
     kind: "fps",
     env: "ENCODER_FPS",
-    doc: '"auto", a number or a fraction like 30000/1001',
+    doc: "`auto` keeps the source rate; a number or `30000/1001` forces it",
   },
   {
     section: "encode_daemon",
@@ -229,21 +253,21 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     kind: "string",
     env: "ENCODER_VIDEO_CODEC",
     choices: VIDEO_CODECS,
-    doc: "libx265 or libx264",
+    doc: "`libx265` or `libx264`",
   },
   {
     section: "encode_daemon",
     key: "audio_bitrate",
     kind: "string",
     env: "ENCODER_AUDIO_BITRATE",
-    doc: "AAC bitrate, e.g. 128k",
+    doc: "AAC bitrate",
   },
   {
     section: "poller",
     key: "users_file",
     kind: "file",
     env: "USERS_FILE",
-    doc: "Channels to watch, one per line",
+    doc: "channels to watch",
   },
   {
     section: "poller",
@@ -251,21 +275,21 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     kind: "number",
     env: "POLL_INTERVAL",
     min: 1,
-    doc: "Seconds between poll cycles",
+    doc: "seconds between poll cycles",
     defaultDoc: "30 with Twitch's API, 300 with streamlink probes",
   },
   {
     section: "poller",
     key: "quality",
     kind: "string",
-    doc: "Quality passed to launched recorders",
+    doc: "quality passed to launched recorders",
   },
   {
     section: "poller",
     key: "download_cmd",
     kind: "string",
     env: "DOWNLOAD_CMD",
-    doc: "Recorder command the poller launches",
+    doc: "recorder command the poller launches",
   },
   {
     section: "poller",
@@ -273,7 +297,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     kind: "number",
     env: "PROBE_TIMEOUT",
     min: 1,
-    doc: "Seconds before a probe counts as offline (or an API request as failed)",
+    doc: "seconds before a probe counts as offline, an API request as failed",
   },
   {
     section: "poller",
@@ -282,19 +306,19 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     env: "PROBE_CONCURRENCY",
     min: 1,
     max: 100,
-    doc: "Probes (or API requests) run at once",
+    doc: "probes (or API requests) at once",
   },
   {
     section: "streamlink",
     key: "url_template",
     kind: "string",
-    doc: "Stream URL, {user} is replaced",
+    doc: "stream URL; `{user}` is replaced (tests use `hls://...`)",
   },
   {
     section: "streamlink",
     key: "extra_args",
     kind: "string_list",
-    doc: "Extra streamlink arguments",
+    doc: "extra streamlink arguments, after twitchtool's own",
   },
   {
     section: "twitch",
@@ -302,14 +326,14 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     kind: "string",
     env: "TWITCH_DETECT",
     choices: DETECT_MODES,
-    doc: "Live detection: auto (API for Twitch URLs), gql, helix or streamlink",
+    doc: "live detection: `auto`, `gql`, `helix` or `streamlink` (below)",
   },
   {
     section: "twitch",
     key: "gql_url",
     kind: "string",
     env: "TWITCH_GQL_URL",
-    doc: "Twitch GraphQL endpoint used by the gql detector",
+    doc: "GraphQL endpoint of the `gql` detector",
   },
   {
     section: "twitch",
@@ -318,21 +342,22 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     env: "TWITCH_GQL_BATCH",
     min: 1,
     max: 35,
-    doc: "Channels per GraphQL request (35 is Twitch's ceiling)",
+    doc: "channels per GraphQL request (1-35; Twitch refuses more)",
   },
   {
     section: "twitch",
     key: "client_id",
     kind: "string",
     env: "TWITCH_CLIENT_ID",
-    doc: "Client-ID sent to the API (default: the public web one)",
+    doc: "Client-ID sent to the API (your app's for Helix)",
+    docsDefault: "the public web Client-ID streamlink uses",
   },
   {
     section: "twitch",
     key: "client_secret",
     kind: "string",
     env: "TWITCH_CLIENT_SECRET",
-    doc: "Secret of your registered app; enables Helix (never logged)",
+    doc: "your registered app's secret: enables Helix; never logged",
   },
   {
     section: "twitch",
@@ -346,7 +371,55 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     key: "oauth_url",
     kind: "string",
     env: "TWITCH_OAUTH_URL",
-    doc: "OAuth token endpoint for the Helix app token",
+    doc: "where the Helix app token comes from",
+  },
+  {
+    section: "notify",
+    key: "urls",
+    kind: "string_list",
+    doc: "Notification targets as Apprise URLs (secrets inside are never logged)",
+  },
+  {
+    section: "notify",
+    key: "events",
+    kind: "string_list",
+    choices: NOTIFY_EVENTS,
+    doc: "Events to notify (default: all)",
+  },
+  {
+    section: "notify",
+    key: "give_up_after",
+    kind: "number",
+    min: 0,
+    doc: "Seconds a notification is retried before it is dropped with one log line",
+  },
+  {
+    section: "retention",
+    key: "min_free_gb",
+    kind: "number",
+    min: 0,
+    doc: "Delete old recordings to keep this many GiB free (opt-in)",
+  },
+  {
+    section: "retention",
+    key: "min_free_bytes",
+    kind: "int",
+    min: 0,
+    doc: "Same in bytes (wins over _gb)",
+  },
+  {
+    section: "retention",
+    key: "max_age_days",
+    kind: "number",
+    min: 0,
+    doc: "Delete recordings whose broadcast is older than this (opt-in)",
+  },
+  {
+    section: "retention",
+    key: "keep_per_channel",
+    kind: "int",
+    min: 1,
+    doc: "Keep only this many newest broadcasts per channel (opt-in)",
   },
 ];
 

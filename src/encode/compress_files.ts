@@ -38,7 +38,7 @@ export async function compressFiles(
   signal: AbortSignal,
 ): Promise<CompressFilesOutcome> {
   await requireTools(["ffmpeg", "ffprobe"]);
-  const { settings, warnings } = resolveEncodeSettings(config.encodeDaemon);
+  const { settings, warnings } = resolveEncodeSettings(config.encodeDaemon, config.origins);
   for (const warning of warnings) log.warn(warning);
   const { files, missing } = await expandInputs(request.inputs, request.cwd);
   for (const arg of missing) log.error("No such file, folder or match: {arg}", { arg });

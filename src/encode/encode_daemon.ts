@@ -4,6 +4,8 @@
  * parameter (clock, transcoder, free-space probe, status writer, pause controller), so unit
  * tests drive it without ffmpeg or real time; `serve_encoder.ts` wires the real ones.
  */
+import { notify } from "../notify/notify.ts";
+import { notifyEncodeFinished, notifyEncoderLowDisk } from "../notify/session_events.ts";
 import { getLogger } from "@logtape/logtape";
 import { dirname } from "node:path";
 import { LowDiskError } from "../errors.ts";
@@ -26,7 +28,7 @@ import {
 } from "../state/job_queue.ts";
 import type { CurrentJobStatus, EncoderState, EncoderStatus } from "../state/daemon_status.ts";
 import type { Clock } from "../util/clock.ts";
-import { formatBytes, isNoSpaceError, NO_SPACE } from "../util/disk_space.ts";
+import { freeSpaceShortfall, isNoSpaceError, NO_SPACE } from "../util/disk_space.ts";
 import type { EncodeSettings } from "./encode_settings.ts";
 import type { PauseController } from "./pause_controller.ts";
 import type { ProgressSnapshot } from "./progress_parser.ts";
@@ -294,6 +296,7 @@ export class EncodeDaemon {
           output: result.output,
           duration: Math.round(result.duration * 10) / 10,
         });
+        await notifyEncodeFinished(job.input, result.output);
         await this.succeed(journaled, summary);
         return true;
       case "failed":
@@ -331,6 +334,7 @@ export class EncodeDaemon {
   private async fail(claim: ClaimedJob, reason: string, summary: EncodeDaemonSummary) {
     const path = await failJob(claim, reason, new Date(this.deps.clock.now()));
     log.error("Job {job} failed: {reason}", { job: path, reason });
+    notify({ event: "encode_failed", input: claim.job.input, reason });
     summary.failed++;
   }
 
@@ -342,11 +346,12 @@ export class EncodeDaemon {
   ): Promise<void> {
     const message = noSpace
       ? `The disk filled up while encoding "${output}": the job stays queued`
-      : `Only ${formatBytes(free)} free for "${output}", below disk_free_min ${
-        formatBytes(this.options.diskFreeMinBytes)
+      : `Only ${
+        freeSpaceShortfall(free, this.options.diskFreeMinBytes, `for "${output}"`)
       }: not starting the next encode`;
     if (this.options.exitWhenEmpty) throw new LowDiskError(message);
     if (!this.lowDisk) log.warn(message);
+    if (!this.lowDisk) notifyEncoderLowDisk(output, free, this.options.diskFreeMinBytes, message);
     this.lowDisk = true;
     await this.publish();
     await this.deps.clock.sleep(this.options.lowDiskRetryMs ?? 30_000, signal);

@@ -8,18 +8,13 @@ import { systemClock } from "../util/clock.ts";
 import type { EncoderStatus } from "../state/daemon_status.ts";
 import { EncodeDaemon, type EncodeDaemonDeps } from "./encode_daemon.ts";
 import { PauseController } from "./pause_controller.ts";
+import { Notifier } from "../notify/notifier.ts";
+import { drainNotifications, installNotifier } from "../notify/notify.ts";
+import { parseNotifyUrl } from "../notify/notify_url.ts";
+import { startNotifySink } from "../../testing/notify_sink.ts";
 import { partialPath, type TranscodeOptions, type TranscodeRequest } from "./transcode_file.ts";
-
-const SETTINGS = {
-  videoCodec: "libx264",
-  preset: "ultrafast",
-  crf: 30,
-  threads: 1,
-  height: 480,
-  fps: "auto",
-  audioBitrate: "96k",
-  loglevel: "error",
-};
+import { eventually } from "../../testing/eventually.ts";
+import { FAST_ENCODE_SETTINGS } from "../../testing/fast_encode_settings.ts";
 
 interface Harness extends AsyncDisposable {
   readonly dir: string;
@@ -97,7 +92,7 @@ async function harness(): Promise<Harness> {
 
 const options = (queueDir: string, exitWhenEmpty = true) => ({
   queueDir,
-  settings: SETTINGS,
+  settings: FAST_ENCODE_SETTINGS,
   diskFreeMinBytes: 1024,
   exitWhenEmpty,
   idlePollMs: 5,
@@ -107,14 +102,6 @@ const options = (queueDir: string, exitWhenEmpty = true) => ({
 
 async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
-}
-
-async function eventually(check: () => boolean, what: string) {
-  for (let i = 0; i < 400; i++) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  assert.fail(`never happened: ${what}`);
 }
 
 Deno.test("EncodeDaemon runs jobs oldest first and deletes an input only when asked", async () => {
@@ -160,7 +147,10 @@ Deno.test("EncodeDaemon starts nothing on low disk and keeps the job queued", as
   const stop = new AbortController();
   const deps = h.deps({ freeBytes: () => Promise.resolve(10) });
   const running = new EncodeDaemon(options(h.queueDir, false), deps).run(stop.signal);
-  await eventually(() => h.statuses.some((s) => s.state === "low-disk"), "low-disk status");
+  await eventually("low-disk status", () => h.statuses.some((s) => s.state === "low-disk"), {
+    everyMs: 5,
+    timeoutMs: 10_000,
+  });
   stop.abort();
   await running;
   assert.deepEqual(h.encoded, []);
@@ -185,7 +175,10 @@ Deno.test("EncodeDaemon puts the job back when stopped mid-encode", async () => 
     },
   });
   const running = new EncodeDaemon(options(h.queueDir, false), deps).run(stop.signal);
-  await eventually(() => h.statuses.some((s) => s.state === "encoding"), "encoding status");
+  await eventually("encoding status", () => h.statuses.some((s) => s.state === "encoding"), {
+    everyMs: 5,
+    timeoutMs: 10_000,
+  });
   assert.deepEqual([...Deno.readDirSync(runningDir(h.queueDir))].map((e) => e.name), ["a.json"]);
   stop.abort();
   assert.deepEqual(await running, { done: 0, failed: 0, invalid: 0 });
@@ -237,4 +230,36 @@ Deno.test("EncodeDaemon completes a job whose journaled output exists, fails on 
     await Deno.readTextFile(join(jobsDir(h.queueDir), "foreign.error.json")),
   );
   assert.match(sidecar.error, /already exists and was not written by this encoder/);
+});
+
+Deno.test("EncodeDaemon notifies encode_finished with the size ratio and encode_failed with the reason", async () => {
+  await using h = await harness();
+  await using sink = startNotifySink();
+  installNotifier(
+    new Notifier({
+      targets: [parseNotifyUrl(`json://127.0.0.1:${sink.port}/hook`)],
+      events: ["encode_finished", "encode_failed"],
+      giveUpAfterMs: 1000,
+      clock: systemClock,
+      send: { fetch, apprise: () => Promise.resolve(), timeoutMs: 2000 },
+    }),
+  );
+  try {
+    const good = await h.addJob("a-good", "2024-01-01T08:00:00Z");
+    const gone = await h.addJob("b-gone", "2024-01-01T09:00:00Z", { input: false });
+    await new EncodeDaemon(options(h.queueDir), h.deps()).run(new AbortController().signal);
+    await drainNotifications();
+    // Deliveries run concurrently: order by event name, not by arrival.
+    const byName = sink.json("/hook").sort((a, b) => String(a.event) < String(b.event) ? 1 : -1);
+    const [finished, failed, ...rest] = byName;
+    assert.deepEqual(rest, []);
+    assert.deepEqual(
+      [finished!.event, finished!.input, finished!.output, finished!.bytes, finished!.size_ratio],
+      ["encode_finished", good.input, good.output, 7, 0.778],
+    );
+    assert.deepEqual([failed!.event, failed!.input], ["encode_failed", gone.input]);
+    assert.ok(String(failed!.reason).length > 0);
+  } finally {
+    installNotifier(undefined);
+  }
 });

@@ -4,6 +4,7 @@
  * clamping with a warning keeps the daemon running instead of failing every job.
  */
 import type { Config } from "../config/config.ts";
+import { describeValue } from "../config/value_origin.ts";
 import type { EncodeArgsSpec } from "../proc/ffmpeg_args.ts";
 
 /** What every encode (daemon and `tscompress`) runs with: the ffmpeg spec minus the files. */
@@ -24,20 +25,21 @@ export interface ResolvedEncodeSettings {
 
 /**
  * Clamps crf (0-51), threads (0-64) and height (144-2160, made even because 4:2:0 video needs
- * even dimensions), returning a warning for each adjusted value.
+ * even dimensions), returning a warning for each adjusted value that names where the value
+ * came from (`origins`: flag, environment variable or file:line, see {@link Config.origins}).
  */
 export function resolveEncodeSettings(
   source: Config["encodeDaemon"],
+  origins: Config["origins"] = {},
 ): ResolvedEncodeSettings {
   const warnings: string[] = [];
   const clamp = (name: keyof typeof ENCODE_LIMITS, value: number): number => {
     const { min, max } = ENCODE_LIMITS[name];
     const clamped = Math.min(max, Math.max(min, Math.round(value)));
     if (clamped !== value) {
+      const key = `encode_daemon.${name}`;
       warnings.push(
-        `"encode_daemon.${name}" ${
-          JSON.stringify(value)
-        } is outside ${min}-${max}: using ${clamped}`,
+        `${describeValue(key, value, origins[key])} is outside ${min}-${max}: using ${clamped}`,
       );
     }
     return clamped;
@@ -47,7 +49,8 @@ export function resolveEncodeSettings(
   let height = clamp("height", source.height);
   if (height % 2 !== 0) {
     const even = height - 1;
-    warnings.push(`"encode_daemon.height" ${height} is odd: using ${even}`);
+    const key = "encode_daemon.height";
+    warnings.push(`${describeValue(key, height, origins[key])} is odd: using ${even}`);
     height = even;
   }
   return {

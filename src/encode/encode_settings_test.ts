@@ -42,6 +42,19 @@ Deno.test("resolveEncodeSettings() clamps crf, threads and height with a warning
   assert.equal(low.settings.threads, 64);
 });
 
+Deno.test("resolveEncodeSettings() names the flag, variable or file line a clamped value came from", () => {
+  const { warnings } = resolveEncodeSettings({ ...base, crf: 99, threads: 99, height: 721 }, {
+    "encode_daemon.crf": { source: "cli", label: "--crf" },
+    "encode_daemon.threads": { source: "env", label: "ENCODER_THREADS" },
+    "encode_daemon.height": { source: "file", label: "/c.toml:7" },
+  });
+  assert.deepEqual(warnings, [
+    "--crf 99 is outside 0-51: using 51",
+    "environment variable ENCODER_THREADS=99 is outside 0-64: using 64",
+    '"encode_daemon.height" = 721 in config "/c.toml:7" is odd: using 720',
+  ]);
+});
+
 Deno.test("resolveEncodeSettings() makes an odd height even", () => {
   const { settings, warnings } = resolveEncodeSettings({ ...base, height: 721 });
   assert.equal(settings.height, 720);

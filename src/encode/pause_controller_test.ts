@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { systemClock } from "../util/clock.ts";
 import { type Pausable, PauseController } from "./pause_controller.ts";
+import { eventually } from "../../testing/eventually.ts";
 
 /** A child that records the signals it gets. */
 function fakeChild(): Pausable & { signals: Deno.Signal[] } {
@@ -23,14 +24,6 @@ function changeFeed() {
       }
     },
   };
-}
-
-async function eventually(check: () => boolean, what: string) {
-  for (let i = 0; i < 200; i++) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  assert.fail(`never happened: ${what}`);
 }
 
 Deno.test("PauseController.attach() stops a new child at once while a capture runs", async () => {
@@ -57,7 +50,10 @@ Deno.test("PauseController continues the child when the capture ends, on a chang
   await controller.attach(child);
   capturing = false;
   feed.push();
-  await eventually(() => child.signals.length === 2, "SIGCONT after the change");
+  await eventually("SIGCONT after the change", () => child.signals.length === 2, {
+    everyMs: 5,
+    timeoutMs: 5_000,
+  });
   assert.deepEqual(child.signals, ["SIGSTOP", "SIGCONT"]);
   assert.deepEqual(changes, [true, false]);
   stop.abort();
@@ -77,7 +73,10 @@ Deno.test("PauseController re-checks periodically without any change event", asy
   await controller.attach(child);
   assert.deepEqual(child.signals, []);
   capturing = true;
-  await eventually(() => controller.paused, "SIGSTOP from the periodic check");
+  await eventually("SIGSTOP from the periodic check", () => controller.paused, {
+    everyMs: 5,
+    timeoutMs: 5_000,
+  });
   assert.deepEqual(child.signals, ["SIGSTOP"]);
   stop.abort();
   await running;

@@ -34,7 +34,7 @@ export async function serveEncoder(
     const orphan = ffmpegPidOf(previous.status);
     if (orphan !== undefined) await stopOrphanFfmpeg(orphan);
 
-    const { settings, warnings } = resolveEncodeSettings(config.encodeDaemon);
+    const { settings, warnings } = resolveEncodeSettings(config.encodeDaemon, config.origins);
     for (const warning of warnings) log.warn(warning);
     const runtimeDir = config.paths.runtimeDir;
     await ensureRuntimeDir(runtimeDir);

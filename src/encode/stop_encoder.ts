@@ -3,7 +3,8 @@
  * re-queues its job), wait, and with `force` SIGKILL. A SIGKILLed encoder cannot clean up, so
  * its ffmpeg is killed here too rather than left running (or stopped) forever.
  */
-import { readDaemonState, stopDaemon, type StopResult } from "../state/daemon_state.ts";
+import { stopDaemon, type StopResult } from "../proc/stop_daemon.ts";
+import { readDaemonState } from "../state/daemon_state.ts";
 import { ffmpegPidOf, stopOrphanFfmpeg } from "./orphan_ffmpeg.ts";
 
 /** Result of {@link stopEncoder}. */

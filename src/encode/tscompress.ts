@@ -8,7 +8,7 @@ import { getLogger } from "@logtape/logtape";
 import { basename, dirname, extname, join } from "node:path";
 import { encodeArgs, type LowPriorityTools, remuxArgs } from "../proc/ffmpeg_args.ts";
 import { isSameFile, pathExists, removeIfExists } from "../state/atomic_write.ts";
-import { formatBytes, freeBytes, isNoSpaceError, NO_SPACE } from "../util/disk_space.ts";
+import { freeBytes, freeSpaceShortfall, isNoSpaceError, NO_SPACE } from "../util/disk_space.ts";
 import { copyProblems, measureContent } from "../proc/media_content.ts";
 import type { EncodeSettings } from "./encode_settings.ts";
 import type { PauseController } from "./pause_controller.ts";
@@ -20,6 +20,7 @@ import {
   type TranscodeRequest,
   type TranscodeResult,
 } from "./transcode_file.ts";
+import { logLiteral } from "../util/log_literal.ts";
 
 const log = getLogger(["twitchtool", "encode"]);
 
@@ -221,10 +222,10 @@ async function runStep(
   }
   const free = await (deps.freeBytes ?? freeBytes)(dirname(output));
   if (free < options.diskFreeMinBytes) {
-    const reason = `Only ${formatBytes(free)} free for "${output}", below disk_free_min ${
-      formatBytes(options.diskFreeMinBytes)
+    const reason = `Only ${
+      freeSpaceShortfall(free, options.diskFreeMinBytes, `for "${output}"`)
     }: not started`;
-    log.warn("Cannot {step} {input}: {reason}", { step, input, reason });
+    log.warn(`Cannot ${step} {input}: ${logLiteral(reason)}`, { step, input, reason });
     return end("low-disk", reason);
   }
   const transcode = deps.transcode ?? transcodeFile;
@@ -251,7 +252,12 @@ async function runStep(
     case "aborted":
       return end("interrupted", "Interrupted");
     case "failed":
-      log.error("Cannot {step} {input}: {reason}", { step, input, reason: outcome.reason });
+      // The reason is a sentence with its own quoting: inline, not as a quoted property.
+      log.error(`Cannot ${step} {input}: ${logLiteral(outcome.reason)}`, {
+        step,
+        input,
+        reason: outcome.reason,
+      });
       if (NO_SPACE.test(outcome.reason)) {
         return end("low-disk", `No space left on device writing "${output}"`);
       }

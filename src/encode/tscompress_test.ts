@@ -3,17 +3,7 @@ import { join } from "node:path";
 import type { MediaInfo } from "../proc/ffprobe.ts";
 import type { TranscodeRequest } from "./transcode_file.ts";
 import { runTscompress, type TscompressEvent, tscompressOutputs } from "./tscompress.ts";
-
-const SETTINGS = {
-  videoCodec: "libx264",
-  preset: "ultrafast",
-  crf: 30,
-  threads: 1,
-  height: 480,
-  fps: "auto",
-  audioBitrate: "96k",
-  loglevel: "error",
-};
+import { FAST_ENCODE_SETTINGS } from "../../testing/fast_encode_settings.ts";
 
 const probe = async (path: string): Promise<MediaInfo | undefined> => {
   const text = await Deno.readTextFile(path).catch(() => undefined);
@@ -54,7 +44,7 @@ Deno.test("runTscompress() goes on after a failure, skips existing outputs and c
     const results = await runTscompress(
       {
         files: [bad, good, movie, already],
-        settings: SETTINGS,
+        settings: FAST_ENCODE_SETTINGS,
         overwrite: false,
         deleteTsAfterRemux: true,
         deleteInputOnSuccess: false,
@@ -94,7 +84,7 @@ Deno.test("runTscompress() marks what is left as interrupted after shutdown", as
   const results = await runTscompress(
     {
       files: ["/x/a.ts"],
-      settings: SETTINGS,
+      settings: FAST_ENCODE_SETTINGS,
       overwrite: false,
       deleteTsAfterRemux: false,
       deleteInputOnSuccess: false,

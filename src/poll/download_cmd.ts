@@ -6,6 +6,7 @@
  */
 import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
+import { fromOrigin, type ValueOrigin } from "../config/value_origin.ts";
 import { ConfigError } from "../errors.ts";
 import { binaryFlags } from "../permissions.ts";
 
@@ -42,9 +43,11 @@ export const SELF_NAME = "twitchtool";
  * spaces (no escapes inside). Fails with exit code 2 on a shell, a shell operator, an unclosed
  * quote or an empty command.
  */
-export function parseDownloadCmd(command: string): string[] {
+export function parseDownloadCmd(command: string, origin?: ValueOrigin): string[] {
   const fail = (detail: string) =>
-    new ConfigError(`Cannot use download_cmd ${JSON.stringify(command)}: ${detail}`);
+    new ConfigError(
+      `Cannot use download_cmd ${JSON.stringify(command)}${fromOrigin(origin)}: ${detail}`,
+    );
   const operator = SHELL_OPERATOR.exec(command);
   if (operator) {
     throw fail(

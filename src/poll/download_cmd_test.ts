@@ -46,6 +46,10 @@ Deno.test("parseDownloadCmd() refuses shells, shell operators, unclosed quotes a
       command,
     );
   }
+  assert.throws(
+    () => parseDownloadCmd("sh -c x", { source: "file", label: "/c.toml:7" }),
+    /^ConfigError: Cannot use download_cmd "sh -c x" \(from config "\/c.toml:7"\): /,
+  );
 });
 
 const found = (paths: Record<string, string>) => (name: string) => Promise.resolve(paths[name]);

@@ -4,7 +4,8 @@
  * the default `download_cmd` (adopting those a previous poller left capturing), detached
  * recorder processes otherwise. The CLI only parses options and calls this.
  */
-import { join } from "node:path";
+import { recorderLogPath } from "../state/recorder_log_path.ts";
+import { retentionLoop } from "../retention/retention_loop.ts";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
 import { redactArgs } from "../proc/streamlink_args.ts";
@@ -69,7 +70,10 @@ export async function runPollerDaemon(
   options: PollerRunOptions,
   signal: AbortSignal,
 ): Promise<void> {
-  const words = parseDownloadCmd(config.poller.downloadCmd);
+  const words = parseDownloadCmd(
+    config.poller.downloadCmd,
+    config.origins?.["poller.download_cmd"],
+  );
   const inProcess = isSelfRecord(words);
   const command = await resolveDownloadCmd(words, (name) => findExecutable(name), currentSelf());
   await requireTools(inProcess ? ["streamlink", "ffmpeg", "ffprobe", "flock"] : ["streamlink"]);
@@ -150,7 +154,7 @@ export async function runPollerDaemon(
         isRecording: (user) => isUserLocked(paths.runtimeDir, user),
         launch: async (user, stream) => {
           if (host) return host.start(user, stream);
-          const logPath = join(paths.logsDir, `${user}.log`);
+          const logPath = recorderLogPath(paths.logsDir, user);
           const child = await launchDetached(
             command.program,
             recorderArgs(command, user, recorder),
@@ -166,7 +170,9 @@ export async function runPollerDaemon(
             Math.max(config.storage.diskFreeMinBytes, RESUME_FREE_BYTES),
       },
     );
+    const retention = retentionLoop(config, systemClock, signal);
     await poller.run(signal);
+    await retention;
     log.info(
       host
         ? "Poller stopping; recordings keep capturing for the next poller to adopt"

@@ -11,7 +11,7 @@
  * on. Sessions whose streamlink died meanwhile are left to `recover`, which finishes them.
  */
 import { getLogger, withContext } from "@logtape/logtape";
-import { join } from "node:path";
+import { recorderLogPath } from "../state/recorder_log_path.ts";
 import type { Config } from "../config/config.ts";
 import { exitCodeOf } from "../errors.ts";
 import type { LowPriorityTools } from "../proc/ffmpeg_args.ts";
@@ -59,7 +59,7 @@ export class SessionHost {
 
   /** Where `user`'s streamlink output goes. */
   logPath(user: string): string {
-    return join(this.#config.paths.logsDir, `${user}.log`);
+    return recorderLogPath(this.#config.paths.logsDir, user);
   }
 
   /**

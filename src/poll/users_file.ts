@@ -17,7 +17,7 @@
 import { constants, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { UsageError } from "../errors.ts";
-import { isValidUsername } from "../record/username.ts";
+import { isValidUsername } from "../util/is_valid_username.ts";
 import { writeFileAtomic } from "../state/atomic_write.ts";
 import { FileLock } from "../state/file_lock.ts";
 

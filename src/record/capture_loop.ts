@@ -184,7 +184,8 @@ export async function captureLoop(
       await deps.removeEmpty(output);
       failedAttempts++;
     }
-    await setCapturing(false);
+    // A stop (request or low disk) is not the stream going away: no "waiting" word for it.
+    if (!outcome.stopReason && !signal.aborted) await setCapturing(false);
     if (outcome.stopReason === "low-disk") {
       return { parts, reason: "low-disk", ...(outcome.detail ? { detail: outcome.detail } : {}) };
     }

@@ -115,6 +115,22 @@ Deno.test("captureLoop() stops a running capture on abort and keeps what it wrot
   assert.deepEqual(result.parts, ["/tmp/u_part01.ts"]);
 });
 
+Deno.test("captureLoop() stopped on request does not report the stream as waiting", async () => {
+  const clock = new FakeClock();
+  const controller = new AbortController();
+  const states: string[] = [];
+  const { deps } = scriptedDeps(clock, [{ bytes: 900, hang: true }], {
+    onState: (state) => {
+      states.push(state);
+      if (state === "capturing") controller.abort();
+      return Promise.resolve();
+    },
+  });
+  const result = await captureLoop(settings, deps, controller.signal);
+  assert.equal(result.reason, "interrupted");
+  assert.deepEqual(states, ["capturing"]);
+});
+
 Deno.test("captureLoop() stops with low-disk before starting a part when space runs out", async () => {
   const clock = new FakeClock();
   let checks = 0;

@@ -51,7 +51,13 @@ import { clearStopRequest, isStopRequested } from "../state/stop_request.ts";
 import { privateStreamlinkArgs } from "../state/streamlink_args_file.ts";
 import { acquireUserLock } from "../state/user_lock.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
-import { formatBytes, freeBytes, isNoSpaceError, NO_SPACE } from "../util/disk_space.ts";
+import {
+  formatBytes,
+  freeBytes,
+  freeSpaceShortfall,
+  isNoSpaceError,
+  NO_SPACE,
+} from "../util/disk_space.ts";
 import { formatDuration } from "../util/format_duration.ts";
 import {
   type CaptureEndReason,
@@ -64,6 +70,8 @@ import { isTailOfPart } from "./part_tail.ts";
 import { logRecoveryReports, recoverSessions } from "./recover.ts";
 import { partIndexOf, partPath, sessionBase } from "../state/session_folder.ts";
 import { streamlinkLogLevel } from "./streamlink_log_level.ts";
+import { notifyRecordingStarted, reportSession } from "../notify/session_events.ts";
+import { freeBytesMakingRoom } from "../retention/room_for_capture.ts";
 
 const log = getLogger(["twitchtool", "record"]);
 
@@ -134,7 +142,7 @@ export async function runCaptureSession(
   deps: SessionDeps = {},
 ): Promise<SessionOutcome> {
   const clock = deps.clock ?? systemClock;
-  const free = deps.freeBytes ?? freeBytes;
+  const free = freeBytesMakingRoom(request.config, request.user, deps.freeBytes ?? freeBytes);
   const { config, user, adopt } = request;
   const tempDir = config.paths.tempDir;
   const hosted = request.detachedLog !== undefined;
@@ -147,9 +155,7 @@ export async function runCaptureSession(
     if (diskFull) return diskFull;
     const available = await free(recordDir);
     return available < minFree
-      ? `only ${formatBytes(available)} free on "${recordDir}", below disk_free_min ${
-        formatBytes(minFree)
-      }`
+      ? `only ${freeSpaceShortfall(available, minFree, `on "${recordDir}"`)}`
       : undefined;
   };
   if (!adopt) {
@@ -196,16 +202,19 @@ export async function runCaptureSession(
       );
     }
     if (!slot) log.warn("No free slot for adopted {user}: recording without one", { user });
-    return await captureInSlot(request, {
-      stop,
-      leave,
-      slot,
-      releaseSlot,
-      clock,
-      startedAt,
-      lowDiskReason,
-      onDiskFull: (detail) => diskFull = detail,
-    });
+    return await reportSession(
+      user,
+      captureInSlot(request, {
+        stop,
+        leave,
+        slot,
+        releaseSlot,
+        clock,
+        startedAt,
+        lowDiskReason,
+        onDiskFull: (detail) => diskFull = detail,
+      }),
+    );
   } finally {
     stopWatch.abort();
     await watching;
@@ -378,6 +387,7 @@ async function captureInSlot(
           if (state === "capturing" && !firstDataAt) {
             firstDataAt = new Date(clock.now()).toISOString();
             await writeManifest(tempDir, manifest());
+            notifyRecordingStarted(user, base, stream);
             if (stream) {
               log.info("First data {late} s after the broadcast {id} went live at {since}", {
                 late: Math.round((clock.now() - Date.parse(stream.liveSince)) / 100) / 10,

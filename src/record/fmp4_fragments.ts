@@ -4,6 +4,7 @@
  * segment repeated or changed mid-file. Only box headers, the init and the small `moof` boxes are
  * read; media data (`mdat`) is streamed, never held in memory.
  */
+import { boxType, readBoxHeader } from "../util/mp4_box.ts";
 import { readAt } from "../util/read_at.ts";
 
 /** One track of an init segment. */
@@ -69,19 +70,9 @@ export async function readFmp4Layout(path: string): Promise<Fmp4Layout> {
     let offset = 0;
     let completeBytes = 0;
     while (offset + 8 <= size) {
-      const header = await readAt(file, offset, 16);
-      const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
-      let boxSize = view.getUint32(0);
-      const type = boxType(header, 4);
-      let headerSize = 8;
-      if (boxSize === 1) {
-        if (header.byteLength < 16) break;
-        boxSize = Number(view.getBigUint64(8));
-        headerSize = 16;
-      } else if (boxSize === 0) {
-        boxSize = size - offset;
-      }
-      if (boxSize < headerSize || offset + boxSize > size) break;
+      const box = readBoxHeader(await readAt(file, offset, 16), 0, size - offset);
+      if (!box || offset + box.size > size) break;
+      const { type, size: boxSize } = box;
       const end = offset + boxSize;
       if (type === "ftyp") {
         ftyp = await readAt(file, offset, boxSize);
@@ -138,20 +129,12 @@ function* children(
   start: number,
   end: number,
 ): Generator<[string, number, number]> {
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let offset = start;
   while (offset + 8 <= end) {
-    let size = view.getUint32(offset);
-    let headerSize = 8;
-    if (size === 1) {
-      size = Number(view.getBigUint64(offset + 8));
-      headerSize = 16;
-    } else if (size === 0) {
-      size = end - offset;
-    }
-    if (size < headerSize || offset + size > end) return;
-    yield [boxType(data, offset + 4), offset + headerSize, offset + size];
-    offset += size;
+    const box = readBoxHeader(data, offset, end - offset);
+    if (!box || offset + box.size > end) return;
+    yield [box.type, offset + box.headerSize, offset + box.size];
+    offset += box.size;
   }
 }
 
@@ -242,15 +225,6 @@ function parseMoof(moof: Uint8Array, tracks: ReadonlyMap<number, Fmp4Track>): Fm
     }
   }
   return result;
-}
-
-function boxType(data: Uint8Array, at: number): string {
-  return String.fromCharCode(
-    data[at] ?? 0,
-    data[at + 1] ?? 0,
-    data[at + 2] ?? 0,
-    data[at + 3] ?? 0,
-  );
 }
 
 function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {

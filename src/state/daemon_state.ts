@@ -1,7 +1,4 @@
 import { AlreadyRunningError } from "../errors.ts";
-import { signalPid } from "../proc/spawn.ts";
-import { stopProcess } from "../proc/stop_process.ts";
-import { type Clock, systemClock } from "../util/clock.ts";
 import {
   ensurePrivateDir,
   pathExists,
@@ -84,37 +81,6 @@ export async function readDaemonState<N extends DaemonName>(
     status: read.kind === "ok" ? read.status : null,
     unreadable: read.kind === "unreadable" ? read.reason : null,
   };
-}
-
-/** Result of {@link stopDaemon}. */
-export type StopResult = "not-running" | "stopped" | "killed" | "timeout";
-
-/**
- * Stops a daemon: `beforeTerm` (e.g. SIGCONT a paused encoder), SIGTERM, wait up to
- * `timeoutMs` for its lock to drop, then SIGKILL when `force`.
- */
-export async function stopDaemon(
-  stateDir: string,
-  name: DaemonName,
-  options: { timeoutMs: number; force: boolean; clock?: Clock },
-): Promise<StopResult> {
-  const state = await readDaemonState(stateDir, name);
-  if (!state.running || state.pid === null) return "not-running";
-  const pid = state.pid;
-  const lock = daemonPaths(stateDir, name).lock;
-  const ended = await stopProcess(
-    {
-      send: (signal) => signalPid(pid, signal),
-      isGone: async () => !(await FileLock.isHeld(lock)),
-    },
-    [
-      { signal: "SIGTERM", waitMs: options.timeoutMs },
-      ...(options.force ? [{ signal: "SIGKILL" as const, waitMs: 5000 }] : []),
-    ],
-    { clock: options.clock ?? systemClock, pollMs: 100 },
-  );
-  if (ended === 0) return "stopped";
-  return options.force ? "killed" : "timeout";
 }
 
 async function readPid(path: string): Promise<number | null> {

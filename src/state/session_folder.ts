@@ -5,11 +5,15 @@
  * the poller read them.
  */
 import { basename, join } from "node:path";
+import { USERNAME_CHARS } from "../util/is_valid_username.ts";
 import { listDirEntries, readJsonFile, sizeOrZero } from "./atomic_write.ts";
 
 const MANIFEST_SUFFIX = ".session.json";
 const PART_NAME = /^(.+)_part(\d+)\.ts$/;
-const BASE_NAME = /^([A-Za-z0-9_]{3,25})_\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}$/;
+/** `<user>_<YYYY>-<MM>-<DD>_<hh>-<mm>-<ss>`, capturing the user and each date field. */
+const BASE_NAME = new RegExp(
+  `^(${USERNAME_CHARS})_(\\d{4})-(\\d\\d)-(\\d\\d)_(\\d\\d)-(\\d\\d)-(\\d\\d)$`,
+);
 
 /** `<user>_<YYYY-MM-DD_HH-MM-SS>` in local time: the stem of every file of one recording. */
 export function sessionBase(username: string, startedAt: Date): string {
@@ -27,7 +31,7 @@ export function userOfBase(base: string): string | undefined {
 
 /** The channel and local start time in a recording's file stem (`<user>_<date>_<time>`). */
 export function parseSessionBase(stem: string): { user: string; startedAt: Date } | undefined {
-  const match = /^([A-Za-z0-9_]+)_(\d{4})-(\d\d)-(\d\d)_(\d\d)-(\d\d)-(\d\d)$/.exec(stem);
+  const match = BASE_NAME.exec(stem);
   if (!match) return undefined;
   const [, user, ...fields] = match;
   const [year, month, day, hour, minute, second] = fields.map(Number) as number[];

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { capturedBytes } from "./session_folder.ts";
+import { capturedBytes, parseSessionBase, userOfBase } from "./session_folder.ts";
 
 async function withDir(fn: (dir: string) => Promise<void>) {
   const dir = await Deno.makeTempDir();
@@ -37,4 +37,16 @@ Deno.test("capturedBytes() falls back to the newest session, and is 0 without pa
     assert.equal(await capturedBytes(dir, "beta", 42), 0);
     assert.equal(await capturedBytes(join(dir, "missing"), "alpha", 42), 0);
   });
+});
+
+Deno.test("userOfBase() and parseSessionBase() accept only Twitch names (3-25 letters, digits, _)", () => {
+  assert.equal(userOfBase("Some_User_2024-05-01_10-00-00"), "some_user");
+  assert.deepEqual(parseSessionBase("Some_User_2024-05-01_10-00-00"), {
+    user: "Some_User",
+    startedAt: new Date(2024, 4, 1, 10, 0, 0),
+  });
+  for (const stem of ["ab_2024-05-01_10-00-00", `${"a".repeat(26)}_2024-05-01_10-00-00`]) {
+    assert.equal(userOfBase(stem), undefined, stem);
+    assert.equal(parseSessionBase(stem), undefined, stem);
+  }
 });

@@ -1,6 +1,5 @@
-import { join } from "node:path";
-import { listDirEntries, readJsonFile, removeIfExists, writeJsonAtomic } from "./atomic_write.ts";
-import { manifestPath } from "./session_folder.ts";
+import { readJsonFile, removeIfExists, writeJsonAtomic } from "./atomic_write.ts";
+import { listSessionFiles, manifestPath } from "./session_folder.ts";
 
 /**
  * Where a session stands. Each phase is written before the step it guards, so recovery after
@@ -81,9 +80,8 @@ export async function readManifest(path: string): Promise<SessionManifest | unde
 /** Every readable manifest in `tempDir` (none when the folder does not exist). */
 export async function listManifests(tempDir: string): Promise<SessionManifest[]> {
   const manifests: SessionManifest[] = [];
-  for (const entry of await listDirEntries(tempDir)) {
-    if (!entry.isFile || !entry.name.endsWith(".session.json")) continue;
-    const manifest = await readManifest(join(tempDir, entry.name));
+  for (const path of (await listSessionFiles(tempDir)).manifests) {
+    const manifest = await readManifest(path);
     if (manifest) manifests.push(manifest);
   }
   return manifests;

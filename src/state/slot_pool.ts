@@ -32,6 +32,12 @@ export interface ActiveSlot extends SlotOwner {
 const SLOT_FILE = /^slot(\d+)$/;
 const OWNER_FILE = /^slot(\d+)\.owner$/;
 
+/** The slot number of an owner file name (`slotN.owner`), or undefined for any other name. */
+export function slotOfOwnerFile(name: string): number | undefined {
+  const index = OWNER_FILE.exec(name)?.[1];
+  return index === undefined ? undefined : Number(index);
+}
+
 /** Paths of slot `index` inside the runtime dir. */
 export function slotPaths(runtimeDir: string, index: number) {
   return {

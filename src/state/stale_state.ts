@@ -9,7 +9,8 @@ import { hasStalePidFile } from "./daemon_state.ts";
 import { type DaemonName, daemonPaths } from "./daemon_status.ts";
 import { FileLock } from "./file_lock.ts";
 import { verifyRuntimeDir } from "./runtime_dir.ts";
-import { slotPaths } from "./slot_pool.ts";
+import { listSessionFiles } from "./session_folder.ts";
+import { slotOfOwnerFile, slotPaths } from "./slot_pool.ts";
 import { findAbandonedArgsFiles } from "./streamlink_args_file.ts";
 import { isUserLocked } from "./user_lock.ts";
 
@@ -38,7 +39,6 @@ export interface StaleState {
   readonly recoverLocks: string[];
 }
 
-const OWNER_FILE = /^slot(\d+)\.owner$/;
 const DAEMONS: readonly DaemonName[] = ["poller", "encoder"];
 
 /** Looks for stale state without changing anything. */
@@ -46,9 +46,9 @@ export async function findStaleState(dirs: StateDirs): Promise<StaleState> {
   await verifyRuntimeDir(dirs.runtimeDir);
   const ownerFiles: string[] = [];
   for (const name of await listNames(dirs.runtimeDir)) {
-    const index = OWNER_FILE.exec(name)?.[1];
+    const index = slotOfOwnerFile(name);
     if (index === undefined) continue;
-    if (!(await FileLock.isHeld(slotPaths(dirs.runtimeDir, Number(index)).lock))) {
+    if (!(await FileLock.isHeld(slotPaths(dirs.runtimeDir, index).lock))) {
       ownerFiles.push(join(dirs.runtimeDir, name));
     }
   }
@@ -59,9 +59,7 @@ export async function findStaleState(dirs: StateDirs): Promise<StaleState> {
     }
   }
   const sessions: string[] = [];
-  for (const name of await listNames(dirs.tempDir)) {
-    if (!name.endsWith(".session.json")) continue;
-    const path = join(dirs.tempDir, name);
+  for (const path of (await listSessionFiles(dirs.tempDir)).manifests) {
     const manifest = await readJsonFile(path).catch(() => undefined) as
       | { user?: unknown }
       | undefined;

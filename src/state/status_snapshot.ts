@@ -3,6 +3,7 @@
  * keep (slots, locks, status files, the queue). Nothing here asks a process anything: a file
  * lock decides whether a process runs, so the view is right even after a crash.
  */
+import { readRetentionState, type RetentionState } from "./retention_state.ts";
 import type { Config } from "../config/config.ts";
 import { capturedBytes } from "./session_folder.ts";
 import { type DaemonState, readDaemonState } from "./daemon_state.ts";
@@ -44,6 +45,8 @@ export interface PollerView {
   readonly detector: string | null;
   /** The Twitch API's most recent failure and when it happened. */
   readonly detector_error: { readonly at: string; readonly message: string } | null;
+  /** Why the status file cannot be read (corrupt or foreign), else null. */
+  readonly status_unreadable: string | null;
 }
 
 /** The encoder as seen from its lock and status file. */
@@ -53,6 +56,8 @@ export interface EncoderView {
   readonly state: EncoderState | null;
   readonly paused: boolean;
   readonly current_job: CurrentJobStatus | null;
+  /** Why the status file cannot be read (corrupt or foreign), else null. */
+  readonly status_unreadable: string | null;
 }
 
 /** A job in the queue. */
@@ -74,6 +79,8 @@ export interface StatusSnapshot {
   readonly poller: PollerView;
   readonly encoder: EncoderView;
   readonly queue: QueueView;
+  /** What retention deleted, and the last capture stopped for lack of space. */
+  readonly retention: RetentionState;
 }
 
 /** The encode queue: each job file in exactly one list. */
@@ -130,6 +137,7 @@ export async function collectStatus(config: Config): Promise<StatusSnapshot> {
     poller: pollerView(await readDaemonState(paths.stateDir, "poller")),
     encoder,
     queue: await queueView(paths.queueDir, encoder.running),
+    retention: await readRetentionState(paths.stateDir),
   };
 }
 
@@ -162,6 +170,7 @@ export function pollerView(state: DaemonState<"poller">): PollerView {
     last_error: live ? status.last_error ?? null : null,
     detector: live ? status.detector ?? null : null,
     detector_error: status.detector_error ?? null,
+    status_unreadable: state.unreadable,
   };
 }
 
@@ -188,6 +197,7 @@ export function encoderView(state: DaemonState<"encoder">): EncoderView {
     state: live ? status.state ?? null : null,
     paused: live && status.paused === true,
     current_job: live ? status.current_job ?? null : null,
+    status_unreadable: state.unreadable,
   };
 }
 

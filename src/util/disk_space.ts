@@ -16,6 +16,15 @@ export async function freeBytes(path: string): Promise<number> {
   }
 }
 
+/**
+ * `1.2 GiB free on "/videos", below disk_free_min 10.0 GiB`: the one wording of a low-disk
+ * refusal (the recorder, tscompress and the encoder prefix it with "only"). `where` is
+ * `on "<folder>"` or `for "<output file>"`.
+ */
+export function freeSpaceShortfall(free: number, min: number, where: string): string {
+  return `${formatBytes(free)} free ${where}, below disk_free_min ${formatBytes(min)}`;
+}
+
 /** `1.5 GiB`-style size for messages. */
 export function formatBytes(bytes: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];

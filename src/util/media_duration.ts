@@ -4,6 +4,7 @@
  * stays fast and needs no permission to run programs. The answer is the container's word, good
  * for a listing; checks that must not be fooled count packets instead (ffprobe).
  */
+import { readBoxHeader } from "./mp4_box.ts";
 import { readAt } from "./read_at.ts";
 
 const TS_PACKET = 188;
@@ -51,20 +52,10 @@ async function findBox(
   type: string,
 ): Promise<{ body: number; end: number } | undefined> {
   for (let offset = start; offset + 8 <= end;) {
-    const header = await readAt(file, offset, 16);
-    const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
-    let size = view.getUint32(0);
-    let headerSize = 8;
-    if (size === 1 && header.length >= 16) {
-      size = Number(view.getBigUint64(8));
-      headerSize = 16;
-    } else if (size === 0) {
-      size = end - offset;
-    }
-    if (size < headerSize) return undefined;
-    const name = new TextDecoder().decode(header.subarray(4, 8));
-    if (name === type) return { body: offset + headerSize, end: offset + size };
-    offset += size;
+    const box = readBoxHeader(await readAt(file, offset, 16), 0, end - offset);
+    if (!box) return undefined;
+    if (box.type === type) return { body: offset + box.headerSize, end: offset + box.size };
+    offset += box.size;
   }
   return undefined;
 }

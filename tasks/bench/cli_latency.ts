@@ -1,7 +1,7 @@
 /**
  * Workload 6, CLI latency: wall time of `twitchtool status` and `status --json` with 6 active
  * recordings and 50 queued jobs, run as the binary runs (`deno run` with `binaryFlags()`, as
- * tests/support/cli.ts does), next to the floor: `deno run` of an empty script with the same
+ * testing/cli.ts does), next to the floor: `deno run` of an empty script with the same
  * flags, and `--version` (start-up plus loading the command tree). The difference is what
  * twitchtool's own code costs. Output goes to a pipe, as in scripts; `status` and the empty
  * script are also run on a pseudo-terminal (util-linux `script`), as a person runs them, since
@@ -23,7 +23,7 @@ import {
   makeSandbox,
   type Sandbox,
   shellQuote,
-} from "../../tests/support/cli.ts";
+} from "../../testing/cli.ts";
 import { max, median, ratio, round } from "./stats.ts";
 import type { Measurement, Workload, WorkloadContext, WorkloadOutcome } from "./workload.ts";
 

@@ -4,7 +4,7 @@
  *
  * 1. CPU per cycle, 100 channels (3 live), measured side by side in the same run: a real
  *    `poller run` with `detect = "gql"` against the local fake of Twitch's GraphQL endpoint
- *    (tests/support/gql_server.ts: 3 batched requests per cycle), then one with
+ *    (testing/gql_server.ts: 3 batched requests per cycle), then one with
  *    `detect = "streamlink"` (100 `streamlink --stream-url` probes per cycle) against the local
  *    HLS server. CPU from the poller's /proc stat (poller_cpu.ts); recorders are the `true`
  *    stand-in. The fake endpoint runs in this process, so its CPU is not counted: Twitch's is
@@ -20,18 +20,12 @@
 import { join } from "node:path";
 import { sizeOrZero } from "../../src/state/atomic_write.ts";
 import { daemonPaths } from "../../src/state/daemon_status.ts";
-import {
-  collect,
-  defaultConfig,
-  makeSandbox,
-  type Sandbox,
-  spawnCli,
-} from "../../tests/support/cli.ts";
-import { startGqlServer } from "../../tests/support/gql_server.ts";
-import { startHlsServer } from "../../tests/support/hls_server.ts";
+import { collect, defaultConfig, makeSandbox, type Sandbox, spawnCli } from "../../testing/cli.ts";
+import { startGqlServer } from "../../testing/gql_server.ts";
+import { startHlsServer } from "../../testing/hls_server.ts";
 import { measurePollerCycles, readPollerStatus } from "./poller_cpu.ts";
 import { max, median, ratio, round } from "./stats.ts";
-import { stopProcess } from "./stop_process.ts";
+import { stopBenchProcess } from "./stop_bench_process.ts";
 import { pollUntil, sleep } from "./wait.ts";
 import type { Measurement, Workload, WorkloadContext, WorkloadOutcome } from "./workload.ts";
 
@@ -103,7 +97,7 @@ async function measureCpu(context: WorkloadContext): Promise<WorkloadOutcome> {
           `${detect}: `,
         );
       } finally {
-        await stopProcess(poller, result);
+        await stopBenchProcess(poller, result);
       }
     };
     const requestsBefore = gql.requests.length;
@@ -229,7 +223,7 @@ async function measureLatency(context: WorkloadContext, goLives: number): Promis
         lastPoll = (await readPollerStatus(statusPath))?.last_poll ?? lastPoll;
       }
     } finally {
-      await stopProcess(poller, result);
+      await stopBenchProcess(poller, result);
       for (const user of channelNames().slice(0, goLives)) hls.end(user);
       // Let the recorders finish their (short) recordings before the sandbox goes away.
       await pollUntil("recorders finished", async () => {

@@ -15,15 +15,9 @@ import {
   writeEncoderConfig,
   writeJob,
 } from "../../tests/encode_clips.ts";
-import {
-  type CliResult,
-  collect,
-  makeSandbox,
-  type Sandbox,
-  spawnCli,
-} from "../../tests/support/cli.ts";
+import { type CliResult, collect, makeSandbox, type Sandbox, spawnCli } from "../../testing/cli.ts";
 import { max, median, round } from "./stats.ts";
-import { stopProcess } from "./stop_process.ts";
+import { stopBenchProcess } from "./stop_bench_process.ts";
 import { pollUntil, sleep } from "./wait.ts";
 import type { Measurement, Workload, WorkloadContext, WorkloadOutcome } from "./workload.ts";
 
@@ -69,7 +63,7 @@ async function runEncoderPause(context: WorkloadContext): Promise<WorkloadOutcom
       );
     }
   } finally {
-    await stopProcess(encoding.daemon, encoding.result);
+    await stopBenchProcess(encoding.daemon, encoding.result);
   }
   return { measurements: report(rounds), notes: [notes(repeats)] };
 }
@@ -100,7 +94,7 @@ async function startEncoding(
     context.say(`encode-daemon ${daemon.pid} runs ffmpeg ${ffmpeg} (x265 medium)`);
     return { daemon, result, ffmpeg };
   } catch (error) {
-    await stopProcess(daemon, result);
+    await stopBenchProcess(daemon, result);
     throw error;
   }
 }

@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { runCommand } from "../../src/proc/spawn.ts";
 import type { WorkloadContext } from "./workload.ts";
-import { testPatternInputArgs } from "../../tests/support/test_pattern.ts";
+import { testPatternInputArgs } from "../../testing/test_pattern.ts";
 
 /** Bump when the clip's encoding changes so old caches are not reused. */
 const CACHE_VERSION = 1;

@@ -19,13 +19,13 @@ import {
   defaultConfig,
   makeSandbox,
   spawnCli,
-} from "../../tests/support/cli.ts";
-import { type LiveHlsServer, startHlsServer } from "../../tests/support/hls_server.ts";
+} from "../../testing/cli.ts";
+import { type LiveHlsServer, startHlsServer } from "../../testing/hls_server.ts";
 import { ensureHdSegments } from "./hd_segments.ts";
 import { descendants, killTree } from "./proc_stat.ts";
 import { ProcessSampler, type SampledProcess } from "./process_sampler.ts";
 import { megabytes, ratio, round } from "./stats.ts";
-import { stopProcess } from "./stop_process.ts";
+import { stopBenchProcess } from "./stop_bench_process.ts";
 import { pollUntil, sleep } from "./wait.ts";
 import type { Measurement, Workload, WorkloadContext, WorkloadOutcome } from "./workload.ts";
 
@@ -148,8 +148,8 @@ async function measure(
       );
       return busy.length === 0 && (await pool.list()).length === 0;
     }, { everyMs: 500, timeoutMs: 180_000, signal: context.signal });
-    checkStopped(await stopProcess(poller, pollerResult), "poller");
-    checkStopped(await stopProcess(encoder, encoderResult), "encoder");
+    checkStopped(await stopBenchProcess(poller, pollerResult), "poller");
+    checkStopped(await stopBenchProcess(encoder, encoderResult), "encoder");
     stopped = true;
     return {
       toolProcesses: tools.length,

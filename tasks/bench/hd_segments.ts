@@ -6,9 +6,9 @@
  */
 import { join } from "node:path";
 import { runCommand } from "../../src/proc/spawn.ts";
-import type { SegmentSet } from "../../tests/support/segments.ts";
+import type { SegmentSet } from "../../testing/segments.ts";
 import type { WorkloadContext } from "./workload.ts";
-import { testPatternInputArgs } from "../../tests/support/test_pattern.ts";
+import { testPatternInputArgs } from "../../testing/test_pattern.ts";
 
 /** Bump when the encoding changes so old caches are not reused. */
 const CACHE_VERSION = 2;

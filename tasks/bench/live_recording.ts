@@ -13,13 +13,13 @@ import {
   makeSandbox,
   type Sandbox,
   spawnCli,
-} from "../../tests/support/cli.ts";
-import { type LiveHlsServer, startHlsServer } from "../../tests/support/hls_server.ts";
-import type { SegmentSet } from "../../tests/support/segments.ts";
+} from "../../testing/cli.ts";
+import { type LiveHlsServer, startHlsServer } from "../../testing/hls_server.ts";
+import type { SegmentSet } from "../../testing/segments.ts";
 import { killTree } from "./proc_stat.ts";
 import { pollUntil } from "./wait.ts";
 
-/** How the test config (tests/support/cli.ts `defaultConfig`) is changed for a benchmark. */
+/** How the test config (testing/cli.ts `defaultConfig`) is changed for a benchmark. */
 export type ConfigEdit = (toml: string) => string;
 
 /** A running recording; `await using` it. */

@@ -14,11 +14,11 @@ import {
   defaultConfig,
   makeSandbox,
   spawnCli,
-} from "../../tests/support/cli.ts";
-import { startHlsServer } from "../../tests/support/hls_server.ts";
+} from "../../testing/cli.ts";
+import { startHlsServer } from "../../testing/hls_server.ts";
 import { cycleWallSeconds, measurePollerCycles, type PollerStatusFile } from "./poller_cpu.ts";
 import { median, ratio, round } from "./stats.ts";
-import { stopProcess } from "./stop_process.ts";
+import { stopBenchProcess } from "./stop_bench_process.ts";
 import type { Measurement, Workload, WorkloadContext, WorkloadOutcome } from "./workload.ts";
 
 const LIVE = 10;
@@ -62,7 +62,7 @@ async function runPollCycle(context: WorkloadContext): Promise<WorkloadOutcome> 
       const statusPath = daemonPaths(sandbox.stateDir, "poller").status;
       return await measureCycles(context, poller.pid, statusPath, cycles, result);
     } finally {
-      await stopProcess(poller, result);
+      await stopBenchProcess(poller, result);
     }
   } finally {
     await server.close();

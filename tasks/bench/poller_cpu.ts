@@ -6,7 +6,7 @@
  * cycle's first probe can finish) and again N cycles later gives the poller's own CPU and its
  * children's CPU per cycle, with no sampling of short-lived processes.
  */
-import type { CliResult } from "../../tests/support/cli.ts";
+import type { CliResult } from "../../testing/cli.ts";
 import { readProcStat } from "./proc_stat.ts";
 import { pollUntil } from "./wait.ts";
 import type { WorkloadContext } from "./workload.ts";

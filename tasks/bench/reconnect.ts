@@ -22,11 +22,11 @@
  * ended) is computed from the measured part end, not run: nothing in this code base runs it.
  */
 import { join } from "node:path";
-import { listDir } from "../../tests/support/cli.ts";
+import { listDir } from "../../testing/cli.ts";
 import { LiveRecording } from "./live_recording.ts";
 import { ProcessSampler, type SampledProcess } from "./process_sampler.ts";
 import { ratio, round } from "./stats.ts";
-import { contentSeconds } from "../../tests/support/media.ts";
+import { contentSeconds } from "../../testing/media.ts";
 import { sleep } from "./wait.ts";
 import type { Measurement, Workload, WorkloadContext, WorkloadOutcome } from "./workload.ts";
 

@@ -1,10 +1,11 @@
 /**
- * Waiting in the benchmarks. Unlike `waitFor` in tests/support (200 ms steps), these take the
+ * Waiting in the benchmarks. Unlike the tests' default (200 ms steps), these take the
  * polling period as a parameter, because latencies of a few milliseconds are measured with
  * them, and they throw when the run is interrupted so that every workload unwinds through
  * its cleanups on Ctrl-C.
  */
 import { systemClock } from "../../src/util/clock.ts";
+import { eventually } from "../../testing/eventually.ts";
 
 /** Thrown by the waits once the run's signal aborts (Ctrl-C). */
 export class InterruptedError extends Error {
@@ -22,22 +23,19 @@ export async function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /**
  * Calls `check` every `everyMs` until it returns a value (not `undefined`/`false`) and returns
- * that value; throws after `timeoutMs` naming `what`.
+ * that value; throws after `timeoutMs` naming `what`, or {@link InterruptedError} on Ctrl-C.
+ * The polling is testing/eventually.ts's, shared with the tests.
  */
-export async function pollUntil<T>(
+export function pollUntil<T>(
   what: string,
   check: () => Promise<T | undefined | false>,
   options: { everyMs: number; timeoutMs: number; signal: AbortSignal },
 ): Promise<T> {
-  const deadline = performance.now() + options.timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (performance.now() > deadline) {
-      throw new Error(`Timed out after ${options.timeoutMs} ms waiting for ${what}`);
-    }
-    await sleep(options.everyMs, options.signal);
-  }
+  return eventually(what, check, {
+    everyMs: options.everyMs,
+    timeoutMs: options.timeoutMs,
+    sleep: (ms) => sleep(ms, options.signal),
+  });
 }
 
 /** Milliseconds since `start` (a `performance.now()` value). */

@@ -1,4 +1,7 @@
+import type { Config } from "../../config/config.ts";
+import { runRetention } from "../../retention/run_retention.ts";
 import { removeStalePidFile } from "../../state/daemon_state.ts";
+import { formatBytes } from "../../util/disk_space.ts";
 import { SlotPool } from "../../state/slot_pool.ts";
 import { removeIfExists } from "../../state/atomic_write.ts";
 import { findStaleState } from "../../state/stale_state.ts";
@@ -7,6 +10,8 @@ import { type GlobalOptions, loadCommandConfig, override, printLine } from "../c
 /** Options of `twitchtool clean`. */
 export interface CleanOptions {
   recordLimit?: string;
+  retention?: boolean;
+  dryRun?: boolean;
 }
 
 /**
@@ -19,6 +24,7 @@ export async function cleanCommand(options: CleanOptions, globals: GlobalOptions
   const config = await loadCommandConfig(globals, {
     "limits.record_limit": override(options.recordLimit, "--record-limit"),
   });
+  if (options.retention) return await cleanRetention(config, options.dryRun ?? false);
   const removed = await new SlotPool(config.paths.runtimeDir, config.limits.recordLimit)
     .cleanStale();
   for (const daemon of ["poller", "encoder"] as const) {
@@ -39,5 +45,36 @@ export async function cleanCommand(options: CleanOptions, globals: GlobalOptions
   }
   printLine(`Removed ${removed.length} stale file(s):`);
   for (const path of removed) printLine(`  ${path}`);
+  return 0;
+}
+
+/**
+ * `clean --retention [--dry-run]`: one retention run now (see docs/notifications.md), listing
+ * each file it deletes (or would delete) and why.
+ */
+async function cleanRetention(config: Config, dryRun: boolean): Promise<number> {
+  const result = await runRetention(config, { dryRun });
+  if (!result.enabled) {
+    printLine(
+      "Retention is off: set retention.min_free_gb, retention.max_age_days or retention.keep_per_channel",
+    );
+    return 0;
+  }
+  const bytes = result.deleted.reduce((sum, d) => sum + d.bytes, 0);
+  const verb = dryRun ? "Would delete" : "Deleted";
+  if (result.deleted.length === 0) {
+    printLine(`Nothing to delete (${formatBytes(result.freeBefore)} free)`);
+  } else {
+    printLine(
+      `${verb} ${result.deleted.length} file(s), ${formatBytes(bytes)} (free: ${
+        formatBytes(result.freeBefore)
+      } -> ${formatBytes(result.freeBefore + bytes)}):`,
+    );
+    // One line per file, full path first: easy to read and to feed to other tools.
+    for (const d of result.deleted) printLine(`  ${d.path}  ${formatBytes(d.bytes)}  ${d.reason}`);
+  }
+  if (result.shortfall) {
+    printLine("retention.min_free cannot be reached: nothing else may be deleted");
+  }
   return 0;
 }

@@ -15,6 +15,7 @@ import {
   MIN_STREAMLINK,
 } from "../doctor_checks.ts";
 import { checkNetwork } from "../doctor_network.ts";
+import { checkNotifications } from "../notify_doctor_check.ts";
 
 /** Options of `twitchtool doctor`. */
 export interface DoctorOptions {
@@ -24,11 +25,11 @@ export interface DoctorOptions {
   offline?: boolean;
 }
 
-const LABEL = { ok: "ok  ", warn: "warn", fail: "FAIL" } as const;
+const LABEL = { ok: "ok  ", note: "note", warn: "warn", fail: "FAIL" } as const;
 
 /**
- * `twitchtool doctor`: one line per check (ok / warn / FAIL) and a summary; exit 1 when any
- * check failed, 0 otherwise (warnings included). Every config problem is reported, then the
+ * `twitchtool doctor`: one line per check (ok / note / warn / FAIL) and a summary; exit 1 when
+ * any check failed, 0 otherwise (notes and warnings included). Every config problem is reported, then the
  * other checks run with defaults in place of the unusable values; a check that throws is a
  * FAIL line, never the end of the report.
  */
@@ -88,6 +89,7 @@ export async function doctorCommand(
   await check("download_cmd", () => checkDownloadCmd(config));
   await check("stale state", () => checkStaleState(config));
   await check("daemons", () => checkDaemons(config));
+  await check("notifications", () => checkNotifications(config));
   if (!options.offline) await check("network", () => checkNetwork(config));
   return summarize(results);
 }
@@ -95,6 +97,10 @@ export async function doctorCommand(
 function summarize(results: readonly CheckResult[]): number {
   const count = (level: CheckResult["level"]) => results.filter((r) => r.level === level).length;
   const failures = count("fail");
-  printLine(`${count("ok")} ok, ${count("warn")} warning(s), ${failures} failure(s)`);
+  printLine(
+    `${count("ok")} ok, ${count("note")} note(s), ${
+      count("warn")
+    } warning(s), ${failures} failure(s)`,
+  );
   return failures > 0 ? ExitCode.Failure : ExitCode.Ok;
 }

@@ -1,6 +1,6 @@
 import { serveEncoder } from "../../encode/serve_encoder.ts";
 import { stopEncoder } from "../../encode/stop_encoder.ts";
-import { ExitCode, TwitchtoolError, UsageError } from "../../errors.ts";
+import { ExitCode, TwitchtoolError } from "../../errors.ts";
 import { withShutdownSignals } from "../../proc/signals.ts";
 import { readDaemonState } from "../../state/daemon_state.ts";
 import { listQueue } from "../../state/job_queue.ts";
@@ -14,6 +14,7 @@ import {
   renderTable,
 } from "../context.ts";
 import { badJobLines, describeEncoderState } from "../daemon_lines.ts";
+import { parseSeconds } from "../options.ts";
 import { localTime, shortPath } from "../human_values.ts";
 
 /** Options of `twitchtool encode-daemon run`. */
@@ -73,12 +74,7 @@ export async function encodeDaemonStopCommand(
   globals: GlobalOptions,
 ): Promise<number> {
   const config = await loadCommandConfig(globals);
-  const seconds = Number(options.timeout ?? "10");
-  if (!Number.isFinite(seconds) || seconds < 0) {
-    throw new UsageError(
-      `Invalid value ${JSON.stringify(options.timeout)} for --timeout: expected seconds >= 0`,
-    );
-  }
+  const seconds = parseSeconds(options.timeout, "--timeout", 10);
   const { result, pid } = await stopEncoder(config.paths.stateDir, {
     timeoutMs: seconds * 1000,
     force: options.force ?? false,
@@ -95,7 +91,9 @@ export async function encodeDaemonStopCommand(
       return ExitCode.Ok;
     case "timeout":
       throw new TwitchtoolError(
-        `The encoder (pid ${pid}) did not stop within ${seconds} s: run again with --force to kill it`,
+        options.force
+          ? `The encoder (pid ${pid}) is still running ${seconds} s after SIGTERM and 5 s after SIGKILL`
+          : `The encoder (pid ${pid}) did not stop within ${seconds} s: run again with --force to kill it`,
         ExitCode.Failure,
       );
   }
@@ -133,6 +131,7 @@ export async function encodeDaemonStatusCommand(
       failed: queue.failed.map((job) => ({ path: job.path, input: job.input, error: job.error })),
       invalid: queue.invalid,
       too_young: queue.too_young,
+      status_unreadable: daemon.unreadable,
     }));
     return ExitCode.Ok;
   }
@@ -146,6 +145,7 @@ export async function encodeDaemonStatusCommand(
       : "starting";
     printLine(`Encoder: running (pid ${daemon.pid}), ${state}`);
   }
+  if (daemon.unreadable) printLine(`  status file unreadable: ${daemon.unreadable}`);
   if (current) {
     const progress = describeProgress({
       percent: current.percent,

@@ -1,7 +1,8 @@
 import { ExitCode, TwitchtoolError } from "../../errors.ts";
 import { runPollerDaemon } from "../../poll/run_poller.ts";
 import { withShutdownSignals } from "../../proc/signals.ts";
-import { readDaemonState, stopDaemon } from "../../state/daemon_state.ts";
+import { stopDaemon } from "../../proc/stop_daemon.ts";
+import { readDaemonState } from "../../state/daemon_state.ts";
 import { pollerView } from "../../state/status_snapshot.ts";
 import { type GlobalOptions, loadCommandConfig, override, printLine } from "../context.ts";
 import { describePoller } from "../daemon_lines.ts";
@@ -75,7 +76,9 @@ export async function pollerStopCommand(
       return ExitCode.Ok;
     case "timeout":
       throw new TwitchtoolError(
-        `The poller (pid ${pid}) did not stop within ${timeout} s: run "twitchtool poller stop --force" to kill it`,
+        options.force
+          ? `The poller (pid ${pid}) is still running ${timeout} s after SIGTERM and 5 s after SIGKILL`
+          : `The poller (pid ${pid}) did not stop within ${timeout} s: run "twitchtool poller stop --force" to kill it`,
         ExitCode.Failure,
       );
   }

@@ -2,7 +2,7 @@ import { STREAM_ENV } from "../../poll/download_cmd.ts";
 import { logRotation } from "../../state/log_rotation.ts";
 import { withShutdownSignals } from "../../proc/signals.ts";
 import { runRecorder } from "../../record/recorder.ts";
-import { join } from "node:path";
+import { recorderLogPath } from "../../state/recorder_log_path.ts";
 import { normalizeUsername } from "../../record/username.ts";
 import { type GlobalOptions, loadCommandConfig, override } from "../context.ts";
 import { addLogFile } from "../logging.ts";
@@ -45,7 +45,7 @@ export async function recordCommand(
     ),
   });
   await addLogFile(
-    join(config.paths.logsDir, `${normalizeUsername(user)}.log`),
+    recorderLogPath(config.paths.logsDir, normalizeUsername(user)),
     `--- ${new Date().toISOString()} twitchtool record ${user}`,
     logRotation(config.logging.maxLogMb),
   );

@@ -4,6 +4,7 @@ import {
   type QueueView,
   type RecordingView,
 } from "../../state/status_snapshot.ts";
+import type { RetentionState } from "../../state/retention_state.ts";
 import { formatBytes } from "../../util/disk_space.ts";
 import { formatDuration } from "../../util/format_duration.ts";
 import {
@@ -82,7 +83,23 @@ export async function statusCommand(
     ));
   }
   for (const line of badJobLines(queue, short)) printLine(line);
+  for (const line of retentionLines(status.retention)) printLine(line);
   return 0;
+}
+
+/** What retention deleted so far and why a capture last stopped for lack of space. */
+function retentionLines(retention: RetentionState): string[] {
+  const lines: string[] = [];
+  if (retention.deleted_files > 0) {
+    lines.push(
+      `Retention: deleted ${retention.deleted_files} file(s), ${
+        formatBytes(retention.deleted_bytes)
+      }, last at ${localTime(retention.last_deleted_at ?? "")}`,
+    );
+  }
+  const low = retention.last_low_disk;
+  if (low) lines.push(`Last stop for lack of space (${localTime(low.at)}): ${low.detail}`);
+  return lines.length > 0 ? ["", ...lines] : [];
 }
 
 /** `Queue: 2 pending, 0 failed, 1 invalid, 1 too young to judge` (the last two when present). */

@@ -1,6 +1,6 @@
 import { ExitCode, TwitchtoolError, UsageError } from "../../errors.ts";
 import { SlotPool } from "../../state/slot_pool.ts";
-import { stopRecording } from "../../state/stop_recording.ts";
+import { stopRecording } from "../../proc/stop_recording.ts";
 import { type GlobalOptions, loadCommandConfig, override, printLine } from "../context.ts";
 import { parseSeconds, parseSlot } from "../options.ts";
 
@@ -65,7 +65,9 @@ export async function stopCommand(
         );
       }
       throw new TwitchtoolError(
-        `Recorder of "${slot.username}" (pid ${slot.pid}) is still running after ${timeout} s: it may still be finalizing; wait, raise --timeout, or use --force to kill it`,
+        options.force
+          ? `Recorder of "${slot.username}" (pid ${slot.pid}) is still running ${timeout} s after SIGINT and 5 s after SIGKILL`
+          : `Recorder of "${slot.username}" (pid ${slot.pid}) is still running after ${timeout} s: it may still be finalizing; wait, raise --timeout, or use --force to kill it`,
         ExitCode.Failure,
       );
   }

@@ -1,0 +1,20 @@
+import { createNotifier } from "../../notify/start_notifications.ts";
+import { type GlobalOptions, loadCommandConfig, printLine } from "../context.ts";
+
+/**
+ * `twitchtool notify test`: one test message to every `notify.urls` entry, at once and without
+ * retries, with each result on its own line (URLs masked). Exit 1 when any target failed.
+ */
+export async function notifyTestCommand(globals: GlobalOptions): Promise<number> {
+  const config = await loadCommandConfig(globals);
+  if (config.notify.urls.length === 0) {
+    printLine('No notification targets: set "notify.urls" in the config');
+    return 1;
+  }
+  const notifier = await createNotifier(config);
+  const results = await notifier.sendNow({ event: "test" });
+  for (const result of results) {
+    printLine(result.ok ? `ok      ${result.target}` : `failed  ${result.target}: ${result.error}`);
+  }
+  return results.every((result) => result.ok) ? 0 : 1;
+}

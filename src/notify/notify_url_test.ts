@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import { ConfigError } from "../errors.ts";
+import { maskUrl, parseNotifyUrl } from "./notify_url.ts";
+import { httpRequest } from "./send_notification.ts";
+import { renderEvent } from "./notify_event.ts";
+
+const message = renderEvent({ event: "test" });
+
+Deno.test("parseNotifyUrl() turns ntfy:// with user:password into basic auth and keeps both out of display", () => {
+  const target = parseNotifyUrl("ntfy://alice:s3cretpw@127.0.0.1:8080/streams?priority=5");
+  assert.equal(target.kind, "ntfy");
+  if (target.kind !== "ntfy") return;
+  assert.equal(target.endpoint, "http://127.0.0.1:8080/streams");
+  assert.equal(target.headers.Authorization, `Basic ${btoa("alice:s3cretpw")}`);
+  assert.equal(target.priority, "5");
+  assert.ok(!target.display.includes("s3cretpw"), target.display);
+  assert.ok(target.secrets.includes("s3cretpw"));
+  const request = httpRequest(target, message);
+  assert.equal(request.headers.Title, "twitchtool test");
+  assert.equal(request.headers.Priority, "5");
+  assert.equal(request.body, message.body);
+});
+
+Deno.test("parseNotifyUrl() sends an ntfy ?token= as a Bearer header, ntfys:// over https, a bare topic to ntfy.sh", () => {
+  const target = parseNotifyUrl("ntfys://ntfy.example.org/alerts?token=tk_abcdef123");
+  assert.ok(target.kind === "ntfy");
+  assert.equal(target.endpoint, "https://ntfy.example.org/alerts");
+  assert.equal(target.headers.Authorization, "Bearer tk_abcdef123");
+  assert.equal(target.display, "ntfys://ntfy.example.org/alerts?token=***");
+  const cloud = parseNotifyUrl("ntfy://mytopic");
+  assert.ok(cloud.kind === "ntfy");
+  assert.equal(cloud.endpoint, "https://ntfy.sh/mytopic");
+});
+
+Deno.test("parseNotifyUrl() maps discord://id/token to the webhook endpoint and masks the token", () => {
+  const target = parseNotifyUrl("discord://123456/AbCdEfTokenXyz");
+  assert.ok(target.kind === "discord");
+  assert.equal(target.endpoint, "https://discord.com/api/webhooks/123456/AbCdEfTokenXyz");
+  assert.equal(target.display, "discord://123456/***");
+  assert.ok(target.secrets.includes("AbCdEfTokenXyz"));
+  const body = JSON.parse(httpRequest(target, message).body);
+  assert.equal(body.username, "twitchtool");
+  assert.ok(body.content.includes("twitchtool test"));
+  assert.throws(() => parseNotifyUrl("discord://123456"), ConfigError);
+});
+
+Deno.test("parseNotifyUrl() json:// posts {title, message, type, event, ...fields}; +Header and -param as Apprise does", () => {
+  const target = parseNotifyUrl("jsons://hooks.example.org:8443/in?+X-Api-Key=keykeykey&-room=7");
+  assert.ok(target.kind === "json");
+  assert.equal(target.endpoint, "https://hooks.example.org:8443/in?room=7");
+  assert.equal(target.headers["X-Api-Key"], "keykeykey");
+  assert.ok(target.secrets.includes("keykeykey"));
+  const event = renderEvent({
+    event: "encode_failed",
+    input: "/r/a_2024-01-01_10-00-00.mp4",
+    reason: "x",
+  });
+  const body = JSON.parse(httpRequest(target, event).body);
+  assert.deepEqual(
+    [body.title, body.type, body.event, body.input, body.reason],
+    ["Encode failed", "failure", "encode_failed", "/r/a_2024-01-01_10-00-00.mp4", "x"],
+  );
+});
+
+Deno.test("parseNotifyUrl() hands other schemes to apprise and shows only their scheme", () => {
+  const target = parseNotifyUrl("tgram://123456789:AAbotTokenSecret/-100200300");
+  assert.equal(target.kind, "apprise");
+  assert.equal(target.display, "tgram://***");
+  assert.ok(target.secrets.some((s) => s.includes("AAbotTokenSecret")));
+  assert.throws(() => parseNotifyUrl("not a url"), ConfigError);
+  assert.equal(maskUrl("json://u:pw12345@h/p?a=b"), "json://u:***@h/p?a=***");
+});
+
+Deno.test("parseNotifyUrl() does not count message styling (priority, tags) as secrets", () => {
+  const target = parseNotifyUrl("ntfy://h/t?priority=high&tags=warning&token=tk_secret1");
+  assert.deepEqual(target.secrets, ["tk_secret1"]);
+});

@@ -1,0 +1,119 @@
+/**
+ * One retention run: list twitchtool's own recordings, leave out what is protected, plan
+ * (src/retention/retention_policy.ts), delete, log each file, count it for `status` and send one
+ * `retention_deleted` notification. Runs take turns through a lock, so two recorders starting
+ * at once never plan with the same free space twice.
+ */
+import { getLogger } from "@logtape/logtape";
+import type { Config } from "../config/config.ts";
+import { notify } from "../notify/notify.ts";
+import { removeIfExists } from "../state/atomic_write.ts";
+import { listOwnRecordings, protectedRecordings } from "../state/own_recordings.ts";
+import { updateRetentionState, withRetentionLock } from "../state/retention_state.ts";
+import { formatBytes, freeBytes } from "../util/disk_space.ts";
+import {
+  type PlannedDeletion,
+  planRetention,
+  retentionEnabled,
+  type RetentionRules,
+} from "./retention_policy.ts";
+
+const log = getLogger(["twitchtool", "retention"]);
+
+/** What a run did (or, dry, would do). */
+export interface RetentionResult {
+  readonly enabled: boolean;
+  readonly deleted: readonly PlannedDeletion[];
+  readonly freeBefore: number;
+  readonly freeAfter: number;
+  /** `min_free` stays out of reach with every candidate gone. */
+  readonly shortfall: boolean;
+}
+
+/** Options of {@link runRetention}. */
+export interface RetentionOptions {
+  readonly dryRun?: boolean;
+  /** Free bytes on the recordings filesystem (injected by tests). */
+  readonly freeBytes?: (path: string) => Promise<number>;
+  readonly now?: () => number;
+  /** `min_free` wanted at least (a capture asks for `disk_free_min` too). */
+  readonly atLeastFree?: number;
+}
+
+/** Runs retention for `config` (nothing happens when `[retention]` is not set). */
+export async function runRetention(
+  config: Config,
+  options: RetentionOptions = {},
+): Promise<RetentionResult> {
+  const free = options.freeBytes ?? freeBytes;
+  const rules = rulesOf(config, options.atLeastFree);
+  if (!retentionEnabled(config.retention)) {
+    const now = await free(config.paths.recordDir).catch(() => 0);
+    return { enabled: false, deleted: [], freeBefore: now, freeAfter: now, shortfall: false };
+  }
+  const plan = async () => {
+    const freeBefore = await free(config.paths.recordDir);
+    const files = await listOwnRecordings(config.paths.recordDir);
+    const protect = await protectedRecordings(config.paths.queueDir, config.paths.tempDir);
+    const now = options.now?.() ?? Date.now();
+    return { freeBefore, plan: planRetention(files, protect, rules, freeBefore, now) };
+  };
+  if (options.dryRun) {
+    const { freeBefore, plan: planned } = await plan();
+    return { enabled: true, deleted: planned.deletions, freeBefore, ...rest(planned) };
+  }
+  return await withRetentionLock(config.paths.stateDir, async () => {
+    const { freeBefore, plan: planned } = await plan();
+    const deleted = await deleteAll(planned.deletions);
+    if (deleted.length > 0) await record(config, deleted);
+    return { enabled: true, deleted, freeBefore, ...rest(planned) };
+  });
+}
+
+function rest(plan: { freeAfter: number; shortfall: boolean }) {
+  return { freeAfter: plan.freeAfter, shortfall: plan.shortfall };
+}
+
+/** The configured rules, `min_free` raised to `atLeastFree` when retention keeps free space. */
+function rulesOf(config: Config, atLeastFree: number | undefined): RetentionRules {
+  const { minFreeBytes } = config.retention;
+  const wanted = minFreeBytes === undefined || atLeastFree === undefined
+    ? minFreeBytes
+    : Math.max(minFreeBytes, atLeastFree);
+  return { ...config.retention, minFreeBytes: wanted };
+}
+
+async function deleteAll(planned: readonly PlannedDeletion[]): Promise<PlannedDeletion[]> {
+  const deleted: PlannedDeletion[] = [];
+  for (const deletion of planned) {
+    try {
+      if (!(await removeIfExists(deletion.path))) continue;
+    } catch (error) {
+      log.warn("Retention cannot delete {path}: {error}", {
+        path: deletion.path,
+        error: (error as Error).message,
+      });
+      continue;
+    }
+    log.info(`Retention deleted {path} (${formatBytes(deletion.bytes)}): {reason}`, {
+      path: deletion.path,
+      bytes: deletion.bytes,
+      reason: deletion.reason,
+    });
+    deleted.push(deletion);
+  }
+  return deleted;
+}
+
+async function record(config: Config, deleted: readonly PlannedDeletion[]): Promise<void> {
+  const bytes = deleted.reduce((sum, d) => sum + d.bytes, 0);
+  await updateRetentionState(config.paths.stateDir, (state) => ({
+    ...state,
+    deleted_files: state.deleted_files + deleted.length,
+    deleted_bytes: state.deleted_bytes + bytes,
+    last_deleted_at: new Date().toISOString(),
+    last_deleted: deleted.map((d) => d.path),
+  }));
+  const reasons = [...new Set(deleted.map((d) => d.reason))].join("; ");
+  notify({ event: "retention_deleted", files: deleted.map((d) => d.path), bytes, reason: reasons });
+}

@@ -1,0 +1,173 @@
+/**
+ * A local stand-in for Twitch's GraphQL endpoint (HTTP on 127.0.0.1), speaking exactly the
+ * batched shape the poller sends: a JSON array of `user(login:)` queries answered by an array of
+ * `{"data": {"user": ...}}`. Switches make channels live/offline/unknown and the endpoint
+ * fail the ways the real one does: HTTP 400 over 35 operations, 500s, slow or malformed answers.
+ * Helix's token and streams endpoints are served too. Used beside the live HLS server:
+ * detection asks here, recorders record from there.
+ */
+import { GQL_QUERY } from "../src/poll/detect_gql.ts";
+
+/** The client secret the fake Helix accepts. */
+export const HELIX_SECRET = "fake-helix-secret";
+const HELIX_TOKEN = "fake-app-token";
+
+/** How the endpoint answers. */
+export type GqlMode = "ok" | "error500" | "slow" | "malformed";
+
+/** A running fake endpoint. */
+export interface FakeGqlServer {
+  /** `http://127.0.0.1:<port>/gql` */
+  readonly url: string;
+  /** Helix's base URL and token endpoint on the same server (secret {@link HELIX_SECRET}). */
+  readonly helixUrl: string;
+  readonly oauthUrl: string;
+  /** App tokens handed out so far. */
+  readonly tokens: number;
+  /** Makes `user` live with this stream id; its `createdAt` is now unless given. */
+  goLive(user: string, id?: string, createdAt?: string): void;
+  goOffline(user: string): void;
+  /** Twitch answers `user: null` for this channel. */
+  setUnknown(user: string): void;
+  setMode(mode: GqlMode): void;
+  /** How long a `slow` answer takes (default 30 s). */
+  slowMs: number;
+  /** Requests answered so far, with their operation counts and Client-ID. */
+  readonly requests: { readonly ops: number; readonly clientId: string | null }[];
+  close(): Promise<void>;
+}
+
+/** The GraphQL error Twitch returns for an unexpected query; the fake accepts only ours. */
+function rejectQuery(query: unknown): Response | undefined {
+  if (query === GQL_QUERY) return undefined;
+  return Response.json({ errors: [{ message: `unexpected query ${JSON.stringify(query)}` }] }, {
+    status: 400,
+  });
+}
+
+/** Starts the endpoint on a free loopback port. */
+export function startGqlServer(): FakeGqlServer {
+  const live = new Map<string, { id: string; createdAt: string }>();
+  const unknown = new Set<string>();
+  const requests: { ops: number; clientId: string | null }[] = [];
+  let mode: GqlMode = "ok";
+  let nextId = 1000;
+  const closing = new AbortController();
+
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    signal: closing.signal,
+    onListen: () => {},
+  }, async (request) => {
+    const path = new URL(request.url).pathname;
+    if (path === "/oauth2/token" || path === "/helix/streams") return helix(request, path);
+    if (path !== "/gql" || request.method !== "POST") {
+      return new Response("not found", { status: 404 });
+    }
+    let body: unknown;
+    try {
+      body = await request.json();
+    } catch {
+      return Response.json({ error: "Bad Request", message: "invalid JSON" }, { status: 400 });
+    }
+    if (!Array.isArray(body)) {
+      return Response.json({ error: "Bad Request", message: "expected an array" }, { status: 400 });
+    }
+    requests.push({ ops: body.length, clientId: request.headers.get("Client-ID") });
+    if (body.length > 35) {
+      return Response.json({
+        error: "Bad Request",
+        status: 400,
+        message: "The batch request contains too many operations",
+      }, { status: 400 });
+    }
+    if (mode === "error500") return new Response("upstream failure", { status: 500 });
+    if (mode === "slow") {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, fake.slowMs);
+        closing.signal.addEventListener("abort", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    const answers = [];
+    for (const operation of body as { query?: unknown; variables?: { login?: unknown } }[]) {
+      const rejected = rejectQuery(operation?.query);
+      if (rejected) return rejected;
+      const login = String(operation?.variables?.login ?? "");
+      if (unknown.has(login)) {
+        answers.push({ data: { user: null } });
+        continue;
+      }
+      const stream = live.get(login);
+      answers.push({
+        data: {
+          user: {
+            login,
+            stream: stream
+              ? { ...stream, type: "live", title: `${login} live`, game: { name: "Testing" } }
+              : null,
+          },
+        },
+      });
+    }
+    if (mode === "malformed") return Response.json({ data: answers });
+    return Response.json(answers);
+  });
+
+  /** Helix's token and streams endpoints, for `detect = "helix"`: one app, one token. */
+  const helix = async (request: Request, path: string): Promise<Response> => {
+    if (mode === "error500") return new Response("upstream failure", { status: 500 });
+    if (path === "/oauth2/token") {
+      const form = new URLSearchParams(await request.text());
+      if (form.get("client_secret") !== HELIX_SECRET) {
+        return Response.json({ status: 403, message: "invalid client secret" }, { status: 403 });
+      }
+      tokens++;
+      return Response.json({ access_token: HELIX_TOKEN, expires_in: 5000000 });
+    }
+    if (request.headers.get("Authorization") !== `Bearer ${HELIX_TOKEN}`) {
+      return Response.json({ status: 401, message: "Invalid OAuth token" }, { status: 401 });
+    }
+    const logins = new URL(request.url).searchParams.getAll("user_login");
+    requests.push({ ops: logins.length, clientId: request.headers.get("Client-Id") });
+    if (logins.length > 100) return Response.json({ status: 400 }, { status: 400 });
+    const data = logins.filter((login) => live.has(login)).map((login) => ({
+      id: live.get(login)!.id,
+      user_login: login,
+      type: "live",
+      started_at: live.get(login)!.createdAt,
+      title: `${login} live`,
+      game_name: "Testing",
+    }));
+    return Response.json({ data, pagination: {} });
+  };
+  let tokens = 0;
+
+  const fake: FakeGqlServer = {
+    helixUrl: `http://127.0.0.1:${server.addr.port}/helix`,
+    oauthUrl: `http://127.0.0.1:${server.addr.port}/oauth2/token`,
+    get tokens() {
+      return tokens;
+    },
+    url: `http://127.0.0.1:${server.addr.port}/gql`,
+    slowMs: 30_000,
+    requests,
+    goLive(user, id, createdAt) {
+      live.set(user, {
+        id: id ?? String(nextId++),
+        createdAt: createdAt ?? new Date().toISOString(),
+      });
+    },
+    goOffline: (user) => void live.delete(user),
+    setUnknown: (user) => void unknown.add(user),
+    setMode: (value) => void (mode = value),
+    async close() {
+      closing.abort();
+      await server.finished;
+    },
+  };
+  return fake;
+}
