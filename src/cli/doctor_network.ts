@@ -107,5 +107,6 @@ function describe(error: unknown): string {
     current = current.cause as { message?: string; cause?: unknown };
     if (current?.message) message = current.message;
   }
-  return message;
+  // reqwest's "error sending request for url (…): client error (Connect): <what>": keep <what>.
+  return message.replace(/^.*client error \(Connect\): /, "");
 }
