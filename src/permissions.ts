@@ -60,6 +60,21 @@ export const POLLER_NET_HOSTS = [
 ] as const;
 
 /**
+ * The only hosts `doctor` contacts to check that Twitch answers: the GraphQL API, the Helix API,
+ * the playlist host streamlink records from (`usher.ttvnw.net`), and loopback (tests point the
+ * checks there). `doctor` keeps the network permission (it is a plain `--allow-net`, see
+ * {@link roleFlags}) and refuses any other host itself (`src/cli/doctor_network.ts`). Nothing is
+ * sent but a bare `HEAD` request.
+ */
+export const DOCTOR_NET_HOSTS = [
+  "gql.twitch.tv",
+  "api.twitch.tv",
+  "usher.ttvnw.net",
+  "127.0.0.1",
+  "localhost",
+] as const;
+
+/**
  * Programs each role may start. `kill` signals processes we did not spawn; `flock` starts
  * streamlink holding its session's capture lock (`src/proc/locked_command.ts`); `apprise`
  * delivers notifications to services twitchtool has no built-in sender for.
@@ -106,8 +121,8 @@ export interface CommandNeeds {
   readonly run: boolean;
   readonly write: boolean;
   /**
-   * Only `poller run` (live detection through Twitch's API, and listening for the status
-   * page) and `status --serve` (listening).
+   * `poller run` (live detection through Twitch's API, and listening for the status page),
+   * `status --serve` (listening) and `doctor` (does Twitch answer).
    */
   readonly net?: boolean;
   /** Sends notifications: keeps network until the config shows whether it has HTTP targets. */
@@ -135,7 +150,7 @@ export const COMMAND_NEEDS: Readonly<Record<string, CommandNeeds>> = {
   "encode-daemon": { run: true, write: true },
   "encode-daemon run": { run: true, write: true, notify: true },
   tscompress: { run: true, write: true },
-  doctor: { run: true, write: true },
+  doctor: { run: true, write: true, net: true },
 };
 
 /** The subcommand dispatched in this process (for {@link settleNetPermission}). */

@@ -50,7 +50,7 @@ Deno.test("doctor reports every config problem at once, still runs its other che
     `[paths]\nruntime_dir = "${sandbox.runtimeDir}"\nrecord_dir = "/etc/passwd/x"\n` +
       `logs_dir = "/etc/hostname"\n[limits]\nrecord_limit = "many"\n`,
   );
-  const result = await runCli(sandbox, ["doctor"]);
+  const result = await runCli(sandbox, ["doctor", "--offline"]);
   assert.equal(result.code, 1, result.stderr);
   assert.equal(result.stderr, "");
   const fails = result.stdout.split("\n").filter((line) => line.startsWith("FAIL  config: "));

@@ -138,13 +138,13 @@ Deno.test("doctor prints one line per check, warns on streamlink < 6.0 and exits
   await sandbox.writeConfig(
     `[paths]\nruntime_dir = "${sandbox.runtimeDir}"\n[storage]\ndisk_free_min_gb = 1000000000\n`,
   );
-  const low = await runCli(sandbox, ["doctor"]);
+  const low = await runCli(sandbox, ["doctor", "--offline"]);
   assert.equal(low.code, 1);
   assert.match(low.stdout, /^FAIL {2}disk space: .*recordings will not start/m);
   assert.match(low.stdout, /, 1 failure\(s\)\n$/);
 
   await sandbox.writeConfig("[limits]\nrecord_limit = \n");
-  const broken = await runCli(sandbox, ["doctor"]);
+  const broken = await runCli(sandbox, ["doctor", "--offline"]);
   assert.equal(broken.code, 1);
   assert.match(broken.stdout, /^FAIL {2}config: Cannot parse config /m);
 });

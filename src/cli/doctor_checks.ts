@@ -10,7 +10,7 @@ import { ConfigError } from "../errors.ts";
 import { verifyRuntimeDir } from "../state/runtime_dir.ts";
 import { findStaleState } from "../state/stale_state.ts";
 import { currentSelf, parseDownloadCmd, resolveDownloadCmd } from "../poll/download_cmd.ts";
-import { readUsersFile } from "../poll/users_file.ts";
+import { readUsersFile, UsersFileError } from "../poll/users_file.ts";
 import { runCommand } from "../proc/spawn.ts";
 import { findExecutable } from "../proc/which.ts";
 import { formatBytes, freeBytes } from "../util/disk_space.ts";
@@ -139,7 +139,9 @@ export async function checkUsersFile(path: string): Promise<CheckResult[]> {
     return [{
       level: "fail",
       name: "users file",
-      detail: `cannot read "${path}": ${list.message}`,
+      detail: list instanceof UsersFileError
+        ? list.message
+        : `cannot read "${path}": ${list.message}`,
     }];
   }
   if (!list) {
@@ -155,11 +157,18 @@ export async function checkUsersFile(path: string): Promise<CheckResult[]> {
     name: "users file",
     detail: `${path}: ${list.users.length} channel(s)`,
   }];
-  for (const entry of list.invalid) {
+  for (const entry of list.invalid.slice(0, 5)) {
     results.push({
       level: "warn",
       name: "users file",
       detail: `line ${entry.line} ${JSON.stringify(entry.text)} is not a valid channel name`,
+    });
+  }
+  if (list.invalid.length > 5) {
+    results.push({
+      level: "warn",
+      name: "users file",
+      detail: `and ${list.invalid.length - 5} more invalid line(s)`,
     });
   }
   return results;
@@ -195,7 +204,12 @@ export async function checkStaleState(config: Config): Promise<CheckResult[]> {
     return [{ level: "fail", name: "stale state", detail: error.message }];
   }
   const results: CheckResult[] = [];
-  const leftovers = [...stale.ownerFiles, ...stale.pidFiles];
+  const leftovers = [
+    ...stale.ownerFiles,
+    ...stale.pidFiles,
+    ...stale.argsFiles,
+    ...stale.recoverLocks,
+  ];
   if (leftovers.length) {
     results.push({
       level: "warn",

@@ -1,3 +1,4 @@
+import { ensurePrivateDir } from "../state/atomic_write.ts";
 import {
   configure,
   getLogger,
@@ -12,7 +13,13 @@ import { fstatSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { writeText } from "./context.ts";
 import { maskSecrets } from "../proc/streamlink_args.ts";
-import { SESSION_LOG_PROPERTY } from "../util/log_context.ts";
+import { SESSION_LOG_MAX_MB_PROPERTY, SESSION_LOG_PROPERTY } from "../util/log_context.ts";
+import {
+  appendLogText,
+  type LogRotation,
+  logRotation,
+  rotateLogIfLarge,
+} from "../state/log_rotation.ts";
 
 let secretsToMask: readonly string[] = [];
 
@@ -48,7 +55,7 @@ let current: LoggingOptions | undefined;
  */
 export async function configureLogging(
   options: LoggingOptions,
-  logFile?: Deno.FsFile,
+  logFile?: LogFileTarget,
 ): Promise<void> {
   current = options;
   const formatter = options.json
@@ -59,7 +66,7 @@ export async function configureLogging(
   const sinks: Record<string, Sink> = {
     main: writer(options.toStdout ? Deno.stdout : Deno.stderr),
   };
-  if (logFile) sinks.file = writer(logFile);
+  if (logFile) sinks.file = logFileSink(logFile, formatter);
   sinks.session = sessionLogSink(formatter);
   await configure({
     reset: true,
@@ -82,17 +89,20 @@ export async function configureLogging(
  * for those recorders. `header` opens this run's section of the file. A file that cannot be
  * written is a warning only.
  */
-export async function addLogFile(path: string, header: string): Promise<void> {
+export async function addLogFile(
+  path: string,
+  header: string,
+  rotation?: LogRotation,
+): Promise<void> {
   if (!current) return;
   for (const fd of [1, 2]) {
     if (await isFileAt(fd, path)) return;
   }
-  let file: Deno.FsFile;
   try {
-    await Deno.mkdir(dirname(path), { recursive: true });
-    file = await Deno.open(path, { append: true, create: true, mode: 0o600 });
+    await ensurePrivateDir(dirname(path));
+    rotateLogIfLarge(path, rotation);
+    appendLogText(path, `${header}\n`);
     await Deno.chmod(path, 0o600);
-    writeText(file, `${header}\n`);
   } catch (error) {
     // The log file is a convenience: never a reason not to record.
     getLogger(["twitchtool"]).warn("Cannot write the log file {path}: {error}", {
@@ -101,7 +111,31 @@ export async function addLogFile(path: string, header: string): Promise<void> {
     });
     return;
   }
-  await configureLogging(current, file);
+  await configureLogging(current, { path, ...(rotation ? { rotation } : {}) });
+}
+
+/** The log file a process adds with {@link addLogFile}, and its rotation. */
+export interface LogFileTarget {
+  readonly path: string;
+  readonly rotation?: LogRotation;
+}
+
+/**
+ * Appends every record to the log file, opened per line (O_APPEND) so that a rotation, by this
+ * process or another, is followed from the next line on (see `state/log_rotation.ts`).
+ */
+function logFileSink(target: LogFileTarget, formatter: (record: LogRecord) => string): Sink {
+  return (record: LogRecord) => {
+    try {
+      appendLogText(
+        target.path,
+        maskSecrets(formatter(record), secretsToMask),
+        target.rotation,
+      );
+    } catch {
+      // The main sink has the line already; a log file is never a reason to stop recording.
+    }
+  };
 }
 
 /**
@@ -116,8 +150,12 @@ function sessionLogSink(formatter: (record: LogRecord) => string): Sink {
     try {
       // The logs folder may not exist before the session's first streamlink starts.
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-      using file = Deno.openSync(path, { append: true, create: true, mode: 0o600 });
-      writeText(file, maskSecrets(formatter(record), secretsToMask));
+      const maxMb = record.properties[SESSION_LOG_MAX_MB_PROPERTY];
+      appendLogText(
+        path,
+        maskSecrets(formatter(record), secretsToMask),
+        typeof maxMb === "number" ? logRotation(maxMb) : undefined,
+      );
     } catch {
       // The main sink has the line already; a log file is never a reason to stop recording.
     }

@@ -272,9 +272,12 @@ function addSetupCommands(program: Command, lazy: LazyAction): void {
 
   program
     .command("doctor")
-    .description("Check tools, folders, free space, config and stale state; exit 1 on a failure")
+    .description(
+      "Check tools, folders, free space, config, stale state and that Twitch answers; exit 1 on a failure",
+    )
     .option("--queue-dir <dir>", "encode job queue [paths.queue_dir]")
     .option("--logs-dir <dir>", "recorder logs [paths.logs_dir]")
+    .option("--offline", "skip checking that Twitch's API and playlist hosts answer")
     .action(lazy("doctor", async (options, command) => {
       const { doctorCommand } = await import("./commands/doctor.ts");
       return doctorCommand(options, globals(command));

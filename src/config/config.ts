@@ -17,6 +17,8 @@ export interface Config {
     readonly tempDir: string;
   };
   readonly limits: { readonly recordLimit: number };
+  /** `[logging]`: rotation of the per-channel logs (`state/log_rotation.ts`). */
+  readonly logging: { readonly maxLogMb: number };
   readonly storage: { readonly diskFreeMinBytes: number };
   readonly record: {
     readonly quality: string;

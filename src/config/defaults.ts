@@ -63,6 +63,7 @@ export function defaultValues(
     "paths.record_dir": join(recordParent, "TwitchTool"),
     "paths.queue_dir": join(dirs.stateDir, "encode-queue"),
     "paths.logs_dir": join(dirs.stateDir, "logs"),
+    "logging.max_log_mb": 50,
     "paths.runtime_dir": xdgRuntime ? join(xdgRuntime, "twitchtool") : join(dirs.stateDir, "run"),
     "limits.record_limit": 6,
     "storage.disk_free_min_gb": 10,

@@ -271,6 +271,7 @@ function assembleConfig(
       tempDir: tempDirFor(str("paths.record_dir"), dirs.home),
     },
     limits: { recordLimit: num("limits.record_limit") },
+    logging: { maxLogMb: num("logging.max_log_mb") },
     storage: { diskFreeMinBytes },
     record: {
       quality: str("record.quality"),

@@ -119,6 +119,14 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     docsDefault: "`$XDG_RUNTIME_DIR/twitchtool`, else `~/.local/state/twitchtool/run`",
   },
   {
+    section: "logging",
+    key: "max_log_mb",
+    kind: "number",
+    min: 0,
+    max: 1_000_000,
+    doc: "MiB at which `<user>.log` rotates (3 old ones kept); 0 never rotates",
+  },
+  {
     section: "limits",
     key: "record_limit",
     kind: "int",

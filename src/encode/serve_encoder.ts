@@ -7,6 +7,7 @@ import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
 import { findLowPriorityTools, requireTools } from "../proc/which.ts";
 import { acquireDaemon, readDaemonState } from "../state/daemon_state.ts";
+import { ensurePrivateDirs } from "../state/private_dirs.ts";
 import { jobsDir } from "../state/job_queue.ts";
 import { ensureRuntimeDir } from "../state/runtime_dir.ts";
 import { systemClock } from "../util/clock.ts";
@@ -26,6 +27,7 @@ export async function serveEncoder(
   signal: AbortSignal,
 ): Promise<EncodeDaemonSummary> {
   await requireTools(["ffmpeg", "ffprobe"]);
+  await ensurePrivateDirs(config.paths);
   const handle = await acquireDaemon(config.paths.stateDir, "encoder");
   try {
     const previous = await readDaemonState(config.paths.stateDir, "encoder");

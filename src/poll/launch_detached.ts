@@ -24,6 +24,7 @@
  */
 import { spawnDetached, startDetachedLog } from "../proc/spawn.ts";
 import { redactArgs } from "../proc/streamlink_args.ts";
+import { type LogRotation, rotateLogIfLarge } from "../state/log_rotation.ts";
 
 /** A recorder started in its own session. */
 export interface DetachedChild {
@@ -33,15 +34,17 @@ export interface DetachedChild {
 }
 
 /**
- * Starts `program args` detached with stdout/stderr appended to `logPath`; `env` is added to
- * the inherited environment.
+ * Starts `program args` detached with stdout/stderr appended to `logPath` (rotated first when
+ * large); `env` is added to the inherited environment.
  */
 export async function launchDetached(
   program: string,
   args: readonly string[],
   logPath: string,
   env: Readonly<Record<string, string>> = {},
+  rotation?: LogRotation,
 ): Promise<DetachedChild> {
+  rotateLogIfLarge(logPath, rotation);
   const header = `--- ${new Date().toISOString()} twitchtool poller: ${
     [program, ...redactArgs(args)].join(" ")
   }\n`;

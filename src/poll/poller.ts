@@ -10,11 +10,12 @@ import type {
   PollerStatus,
   SkipRecord,
 } from "../state/daemon_status.ts";
+import { ExitCode } from "../errors.ts";
 import type { Clock } from "../util/clock.ts";
 import type { DetectorName, LiveDetector, StreamInfo } from "./detect_live.ts";
 import type { DetachedChild } from "./launch_detached.ts";
 import type { ProbeResult } from "./probe_channels.ts";
-import type { InvalidEntry, UsersList } from "./users_file.ts";
+import { type InvalidEntry, UsersFileError, type UsersList } from "./users_file.ts";
 
 const log = getLogger(["twitchtool", "poll"]);
 
@@ -49,6 +50,11 @@ export interface PollerDeps {
   /** Starts recording `user` (told the API's stream details when known). */
   launch(user: string, stream?: StreamInfo): Promise<LaunchedRecorder>;
   writeStatus(status: PollerStatus): Promise<void>;
+  /**
+   * Whether the record disk has room again for a channel whose recording ended for lack of
+   * space (exit code 7). Without it such a channel is retried every cycle.
+   */
+  diskHasRoom?(): Promise<boolean>;
 }
 
 /** A recording the loop started: a detached recorder process, or a session in this process. */
@@ -79,8 +85,12 @@ export class Poller {
   #lastInvalid = "";
   #lastHeldBack = "";
   #usersFileMissing = false;
+  #usersFileError: string | undefined;
   #detectorError: { at: string; message: string } | undefined;
   #fellBack = false;
+  /** Channels whose last recording ended for lack of space: not relaunched until room returns. */
+  readonly #outOfSpace = new Set<string>();
+  #waitingForSpace = "";
 
   constructor(private readonly settings: PollerSettings, private readonly deps: PollerDeps) {}
 
@@ -108,6 +118,7 @@ export class Poller {
         log.error("Poll cycle failed: {error}", { error: lastError });
       }
       if (signal.aborted) break;
+      lastError ??= this.#usersFileError;
       const nextPoll = cycleStart +
         (this.#fellBack
           ? this.settings.fallbackIntervalMs ?? this.settings.intervalMs
@@ -155,10 +166,15 @@ export class Poller {
     const launched: LaunchRecord[] = [];
     const skipped: SkipRecord[] = [];
     let free = this.settings.recordLimit - busy.size;
+    const noSpace = await this.#waitForSpace(live.filter((user) => !busy.has(user)));
     for (const user of live) {
       if (signal.aborted) break;
       if (busy.has(user)) {
         skipped.push({ user, reason: "already recording" });
+        continue;
+      }
+      if (noSpace.has(user)) {
+        skipped.push({ user, reason: "waiting for disk space" });
         continue;
       }
       if (free <= 0) {
@@ -174,6 +190,7 @@ export class Poller {
         };
         child.exited.then((code) => {
           pending.exited = true;
+          if (code === ExitCode.LowDisk) this.#outOfSpace.add(user);
           log.info("Recorder for {user} (pid {pid}) exited with code {code}", {
             user,
             pid: child.pid,
@@ -222,8 +239,25 @@ export class Poller {
     return report;
   }
 
+  /**
+   * The users file, with its problems said once per change rather than every cycle: a file
+   * that cannot be read (too large, a FIFO) watches no channels until it is fixed, and the
+   * invalid lines of a file are summed up in one warning with a count and the first few.
+   */
   async #readUsers(): Promise<UsersList> {
-    const list = await this.deps.readUsers();
+    let list: UsersList | undefined;
+    try {
+      list = await this.deps.readUsers();
+    } catch (error) {
+      if (!(error instanceof UsersFileError)) throw error;
+      const message = error.message;
+      if (message !== this.#usersFileError) {
+        log.error("{error}: watching no channels until it is fixed", { error: message });
+      }
+      this.#usersFileError = message;
+      return { users: [], invalid: [] };
+    }
+    this.#usersFileError = undefined;
     if (!list) {
       if (!this.#usersFileMissing) {
         log.warn("Users file {path} does not exist: watching no channels", {
@@ -236,16 +270,37 @@ export class Poller {
     this.#usersFileMissing = false;
     const invalidKey = JSON.stringify(list.invalid);
     if (invalidKey !== this.#lastInvalid) {
-      for (const entry of list.invalid) {
-        log.warn("Skipping invalid channel name {name} on line {line} of {path}", {
-          name: entry.text,
-          line: entry.line,
-          path: this.settings.usersFile,
-        });
-      }
       this.#lastInvalid = invalidKey;
+      if (list.invalid.length > 0) logInvalid(list.invalid, this.settings.usersFile);
     }
     return list;
+  }
+
+  /**
+   * The live channels among `candidates` held back because their last recording ended for
+   * lack of space and the disk still has no room; says so once, and once when room returns.
+   */
+  async #waitForSpace(candidates: readonly string[]): Promise<Set<string>> {
+    const waiting = candidates.filter((user) => this.#outOfSpace.has(user));
+    if (waiting.length === 0) return new Set();
+    const room = await (this.deps.diskHasRoom?.() ?? Promise.resolve(true)).catch(() => true);
+    if (room) {
+      for (const user of waiting) this.#outOfSpace.delete(user);
+      this.#waitingForSpace = "";
+      log.info("The record disk has room again: recording {users} again", {
+        users: waiting.join(", "),
+      });
+      return new Set();
+    }
+    const key = waiting.join(",");
+    if (key !== this.#waitingForSpace) {
+      log.warn(
+        "Not recording {users} again until the record disk has room: the last recording ended for lack of space",
+        { users: key.replaceAll(",", ", ") },
+      );
+      this.#waitingForSpace = key;
+    }
+    return new Set(waiting);
   }
 
   /** Says once (not every cycle) which live channels wait for a free recording slot. */
@@ -279,4 +334,19 @@ export class Poller {
       log.error("Cannot write poller status: {error}", { error: String(error) });
     }
   }
+}
+
+/** How many invalid lines one warning quotes; the rest are counted. */
+const INVALID_SHOWN = 5;
+
+/** One warning for all the invalid lines of a users file. */
+function logInvalid(invalid: readonly InvalidEntry[], path: string): void {
+  const shown = invalid.slice(0, INVALID_SHOWN)
+    .map((entry) => `${JSON.stringify(entry.text.slice(0, 40))} (line ${entry.line})`)
+    .join(", ");
+  const more = invalid.length > INVALID_SHOWN ? ` and ${invalid.length - INVALID_SHOWN} more` : "";
+  log.warn(`Skipping {count} invalid channel name(s) in {path}: ${shown}${more}`, {
+    count: invalid.length,
+    path,
+  });
 }

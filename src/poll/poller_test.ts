@@ -6,7 +6,7 @@ import { FallbackDetector, type StreamInfo } from "./detect_live.ts";
 import type { PollerStatus } from "../state/daemon_status.ts";
 import { Poller, type PollerDeps } from "./poller.ts";
 import type { ProbeResult } from "./probe_channels.ts";
-import type { UsersList } from "./users_file.ts";
+import { UsersFileError, type UsersList } from "./users_file.ts";
 
 class FakeClock implements Clock {
   time = Date.parse("2024-05-01T12:00:00Z");
@@ -276,6 +276,87 @@ Deno.test("Poller.pollOnce() logs a hosted launch as recording in this process, 
       "Recording a_1 in this process, output in /logs/a_1.log",
       "Launched recorder for b_1 (pid 100), output in /logs/b_1.log",
     ]);
+  } finally {
+    await reset();
+  }
+});
+
+Deno.test("Poller says an unreadable users file and invalid lines once, not every cycle", async () => {
+  const messages: string[] = [];
+  await configure({
+    sinks: { memory: (record) => messages.push(record.message.join("")) },
+    loggers: [{ category: ["twitchtool", "poll"], sinks: ["memory"], lowestLevel: "info" }],
+    reset: true,
+  });
+  try {
+    const world = new World();
+    const invalid = Array.from({ length: 8 }, (_, i) => ({ line: i + 2, text: `bad-${i}` }));
+    world.users = { users: ["a_1"], invalid };
+    const poller = new Poller(SETTINGS, world.deps(new FakeClock()));
+    for (let i = 0; i < 3; i++) await poller.pollOnce(new AbortController().signal);
+    const skipping = messages.filter((m) => m.startsWith("Skipping"));
+    assert.deepEqual(skipping, [
+      'Skipping 8 invalid channel name(s) in /cfg/users.txt: "bad-0" (line 2), "bad-1" (line 3), ' +
+      '"bad-2" (line 4), "bad-3" (line 5), "bad-4" (line 6) and 3 more',
+    ]);
+    const deps = world.deps(new FakeClock());
+    const broken = new Poller(SETTINGS, {
+      ...deps,
+      readUsers: () => Promise.reject(new UsersFileError("Cannot read users file: a FIFO")),
+    });
+    for (let i = 0; i < 3; i++) {
+      const report = await broken.pollOnce(new AbortController().signal);
+      assert.equal(report.users, 0);
+    }
+    assert.equal(messages.filter((m) => m.includes("a FIFO")).length, 1);
+  } finally {
+    await reset();
+  }
+});
+
+Deno.test("Poller backs off a channel whose recording ended for lack of space until the disk has room", async () => {
+  const messages: string[] = [];
+  await configure({
+    sinks: { memory: (record) => messages.push(record.message.join("")) },
+    loggers: [{ category: ["twitchtool", "poll"], sinks: ["memory"], lowestLevel: "info" }],
+    reset: true,
+  });
+  try {
+    const world = new World();
+    world.users = { users: ["a_1", "b_1"], invalid: [] };
+    world.live = new Set(["a_1", "b_1"]);
+    let room = false;
+    const deps = world.deps(new FakeClock());
+    const exits = new Map<string, (code: number) => void>();
+    const poller = new Poller(SETTINGS, {
+      ...deps,
+      launch: async (user, stream) => {
+        const child = await deps.launch(user, stream);
+        return { ...child, exited: new Promise<number>((resolve) => exits.set(user, resolve)) };
+      },
+      diskHasRoom: () => Promise.resolve(room),
+    });
+    const signal = new AbortController().signal;
+    await poller.pollOnce(signal);
+    exits.get("a_1")!(7);
+    exits.get("b_1")!(1);
+    await Promise.resolve();
+    for (let i = 0; i < 3; i++) {
+      const report = await poller.pollOnce(signal);
+      assert.deepEqual(report.skipped.filter((skip) => skip.user === "a_1"), [
+        { user: "a_1", reason: "waiting for disk space" },
+      ]);
+    }
+    // b_1 failed otherwise: relaunched at once.
+    assert.deepEqual(world.launches, ["a_1", "b_1", "b_1"]);
+    const waiting = messages.filter((m) => m.startsWith("Not recording"));
+    assert.deepEqual(waiting, [
+      "Not recording a_1 again until the record disk has room: the last recording ended for lack of space",
+    ]);
+    room = true;
+    await poller.pollOnce(signal);
+    assert.equal(world.launches.filter((u) => u === "a_1").length, 2);
+    assert.ok(messages.includes("The record disk has room again: recording a_1 again"));
   } finally {
     await reset();
   }

@@ -11,10 +11,13 @@ import type { Config } from "../config/config.ts";
 import { redactArgs } from "../proc/streamlink_args.ts";
 import { findExecutable, findLowPriorityTools, requireTools } from "../proc/which.ts";
 import { acquireDaemon } from "../state/daemon_state.ts";
+import { ensurePrivateDirs } from "../state/private_dirs.ts";
+import { logRotation } from "../state/log_rotation.ts";
 import { SlotPool } from "../state/slot_pool.ts";
 import { privateStreamlinkArgs } from "../state/streamlink_args_file.ts";
 import { isUserLocked } from "../state/user_lock.ts";
 import { systemClock } from "../util/clock.ts";
+import { freeBytes } from "../util/disk_space.ts";
 import { logRecoveryReports, recoverSessions } from "../record/recover.ts";
 import { ConfigError } from "../errors.ts";
 import { GqlApi } from "./detect_gql.ts";
@@ -43,6 +46,13 @@ import { checkedListenAddress } from "../web/listen_address.ts";
 import { startStatusWeb, type StatusWeb } from "../web/start_status_web.ts";
 
 const log = getLogger(["twitchtool", "poll"]);
+
+/**
+ * Free space a channel whose recording ended for lack of space waits for before it is recorded
+ * again (or `disk_free_min` when larger): with `disk_free_min = 0` a full disk has 0 bytes free,
+ * which is not room.
+ */
+const RESUME_FREE_BYTES = 64 * 1024 * 1024;
 
 /** What the poller passes through to the recorders it launches. */
 export interface PollerRunOptions {
@@ -75,6 +85,7 @@ export async function runPollerDaemon(
   const webAddress = config.web.listen === undefined
     ? undefined
     : checkedListenAddress(config.web.listen, config.web.token, `"web.listen"`);
+  await ensurePrivateDirs(config.paths);
   const handle = await acquireDaemon(config.paths.stateDir, "poller");
   // The page has its own stop, so a failure before the loop's end still closes it.
   const webStop = new AbortController();
@@ -159,10 +170,14 @@ export async function runPollerDaemon(
             recorderArgs(command, user, recorder),
             logPath,
             recorderEnv(stream),
+            logRotation(config.logging.maxLogMb),
           );
           return { ...child, log: logPath, hosted: false };
         },
         writeStatus: (status) => handle.writeStatus(status),
+        diskHasRoom: async () =>
+          await freeBytes(paths.recordDir) >=
+            Math.max(config.storage.diskFreeMinBytes, RESUME_FREE_BYTES),
       },
     );
     const retention = retentionLoop(config, systemClock, signal);

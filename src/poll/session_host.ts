@@ -13,6 +13,7 @@
 import { getLogger, withContext } from "@logtape/logtape";
 import { recorderLogPath } from "../state/recorder_log_path.ts";
 import type { Config } from "../config/config.ts";
+import { exitCodeOf } from "../errors.ts";
 import type { LowPriorityTools } from "../proc/ffmpeg_args.ts";
 import {
   type AdoptedSession,
@@ -24,7 +25,7 @@ import { listSessionFiles, sortParts } from "../state/session_folder.ts";
 import { listManifests } from "../state/session_manifest.ts";
 import { isUserLocked } from "../state/user_lock.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
-import { SESSION_LOG_PROPERTY } from "../util/log_context.ts";
+import { SESSION_LOG_MAX_MB_PROPERTY, SESSION_LOG_PROPERTY } from "../util/log_context.ts";
 import type { StreamInfo } from "./detect_live.ts";
 import type { LaunchedRecorder } from "./poller.ts";
 
@@ -115,7 +116,11 @@ export class SessionHost {
   #run(user: string, adopt?: AdoptedSession, stream?: BroadcastInfo): Promise<number> {
     const logPath = this.logPath(user);
     // Every line the session logs also goes to its <user>.log, beside its streamlink's output.
-    const session = withContext({ [SESSION_LOG_PROPERTY]: logPath }, () =>
+    const context = {
+      [SESSION_LOG_PROPERTY]: logPath,
+      [SESSION_LOG_MAX_MB_PROPERTY]: this.#config.logging.maxLogMb,
+    };
+    const session = withContext(context, () =>
       runCaptureSession(
         {
           user,
@@ -135,7 +140,8 @@ export class SessionHost {
         return 0;
       }, (error: Error) => {
         log.warn("Recording of {user} ended: {error}", { user, error: error.message });
-        return 1;
+        // The recorder's exit code, so the poll loop tells a full disk from other failures.
+        return exitCodeOf(error);
       }).finally(() => this.#sessions.delete(user));
     this.#sessions.set(user, session);
     return session;

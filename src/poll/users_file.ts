@@ -14,6 +14,7 @@
  * so bytes that are not UTF-8 survive an edit unchanged; names and the syntax (`#`, whitespace,
  * newlines) are ASCII, so nothing else changes meaning.
  */
+import { constants, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { UsageError } from "../errors.ts";
 import { isValidUsername } from "../util/is_valid_username.ts";
@@ -64,10 +65,77 @@ export function parseUsersFile(text: string): UsersList {
   return { users, invalid };
 }
 
-/** Reads and parses the users file; a missing file is `undefined` so callers can say so. */
+/** The largest users file read: ~70,000 names, far more than any poller could watch. */
+export const USERS_FILE_MAX_BYTES = 1024 * 1024;
+
+/**
+ * Reads and parses the users file; a missing file is `undefined` so callers can say so. Only a
+ * regular file of at most {@link USERS_FILE_MAX_BYTES} is read (see {@link readUsersBytes}).
+ */
 export async function readUsersFile(path: string): Promise<UsersList | undefined> {
-  const text = await readOptionalText(path);
-  return text === undefined ? undefined : parseUsersFile(text);
+  const bytes = await readUsersBytes(path);
+  return bytes === undefined ? undefined : parseUsersFile(new TextDecoder().decode(bytes));
+}
+
+/**
+ * The users file's bytes, or `undefined` when it does not exist. The poller re-reads the file
+ * every cycle, so what it opens must never hang it or eat its memory: the file is opened
+ * non-blocking (a FIFO would otherwise block the open until a writer comes, and no SIGTERM
+ * could end the wait), then checked through the open descriptor (no race with a rename) to be a
+ * regular file (not a FIFO, socket or device such as `/dev/zero`) of at most `maxBytes`, and at
+ * most `maxBytes` are read even if it grows meanwhile.
+ */
+export async function readUsersBytes(
+  path: string,
+  maxBytes = USERS_FILE_MAX_BYTES,
+): Promise<Uint8Array | undefined> {
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    if ((error as { code?: string }).code === "ENOENT") return undefined;
+    throw error;
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) {
+      throw new UsersFileError(`Cannot read users file "${path}": ${describeKind(info)}`);
+    }
+    if (info.size > maxBytes) throw tooLarge(path, info.size, maxBytes);
+    const buffer = new Uint8Array(maxBytes + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > maxBytes) throw tooLarge(path, length, maxBytes);
+    return buffer.slice(0, length);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The users file cannot be used as it is (not a regular file, or too large). */
+export class UsersFileError extends UsageError {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsersFileError";
+  }
+}
+
+function tooLarge(path: string, size: number, maxBytes: number): UsersFileError {
+  return new UsersFileError(
+    `Cannot read users file "${path}": it is larger than the ${
+      maxBytes / 1024 / 1024
+    } MiB limit for a users file (${size} bytes or more)`,
+  );
+}
+
+function describeKind(info: { isFIFO(): boolean; isDirectory(): boolean }): string {
+  if (info.isFIFO()) return "it is a FIFO, not a regular file";
+  if (info.isDirectory()) return "it is a folder, not a regular file";
+  return "it is not a regular file (a device or socket)";
 }
 
 /** Result of {@link addUsers}. */
@@ -148,7 +216,7 @@ export async function editUsersFile<R extends { text: string }>(
 ): Promise<R> {
   await Deno.mkdir(dirname(path), { recursive: true });
   using _lock = await FileLock.acquireExisting(dirname(path));
-  const before = await readOptionalBytes(path);
+  const before = await readUsersBytes(path);
   const text = before === undefined ? "" : bytesToChars(before);
   const result = edit(text);
   if (result.text !== text) {
@@ -176,18 +244,4 @@ function charsToBytes(text: string): Uint8Array {
   const bytes = new Uint8Array(text.length);
   for (let index = 0; index < text.length; index++) bytes[index] = text.charCodeAt(index);
   return bytes;
-}
-
-async function readOptionalBytes(path: string): Promise<Uint8Array | undefined> {
-  try {
-    return await Deno.readFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
-}
-
-async function readOptionalText(path: string): Promise<string | undefined> {
-  const bytes = await readOptionalBytes(path);
-  return bytes === undefined ? undefined : new TextDecoder().decode(bytes);
 }

@@ -5,8 +5,10 @@ import {
   addUsers,
   editUsersFile,
   parseUsersFile,
+  readUsersBytes,
   readUsersFile,
   removeUsers,
+  UsersFileError,
 } from "./users_file.ts";
 
 const SAMPLE = `# channels I watch
@@ -82,4 +84,40 @@ Deno.test("editUsersFile() writes atomically, keeps the mode and does not create
 Deno.test("parseUsersFile() trims only ASCII whitespace, so a no-break space is not dropped", () => {
   assert.deepEqual(parseUsersFile("alpha\u00a0\n\tbeta \r\n").users, ["beta"]);
   assert.deepEqual(parseUsersFile("alpha\u00a0\n").invalid, [{ line: 1, text: "alpha\u00a0" }]);
+});
+
+Deno.test("readUsersBytes() refuses a FIFO at once instead of blocking on it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "users.txt");
+    const mkfifo = await new Deno.Command("mkfifo", { args: [path] }).output();
+    assert.equal(mkfifo.code, 0);
+    await assert.rejects(
+      () => readUsersBytes(path),
+      (error: Error) =>
+        error instanceof UsersFileError && error.message ===
+          `Cannot read users file "${path}": it is a FIFO, not a regular file`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("readUsersBytes() refuses a link to /dev/zero and a file over the size limit", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const zero = join(dir, "zero.txt");
+    await Deno.symlink("/dev/zero", zero);
+    await assert.rejects(() => readUsersBytes(zero), /not a regular file \(a device or socket\)/);
+    const big = join(dir, "big.txt");
+    await Deno.writeTextFile(big, "alpha\n".repeat(200_000));
+    await assert.rejects(
+      () => readUsersFile(big),
+      new RegExp(`"${big}": it is larger than the 1 MiB limit for a users file`),
+    );
+    await Deno.writeTextFile(big, "alpha\n".repeat(100));
+    assert.deepEqual((await readUsersFile(big))?.users, ["alpha"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

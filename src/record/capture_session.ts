@@ -10,6 +10,10 @@
  * (`adopt`): same base, same manifest, it watches the running part until that streamlink ends,
  * then goes on with the next part index and finalizes at the end.
  */
+import { readAt } from "../util/read_at.ts";
+import { lastNetworkProblem, networkProblem } from "./stream_problem.ts";
+import { logRotation, rotateLogIfLarge } from "../state/log_rotation.ts";
+import { ensurePrivateDirs } from "../state/private_dirs.ts";
 import { dirname } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
@@ -162,6 +166,7 @@ export async function runCaptureSession(
   // folder inside is private.
   await Deno.mkdir(dirname(tempDir), { recursive: true });
   await ensurePrivateDir(tempDir);
+  await ensurePrivateDirs(config.paths);
 
   using _userLock = await acquireUserLock(runtimeDir, user);
   await clearStopRequest(runtimeDir, user);
@@ -300,6 +305,8 @@ async function captureInSlot(
     );
   }
   let adopted = adopt?.capture;
+  /** What kept the last attempt from the stream when it was the network, not the channel. */
+  let networkTrouble: string | undefined;
   const startStreamlink = async (output: string): Promise<Child> => {
     if (adopted && adopted.part === output) {
       const running = adopted;
@@ -326,19 +333,34 @@ async function captureInSlot(
       fromWindowStart: true,
     });
     log.debug("Running streamlink {args}", { args: redactArgs(args).join(" ") });
+    networkTrouble = undefined;
     const locked = lockedCommand(captureLock, "streamlink", args);
     let child: Child;
     if (request.detachedLog) {
       const header = `--- ${new Date(clock.now()).toISOString()} ${base}: streamlink ${
         redactArgs(args).join(" ")
       }\n`;
+      // A part boundary: the new streamlink opens the log afresh, so rotate here (see
+      // state/log_rotation.ts: the previous streamlink keeps writing into the renamed file).
+      rotateLogIfLarge(request.detachedLog, logRotation(config.logging.maxLogMb));
       await startDetachedLog(request.detachedLog, header);
-      child = spawnDetached(locked.command, locked.args, request.detachedLog);
+      const logPath = request.detachedLog;
+      const from = await sizeOrZero(logPath);
+      const spawned = spawnDetached(locked.command, locked.args, logPath);
+      // Its output goes to the log, not through us: read what it said once it ends.
+      child = {
+        ...spawned,
+        exited: spawned.exited.then(async (exit) => {
+          networkTrouble = lastNetworkProblem(await readLogTail(logPath, from));
+          return exit;
+        }),
+      };
       capture = { pid: child.pid, part: output };
       await writeManifest(tempDir, manifest());
     } else {
       const forward = (line: string) => {
         if (NO_SPACE.test(line)) context.onDiskFull(`no space left on device writing "${output}"`);
+        networkTrouble = networkProblem(line) ?? networkTrouble;
         log[streamlinkLogLevel(line)]("streamlink: {line}", { user, line });
       };
       child = spawnChild(locked.command, locked.args, {
@@ -379,10 +401,17 @@ async function captureInSlot(
               });
             }
           }
-          log.info(
-            state === "capturing" ? "Stream data flowing" : "Stream not available; waiting",
-            { user, state },
-          );
+          if (state === "waiting" && networkTrouble) {
+            log.warn(
+              "Cannot reach the stream of {user}: {problem}; a network problem, not the channel going offline",
+              { user, state, problem: networkTrouble },
+            );
+          } else {
+            log.info(
+              state === "capturing" ? "Stream data flowing" : "Stream not available; waiting",
+              { user, state },
+            );
+          }
         },
         onPart: async (path) => {
           parts.push(path);
@@ -390,7 +419,7 @@ async function captureInSlot(
           await writeManifest(tempDir, manifest());
         },
         checkDisk: context.lowDiskReason,
-        onReport: (report) => logReport(user, report, config.record.retryWindow),
+        onReport: (report) => logReport(user, report, config.record.retryWindow, networkTrouble),
       },
       context.stop,
       {
@@ -408,7 +437,7 @@ async function captureInSlot(
   await removeCaptureLock(config.paths.runtimeDir, base);
   log.info(
     `Capture ended: ${
-      describeEnd(result.reason, config.record.retryWindow)
+      describeEnd(result.reason, config.record.retryWindow, networkTrouble)
     }; ${parts.length} part(s), slot released`,
     { reason: result.reason, count: parts.length },
   );
@@ -419,7 +448,11 @@ async function captureInSlot(
     if (result.reason === "low-disk") {
       throw new LowDiskError(`Stopped recording "${user}": ${result.detail}`);
     }
-    throw new NothingCapturedError(`Nothing captured for "${user}": the stream was not available`);
+    throw new NothingCapturedError(
+      networkTrouble
+        ? `Nothing captured for "${user}": the stream could not be reached (${networkTrouble}), a network problem`
+        : `Nothing captured for "${user}": the stream was not available`,
+    );
   }
 
   let finished: FinishedSession;
@@ -475,7 +508,12 @@ async function watchStopRequest(
  * The capture loop's periodic report as a log line. Figures are written into the message
  * (not quoted like values) and kept as properties for JSON logs.
  */
-function logReport(user: string, report: CaptureReport, retryWindow: number): void {
+function logReport(
+  user: string,
+  report: CaptureReport,
+  retryWindow: number,
+  networkTrouble?: string,
+): void {
   if (report.kind === "capturing") {
     const size = formatBytes(report.bytes);
     const duration = formatDuration(report.ms / 1000);
@@ -485,6 +523,13 @@ function logReport(user: string, report: CaptureReport, retryWindow: number): vo
       parts: report.parts,
       seconds: Math.round(report.ms / 1000),
     });
+  } else if (networkTrouble) {
+    log.warn(
+      `Cannot reach the stream of {user}: {problem}; a network problem, not the channel going offline; retrying, giving up in ${
+        formatDuration(report.giveUpInMs / 1000)
+      }`,
+      { user, problem: networkTrouble, give_up_in_seconds: Math.round(report.giveUpInMs / 1000) },
+    );
   } else {
     const left = formatDuration(report.giveUpInMs / 1000);
     log.info(
@@ -497,13 +542,33 @@ function logReport(user: string, report: CaptureReport, retryWindow: number): vo
 }
 
 /** Why capturing ended, in the user's words (the internal reason stays a log property). */
-function describeEnd(reason: Exclude<CaptureEndReason, "left">, retryWindow: number): string {
+function describeEnd(
+  reason: Exclude<CaptureEndReason, "left">,
+  retryWindow: number,
+  networkTrouble?: string,
+): string {
   switch (reason) {
     case "window-expired":
-      return `the stream stayed offline for retry_window (${formatDuration(retryWindow)})`;
+      return networkTrouble
+        ? `the stream could not be reached for retry_window (${
+          formatDuration(retryWindow)
+        }): ${networkTrouble}`
+        : `the stream stayed offline for retry_window (${formatDuration(retryWindow)})`;
     case "interrupted":
       return "stopped on request";
     case "low-disk":
       return "free space fell below disk_free_min";
+  }
+}
+
+/** The end of a log from `from` on (at most its last 64 KiB): what one streamlink printed. */
+async function readLogTail(path: string, from: number): Promise<string> {
+  try {
+    using file = await Deno.open(path, { read: true });
+    const size = (await file.stat()).size;
+    const start = size < from ? 0 : Math.max(from, size - 64 * 1024);
+    return new TextDecoder().decode(await readAt(file, start, size - start));
+  } catch {
+    return "";
   }
 }

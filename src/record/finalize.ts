@@ -419,7 +419,7 @@ async function sampleDensity(part: string): Promise<number> {
 /** Copies the parts to `sink`, each from its `skips` offset (the bytes it repeats) on. */
 async function copyFiles(
   paths: readonly string[],
-  sink: WritableStreamDefaultWriter<Uint8Array>,
+  sink: Pick<WritableStreamDefaultWriter<Uint8Array>, "write">,
   skips: readonly number[] = [],
 ): Promise<void> {
   for (const [index, path] of paths.entries()) {
@@ -495,13 +495,17 @@ async function joinBytes(
   }
   const output = await Deno.open(path, { write: true, create: true, truncate: true });
   try {
-    const writer = output.writable.getWriter();
-    await copyFiles(source.parts, writer, skips);
-    writer.releaseLock();
+    // Written through the file itself, not its `writable`: a failed write (ENOSPC) makes the
+    // stream close the file, and the close below would then replace the real error with
+    // "Bad resource ID".
+    await copyFiles(source.parts, fileSink(output), skips);
     await output.sync();
-  } finally {
-    output.close();
+  } catch (error) {
+    closeQuietly(output);
+    await removeIfExists(path);
+    throw error;
   }
+  closeQuietly(output);
   const size = (await Deno.stat(path)).size;
   if (size !== expected || !(await hasMediaStreams(path))) {
     await removeIfExists(path);
@@ -513,6 +517,24 @@ async function joinBytes(
     container: source.container,
     verified: false,
   };
+}
+
+/** The part of a stream writer {@link copyFiles} uses, writing straight to `file`. */
+function fileSink(file: Deno.FsFile): Pick<WritableStreamDefaultWriter<Uint8Array>, "write"> {
+  return {
+    write: async (chunk: Uint8Array) => {
+      let written = 0;
+      while (written < chunk.length) written += await file.write(chunk.subarray(written));
+    },
+  };
+}
+
+function closeQuietly(file: Deno.FsFile): void {
+  try {
+    file.close();
+  } catch {
+    // Already closed.
+  }
 }
 
 /**

@@ -6,7 +6,12 @@
  */
 import { basename, join } from "node:path";
 import { hasMediaStreams } from "../proc/ffprobe.ts";
-import { pathExists, syncDirectory, writeJsonAtomic } from "../state/atomic_write.ts";
+import {
+  ensurePrivateDir,
+  pathExists,
+  syncDirectory,
+  writeJsonAtomic,
+} from "../state/atomic_write.ts";
 
 /** A part moved aside, and why. */
 export interface QuarantinedPart {
@@ -38,7 +43,7 @@ export async function quarantinePart(
   session: string,
 ): Promise<QuarantinedPart> {
   const dir = unreadableDir(tempDir);
-  await Deno.mkdir(dir, { recursive: true });
+  await ensurePrivateDir(dir);
   let movedTo = join(dir, basename(part));
   for (let n = 1; await pathExists(movedTo); n++) movedTo = join(dir, `${basename(part)}.${n}`);
   await writeJsonAtomic(`${movedTo}.reason.json`, {

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
-import { pathExists } from "../state/atomic_write.ts";
+import { ensurePrivateDir, pathExists } from "../state/atomic_write.ts";
 import { isSessionCaptureAlive, removeCaptureLock } from "../state/capture_lock.ts";
 import { FileLock } from "../state/file_lock.ts";
 import { readManifest, removeManifest, type SessionManifest } from "../state/session_manifest.ts";
@@ -124,8 +124,8 @@ export async function recoverSessions(
       continue;
     }
     await ensureRuntimeDir(config.paths.runtimeDir);
-    await Deno.mkdir(join(config.paths.runtimeDir, "recover"), { recursive: true });
-    using lock = await FileLock.tryAcquire(
+    await ensurePrivateDir(join(config.paths.runtimeDir, "recover"));
+    await using lock = await FileLock.tryAcquireRemovable(
       join(config.paths.runtimeDir, "recover", `${manifest.base}.lock`),
     );
     if (!lock) {

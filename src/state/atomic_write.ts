@@ -95,11 +95,19 @@ export async function isSameFile(a: string, b: string): Promise<boolean> {
 }
 
 /**
- * Creates a folder only this user may enter (0700, as are parents it has to create); an
- * existing folder keeps its mode. For everything under the state, runtime and queue dirs.
+ * Creates a folder only this user may enter (0700, as are parents it has to create), whatever
+ * the umask; an existing folder of ours open to others is set to 0700 (the state, logs, queue
+ * and session folders hold channel names, pids, paths and streamlink's output). For everything
+ * under the state, runtime and queue dirs.
  */
 export async function ensurePrivateDir(path: string): Promise<void> {
   await Deno.mkdir(path, { recursive: true, mode: 0o700 });
+  // mkdir's mode passes through the umask and leaves an existing folder as it was: set it.
+  const info = await Deno.lstat(path);
+  const uid = Deno.uid();
+  if (info.isDirectory && (info.mode ?? 0) & 0o077 && (uid === null || info.uid === uid)) {
+    await Deno.chmod(path, 0o700);
+  }
 }
 
 /** Bytes in `path`; 0 when it is not there (yet) or cannot be read. */

@@ -33,6 +33,44 @@ export class FileLock {
   }
 
   /**
+   * {@link tryAcquire} for a lock file that its holder deletes when done
+   * ({@link releaseAndRemove}). Safe because the lock taken is checked to still be the file at
+   * `path`: a process that opened the file just before its holder deleted it gets a lock on a
+   * nameless file, sees that, and tries again on the new file (or on none).
+   */
+  static async tryAcquireRemovable(
+    path: string,
+  ): Promise<(FileLock & AsyncDisposable) | undefined> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const lock = await FileLock.tryAcquire(path);
+      if (!lock) return undefined;
+      const held = await lock.file!.stat();
+      const named = await Deno.stat(path).catch(() => undefined);
+      if (named && named.ino === held.ino && named.dev === held.dev) {
+        return Object.assign(lock, { [Symbol.asyncDispose]: () => lock.releaseAndRemove() });
+      }
+      lock.release();
+    }
+    return undefined;
+  }
+
+  /**
+   * Deletes the lock file, then releases the lock: only for locks taken with
+   * {@link tryAcquireRemovable}, which is what makes the deletion safe (and which does this when
+   * disposed with `await using`).
+   */
+  async releaseAndRemove(): Promise<void> {
+    if (!this.file) return;
+    try {
+      await Deno.remove(this.path).catch((error) => {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      });
+    } finally {
+      this.release();
+    }
+  }
+
+  /**
    * Takes the lock on an existing file or folder (opened read-only, so a folder works and
    * nothing is created), waiting for as long as another open file holds it.
    */

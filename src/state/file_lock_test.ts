@@ -43,3 +43,20 @@ Deno.test("FileLock.isHeld() sees a holder and never takes the lock itself", asy
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("FileLock.tryAcquireRemovable() excludes others and deletes its file when disposed", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "session.lock");
+    {
+      await using first = await FileLock.tryAcquireRemovable(path);
+      assert.ok(first);
+      assert.equal(await FileLock.tryAcquireRemovable(path), undefined);
+    }
+    await assert.rejects(Deno.stat(path), Deno.errors.NotFound);
+    await using again = await FileLock.tryAcquireRemovable(path);
+    assert.ok(again, "a new lock file is taken after the old one is gone");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

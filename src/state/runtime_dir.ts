@@ -9,7 +9,6 @@
  */
 import { dirname, join } from "node:path";
 import { ConfigError } from "../errors.ts";
-import { ensurePrivateDir } from "./atomic_write.ts";
 
 /**
  * Fails unless `runtimeDir` is trustworthy (see the module doc). A missing folder passes: there
@@ -51,16 +50,20 @@ export function untrustedBecause(info: Deno.FileInfo, uid: number | null): strin
  * ours (a folder that already existed is checked, never chmod'ed).
  */
 export async function ensureRuntimeDir(runtimeDir: string): Promise<void> {
-  await ensurePrivateDir(dirname(runtimeDir));
-  try {
-    await Deno.mkdir(runtimeDir, { mode: 0o700 });
-  } catch (error) {
-    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
-  }
+  // Parents it creates are private; an existing parent (the user's home, say) is left alone.
+  await Deno.mkdir(dirname(runtimeDir), { recursive: true, mode: 0o700 });
+  await makePrivateDir(runtimeDir);
   await verifyRuntimeDir(runtimeDir);
+  await makePrivateDir(join(runtimeDir, "users"));
+}
+
+/** mkdir 0700 whatever the umask (a new folder only: an existing one is verified, not fixed). */
+async function makePrivateDir(path: string): Promise<void> {
   try {
-    await Deno.mkdir(join(runtimeDir, "users"), { mode: 0o700 });
+    await Deno.mkdir(path, { mode: 0o700 });
   } catch (error) {
     if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    return;
   }
+  await Deno.chmod(path, 0o700);
 }

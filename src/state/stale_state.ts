@@ -11,6 +11,7 @@ import { FileLock } from "./file_lock.ts";
 import { verifyRuntimeDir } from "./runtime_dir.ts";
 import { listSessionFiles } from "./session_folder.ts";
 import { slotOfOwnerFile, slotPaths } from "./slot_pool.ts";
+import { findAbandonedArgsFiles } from "./streamlink_args_file.ts";
 import { isUserLocked } from "./user_lock.ts";
 
 /** Where stale state can be. */
@@ -29,6 +30,13 @@ export interface StaleState {
   readonly pidFiles: string[];
   /** Session manifests (`<base>.session.json`) whose channel nobody records: unfinished. */
   readonly sessions: string[];
+  /** Private streamlink args files (they may hold tokens) of processes that died. */
+  readonly argsFiles: string[];
+  /**
+   * `recover/<base>.lock` files nobody holds (older versions left one per recovered session;
+   * safe to delete: recoverers check that the lock they took is still the file's).
+   */
+  readonly recoverLocks: string[];
 }
 
 const DAEMONS: readonly DaemonName[] = ["poller", "encoder"];
@@ -58,7 +66,13 @@ export async function findStaleState(dirs: StateDirs): Promise<StaleState> {
     const user = typeof manifest?.user === "string" ? manifest.user : undefined;
     if (user === undefined || !(await isUserLocked(dirs.runtimeDir, user))) sessions.push(path);
   }
-  return { ownerFiles, pidFiles, sessions };
+  const recoverLocks: string[] = [];
+  for (const name of await listNames(join(dirs.runtimeDir, "recover"))) {
+    const path = join(dirs.runtimeDir, "recover", name);
+    if (name.endsWith(".lock") && !(await FileLock.isHeld(path))) recoverLocks.push(path);
+  }
+  const argsFiles = await findAbandonedArgsFiles(dirs.runtimeDir);
+  return { ownerFiles, pidFiles, sessions, argsFiles, recoverLocks };
 }
 
 async function listNames(dir: string): Promise<string[]> {

@@ -10,13 +10,18 @@
  * be ours), is created 0600 with a fresh name, and is removed when the process that wrote it is
  * done with it. The writer holds a lock on its file while it lives, so a file left by a process
  * killed with -9 is recognised (lock free) and removed by the next recorder or poller to start.
+ * The file is written as `<name>.args.new` and locked before it is renamed to `<name>.args`
+ * (the lock goes with the file), so every `.args` file is either locked by a live writer or
+ * abandoned: the sweep removes abandoned ones at once, whatever their age. Only a `.new` file
+ * may be unlocked for an instant (between its creation and its lock), so those are removed
+ * once unlocked and a minute old.
  */
 import { join } from "node:path";
 import { ConfigError } from "../errors.ts";
 import { splitSecretArgs } from "../proc/streamlink_args.ts";
 import { ensurePrivateDir, listDirEntries, removeIfExists } from "./atomic_write.ts";
 import { FileLock } from "./file_lock.ts";
-import { ensureRuntimeDir } from "./runtime_dir.ts";
+import { ensureRuntimeDir, verifyRuntimeDir } from "./runtime_dir.ts";
 
 /** `extra_args` ready for a command line, and the private file holding the rest. */
 export interface StreamlinkExtraArgs extends AsyncDisposable {
@@ -32,6 +37,10 @@ export async function privateStreamlinkArgs(
   extraArgs: readonly string[],
 ): Promise<StreamlinkExtraArgs> {
   const split = splitSecretArgs(extraArgs);
+  // A start sweeps whatever the config says now: the dead process may have had secrets. Only
+  // in a runtime dir that is ours and private (a missing one has nothing to sweep).
+  await verifyRuntimeDir(runtimeDir);
+  await removeAbandonedArgsFiles(runtimeDir);
   if (split.secretLines.length === 0) {
     return { args: extraArgs, secrets: [], [Symbol.asyncDispose]: async () => {} };
   }
@@ -46,18 +55,23 @@ export async function privateStreamlinkArgs(
   await ensureRuntimeDir(runtimeDir);
   const dir = join(runtimeDir, "streamlink");
   await ensurePrivateDir(dir);
-  await removeAbandoned(dir);
   const path = join(dir, `${Deno.pid}-${crypto.randomUUID().slice(0, 8)}.args`);
-  // Locked from creation on; the sweep also spares files younger than a minute, so a file
-  // between its creation and its lock is never taken for abandoned.
-  const lock = await FileLock.tryAcquire(path);
-  const file = await Deno.open(path, { write: true, truncate: true });
+  const draft = `${path}${DRAFT_SUFFIX}`;
+  const lock = await FileLock.tryAcquire(draft);
   try {
-    const bytes = new TextEncoder().encode(split.secretLines.join("\n") + "\n");
-    let written = 0;
-    while (written < bytes.length) written += await file.write(bytes.subarray(written));
-  } finally {
-    file.close();
+    const file = await Deno.open(draft, { write: true, truncate: true });
+    try {
+      const bytes = new TextEncoder().encode(split.secretLines.join("\n") + "\n");
+      let written = 0;
+      while (written < bytes.length) written += await file.write(bytes.subarray(written));
+    } finally {
+      file.close();
+    }
+    await Deno.rename(draft, path);
+  } catch (error) {
+    await removeIfExists(draft);
+    lock?.release();
+    throw error;
   }
   const args = [...split.visible.slice(0, split.at), `@${path}`, ...split.visible.slice(split.at)];
   return {
@@ -73,13 +87,32 @@ export async function privateStreamlinkArgs(
   };
 }
 
-/** Removes args files whose writer is gone (lock free, older than a minute). */
-async function removeAbandoned(dir: string): Promise<void> {
+const DRAFT_SUFFIX = ".new";
+
+/**
+ * The args files in `<runtimeDir>/streamlink` whose writer is gone (see the module doc): every
+ * unlocked `.args` file, and unlocked `.args.new` drafts older than a minute.
+ */
+export async function findAbandonedArgsFiles(runtimeDir: string): Promise<string[]> {
+  const dir = join(runtimeDir, "streamlink");
+  const found: string[] = [];
   for (const entry of await listDirEntries(dir)) {
-    if (!entry.isFile || !entry.name.endsWith(".args")) continue;
+    if (!entry.isFile) continue;
     const path = join(dir, entry.name);
-    const modified = (await Deno.stat(path).catch(() => undefined))?.mtime?.getTime();
-    if (modified === undefined || Date.now() - modified < 60_000) continue;
-    if (!(await FileLock.isHeld(path))) await removeIfExists(path);
+    if (entry.name.endsWith(`.args${DRAFT_SUFFIX}`)) {
+      const modified = (await Deno.stat(path).catch(() => undefined))?.mtime?.getTime();
+      if (modified === undefined || Date.now() - modified < 60_000) continue;
+    } else if (!entry.name.endsWith(".args")) {
+      continue;
+    }
+    if (!(await FileLock.isHeld(path))) found.push(path);
   }
+  return found;
+}
+
+/** Removes the args files of dead processes; returns the paths removed. */
+export async function removeAbandonedArgsFiles(runtimeDir: string): Promise<string[]> {
+  const abandoned = await findAbandonedArgsFiles(runtimeDir);
+  for (const path of abandoned) await removeIfExists(path);
+  return abandoned;
 }

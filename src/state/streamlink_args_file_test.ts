@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { privateStreamlinkArgs } from "./streamlink_args_file.ts";
+import { FileLock } from "./file_lock.ts";
+import { findAbandonedArgsFiles, privateStreamlinkArgs } from "./streamlink_args_file.ts";
 
 Deno.test("privateStreamlinkArgs() puts secret options in a 0600 file, removed on dispose", async () => {
   const root = await Deno.makeTempDir();
@@ -34,6 +35,32 @@ Deno.test("privateStreamlinkArgs() puts secret options in a 0600 file, removed o
 
     await using plain = await privateStreamlinkArgs(runtimeDir, ["--twitch-low-latency"]);
     assert.deepEqual(plain.args, ["--twitch-low-latency"]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("privateStreamlinkArgs() sweeps a dead process's fresh args file at once, even without secrets of its own", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const runtimeDir = join(root, "run");
+    const dir = join(runtimeDir, "streamlink");
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    await Deno.chmod(runtimeDir, 0o700);
+    const dead = join(dir, "1-dead.args");
+    await Deno.writeTextFile(dead, "twitch-api-header=Authorization=OAuth old\n");
+    const live = join(dir, "2-live.args");
+    await Deno.writeTextFile(live, "twitch-api-header=Authorization=OAuth live\n");
+    const draft = join(dir, "3-new.args.new");
+    await Deno.writeTextFile(draft, "");
+    using _held = await FileLock.tryAcquire(live);
+    assert.deepEqual(await findAbandonedArgsFiles(runtimeDir), [dead]);
+    await using _plain = await privateStreamlinkArgs(runtimeDir, ["--twitch-low-latency"]);
+    assert.deepEqual(
+      [...Deno.readDirSync(dir)].map((entry) => entry.name).sort(),
+      ["2-live.args", "3-new.args.new"],
+      "the dead file is gone; a locked file and a young draft stay",
+    );
   } finally {
     await Deno.remove(root, { recursive: true });
   }

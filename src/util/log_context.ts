@@ -6,3 +6,6 @@
  * looks, as they do for a `record` process.
  */
 export const SESSION_LOG_PROPERTY = "session_log";
+
+/** Beside {@link SESSION_LOG_PROPERTY}: `[logging] max_log_mb`, when that file rotates. */
+export const SESSION_LOG_MAX_MB_PROPERTY = "session_log_max_mb";

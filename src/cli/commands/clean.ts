@@ -3,6 +3,8 @@ import { runRetention } from "../../retention/run_retention.ts";
 import { removeStalePidFile } from "../../state/daemon_state.ts";
 import { formatBytes } from "../../util/disk_space.ts";
 import { SlotPool } from "../../state/slot_pool.ts";
+import { removeIfExists } from "../../state/atomic_write.ts";
+import { findStaleState } from "../../state/stale_state.ts";
 import { type GlobalOptions, loadCommandConfig, override, printLine } from "../context.ts";
 
 /** Options of `twitchtool clean`. */
@@ -13,8 +15,9 @@ export interface CleanOptions {
 }
 
 /**
- * `twitchtool clean`: removes owner files of slots nobody holds and daemon pid files of daemons
- * that died, and lists what it removed. Locks decide what is stale, so a live recorder or
+ * `twitchtool clean`: removes owner files of slots nobody holds, daemon pid files of daemons
+ * that died, private streamlink args files and recover locks of dead processes, and lists what
+ * it removed. Locks decide what is stale, so a live recorder or
  * daemon is never touched; lock files themselves stay (removing them would race).
  */
 export async function cleanCommand(options: CleanOptions, globals: GlobalOptions): Promise<number> {
@@ -27,6 +30,14 @@ export async function cleanCommand(options: CleanOptions, globals: GlobalOptions
   for (const daemon of ["poller", "encoder"] as const) {
     const path = await removeStalePidFile(config.paths.stateDir, daemon);
     if (path) removed.push(path);
+  }
+  const stale = await findStaleState({
+    runtimeDir: config.paths.runtimeDir,
+    stateDir: config.paths.stateDir,
+    tempDir: config.paths.tempDir,
+  });
+  for (const path of [...stale.argsFiles, ...stale.recoverLocks]) {
+    if (await removeIfExists(path)) removed.push(path);
   }
   if (removed.length === 0) {
     printLine("Nothing stale found");

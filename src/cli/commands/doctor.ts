@@ -14,12 +14,15 @@ import {
   foldersOf,
   MIN_STREAMLINK,
 } from "../doctor_checks.ts";
+import { checkNetwork } from "../doctor_network.ts";
 import { checkNotifications } from "../notify_doctor_check.ts";
 
 /** Options of `twitchtool doctor`. */
 export interface DoctorOptions {
   queueDir?: string;
   logsDir?: string;
+  /** `--offline`: skip the checks that reach Twitch. */
+  offline?: boolean;
 }
 
 const LABEL = { ok: "ok  ", note: "note", warn: "warn", fail: "FAIL" } as const;
@@ -87,6 +90,7 @@ export async function doctorCommand(
   await check("stale state", () => checkStaleState(config));
   await check("daemons", () => checkDaemons(config));
   await check("notifications", () => checkNotifications(config));
+  if (!options.offline) await check("network", () => checkNetwork(config));
   return summarize(results);
 }
 

@@ -1,4 +1,5 @@
 import { STREAM_ENV } from "../../poll/download_cmd.ts";
+import { logRotation } from "../../state/log_rotation.ts";
 import { withShutdownSignals } from "../../proc/signals.ts";
 import { runRecorder } from "../../record/recorder.ts";
 import { recorderLogPath } from "../../state/recorder_log_path.ts";
@@ -46,6 +47,7 @@ export async function recordCommand(
   await addLogFile(
     recorderLogPath(config.paths.logsDir, normalizeUsername(user)),
     `--- ${new Date().toISOString()} twitchtool record ${user}`,
+    logRotation(config.logging.maxLogMb),
   );
   return await withShutdownSignals(async (signal) => {
     const outcome = await runRecorder(
