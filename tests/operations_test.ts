@@ -166,6 +166,7 @@ Deno.test("status --json reports the encoder and the queue from their files, and
     "queue",
     "record_limit",
     "recordings",
+    "retention",
   ]);
   assert.deepEqual(idle.recordings, []);
   assert.equal(idle.poller.running, false);
