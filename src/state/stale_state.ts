@@ -7,9 +7,8 @@ import { join } from "node:path";
 import { listDirEntries, readJsonFile } from "./atomic_write.ts";
 import { hasStalePidFile } from "./daemon_state.ts";
 import { type DaemonName, daemonPaths } from "./daemon_status.ts";
-import { FileLock } from "./file_lock.ts";
 import { verifyRuntimeDir } from "./runtime_dir.ts";
-import { slotPaths } from "./slot_pool.ts";
+import { isSlotHeld } from "./slot_pool.ts";
 import { isUserLocked } from "./user_lock.ts";
 
 /** Where stale state can be. */
@@ -22,7 +21,7 @@ export interface StateDirs {
 
 /** What {@link findStaleState} found. */
 export interface StaleState {
-  /** `slotN.owner` files whose slot lock is free. */
+  /** `slotN.owner` files whose slot is free (neither its holder nor a capture holds it). */
   readonly ownerFiles: string[];
   /** `<daemon>.pid` files whose daemon lock is free. */
   readonly pidFiles: string[];
@@ -40,7 +39,7 @@ export async function findStaleState(dirs: StateDirs): Promise<StaleState> {
   for (const name of await listNames(dirs.runtimeDir)) {
     const index = OWNER_FILE.exec(name)?.[1];
     if (index === undefined) continue;
-    if (!(await FileLock.isHeld(slotPaths(dirs.runtimeDir, Number(index)).lock))) {
+    if (!(await isSlotHeld(dirs.runtimeDir, Number(index)))) {
       ownerFiles.push(join(dirs.runtimeDir, name));
     }
   }
