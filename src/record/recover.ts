@@ -98,6 +98,8 @@ export interface RecoverOptions {
   readonly ownUser?: string;
   /** This process's own live session, never touched. */
   readonly excludeBase?: string;
+  /** Only this channel's sessions (`stop` finishing the one it stopped). */
+  readonly onlyUser?: string;
 }
 
 /**
@@ -115,6 +117,7 @@ export async function recoverSessions(
   for (const session of await findLeftSessions(tempDir, config)) {
     const { manifest } = session;
     if (manifest.base === options.excludeBase) continue;
+    if (options.onlyUser !== undefined && manifest.user !== options.onlyUser) continue;
     const summary = { base: manifest.base, user: manifest.user, parts: manifest.parts.length };
     if (
       manifest.user !== options.ownUser &&
