@@ -266,7 +266,8 @@ async function captureInSlot(
       ? { id: adopt.manifest.stream_id, liveSince: adopt.manifest.live_since }
       : undefined);
   let firstDataAt = adopt?.manifest.first_data_at;
-  let captureEndedAt: string | undefined;
+  // Set once capturing has ended for good: the session is then only finalized, never adopted.
+  const captureEnd: { at?: string } = {};
   const manifest = (): SessionManifest => ({
     user,
     base,
@@ -283,7 +284,7 @@ async function captureInSlot(
     ...(firstDataAt ? { first_data_at: firstDataAt } : {}),
     ...(hosted ? { host: "poller" as const } : {}),
     ...(capture ? { capture } : {}),
-    ...(captureEndedAt ? { capture_ended_at: captureEndedAt } : {}),
+    ...(captureEnd.at ? { capture_ended_at: captureEnd.at } : {}),
   });
   await writeManifest(tempDir, manifest());
   // Each streamlink holds this lock for its whole life, so `recover` and the next poller know a
@@ -429,7 +430,7 @@ async function captureInSlot(
   }
   await removeCaptureLock(config.paths.runtimeDir, base);
   capture = undefined;
-  captureEndedAt = new Date(clock.now()).toISOString();
+  captureEnd.at = new Date(clock.now()).toISOString();
   if (parts.length > 0) await writeManifest(tempDir, manifest());
   log.info(
     `Capture ended: ${
