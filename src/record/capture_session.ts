@@ -30,6 +30,7 @@ import {
   unmaskedOutputLoglevel,
 } from "../proc/streamlink_args.ts";
 import { lockedCommand } from "../proc/locked_command.ts";
+import { failpoint } from "../proc/failpoint.ts";
 import { ensurePrivateDir, removeIfExists, sizeOrZero } from "../state/atomic_write.ts";
 import {
   captureHolderPid,
@@ -358,6 +359,7 @@ async function captureInSlot(
       capture = { pid: 0, part: output, ...slotIndex };
       await writeManifest(tempDir, manifest());
       child = spawnDetached(locked.command, locked.args, request.detachedLog);
+      await failpoint("streamlink-spawned");
       capture = { pid: child.pid, part: output, ...slotIndex };
       await writeManifest(tempDir, manifest());
     } else {
