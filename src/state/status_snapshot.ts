@@ -151,17 +151,18 @@ export async function collectStatus(config: Config): Promise<StatusSnapshot> {
   };
 }
 
-/** What a channel-locked session without a slot does, from its capture lock and manifest. */
+/**
+ * What a channel-locked session without a slot does: capturing while its streamlink holds the
+ * capture lock (adopted when no slot was free), else finalizing (the slot is released when
+ * capture ends).
+ */
 async function slotlessState(
   runtimeDir: string,
   manifest: SessionManifest,
   hosted: boolean,
 ): Promise<string> {
-  if (manifest.phase === "capturing" && !manifest.capture_ended_at) {
-    if (await isSessionCaptureAlive(runtimeDir, manifest.base)) {
-      return hosted ? "capturing" : NO_HOST;
-    }
-    return "waiting";
+  if (manifest.phase === "capturing" && await isSessionCaptureAlive(runtimeDir, manifest.base)) {
+    return hosted ? "capturing" : NO_HOST;
   }
   return "finalizing";
 }
