@@ -32,9 +32,9 @@ import {
 import { lockedCommand } from "../proc/locked_command.ts";
 import { failpoint } from "../proc/failpoint.ts";
 import { ensurePrivateDir, removeIfExists, sizeOrZero } from "../state/atomic_write.ts";
+import { FileLock } from "../state/file_lock.ts";
 import {
   captureHolderPid,
-  isSessionCaptureAlive,
   prepareCaptureLock,
   prepareLockFile,
   removeCaptureLock,
@@ -329,9 +329,11 @@ async function captureInSlot(
       const pid = await captureHolderPid(config.paths.runtimeDir, base) ?? running.pid;
       capture = { ...running, pid, ...(slot ? { slot: slot.index } : {}) };
       await writeManifest(tempDir, manifest());
+      // Probed, not read from /proc/locks (which can miss an entry while locks come and go):
+      // holding the channel lock, this process is the only one that may take it.
       return attachedProcess(
         pid,
-        () => isSessionCaptureAlive(config.paths.runtimeDir, base),
+        () => FileLock.probe(captureLock),
         {
           clock,
           pollMs: WATCH_MS,

@@ -25,12 +25,7 @@ import { FileLock } from "../state/file_lock.ts";
 import { listManifests, type SessionManifest } from "../state/session_manifest.ts";
 import type { ActiveSlot } from "../state/slot_pool.ts";
 import { clearStopRequest, requestStop } from "../state/stop_request.ts";
-import {
-  acquireUserLock,
-  isUserHosted,
-  isUserLocked,
-  userCaptureLockPath,
-} from "../state/user_lock.ts";
+import { acquireUserLock, isUserHosted, userCaptureLockPath } from "../state/user_lock.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { recoverSessions } from "./recover.ts";
 
@@ -71,15 +66,17 @@ export async function stopSession(
   const deadline = clock.now() + options.timeoutMs;
   let killed = false;
   for (;;) {
-    const hosted = await isUserHosted(runtimeDir, user);
-    if (!hosted) {
-      if (!(await FileLock.isHeld(userCaptureLockPath(runtimeDir, user)))) break;
-      // Nobody hosts the running capture: this process does.
+    if (!(await isUserHosted(runtimeDir, user))) {
+      // Nobody hosts the channel: this process does, and finishes what is left of it.
       const lock = await acquireUserLock(runtimeDir, user, { adopting: true })
         .catch(() => undefined);
       if (lock) {
         try {
-          return await stopAndFinish(config, user, session, deadline, options);
+          // Exact while we hold the channel lock (only its holder starts a capture).
+          if (await FileLock.probe(userCaptureLockPath(runtimeDir, user))) {
+            return await stopAndFinish(config, user, session, deadline, options);
+          }
+          return await finishLeft(config, user, session);
         } finally {
           lock.release();
         }
@@ -94,7 +91,6 @@ export async function stopSession(
     }
     await clock.sleep(options.pollMs ?? 250);
   }
-  return await finishLeft(config, user, session);
 }
 
 /**
@@ -129,8 +125,8 @@ async function stopAndFinish(
 }
 
 /**
- * Once nothing hosts or captures the channel: its session was delivered by its host, or is
- * left (host died after capturing) and is finalized here.
+ * Once nothing captures the channel and this process holds its lock: the session was delivered
+ * by its host, or is left (its host died after capturing) and is finalized here.
  */
 async function finishLeft(
   config: Config,
@@ -138,13 +134,9 @@ async function finishLeft(
   session: SessionManifest | undefined,
 ): Promise<StopSessionResult> {
   if (!session) return { kind: "not-finalized", detail: "nothing had been captured" };
+  await clearStopRequest(config.paths.runtimeDir, user);
   const left = (await listManifests(config.paths.tempDir)).some((m) => m.base === session.base);
   if (!left) return await delivered(config, session);
-  if (await isUserLocked(config.paths.runtimeDir, user)) {
-    return { kind: "not-finalized", detail: "a new recorder took the channel over meanwhile" };
-  }
-  using _lock = await acquireUserLock(config.paths.runtimeDir, user);
-  await clearStopRequest(config.paths.runtimeDir, user);
   return await finalize(config, user, session);
 }
 

@@ -65,6 +65,17 @@ export class FileLock {
   }
 
   /**
+   * Whether the lock on `path` is held, by trying it and giving it back at once (missing file:
+   * not held). Exact, unlike a read of `/proc/locks`, which the kernel serves in pages and can
+   * miss an entry while other locks come and go; but it takes the lock for an instant. Only for
+   * a caller holding the lock that guards who may take this one (a slot's or channel's own lock
+   * guards its capture lock), so the instant cannot make anyone fail.
+   */
+  static probe(path: string): Promise<boolean> {
+    return probeByLocking(path);
+  }
+
+  /**
    * Pid of the process holding the lock on `path` per `/proc/locks` (for a lock taken by
    * `flock --no-fork`, the program it became), or `undefined` when the lock is free or the
    * table cannot be read. The kernel ties the lock to the holder, so a pid found here cannot be

@@ -36,6 +36,9 @@ export interface ActiveSlot extends SlotOwner {
 }
 
 const SLOT_FILE = /^slot(\d+)$/;
+/** Attempts, and the pause between them, at taking an adopted capture's slot. */
+const ADOPT_ATTEMPTS = 20;
+const ADOPT_PAUSE_MS = 100;
 const OWNER_FILE = /^slot(\d+)\.owner$/;
 
 /** Paths of slot `index` inside the runtime dir. */
@@ -83,17 +86,32 @@ export class SlotPool {
       : [adopt];
     for (const index of indexes) {
       const paths = slotPaths(this.runtimeDir, index);
-      const lock = await FileLock.tryAcquire(paths.lock);
+      const lock = adopt === undefined
+        ? await FileLock.tryAcquire(paths.lock)
+        : await this.tryAcquireBriefly(paths.lock);
       if (!lock) continue;
       // Only the holder of `lock` starts a capture that takes `capture`: once we hold it, a
       // held capture lock can only be an earlier holder's streamlink, still running.
-      if (adopt === undefined && await FileLock.isHeld(paths.capture)) {
+      if (adopt === undefined && await FileLock.probe(paths.capture)) {
         lock.release();
         continue;
       }
       const handle = new SlotHandle(index, paths.owner, lock, { ...owner, state: "waiting" });
       await handle.setState("waiting");
       return handle;
+    }
+    return undefined;
+  }
+
+  /**
+   * The adopted slot's lock: a check elsewhere (a stale-owner sweep) may hold it for an
+   * instant, so a few quick attempts are made before giving up.
+   */
+  private async tryAcquireBriefly(path: string): Promise<FileLock | undefined> {
+    for (let attempt = 1; attempt <= ADOPT_ATTEMPTS; attempt++) {
+      const lock = await FileLock.tryAcquire(path);
+      if (lock || attempt === ADOPT_ATTEMPTS) return lock;
+      await this.clock.sleep(ADOPT_PAUSE_MS);
     }
     return undefined;
   }
@@ -180,7 +198,7 @@ export class SlotPool {
     if (!lock) return undefined;
     try {
       // A capture running without its host still needs the file to be seen and adopted.
-      if (await FileLock.isHeld(paths.capture)) return undefined;
+      if (await FileLock.probe(paths.capture)) return undefined;
       if (await removeIfExists(paths.owner)) {
         log.info("Removed stale owner file {path}", { path: paths.owner });
         return paths.owner;

@@ -48,8 +48,8 @@ export async function acquireUserLock(
     if (lock) {
       if (options.adopting) return lock;
       // Only a holder of the channel lock starts a capture, so once we hold it this answer
-      // can only change from held to free, never the other way.
-      if (!(await FileLock.isHeld(userCaptureLockPath(runtimeDir, username)))) return lock;
+      // can only change from held to free, never the other way (and probing it is safe).
+      if (!(await FileLock.probe(userCaptureLockPath(runtimeDir, username)))) return lock;
       lock.release();
       throw new AlreadyRunningError(
         `Channel "${username}" is already being recorded: its capture runs without a recorder or poller (the next poller adopts it; "twitchtool stop" ends it)`,
