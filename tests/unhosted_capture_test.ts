@@ -220,7 +220,7 @@ Deno.test("a poller killed at a part boundary or right after starting streamlink
   await using sandbox = await makeSandbox();
   const world = new World(sandbox, server);
   try {
-    await world.setUp(["alice"], 10);
+    await world.setUp(["alice"], 30);
     server.goLive("alice");
     const start = Date.now();
     // Killed right after spawning streamlink, before journaling its pid.
