@@ -263,3 +263,33 @@ Deno.test("a poller killed at a part boundary or right after starting streamlink
     await server.close();
   }
 });
+
+Deno.test("stop <slot> tells the truth when the poller is killed and restarted while it waits", async () => {
+  const server = await startHlsServer({ endGraceMs: 1200 });
+  await using sandbox = await makeSandbox();
+  const world = new World(sandbox, server);
+  try {
+    await world.setUp(["alice"], 30);
+    server.goLive("alice");
+    world.startPoller();
+    const recording = await world.hostedCapture("alice");
+    // Off the list, so no poller starts alice again once stopped (she stays live).
+    await Deno.writeTextFile(world.usersFile, "\n");
+    const stop = world.spawn(["stop", String(recording.slot), "--timeout", "60"]);
+    world.poller!.kill("SIGKILL");
+    await collect(world.poller!);
+    world.startPoller();
+    const result = await collect(stop);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /Stopped alice: the recording was finalized: .*alice_.*\.mp4/);
+    assert.deepEqual(await world.streamlinks(), [], "the capture really stopped");
+    const files = await recordingsOf(sandbox.recordDir, "alice");
+    assert.equal(files.length, 1, `${files}`);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    assert.deepEqual(await world.streamlinks(), [], "and nobody carried it on");
+    assert.deepEqual((await world.status()).recordings, []);
+  } finally {
+    await world.shutDown();
+    await server.close();
+  }
+});
