@@ -326,7 +326,7 @@ async function captureInSlot(
       const running = adopted;
       adopted = undefined;
       // The kernel names the capture lock's holder: no pid from a file is trusted.
-      const pid = await captureHolderPid(config.paths.runtimeDir, base) ?? running.pid;
+      const pid = await captureHolderPid(config.paths.runtimeDir, base) || running.pid;
       capture = { ...running, pid, ...(slot ? { slot: slot.index } : {}) };
       await writeManifest(tempDir, manifest());
       // Probed, not read from /proc/locks (which can miss an entry while locks come and go):
