@@ -112,7 +112,7 @@ async function stopAndFinish(
     if (pid) await signalPid(pid, signal);
   };
   const ended = await stopProcess(
-    { send, isGone: async () => !(await FileLock.isHeld(lockPath)) },
+    { send, isGone: async () => !(await FileLock.isHeldByWaiters(lockPath)) },
     [
       { signal: "SIGINT", waitMs: Math.max(0, deadline - clock.now()) },
       ...(options.force ? [{ signal: "SIGKILL" as const, waitMs: 5000 }] : []),

@@ -47,7 +47,7 @@ export function captureHolderPid(runtimeDir: string, base: string): Promise<numb
  * into session `base`: its parts must then not be finalized, trimmed or deleted.
  */
 export function isSessionCaptureAlive(runtimeDir: string, base: string): Promise<boolean> {
-  return FileLock.isHeld(captureLockPath(runtimeDir, base));
+  return FileLock.isHeldByWaiters(captureLockPath(runtimeDir, base));
 }
 
 /** Drops the lock file of a session whose capture has ended for good. */

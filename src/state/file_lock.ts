@@ -76,6 +76,16 @@ export class FileLock {
   }
 
   /**
+   * Whether a lock that only waiting takers ever take (`flock -w`: the capture locks) is held:
+   * `/proc/locks` first, and when it says free, a try to confirm (the table, served in pages,
+   * can miss an entry while other locks come and go). The try can only make such a taker wait
+   * an instant, never fail.
+   */
+  static async isHeldByWaiters(path: string): Promise<boolean> {
+    return await FileLock.isHeld(path) || await probeByLocking(path);
+  }
+
+  /**
    * Pid of the process holding the lock on `path` per `/proc/locks` (for a lock taken by
    * `flock --no-fork`, the program it became), or `undefined` when the lock is free or the
    * table cannot be read. The kernel ties the lock to the holder, so a pid found here cannot be

@@ -57,7 +57,7 @@ export function slotPaths(runtimeDir: string, index: number) {
 /** Whether slot `index` counts: its holder or its running capture holds a lock. */
 export async function isSlotHeld(runtimeDir: string, index: number): Promise<boolean> {
   const paths = slotPaths(runtimeDir, index);
-  return await FileLock.isHeld(paths.lock) || await FileLock.isHeld(paths.capture);
+  return await FileLock.isHeld(paths.lock) || await FileLock.isHeldByWaiters(paths.capture);
 }
 
 /**
@@ -164,7 +164,7 @@ export class SlotPool {
     for (const index of await this.slotIndexes()) {
       const paths = slotPaths(this.runtimeDir, index);
       const hosted = await FileLock.isHeld(paths.lock);
-      const unhosted = !hosted && await FileLock.isHeld(paths.capture);
+      const unhosted = !hosted && await FileLock.isHeldByWaiters(paths.capture);
       if (!hosted && !unhosted) {
         await this.removeStaleOwner(index);
         continue;

@@ -66,7 +66,7 @@ export async function acquireUserLock(
 export async function isUserLocked(runtimeDir: string, username: string): Promise<boolean> {
   await verifyRuntimeDir(runtimeDir);
   return await FileLock.isHeld(userLockPath(runtimeDir, username)) ||
-    await FileLock.isHeld(userCaptureLockPath(runtimeDir, username));
+    await FileLock.isHeldByWaiters(userCaptureLockPath(runtimeDir, username));
 }
 
 /** Whether a recorder or poller (not merely a running capture) holds the channel's lock. */
