@@ -69,20 +69,23 @@ export class FileLock {
    * not held). Exact, unlike a read of `/proc/locks`, which the kernel serves in pages and can
    * miss an entry while other locks come and go; but it takes the lock for an instant. Only for
    * a caller holding the lock that guards who may take this one (a slot's or channel's own lock
-   * guards its capture lock), so the instant cannot make anyone fail.
+   * guards its capture lock), so the instant cannot make anyone fail. A lock found taken is
+   * tried again a few times: another check's try holds it only for an instant, a capture for
+   * its whole life.
    */
   static probe(path: string): Promise<boolean> {
-    return probeByLocking(path);
+    return probeSteadily(path);
   }
 
   /**
    * Whether a lock that only waiting takers ever take (`flock -w`: the capture locks) is held:
    * `/proc/locks` first, and when it says free, a try to confirm (the table, served in pages,
    * can miss an entry while other locks come and go). The try can only make such a taker wait
-   * an instant, never fail.
+   * an instant, never fail; a check that finds it taken tries again a few times, so two checks
+   * at once do not take each other for a holder.
    */
   static async isHeldByWaiters(path: string): Promise<boolean> {
-    return await FileLock.isHeld(path) || await probeByLocking(path);
+    return await FileLock.isHeld(path) || await probeSteadily(path);
   }
 
   /**
@@ -178,4 +181,19 @@ async function probeByLocking(path: string): Promise<boolean> {
   } finally {
     file.close();
   }
+}
+
+/** Tries over this long before calling a lock held: another check's try lasts an instant. */
+const STEADY_ATTEMPTS = 5;
+const STEADY_PAUSE_MS = 20;
+
+/** Held on every one of a few tries (see {@link FileLock.probe}). */
+async function probeSteadily(path: string): Promise<boolean> {
+  for (let attempt = 1; attempt <= STEADY_ATTEMPTS; attempt++) {
+    if (!(await probeByLocking(path))) return false;
+    if (attempt < STEADY_ATTEMPTS) {
+      await new Promise((resolve) => setTimeout(resolve, STEADY_PAUSE_MS));
+    }
+  }
+  return true;
 }
