@@ -9,6 +9,7 @@ export function samplePage(): PageData {
     pid: 10,
     started_at: "2026-01-01T00:00:00.000Z",
     state: "capturing",
+    hosted: true,
     bytes,
     live_since: null,
     late_seconds: null,

@@ -348,6 +348,7 @@ Deno.test("status shows a recorder that released its slot and is finalizing", as
     pid: Deno.pid,
     started_at: "2026-05-06T07:08:09.000Z",
     state: "finalizing",
+    hosted: true,
     bytes: 1000,
     live_since: null,
     late_seconds: null,

@@ -202,10 +202,12 @@ function addPollerCommands(program: Command, lazy: LazyAction): void {
 function addSlotCommands(program: Command, lazy: LazyAction): void {
   program
     .command("stop")
-    .description("Stop the recording in a slot (SIGINT) so it finalizes, and wait for it")
+    .description(
+      "Stop the recording in a slot, whoever hosts it (or nobody), and finalize it",
+    )
     .argument("<slot>", 'slot number as shown by "twitchtool status"')
-    .option("--timeout <seconds>", "how long to wait for the recorder to finish (default 10)")
-    .option("--force", "SIGKILL the recorder when it has not finished by then")
+    .option("--timeout <seconds>", "how long to wait for the capture to stop (default 10)")
+    .option("--force", "SIGKILL a recorder or hostless capture still running by then")
     .option("--record-limit <n>", "number of slots [limits.record_limit]")
     .action(lazy("stop", async (slot, options, command) => {
       const { stopCommand } = await import("./commands/stop.ts");

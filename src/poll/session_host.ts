@@ -22,8 +22,8 @@ import {
 } from "../record/capture_session.ts";
 import { isSessionCaptureAlive } from "../state/capture_lock.ts";
 import { listSessionFiles, sortParts } from "../state/session_folder.ts";
-import { listManifests } from "../state/session_manifest.ts";
-import { isUserLocked } from "../state/user_lock.ts";
+import { listManifests, type SessionManifest } from "../state/session_manifest.ts";
+import { isUserHosted, isUserLocked } from "../state/user_lock.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { SESSION_LOG_MAX_MB_PROPERTY, SESSION_LOG_PROPERTY } from "../util/log_context.ts";
 import type { StreamInfo } from "./detect_live.ts";
@@ -63,36 +63,67 @@ export class SessionHost {
   }
 
   /**
-   * Takes over every session a previous poller left capturing whose streamlink still runs;
-   * returns the adopted channels once each holds its channel lock (so a `recover` started
-   * after this never sees them as abandoned).
+   * Takes over every session a previous poller left capturing: one whose streamlink still runs
+   * (it holds the session's capture lock; found by that lock, so a poller killed before or
+   * after journaling its streamlink loses nothing), and one left between two parts within
+   * `retry_window` (it goes on with its next part, so a restart never splits a broadcast).
+   * Returns the adopted channels once each holds its channel lock (so a `recover` started after
+   * this never sees them as abandoned).
    */
   async adoptLeft(): Promise<string[]> {
     const adopted: string[] = [];
     const { partsByBase } = await listSessionFiles(this.#config.paths.tempDir);
     for (const left of await listManifests(this.#config.paths.tempDir)) {
-      if (left.host !== "poller" || left.phase !== "capturing" || !left.capture) continue;
+      if (left.host !== "poller" || left.phase !== "capturing") continue;
       if (this.#sessions.has(left.user)) continue;
-      if (await isUserLocked(this.#config.paths.runtimeDir, left.user)) continue;
-      if (!(await isSessionCaptureAlive(this.#config.paths.runtimeDir, left.base))) continue;
-      // The part being written is the journaled one, or a newer one on disk: a poller killed
-      // between starting a streamlink and journaling it left the manifest one part behind.
-      const onDisk = partsByBase.get(left.base) ?? [];
-      const running = sortParts([left.capture.part, ...onDisk], left.base).at(-1)!;
-      const capture = { pid: left.capture.pid, part: running };
-      const parts = sortParts([...new Set([...left.parts, ...onDisk])], left.base)
-        .filter((part) => part !== running);
-      const manifest = { ...left, parts, capture };
-      log.info("Adopting {user} ({base}): its streamlink still writes {part}", {
-        user: manifest.user,
-        base: manifest.base,
-        part: running,
-      });
-      const session = this.#run(manifest.user, { manifest, capture });
+      const adopt = await this.#adoptable(left, partsByBase.get(left.base) ?? []);
+      if (!adopt) continue;
+      const { manifest, capture } = adopt;
+      log.info(
+        capture
+          ? "Adopting {user} ({base}): its streamlink still writes {part}"
+          : "Adopting {user} ({base}): left between two parts, capturing the next one",
+        { user: manifest.user, base: manifest.base, part: capture?.part ?? "" },
+      );
+      const session = this.#run(manifest.user, adopt);
       await this.#locked(manifest.user, session);
       adopted.push(manifest.user);
     }
     return adopted;
+  }
+
+  /** What of a left session can be carried on, or `undefined` when it is `recover`'s. */
+  async #adoptable(
+    left: SessionManifest,
+    onDisk: readonly string[],
+  ): Promise<AdoptedSession | undefined> {
+    const runtimeDir = this.#config.paths.runtimeDir;
+    if (left.capture_ended_at) return undefined;
+    if (await isUserHosted(runtimeDir, left.user)) return undefined;
+    const known = left.capture ? [left.capture.part] : [];
+    const all = sortParts([...new Set([...left.parts, ...known, ...onDisk])], left.base);
+    if (await isSessionCaptureAlive(runtimeDir, left.base)) {
+      // The part being written is the journaled one, or a newer one on disk.
+      const running = all.at(-1);
+      if (!running) return undefined;
+      const capture = { pid: left.capture?.pid ?? 0, part: running, ...slotOf(left) };
+      const parts = all.filter((part) => part !== running);
+      return { manifest: { ...left, parts, capture }, capture };
+    }
+    if (await isUserLocked(runtimeDir, left.user)) return undefined;
+    const parts: string[] = [];
+    let lastWrite = 0;
+    for (const part of all) {
+      const info = await Deno.stat(part).catch(() => undefined);
+      if (!info || info.size === 0) continue;
+      parts.push(part);
+      lastWrite = Math.max(lastWrite, info.mtime?.getTime() ?? 0);
+    }
+    const clock = this.options.clock ?? systemClock;
+    const windowMs = this.#config.record.retryWindow * 1000;
+    if (parts.length === 0 || clock.now() - lastWrite >= windowMs) return undefined;
+    const { capture: _gone, ...rest } = left;
+    return { manifest: { ...rest, parts } };
   }
 
   /** Starts a session for `user`; shaped like a launched recorder for the poll loop. */
@@ -155,4 +186,9 @@ export class SessionHost {
       await clock.sleep(20);
     }
   }
+}
+
+/** The slot a left streamlink holds, as its manifest journaled it. */
+function slotOf(left: SessionManifest): { slot?: number } {
+  return left.capture?.slot === undefined ? {} : { slot: left.capture.slot };
 }

@@ -18,8 +18,14 @@ export type EncodeFailpoint =
   | "encode-installed"
   | "input-deleted";
 
+/**
+ * Steps of a hosted capture (`src/record/capture_session.ts`): `streamlink-spawned` is right
+ * after a detached streamlink started, before its pid is journaled.
+ */
+export type CaptureFailpoint = "streamlink-spawned";
+
 /** A step a test can kill the process at. */
-export type FailpointStep = SessionFailpoint | EncodeFailpoint;
+export type FailpointStep = SessionFailpoint | EncodeFailpoint | CaptureFailpoint;
 
 /** Kills this process with SIGKILL when `TWITCHTOOL_FAILPOINT` names `step`; otherwise returns. */
 export async function failpoint(step: FailpointStep): Promise<void> {

@@ -1,21 +1,29 @@
 /**
- * Argv that makes a program hold a file lock for its whole life: `flock --no-fork` takes the
+ * Argv that makes a program hold file locks for its whole life: `flock --no-fork` takes the
  * lock and then execs the program in its own place (same pid, signals reach the program
- * directly), which keeps the locked descriptor open. The kernel releases the lock only when
- * the program and everything that inherited the descriptor have exited, however they die.
+ * directly), which keeps the locked descriptor open. Several locks nest: each `flock` execs the
+ * next, all in the same process, and each keeps its descriptor across the exec. The kernel
+ * releases the locks only when the program and everything that inherited the descriptors have
+ * exited, however they die.
  */
 
 /** How long `flock` waits for the lock (a liveness check holds it for an instant). */
 const LOCK_WAIT_SECONDS = 10;
 
-/** `flock --no-fork -w 10 <lockPath> <command> <args...>`. */
+/**
+ * `flock --no-fork -w 10 <lock1> flock ... <lockN> <command> <args...>`: `command` runs holding
+ * every lock in `lockPaths` (taken in that order).
+ */
 export function lockedCommand(
-  lockPath: string,
+  lockPaths: string | readonly string[],
   command: string,
   args: readonly string[],
 ): { command: string; args: string[] } {
-  return {
-    command: "flock",
-    args: ["--no-fork", "--exclusive", "-w", String(LOCK_WAIT_SECONDS), lockPath, command, ...args],
-  };
+  const paths = typeof lockPaths === "string" ? [lockPaths] : lockPaths;
+  let argv = [command, ...args];
+  for (const path of [...paths].reverse()) {
+    argv = ["flock", "--no-fork", "--exclusive", "-w", String(LOCK_WAIT_SECONDS), path, ...argv];
+  }
+  const [program, ...rest] = argv;
+  return { command: program!, args: rest };
 }

@@ -134,7 +134,8 @@ export function attachedProcess(
     while (await alive().catch(() => false)) await clock.sleep(options.pollMs ?? 500);
     return { code: -1, signal: null };
   })();
-  return { pid, exited, signal: (signal) => void signalPid(pid, signal) };
+  // pid 0 (not known) must never reach kill(1), which would signal our own process group.
+  return { pid, exited, signal: (signal) => void (pid > 0 && signalPid(pid, signal)) };
 }
 
 /** Output of a finished command. */

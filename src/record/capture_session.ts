@@ -34,10 +34,13 @@ import {
   unmaskedOutputLoglevel,
 } from "../proc/streamlink_args.ts";
 import { lockedCommand } from "../proc/locked_command.ts";
+import { failpoint } from "../proc/failpoint.ts";
 import { ensurePrivateDir, removeIfExists, sizeOrZero } from "../state/atomic_write.ts";
+import { FileLock } from "../state/file_lock.ts";
 import {
-  isSessionCaptureAlive,
+  captureHolderPid,
   prepareCaptureLock,
+  prepareLockFile,
   removeCaptureLock,
 } from "../state/capture_lock.ts";
 import {
@@ -49,7 +52,7 @@ import {
 import { type SlotHandle, SlotPool } from "../state/slot_pool.ts";
 import { clearStopRequest, isStopRequested } from "../state/stop_request.ts";
 import { privateStreamlinkArgs } from "../state/streamlink_args_file.ts";
-import { acquireUserLock } from "../state/user_lock.ts";
+import { acquireUserLock, userCaptureLockPath } from "../state/user_lock.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import {
   formatBytes,
@@ -101,10 +104,14 @@ export interface BroadcastInfo {
   readonly liveSince: string;
 }
 
-/** A hosted session whose streamlink outlived its poller. */
+/**
+ * A hosted session whose poller went away: its streamlink outlived it (`capture`), or it was
+ * between two parts (no `capture`; the next part goes on in the same session, so a restart at
+ * a part boundary never splits a recording).
+ */
 export interface AdoptedSession {
   readonly manifest: SessionManifest;
-  readonly capture: CaptureProcess;
+  readonly capture?: CaptureProcess;
 }
 
 /** How a session ended. */
@@ -168,8 +175,10 @@ export async function runCaptureSession(
   await ensurePrivateDir(tempDir);
   await ensurePrivateDirs(config.paths);
 
-  using _userLock = await acquireUserLock(runtimeDir, user);
-  await clearStopRequest(runtimeDir, user);
+  // An adopted streamlink holds the channel's capture lock itself: that is expected here.
+  using _userLock = await acquireUserLock(runtimeDir, user, { adopting: !!adopt?.capture });
+  // A request made while the session had no host (or was changing hosts) still applies.
+  if (!adopt) await clearStopRequest(runtimeDir, user);
   const stopWatch = new AbortController();
   const stop = AbortSignal.any([signals.stop, stopWatch.signal]);
   const leave = signals.leave;
@@ -186,17 +195,23 @@ export async function runCaptureSession(
   };
   let slot: SlotHandle | undefined;
   let released = false;
-  const releaseSlot = async () => {
+  let left = false;
+  const releaseSlot = async (leaving = false) => {
     if (released) return;
     released = true;
-    await slot?.release();
+    left = leaving;
+    // Leaving a capture running: it keeps the slot through its capture lock, and the owner
+    // file stays for `status` and the next poller.
+    if (leaving) slot?.leave();
+    else await slot?.release();
   };
   try {
-    // An adopted capture is running already: never make it wait (a lowered record_limit).
-    slot = adopt
-      ? await pool.tryAcquire(owner)
+    // An adopted capture is running already: never make it wait (a lowered record_limit); it
+    // holds its slot's capture lock, so exactly that slot is taken over.
+    slot = adopt?.capture
+      ? await pool.tryAcquire(owner, adopt.capture.slot)
       : await pool.acquire(owner, { failFast: request.failFast, signal: waitSignal });
-    if (!slot && !adopt) {
+    if (!slot && !adopt?.capture) {
       throw new NothingCapturedError(
         `Stopped while waiting for a slot: nothing recorded for "${user}"`,
       );
@@ -219,7 +234,7 @@ export async function runCaptureSession(
     stopWatch.abort();
     await watching;
     await releaseSlot();
-    await clearStopRequest(runtimeDir, user);
+    if (!left) await clearStopRequest(runtimeDir, user);
   }
 }
 
@@ -227,8 +242,11 @@ interface SlotContext {
   readonly stop: AbortSignal;
   readonly leave: AbortSignal | undefined;
   readonly slot: SlotHandle | undefined;
-  /** Frees the slot once capture ends (finalizing needs none); safe to call twice. */
-  readonly releaseSlot: () => Promise<void>;
+  /**
+   * Frees the slot once capture ends (finalizing needs none), or only lets go of it when
+   * `leaving` a capture running; safe to call twice.
+   */
+  readonly releaseSlot: (leaving?: boolean) => Promise<void>;
   readonly clock: Clock;
   readonly startedAt: Date;
   readonly lowDiskReason: () => Promise<string | undefined>;
@@ -263,6 +281,8 @@ async function captureInSlot(
       ? { id: adopt.manifest.stream_id, liveSince: adopt.manifest.live_since }
       : undefined);
   let firstDataAt = adopt?.manifest.first_data_at;
+  // Set once capturing has ended for good: the session is then only finalized, never adopted.
+  const captureEnd: { at?: string } = {};
   const manifest = (): SessionManifest => ({
     user,
     base,
@@ -279,6 +299,7 @@ async function captureInSlot(
     ...(firstDataAt ? { first_data_at: firstDataAt } : {}),
     ...(hosted ? { host: "poller" as const } : {}),
     ...(capture ? { capture } : {}),
+    ...(captureEnd.at ? { capture_ended_at: captureEnd.at } : {}),
   });
   await writeManifest(tempDir, manifest());
   // Each streamlink holds this lock for its whole life, so `recover` and the next poller know a
@@ -307,13 +328,28 @@ async function captureInSlot(
   let adopted = adopt?.capture;
   /** What kept the last attempt from the stream when it was the network, not the channel. */
   let networkTrouble: string | undefined;
+  // Besides the session's capture lock, each streamlink holds its slot's and its channel's
+  // capture locks: a capture whose host is gone still counts against record_limit, keeps its
+  // channel taken and pauses the encoder, for exactly as long as it runs.
+  const heldLocks = [
+    ...(slot ? [slot.captureLockPath] : []),
+    userCaptureLockPath(config.paths.runtimeDir, user),
+    captureLock,
+  ];
+  for (const path of heldLocks) await prepareLockFile(path);
   const startStreamlink = async (output: string): Promise<Child> => {
     if (adopted && adopted.part === output) {
       const running = adopted;
       adopted = undefined;
+      // The kernel names the capture lock's holder: no pid from a file is trusted.
+      const pid = await captureHolderPid(config.paths.runtimeDir, base) || running.pid;
+      capture = { ...running, pid, ...(slot ? { slot: slot.index } : {}) };
+      await writeManifest(tempDir, manifest());
+      // Probed, not read from /proc/locks (which can miss an entry while locks come and go):
+      // holding the channel lock, this process is the only one that may take it.
       return attachedProcess(
-        running.pid,
-        () => isSessionCaptureAlive(config.paths.runtimeDir, base),
+        pid,
+        () => FileLock.probe(captureLock),
         {
           clock,
           pollMs: WATCH_MS,
@@ -334,7 +370,7 @@ async function captureInSlot(
     });
     log.debug("Running streamlink {args}", { args: redactArgs(args).join(" ") });
     networkTrouble = undefined;
-    const locked = lockedCommand(captureLock, "streamlink", args);
+    const locked = lockedCommand(heldLocks, "streamlink", args);
     let child: Child;
     if (request.detachedLog) {
       const header = `--- ${new Date(clock.now()).toISOString()} ${base}: streamlink ${
@@ -344,6 +380,11 @@ async function captureInSlot(
       // state/log_rotation.ts: the previous streamlink keeps writing into the renamed file).
       rotateLogIfLarge(request.detachedLog, logRotation(config.logging.maxLogMb));
       await startDetachedLog(request.detachedLog, header);
+      // Journaled before the spawn: a poller killed right after it leaves a manifest that
+      // names the running part and its slot, so the next poller adopts it.
+      const slotIndex = slot ? { slot: slot.index } : {};
+      capture = { pid: 0, part: output, ...slotIndex };
+      await writeManifest(tempDir, manifest());
       const logPath = request.detachedLog;
       const from = await sizeOrZero(logPath);
       const spawned = spawnDetached(locked.command, locked.args, logPath);
@@ -355,7 +396,8 @@ async function captureInSlot(
           return exit;
         }),
       };
-      capture = { pid: child.pid, part: output };
+      await failpoint("streamlink-spawned");
+      capture = { pid: child.pid, part: output, ...slotIndex };
       await writeManifest(tempDir, manifest());
     } else {
       const forward = (line: string) => {
@@ -371,7 +413,7 @@ async function captureInSlot(
     return child;
   };
 
-  let result;
+  let result: Awaited<ReturnType<typeof captureLoop>> | undefined;
   try {
     result = await captureLoop(
       {
@@ -423,18 +465,21 @@ async function captureInSlot(
       },
       context.stop,
       {
-        firstPartIndex: adopt ? partIndexOf(adopt.capture.part, base) ?? earlier.length + 1 : 1,
+        firstPartIndex: firstPartIndex(adopt, base),
         ...(context.leave ? { leave: context.leave } : {}),
       },
     );
   } finally {
-    await context.releaseSlot();
+    await context.releaseSlot(result?.reason === "left");
   }
   if (result.reason === "left") {
     log.info("Left {user} ({base}) capturing for the next poller", { user, base });
     return { reason: "left" };
   }
   await removeCaptureLock(config.paths.runtimeDir, base);
+  capture = undefined;
+  captureEnd.at = new Date(clock.now()).toISOString();
+  if (parts.length > 0) await writeManifest(tempDir, manifest());
   log.info(
     `Capture ended: ${
       describeEnd(result.reason, config.record.retryWindow, networkTrouble)
@@ -571,4 +616,17 @@ async function readLogTail(path: string, from: number): Promise<string> {
   } catch {
     return "";
   }
+}
+
+/**
+ * Where an adopted session goes on: the running part, or after the newest part it already
+ * holds; 1 for a new session.
+ */
+function firstPartIndex(adopt: AdoptedSession | undefined, base: string): number {
+  if (!adopt) return 1;
+  if (adopt.capture) {
+    return partIndexOf(adopt.capture.part, base) ?? adopt.manifest.parts.length + 1;
+  }
+  const indexes = adopt.manifest.parts.map((part) => partIndexOf(part, base) ?? 0);
+  return Math.max(0, ...indexes) + 1;
 }

@@ -6,7 +6,7 @@ import { isSessionCaptureAlive, removeCaptureLock } from "../state/capture_lock.
 import { FileLock } from "../state/file_lock.ts";
 import { readManifest, removeManifest, type SessionManifest } from "../state/session_manifest.ts";
 import { ensureRuntimeDir } from "../state/runtime_dir.ts";
-import { isUserLocked } from "../state/user_lock.ts";
+import { isUserHosted } from "../state/user_lock.ts";
 import { type FinishedSession, finishSession } from "./finish_session.ts";
 import {
   type QuarantinedPart,
@@ -98,10 +98,12 @@ export interface RecoverOptions {
   readonly ownUser?: string;
   /** This process's own live session, never touched. */
   readonly excludeBase?: string;
+  /** Only this channel's sessions (`stop` finishing the one it stopped). */
+  readonly onlyUser?: string;
 }
 
 /**
- * Finishes every session whose recorder is gone (its channel lock is free) exactly like a
+ * Finishes every session whose recorder is gone (nobody holds its channel lock) exactly like a
  * normal recording: merge, remux, move, enqueue. A session whose recorder is alive, or whose
  * streamlink still runs after its recorder died (it holds the session's capture lock), is never
  * touched; a per-session lock keeps two recoverers off the same session.
@@ -115,10 +117,11 @@ export async function recoverSessions(
   for (const session of await findLeftSessions(tempDir, config)) {
     const { manifest } = session;
     if (manifest.base === options.excludeBase) continue;
+    if (options.onlyUser !== undefined && manifest.user !== options.onlyUser) continue;
     const summary = { base: manifest.base, user: manifest.user, parts: manifest.parts.length };
     if (
       manifest.user !== options.ownUser &&
-      await isUserLocked(config.paths.runtimeDir, manifest.user)
+      await isUserHosted(config.paths.runtimeDir, manifest.user)
     ) {
       reports.push({ ...summary, action: "recorder-alive" });
       continue;

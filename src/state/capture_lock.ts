@@ -22,8 +22,24 @@ export async function prepareCaptureLock(runtimeDir: string, base: string): Prom
   await ensureRuntimeDir(runtimeDir);
   const path = captureLockPath(runtimeDir, base);
   await ensurePrivateDir(join(runtimeDir, "capture"));
-  (await Deno.open(path, { write: true, create: true, mode: 0o600 })).close();
+  await prepareLockFile(path);
   return path;
+}
+
+/**
+ * Creates a lock file (0600) in an existing private folder, so `flock`, which would create it
+ * with the umask's mode, finds it there.
+ */
+export async function prepareLockFile(path: string): Promise<void> {
+  (await Deno.open(path, { write: true, create: true, mode: 0o600 })).close();
+}
+
+/**
+ * Pid of the process capturing into session `base` (the holder of its capture lock, as the
+ * kernel names it), or `undefined` when none runs or the kernel's lock table is unreadable.
+ */
+export function captureHolderPid(runtimeDir: string, base: string): Promise<number | undefined> {
+  return FileLock.holderPid(captureLockPath(runtimeDir, base));
 }
 
 /**
@@ -31,7 +47,7 @@ export async function prepareCaptureLock(runtimeDir: string, base: string): Prom
  * into session `base`: its parts must then not be finalized, trimmed or deleted.
  */
 export function isSessionCaptureAlive(runtimeDir: string, base: string): Promise<boolean> {
-  return FileLock.isHeld(captureLockPath(runtimeDir, base));
+  return FileLock.isHeldByWaiters(captureLockPath(runtimeDir, base));
 }
 
 /** Drops the lock file of a session whose capture has ended for good. */

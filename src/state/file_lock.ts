@@ -102,6 +102,48 @@ export class FileLock {
     return await probeByLocking(path);
   }
 
+  /**
+   * Whether the lock on `path` is held, by trying it and giving it back at once (missing file:
+   * not held). Exact, unlike a read of `/proc/locks`, which the kernel serves in pages and can
+   * miss an entry while other locks come and go; but it takes the lock for an instant. Only for
+   * a caller holding the lock that guards who may take this one (a slot's or channel's own lock
+   * guards its capture lock), so the instant cannot make anyone fail. A lock found taken is
+   * tried again a few times: another check's try holds it only for an instant, a capture for
+   * its whole life.
+   */
+  static probe(path: string): Promise<boolean> {
+    return probeSteadily(path);
+  }
+
+  /**
+   * Whether a lock that only waiting takers ever take (`flock -w`: the capture locks) is held:
+   * `/proc/locks` first, and when it says free, a try to confirm (the table, served in pages,
+   * can miss an entry while other locks come and go). The try can only make such a taker wait
+   * an instant, never fail; a check that finds it taken tries again a few times, so two checks
+   * at once do not take each other for a holder.
+   */
+  static async isHeldByWaiters(path: string): Promise<boolean> {
+    return await FileLock.isHeld(path) || await probeSteadily(path);
+  }
+
+  /**
+   * Pid of the process holding the lock on `path` per `/proc/locks` (for a lock taken by
+   * `flock --no-fork`, the program it became), or `undefined` when the lock is free or the
+   * table cannot be read. The kernel ties the lock to the holder, so a pid found here cannot be
+   * a stale or reused one, unlike a pid kept in a file.
+   */
+  static async holderPid(path: string): Promise<number | undefined> {
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.stat(path);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return undefined;
+      throw error;
+    }
+    const table = await readKernelLocks();
+    return table === undefined ? undefined : kernelLockHolder(table, info.dev, info.ino ?? -1);
+  }
+
   /** Releases the lock (idempotent). The lock file itself stays: deleting it would race. */
   release(): void {
     if (!this.file) return;
@@ -132,22 +174,33 @@ async function readKernelLocks(): Promise<string | undefined> {
  * 64-bit dev_t) and the inode in decimal.
  */
 export function kernelLockHeld(table: string, dev: number, ino: number): boolean {
+  return kernelLockHolder(table, dev, ino) !== undefined;
+}
+
+/**
+ * The pid of the first held lock (not a waiter) on that file in a `/proc/locks` table (the
+ * field before the `major:minor:inode` one; 0 where the kernel cannot name it, e.g. a holder in
+ * another pid namespace), or `undefined` when none is held.
+ */
+export function kernelLockHolder(table: string, dev: number, ino: number): number | undefined {
   const big = BigInt(dev);
   const major = ((big >> 8n) & 0xfffn) | ((big >> 32n) & ~0xfffn);
   const minor = (big & 0xffn) | ((big >> 12n) & ~0xffn);
   for (const line of table.split("\n")) {
     const fields = line.trim().split(/\s+/);
     if (fields[1] === "->") continue;
-    const id = fields.find((field) => /^[0-9a-f]+:[0-9a-f]+:\d+$/i.test(field));
+    const at = fields.findIndex((field) => /^[0-9a-f]+:[0-9a-f]+:\d+$/i.test(field));
+    const id = fields[at];
     if (!id) continue;
     const [maj, min, inode] = id.split(":") as [string, string, string];
     if (
       BigInt(`0x${maj}`) === major && BigInt(`0x${min}`) === minor && inode === String(ino)
     ) {
-      return true;
+      const pid = Number(fields[at - 1]);
+      return Number.isInteger(pid) && pid > 0 ? pid : 0;
     }
   }
-  return false;
+  return undefined;
 }
 
 /** The fallback check: try the lock and give it back at once. */
@@ -166,4 +219,19 @@ async function probeByLocking(path: string): Promise<boolean> {
   } finally {
     file.close();
   }
+}
+
+/** Tries over this long before calling a lock held: another check's try lasts an instant. */
+const STEADY_ATTEMPTS = 5;
+const STEADY_PAUSE_MS = 20;
+
+/** Held on every one of a few tries (see {@link FileLock.probe}). */
+async function probeSteadily(path: string): Promise<boolean> {
+  for (let attempt = 1; attempt <= STEADY_ATTEMPTS; attempt++) {
+    if (!(await probeByLocking(path))) return false;
+    if (attempt < STEADY_ATTEMPTS) {
+      await new Promise((resolve) => setTimeout(resolve, STEADY_PAUSE_MS));
+    }
+  }
+  return true;
 }

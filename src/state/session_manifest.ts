@@ -20,9 +20,12 @@ export interface ManifestDelivery {
  * `state/capture_lock.ts`; the pid is for signalling it once adopted).
  */
 export interface CaptureProcess {
+  /** 0 in the entry written just before the spawn (so a kill right after it loses nothing). */
   readonly pid: number;
   /** Absolute path of the part it writes. */
   readonly part: string;
+  /** The slot whose capture lock it holds (`slotN.capture`), for the adopter to take over. */
+  readonly slot?: number;
 }
 
 /** A hole the recording leaves: where it falls in the file, and how long (null: unknown). */
@@ -70,6 +73,11 @@ export interface SessionManifest {
   readonly host?: "poller";
   /** The streamlink writing the newest part, written when it starts (`pid` is the host's). */
   readonly capture?: CaptureProcess;
+  /**
+   * When capturing ended for good (stopped, retry window over, low disk): from then on the
+   * session is only finalized, never adopted to capture more.
+   */
+  readonly capture_ended_at?: string;
   /** From `moving` on: the outputs and where they go. */
   readonly deliveries?: readonly ManifestDelivery[];
   /** From `delivered` on: the final paths; the first is the deliverable. */

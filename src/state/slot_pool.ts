@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import { SlotUnavailableError } from "../errors.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
@@ -27,9 +27,18 @@ export interface SlotOwner {
 /** A slot whose lock is held, as seen by any process. */
 export interface ActiveSlot extends SlotOwner {
   readonly slot: number;
+  /**
+   * Only the slot's capture lock is held: a streamlink runs whose recorder or poller is gone
+   * (stopped, crashed). It counts as `capturing` whatever its owner file last said; the next
+   * poller adopts it and `stop` can end it.
+   */
+  readonly unhosted?: true;
 }
 
 const SLOT_FILE = /^slot(\d+)$/;
+/** Attempts, and the pause between them, at taking an adopted capture's slot. */
+const ADOPT_ATTEMPTS = 20;
+const ADOPT_PAUSE_MS = 100;
 const OWNER_FILE = /^slot(\d+)\.owner$/;
 
 /** The slot number of an owner file name (`slotN.owner`), or undefined for any other name. */
@@ -43,7 +52,18 @@ export function slotPaths(runtimeDir: string, index: number) {
   return {
     lock: join(runtimeDir, `slot${index}`),
     owner: join(runtimeDir, `slot${index}.owner`),
+    /**
+     * Held by the slot's streamlink itself (`flock --no-fork`), so a capture keeps its slot
+     * when its recorder or poller is gone; only the holder of `lock` starts such a streamlink.
+     */
+    capture: join(runtimeDir, `slot${index}.capture`),
   };
+}
+
+/** Whether slot `index` counts: its holder or its running capture holds a lock. */
+export async function isSlotHeld(runtimeDir: string, index: number): Promise<boolean> {
+  const paths = slotPaths(runtimeDir, index);
+  return await FileLock.isHeld(paths.lock) || await FileLock.isHeldByWaiters(paths.capture);
 }
 
 /**
@@ -57,16 +77,47 @@ export class SlotPool {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  /** Takes the first free slot, or `undefined` when all `limit` are held. */
-  async tryAcquire(owner: Omit<SlotOwner, "state">): Promise<SlotHandle | undefined> {
+  /**
+   * Takes the first free slot, or `undefined` when all `limit` are held. A slot whose capture
+   * runs without a host is not free. `adopt` names the slot of a running capture the caller
+   * adopts: exactly that one is taken (whatever the limit), its capture lock being expected.
+   */
+  async tryAcquire(
+    owner: Omit<SlotOwner, "state">,
+    adopt?: number,
+  ): Promise<SlotHandle | undefined> {
     await ensureRuntimeDir(this.runtimeDir);
-    for (let index = 1; index <= this.limit; index++) {
+    const indexes = adopt === undefined
+      ? Array.from({ length: this.limit }, (_, i) => i + 1)
+      : [adopt];
+    for (const index of indexes) {
       const paths = slotPaths(this.runtimeDir, index);
-      const lock = await FileLock.tryAcquire(paths.lock);
+      const lock = adopt === undefined
+        ? await FileLock.tryAcquire(paths.lock)
+        : await this.tryAcquireBriefly(paths.lock);
       if (!lock) continue;
+      // Only the holder of `lock` starts a capture that takes `capture`: once we hold it, a
+      // held capture lock can only be an earlier holder's streamlink, still running.
+      if (adopt === undefined && await FileLock.probe(paths.capture)) {
+        lock.release();
+        continue;
+      }
       const handle = new SlotHandle(index, paths.owner, lock, { ...owner, state: "waiting" });
       await handle.setState("waiting");
       return handle;
+    }
+    return undefined;
+  }
+
+  /**
+   * The adopted slot's lock: a check elsewhere (a stale-owner sweep) may hold it for an
+   * instant, so a few quick attempts are made before giving up.
+   */
+  private async tryAcquireBriefly(path: string): Promise<FileLock | undefined> {
+    for (let attempt = 1; attempt <= ADOPT_ATTEMPTS; attempt++) {
+      const lock = await FileLock.tryAcquire(path);
+      if (lock || attempt === ADOPT_ATTEMPTS) return lock;
+      await this.clock.sleep(ADOPT_PAUSE_MS);
     }
     return undefined;
   }
@@ -110,18 +161,27 @@ export class SlotPool {
     return holders.map((h) => `slot${h.slot}=${h.username}`).join(", ") || "unknown";
   }
 
-  /** Slots whose lock is held, by slot number; stale owner files are removed on the way. */
+  /**
+   * Slots held by a recorder or by a capture whose host is gone (`unhosted`), by slot number;
+   * stale owner files are removed on the way.
+   */
   async list(): Promise<ActiveSlot[]> {
     const active: ActiveSlot[] = [];
     for (const index of await this.slotIndexes()) {
       const paths = slotPaths(this.runtimeDir, index);
-      const held = await FileLock.isHeld(paths.lock);
-      if (!held) {
+      const hosted = await FileLock.isHeld(paths.lock);
+      const unhosted = !hosted && await FileLock.isHeldByWaiters(paths.capture);
+      if (!hosted && !unhosted) {
         await this.removeStaleOwner(index);
         continue;
       }
       const owner = await readOwner(paths.owner);
-      if (owner) active.push({ slot: index, ...owner });
+      if (!owner) continue;
+      active.push(
+        unhosted
+          ? { slot: index, ...owner, state: "capturing", unhosted: true }
+          : { slot: index, ...owner },
+      );
     }
     return active.sort((a, b) => a.slot - b.slot);
   }
@@ -130,7 +190,7 @@ export class SlotPool {
   async cleanStale(): Promise<string[]> {
     const removed: string[] = [];
     for (const index of await this.slotIndexes()) {
-      if (await FileLock.isHeld(slotPaths(this.runtimeDir, index).lock)) continue;
+      if (await isSlotHeld(this.runtimeDir, index)) continue;
       const path = await this.removeStaleOwner(index);
       if (path) removed.push(path);
     }
@@ -143,6 +203,8 @@ export class SlotPool {
     const lock = await FileLock.tryAcquire(paths.lock);
     if (!lock) return undefined;
     try {
+      // A capture running without its host still needs the file to be seen and adopted.
+      if (await FileLock.probe(paths.capture)) return undefined;
       if (await removeIfExists(paths.owner)) {
         log.info("Removed stale owner file {path}", { path: paths.owner });
         return paths.owner;
@@ -169,7 +231,7 @@ export class SlotPool {
 export class SlotHandle {
   constructor(
     readonly index: number,
-    private readonly ownerPath: string,
+    readonly ownerPath: string,
     private readonly lock: FileLock,
     private owner: SlotOwner,
   ) {}
@@ -182,6 +244,19 @@ export class SlotHandle {
   async setState(state: RecordingState): Promise<void> {
     this.owner = { ...this.owner, state };
     await writeJsonAtomic(this.ownerPath, this.owner);
+  }
+
+  /** The lock a capture in this slot holds for its whole life ({@link slotPaths}). */
+  get captureLockPath(): string {
+    return join(dirname(this.ownerPath), `slot${this.index}.capture`);
+  }
+
+  /**
+   * Drops the lock but keeps the owner file: the host leaves a capture running (it holds the
+   * slot's capture lock), which `status` shows and the next poller adopts from that file.
+   */
+  leave(): void {
+    this.lock.release();
   }
 
   /** Removes the owner file, then drops the lock so the next recorder can take the slot. */

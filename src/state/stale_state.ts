@@ -10,7 +10,7 @@ import { type DaemonName, daemonPaths } from "./daemon_status.ts";
 import { FileLock } from "./file_lock.ts";
 import { verifyRuntimeDir } from "./runtime_dir.ts";
 import { listSessionFiles } from "./session_folder.ts";
-import { slotOfOwnerFile, slotPaths } from "./slot_pool.ts";
+import { isSlotHeld, slotOfOwnerFile } from "./slot_pool.ts";
 import { findAbandonedArgsFiles } from "./streamlink_args_file.ts";
 import { isUserLocked } from "./user_lock.ts";
 
@@ -24,7 +24,7 @@ export interface StateDirs {
 
 /** What {@link findStaleState} found. */
 export interface StaleState {
-  /** `slotN.owner` files whose slot lock is free. */
+  /** `slotN.owner` files whose slot is free (neither its holder nor a capture holds it). */
   readonly ownerFiles: string[];
   /** `<daemon>.pid` files whose daemon lock is free. */
   readonly pidFiles: string[];
@@ -48,7 +48,7 @@ export async function findStaleState(dirs: StateDirs): Promise<StaleState> {
   for (const name of await listNames(dirs.runtimeDir)) {
     const index = slotOfOwnerFile(name);
     if (index === undefined) continue;
-    if (!(await FileLock.isHeld(slotPaths(dirs.runtimeDir, index).lock))) {
+    if (!(await isSlotHeld(dirs.runtimeDir, Number(index)))) {
       ownerFiles.push(join(dirs.runtimeDir, name));
     }
   }

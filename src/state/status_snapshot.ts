@@ -11,16 +11,30 @@ import type { CurrentJobStatus, EncoderState, LaunchRecord, SkipRecord } from ".
 import { type BadJobFile, listQueue, type QueuedJob } from "./job_queue.ts";
 import { listManifests, type RecordingCoverage, type SessionManifest } from "./session_manifest.ts";
 import { SlotPool } from "./slot_pool.ts";
-import { isUserLocked } from "./user_lock.ts";
+import { isUserHosted, isUserLocked } from "./user_lock.ts";
+import { isSessionCaptureAlive } from "./capture_lock.ts";
+
+/** The state of a capture that runs though its recorder or poller is gone. */
+export const NO_HOST = "capturing, no host";
 
 /** One active recording. */
 export interface RecordingView {
-  /** `null` while finalizing: the slot is released as soon as capture ends. */
+  /**
+   * `null` while finalizing (the slot is released as soon as capture ends), or for a capture
+   * adopted without a free slot (a lowered record_limit).
+   */
   readonly slot: number | null;
   readonly user: string;
+  /** The recorder's or hosting poller's pid (for a capture with no host, the last host's). */
   readonly pid: number;
   readonly started_at: string;
+  /**
+   * `capturing`, `waiting`, `finalizing`, or `capturing, no host`: a streamlink still writes
+   * though its recorder or poller is gone; it holds its slot and the next poller adopts it.
+   */
   readonly state: string;
+  /** False for a capture whose recorder or poller is gone. */
+  readonly hosted: boolean;
   /** Bytes of the current session's part files so far. */
   readonly bytes: number;
   /** When the broadcast started, per Twitch's API (when the poller launched it with the API). */
@@ -123,23 +137,27 @@ export async function collectStatus(config: Config): Promise<StatusSnapshot> {
       user: slot.username,
       pid: slot.pid,
       started_at: slot.started_at,
-      state: slot.state,
+      state: slot.unhosted ? NO_HOST : slot.state,
+      hosted: !slot.unhosted,
       bytes: await capturedBytes(tempDir, slot.username, slot.pid),
       ...lateness(manifest),
       coverage: manifest?.coverage ?? null,
     });
   }
-  // A recorder that has released its slot but still holds its channel lock is finalizing.
+  // A recorder that has released its slot but still holds its channel lock is finalizing; one
+  // adopted without a free slot captures without one.
   const withSlot = new Set(recordings.map((r) => r.user));
   for (const manifest of manifests) {
     if (withSlot.has(manifest.user)) continue;
     if (!(await isUserLocked(paths.runtimeDir, manifest.user))) continue;
+    const hosted = await isUserHosted(paths.runtimeDir, manifest.user);
     recordings.push({
       slot: null,
       user: manifest.user,
       pid: manifest.pid,
       started_at: manifest.started_at,
-      state: "finalizing",
+      state: await slotlessState(paths.runtimeDir, manifest, hosted),
+      hosted,
       bytes: await capturedBytes(tempDir, manifest.user, manifest.pid),
       ...lateness(manifest),
       coverage: manifest?.coverage ?? null,
@@ -154,6 +172,22 @@ export async function collectStatus(config: Config): Promise<StatusSnapshot> {
     queue: await queueView(paths.queueDir, encoder.running),
     retention: await readRetentionState(paths.stateDir),
   };
+}
+
+/**
+ * What a channel-locked session without a slot does: capturing while its streamlink holds the
+ * capture lock (adopted when no slot was free), else finalizing (the slot is released when
+ * capture ends).
+ */
+async function slotlessState(
+  runtimeDir: string,
+  manifest: SessionManifest,
+  hosted: boolean,
+): Promise<string> {
+  if (manifest.phase === "capturing" && await isSessionCaptureAlive(runtimeDir, manifest.base)) {
+    return hosted ? "capturing" : NO_HOST;
+  }
+  return "finalizing";
 }
 
 /** The queue as `status` and `encode-daemon status` show it. */

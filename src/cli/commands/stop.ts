@@ -1,6 +1,5 @@
 import { ExitCode, TwitchtoolError, UsageError } from "../../errors.ts";
 import { SlotPool } from "../../state/slot_pool.ts";
-import { stopRecording } from "../../proc/stop_recording.ts";
 import { type GlobalOptions, loadCommandConfig, override, printLine } from "../context.ts";
 import { parseSeconds, parseSlot } from "../options.ts";
 
@@ -12,9 +11,11 @@ export interface StopOptions {
 }
 
 /**
- * `twitchtool stop <slot>`: SIGINT the slot's recorder so it finalizes what it captured, wait
- * for it (`--timeout`), SIGKILL with `--force`. Exit 2 for a malformed slot or one beyond
- * `record_limit`, 1 for an empty one or a recorder still running at the deadline.
+ * `twitchtool stop <slot>`: ask the slot's recorder (SIGINT) or poller (stop request) to stop
+ * and finalize, or stop a capture that runs with no host and finalize it here; wait for the
+ * capture to stop (`--timeout`), SIGKILL a `record` process or hostless streamlink with
+ * `--force`. Exit 2 for a malformed slot or one beyond `record_limit`, 1 for an empty one, a
+ * capture still running at the deadline, or a recording that could not be finalized.
  */
 export async function stopCommand(
   slotArg: string,
@@ -42,32 +43,37 @@ export async function stopCommand(
       ExitCode.Failure,
     );
   }
-  const where = slot.host === "poller" ? `in the poller, pid ${slot.pid}` : `pid ${slot.pid}`;
+  const where = slot.unhosted
+    ? `capturing with no host since pid ${slot.pid} went away`
+    : slot.host === "poller"
+    ? `in the poller, pid ${slot.pid}`
+    : `pid ${slot.pid}`;
   printLine(`Stopping ${slot.username} in slot ${slot.slot} (${where})...`);
-  const result = await stopRecording(config.paths.runtimeDir, slot, {
+  const { stopSession } = await import("../../record/stop_session.ts");
+  const result = await stopSession(config, slot, {
     timeoutMs: timeout * 1000,
     force: options.force ?? false,
   });
-  switch (result) {
-    case "stopped":
-      printLine(`Stopped ${slot.username}: the recording was finalized`);
-      return ExitCode.Ok;
-    case "killed":
+  switch (result.kind) {
+    case "finalized":
       printLine(
-        `Killed ${slot.username} (pid ${slot.pid}) after ${timeout} s: its parts are kept in the temp folder`,
+        `Stopped ${slot.username}: the recording was finalized: ${result.files.join(", ")}`,
       );
       return ExitCode.Ok;
+    case "not-finalized":
+      throw new TwitchtoolError(
+        `Stopped ${slot.username}, but the recording was not finalized: ${result.detail}`,
+        ExitCode.Failure,
+      );
     case "timeout":
-      if (slot.host === "poller") {
+      if (slot.host === "poller" && !slot.unhosted) {
         throw new TwitchtoolError(
           `Recording of "${slot.username}" in the poller (pid ${slot.pid}) is still running after ${timeout} s: it may still be finalizing; wait or raise --timeout (--force does not kill the poller)`,
           ExitCode.Failure,
         );
       }
       throw new TwitchtoolError(
-        options.force
-          ? `Recorder of "${slot.username}" (pid ${slot.pid}) is still running ${timeout} s after SIGINT and 5 s after SIGKILL`
-          : `Recorder of "${slot.username}" (pid ${slot.pid}) is still running after ${timeout} s: it may still be finalizing; wait, raise --timeout, or use --force to kill it`,
+        `Recording of "${slot.username}" is still running after ${timeout} s: it may still be finalizing; wait, raise --timeout, or use --force to kill it`,
         ExitCode.Failure,
       );
   }
