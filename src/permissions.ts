@@ -46,7 +46,8 @@ export const ENV_VARS = [
  * Flags every role shares. Read/write cannot be narrower: the folders come from the config
  * file at run time and Deno fixes path lists at start-up. `sys` is limited to the uid (runtime
  * dir ownership check) and statfs (free-space checks). No `--allow-net`: streamlink does the networking
- * (only the poller role adds {@link POLLER_NET_HOSTS}, see {@link roleFlags}).
+ * (only the roles that record add hosts: {@link POLLER_NET_HOSTS}, {@link RECORD_NET_HOSTS},
+ * see {@link roleFlags}).
  */
 export const COMMON_FLAGS = [
   "--allow-read",
@@ -64,9 +65,17 @@ export const POLLER_NET_HOSTS = [
   "gql.twitch.tv",
   "api.twitch.tv",
   "id.twitch.tv",
+  "irc-ws.chat.twitch.tv",
   "127.0.0.1",
   "localhost",
 ] as const;
+
+/**
+ * Hosts a recording may reach: Twitch's chat (`[chat] enabled`, src/chat/) and loopback (tests,
+ * or a local proxy). The `record` role gets only these; the poller, which hosts recordings,
+ * has them among its own.
+ */
+export const RECORD_NET_HOSTS = ["irc-ws.chat.twitch.tv", "127.0.0.1", "localhost"] as const;
 
 /**
  * Programs each role may start. `kill` signals processes we did not spawn; `flock` starts
@@ -82,13 +91,14 @@ export const ROLE_RUN = {
 /** A role of the program with its own task in deno.json. */
 export type Role = keyof typeof ROLE_RUN;
 
-/** Full `deno run` flags of a role; only the poller gets (narrow) network access. */
+/** Full `deno run` flags of a role; only the recording roles get (narrow) network access. */
 export function roleFlags(role: Role): string[] {
   const run = ROLE_RUN[role];
+  const net = role === "poller" ? POLLER_NET_HOSTS : role === "record" ? RECORD_NET_HOSTS : [];
   return [
     ...COMMON_FLAGS,
     run ? `--allow-run=${run.join(",")}` : "--allow-run",
-    ...(role === "poller" ? [`--allow-net=${POLLER_NET_HOSTS.join(",")}`] : []),
+    ...(net.length > 0 ? [`--allow-net=${net.join(",")}`] : []),
   ];
 }
 
@@ -105,8 +115,11 @@ export function binaryFlags(): string[] {
 export interface CommandNeeds {
   readonly run: boolean;
   readonly write: boolean;
-  /** Only `poller run` (live detection through Twitch's API). */
-  readonly net?: boolean;
+  /**
+   * `true` for `poller run` (live detection through Twitch's API, chat of hosted recordings);
+   * a host list keeps only those (`record`: chat and loopback).
+   */
+  readonly net?: boolean | readonly string[];
 }
 
 /** Per-subcommand needs; anything not listed keeps run and write. */
@@ -118,7 +131,7 @@ export const COMMAND_NEEDS: Readonly<Record<string, CommandNeeds>> = {
   clean: { run: false, write: true },
   users: { run: false, write: true },
   "encode-mode": { run: false, write: true },
-  record: { run: true, write: true },
+  record: { run: true, write: true, net: RECORD_NET_HOSTS },
   recover: { run: true, write: true },
   stop: { run: true, write: true },
   poller: { run: true, write: true },
@@ -128,10 +141,15 @@ export const COMMAND_NEEDS: Readonly<Record<string, CommandNeeds>> = {
   doctor: { run: true, write: true },
 };
 
-/** Revokes what `command` does not need; ffi is never needed, net only by `poller run`. */
+/** Revokes what `command` does not need; ffi is never needed, net only by the recording ones. */
 export async function dropPermissionsFor(command: string): Promise<void> {
   const needs = COMMAND_NEEDS[command] ?? { run: true, write: true };
   if (!needs.net) await Deno.permissions.revoke({ name: "net" });
+  if (Array.isArray(needs.net)) {
+    for (const host of POLLER_NET_HOSTS) {
+      if (!needs.net.includes(host)) await Deno.permissions.revoke({ name: "net", host });
+    }
+  }
   await Deno.permissions.revoke({ name: "ffi" });
   if (!needs.run) await Deno.permissions.revoke({ name: "run" });
   if (!needs.write) await Deno.permissions.revoke({ name: "write" });

@@ -54,6 +54,8 @@ export interface Config {
     readonly helixUrl: string;
     readonly oauthUrl: string;
   };
+  /** Live chat capture (`src/chat/`). */
+  readonly chat: { readonly enabled: boolean; readonly url: string };
 }
 
 /** One GiB, the unit of `disk_free_min_gb`. */

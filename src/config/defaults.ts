@@ -95,5 +95,7 @@ export function defaultValues(
     "twitch.client_id": TWITCH_WEB_CLIENT_ID,
     "twitch.helix_url": "https://api.twitch.tv/helix",
     "twitch.oauth_url": "https://id.twitch.tv/oauth2/token",
+    "chat.enabled": false,
+    "chat.url": "wss://irc-ws.chat.twitch.tv:443",
   };
 }

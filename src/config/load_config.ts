@@ -219,6 +219,7 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
       helixUrl: str("twitch.helix_url"),
       oauthUrl: str("twitch.oauth_url"),
     },
+    chat: { enabled: bool("chat.enabled"), url: str("chat.url") },
   };
   const sources: Record<string, ValueSource> = {};
   for (const field of CONFIG_FIELDS) {

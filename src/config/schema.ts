@@ -340,6 +340,18 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     env: "TWITCH_OAUTH_URL",
     doc: "OAuth token endpoint for the Helix app token",
   },
+  {
+    section: "chat",
+    key: "enabled",
+    kind: "bool",
+    doc: "Capture live chat into <name>.chat.json beside each recording",
+  },
+  {
+    section: "chat",
+    key: "url",
+    kind: "string",
+    doc: "Twitch chat (IRC over WebSocket) endpoint",
+  },
 ];
 
 /** `section.key`, the name used in messages and overrides. */

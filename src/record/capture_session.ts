@@ -60,6 +60,7 @@ import { isTailOfPart } from "./part_tail.ts";
 import { logRecoveryReports, recoverSessions } from "./recover.ts";
 import { partIndexOf, partPath, sessionBase } from "../state/session_folder.ts";
 import { streamlinkLogLevel } from "./streamlink_log_level.ts";
+import { startSessionChat } from "../chat/session_chat.ts";
 
 const log = getLogger(["twitchtool", "record"]);
 
@@ -291,7 +292,9 @@ async function captureInSlot(
     );
   }
   let adopted = adopt?.capture;
+  const chat = await startSessionChat(config, user, base, clock);
   const startStreamlink = async (output: string): Promise<Child> => {
+    chat?.partStarted(output, clock.now());
     if (adopted && adopted.part === output) {
       const running = adopted;
       adopted = undefined;
@@ -384,6 +387,7 @@ async function captureInSlot(
       },
     );
   } finally {
+    await chat?.stop();
     await context.releaseSlot();
   }
   if (result.reason === "left") {

@@ -2,6 +2,7 @@ import { basename, join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import type { LowPriorityTools } from "../proc/ffmpeg_args.ts";
 import { failpoint } from "../proc/failpoint.ts";
+import { deliverChat } from "../chat/deliver_chat.ts";
 import { pathExists } from "../state/atomic_write.ts";
 import { enqueueJob, listQueue } from "../state/job_queue.ts";
 import { removeManifest, type SessionManifest, writeManifest } from "../state/session_manifest.ts";
@@ -88,6 +89,13 @@ export async function finishSession(
   }
 
   const delivered = manifest.delivered ?? [];
+  // Chat never endangers the video: a failure is logged and the journal stays for a retry.
+  await deliverChat(manifest, dirs.tempDir).catch((error) =>
+    log.error("Cannot write the chat of {base}: {error}", {
+      base: manifest.base,
+      error: (error as Error).message,
+    })
+  );
   await removeParts(manifest.parts, settings);
   let job: string | undefined;
   const deliverable = delivered[0];

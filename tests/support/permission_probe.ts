@@ -29,6 +29,11 @@ const result = {
   net: await attempt(() => Deno.connect({ hostname: "127.0.0.1", port: 65000 })),
   // A name that never resolves: allowed means a DNS error, denied a permission error.
   netOther: await attempt(() => fetch("http://example.invalid/")),
+  // Asked, not tried: the tests never leave loopback.
+  netApi: (await Deno.permissions.query({ name: "net", host: "gql.twitch.tv" })).state ===
+    "granted",
+  netChat: (await Deno.permissions.query({ name: "net", host: "irc-ws.chat.twitch.tv" })).state ===
+    "granted",
   envHome: await attempt(() => Promise.resolve(Deno.env.get("HOME"))),
   envSecret: await attempt(() => Promise.resolve(Deno.env.get("AWS_SECRET_ACCESS_KEY"))),
 };

@@ -20,6 +20,7 @@ export interface RecordOptions {
   deleteTsAfterRemux?: boolean;
   deleteInputOnSuccess?: boolean;
   failFast?: boolean;
+  chat?: boolean;
 }
 
 /** `twitchtool record <user>`: records until the stream is gone, prints what it produced. */
@@ -42,6 +43,7 @@ export async function recordCommand(
       options.deleteInputOnSuccess,
       "--delete-input-on-success",
     ),
+    "chat.enabled": override(options.chat, "--chat"),
   });
   await addLogFile(
     join(config.paths.logsDir, `${normalizeUsername(user)}.log`),

@@ -1,0 +1,105 @@
+/**
+ * Chat for one recording: the anonymous client feeding the session's journal, and the sampler
+ * that ties wall-clock time to the part being written (see `delivered_timeline.ts`). Started
+ * beside the capture and stopped when capturing ends; it never throws into the recording
+ * (a chat that cannot connect just keeps retrying, a journal that cannot be written is
+ * logged). `capture_session.ts` holds the two hook points: `partStarted` and `stop`.
+ */
+import { getLogger } from "@logtape/logtape";
+import type { Clock } from "../util/clock.ts";
+import { mediaDuration } from "../util/media_duration.ts";
+import { runChatClient } from "./chat_client.ts";
+import { ChatJournal, chatJournalPath } from "./chat_journal.ts";
+
+const log = getLogger(["twitchtool", "chat"]);
+
+/** How often the growing part's media length is sampled. */
+const SAMPLE_MS = 1000;
+
+/** What a session's chat needs. */
+export interface ChatRecorderOptions {
+  readonly url: string;
+  readonly channel: string;
+  readonly tempDir: string;
+  readonly base: string;
+  readonly clock: Clock;
+}
+
+/** A running chat capture. */
+export class ChatRecorder {
+  #journal: ChatJournal;
+  #stop = new AbortController();
+  #tasks: Promise<void>[];
+  #part: string | undefined;
+  #lastSeconds = 0;
+
+  private constructor(journal: ChatJournal, options: ChatRecorderOptions) {
+    this.#journal = journal;
+    const client = runChatClient({
+      url: options.url,
+      channel: options.channel,
+      clock: options.clock,
+      onLine: (line, w) => journal.append({ k: "irc", w, line }),
+    }, this.#stop.signal);
+    this.#tasks = [client, this.#sampleLoop(options.clock)];
+  }
+
+  /** Opens the journal (appending to one a dead process left) and connects. */
+  static async start(options: ChatRecorderOptions): Promise<ChatRecorder | undefined> {
+    try {
+      const journal = await ChatJournal.open(
+        chatJournalPath(options.tempDir, options.base),
+        options.clock,
+      );
+      log.info("Capturing the chat of {channel} from {url}", {
+        channel: options.channel,
+        url: options.url,
+      });
+      return new ChatRecorder(journal, options);
+    } catch (error) {
+      log.error("Chat not captured: {error}", { error: (error as Error).message });
+      return undefined;
+    }
+  }
+
+  /** A streamlink started writing `part` at `w`: samples follow that file from now on. */
+  partStarted(part: string, w: number): void {
+    this.#part = part;
+    this.#lastSeconds = 0;
+    this.#journal.append({ k: "part", w, part });
+  }
+
+  /** The broadcast's title or game as the API reported it at `w`. */
+  meta(w: number, title: string | undefined, game: string | undefined): void {
+    this.#journal.append({
+      k: "meta",
+      w,
+      ...(title !== undefined ? { title } : {}),
+      ...(game !== undefined ? { game } : {}),
+    });
+  }
+
+  /** Disconnects and writes what is buffered. */
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    await Promise.allSettled(this.#tasks);
+    await this.#journal.close().catch((error) =>
+      log.error("Cannot write the chat journal: {error}", { error: (error as Error).message })
+    );
+  }
+
+  async #sampleLoop(clock: Clock): Promise<void> {
+    const signal = this.#stop.signal;
+    while (!signal.aborted) {
+      await clock.sleep(SAMPLE_MS, signal);
+      const part = this.#part;
+      if (!part || signal.aborted) continue;
+      const before = clock.now();
+      const seconds = await mediaDuration(part);
+      // Only growth says where the live edge is: a stalled or finished part says nothing.
+      if (seconds === null || seconds <= this.#lastSeconds || part !== this.#part) continue;
+      this.#lastSeconds = seconds;
+      this.#journal.append({ k: "sample", w: before, part, d: seconds });
+    }
+  }
+}
