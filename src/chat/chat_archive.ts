@@ -123,8 +123,9 @@ function toComment(
   const tags = message.tags;
   const notice = message.command === "USERNOTICE";
   let text = notice ? message.params[1] ?? "" : message.params.at(-1) ?? "";
-  const action = /^\u0001ACTION (.*)\u0001$/s.exec(text);
-  if (action) text = action[1]!;
+  // `/me` arrives as a CTCP ACTION: the text wrapped in \x01ACTION ... \x01.
+  const action = text.startsWith("\x01ACTION ") && text.endsWith("\x01");
+  if (action) text = text.slice(8, -1);
   const login = (tags.login ?? nickOf(message.prefix) ?? "").toLowerCase();
   const sentAt = Number(tags["tmi-sent-ts"]);
   const system = notice ? tags["system-msg"] ?? "" : "";
@@ -149,7 +150,7 @@ function toComment(
       body,
       bits_spent: Number(tags.bits) || 0,
       fragments: notice ? [{ text: body, emoticon: null }] : fragmentsOf(text, emotes),
-      is_action: action !== null,
+      is_action: action,
       user_badges: badgesOf(tags.badges ?? ""),
       user_color: /^#[0-9A-Fa-f]{6}$/.test(tags.color ?? "") ? tags.color! : null,
       user_notice_params: { msg_id: notice ? tags["msg-id"] ?? null : null },

@@ -1,0 +1,207 @@
+/**
+ * End-to-end: `record --chat` against the local HLS stream and a fake Twitch chat on loopback.
+ * The chat file must be TwitchDownloader's shape, hold what was said while live, and place
+ * each message where its moment is in the delivered file: the test HLS server publishes
+ * segment `s` of a session at `s` seconds after going live, and segment `s` carries the
+ * timestamps of cached segment `s`, so a part's first timestamp tells which broadcast second
+ * the delivered file starts with.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { isSessionCaptureAlive } from "../src/state/capture_lock.ts";
+import { runCommand } from "../src/proc/spawn.ts";
+import { collect, listDir, makeSandbox, runCli, spawnCli, waitFor } from "./support/cli.ts";
+import { startChatServer } from "./support/chat_server.ts";
+import { sleep, waitForState, withHlsServer } from "./support/live.ts";
+import { ensureSegments } from "./support/segments.ts";
+
+interface Sent {
+  readonly id: string;
+  readonly sentAt: number;
+}
+
+/** Timestamp of the first video packet of an MPEG-TS file, seconds. */
+async function firstVideoPts(path: string): Promise<number> {
+  const result = await runCommand("ffprobe", [
+    "-v",
+    "error",
+    "-select_streams",
+    "v:0",
+    "-show_entries",
+    "packet=pts_time",
+    "-read_intervals",
+    "%+#1",
+    "-of",
+    "csv=p=0",
+    path,
+  ]);
+  const value = Number(result.stdout.trim().split("\n")[0]?.replace(/,$/, ""));
+  assert.ok(Number.isFinite(value), `no pts in ${path}: ${result.stderr}`);
+  return value;
+}
+
+/** Keeps the first part's bytes after finalize deletes its name (a second hard link). */
+async function keepFirstPart(tempDir: string, keep: string): Promise<void> {
+  const part = await waitFor("the first part", async () => {
+    const name = (await listDir(tempDir)).find((n) => n.endsWith("_part01.ts"));
+    return name ? join(tempDir, name) : undefined;
+  });
+  await Deno.link(part, keep);
+}
+
+async function readChat(recordDir: string) {
+  const name = await waitFor("the chat file", async () => {
+    return (await listDir(recordDir)).find((n) => n.endsWith(".chat.json"));
+  }, 10_000);
+  const mp4 = (await listDir(recordDir)).find((n) => n.endsWith(".mp4"));
+  assert.equal(name.replace(".chat.json", ".mp4"), mp4, "named after the recording");
+  return JSON.parse(await Deno.readTextFile(join(recordDir, name)));
+}
+
+Deno.test("record --chat writes TwitchDownloader chat JSON with offsets on the delivered file", async () => {
+  await withHlsServer(async (server) => {
+    const chat = startChatServer();
+    await using sandbox = await makeSandbox({
+      urlTemplate: server.urlTemplate,
+      extraConfig: `\n[chat]\nurl = "${chat.url}"\n`,
+    });
+    try {
+      server.goLive("alice");
+      const wentLive = Date.now();
+      const recorder = spawnCli(sandbox, ["record", "alice", "--chat"]);
+      const keep = join(sandbox.home, "part01.ts");
+      await keepFirstPart(sandbox.tempDir, keep);
+      await waitForState(sandbox, "alice", "capturing");
+      await chat.joined("alice");
+      const sent: Sent[] = [];
+      const say = (login: string, text: string, tags?: Record<string, string>) =>
+        sent.push(chat.say("alice", login, text, tags));
+      say("bob", "Kappa hello Kappa", { emotes: "25:0-4,12-16", color: "#1E90FF" });
+      say("carol", "\u0001ACTION waves\u0001", { badges: "moderator/1,subscriber/12" });
+      await sleep(1500);
+      say("dave", "this gets deleted");
+      chat.raw(
+        `@login=dave;room-id=4242;target-msg-id=${sent[2]!.id};tmi-sent-ts=${Date.now()} ` +
+          ":tmi.twitch.tv CLEARMSG #alice :this gets deleted",
+      );
+      chat.ping();
+      await sleep(1500);
+      chat.reconnect();
+      await waitFor("a reconnect", () => Promise.resolve(chat.connections >= 2 || undefined));
+      await chat.joined("alice");
+      say("erin", "after the reconnect");
+      await sleep(1500);
+      chat.drop();
+      await waitFor("a new connection", () => Promise.resolve(chat.connections >= 3 || undefined));
+      await chat.joined("alice");
+      for (let i = 0; i < 4; i++) {
+        say(`viewer${i}`, `message ${i}`);
+        await sleep(700);
+      }
+      server.end("alice");
+      const result = await collect(recorder);
+      assert.equal(result.code, 0, result.stderr);
+
+      const archive = await readChat(sandbox.recordDir);
+      assert.deepEqual(archive.streamer, { name: "alice", id: 4242 });
+      assert.equal(archive.video.start, 0);
+      assert.ok(archive.video.end > 5, `video.end ${archive.video.end}`);
+      assert.equal(chat.pongs, 1, "PING answered");
+      const comments = archive.comments as Record<string, any>[];
+      assert.deepEqual(
+        comments.map((c) => c._id),
+        sent.map((s) => s.id),
+        "every message, in order",
+      );
+      for (const comment of comments) {
+        for (
+          const field of ["_id", "created_at", "content_offset_seconds", "commenter", "message"]
+        ) {
+          assert.ok(comment[field] !== undefined, `${field} missing`);
+        }
+        assert.deepEqual(Object.keys(comment.commenter).sort(), ["_id", "display_name", "name"]);
+        assert.ok(Array.isArray(comment.message.fragments) && comment.message.fragments.length > 0);
+        assert.ok(Array.isArray(comment.message.user_badges));
+        assert.notEqual(comment.message.user_color, "");
+      }
+      const [kappa, wave, deleted] = comments;
+      assert.deepEqual(
+        kappa!.message.fragments.map((f: any) => [f.text, f.emoticon?.emoticon_id]),
+        [
+          ["Kappa", "25"],
+          [" hello ", undefined],
+          ["Kappa", "25"],
+        ],
+      );
+      assert.equal(kappa!.message.user_color, "#1E90FF");
+      assert.equal(wave!.message.user_color, null);
+      assert.equal(wave!.message.is_action, true);
+      assert.equal(wave!.message.body, "waves");
+      assert.deepEqual(wave!.message.user_badges, [
+        { _id: "moderator", version: "1" },
+        { _id: "subscriber", version: "12" },
+      ]);
+      assert.equal(deleted!.state, "deleted");
+      assert.equal(comments.filter((c) => c.state === "deleted").length, 1);
+
+      const segments = await ensureSegments();
+      const firstSecond = Math.round(
+        (await firstVideoPts(keep)) - (await firstVideoPts(segments.files[0]!)),
+      );
+      for (const [i, comment] of comments.entries()) {
+        const moment = (sent[i]!.sentAt - wentLive) / 1000 - firstSecond;
+        assert.ok(
+          Math.abs(comment.content_offset_seconds - moment) <= 1,
+          `message ${i} at ${comment.content_offset_seconds} s, its moment is at ${moment} s`,
+        );
+      }
+      assert.deepEqual(await listDir(sandbox.tempDir), [], "journal folded and removed");
+    } finally {
+      await chat.close();
+    }
+  });
+});
+
+Deno.test("a recorder killed with -9 loses at most the last seconds of chat after recover", async () => {
+  await withHlsServer(async (server) => {
+    const chat = startChatServer();
+    await using sandbox = await makeSandbox({
+      urlTemplate: server.urlTemplate,
+      retryWindow: 60,
+      extraConfig: `\n[chat]\nenabled = true\nurl = "${chat.url}"\n`,
+    });
+    try {
+      server.goLive("kill_chat");
+      const recorder = spawnCli(sandbox, ["record", "kill_chat"]);
+      await waitForState(sandbox, "kill_chat", "capturing");
+      await chat.joined("kill_chat");
+      const sent: Sent[] = [];
+      for (let i = 0; i < 12; i++) {
+        sent.push(chat.say("kill_chat", `v${i}`, `line ${i}`));
+        await sleep(500);
+      }
+      const killedAt = Date.now();
+      recorder.kill("SIGKILL");
+      await collect(recorder);
+      server.end("kill_chat");
+      const base = (await listDir(sandbox.tempDir)).find((n) => n.endsWith(".session.json"))!
+        .replace(".session.json", "");
+      await waitFor(
+        "streamlink to exit",
+        async () => !(await isSessionCaptureAlive(sandbox.runtimeDir, base)),
+      );
+      const result = await runCli(sandbox, ["recover"]);
+      assert.equal(result.code, 0, result.stderr);
+      const archive = await readChat(sandbox.recordDir);
+      const kept = new Set((archive.comments as { _id: string }[]).map((c) => c._id));
+      const lost = sent.filter((s) => !kept.has(s.id));
+      assert.ok(
+        lost.every((s) => killedAt - s.sentAt <= 5000),
+        `lost ${lost.map((s) => `${killedAt - s.sentAt} ms before the kill`).join(", ")}`,
+      );
+      assert.ok(kept.size >= sent.length - 10, `kept ${kept.size} of ${sent.length}`);
+    } finally {
+      await chat.close();
+    }
+  });
+});
