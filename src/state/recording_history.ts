@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { parseSessionBase } from "./session_folder.ts";
 import { mediaDuration } from "../util/media_duration.ts";
 import { listDirEntries } from "./atomic_write.ts";
+import { chatFileCount } from "../chat/chat_counts.ts";
 
 /** One finished recording. */
 export interface RecordingEntry {
@@ -21,6 +22,8 @@ export interface RecordingEntry {
   readonly encoded: boolean;
   readonly compressed_path: string | null;
   readonly compressed_bytes: number | null;
+  /** Comments in `<stem>.chat.json` beside it; null without one. */
+  readonly chat_messages: number | null;
 }
 
 const RECORDING = /^(.+?)(_compressed)?\.(mp4|ts)$/;
@@ -44,7 +47,7 @@ export async function listRecordings(recordDir: string, limit: number): Promise<
       b.base.startedAt.getTime() - a.base.startedAt.getTime() || (a.stem < b.stem ? 1 : -1)
     )
     .slice(0, limit);
-  return await Promise.all(newest.map(async ({ found, base }) => {
+  return await Promise.all(newest.map(async ({ stem, found, base }) => {
     const path = found.original ? join(recordDir, found.original) : null;
     const compressed = found.compressed ? join(recordDir, found.compressed) : null;
     return {
@@ -56,6 +59,7 @@ export async function listRecordings(recordDir: string, limit: number): Promise<
       encoded: compressed !== null,
       compressed_path: compressed,
       compressed_bytes: compressed ? await sizeOf(compressed) : null,
+      chat_messages: await chatFileCount(join(recordDir, `${stem}.chat.json`)),
     };
   }));
 }

@@ -11,6 +11,7 @@ import { type BadJobFile, listQueue, type QueuedJob } from "./job_queue.ts";
 import { listManifests, type SessionManifest } from "./session_manifest.ts";
 import { SlotPool } from "./slot_pool.ts";
 import { isUserLocked } from "./user_lock.ts";
+import { journalMessageCount } from "../chat/chat_counts.ts";
 
 /** One active recording. */
 export interface RecordingView {
@@ -26,6 +27,8 @@ export interface RecordingView {
   readonly live_since: string | null;
   /** Seconds from the broadcast's start to the first captured data: how much was missed. */
   readonly late_seconds: number | null;
+  /** Chat messages captured so far; null when chat is not captured. */
+  readonly chat_messages: number | null;
 }
 
 /** The poller as seen from its lock and status file. */
@@ -106,6 +109,7 @@ export async function collectStatus(config: Config): Promise<StatusSnapshot> {
       state: slot.state,
       bytes: await capturedBytes(tempDir, slot.username, slot.pid),
       ...lateness(manifest),
+      chat_messages: manifest ? await journalMessageCount(tempDir, manifest.base) : null,
     });
   }
   // A recorder that has released its slot but still holds its channel lock is finalizing.
@@ -121,6 +125,7 @@ export async function collectStatus(config: Config): Promise<StatusSnapshot> {
       state: "finalizing",
       bytes: await capturedBytes(tempDir, manifest.user, manifest.pid),
       ...lateness(manifest),
+      chat_messages: await journalMessageCount(tempDir, manifest.base),
     });
   }
   const encoder = encoderView(await readDaemonState(paths.stateDir, "encoder"));
