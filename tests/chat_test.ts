@@ -10,7 +10,15 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { isSessionCaptureAlive } from "../src/state/capture_lock.ts";
 import { runCommand } from "../src/proc/spawn.ts";
-import { collect, listDir, makeSandbox, runCli, spawnCli, waitFor } from "./support/cli.ts";
+import {
+  collect,
+  listDir,
+  makeSandbox,
+  runCli,
+  spawnCli,
+  statusJson,
+  waitFor,
+} from "./support/cli.ts";
 import { startChatServer } from "./support/chat_server.ts";
 import { sleep, waitForState, withHlsServer } from "./support/live.ts";
 import { ensureSegments } from "./support/segments.ts";
@@ -98,6 +106,11 @@ Deno.test("record --chat writes TwitchDownloader chat JSON with offsets on the d
         say(`viewer${i}`, `message ${i}`);
         await sleep(700);
       }
+      await waitFor("status to count the chat", async () => {
+        const status = await statusJson(sandbox);
+        const recordings = status.recordings as { chat_messages?: number }[];
+        return recordings.find((r) => r.chat_messages === sent.length);
+      }, 10_000);
       server.end("alice");
       const result = await collect(recorder);
       assert.equal(result.code, 0, result.stderr);
