@@ -10,8 +10,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { isSessionCaptureAlive } from "../src/state/capture_lock.ts";
 import { runCommand } from "../src/proc/spawn.ts";
+import { tsTimeRange } from "../src/util/media_duration.ts";
 import {
   collect,
+  ffprobe,
   listDir,
   makeSandbox,
   runCli,
@@ -169,6 +171,90 @@ Deno.test("record --chat writes TwitchDownloader chat JSON with offsets on the d
         );
       }
       assert.deepEqual(await listDir(sandbox.tempDir), [], "journal folded and removed");
+    } finally {
+      await chat.close();
+    }
+  });
+});
+
+Deno.test("chat offsets follow the delivered file across an outage; outage messages land at the gap", async () => {
+  await withHlsServer(async (server) => {
+    const chat = startChatServer();
+    await using sandbox = await makeSandbox({
+      urlTemplate: server.urlTemplate,
+      retryWindow: 15,
+      extraConfig: `\n[chat]\nenabled = true\nurl = "${chat.url}"\n`,
+    });
+    try {
+      server.goLive("olga");
+      const wentLive = Date.now();
+      const recorder = spawnCli(sandbox, ["record", "olga"]);
+      const keep1 = join(sandbox.home, "part01.ts");
+      await keepFirstPart(sandbox.tempDir, keep1);
+      await waitForState(sandbox, "olga", "capturing");
+      await chat.joined("olga");
+      const before: Sent[] = [];
+      for (let i = 0; i < 4; i++) {
+        before.push(chat.say("olga", `a${i}`, `before ${i}`));
+        await sleep(600);
+      }
+      const offlineAt = Date.now();
+      server.goOffline("olga");
+      await waitForState(sandbox, "olga", "waiting");
+      const during = chat.say("olga", "zed", "during the outage");
+      await sleep(500);
+      server.goLive("olga");
+      const liveAgain = Date.now();
+      const part2 = await waitFor("the second part", async () => {
+        const name = (await listDir(sandbox.tempDir)).find((n) => n.endsWith("_part02.ts"));
+        return name ? join(sandbox.tempDir, name) : undefined;
+      });
+      const keep2 = join(sandbox.home, "part02.ts");
+      await Deno.link(part2, keep2);
+      await waitForState(sandbox, "olga", "capturing");
+      await sleep(2000);
+      const after: Sent[] = [];
+      for (let i = 0; i < 4; i++) {
+        after.push(chat.say("olga", `b${i}`, `after ${i}`));
+        await sleep(600);
+      }
+      await sleep(1000);
+      server.end("olga");
+      const result = await collect(recorder);
+      assert.equal(result.code, 0, result.stderr);
+
+      const archive = await readChat(sandbox.recordDir);
+      const byId = new Map(
+        (archive.comments as { _id: string; content_offset_seconds: number }[])
+          .map((c) => [c._id, c.content_offset_seconds]),
+      );
+      assert.equal(byId.size, before.length + 1 + after.length);
+      const base = await firstVideoPts((await ensureSegments()).files[0]!);
+      const first1 = Math.round((await firstVideoPts(keep1)) - base);
+      const part2Start = (await firstVideoPts(keep2)) - (await firstVideoPts(keep1));
+      assert.ok(part2Start > 0, "the parts are in order on the broadcast's clock");
+      // The delivered file spans both parts on that clock: the short hole between them is kept.
+      const [range1, range2] = [await tsTimeRange(keep1), await tsTimeRange(keep2)];
+      const mp4 = (await listDir(sandbox.recordDir)).find((n) => n.endsWith(".mp4"))!;
+      const delivered = (await ffprobe(join(sandbox.recordDir, mp4))).duration;
+      assert.ok(
+        Math.abs(delivered - (range2!.end - range1!.start)) < 1.5,
+        `delivered ${delivered} s, parts span ${range2!.end - range1!.start} s`,
+      );
+      // Session 2 of the test origin continues the sequence numbers where session 1 stopped.
+      const session2Start = Math.floor((offlineAt - wentLive) / 1000) + 1;
+      const check = (sent: Sent, moment: number) => {
+        const offset = byId.get(sent.id)!;
+        assert.ok(
+          Math.abs(offset - moment) <= 1,
+          `${sent.id} at ${offset} s, expected ${moment} s`,
+        );
+      };
+      for (const sent of before) check(sent, (sent.sentAt - wentLive) / 1000 - first1);
+      for (const sent of after) {
+        check(sent, session2Start + (sent.sentAt - liveAgain) / 1000 - first1);
+      }
+      check(during, part2Start);
     } finally {
       await chat.close();
     }
