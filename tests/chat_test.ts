@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { isSessionCaptureAlive } from "../src/state/capture_lock.ts";
 import { runCommand } from "../src/proc/spawn.ts";
+import type { ChatComment } from "../src/chat/chat_archive.ts";
 import { tsTimeRange } from "../src/util/media_duration.ts";
 import {
   collect,
@@ -122,7 +123,7 @@ Deno.test("record --chat writes TwitchDownloader chat JSON with offsets on the d
       assert.equal(archive.video.start, 0);
       assert.ok(archive.video.end > 5, `video.end ${archive.video.end}`);
       assert.equal(chat.pongs, 1, "PING answered");
-      const comments = archive.comments as Record<string, any>[];
+      const comments = archive.comments as ChatComment[];
       assert.deepEqual(
         comments.map((c) => c._id),
         sent.map((s) => s.id),
@@ -132,7 +133,7 @@ Deno.test("record --chat writes TwitchDownloader chat JSON with offsets on the d
         for (
           const field of ["_id", "created_at", "content_offset_seconds", "commenter", "message"]
         ) {
-          assert.ok(comment[field] !== undefined, `${field} missing`);
+          assert.ok((comment as unknown as Record<string, unknown>)[field] !== undefined, field);
         }
         assert.deepEqual(Object.keys(comment.commenter).sort(), ["_id", "display_name", "name"]);
         assert.ok(Array.isArray(comment.message.fragments) && comment.message.fragments.length > 0);
@@ -141,7 +142,7 @@ Deno.test("record --chat writes TwitchDownloader chat JSON with offsets on the d
       }
       const [kappa, wave, deleted] = comments;
       assert.deepEqual(
-        kappa!.message.fragments.map((f: any) => [f.text, f.emoticon?.emoticon_id]),
+        kappa!.message.fragments.map((f) => [f.text, f.emoticon?.emoticon_id]),
         [
           ["Kappa", "25"],
           [" hello ", undefined],
