@@ -16,6 +16,8 @@ export type JournalEntry =
   | { readonly k: "part"; readonly w: number; readonly part: string }
   /** `part` held `d` seconds of media at time `w`: ties wall-clock time to the file. */
   | { readonly k: "sample"; readonly w: number; readonly part: string; readonly d: number }
+  /** Chat capture was on from `w` (a journal without it only places title/game chapters). */
+  | { readonly k: "chat"; readonly w: number }
   /** The broadcast's title or game as seen at `w` (from Twitch's API). */
   | { readonly k: "meta"; readonly w: number; readonly title?: string; readonly game?: string };
 

@@ -1,15 +1,17 @@
 /**
- * Chat for one recording: the anonymous client feeding the session's journal, and the sampler
- * that ties wall-clock time to the part being written (see `delivered_timeline.ts`). Started
- * beside the capture and stopped when capturing ends; it never throws into the recording
- * (a chat that cannot connect just keeps retrying, a journal that cannot be written is
- * logged). `capture_session.ts` holds the two hook points: `partStarted` and `stop`.
+ * The journal of one recording: the sampler that ties wall-clock time to the part being
+ * written (see `delivered_timeline.ts`), the broadcast's title/game changes (chapters), and,
+ * with `[chat] enabled`, the anonymous chat client. Started beside the capture and stopped
+ * when capturing ends; it never throws into the recording (a chat that cannot connect keeps
+ * retrying, a journal that cannot be written is logged). `capture_session.ts` holds the two
+ * hook points: `partStarted` and `stop`.
  */
 import { getLogger } from "@logtape/logtape";
 import type { Clock } from "../util/clock.ts";
 import { mediaDuration } from "../util/media_duration.ts";
 import { runChatClient } from "./chat_client.ts";
 import { ChatJournal, chatJournalPath } from "./chat_journal.ts";
+import { subscribeBroadcastMeta } from "./broadcast_meta.ts";
 
 const log = getLogger(["twitchtool", "chat"]);
 
@@ -23,6 +25,8 @@ export interface ChatRecorderOptions {
   readonly tempDir: string;
   readonly base: string;
   readonly clock: Clock;
+  /** Connect to the chat (else the journal holds samples and title/game only). */
+  readonly chat: boolean;
 }
 
 /** A running chat capture. */
@@ -32,30 +36,46 @@ export class ChatRecorder {
   #tasks: Promise<void>[];
   #part: string | undefined;
   #lastSeconds = 0;
+  /** A part grew while this process watched: the journal is worth keeping. */
+  #sawData = false;
+  readonly #path: string;
+  readonly #fresh: boolean;
+  readonly #unsubscribe: () => void;
 
-  private constructor(journal: ChatJournal, options: ChatRecorderOptions) {
+  private constructor(journal: ChatJournal, options: ChatRecorderOptions, fresh: boolean) {
     this.#journal = journal;
-    const client = runChatClient({
-      url: options.url,
-      channel: options.channel,
-      clock: options.clock,
-      onLine: (line, w) => journal.append({ k: "irc", w, line }),
-    }, this.#stop.signal);
-    this.#tasks = [client, this.#sampleLoop(options.clock)];
+    this.#path = chatJournalPath(options.tempDir, options.base);
+    this.#fresh = fresh;
+    const { clock } = options;
+    this.#tasks = [this.#sampleLoop(clock)];
+    if (options.chat) {
+      journal.append({ k: "chat", w: clock.now() });
+      this.#tasks.push(runChatClient({
+        url: options.url,
+        channel: options.channel,
+        clock,
+        onLine: (line, w) => journal.append({ k: "irc", w, line }),
+      }, this.#stop.signal));
+    }
+    this.#unsubscribe = subscribeBroadcastMeta(
+      options.channel,
+      (meta) => this.meta(clock.now(), meta.title, meta.game),
+    );
   }
 
   /** Opens the journal (appending to one a dead process left) and connects. */
   static async start(options: ChatRecorderOptions): Promise<ChatRecorder | undefined> {
     try {
-      const journal = await ChatJournal.open(
-        chatJournalPath(options.tempDir, options.base),
-        options.clock,
-      );
-      log.info("Capturing the chat of {channel} from {url}", {
-        channel: options.channel,
-        url: options.url,
-      });
-      return new ChatRecorder(journal, options);
+      const path = chatJournalPath(options.tempDir, options.base);
+      const fresh = !(await Deno.stat(path).then(() => true, () => false));
+      const journal = await ChatJournal.open(path, options.clock);
+      if (options.chat) {
+        log.info("Capturing the chat of {channel} from {url}", {
+          channel: options.channel,
+          url: options.url,
+        });
+      }
+      return new ChatRecorder(journal, options, fresh);
     } catch (error) {
       log.error("Chat not captured: {error}", { error: (error as Error).message });
       return undefined;
@@ -79,13 +99,18 @@ export class ChatRecorder {
     });
   }
 
-  /** Disconnects and writes what is buffered. */
+  /**
+   * Disconnects and writes what is buffered. A journal this process started for a recording
+   * that never received data is removed: nothing will be finalized to fold it into.
+   */
   async stop(): Promise<void> {
+    this.#unsubscribe();
     this.#stop.abort();
     await Promise.allSettled(this.#tasks);
     await this.#journal.close().catch((error) =>
       log.error("Cannot write the chat journal: {error}", { error: (error as Error).message })
     );
+    if (this.#fresh && !this.#sawData) await Deno.remove(this.#path).catch(() => {});
   }
 
   async #sampleLoop(clock: Clock): Promise<void> {
@@ -99,6 +124,7 @@ export class ChatRecorder {
       // Only growth says where the live edge is: a stalled or finished part says nothing.
       if (seconds === null || seconds <= this.#lastSeconds || part !== this.#part) continue;
       this.#lastSeconds = seconds;
+      this.#sawData = true;
       this.#journal.append({ k: "sample", w: before, part, d: seconds });
     }
   }

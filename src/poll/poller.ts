@@ -49,6 +49,8 @@ export interface PollerDeps {
   /** Starts recording `user` (told the API's stream details when known). */
   launch(user: string, stream?: StreamInfo): Promise<LaunchedRecorder>;
   writeStatus(status: PollerStatus): Promise<void>;
+  /** Hears each live channel's stream details every cycle (title/game for chapters). */
+  observe?(user: string, stream: StreamInfo): void;
 }
 
 /** A recording the loop started: a detached recorder process, or a session in this process. */
@@ -137,6 +139,7 @@ export class Poller {
         message: detection.apiError,
       };
     }
+    for (const [user, stream] of detection.streams) this.deps.observe?.(user, stream);
     const results = detection.results;
     const pick = (wanted: ProbeResult) => list.users.filter((user) => results.get(user) === wanted);
     const live = pick("live");

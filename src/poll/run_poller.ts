@@ -4,6 +4,7 @@
  * the default `download_cmd` (adopting those a previous poller left capturing), detached
  * recorder processes otherwise. The CLI only parses options and calls this.
  */
+import { reportBroadcastMeta } from "../chat/broadcast_meta.ts";
 import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
@@ -149,6 +150,11 @@ export async function runPollerDaemon(
           return { ...child, log: logPath, hosted: false };
         },
         writeStatus: (status) => handle.writeStatus(status),
+        observe: (user, stream) =>
+          reportBroadcastMeta(user, {
+            ...(stream.title !== undefined ? { title: stream.title } : {}),
+            ...(stream.game !== undefined ? { game: stream.game } : {}),
+          }),
       },
     );
     await poller.run(signal);

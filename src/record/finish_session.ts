@@ -2,7 +2,7 @@ import { basename, join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import type { LowPriorityTools } from "../proc/ffmpeg_args.ts";
 import { failpoint } from "../proc/failpoint.ts";
-import { deliverChat } from "../chat/deliver_chat.ts";
+import { deliverSidecars, stageChapters } from "../chat/deliver_chat.ts";
 import { pathExists } from "../state/atomic_write.ts";
 import { enqueueJob, listQueue } from "../state/job_queue.ts";
 import { removeManifest, type SessionManifest, writeManifest } from "../state/session_manifest.ts";
@@ -63,7 +63,14 @@ export async function finishSession(
 
   if (manifest.phase === "capturing") {
     await removeStaleOutputs(settings);
-    const staged = await stageDeliverables(manifest.parts, settings);
+    const chapters = await stageChapters(manifest, dirs.tempDir).catch((error) => {
+      log.error("No chapters for {base}: {error}", { base: manifest.base, error: error.message });
+      return undefined;
+    });
+    const staged = await stageDeliverables(
+      manifest.parts,
+      chapters ? { ...settings, metadataFile: chapters } : settings,
+    );
     await failpoint("staged");
     manifest = {
       ...manifest,
@@ -90,8 +97,8 @@ export async function finishSession(
 
   const delivered = manifest.delivered ?? [];
   // Chat never endangers the video: a failure is logged and the journal stays for a retry.
-  await deliverChat(manifest, dirs.tempDir).catch((error) =>
-    log.error("Cannot write the chat of {base}: {error}", {
+  await deliverSidecars(manifest, dirs.tempDir).catch((error) =>
+    log.error("Cannot write the chat and info of {base}: {error}", {
       base: manifest.base,
       error: (error as Error).message,
     })
