@@ -61,9 +61,12 @@ export class DeliveredTimeline {
       const started = entries.find((e) => e.k === "part" && e.part === part.path)?.w;
       const anchorMs = median(anchors) ?? started ?? samples[0]?.w;
       if (anchorMs === undefined) continue;
+      const sampled = Math.max(0, ...samples.map((s) => s.d));
       const seconds = part.range
         ? part.range.end - part.range.start
-        : Math.max(0, ...samples.map((s) => s.d));
+        : sampled > 0
+        ? sampled
+        : wallSeconds(entries, part.path, anchorMs);
       const hole = part.range && previousEnd !== undefined ? part.range.start - previousEnd : 0;
       if (hole > 0 && hole <= holeSeconds) start += hole;
       previousEnd = part.range?.end;
@@ -90,6 +93,18 @@ export class DeliveredTimeline {
   get startMs(): number | undefined {
     return this.spans[0]?.anchorMs;
   }
+}
+
+/**
+ * A part with no clock to read (fragmented MP4: no PCR, no samples): as long as the wall clock
+ * says, from its start to the next part's start, or to the last journal entry.
+ */
+function wallSeconds(entries: readonly JournalEntry[], path: string, anchorMs: number): number {
+  const starts = entries.filter((e) => e.k === "part").map((e) => e as { w: number; part: string });
+  const index = starts.findIndex((e) => e.part === path);
+  const next = starts.slice(index + 1).find((e) => e.part !== path)?.w;
+  const end = next ?? Math.max(...entries.map((e) => e.w));
+  return Math.max(0, (end - anchorMs) / 1000);
 }
 
 function median(values: readonly number[]): number | undefined {

@@ -41,3 +41,13 @@ Deno.test("DeliveredTimeline keeps short holes between parts, closes long ones, 
   assert.equal(closed.position(T0 + 18_000 + 2000), 12);
   assert.equal(closed.totalSeconds, 20);
 });
+
+Deno.test("DeliveredTimeline falls back to the wall clock for parts without a clock (fMP4)", () => {
+  const entries: JournalEntry[] = [
+    { k: "part", w: T0, part: "p1" },
+    { k: "irc", w: T0 + 30_000, line: "x" },
+  ];
+  const timeline = new DeliveredTimeline([{ path: "p1", range: null }], entries);
+  assert.equal(timeline.position(T0 + 12_000), 12);
+  assert.equal(timeline.totalSeconds, 30);
+});
