@@ -51,7 +51,10 @@ export class ChatJournal {
   /** Opens (creating, or appending to a dead process's journal) `path`, mode 0600. */
   static async open(path: string, clock: Clock, flushMs = JOURNAL_FLUSH_MS): Promise<ChatJournal> {
     const file = await Deno.open(path, { append: true, create: true, mode: 0o600 });
-    return new ChatJournal(file, clock, flushMs);
+    const journal = new ChatJournal(file, clock, flushMs);
+    // A dead writer's torn last line is ended, so the next entry starts on a line of its own.
+    if (!(await endsWithNewline(path))) journal.#buffer.push("\n");
+    return journal;
   }
 
   /** Queues one entry for the next flush. */
@@ -82,6 +85,20 @@ export class ChatJournal {
     await this.flush();
     this.#closed = true;
     this.#file.close();
+  }
+}
+
+async function endsWithNewline(path: string): Promise<boolean> {
+  const file = await Deno.open(path, { read: true });
+  try {
+    const size = (await file.stat()).size;
+    if (size === 0) return true;
+    await file.seek(size - 1, Deno.SeekMode.Start);
+    const last = new Uint8Array(1);
+    await file.read(last);
+    return last[0] === 0x0a;
+  } finally {
+    file.close();
   }
 }
 
