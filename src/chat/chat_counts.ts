@@ -6,15 +6,15 @@
 import { parseIrcMessage } from "./irc_message.ts";
 import { chatJournalPath, readJournal } from "./chat_journal.ts";
 
-/** Messages journaled so far for session `base` (chat lines and USERNOTICEs). */
+/**
+ * Messages journaled so far for session `base` (chat lines and USERNOTICEs); null when its
+ * journal says chat is not captured.
+ */
 export async function journalMessageCount(tempDir: string, base: string): Promise<number | null> {
-  try {
-    await Deno.stat(chatJournalPath(tempDir, base));
-  } catch {
-    return null;
-  }
+  const entries = await readJournal(chatJournalPath(tempDir, base)).catch(() => []);
+  if (!entries.some((entry) => entry.k === "chat")) return null;
   let count = 0;
-  for (const entry of await readJournal(chatJournalPath(tempDir, base)).catch(() => [])) {
+  for (const entry of entries) {
     if (entry.k !== "irc") continue;
     const command = parseIrcMessage(entry.line)?.command;
     if (command === "PRIVMSG" || command === "USERNOTICE") count++;
