@@ -43,6 +43,12 @@ export interface ChatClientOptions {
 
 const DEFAULT_BACKOFF: ChatBackoff = { firstMs: 1000, maxMs: 30_000 };
 
+/**
+ * Twitch PINGs about every five minutes: a connection silent for longer is dead even if no
+ * close ever arrived (a vanished route), and is dropped to reconnect.
+ */
+const SILENCE_MS = 6 * 60_000;
+
 /** Runs until `signal` aborts, connected as much as Twitch allows. */
 export async function runChatClient(
   options: ChatClientOptions,
@@ -83,10 +89,22 @@ function connectOnce(options: ChatClientOptions, signal: AbortSignal): Promise<C
   const socket = (options.connect ?? ((url) => new WebSocket(url)))(options.url);
   let welcomed = false;
   let reconnectAsked = false;
+  let lastHeard = options.clock.now();
+  let why = "closed";
+  const closed = new AbortController();
+  const watchdog = (async () => {
+    while (!closed.signal.aborted) {
+      await options.clock.sleep(30_000, closed.signal);
+      if (!closed.signal.aborted && options.clock.now() - lastHeard > SILENCE_MS) {
+        why = "nothing heard for 6 minutes";
+        socket.close(4000);
+        return;
+      }
+    }
+  })();
   return new Promise((resolve) => {
     const onAbort = () => socket.close(1000);
     signal.addEventListener("abort", onAbort, { once: true });
-    let why = "closed";
     socket.onopen = () => {
       socket.send("CAP REQ :twitch.tv/tags twitch.tv/commands");
       socket.send("PASS SCHMOOPIIE");
@@ -95,6 +113,7 @@ function connectOnce(options: ChatClientOptions, signal: AbortSignal): Promise<C
     };
     socket.onmessage = (event) => {
       const receivedAt = options.clock.now();
+      lastHeard = receivedAt;
       for (const line of String(event.data).split("\r\n")) {
         const message = parseIrcMessage(line);
         if (!message) continue;
@@ -118,6 +137,8 @@ function connectOnce(options: ChatClientOptions, signal: AbortSignal): Promise<C
     };
     socket.onclose = (event) => {
       signal.removeEventListener("abort", onAbort);
+      closed.abort();
+      void watchdog;
       if (why === "closed" && event.code !== 1000) why = `closed with code ${event.code}`;
       resolve({ welcomed, reconnectAsked, why });
     };
