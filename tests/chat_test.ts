@@ -14,7 +14,9 @@ import type { ChatComment } from "../src/chat/chat_archive.ts";
 import { tsTimeRange } from "../src/util/media_duration.ts";
 import {
   collect,
+  defaultConfig,
   ffprobe,
+  killLeftovers,
   listDir,
   makeSandbox,
   runCli,
@@ -23,6 +25,7 @@ import {
   waitFor,
 } from "./support/cli.ts";
 import { startChatServer } from "./support/chat_server.ts";
+import { startHlsServer } from "./support/hls_server.ts";
 import { sleep, waitForState, withHlsServer } from "./support/live.ts";
 import { ensureSegments } from "./support/segments.ts";
 
@@ -304,4 +307,83 @@ Deno.test("a recorder killed with -9 loses at most the last seconds of chat afte
       await chat.close();
     }
   });
+});
+
+Deno.test("a poller-hosted recording captures chat, and the next poller adopts its journal", async () => {
+  const hls = await startHlsServer({ endGraceMs: 1200 });
+  const chat = startChatServer();
+  await using sandbox = await makeSandbox();
+  const configPath = join(sandbox.home, "poller.toml");
+  const usersFile = join(sandbox.home, "channels.txt");
+  const pids = new Set<number>();
+  let poller: Deno.ChildProcess | undefined;
+  const recordings = async () => {
+    const result = await runCli(sandbox, ["--config", configPath, "status", "--json"]);
+    const parsed = JSON.parse(result.stdout) as { recordings: { pid: number; bytes: number }[] };
+    for (const r of parsed.recordings) pids.add(r.pid);
+    return parsed.recordings;
+  };
+  const startPoller = async () => {
+    poller = spawnCli(sandbox, ["--config", configPath, "poller", "run"]);
+    pids.add(poller.pid);
+    const pid = poller.pid;
+    await waitFor(
+      `capturing in poller ${pid}`,
+      async () => (await recordings()).some((r) => r.pid === pid && r.bytes > 0),
+      90_000,
+    );
+  };
+  const stopPoller = async () => {
+    poller!.kill("SIGTERM");
+    const result = await collect(poller!);
+    poller = undefined;
+    assert.equal(result.code, 0, result.stderr);
+  };
+  try {
+    await Deno.writeTextFile(
+      configPath,
+      defaultConfig(
+        sandbox,
+        hls.urlTemplate,
+        `\n[poller]\nusers_file = "${usersFile}"\ninterval = 1\ntimeout = 10\n` +
+          `\n[chat]\nenabled = true\nurl = "${chat.url}"\n`,
+      ),
+    );
+    await Deno.writeTextFile(usersFile, "hosted_chat\n");
+    hls.goLive("hosted_chat");
+    await startPoller();
+    await chat.joined("hosted_chat");
+    const sent: Sent[] = [];
+    for (let i = 0; i < 3; i++) {
+      sent.push(chat.say("hosted_chat", `first${i}`, `before the restart ${i}`));
+      await sleep(600);
+    }
+    await sleep(1500);
+    await stopPoller();
+    await startPoller();
+    await waitFor("the chat rejoined", () => Promise.resolve(chat.connections >= 2 || undefined));
+    await chat.joined("hosted_chat");
+    for (let i = 0; i < 3; i++) {
+      sent.push(chat.say("hosted_chat", `second${i}`, `after the restart ${i}`));
+      await sleep(600);
+    }
+    await sleep(1000);
+    hls.end("hosted_chat");
+    await waitFor("the recording finished", async () => (await recordings()).length === 0, 90_000);
+    await stopPoller();
+    const archive = await readChat(sandbox.recordDir);
+    assert.deepEqual(
+      (archive.comments as { _id: string }[]).map((c) => c._id),
+      sent.map((s) => s.id),
+      "the chat of both pollers in one file",
+    );
+  } finally {
+    if (poller) {
+      poller.kill("SIGTERM");
+      await collect(poller);
+    }
+    killLeftovers(pids);
+    await chat.close();
+    await hls.close();
+  }
 });

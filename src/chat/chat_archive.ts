@@ -92,7 +92,7 @@ export function buildChatArchive(
       continue;
     }
     if (message.command !== "PRIVMSG" && message.command !== "USERNOTICE") continue;
-    const offset = timeline.position(entry.w);
+    const offset = timeline.position(momentOf(message, entry.w));
     if (offset === undefined) continue;
     const comment = toComment(message, entry.w, offset, info.streamId ?? "");
     comments.push(comment);
@@ -112,6 +112,16 @@ export function buildChatArchive(
     },
     comments,
   };
+}
+
+/**
+ * When a message was sent: Twitch's `tmi-sent-ts` when it agrees with our receive time within
+ * 10 s (a busy machine hands WebSocket messages over late; a badly set clock is not trusted),
+ * else the receive time.
+ */
+function momentOf(message: IrcMessage, receivedAt: number): number {
+  const sent = Number(message.tags["tmi-sent-ts"]);
+  return Number.isFinite(sent) && Math.abs(sent - receivedAt) <= 10_000 ? sent : receivedAt;
 }
 
 function toComment(

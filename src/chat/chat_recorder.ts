@@ -18,6 +18,9 @@ const log = getLogger(["twitchtool", "chat"]);
 /** How often the growing part's media length is sampled. */
 const SAMPLE_MS = 1000;
 
+/** A sample whose file read took longer than this is dropped. */
+const MAX_READ_MS = 250;
+
 /** What a session's chat needs. */
 export interface ChatRecorderOptions {
   readonly url: string;
@@ -121,11 +124,14 @@ export class ChatRecorder {
       if (!part || signal.aborted) continue;
       const before = clock.now();
       const seconds = await mediaDuration(part);
+      const after = clock.now();
       // Only growth says where the live edge is: a stalled or finished part says nothing.
       if (seconds === null || seconds <= this.#lastSeconds || part !== this.#part) continue;
       this.#lastSeconds = seconds;
       this.#sawData = true;
-      this.#journal.append({ k: "sample", w: before, part, d: seconds });
+      // A slow read (a loaded machine) cannot say when the length was true: not a sample.
+      if (after - before > MAX_READ_MS) continue;
+      this.#journal.append({ k: "sample", w: Math.round((before + after) / 2), part, d: seconds });
     }
   }
 }
