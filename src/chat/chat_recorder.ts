@@ -16,7 +16,7 @@ import { subscribeBroadcastMeta } from "./broadcast_meta.ts";
 const log = getLogger(["twitchtool", "chat"]);
 
 /** How often the growing part's media length is sampled. */
-const SAMPLE_MS = 1000;
+const SAMPLE_MS = 2000;
 
 /** A sample whose file read took longer than this is dropped. */
 const MAX_READ_MS = 250;
