@@ -6,7 +6,10 @@
  * whatever a dead process left, exactly like the parts.
  */
 import { join } from "node:path";
+import { getLogger } from "@logtape/logtape";
 import type { Clock } from "../util/clock.ts";
+
+const log = getLogger(["twitchtool", "chat"]);
 
 /** One journal line. `w` is the wall-clock time (ms since the epoch) it was seen. */
 export type JournalEntry =
@@ -43,7 +46,10 @@ export class ChatJournal {
     this.#loop = (async () => {
       while (!this.#stop.signal.aborted) {
         await clock.sleep(flushMs, this.#stop.signal);
-        await this.flush();
+        // A failed write (disk full) is logged; the next flush tries again with what came since.
+        await this.flush().catch((error) =>
+          log.error("Cannot write the chat journal: {error}", { error: (error as Error).message })
+        );
       }
     })();
   }
@@ -64,7 +70,7 @@ export class ChatJournal {
 
   /** Writes and syncs buffered entries (serialized: flushes never interleave). */
   flush(): Promise<void> {
-    this.#flushing = this.#flushing.then(async () => {
+    this.#flushing = this.#flushing.catch(() => {}).then(async () => {
       if (this.#buffer.length === 0) return;
       const text = this.#buffer.join("");
       this.#buffer = [];
@@ -82,9 +88,12 @@ export class ChatJournal {
     if (this.#closed) return;
     this.#stop.abort();
     await this.#loop;
-    await this.flush();
     this.#closed = true;
-    this.#file.close();
+    try {
+      await this.flush();
+    } finally {
+      this.#file.close();
+    }
   }
 }
 
