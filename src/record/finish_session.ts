@@ -2,7 +2,7 @@ import { basename, join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import type { LowPriorityTools } from "../proc/ffmpeg_args.ts";
 import { failpoint } from "../proc/failpoint.ts";
-import { deliverSidecars, stageChapters } from "../chat/deliver_chat.ts";
+import { deliverSidecars, stageChapters } from "../chat/deliver_sidecars.ts";
 import { pathExists } from "../state/atomic_write.ts";
 import { enqueueJob, listQueue } from "../state/job_queue.ts";
 import { removeManifest, type SessionManifest, writeManifest } from "../state/session_manifest.ts";
