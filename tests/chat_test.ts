@@ -25,7 +25,8 @@ import {
   waitFor,
 } from "./support/cli.ts";
 import { startChatServer } from "./support/chat_server.ts";
-import { startHlsServer } from "./support/hls_server.ts";
+import { type ScriptedSegment, startHlsServer } from "./support/hls_server.ts";
+import { ensureClip } from "./support/clips.ts";
 import { sleep, waitForState, withHlsServer } from "./support/live.ts";
 import { ensureSegments } from "./support/segments.ts";
 
@@ -385,5 +386,66 @@ Deno.test("a poller-hosted recording captures chat, and the next poller adopts i
     killLeftovers(pids);
     await chat.close();
     await hls.close();
+  }
+});
+
+Deno.test("chat offsets stay on the delivered file across an ad on its own clock that finalize closes", async () => {
+  const pieces = [
+    { offset: 1000, seconds: 8 },
+    { offset: 30, seconds: 8, ad: true },
+    { offset: 1008, seconds: 8 },
+  ];
+  const segments: ScriptedSegment[] = [];
+  for (const [p, piece] of pieces.entries()) {
+    const clip = await ensureClip(piece);
+    clip.segments.forEach((bytes, i) =>
+      segments.push({
+        bytes,
+        seconds: 1,
+        ...(p > 0 && i === 0 ? { discontinuity: true } : {}),
+        ...(piece.ad ? { ad: true } : {}),
+      })
+    );
+  }
+  const server = await startHlsServer({ windowSize: 30, endGraceMs: 2000 });
+  const chat = startChatServer();
+  try {
+    await using sandbox = await makeSandbox({
+      urlTemplate: server.urlTemplate,
+      extraConfig: `\n[chat]\nenabled = true\nurl = "${chat.url}"\n`,
+    });
+    server.playScript("ad_chat", { segments });
+    const recorder = spawnCli(sandbox, ["record", "ad_chat"]);
+    // The scripted broadcast starts with its first playlist request, and streamlink starts at
+    // its first segment: the delivered file's 0 is that moment.
+    const startedAt = await waitFor("the first playlist request", () => {
+      return Promise.resolve(server.stats("ad_chat").playlistRequests > 0 ? Date.now() : undefined);
+    }, 60_000);
+    await chat.joined("ad_chat");
+    const sent: Sent[] = [];
+    for (const at of [4, 7, 10, 13, 17, 20]) {
+      await sleep(Math.max(0, startedAt + at * 1000 - Date.now()));
+      sent.push(chat.say("ad_chat", `v${at}`, `at ${at} s`));
+    }
+    const result = await collect(recorder);
+    assert.equal(result.code, 0, result.stderr);
+    const archive = await readChat(sandbox.recordDir);
+    const mp4 = (await listDir(sandbox.recordDir)).find((n) => n.endsWith(".mp4"))!;
+    const delivered = (await ffprobe(join(sandbox.recordDir, mp4))).duration;
+    assert.ok(Math.abs(delivered - 24) < 1.5, `the ad stays in the file: ${delivered} s`);
+    const offsets = new Map(
+      (archive.comments as ChatComment[]).map((c) => [c._id, c.content_offset_seconds]),
+    );
+    for (const message of sent) {
+      const moment = (message.sentAt - startedAt) / 1000;
+      const offset = offsets.get(message.id);
+      assert.ok(
+        offset !== undefined && Math.abs(offset - moment) <= 1,
+        `sent at ${moment} s, placed at ${offset} s`,
+      );
+    }
+  } finally {
+    await chat.close();
+    await server.close();
   }
 });

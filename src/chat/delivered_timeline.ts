@@ -57,13 +57,17 @@ export class DeliveredTimeline {
         JournalEntry,
         { k: "sample" }
       >[];
-      const anchors = samples.filter((s) => s.d > 0).map((s) => s.w - s.d * 1000);
+      const runs = anchorRuns(samples.filter((s) => s.d > 0));
       const started = entries.find((e) => e.k === "part" && e.part === part.path)?.w;
-      const anchorMs = median(anchors) ?? started ?? samples[0]?.w;
+      const anchorMs = runs[0] ?? started ?? samples[0]?.w;
       if (anchorMs === undefined) continue;
       const sampled = Math.max(0, ...samples.map((s) => s.d));
-      const seconds = part.range
-        ? part.range.end - part.range.start
+      const span = part.range ? part.range.end - part.range.start : 0;
+      // The part was written in real time: a timestamp jump inside it (an ad on its own
+      // clock, closed by finalize) moves the clock's anchor, and the part lasts from its first
+      // anchor to where the last run's clock ends.
+      const seconds = span > 0
+        ? span + ((runs.at(-1) ?? anchorMs) - anchorMs) / 1000
         : sampled > 0
         ? sampled
         : wallSeconds(entries, part.path, anchorMs);
@@ -106,6 +110,37 @@ function wallSeconds(entries: readonly JournalEntry[], path: string, anchorMs: n
   const end = next ?? Math.max(...entries.map((e) => e.w));
   return Math.max(0, (end - anchorMs) / 1000);
 }
+
+/**
+ * The wall time of the part's first timestamp, per run of samples: a new run starts where
+ * `w - d` moves by more than {@link RUN_BREAK_MS} (the part's timestamps jumped); each run's
+ * median.
+ */
+function anchorRuns(samples: readonly { w: number; d: number }[]): number[] {
+  const runs: number[][] = [];
+  for (const sample of samples) {
+    const anchor = sample.w - sample.d * 1000;
+    const run = runs.at(-1);
+    const typical = run ? median(run)! : undefined;
+    if (run && typical !== undefined && Math.abs(anchor - typical) <= RUN_BREAK_MS) {
+      run.push(anchor);
+    } else {
+      runs.push([anchor]);
+    }
+  }
+  // A lone sample is noise (a read during a burst), not a jump; with nothing else, use all.
+  const kept = runs.filter((run) => run.length > 1);
+  if (kept.length === 0 && samples.length > 0) {
+    return [median(samples.map((s) => s.w - s.d * 1000))!];
+  }
+  return kept.map((run) => median(run)!);
+}
+
+/**
+ * How far `w - d` may wander within one run: a segment (2 s on Twitch) either way, and then
+ * some; ads last 15 s and more.
+ */
+const RUN_BREAK_MS = 4000;
 
 function median(values: readonly number[]): number | undefined {
   if (values.length === 0) return undefined;

@@ -51,3 +51,17 @@ Deno.test("DeliveredTimeline falls back to the wall clock for parts without a cl
   assert.equal(timeline.position(T0 + 12_000), 12);
   assert.equal(timeline.totalSeconds, 30);
 });
+
+Deno.test("DeliveredTimeline follows a part written in real time across an ad on its own clock", () => {
+  // 8 s of broadcast, a 10 s ad on another clock (no samples: the file's clock runs backwards),
+  // then the broadcast clock resumes where it stopped: the file holds 8 + 10 + 6 s.
+  const entries: JournalEntry[] = [
+    ...[2, 4, 6, 8].map((d) => ({ k: "sample" as const, w: T0 + d * 1000, part: "p1", d })),
+    ...[10, 12, 14].map((d) => ({ k: "sample" as const, w: T0 + (d + 10) * 1000, part: "p1", d })),
+  ];
+  const timeline = new DeliveredTimeline([{ path: "p1", range: { start: 0, end: 14 } }], entries);
+  assert.equal(timeline.totalSeconds, 24);
+  assert.equal(timeline.position(T0 + 5000), 5);
+  assert.equal(timeline.position(T0 + 13_000), 13, "during the ad");
+  assert.equal(timeline.position(T0 + 22_000), 22, "after the ad");
+});
