@@ -53,6 +53,7 @@ export const POLLER_NET_HOSTS = [
   "gql.twitch.tv",
   "api.twitch.tv",
   "id.twitch.tv",
+  "irc-ws.chat.twitch.tv",
   "127.0.0.1",
   "localhost",
   "0.0.0.0",
@@ -73,6 +74,13 @@ export const DOCTOR_NET_HOSTS = [
   "127.0.0.1",
   "localhost",
 ] as const;
+
+/**
+ * Hosts a recording may reach: Twitch's chat (`[chat] enabled`, src/chat/) and loopback (tests,
+ * or a local proxy). The `record` role gets only these; the poller, which hosts recordings,
+ * has them among its own.
+ */
+export const RECORD_NET_HOSTS = ["irc-ws.chat.twitch.tv", "127.0.0.1", "localhost"] as const;
 
 /**
  * Programs each role may start. `kill` signals processes we did not spawn; `flock` starts
@@ -127,6 +135,8 @@ export interface CommandNeeds {
   readonly net?: boolean;
   /** Sends notifications: keeps network until the config shows whether it has HTTP targets. */
   readonly notify?: boolean;
+  /** Records, so with `[chat] enabled` it keeps network for the chat's WebSocket host. */
+  readonly chat?: boolean;
 }
 
 /** Per-subcommand needs; anything not listed keeps run and write. */
@@ -142,7 +152,7 @@ export const COMMAND_NEEDS: Readonly<Record<string, CommandNeeds>> = {
   "notify test": { run: true, write: true, notify: true },
   users: { run: false, write: true },
   "encode-mode": { run: false, write: true },
-  record: { run: true, write: true, notify: true },
+  record: { run: true, write: true, notify: true, chat: true },
   recover: { run: true, write: true, notify: true },
   stop: { run: true, write: true },
   poller: { run: true, write: true },
@@ -176,17 +186,20 @@ export async function dropPermissionsFor(command: string): Promise<void> {
 
 /**
  * Once the config is read: a command keeps network access only when it calls Twitch's API
- * (`poller run`) or delivers notifications over HTTP itself (`apprise` does its own
+ * (`poller run`), records with `[chat] enabled` (the chat's WebSocket), or delivers
+ * notifications over HTTP itself (`apprise` does its own
  * networking as a child process). Safe to call for any command, and more than once.
  */
 export async function settleNetPermission(
   command: string | undefined,
   notifiesOverHttp: boolean,
+  chatEnabled = false,
 ): Promise<void> {
   // Not dispatched (a test calling a command in-process): leave the process as it is.
   if (command === undefined) return;
   const needs = COMMAND_NEEDS[command];
   if (needs?.net) return;
   if (needs?.notify && notifiesOverHttp) return;
+  if (needs?.chat && chatEnabled) return;
   await Deno.permissions.revoke({ name: "net" });
 }

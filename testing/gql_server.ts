@@ -27,6 +27,8 @@ export interface FakeGqlServer {
   /** Makes `user` live with this stream id; its `createdAt` is now unless given. */
   goLive(user: string, id?: string, createdAt?: string): void;
   goOffline(user: string): void;
+  /** The title and game the API reports for `user` (default `<user> live`, `Testing`). */
+  setTitle(user: string, title: string, game: string): void;
   /** Twitch answers `user: null` for this channel. */
   setUnknown(user: string): void;
   setMode(mode: GqlMode): void;
@@ -49,6 +51,7 @@ function rejectQuery(query: unknown): Response | undefined {
 export function startGqlServer(): FakeGqlServer {
   const live = new Map<string, { id: string; createdAt: string }>();
   const unknown = new Set<string>();
+  const titles = new Map<string, { title: string; game: string }>();
   const requests: { ops: number; clientId: string | null }[] = [];
   let mode: GqlMode = "ok";
   let nextId = 1000;
@@ -107,7 +110,12 @@ export function startGqlServer(): FakeGqlServer {
           user: {
             login,
             stream: stream
-              ? { ...stream, type: "live", title: `${login} live`, game: { name: "Testing" } }
+              ? {
+                ...stream,
+                type: "live",
+                title: titles.get(login)?.title ?? `${login} live`,
+                game: { name: titles.get(login)?.game ?? "Testing" },
+              }
               : null,
           },
         },
@@ -162,6 +170,7 @@ export function startGqlServer(): FakeGqlServer {
       });
     },
     goOffline: (user) => void live.delete(user),
+    setTitle: (user, title, game) => void titles.set(user, { title, game }),
     setUnknown: (user) => void unknown.add(user),
     setMode: (value) => void (mode = value),
     async close() {

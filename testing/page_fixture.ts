@@ -14,6 +14,7 @@ export function samplePage(): PageData {
     live_since: null,
     late_seconds: null,
     coverage: null,
+    chat_messages: null,
   });
   return {
     generated_at: "2026-01-01T00:01:00.000Z",

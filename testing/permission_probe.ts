@@ -43,6 +43,11 @@ const result = {
   listenLoopback: await attempt(() => listenOnce("127.0.0.1")),
   listenAll: await attempt(() => listenOnce("0.0.0.0")),
   listenOther: await attempt(() => listenOnce("127.0.0.2")),
+  // Asked, not tried: the tests never leave loopback.
+  netApi: (await Deno.permissions.query({ name: "net", host: "gql.twitch.tv" })).state ===
+    "granted",
+  netChat: (await Deno.permissions.query({ name: "net", host: "irc-ws.chat.twitch.tv" })).state ===
+    "granted",
   envHome: await attempt(() => Promise.resolve(Deno.env.get("HOME"))),
   envSecret: await attempt(() => Promise.resolve(Deno.env.get("AWS_SECRET_ACCESS_KEY"))),
 };

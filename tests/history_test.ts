@@ -48,6 +48,20 @@ Deno.test("history lists finished recordings newest first, with duration, size a
   assert.match(rows[1]!, /│ alice +│ 3s +│ .*│ yes +│/);
   assert.match(rows[2]!, /│ carol +│ 2s +│ .*│ yes, original deleted │/);
   for (const line of human.stdout.split("\n")) assert.ok(line.length <= 80, line);
+  assert.ok(!/│ chat/.test(human.stdout), "no chat column without chat files");
+
+  await Deno.writeTextFile(
+    join(dir, "alice_2026-05-01_10-00-00.chat.json"),
+    JSON.stringify({ comments: [{ _id: "a" }, { _id: "b" }] }),
+  );
+  const withChat = JSON.parse((await runCli(sandbox, ["history", "--json"])).stdout);
+  assert.deepEqual(
+    withChat.recordings.map((r: { chat_messages: number | null }) => r.chat_messages),
+    [null, 2, null],
+  );
+  const chatRows = (await runCli(sandbox, ["history"])).stdout.split("\n")
+    .filter((line) => /^│ \d{4}-/.test(line));
+  assert.match(chatRows[1]!, /│ alice +│ 3s +│ .*│ yes +│ 2 +│/);
 
   const bad = await runCli(sandbox, ["history", "--limit", "none"]);
   assert.equal(bad.code, 2);

@@ -42,7 +42,6 @@ Deno.test("without HTTP notification targets only poller run and doctor keep net
   assert.equal(doctor.net, true);
   for (
     const command of [
-      "record",
       "recover",
       "status",
       "poller",
@@ -125,7 +124,19 @@ Deno.test("the record role can start streamlink/ffmpeg/ffprobe but not a shell",
   const caps = await probe(roleFlags("record"), "record");
   assert.equal(caps.run, true);
   assert.equal(caps.runShell, false);
-  assert.equal(caps.net, false);
+});
+
+Deno.test("record reaches only Twitch's chat and loopback, never the API hosts or others", async () => {
+  for (const flags of [roleFlags("record"), binaryFlags()]) {
+    const caps = await probe(flags, "record");
+    assert.deepEqual(
+      [caps.net, caps.netChat, caps.netApi, caps.netOther],
+      [true, true, false, false],
+      flags.join(" "),
+    );
+  }
+  const poller = await probe(binaryFlags(), "poller run");
+  assert.deepEqual([poller.netChat, poller.netApi], [true, true]);
 });
 
 Deno.test("the encoder role cannot start a shell", async () => {

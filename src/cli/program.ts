@@ -115,6 +115,8 @@ function addRecordingCommands(program: Command, lazy: LazyAction): void {
       "encoder deletes the recording after encoding [record.delete_input_on_success]",
     )
     .option("--no-delete-input-on-success", "encoder keeps the recording")
+    .option("--chat", "capture live chat into <name>.chat.json [chat.enabled]")
+    .option("--no-chat", "do not capture chat")
     .option("--fail-fast", "exit 4 at once when every slot is taken instead of waiting")
     .action(lazy("record", async (user, options, command) => {
       const { recordCommand } = await import("./commands/record.ts");

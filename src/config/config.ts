@@ -81,6 +81,8 @@ export interface Config {
     /** Required for a non-loopback listen; never logged or shown. */
     readonly token: string | undefined;
   };
+  /** Live chat capture (`src/chat/`). */
+  readonly chat: { readonly enabled: boolean; readonly url: string };
 }
 
 /** One GiB, the unit of `disk_free_min_gb`. */

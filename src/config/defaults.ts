@@ -98,5 +98,7 @@ export function defaultValues(
     "twitch.oauth_url": "https://id.twitch.tv/oauth2/token",
     "notify.urls": [],
     "notify.give_up_after": 300,
+    "chat.enabled": false,
+    "chat.url": "wss://irc-ws.chat.twitch.tv:443",
   };
 }

@@ -300,8 +300,8 @@ function assembleConfig(
 function serviceSections(
   read: LayeredValues,
   layers: readonly Layer[],
-): Pick<Config, "poller" | "streamlink" | "twitch" | "notify" | "retention" | "web"> {
-  const { pick, str, num } = read;
+): Pick<Config, "poller" | "streamlink" | "twitch" | "notify" | "retention" | "web" | "chat"> {
+  const { pick, str, num, bool } = read;
   return {
     poller: {
       usersFile: str("poller.users_file"),
@@ -339,6 +339,7 @@ function serviceSections(
       listen: pick("web.listen") as string | undefined,
       token: pick("web.token") as string | undefined,
     },
+    chat: { enabled: bool("chat.enabled"), url: str("chat.url") },
   };
 }
 

@@ -433,6 +433,18 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     kind: "string",
     doc: "Bearer token the page requires; mandatory for a non-loopback listen (never logged)",
   },
+  {
+    section: "chat",
+    key: "enabled",
+    kind: "bool",
+    doc: "Capture live chat into <name>.chat.json beside each recording",
+  },
+  {
+    section: "chat",
+    key: "url",
+    kind: "string",
+    doc: "Twitch chat (IRC over WebSocket) endpoint",
+  },
 ];
 
 /** `section.key`, the name used in messages and overrides. */

@@ -77,11 +77,11 @@ export async function startNotifications(
 ): Promise<void> {
   const notifies = command === undefined || COMMAND_NEEDS[command]?.notify === true;
   if (!notifies || config.notify.urls.length === 0) {
-    await settleNetPermission(command, false);
+    await settleNetPermission(command, false, config.chat.enabled);
     return;
   }
   const notifier = await createNotifier(config);
   const overHttp = notifyTargets(config).some((target) => target.kind !== "apprise");
-  await settleNetPermission(command, overHttp);
+  await settleNetPermission(command, overHttp, config.chat.enabled);
   installNotifier(notifier);
 }

@@ -55,6 +55,8 @@ export interface PollerDeps {
    * space (exit code 7). Without it such a channel is retried every cycle.
    */
   diskHasRoom?(): Promise<boolean>;
+  /** Hears each live channel's stream details every cycle (title/game for chapters). */
+  observe?(user: string, stream: StreamInfo): void;
 }
 
 /** A recording the loop started: a detached recorder process, or a session in this process. */
@@ -152,6 +154,7 @@ export class Poller {
         message: detection.apiError,
       };
     }
+    for (const [user, stream] of detection.streams) this.deps.observe?.(user, stream);
     const results = detection.results;
     const pick = (wanted: ProbeResult) => list.users.filter((user) => results.get(user) === wanted);
     const live = pick("live");

@@ -6,6 +6,7 @@
  */
 import { recorderLogPath } from "../state/recorder_log_path.ts";
 import { retentionLoop } from "../retention/retention_loop.ts";
+import { reportBroadcastMeta } from "../chat/broadcast_meta.ts";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
 import { redactArgs } from "../proc/streamlink_args.ts";
@@ -178,6 +179,11 @@ export async function runPollerDaemon(
         diskHasRoom: async () =>
           await freeBytes(paths.recordDir) >=
             Math.max(config.storage.diskFreeMinBytes, RESUME_FREE_BYTES),
+        observe: (user, stream) =>
+          reportBroadcastMeta(user, {
+            ...(stream.title !== undefined ? { title: stream.title } : {}),
+            ...(stream.game !== undefined ? { game: stream.game } : {}),
+          }),
       },
     );
     const retention = retentionLoop(config, systemClock, signal);

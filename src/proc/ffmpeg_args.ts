@@ -19,14 +19,21 @@ export const DTS_JUMP_THRESHOLD_SECONDS = 5;
  * One pass from the captured parts, fed on stdin, to a finished file: byte-joined MPEG-TS (its
  * demuxer plus ffmpeg's discontinuity repair make one monotonic timeline within and across
  * parts) or a re-timed fragmented MP4 stream. Streams are copied, never re-encoded; HEVC is
- * tagged `hvc1` so Apple players open it; MP4 output gets its index up front.
+ * tagged `hvc1` so Apple players open it; MP4 output gets its index up front. A `metadataFile`
+ * (ffmetadata: title/game chapters) is read as a second input in the same pass.
  */
 export function pipeRemuxArgs(
   input: PartContainer,
   output: string,
   format: FinalFormat,
-  options: { reserveMoovBytes?: number; hevc?: boolean } = {},
+  options: { reserveMoovBytes?: number; hevc?: boolean; metadataFile?: string } = {},
 ): string[] {
+  const metadata = options.metadataFile
+    ? {
+      input: ["-f", "ffmetadata", "-i", options.metadataFile],
+      map: ["-map_metadata", "1", "-map_chapters", "1"],
+    }
+    : { input: [], map: [] };
   return [
     "-hide_banner",
     "-nostdin",
@@ -41,10 +48,12 @@ export function pipeRemuxArgs(
     input,
     "-i",
     "pipe:0",
+    ...metadata.input,
     "-map",
     "0:v?",
     "-map",
     "0:a?",
+    ...metadata.map,
     "-c",
     "copy",
     ...(options.hevc && format === "mp4" ? ["-tag:v", "hvc1"] : []),
@@ -153,6 +162,9 @@ export function encodeArgs(spec: EncodeArgsSpec): string[] {
     "0:v:0?",
     "-map",
     "0:a?",
+    // Title/game chapters of the recording (src/chat/session_chapters.ts) stay in the encode.
+    "-map_chapters",
+    "0",
     "-vf",
     filters.join(","),
     "-c:v",

@@ -75,6 +75,7 @@ import { partIndexOf, partPath, sessionBase } from "../state/session_folder.ts";
 import { streamlinkLogLevel } from "./streamlink_log_level.ts";
 import { notifyRecordingStarted, reportSession } from "../notify/session_events.ts";
 import { freeBytesMakingRoom } from "../retention/room_for_capture.ts";
+import { startSessionChat } from "../chat/session_chat.ts";
 
 const log = getLogger(["twitchtool", "record"]);
 
@@ -337,7 +338,9 @@ async function captureInSlot(
     captureLock,
   ];
   for (const path of heldLocks) await prepareLockFile(path);
+  const chat = await startSessionChat(config, user, base, clock);
   const startStreamlink = async (output: string): Promise<Child> => {
+    chat?.partStarted(output, clock.now());
     if (adopted && adopted.part === output) {
       const running = adopted;
       adopted = undefined;
@@ -470,6 +473,7 @@ async function captureInSlot(
       },
     );
   } finally {
+    await chat?.stop();
     await context.releaseSlot(result?.reason === "left");
   }
   if (result.reason === "left") {

@@ -39,6 +39,8 @@ export interface FinalizeSettings {
   readonly toleranceSeconds?: number;
   /** nice/ionice for ffmpeg, when the caller wants it off the capture path. */
   readonly lowPriority?: LowPriorityTools;
+  /** An ffmetadata file (title/game chapters) the `.mp4` pass writes in. */
+  readonly metadataFile?: string;
 }
 
 /** A verified output waiting in the temp dir, and the name it will have in the record dir. */
@@ -563,6 +565,7 @@ async function produceVerified(
   const args = pipeRemuxArgs(source.input, path, format, {
     hevc: source.hevc,
     ...(reserveMoovBytes ? { reserveMoovBytes } : {}),
+    ...(settings.metadataFile && format === "mp4" ? { metadataFile: settings.metadataFile } : {}),
   });
   try {
     const ffmpeg = lowPriorityCommand("ffmpeg", args, settings.lowPriority ?? NORMAL_PRIORITY);

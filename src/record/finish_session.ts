@@ -2,6 +2,7 @@ import { basename, join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import type { LowPriorityTools } from "../proc/ffmpeg_args.ts";
 import { failpoint } from "../proc/failpoint.ts";
+import { deliverSidecars, stageChapters } from "../chat/deliver_sidecars.ts";
 import { pathExists } from "../state/atomic_write.ts";
 import { writeCoverageRecord } from "../state/coverage_record.ts";
 import { enqueueJob, listQueue } from "../state/job_queue.ts";
@@ -72,7 +73,14 @@ export async function finishSession(
 
   if (manifest.phase === "capturing") {
     await removeStaleOutputs(settings);
-    const staged = await stageDeliverables(manifest.parts, settings);
+    const chapters = await stageChapters(manifest, dirs.tempDir).catch((error) => {
+      log.error("No chapters for {base}: {error}", { base: manifest.base, error: error.message });
+      return undefined;
+    });
+    const staged = await stageDeliverables(
+      manifest.parts,
+      chapters ? { ...settings, metadataFile: chapters } : settings,
+    );
     await failpoint("staged");
     manifest = {
       ...manifest,
@@ -102,6 +110,13 @@ export async function finishSession(
   if (dirs.stateDir && manifest.coverage) {
     await writeCoverageRecord(dirs.stateDir, manifest.base, delivered, manifest.coverage);
   }
+  // Chat never endangers the video: a failure is logged and the journal stays for a retry.
+  await deliverSidecars(manifest, dirs.tempDir).catch((error) =>
+    log.error("Cannot write the chat and info of {base}: {error}", {
+      base: manifest.base,
+      error: (error as Error).message,
+    })
+  );
   await removeParts(manifest.parts, settings);
   let job: string | undefined;
   const deliverable = delivered[0];

@@ -9,6 +9,7 @@ import { mediaDuration } from "../util/media_duration.ts";
 import { listDirEntries } from "./atomic_write.ts";
 import { readCoverageRecord } from "./coverage_record.ts";
 import type { RecordingCoverage } from "./session_manifest.ts";
+import { chatFileCount } from "../chat/chat_counts.ts";
 
 /** One finished recording. */
 export interface RecordingEntry {
@@ -28,6 +29,8 @@ export interface RecordingEntry {
    * repeats; holes left), as finalize recorded it; null for recordings finalized without it.
    */
   readonly coverage: RecordingCoverage | null;
+  /** Comments in `<stem>.chat.json` beside it; null without one. */
+  readonly chat_messages: number | null;
 }
 
 const RECORDING = /^(.+?)(_compressed)?\.(mp4|ts)$/;
@@ -71,6 +74,7 @@ export async function listRecordings(
       compressed_path: compressed,
       compressed_bytes: compressed ? await sizeOf(compressed) : null,
       coverage: stateDir ? await readCoverageRecord(stateDir, stem) : null,
+      chat_messages: await chatFileCount(join(recordDir, `${stem}.chat.json`)),
     };
   }));
 }

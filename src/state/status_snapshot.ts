@@ -16,6 +16,7 @@ import { isSessionCaptureAlive } from "./capture_lock.ts";
 
 /** The state of a capture that runs though its recorder or poller is gone. */
 export const NO_HOST = "capturing, no host";
+import { journalMessageCount } from "../chat/chat_counts.ts";
 
 /** One active recording. */
 export interface RecordingView {
@@ -46,6 +47,8 @@ export interface RecordingView {
    * null while capturing, known once finalize has joined the parts.
    */
   readonly coverage: RecordingCoverage | null;
+  /** Chat messages captured so far; null when chat is not captured. */
+  readonly chat_messages: number | null;
 }
 
 /** The poller as seen from its lock and status file. */
@@ -142,6 +145,7 @@ export async function collectStatus(config: Config): Promise<StatusSnapshot> {
       bytes: await capturedBytes(tempDir, slot.username, slot.pid),
       ...lateness(manifest),
       coverage: manifest?.coverage ?? null,
+      chat_messages: manifest ? await journalMessageCount(tempDir, manifest.base) : null,
     });
   }
   // A recorder that has released its slot but still holds its channel lock is finalizing; one
@@ -161,6 +165,7 @@ export async function collectStatus(config: Config): Promise<StatusSnapshot> {
       bytes: await capturedBytes(tempDir, manifest.user, manifest.pid),
       ...lateness(manifest),
       coverage: manifest?.coverage ?? null,
+      chat_messages: await journalMessageCount(tempDir, manifest.base),
     });
   }
   const encoder = encoderView(await readDaemonState(paths.stateDir, "encoder"));

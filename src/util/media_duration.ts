@@ -62,13 +62,43 @@ async function findBox(
 
 /** (last PCR - first PCR) of the first PID carrying a PCR, from the file's head and tail. */
 async function tsDuration(file: Deno.FsFile, size: number): Promise<number | null> {
+  const range = await tsRange(file, size);
+  return range ? Math.max(0, range.end - range.start) : null;
+}
+
+/**
+ * First and last PCR (seconds) of an MPEG-TS file, or null for anything else: where a part
+ * sits on the broadcast's clock, so the gap between two parts can be told from a reset.
+ */
+export async function tsTimeRange(path: string): Promise<{ start: number; end: number } | null> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch {
+    return null;
+  }
+  try {
+    const size = (await file.stat()).size;
+    const head = await readAt(file, 0, 1);
+    return head[0] === 0x47 ? await tsRange(file, size) : null;
+  } catch {
+    return null;
+  } finally {
+    file.close();
+  }
+}
+
+async function tsRange(
+  file: Deno.FsFile,
+  size: number,
+): Promise<{ start: number; end: number } | null> {
   const head = await readAt(file, 0, Math.min(size, TS_WINDOW));
   const first = pcrs(head)[0];
   if (!first) return null;
   const tailStart = Math.max(0, Math.floor((size - TS_WINDOW) / TS_PACKET) * TS_PACKET);
   const tail = await readAt(file, tailStart, size - tailStart);
   const last = pcrs(tail).filter((pcr) => pcr.pid === first.pid).at(-1);
-  return last ? Math.max(0, (last.base - first.base) / 90_000) : null;
+  return last ? { start: first.base / 90_000, end: last.base / 90_000 } : null;
 }
 
 function pcrs(bytes: Uint8Array): { pid: number; base: number }[] {

@@ -36,6 +36,7 @@ function entry(user: string, file: string): RecordingEntry {
     compressed_path: null,
     compressed_bytes: null,
     coverage: null,
+    chat_messages: null,
   };
 }
 

@@ -43,14 +43,17 @@ export async function historyCommand(
     return 0;
   }
   printLine(`Newest ${recordings.length} recording(s) in ${recordDir}`);
+  // The chat column only when some recording has chat: the table stays within 80 columns.
+  const chat = recordings.some((r) => r.chat_messages !== null);
   printLine(renderTable(
-    ["started", "user", "duration", "size", "encoded"],
+    ["started", "user", "duration", "size", "encoded", ...(chat ? ["chat"] : [])],
     recordings.map((r) => [
       localTime(r.started_at),
       r.user,
       r.duration_seconds === null ? "?" : formatDuration(r.duration_seconds),
       formatBytes(r.bytes ?? r.compressed_bytes ?? 0),
       !r.encoded ? "no" : r.path ? "yes" : "yes, original deleted",
+      ...(chat ? [r.chat_messages === null ? "-" : String(r.chat_messages)] : []),
     ]),
   ));
   // What each recording holds of its broadcast, where finalize recorded it.

@@ -21,6 +21,7 @@ export interface RecordOptions {
   deleteTsAfterRemux?: boolean;
   deleteInputOnSuccess?: boolean;
   failFast?: boolean;
+  chat?: boolean;
 }
 
 /** `twitchtool record <user>`: records until the stream is gone, prints what it produced. */
@@ -43,6 +44,7 @@ export async function recordCommand(
       options.deleteInputOnSuccess,
       "--delete-input-on-success",
     ),
+    "chat.enabled": override(options.chat, "--chat"),
   });
   await addLogFile(
     recorderLogPath(config.paths.logsDir, normalizeUsername(user)),

@@ -57,8 +57,12 @@ export async function statusCommand(
   printLine(`Recordings (${recordings.length}/${status.record_limit} slots in use)`);
   if (recordings.length > 0) {
     const now = Date.now();
+    // A chat column only while some recording captures chat.
+    const chat = recordings.some((r) => r.chat_messages !== null);
     printLine(renderTable(
-      ["slot", "user", "pid", "state", "started", "for", "captured", "live since"],
+      ["slot", "user", "pid", "state", "started", "for", "captured", "live since"].concat(
+        chat ? ["chat"] : [],
+      ),
       recordings.map((r) => [
         r.slot ?? "-",
         r.user,
@@ -68,6 +72,7 @@ export async function statusCommand(
         formatDuration((now - Date.parse(r.started_at)) / 1000),
         formatBytes(r.bytes),
         liveSince(r),
+        ...(chat ? [r.chat_messages === null ? "-" : String(r.chat_messages)] : []),
       ]),
     ));
   }

@@ -1,0 +1,33 @@
+/**
+ * How many chat messages a recording has, for `status` (the journal of a recording in
+ * progress) and `history` (the delivered `.chat.json`). Read from the files, like the rest of
+ * those views; null when there is no chat (capture off).
+ */
+import { parseIrcMessage } from "./irc_message.ts";
+import { chatJournalPath, readJournal } from "./chat_journal.ts";
+
+/**
+ * Messages journaled so far for session `base` (chat lines and USERNOTICEs); null when its
+ * journal says chat is not captured.
+ */
+export async function journalMessageCount(tempDir: string, base: string): Promise<number | null> {
+  const entries = await readJournal(chatJournalPath(tempDir, base)).catch(() => []);
+  if (!entries.some((entry) => entry.k === "chat")) return null;
+  let count = 0;
+  for (const entry of entries) {
+    if (entry.k !== "irc") continue;
+    const command = parseIrcMessage(entry.line)?.command;
+    if (command === "PRIVMSG" || command === "USERNOTICE") count++;
+  }
+  return count;
+}
+
+/** Comments in a delivered `.chat.json`, or null when it is missing or unreadable. */
+export async function chatFileCount(path: string): Promise<number | null> {
+  try {
+    const archive = JSON.parse(await Deno.readTextFile(path)) as { comments?: unknown };
+    return Array.isArray(archive.comments) ? archive.comments.length : null;
+  } catch {
+    return null;
+  }
+}

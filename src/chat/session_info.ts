@@ -1,0 +1,87 @@
+/**
+ * `<stem>.info.json`: what is known about a recording beside its video: the channel, the
+ * broadcast (stream id and start, when the poller had them from the API), when capture began,
+ * the title/game history, the parts on both clocks, the gaps between them and the chat count.
+ * `record` run by hand, without the API, writes what it knows (nulls for the rest).
+ */
+import { basename } from "node:path";
+import type { JournalEntry } from "./chat_journal.ts";
+import type { DeliveredTimeline } from "./delivered_timeline.ts";
+import { type MetaChange, metaHistory } from "./session_chapters.ts";
+
+/** The file's shape. */
+export interface SessionInfo {
+  readonly channel: string;
+  readonly recording: string;
+  readonly stream_id: string | null;
+  readonly live_since: string | null;
+  readonly capture_start: string;
+  readonly first_data_at: string | null;
+  readonly duration_seconds: number | null;
+  readonly titles: readonly MetaChange[];
+  readonly parts: readonly {
+    readonly file: string;
+    readonly first_frame_at: string;
+    readonly start_seconds: number;
+    readonly seconds: number;
+  }[];
+  readonly gaps: readonly {
+    /** Where in the delivered file the gap is. */
+    readonly at_seconds: number;
+    readonly from: string;
+    readonly to: string;
+    /** Seconds of the broadcast not captured. */
+    readonly missed_seconds: number;
+    /** Seconds of it left as a hole in the file (short gaps; longer ones are closed). */
+    readonly kept_seconds: number;
+  }[];
+  readonly chat_messages: number | null;
+}
+
+/** Builds the info of a delivered session. */
+export function sessionInfo(
+  session: {
+    readonly user: string;
+    readonly started_at: string;
+    readonly stream_id?: string;
+    readonly live_since?: string;
+    readonly first_data_at?: string;
+    readonly duration?: number;
+  },
+  recording: string,
+  entries: readonly JournalEntry[],
+  timeline: DeliveredTimeline,
+  chatMessages: number | null,
+): SessionInfo {
+  const round = (n: number) => Math.round(n * 1000) / 1000;
+  const spans = timeline.spans;
+  return {
+    channel: session.user,
+    recording: basename(recording),
+    stream_id: session.stream_id ?? null,
+    live_since: session.live_since ?? null,
+    capture_start: session.started_at,
+    first_data_at: session.first_data_at ?? null,
+    duration_seconds: session.duration ?? null,
+    titles: metaHistory(entries, timeline),
+    parts: spans.map((span) => ({
+      file: basename(span.path),
+      first_frame_at: new Date(span.anchorMs).toISOString(),
+      start_seconds: round(span.startSeconds),
+      seconds: round(span.seconds),
+    })),
+    gaps: spans.slice(1).map((span, i) => {
+      const previous = spans[i]!;
+      const endMs = previous.anchorMs + previous.seconds * 1000;
+      const at = previous.startSeconds + previous.seconds;
+      return {
+        at_seconds: round(at),
+        from: new Date(endMs).toISOString(),
+        to: new Date(span.anchorMs).toISOString(),
+        missed_seconds: round(Math.max(0, (span.anchorMs - endMs) / 1000)),
+        kept_seconds: round(span.startSeconds - at),
+      };
+    }),
+    chat_messages: chatMessages,
+  };
+}
