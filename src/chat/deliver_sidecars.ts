@@ -38,6 +38,11 @@ export interface ChatSession {
   readonly delivered?: readonly string[];
 }
 
+/** What finalize writes beside a recording: its chat; retention deletes it with the video. */
+export const CHAT_SUFFIX = ".chat.json";
+/** What finalize writes beside a recording: its info; retention deletes it with the video. */
+export const INFO_SUFFIX = ".info.json";
+
 /** `<dir>/<stem><suffix>` for a delivered recording. */
 export function sidecarFor(recording: string, suffix: string): string {
   return join(dirname(recording), `${basename(recording, extname(recording))}${suffix}`);
@@ -92,14 +97,14 @@ export async function deliverSidecars(
   if (!recording || !loaded) return undefined;
   const { entries, timeline } = loaded;
   const comments = await writeChat(session, recording, entries, timeline);
-  const info = sidecarFor(recording, ".info.json");
+  const info = sidecarFor(recording, INFO_SUFFIX);
   await writeJsonAtomic(info, sessionInfo(session, recording, entries, timeline, comments));
   await removeIfExists(loaded.journal);
   await removeIfExists(chaptersPath(tempDir, session.base));
   return {
     info,
     comments,
-    ...(comments !== null ? { chat: sidecarFor(recording, ".chat.json") } : {}),
+    ...(comments !== null ? { chat: sidecarFor(recording, CHAT_SUFFIX) } : {}),
   };
 }
 
@@ -115,7 +120,7 @@ async function writeChat(
     entries,
     timeline,
   );
-  const path = sidecarFor(recording, ".chat.json");
+  const path = sidecarFor(recording, CHAT_SUFFIX);
   await writeJsonAtomic(path, archive);
   log.info("Chat of {base}: {count} message(s) in {path}", {
     base: session.base,

@@ -11,6 +11,7 @@ import { removeIfExists } from "../state/atomic_write.ts";
 import { listOwnRecordings, protectedRecordings } from "../state/own_recordings.ts";
 import { updateRetentionState, withRetentionLock } from "../state/retention_state.ts";
 import { formatBytes, freeBytes } from "../util/disk_space.ts";
+import { removeOrphanSidecars } from "./orphan_sidecars.ts";
 import {
   type PlannedDeletion,
   planRetention,
@@ -101,6 +102,9 @@ async function deleteAll(planned: readonly PlannedDeletion[]): Promise<PlannedDe
       reason: deletion.reason,
     });
     deleted.push(deletion);
+    for (const path of await removeOrphanSidecars(deletion.path).catch(() => [])) {
+      log.info("Retention deleted {path} with its recording", { path });
+    }
   }
   return deleted;
 }
