@@ -4,11 +4,14 @@
  */
 import { dropPermissionsFor, settleNetPermission } from "../src/permissions.ts";
 
-/** `notify=http`: the config read at start-up has an HTTP notification target. */
+/**
+ * `notify=http`: the config read at start-up has an HTTP notification target; `notify=chat`:
+ * it has `[chat] enabled`.
+ */
 const [command, scratch, notify] = Deno.args;
 if (command !== "none") {
   await dropPermissionsFor(command!);
-  await settleNetPermission(command, notify === "http");
+  await settleNetPermission(command, notify === "http", notify === "chat");
 }
 
 /** Listens on a free port of `hostname` and closes at once. */

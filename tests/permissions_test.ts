@@ -126,14 +126,12 @@ Deno.test("the record role can start streamlink/ffmpeg/ffprobe but not a shell",
   assert.equal(caps.runShell, false);
 });
 
-Deno.test("record reaches only Twitch's chat and loopback, never the API hosts or others", async () => {
+Deno.test("record keeps the network only with [chat] enabled; the poller reaches chat and API", async () => {
   for (const flags of [roleFlags("record"), binaryFlags()]) {
-    const caps = await probe(flags, "record");
-    assert.deepEqual(
-      [caps.net, caps.netChat, caps.netApi, caps.netOther],
-      [true, true, false, false],
-      flags.join(" "),
-    );
+    const chat = await probe(flags, "record", "chat");
+    assert.deepEqual([chat.net, chat.netChat], [true, true], flags.join(" "));
+    const quiet = await probe(flags, "record");
+    assert.deepEqual([quiet.net, quiet.netChat, quiet.netApi], [false, false, false]);
   }
   const poller = await probe(binaryFlags(), "poller run");
   assert.deepEqual([poller.netChat, poller.netApi], [true, true]);
