@@ -103,6 +103,8 @@ export interface SessionRequest {
 export interface BroadcastInfo {
   readonly id: string;
   readonly liveSince: string;
+  /** The title the API gave at detection, for the "recording started" notification. */
+  readonly title?: string;
 }
 
 /**
