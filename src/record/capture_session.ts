@@ -331,6 +331,8 @@ async function captureInSlot(
   let adopted = adopt?.capture;
   /** What kept the last attempt from the stream when it was the network, not the channel. */
   let networkTrouble: string | undefined;
+  // The API just said "live" and nothing came yet: streamlink's "no streams" means no route.
+  const apiLiveNoData = () => stream !== undefined && firstDataAt === undefined;
   // Besides the session's capture lock, each streamlink holds its slot's and its channel's
   // capture locks: a capture whose host is gone still counts against record_limit, keeps its
   // channel taken and pauses the encoder, for exactly as long as it runs.
@@ -397,7 +399,7 @@ async function captureInSlot(
       child = {
         ...spawned,
         exited: spawned.exited.then(async (exit) => {
-          networkTrouble = lastNetworkProblem(await readLogTail(logPath, from));
+          networkTrouble = lastNetworkProblem(await readLogTail(logPath, from), apiLiveNoData());
           return exit;
         }),
       };
@@ -407,7 +409,7 @@ async function captureInSlot(
     } else {
       const forward = (line: string) => {
         if (NO_SPACE.test(line)) context.onDiskFull(`no space left on device writing "${output}"`);
-        networkTrouble = networkProblem(line) ?? networkTrouble;
+        networkTrouble = networkProblem(line, apiLiveNoData()) ?? networkTrouble;
         log[streamlinkLogLevel(line)]("streamlink: {line}", { user, line });
       };
       child = spawnChild(locked.command, locked.args, {
