@@ -10,6 +10,7 @@
  * (`adopt`): same base, same manifest, it watches the running part until that streamlink ends,
  * then goes on with the next part index and finalizes at the end.
  */
+import { backfillSettings } from "./backfill_settings.ts";
 import { dirname } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
@@ -95,6 +96,8 @@ export interface SessionRequest {
 export interface BroadcastInfo {
   readonly id: string;
   readonly liveSince: string;
+  /** The broadcast's in-progress archive video, when the API reported one (for back-fill). */
+  readonly vodId?: string;
 }
 
 /** A hosted session whose streamlink outlived its poller. */
@@ -255,7 +258,11 @@ async function captureInSlot(
   let capture: CaptureProcess | undefined = adopt?.capture;
   const stream = request.stream ??
     (adopt?.manifest.stream_id && adopt.manifest.live_since
-      ? { id: adopt.manifest.stream_id, liveSince: adopt.manifest.live_since }
+      ? {
+        id: adopt.manifest.stream_id,
+        liveSince: adopt.manifest.live_since,
+        ...(adopt.manifest.vod_id ? { vodId: adopt.manifest.vod_id } : {}),
+      }
       : undefined);
   let firstDataAt = adopt?.manifest.first_data_at;
   const manifest = (): SessionManifest => ({
@@ -271,6 +278,7 @@ async function captureInSlot(
     delete_input_on_success: adopt?.manifest.delete_input_on_success ??
       config.record.deleteInputOnSuccess,
     ...(stream ? { stream_id: stream.id, live_since: stream.liveSince } : {}),
+    ...(stream?.vodId ? { vod_id: stream.vodId } : {}),
     ...(firstDataAt ? { first_data_at: firstDataAt } : {}),
     ...(hosted ? { host: "poller" as const } : {}),
     ...(capture ? { capture } : {}),
@@ -431,6 +439,7 @@ async function captureInSlot(
       queueDir: config.paths.queueDir,
       stateDir: config.paths.stateDir,
       ...(request.lowPriority ? { lowPriority: request.lowPriority } : {}),
+      ...backfillSettings(config),
     });
   } catch (error) {
     const outOfSpace = isNoSpaceError(error) ||
