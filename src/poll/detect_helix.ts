@@ -122,10 +122,11 @@ export class HelixApi implements StreamsApi {
       this.#token = undefined;
       answer = parseHelixStreams(batch, await this.#get(url, await this.#appToken(signal), signal));
     }
-    if (!this.settings.archive) return answer;
     const live = new Map<string, StreamInfo>();
     for (const [login, { userId, ...stream }] of answer.live) {
-      const vodId = userId ? await this.#archive(userId, stream.id, signal) : undefined;
+      const vodId = userId && this.settings.archive
+        ? await this.#archive(userId, stream.id, signal)
+        : undefined;
       live.set(login, { ...stream, ...(vodId ? { vodId } : {}) });
     }
     return { live, unknown: answer.unknown };
