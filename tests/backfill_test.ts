@@ -10,7 +10,18 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ensureClip } from "../testing/clips.ts";
-import { collect, listDir, makeSandbox, runCli, type Sandbox, spawnCli } from "../testing/cli.ts";
+import {
+  collect,
+  defaultConfig,
+  killLeftovers,
+  listDir,
+  makeSandbox,
+  recordingsOf,
+  runCli,
+  type Sandbox,
+  spawnCli,
+} from "../testing/cli.ts";
+import { startGqlServer } from "../testing/gql_server.ts";
 import { eventually } from "../testing/eventually.ts";
 import { frameHashes, frameHashesOf, framesMissing, repeatedFrames } from "../testing/frames.ts";
 import { type LiveHlsServer, startHlsServer } from "../testing/hls_server.ts";
@@ -172,6 +183,52 @@ Deno.test("backfill off: an outage stays a hole, nothing fetched, no note", asyn
     assert.equal(entry.coverage.gaps.length, 1, JSON.stringify(entry));
     assert.equal(note, undefined);
   } finally {
+    await server.close();
+  }
+});
+
+Deno.test("a recording the poller hosts is back-filled from the archive video the GraphQL API reported", async () => {
+  const { script, segments } = await broadcast(22);
+  const server = await startHlsServer({ windowSize: 5, endGraceMs: 2000 });
+  const gql = startGqlServer();
+  await using sandbox = await makeSandbox();
+  const configPath = join(sandbox.home, "hosting.toml");
+  const usersFile = join(sandbox.home, "channels.txt");
+  const leftovers = new Set<number>();
+  try {
+    await Deno.writeTextFile(
+      configPath,
+      defaultConfig(
+        sandbox,
+        server.urlTemplate,
+        `\n[poller]\nusers_file = "${usersFile}"\ninterval = 1\ntimeout = 10\n` +
+          `\n[twitch]\ndetect = "gql"\ngql_url = "${gql.url}"\nbackfill = true\n` +
+          `vod_url_template = "${server.vodUrlTemplate}"\n`,
+      ),
+    );
+    await Deno.writeTextFile(usersFile, "hosted_vod\n");
+    // Live for 12 s when the poller first looks: beyond the 5 s live window.
+    server.playScript("hosted_vod", script, { heldAtStart: 12 });
+    gql.goLive("hosted_vod", "777", new Date(Date.now() - 12_000).toISOString());
+    gql.setVod("hosted_vod", "hosted_vod");
+    const poller = spawnCli(sandbox, ["--config", configPath, "poller", "run"]);
+    leftovers.add(poller.pid);
+    const mp4s = await eventually("the hosted recording delivered", async () => {
+      const found = await recordingsOf(sandbox.recordDir, "hosted_vod");
+      return found.length > 0 ? found : undefined;
+    }, 120_000);
+    gql.goOffline("hosted_vod");
+    poller.kill("SIGTERM");
+    const result = await collect(poller);
+    assert.equal(result.code, 0, result.stderr.slice(-2000));
+    const frames = await frameHashes(mp4s[0]!);
+    assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
+    assert.deepEqual(frames, await frameHashesOf(segments, sandbox.home), "from the first frame");
+    const history = JSON.parse((await runCli(sandbox, ["history", "--json"])).stdout);
+    assert.ok(history.recordings[0].coverage.backfilled_seconds >= 5, JSON.stringify(history));
+  } finally {
+    killLeftovers(leftovers);
+    await gql.close();
     await server.close();
   }
 });
