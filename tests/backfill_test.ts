@@ -132,6 +132,8 @@ Deno.test("backfill fills a start beyond the live window from the VOD", async ()
     assert.deepEqual(frames, await frameHashesOf(segments, sandbox.home), "from the first frame");
     assert.ok(entry.coverage.backfilled_seconds >= 5, JSON.stringify(entry));
     assert.equal(note, undefined);
+    const history = await runCli(sandbox, ["history"]);
+    assert.match(history.stdout, /complete, \S+ from the VOD/);
   } finally {
     await server.close();
   }
