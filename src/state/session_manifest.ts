@@ -35,7 +35,7 @@ export interface CoverageGap {
 
 /**
  * What a finished recording holds of its broadcast: seconds captured, seconds back-filled
- * (0 until back-fill exists), seconds dropped because a later part repeated them, and the
+ * (from the VOD, `record/backfill_vod.ts`), seconds dropped because a later part repeated them, and the
  * holes left between parts. Written by finalize, shown by `status` and `history`.
  */
 export interface RecordingCoverage {
