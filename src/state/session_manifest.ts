@@ -34,9 +34,9 @@ export interface CoverageGap {
 }
 
 /**
- * What a finished recording holds of its broadcast: seconds captured, seconds back-filled
- * (from the VOD, `record/backfill_vod.ts`), seconds dropped because a later part repeated them, and the
- * holes left between parts. Written by finalize, shown by `status` and `history`.
+ * What a finished recording holds of its broadcast: seconds captured live, seconds back-filled
+ * from the VOD (`record/backfill_vod.ts`), seconds dropped because a later part repeated them,
+ * and the holes left between parts. Written by finalize, shown by `status` and `history`.
  */
 export interface RecordingCoverage {
   readonly captured_seconds: number;
