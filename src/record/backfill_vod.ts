@@ -34,8 +34,19 @@ export const BACKFILL_MARGIN_SECONDS = 90;
 /** Packets compared at a seam (a part's head or tail found in the VOD download). */
 const SEAM_PACKETS = 8;
 
-/** Runs streamlink with `args`; the real one unless a test gives another. */
-export type VodFetcher = (args: readonly string[]) => Promise<{ code: number; stderr: string }>;
+/** Runs streamlink with `args`, killed after `timeoutMs`; the real one unless a test gives another. */
+export type VodFetcher = (
+  args: readonly string[],
+  timeoutMs: number,
+) => Promise<{ code: number; stderr: string }>;
+
+/**
+ * How long one fetch may take: 10 min plus the stretch's own length (a VOD still growing is read
+ * in real time), so a hung streamlink never holds up the recording's delivery for good.
+ */
+function fetchTimeoutMs(seconds: number): number {
+  return (600 + seconds) * 1000;
+}
 
 /** What back-fill needs to know about the session. */
 export interface BackfillRequest {
@@ -173,13 +184,16 @@ async function fillHole(
   try {
     const url = request.vodUrlTemplate.replaceAll("{id}", request.vodId ?? "");
     const fetch = request.fetch ?? runStreamlink;
-    const result = await fetch(vodFetchArgs({
-      url,
-      quality: request.quality,
-      output: download,
-      startSeconds: Math.floor(hole.fromSeconds),
-      durationSeconds: Math.ceil(hole.forSeconds),
-    }));
+    const result = await fetch(
+      vodFetchArgs({
+        url,
+        quality: request.quality,
+        output: download,
+        startSeconds: Math.floor(hole.fromSeconds),
+        durationSeconds: Math.ceil(hole.forSeconds),
+      }),
+      fetchTimeoutMs(hole.forSeconds),
+    );
     const size = (await Deno.stat(download).catch(() => undefined))?.size ?? 0;
     if (result.code !== 0 || size === 0) {
       return { note: `VOD ${request.vodId} cannot be fetched: ${lastLine(result.stderr)}` };
@@ -256,9 +270,16 @@ async function copyRange(source: string, start: number, end: number, target: str
   await Deno.rename(partial, target);
 }
 
-async function runStreamlink(args: readonly string[]): Promise<{ code: number; stderr: string }> {
-  const result = await runCommand("streamlink", args);
-  return { code: result.code, stderr: `${result.stdout}\n${result.stderr}` };
+async function runStreamlink(
+  args: readonly string[],
+  timeoutMs: number,
+): Promise<{ code: number; stderr: string }> {
+  try {
+    const result = await runCommand("streamlink", args, { signal: AbortSignal.timeout(timeoutMs) });
+    return { code: result.code, stderr: `${result.stdout}\n${result.stderr}` };
+  } catch (error) {
+    return { code: -1, stderr: `streamlink did not finish: ${(error as Error).message}` };
+  }
 }
 
 function lastLine(text: string): string {
