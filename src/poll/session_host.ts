@@ -137,6 +137,7 @@ export class SessionHost {
           id: stream.id,
           liveSince: stream.createdAt,
           ...(stream.title !== undefined ? { title: stream.title } : {}),
+          ...(stream.vodId ? { vodId: stream.vodId } : {}),
         },
       );
     return { pid: Deno.pid, exited, log: this.logPath(user), hosted: true };

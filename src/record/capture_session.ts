@@ -14,6 +14,7 @@ import { readAt } from "../util/read_at.ts";
 import { lastNetworkProblem, networkProblem } from "./stream_problem.ts";
 import { logRotation, rotateLogIfLarge } from "../state/log_rotation.ts";
 import { ensurePrivateDirs } from "../state/private_dirs.ts";
+import { backfillSettings } from "./backfill_settings.ts";
 import { dirname } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
@@ -105,6 +106,8 @@ export interface BroadcastInfo {
   readonly liveSince: string;
   /** The title the API gave at detection, for the "recording started" notification. */
   readonly title?: string;
+  /** The broadcast's in-progress archive video, when the API reported one (for back-fill). */
+  readonly vodId?: string;
 }
 
 /**
@@ -281,7 +284,11 @@ async function captureInSlot(
   let capture: CaptureProcess | undefined = adopt?.capture;
   const stream = request.stream ??
     (adopt?.manifest.stream_id && adopt.manifest.live_since
-      ? { id: adopt.manifest.stream_id, liveSince: adopt.manifest.live_since }
+      ? {
+        id: adopt.manifest.stream_id,
+        liveSince: adopt.manifest.live_since,
+        ...(adopt.manifest.vod_id ? { vodId: adopt.manifest.vod_id } : {}),
+      }
       : undefined);
   let firstDataAt = adopt?.manifest.first_data_at;
   // Set once capturing has ended for good: the session is then only finalized, never adopted.
@@ -299,6 +306,7 @@ async function captureInSlot(
     delete_input_on_success: adopt?.manifest.delete_input_on_success ??
       config.record.deleteInputOnSuccess,
     ...(stream ? { stream_id: stream.id, live_since: stream.liveSince } : {}),
+    ...(stream?.vodId ? { vod_id: stream.vodId } : {}),
     ...(firstDataAt ? { first_data_at: firstDataAt } : {}),
     ...(hosted ? { host: "poller" as const } : {}),
     ...(capture ? { capture } : {}),
@@ -517,6 +525,7 @@ async function captureInSlot(
       queueDir: config.paths.queueDir,
       stateDir: config.paths.stateDir,
       ...(request.lowPriority ? { lowPriority: request.lowPriority } : {}),
+      ...backfillSettings(config),
     });
   } catch (error) {
     const outOfSpace = isNoSpaceError(error) ||
