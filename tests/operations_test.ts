@@ -353,5 +353,6 @@ Deno.test("status shows a recorder that released its slot and is finalizing", as
     live_since: null,
     late_seconds: null,
     coverage: null,
+    chat_messages: null,
   }]);
 });
