@@ -495,7 +495,14 @@ async function captureInSlot(
   await removeCaptureLock(config.paths.runtimeDir, base);
   capture = undefined;
   captureEnd.at = new Date(clock.now()).toISOString();
-  if (parts.length > 0) await writeManifest(tempDir, manifest());
+  // On a full disk this note may not fit: the manifest then keeps its last state (the session
+  // is finalized here anyway), and finalize reports the lack of space as documented.
+  if (parts.length > 0) {
+    await writeManifest(tempDir, manifest()).catch((error) => {
+      if (!isNoSpaceError(error)) throw error;
+      log.warn("No room to note the end of capture in the manifest of {base}", { base });
+    });
+  }
   log.info(
     `Capture ended: ${
       describeEnd(result.reason, config.record.retryWindow, networkTrouble)
