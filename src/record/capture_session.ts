@@ -117,31 +117,18 @@ export async function runCaptureSession(
   deps: SessionDeps = {},
 ): Promise<SessionOutcome> {
   const clock = deps.clock ?? systemClock;
-  const free = freeBytesMakingRoom(request.config, request.user, deps.freeBytes ?? freeBytes);
   const { config, user, adopt } = request;
-  const tempDir = config.paths.tempDir;
-  const hosted = request.detachedLog !== undefined;
   const runtimeDir = config.paths.runtimeDir;
-  const recordDir = config.paths.recordDir;
-  const minFree = config.storage.diskFreeMinBytes;
-  // Set when streamlink reports ENOSPC: the disk is full whatever disk_free_min says.
-  let diskFull: string | undefined;
-  const lowDiskReason = async () => {
-    if (diskFull) return diskFull;
-    const available = await free(recordDir);
-    return available < minFree
-      ? `only ${freeSpaceShortfall(available, minFree, `on "${recordDir}"`)}`
-      : undefined;
-  };
+  const disk = new DiskWatch(
+    freeBytesMakingRoom(config, user, deps.freeBytes ?? freeBytes),
+    config.paths.recordDir,
+    config.storage.diskFreeMinBytes,
+  );
   if (!adopt) {
-    const initialLowDisk = await lowDiskReason();
+    const initialLowDisk = await disk.lowDiskReason();
     if (initialLowDisk) throw new LowDiskError(`Not recording "${user}": ${initialLowDisk}`);
   }
-  // The recordings folder keeps the umask's mode (others may be meant to read it), the temp
-  // folder inside is private.
-  await Deno.mkdir(dirname(tempDir), { recursive: true });
-  await ensurePrivateDir(tempDir);
-  await ensurePrivateDirs(config.paths);
+  await prepareFolders(config);
 
   // An adopted streamlink holds the channel's capture lock itself: that is expected here.
   using _userLock = await acquireUserLock(runtimeDir, user, { adopting: !!adopt?.capture });
@@ -154,56 +141,115 @@ export async function runCaptureSession(
   const watching = watchStopRequest(runtimeDir, user, clock, stopWatch, waitSignal);
 
   const startedAt = adopt ? new Date(adopt.manifest.started_at) : new Date(clock.now());
-  const pool = new SlotPool(runtimeDir, config.limits.recordLimit, clock);
-  const owner = {
-    pid: Deno.pid,
-    username: user,
-    started_at: startedAt.toISOString(),
-    ...(hosted ? { host: "poller" as const } : {}),
-  };
-  let slot: SlotHandle | undefined;
-  let released = false;
-  let left = false;
-  const releaseSlot = async (leaving = false) => {
-    if (released) return;
-    released = true;
-    left = leaving;
-    // Leaving a capture running: it keeps the slot through its capture lock, and the owner
-    // file stays for `status` and the next poller.
-    if (leaving) slot?.leave();
-    else await slot?.release();
-  };
+  const slot = new SessionSlot();
   try {
-    // An adopted capture is running already: never make it wait (a lowered record_limit); it
-    // holds its slot's capture lock, so exactly that slot is taken over.
-    slot = adopt?.capture
-      ? await pool.tryAcquire(owner, adopt.capture.slot)
-      : await pool.acquire(owner, { failFast: request.failFast, signal: waitSignal });
-    if (!slot && !adopt?.capture) {
-      throw new NothingCapturedError(
-        `Stopped while waiting for a slot: nothing recorded for "${user}"`,
-      );
-    }
-    if (!slot) log.warn("No free slot for adopted {user}: recording without one", { user });
+    const pool = new SlotPool(runtimeDir, config.limits.recordLimit, clock);
+    await slot.acquire(pool, request, startedAt, waitSignal);
     return await reportSession(
       user,
       captureInSlot(request, {
         stop,
         leave,
-        slot,
-        releaseSlot,
+        slot: slot.handle,
+        releaseSlot: slot.release,
         clock,
         startedAt,
-        lowDiskReason,
-        onDiskFull: (detail) => diskFull = detail,
+        lowDiskReason: disk.lowDiskReason,
+        onDiskFull: disk.onDiskFull,
       }),
     );
   } finally {
     stopWatch.abort();
     await watching;
-    await releaseSlot();
-    if (!left) await clearStopRequest(runtimeDir, user);
+    await slot.release();
+    if (!slot.left) await clearStopRequest(runtimeDir, user);
   }
+}
+
+/** Free space as a session sees it: below `disk_free_min`, or full by streamlink's own word. */
+class DiskWatch {
+  /** Set when streamlink reports ENOSPC: the disk is full whatever disk_free_min says. */
+  #full: string | undefined;
+
+  constructor(
+    readonly free: (path: string) => Promise<number>,
+    readonly recordDir: string,
+    readonly minFree: number,
+  ) {}
+
+  /** Why there is not room enough to record, or undefined. */
+  lowDiskReason = async (): Promise<string | undefined> => {
+    if (this.#full) return this.#full;
+    const available = await this.free(this.recordDir);
+    return available < this.minFree
+      ? `only ${freeSpaceShortfall(available, this.minFree, `on "${this.recordDir}"`)}`
+      : undefined;
+  };
+
+  /** streamlink said ENOSPC. */
+  onDiskFull = (detail: string): void => {
+    this.#full = detail;
+  };
+}
+
+/**
+ * The recordings folder keeps the umask's mode (others may be meant to read it), the temp
+ * folder inside is private.
+ */
+async function prepareFolders(config: Config): Promise<void> {
+  const tempDir = config.paths.tempDir;
+  await Deno.mkdir(dirname(tempDir), { recursive: true });
+  await ensurePrivateDir(tempDir);
+  await ensurePrivateDirs(config.paths);
+}
+
+/** The session's slot in the pool: taken once, then freed (or only let go of) once. */
+class SessionSlot {
+  handle: SlotHandle | undefined;
+  #released = false;
+  /** The capture was left running for the next poller (its stop request stays too). */
+  left = false;
+
+  /**
+   * Takes a slot, waiting for one unless the capture is adopted. Throws `NothingCapturedError`
+   * when stopped while waiting.
+   */
+  async acquire(
+    pool: SlotPool,
+    request: SessionRequest,
+    startedAt: Date,
+    waitSignal: AbortSignal,
+  ): Promise<void> {
+    const { user, adopt } = request;
+    const owner = {
+      pid: Deno.pid,
+      username: user,
+      started_at: startedAt.toISOString(),
+      ...(request.detachedLog !== undefined ? { host: "poller" as const } : {}),
+    };
+    // An adopted capture is running already: never make it wait (a lowered record_limit); it
+    // holds its slot's capture lock, so exactly that slot is taken over.
+    this.handle = adopt?.capture
+      ? await pool.tryAcquire(owner, adopt.capture.slot)
+      : await pool.acquire(owner, { failFast: request.failFast, signal: waitSignal });
+    if (!this.handle && !adopt?.capture) {
+      throw new NothingCapturedError(
+        `Stopped while waiting for a slot: nothing recorded for "${user}"`,
+      );
+    }
+    if (!this.handle) log.warn("No free slot for adopted {user}: recording without one", { user });
+  }
+
+  /** See {@link SlotContext.releaseSlot}. */
+  release = async (leaving = false): Promise<void> => {
+    if (this.#released) return;
+    this.#released = true;
+    this.left = leaving;
+    // Leaving a capture running: it keeps the slot through its capture lock, and the owner
+    // file stays for `status` and the next poller.
+    if (leaving) this.handle?.leave();
+    else await this.handle?.release();
+  };
 }
 
 /**
