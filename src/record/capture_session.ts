@@ -9,6 +9,10 @@
  * upgrade, kill -9) while the part keeps being written; the next poller adopts the session
  * (`adopt`): same base, same manifest, it watches the running part until that streamlink ends,
  * then goes on with the next part index and finalizes at the end.
+ *
+ * The steps of a capture live beside this file: `_slot_session.ts` (the session's state and
+ * manifest), `_streamlink_start.ts` (adopted, detached or piped streamlink) and
+ * `_capture_end.ts` (the bookkeeping and finalize once capturing ends).
  */
 import { ensurePrivateDirs } from "../state/private_dirs.ts";
 import { dirname } from "node:path";
@@ -282,9 +286,9 @@ async function captureInSlot(
   try {
     result = await captureLoop(
       captureSettings(config),
-      captureDeps(session, (output) => {
+      captureDeps(session, async (output) => {
         chat?.partStarted(output, context.clock.now());
-        return streamlink.start(output);
+        return await streamlink.start(output);
       }),
       context.stop,
       {
