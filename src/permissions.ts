@@ -18,7 +18,12 @@ const PROCESS_ENV = [
 ] as const;
 
 /** Test hooks and what the poller hands the recorders it launches. */
-const INTERNAL_ENV = ["TWITCHTOOL_FAILPOINT", "TWITCHTOOL_STREAM_ID", "TWITCHTOOL_LIVE_SINCE"];
+const INTERNAL_ENV = [
+  "TWITCHTOOL_FAILPOINT",
+  "TWITCHTOOL_STREAM_ID",
+  "TWITCHTOOL_LIVE_SINCE",
+  "TWITCHTOOL_VOD_ID",
+];
 
 /**
  * Environment variables twitchtool reads: the process's own, every config override (taken

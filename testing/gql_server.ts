@@ -6,7 +6,7 @@
  * Helix's token and streams endpoints are served too. Used beside the live HLS server:
  * detection asks here, recorders record from there.
  */
-import { GQL_QUERY } from "../src/poll/detect_gql.ts";
+import { GQL_ARCHIVE_QUERY, GQL_QUERY } from "../src/poll/detect_gql.ts";
 
 /** The client secret the fake Helix accepts. */
 export const HELIX_SECRET = "fake-helix-secret";
@@ -29,6 +29,8 @@ export interface FakeGqlServer {
   goOffline(user: string): void;
   /** The title and game the API reports for `user` (default `<user> live`, `Testing`). */
   setTitle(user: string, title: string, game: string): void;
+  /** The live broadcast of `user` has an archive video (VOD) `id` while it is live. */
+  setVod(user: string, id: string): void;
   /** Twitch answers `user: null` for this channel. */
   setUnknown(user: string): void;
   setMode(mode: GqlMode): void;
@@ -41,7 +43,7 @@ export interface FakeGqlServer {
 
 /** The GraphQL error Twitch returns for an unexpected query; the fake accepts only ours. */
 function rejectQuery(query: unknown): Response | undefined {
-  if (query === GQL_QUERY) return undefined;
+  if (query === GQL_QUERY || query === GQL_ARCHIVE_QUERY) return undefined;
   return Response.json({ errors: [{ message: `unexpected query ${JSON.stringify(query)}` }] }, {
     status: 400,
   });
@@ -52,6 +54,7 @@ export function startGqlServer(): FakeGqlServer {
   const live = new Map<string, { id: string; createdAt: string }>();
   const unknown = new Set<string>();
   const titles = new Map<string, { title: string; game: string }>();
+  const vods = new Map<string, string>();
   const requests: { ops: number; clientId: string | null }[] = [];
   let mode: GqlMode = "ok";
   let nextId = 1000;
@@ -64,7 +67,9 @@ export function startGqlServer(): FakeGqlServer {
     onListen: () => {},
   }, async (request) => {
     const path = new URL(request.url).pathname;
-    if (path === "/oauth2/token" || path === "/helix/streams") return helix(request, path);
+    if (["/oauth2/token", "/helix/streams", "/helix/videos"].includes(path)) {
+      return helix(request, path);
+    }
     if (path !== "/gql" || request.method !== "POST") {
       return new Response("not found", { status: 404 });
     }
@@ -105,10 +110,14 @@ export function startGqlServer(): FakeGqlServer {
         continue;
       }
       const stream = live.get(login);
+      const vod = stream && vods.get(login);
       answers.push({
         data: {
           user: {
             login,
+            ...(operation.query === GQL_ARCHIVE_QUERY
+              ? { videos: { edges: vod ? [{ node: { id: vod, status: "RECORDING" } }] : [] } }
+              : {}),
             stream: stream
               ? {
                 ...stream,
@@ -139,12 +148,22 @@ export function startGqlServer(): FakeGqlServer {
     if (request.headers.get("Authorization") !== `Bearer ${HELIX_TOKEN}`) {
       return Response.json({ status: 401, message: "Invalid OAuth token" }, { status: 401 });
     }
+    if (path === "/helix/videos") {
+      const userId = new URL(request.url).searchParams.get("user_id") ?? "";
+      const login = userId.replace(/^uid-/, "");
+      const vod = vods.get(login);
+      const data = vod && live.has(login)
+        ? [{ id: vod, stream_id: live.get(login)!.id, user_id: userId, type: "archive" }]
+        : [];
+      return Response.json({ data, pagination: {} });
+    }
     const logins = new URL(request.url).searchParams.getAll("user_login");
     requests.push({ ops: logins.length, clientId: request.headers.get("Client-Id") });
     if (logins.length > 100) return Response.json({ status: 400 }, { status: 400 });
     const data = logins.filter((login) => live.has(login)).map((login) => ({
       id: live.get(login)!.id,
       user_login: login,
+      user_id: `uid-${login}`,
       type: "live",
       started_at: live.get(login)!.createdAt,
       title: `${login} live`,
@@ -171,6 +190,7 @@ export function startGqlServer(): FakeGqlServer {
     },
     goOffline: (user) => void live.delete(user),
     setTitle: (user, title, game) => void titles.set(user, { title, game }),
+    setVod: (user, id) => void vods.set(user, id),
     setUnknown: (user) => void unknown.add(user),
     setMode: (value) => void (mode = value),
     async close() {

@@ -39,6 +39,18 @@ export interface LiveHlsServer {
    * scripted broadcast with ads, restarts, codec changes or fMP4 segments (see {@link ScriptedSegment}).
    */
   playScript(user: string, script: Script, options?: ScriptOptions): void;
+  /**
+   * An outage on our side for a scripted channel: for `seconds` from now every live request
+   * (playlists and segments) answers 404 while the broadcast plays on; its VOD is unaffected.
+   */
+  outage(user: string, seconds: number): void;
+  /**
+   * The VOD of scripted broadcasts, as a streamlink URL with `{id}` for `[twitch]
+   * vod_url_template`: video id = the channel's name. An EVENT playlist of every segment
+   * published so far (segments the live side answers 404 for included), ended with
+   * #EXT-X-ENDLIST once the broadcast is over; served from the same bytes as the live segments.
+   */
+  readonly vodUrlTemplate: string;
   /** "live" | "offline" | "ended" */
   state(user: string): string;
   /** How many media-segment bytes were served for a user, and count of segment requests (for assertions/benchmarks). Playlist requests count master and media playlists, including 404s. */
@@ -140,7 +152,13 @@ export async function startHlsServer(
   const channels = new Map<string, Channel>();
   const scripts = new Map<
     string,
-    { script: Script; startedAt?: number; starts: number[]; heldAtStart: number }
+    {
+      script: Script;
+      startedAt?: number;
+      starts: number[];
+      heldAtStart: number;
+      outageUntil?: number;
+    }
   >();
 
   /** Scripted segments published so far ([first, last] of the window) and whether it ended. */
@@ -212,6 +230,44 @@ export async function startHlsServer(
     ch.served.add(seq);
     return new Response(seg.bytes);
   };
+
+  /** The VOD of a scripted broadcast: every segment published so far, ENDLIST once ended. */
+  const vodPlaylist = (user: string): string => {
+    const { script } = scripts.get(user)!;
+    const [, last, ended] = scriptWindow(user);
+    const target = Math.ceil(Math.max(...script.segments.map((seg) => seg.seconds)));
+    const lines = [
+      "#EXTM3U",
+      "#EXT-X-VERSION:3",
+      "#EXT-X-PLAYLIST-TYPE:EVENT",
+      `#EXT-X-TARGETDURATION:${target}`,
+      "#EXT-X-MEDIA-SEQUENCE:0",
+    ];
+    for (let seq = 0; seq <= last; seq++) {
+      const seg = script.segments[seq]!;
+      if (seq > 0 && seg.discontinuity) lines.push("#EXT-X-DISCONTINUITY");
+      lines.push(`#EXTINF:${seg.seconds.toFixed(3)},`, `seg/${seq}.ts`);
+    }
+    if (ended) lines.push("#EXT-X-ENDLIST");
+    return lines.join("\n") + "\n";
+  };
+
+  const vodResponse = (user: string, rest: string): Response => {
+    if (!scripts.has(user)) return notFound();
+    if (rest === "index.m3u8") return new Response(masterPlaylist(), { headers: PLAYLIST_HEADERS });
+    if (rest === `${VARIANT}.m3u8`) {
+      return new Response(vodPlaylist(user), { headers: PLAYLIST_HEADERS });
+    }
+    const m = /^seg\/(\d+)\.ts$/.exec(rest);
+    const seq = m ? Number(m[1]) : NaN;
+    const seg = scripts.get(user)!.script.segments[seq];
+    if (!seg || seq > scriptWindow(user)[1]) return notFound();
+    return new Response(seg.bytes);
+  };
+
+  /** Whether a scripted channel is in an outage on our side. */
+  const inOutage = (user: string): boolean =>
+    (scripts.get(user)?.outageUntil ?? 0) > performance.now();
 
   const channel = (user: string): Channel => {
     let ch = channels.get(user);
@@ -294,7 +350,7 @@ export async function startHlsServer(
       return new Response("method not allowed\n", { status: 405 });
     }
     const [empty, live, rawUser, ...restParts] = new URL(req.url).pathname.split("/");
-    if (empty !== "" || live !== "live" || !rawUser || restParts.length === 0) {
+    if (empty !== "" || (live !== "live" && live !== "vod") || !rawUser || restParts.length === 0) {
       return notFound();
     }
     let user: string;
@@ -304,6 +360,8 @@ export async function startHlsServer(
       return notFound();
     }
     const rest = restParts.join("/");
+    if (live === "vod") return vodResponse(user, rest);
+    if (inOutage(user)) return notFound();
     const ch = channel(user);
 
     if (scripts.has(user) && ch.state !== "offline") {
@@ -369,6 +427,11 @@ export async function startHlsServer(
   return {
     port,
     urlTemplate: `hls://http://127.0.0.1:${port}/live/{user}/index.m3u8`,
+    vodUrlTemplate: `hls://http://127.0.0.1:${port}/vod/{id}/index.m3u8`,
+    outage(user, seconds) {
+      const entry = scripts.get(user);
+      if (entry) entry.outageUntil = performance.now() + seconds * 1000;
+    },
     goLive(user) {
       const ch = channel(user);
       if (ch.state === "live") return;

@@ -19,6 +19,7 @@ import {
 } from "../testing/cli.ts";
 import { installFakeApprise } from "../testing/fake_apprise.ts";
 import { sleep, waitForState, withHlsServer } from "../testing/live.ts";
+import { startGqlServer } from "../testing/gql_server.ts";
 import { startNotifySink } from "../testing/notify_sink.ts";
 
 const NTFY_PASSWORD = "ntfyPassw0rdXYZ";
@@ -176,20 +177,24 @@ Deno.test("notify test reports each target; an apprise URL without apprise insta
   }
 });
 
-Deno.test("a recording hosted by the poller notifies started and finished once", async () => {
+Deno.test("a recording hosted by the poller notifies started (with the API's title) and finished once", async () => {
   await withHlsServer(async (server) => {
     await using sink = startNotifySink();
     await using sandbox = await makeSandbox();
+    const gql = startGqlServer();
     const usersFile = join(sandbox.home, "channels.txt");
     await Deno.writeTextFile(usersFile, "host_n\n");
     await notifyConfig(
       sandbox,
       server.urlTemplate,
       [`json://127.0.0.1:${sink.port}/hook`],
-      `\n[poller]\nusers_file = "${usersFile}"\ninterval = 2\ntimeout = 10\n`,
+      `\n[poller]\nusers_file = "${usersFile}"\ninterval = 2\ntimeout = 10\n` +
+        `\n[twitch]\ndetect = "gql"\ngql_url = "${gql.url}"\n`,
     );
     const events = (name: string) => sink.json("/hook").filter((m) => m.event === name);
+    gql.setTitle("host_n", "Speedrun night", "Game A");
     server.goLive("host_n");
+    gql.goLive("host_n", "stream-5");
     const poller = spawnCli(sandbox, ["poller", "run"]);
     try {
       await eventually(
@@ -199,6 +204,7 @@ Deno.test("a recording hosted by the poller notifies started and finished once",
       );
       await sleep(3000);
       server.end("host_n");
+      gql.goOffline("host_n");
       await eventually(
         "recording_finished",
         () => Promise.resolve(events("recording_finished").length > 0),
@@ -209,8 +215,12 @@ Deno.test("a recording hosted by the poller notifies started and finished once",
       const stopped = await runCli(sandbox, ["poller", "stop"]);
       assert.equal(stopped.code, 0, stopped.stderr);
       await collect(poller);
+      await gql.close();
     }
-    assert.equal(events("recording_started").length, 1);
+    assert.deepEqual(
+      events("recording_started").map((m) => [m.title, m.stream_id]),
+      [["Speedrun night", "stream-5"]],
+    );
     const [finished, ...more] = events("recording_finished");
     assert.deepEqual(more, []);
     assert.equal(finished!.channel, "host_n");

@@ -59,6 +59,10 @@ export interface Config {
     readonly clientSecret: string | undefined;
     readonly helixUrl: string;
     readonly oauthUrl: string;
+    /** Fill what the parts missed from the broadcast's VOD at finalize (`record/backfill_vod.ts`). */
+    readonly backfill: boolean;
+    /** The VOD's streamlink URL; `{id}` is the archive video id. */
+    readonly vodUrlTemplate: string;
   };
   readonly notify: {
     /** Apprise-syntax URLs; they may hold secrets, so never log or print them as they are. */

@@ -96,6 +96,8 @@ export function defaultValues(
     "twitch.client_id": TWITCH_WEB_CLIENT_ID,
     "twitch.helix_url": "https://api.twitch.tv/helix",
     "twitch.oauth_url": "https://id.twitch.tv/oauth2/token",
+    "twitch.backfill": false,
+    "twitch.vod_url_template": "https://www.twitch.tv/videos/{id}",
     "notify.urls": [],
     "notify.give_up_after": 300,
     "chat.enabled": false,

@@ -324,6 +324,8 @@ function serviceSections(
       clientSecret: pick("twitch.client_secret") as string | undefined,
       helixUrl: str("twitch.helix_url"),
       oauthUrl: str("twitch.oauth_url"),
+      backfill: read.bool("twitch.backfill"),
+      vodUrlTemplate: str("twitch.vod_url_template"),
     },
     notify: {
       urls: pick("notify.urls") as string[],

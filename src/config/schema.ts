@@ -374,6 +374,18 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     doc: "where the Helix app token comes from",
   },
   {
+    section: "twitch",
+    key: "backfill",
+    kind: "bool",
+    doc: "fill what the recording missed from the broadcast's VOD at finalize (opt-in)",
+  },
+  {
+    section: "twitch",
+    key: "vod_url_template",
+    kind: "string",
+    doc: "VOD URL for back-fill; `{id}` is replaced by the archive video id",
+  },
+  {
     section: "notify",
     key: "urls",
     kind: "string_list",

@@ -16,6 +16,13 @@ import type { StreamInfo, StreamsAnswer, StreamsApi } from "./detect_live.ts";
 export const GQL_QUERY =
   "query($login: String!) { user(login: $login) { login stream { id type createdAt title game { name } } } }";
 
+/**
+ * {@link GQL_QUERY} plus the channel's newest archive video, asked only with `[twitch] backfill`
+ * on: an archive whose `status` is `RECORDING` is the running broadcast's VOD.
+ */
+export const GQL_ARCHIVE_QUERY =
+  "query($login: String!) { user(login: $login) { login stream { id type createdAt title game { name } } videos(first: 1, type: ARCHIVE, sort: TIME) { edges { node { id status } } } } }";
+
 /** Operations per request Twitch accepts (36 answers HTTP 400). */
 export const GQL_MAX_BATCH = 35;
 
@@ -34,8 +41,16 @@ export function gqlBatches(users: readonly string[], size: number): string[][] {
 }
 
 /** The request body of one batch: a JSON array with one plain query per login. */
-export function gqlRequestBody(batch: readonly string[]): GqlOperation[] {
-  return batch.map((login) => ({ query: GQL_QUERY, variables: { login } }));
+export function gqlRequestBody(batch: readonly string[], archive = false): GqlOperation[] {
+  const query = archive ? GQL_ARCHIVE_QUERY : GQL_QUERY;
+  return batch.map((login) => ({ query, variables: { login } }));
+}
+
+/** The id of `user.videos`' newest archive when it is still recording (the live broadcast's). */
+function recordingArchive(user: Record<string, unknown>): string | undefined {
+  const videos = user.videos as { edges?: { node?: { id?: unknown; status?: unknown } }[] };
+  const node = Array.isArray(videos?.edges) ? videos.edges[0]?.node : undefined;
+  return typeof node?.id === "string" && node.status === "RECORDING" ? node.id : undefined;
 }
 
 /**
@@ -77,9 +92,11 @@ export function parseGqlAnswer(batch: readonly string[], body: unknown): Streams
     const game = isJsonObject(stream.game) && typeof stream.game.name === "string"
       ? stream.game.name
       : undefined;
+    const vodId = recordingArchive(user);
     live.set(login, {
       id: stream.id,
       createdAt: stream.createdAt,
+      ...(vodId ? { vodId } : {}),
       ...(typeof stream.type === "string" ? { type: stream.type } : {}),
       ...(typeof stream.title === "string" ? { title: stream.title } : {}),
       ...(game !== undefined ? { game } : {}),
@@ -96,6 +113,8 @@ export interface GqlSettings {
   /** Requests in flight at once (`probe_concurrency`). */
   readonly concurrency: number;
   readonly timeoutMs: number;
+  /** Also ask for the running broadcast's archive video (`[twitch] backfill`). */
+  readonly archive?: boolean;
 }
 
 /** The GraphQL detector: batches in parallel, every answer checked. */
@@ -132,7 +151,7 @@ export class GqlApi implements StreamsApi {
       {
         method: "POST",
         headers: { "Client-ID": this.settings.clientId, "Content-Type": "application/json" },
-        body: JSON.stringify(gqlRequestBody(batch)),
+        body: JSON.stringify(gqlRequestBody(batch, this.settings.archive)),
       },
       this.settings.timeoutMs,
       signal,

@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { TwitchApiError } from "../errors.ts";
-import { GQL_QUERY, GqlApi, gqlBatches, gqlRequestBody, parseGqlAnswer } from "./detect_gql.ts";
+import {
+  GQL_ARCHIVE_QUERY,
+  GQL_QUERY,
+  GqlApi,
+  gqlBatches,
+  gqlRequestBody,
+  parseGqlAnswer,
+} from "./detect_gql.ts";
+import { startGqlServer } from "../../testing/gql_server.ts";
 
 const names = (n: number) => Array.from({ length: n }, (_, i) => `user_${i}`);
 
@@ -151,4 +159,42 @@ Deno.test("GqlApi.lookup() turns an HTTP error or a hung answer into TwitchApiEr
       ),
   );
   await assert.rejects(hung.lookup(names(3), new AbortController().signal), /within 0.05 s/);
+});
+
+Deno.test("parseGqlAnswer() takes a still-recording archive as the broadcast's VOD, nothing else", () => {
+  const user = (status: string) => ({
+    data: {
+      user: {
+        login: "v_1",
+        stream: { id: "9", createdAt: "2026-11-22T03:00:00Z" },
+        videos: { edges: [{ node: { id: "777", status } }] },
+      },
+    },
+  });
+  assert.equal(parseGqlAnswer(["v_1"], [user("RECORDING")]).live.get("v_1")?.vodId, "777");
+  assert.equal(parseGqlAnswer(["v_1"], [user("RECORDED")]).live.get("v_1")?.vodId, undefined);
+  assert.equal(gqlRequestBody(["v_1"])[0]?.query, GQL_QUERY);
+  assert.equal(gqlRequestBody(["v_1"], true)[0]?.query, GQL_ARCHIVE_QUERY);
+});
+
+Deno.test("GqlApi asks for the archive video only when back-fill wants it", async () => {
+  const server = startGqlServer();
+  try {
+    server.goLive("vod_1", "55");
+    server.setVod("vod_1", "9001");
+    const settings = {
+      url: server.url,
+      clientId: "x",
+      batchSize: 35,
+      concurrency: 1,
+      timeoutMs: 5000,
+    };
+    const signal = new AbortController().signal;
+    const plain = await new GqlApi(settings).lookup(["vod_1"], signal);
+    assert.equal(plain.live.get("vod_1")?.vodId, undefined);
+    const archive = await new GqlApi({ ...settings, archive: true }).lookup(["vod_1"], signal);
+    assert.equal(archive.live.get("vod_1")?.vodId, "9001");
+  } finally {
+    await server.close();
+  }
 });

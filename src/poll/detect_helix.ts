@@ -25,6 +25,24 @@ export interface HelixSettings {
   readonly clientSecret: string;
   readonly concurrency: number;
   readonly timeoutMs: number;
+  /** Also ask for each live broadcast's archive video (`[twitch] backfill`). */
+  readonly archive?: boolean;
+}
+
+/** The `GET /videos` URL for a user's newest archive video. */
+export function helixArchiveUrl(base: string, userId: string): string {
+  const url = new URL(`${base.replace(/\/+$/, "")}/videos`);
+  url.searchParams.set("user_id", userId);
+  url.searchParams.set("type", "archive");
+  url.searchParams.set("first", "1");
+  return url.toString();
+}
+
+/** The newest archive's id when it belongs to broadcast `streamId` (its `stream_id`). */
+export function parseHelixArchive(streamId: string, body: unknown): string | undefined {
+  const data = (body as { data?: unknown } | null)?.data;
+  const video = Array.isArray(data) ? data[0] as Record<string, unknown> | undefined : undefined;
+  return typeof video?.id === "string" && video.stream_id === streamId ? video.id : undefined;
 }
 
 /** The `GET /streams` URL for up to 100 logins. */
@@ -36,11 +54,14 @@ export function helixStreamsUrl(base: string, logins: readonly string[]): string
 }
 
 /** Reads a `GET /streams` answer: the live streams among `batch`. */
-export function parseHelixStreams(batch: readonly string[], body: unknown): StreamsAnswer {
+export function parseHelixStreams(
+  batch: readonly string[],
+  body: unknown,
+): StreamsAnswer & { readonly live: ReadonlyMap<string, StreamInfo & { userId?: string }> } {
   const data = (body as { data?: unknown } | null)?.data;
   if (!Array.isArray(data)) throw new TwitchApiError("Malformed Helix answer: no data array");
   const wanted = new Set(batch);
-  const live = new Map<string, StreamInfo>();
+  const live = new Map<string, StreamInfo & { userId?: string }>();
   for (const entry of data as Record<string, unknown>[]) {
     const login = typeof entry?.user_login === "string" ? entry.user_login.toLowerCase() : "";
     if (typeof entry?.id !== "string" || typeof entry.started_at !== "string" || !login) {
@@ -50,6 +71,7 @@ export function parseHelixStreams(batch: readonly string[], body: unknown): Stre
     live.set(login, {
       id: entry.id,
       createdAt: entry.started_at,
+      ...(typeof entry.user_id === "string" ? { userId: entry.user_id } : {}),
       ...(typeof entry.type === "string" ? { type: entry.type } : {}),
       ...(typeof entry.title === "string" ? { title: entry.title } : {}),
       ...(typeof entry.game_name === "string" ? { game: entry.game_name } : {}),
@@ -92,12 +114,34 @@ export class HelixApi implements StreamsApi {
 
   async #ask(batch: readonly string[], signal: AbortSignal): Promise<StreamsAnswer> {
     const url = helixStreamsUrl(this.settings.helixUrl, batch);
+    let answer: ReturnType<typeof parseHelixStreams>;
     try {
-      return parseHelixStreams(batch, await this.#get(url, await this.#appToken(signal), signal));
+      answer = parseHelixStreams(batch, await this.#get(url, await this.#appToken(signal), signal));
     } catch (error) {
       if (!(error instanceof TwitchApiError) || !/^HTTP 401 /.test(error.message)) throw error;
       this.#token = undefined;
-      return parseHelixStreams(batch, await this.#get(url, await this.#appToken(signal), signal));
+      answer = parseHelixStreams(batch, await this.#get(url, await this.#appToken(signal), signal));
+    }
+    const live = new Map<string, StreamInfo>();
+    for (const [login, { userId, ...stream }] of answer.live) {
+      const vodId = userId && this.settings.archive
+        ? await this.#archive(userId, stream.id, signal)
+        : undefined;
+      live.set(login, { ...stream, ...(vodId ? { vodId } : {}) });
+    }
+    return { live, unknown: answer.unknown };
+  }
+
+  /** The running broadcast's archive video; undefined (never an error) when none is found. */
+  async #archive(userId: string, streamId: string, signal: AbortSignal) {
+    try {
+      const url = helixArchiveUrl(this.settings.helixUrl, userId);
+      return parseHelixArchive(
+        streamId,
+        await this.#get(url, await this.#appToken(signal), signal),
+      );
+    } catch {
+      return undefined;
     }
   }
 

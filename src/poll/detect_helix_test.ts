@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import type { Clock } from "../util/clock.ts";
-import { HelixApi, helixStreamsUrl, parseHelixStreams } from "./detect_helix.ts";
+import {
+  HelixApi,
+  helixArchiveUrl,
+  helixStreamsUrl,
+  parseHelixArchive,
+  parseHelixStreams,
+} from "./detect_helix.ts";
+import { HELIX_SECRET, startGqlServer } from "../../testing/gql_server.ts";
 
 Deno.test("helixStreamsUrl() lists every login", () => {
   assert.equal(
@@ -105,4 +112,42 @@ Deno.test("HelixApi never puts the client secret into an error, even when the se
     assert.doesNotMatch(error.message, /s3cret/);
     return true;
   });
+});
+
+Deno.test("parseHelixArchive() takes the newest archive only when it is this broadcast's", () => {
+  assert.equal(parseHelixArchive("9", { data: [{ id: "123", stream_id: "9" }] }), "123");
+  assert.equal(parseHelixArchive("9", { data: [{ id: "123", stream_id: "8" }] }), undefined);
+  assert.equal(parseHelixArchive("9", { data: [] }), undefined);
+  assert.equal(
+    helixArchiveUrl("https://api.twitch.tv/helix", "42"),
+    "https://api.twitch.tv/helix/videos?user_id=42&type=archive&first=1",
+  );
+});
+
+Deno.test("HelixApi reports the archive video of a live broadcast when back-fill wants it", async () => {
+  const server = startGqlServer();
+  try {
+    server.goLive("vod_2", "66");
+    server.setVod("vod_2", "9002");
+    const settings = {
+      helixUrl: server.helixUrl,
+      oauthUrl: server.oauthUrl,
+      clientId: "x",
+      clientSecret: HELIX_SECRET,
+      concurrency: 1,
+      timeoutMs: 5000,
+    };
+    const clock: Clock = { now: () => 0, sleep: () => Promise.resolve() };
+    const signal = new AbortController().signal;
+    const plain = await new HelixApi(settings, clock).lookup(["vod_2"], signal);
+    assert.equal(plain.live.get("vod_2")?.vodId, undefined);
+    const archive = await new HelixApi({ ...settings, archive: true }, clock).lookup(
+      ["vod_2"],
+      signal,
+    );
+    assert.equal(archive.live.get("vod_2")?.vodId, "9002");
+    assert.equal(archive.live.get("vod_2")?.id, "66");
+  } finally {
+    await server.close();
+  }
 });

@@ -21,6 +21,8 @@ export interface StreamInfo {
   readonly type?: string;
   readonly title?: string;
   readonly game?: string;
+  /** The broadcast's in-progress archive video (VOD), asked only when back-fill is on. */
+  readonly vodId?: string;
 }
 
 /** One API's answer: the live channels and the ones it does not know; all others are offline. */

@@ -184,11 +184,17 @@ export function recorderArgs(
 export const STREAM_ENV = {
   id: "TWITCHTOOL_STREAM_ID",
   liveSince: "TWITCHTOOL_LIVE_SINCE",
+  vodId: "TWITCHTOOL_VOD_ID",
 } as const;
 
 /** The environment a recorder gets for a broadcast the API reported (empty when unknown). */
 export function recorderEnv(
-  stream: { readonly id: string; readonly createdAt: string } | undefined,
+  stream: { readonly id: string; readonly createdAt: string; readonly vodId?: string } | undefined,
 ): Record<string, string> {
-  return stream ? { [STREAM_ENV.id]: stream.id, [STREAM_ENV.liveSince]: stream.createdAt } : {};
+  if (!stream) return {};
+  return {
+    [STREAM_ENV.id]: stream.id,
+    [STREAM_ENV.liveSince]: stream.createdAt,
+    ...(stream.vodId ? { [STREAM_ENV.vodId]: stream.vodId } : {}),
+  };
 }

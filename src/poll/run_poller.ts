@@ -271,6 +271,7 @@ function streamsApi(config: Config, detector: DetectorName): StreamsApi | undefi
         url: checkUrl("gql_url", twitch.gqlUrl),
         clientId: twitch.clientId,
         batchSize: twitch.gqlBatch,
+        archive: twitch.backfill,
       });
     case "helix":
       return new HelixApi({
@@ -279,6 +280,7 @@ function streamsApi(config: Config, detector: DetectorName): StreamsApi | undefi
         oauthUrl: checkUrl("oauth_url", twitch.oauthUrl),
         clientId: twitch.clientId,
         clientSecret: twitch.clientSecret ?? "",
+        archive: twitch.backfill,
       }, systemClock);
   }
 }

@@ -130,7 +130,16 @@ export class SessionHost {
   start(user: string, stream?: StreamInfo): LaunchedRecorder {
     const existing = this.#sessions.get(user);
     const exited = existing ??
-      this.#run(user, undefined, stream && { id: stream.id, liveSince: stream.createdAt });
+      this.#run(
+        user,
+        undefined,
+        stream && {
+          id: stream.id,
+          liveSince: stream.createdAt,
+          ...(stream.title !== undefined ? { title: stream.title } : {}),
+          ...(stream.vodId ? { vodId: stream.vodId } : {}),
+        },
+      );
     return { pid: Deno.pid, exited, log: this.logPath(user), hosted: true };
   }
 

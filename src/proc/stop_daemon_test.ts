@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { writeJsonAtomic } from "../state/atomic_write.ts";
 import { daemonPaths } from "../state/daemon_status.ts";
-import { FileLock } from "../state/file_lock.ts";
 import { instantClock } from "../../testing/fake_clock.ts";
 import { holdLock } from "../../testing/lock_holder.ts";
 import { spawnChild } from "./spawn.ts";
@@ -26,8 +25,9 @@ Deno.test("stopDaemon() with force reports killed when SIGKILL ends a daemon tha
 Deno.test("stopDaemon() with force reports timeout, not killed, when the lock outlives the SIGKILL wait", async () => {
   const stateDir = await Deno.makeTempDir();
   const paths = daemonPaths(stateDir, "poller");
-  // The lock stays held (by this process) whatever happens to the pid the pid file names.
-  const lock = await FileLock.tryAcquire(paths.lock);
+  // The lock stays held (by another process) whatever happens to the pid the pid file names;
+  // held by this process itself, a lock check that tries the lock would see it free.
+  const holder = await holdLock(paths.lock, "SIGTERM");
   const pidOwner = spawnChild("sleep", ["120"]);
   try {
     await writeJsonAtomic(paths.pid, pidOwner.pid);
@@ -42,7 +42,8 @@ Deno.test("stopDaemon() with force reports timeout, not killed, when the lock ou
   } finally {
     pidOwner.signal("SIGKILL");
     await pidOwner.exited;
-    lock?.release();
+    holder.signal("SIGKILL");
+    await holder.exited;
     await Deno.remove(stateDir, { recursive: true });
   }
 });

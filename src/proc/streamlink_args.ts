@@ -52,6 +52,43 @@ export function captureArgs(spec: CaptureArgsSpec): string[] {
   ];
 }
 
+/** What one VOD fetch of back-fill needs (`record/backfill_vod.ts`). */
+export interface VodFetchSpec {
+  readonly url: string;
+  readonly quality: string;
+  readonly output: string;
+  readonly startSeconds: number;
+  readonly durationSeconds: number;
+}
+
+/**
+ * `streamlink` argv writing one stretch of a VOD: `--hls-start-offset` and `--hls-duration`
+ * (both in Debian's 5.2.1; 8.0 renames the latter `--stream-segmented-duration` and keeps the
+ * old name as an alias) as HH:MM:SS.
+ */
+export function vodFetchArgs(spec: VodFetchSpec): string[] {
+  return [
+    "--loglevel",
+    "info",
+    "--output",
+    spec.output,
+    ...LIVE_CAPTURE_DEFAULTS,
+    "--hls-start-offset",
+    clockTime(spec.startSeconds),
+    "--hls-duration",
+    clockTime(spec.durationSeconds),
+    spec.url,
+    spec.quality,
+  ];
+}
+
+/** Whole seconds as HH:MM:SS. */
+function clockTime(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${pad(Math.floor(s / 3600))}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}`;
+}
+
 /** `streamlink --stream-url` argv: prints the stream URL when live, fails when offline. */
 export function probeArgs(url: string, quality: string, extraArgs: readonly string[]): string[] {
   return ["--loglevel", "error", ...extraArgs, "--stream-url", url, quality];

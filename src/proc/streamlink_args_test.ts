@@ -7,6 +7,7 @@ import {
   splitSecretArgs,
   streamUrl,
   unmaskedOutputLoglevel,
+  vodFetchArgs,
 } from "./streamlink_args.ts";
 
 Deno.test("captureArgs() puts user extra_args after the live defaults so they win", () => {
@@ -82,4 +83,20 @@ Deno.test("unmaskedOutputLoglevel() keeps a detached streamlink below the levels
   assert.equal(unmaskedOutputLoglevel("all", true), "info");
   assert.equal(unmaskedOutputLoglevel("debug", false), "debug", "nothing secret to echo");
   assert.equal(unmaskedOutputLoglevel("warning", true), "warning");
+});
+
+Deno.test("vodFetchArgs() fetches one stretch of a VOD with HH:MM:SS offsets", () => {
+  const args = vodFetchArgs({
+    url: "https://www.twitch.tv/videos/1",
+    quality: "best",
+    output: "/t/a.ts",
+    startSeconds: 3725,
+    durationSeconds: 95,
+  });
+  const at = (flag: string) => args[args.indexOf(flag) + 1];
+  assert.equal(at("--hls-start-offset"), "01:02:05");
+  assert.equal(at("--hls-duration"), "00:01:35");
+  assert.equal(at("--output"), "/t/a.ts");
+  assert.deepEqual(args.slice(-2), ["https://www.twitch.tv/videos/1", "best"]);
+  assert.ok(!args.includes("--hls-live-restart"));
 });

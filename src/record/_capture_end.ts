@@ -11,6 +11,7 @@ import { isNoSpaceError } from "../util/disk_space.ts";
 import { formatDuration } from "../util/format_duration.ts";
 import type { CaptureEndReason, CaptureResult } from "./capture_loop.ts";
 import { type FinishedSession, finishSession } from "./finish_session.ts";
+import { backfillSettings } from "./backfill_settings.ts";
 import type { SessionOutcome } from "./capture_session.ts";
 import type { SlotSession } from "./_slot_session.ts";
 
@@ -98,6 +99,7 @@ async function finalize(
       queueDir: config.paths.queueDir,
       stateDir: config.paths.stateDir,
       ...(lowPriority ? { lowPriority } : {}),
+      ...backfillSettings(config),
     });
   } catch (error) {
     const outOfSpace = isNoSpaceError(error) ||

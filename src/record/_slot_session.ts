@@ -60,7 +60,11 @@ export class SlotSession {
     this.capture = adopt?.capture;
     this.stream = request.stream ??
       (adopt?.manifest.stream_id && adopt.manifest.live_since
-        ? { id: adopt.manifest.stream_id, liveSince: adopt.manifest.live_since }
+        ? {
+          id: adopt.manifest.stream_id,
+          liveSince: adopt.manifest.live_since,
+          ...(adopt.manifest.vod_id ? { vodId: adopt.manifest.vod_id } : {}),
+        }
         : undefined);
     this.firstDataAt = adopt?.manifest.first_data_at;
   }
@@ -95,11 +99,17 @@ export class SlotSession {
       delete_input_on_success: adopted?.delete_input_on_success ??
         config.record.deleteInputOnSuccess,
       ...(stream ? { stream_id: stream.id, live_since: stream.liveSince } : {}),
+      ...(stream?.vodId ? { vod_id: stream.vodId } : {}),
       ...(this.firstDataAt ? { first_data_at: this.firstDataAt } : {}),
       ...(this.detachedLog !== undefined ? { host: "poller" as const } : {}),
       ...(this.capture ? { capture: this.capture } : {}),
       ...(this.captureEndedAt ? { capture_ended_at: this.captureEndedAt } : {}),
     };
+  }
+
+  /** The API just said "live" and nothing came yet: streamlink's "no streams" means no route. */
+  apiLiveNoData(): boolean {
+    return this.stream !== undefined && this.firstDataAt === undefined;
   }
 
   /** Writes the manifest as of now. */

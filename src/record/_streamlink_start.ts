@@ -156,7 +156,10 @@ export class StreamlinkStarter {
     const child: Child = {
       ...spawned,
       exited: spawned.exited.then(async (exit) => {
-        session.networkTrouble = lastNetworkProblem(await readLogTail(logPath, from));
+        session.networkTrouble = lastNetworkProblem(
+          await readLogTail(logPath, from),
+          session.apiLiveNoData(),
+        );
         return exit;
       }),
     };
@@ -173,7 +176,8 @@ export class StreamlinkStarter {
       if (NO_SPACE.test(line)) {
         session.context.onDiskFull(`no space left on device writing "${output}"`);
       }
-      session.networkTrouble = networkProblem(line) ?? session.networkTrouble;
+      session.networkTrouble = networkProblem(line, session.apiLiveNoData()) ??
+        session.networkTrouble;
       log[streamlinkLogLevel(line)]("streamlink: {line}", { user: session.user, line });
     };
     return spawnChild(locked.command, locked.args, {

@@ -77,6 +77,10 @@ export interface SessionRequest {
 export interface BroadcastInfo {
   readonly id: string;
   readonly liveSince: string;
+  /** The title the API gave at detection, for the "recording started" notification. */
+  readonly title?: string;
+  /** The broadcast's in-progress archive video, when the API reported one (for back-fill). */
+  readonly vodId?: string;
 }
 
 /**

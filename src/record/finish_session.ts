@@ -12,6 +12,7 @@ import {
   type SessionManifest,
   writeManifest,
 } from "../state/session_manifest.ts";
+import { backfillFromVod, type VodFetcher } from "./backfill_vod.ts";
 import {
   commitDelivery,
   type FinalizeSettings,
@@ -31,6 +32,15 @@ export interface SessionDirs {
   readonly lowPriority?: LowPriorityTools;
   /** Where the recording's coverage is kept for `history` once the manifest is gone. */
   readonly stateDir?: string;
+  /** `[twitch] backfill = true`: fill what the parts missed from the VOD before staging. */
+  readonly backfill?: BackfillSettings;
+}
+
+/** What back-fill needs from the config. */
+export interface BackfillSettings {
+  readonly vodUrlTemplate: string;
+  readonly quality: string;
+  readonly fetch?: VodFetcher;
 }
 
 /** What finishing a session produced. */
@@ -71,6 +81,11 @@ export async function finishSession(
   };
   let manifest = start;
 
+  if (manifest.phase === "capturing" && dirs.backfill && !manifest.backfill) {
+    manifest = await backfilled(manifest, dirs.tempDir, dirs.backfill);
+    await writeManifest(dirs.tempDir, manifest);
+  }
+
   if (manifest.phase === "capturing") {
     await removeStaleOutputs(settings);
     const chapters = await stageChapters(manifest, dirs.tempDir).catch((error) => {
@@ -81,6 +96,7 @@ export async function finishSession(
       manifest.parts,
       chapters ? { ...settings, metadataFile: chapters } : settings,
     );
+    const filled = manifest.backfill?.seconds ?? 0;
     await failpoint("staged");
     manifest = {
       ...manifest,
@@ -88,7 +104,11 @@ export async function finishSession(
       parts: staged.readableParts,
       deliveries: staged.deliveries,
       duration: staged.duration,
-      coverage: staged.coverage,
+      coverage: {
+        ...staged.coverage,
+        captured_seconds: Math.max(0, round(staged.coverage.captured_seconds - filled)),
+        backfilled_seconds: filled,
+      },
       ...(staged.fallbackReason ? { fallback_reason: staged.fallbackReason } : {}),
     };
     await writeManifest(dirs.tempDir, manifest);
@@ -154,11 +174,41 @@ async function enqueueOnce(
   const stem = basename(input).replace(/\.[^.]+$/, "");
   const output = join(dirs.recordDir, `${stem}_compressed.mp4`);
   if (await pathExists(output)) return undefined;
+  const note = [manifest.fallback_reason, manifest.backfill?.note].filter(Boolean).join("; ");
   return await enqueueJob(dirs.queueDir, {
     input,
     output,
     created_at: createdAt.toISOString(),
     delete_input_on_success: manifest.delete_input_on_success,
-    ...(manifest.fallback_reason ? { note: manifest.fallback_reason } : {}),
+    ...(note ? { note } : {}),
   });
+}
+
+/** The manifest with its parts back-filled from the VOD (`backfill` records that it ran). */
+async function backfilled(
+  manifest: SessionManifest,
+  tempDir: string,
+  settings: BackfillSettings,
+): Promise<SessionManifest> {
+  const result = await backfillFromVod({
+    tempDir,
+    base: manifest.base,
+    parts: manifest.parts,
+    vodUrlTemplate: settings.vodUrlTemplate,
+    quality: settings.quality,
+    ...(manifest.vod_id ? { vodId: manifest.vod_id } : {}),
+    ...(manifest.live_since ? { liveSince: manifest.live_since } : {}),
+    ...(manifest.first_data_at ? { firstDataAt: manifest.first_data_at } : {}),
+    ...(settings.fetch ? { fetch: settings.fetch } : {}),
+  });
+  const note = result.notes.length > 0 ? `back-fill: ${result.notes.join("; ")}` : undefined;
+  return {
+    ...manifest,
+    parts: result.parts,
+    backfill: { seconds: result.seconds, ...(note ? { note } : {}) },
+  };
+}
+
+function round(seconds: number): number {
+  return Math.round(seconds * 1000) / 1000;
 }

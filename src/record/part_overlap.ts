@@ -53,6 +53,17 @@ export async function tsRepeatedBytes(
   return 0;
 }
 
+/**
+ * Packet starts in `path` where all of `needle` (whole packets) lies: the same byte search that
+ * finds repeats, used by `backfill_vod.ts` to find a part's head or tail inside a VOD download.
+ */
+export async function tsNeedleStarts(path: string, needle: Uint8Array): Promise<number[]> {
+  using file = await Deno.open(path, { read: true });
+  const size = (await file.stat()).size;
+  const starts = await candidateStarts(file, size, needle, size);
+  return starts.filter((start) => start + needle.byteLength <= size);
+}
+
 /** Packet starts in the last `searchBytes` of `a` where `needle` begins (cut short at the end). */
 async function candidateStarts(
   a: Deno.FsFile,

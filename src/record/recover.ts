@@ -1,3 +1,4 @@
+import { backfillSettings } from "./backfill_settings.ts";
 import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
@@ -194,6 +195,7 @@ export async function recoverSessions(
         recordDir: config.paths.recordDir,
         queueDir: config.paths.queueDir,
         stateDir: config.paths.stateDir,
+        ...backfillSettings(config),
       });
       await removeCaptureLock(config.paths.runtimeDir, manifest.base);
       reports.push({

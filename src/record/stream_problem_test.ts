@@ -32,3 +32,11 @@ Deno.test("networkProblem() leaves offline and HTTP errors alone", () => {
   );
   assert.equal(lastNetworkProblem("[cli][info] Available streams: best\n"), undefined);
 });
+
+Deno.test("networkProblem() takes 'No playable streams found' as a network problem only while the API says live", () => {
+  const line = "error: No playable streams found on this URL: https://www.twitch.tv/alice";
+  assert.equal(networkProblem(line), undefined);
+  assert.match(networkProblem(line, true) ?? "", /API says the channel is live/);
+  assert.equal(lastNetworkProblem(`[cli][info] Found matching plugin\n${line}\n`), undefined);
+  assert.match(lastNetworkProblem(`${line}\n`, true) ?? "", /host may be unreachable/);
+});

@@ -37,9 +37,9 @@ export interface CoverageGap {
 }
 
 /**
- * What a finished recording holds of its broadcast: seconds captured, seconds back-filled
- * (0 until back-fill exists), seconds dropped because a later part repeated them, and the
- * holes left between parts. Written by finalize, shown by `status` and `history`.
+ * What a finished recording holds of its broadcast: seconds captured live, seconds back-filled
+ * from the VOD (`record/backfill_vod.ts`), seconds dropped because a later part repeated them,
+ * and the holes left between parts. Written by finalize, shown by `status` and `history`.
  */
 export interface RecordingCoverage {
   readonly captured_seconds: number;
@@ -64,6 +64,8 @@ export interface SessionManifest {
   readonly stream_id?: string;
   /** When that broadcast started, per the API (ISO 8601). */
   readonly live_since?: string;
+  /** The broadcast's in-progress archive video (VOD) id, per the API: what back-fill fetches. */
+  readonly vod_id?: string;
   /** When stream data first flowed: minus `live_since`, how late the capture started. */
   readonly first_data_at?: string;
   /**
@@ -85,6 +87,11 @@ export interface SessionManifest {
   readonly duration?: number;
   /** Why the deliverable is not the verified file asked for; carried into the encode job. */
   readonly fallback_reason?: string;
+  /**
+   * Back-fill done (`[twitch] backfill`): seconds spliced in from the VOD (its parts are listed
+   * in `parts`) and why anything was not filled; written before staging, so it runs once.
+   */
+  readonly backfill?: { readonly seconds: number; readonly note?: string };
   /** From `moving` on: what the deliverable holds of the broadcast. */
   readonly coverage?: RecordingCoverage;
 }

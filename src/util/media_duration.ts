@@ -12,6 +12,21 @@ const TS_WINDOW = 1 << 20;
 
 /** Seconds of `path` (.mp4 or .ts by content), or null when it cannot be read. */
 export async function mediaDuration(path: string): Promise<number | null> {
+  return await readMedia(
+    path,
+    async (file, size, firstByte) =>
+      firstByte === 0x47 ? await tsDuration(file, size) : await mp4Duration(file, size),
+  );
+}
+
+/**
+ * Opens `path` and hands `read` the file, its size and its first byte (0x47 starts MPEG-TS);
+ * null when the file cannot be opened or read.
+ */
+async function readMedia<T>(
+  path: string,
+  read: (file: Deno.FsFile, size: number, firstByte: number | undefined) => Promise<T | null>,
+): Promise<T | null> {
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true });
@@ -20,9 +35,7 @@ export async function mediaDuration(path: string): Promise<number | null> {
   }
   try {
     const size = (await file.stat()).size;
-    const head = await readAt(file, 0, 8);
-    if (head[0] === 0x47) return await tsDuration(file, size);
-    return await mp4Duration(file, size);
+    return await read(file, size, (await readAt(file, 0, 1))[0]);
   } catch {
     return null;
   } finally {
@@ -71,21 +84,10 @@ async function tsDuration(file: Deno.FsFile, size: number): Promise<number | nul
  * sits on the broadcast's clock, so the gap between two parts can be told from a reset.
  */
 export async function tsTimeRange(path: string): Promise<{ start: number; end: number } | null> {
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path, { read: true });
-  } catch {
-    return null;
-  }
-  try {
-    const size = (await file.stat()).size;
-    const head = await readAt(file, 0, 1);
-    return head[0] === 0x47 ? await tsRange(file, size) : null;
-  } catch {
-    return null;
-  } finally {
-    file.close();
-  }
+  return await readMedia(
+    path,
+    async (file, size, firstByte) => firstByte === 0x47 ? await tsRange(file, size) : null,
+  );
 }
 
 async function tsRange(

@@ -67,13 +67,17 @@ export async function historyCommand(
 
 /**
  * What a recording holds, in words: `complete`, or its holes (`gap 40s at 12m30s`, `gap ?` when
- * the length is unknown). Seconds dropped as repeats are in `--json`.
+ * the length is unknown), and how much of it came from the VOD (back-fill). Seconds dropped as
+ * repeats are in `--json`.
  */
 export function describeCoverage(coverage: RecordingCoverage): string {
-  if (coverage.gaps.length === 0) return "complete";
+  const filled = coverage.backfilled_seconds > 0
+    ? `, ${formatDuration(coverage.backfilled_seconds)} from the VOD`
+    : "";
+  if (coverage.gaps.length === 0) return `complete${filled}`;
   return coverage.gaps.map((gap) =>
     `gap ${gap.seconds === null ? "?" : formatDuration(gap.seconds)} at ${
       formatDuration(gap.at_seconds)
     }`
-  ).join(", ");
+  ).join(", ") + filled;
 }

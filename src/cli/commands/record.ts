@@ -67,9 +67,10 @@ export async function recordCommand(
 }
 
 /** The broadcast a launching poller named in the environment; ignored unless both are valid. */
-function streamFromEnv(): { id: string; liveSince: string } | undefined {
+function streamFromEnv(): { id: string; liveSince: string; vodId?: string } | undefined {
   const id = Deno.env.get(STREAM_ENV.id);
   const liveSince = Deno.env.get(STREAM_ENV.liveSince);
+  const vodId = Deno.env.get(STREAM_ENV.vodId);
   if (!id || !liveSince || Number.isNaN(Date.parse(liveSince))) return undefined;
-  return { id, liveSince };
+  return { id, liveSince, ...(vodId ? { vodId } : {}) };
 }
