@@ -89,6 +89,41 @@ function globals(command: { optsWithGlobals(): object }): GlobalOptions {
 
 /** `record`, `recover` and `status`. */
 function addRecordingCommands(program: Command, lazy: LazyAction): void {
+  addRecordCommand(program, lazy);
+
+  program
+    .command("recover")
+    .description(
+      "Finish recordings whose recorder died (kill -9, OOM, power loss): merge, remux, move, enqueue",
+    )
+    .option("--dry-run", "only list what would be recovered")
+    .option("--output-dir <dir>", "where finished recordings go [paths.record_dir]")
+    .option("--queue-dir <dir>", "encode job queue [paths.queue_dir]")
+    .action(lazy("recover", async (options, command) => {
+      const { recoverCommand } = await import("./commands/recover.ts");
+      return recoverCommand(options, globals(command));
+    }));
+
+  program
+    .command("status")
+    .description("Show recordings, the poller, the encoder and the encode queue")
+    .option("--json", "print one JSON object")
+    .option("--queue-dir <dir>", "encode job queue [paths.queue_dir]")
+    .option("--record-limit <n>", "number of slots [limits.record_limit]")
+    .option(
+      "--serve <host:port>",
+      "serve the status page and /metrics there until SIGINT/SIGTERM (see docs/web.md)",
+    )
+    .action((options, command) =>
+      lazy(options.serve === undefined ? "status" : "status --serve", async () => {
+        const { statusCommand } = await import("./commands/status.ts");
+        return statusCommand(options, globals(command));
+      })()
+    );
+}
+
+/** `record`: its options mirror the `[record]` keys they override. */
+function addRecordCommand(program: Command, lazy: LazyAction): void {
   program
     .command("record")
     .description("Record a channel until its stream has been offline for retry_window seconds")
@@ -122,36 +157,6 @@ function addRecordingCommands(program: Command, lazy: LazyAction): void {
       const { recordCommand } = await import("./commands/record.ts");
       return recordCommand(user, options, globals(command));
     }));
-
-  program
-    .command("recover")
-    .description(
-      "Finish recordings whose recorder died (kill -9, OOM, power loss): merge, remux, move, enqueue",
-    )
-    .option("--dry-run", "only list what would be recovered")
-    .option("--output-dir <dir>", "where finished recordings go [paths.record_dir]")
-    .option("--queue-dir <dir>", "encode job queue [paths.queue_dir]")
-    .action(lazy("recover", async (options, command) => {
-      const { recoverCommand } = await import("./commands/recover.ts");
-      return recoverCommand(options, globals(command));
-    }));
-
-  program
-    .command("status")
-    .description("Show recordings, the poller, the encoder and the encode queue")
-    .option("--json", "print one JSON object")
-    .option("--queue-dir <dir>", "encode job queue [paths.queue_dir]")
-    .option("--record-limit <n>", "number of slots [limits.record_limit]")
-    .option(
-      "--serve <host:port>",
-      "serve the status page and /metrics there until SIGINT/SIGTERM (see docs/web.md)",
-    )
-    .action((options, command) =>
-      lazy(options.serve === undefined ? "status" : "status --serve", async () => {
-        const { statusCommand } = await import("./commands/status.ts");
-        return statusCommand(options, globals(command));
-      })()
-    );
 }
 
 /** `poller run`, `poller stop` and `poller status`. */

@@ -290,6 +290,20 @@ export class EncodeDaemon {
       await ticking;
       this.current = null;
     }
+    return await this.settleEncode(result, claim, journaled, summary);
+  }
+
+  /**
+   * What an ended ffmpeg run means for its job: done (settled from the `journaled` claim),
+   * failed, out of space (thrown as ENOSPC for the caller's low-disk wait), or interrupted.
+   */
+  private async settleEncode(
+    result: TranscodeResult,
+    claim: ClaimedJob,
+    journaled: ClaimedJob,
+    summary: EncodeDaemonSummary,
+  ): Promise<boolean> {
+    const { job } = claim;
     switch (result.status) {
       case "done":
         log.info("Encoded {output} ({duration} s)", {

@@ -228,24 +228,7 @@ async function runStep(
     log.warn(`Cannot ${step} {input}: ${logLiteral(reason)}`, { step, input, reason });
     return end("low-disk", reason);
   }
-  const transcode = deps.transcode ?? transcodeFile;
-  const outcome = await transcode(
-    {
-      input,
-      output,
-      args: (temporary) =>
-        step === "remux"
-          ? remuxArgs(input, temporary, options.settings.loglevel)
-          : encodeArgs({ ...options.settings, input, output: temporary }),
-    },
-    {
-      lowPriority: deps.lowPriority,
-      signal,
-      ...(deps.pause ? { pause: deps.pause } : {}),
-      ...(deps.probe ? { probe: deps.probe } : {}),
-      onProgress: (progress) => deps.onEvent?.({ kind: "progress", input, step, progress }),
-    },
-  );
+  const outcome = await transcodeStep(step, input, output, options, deps, signal);
   switch (outcome.status) {
     case "done":
       return end("done");
@@ -263,4 +246,33 @@ async function runStep(
       }
       return end("failed", outcome.reason);
   }
+}
+
+/** The step's ffmpeg run (remux or encode) through `deps.transcode`, reporting progress. */
+function transcodeStep(
+  step: TscompressStep,
+  input: string,
+  output: string,
+  options: TscompressOptions,
+  deps: TscompressDeps,
+  signal: AbortSignal,
+): Promise<TranscodeResult> {
+  const transcode = deps.transcode ?? transcodeFile;
+  return transcode(
+    {
+      input,
+      output,
+      args: (temporary) =>
+        step === "remux"
+          ? remuxArgs(input, temporary, options.settings.loglevel)
+          : encodeArgs({ ...options.settings, input, output: temporary }),
+    },
+    {
+      lowPriority: deps.lowPriority,
+      signal,
+      ...(deps.pause ? { pause: deps.pause } : {}),
+      ...(deps.probe ? { probe: deps.probe } : {}),
+      onProgress: (progress) => deps.onEvent?.({ kind: "progress", input, step, progress }),
+    },
+  );
 }

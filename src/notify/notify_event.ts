@@ -77,80 +77,83 @@ export interface NotifyMessage {
 
 /** Renders an event as a title, a body and a severity. */
 export function renderEvent(event: NotifyEvent): NotifyMessage {
-  const make = (
-    title: string,
-    body: string,
-    type: NotifyMessage["type"],
-    tags: string[],
-  ): NotifyMessage => ({
+  const render = RENDERERS[event.event] as (event: NotifyEvent) => MessageText;
+  const { title, body, type, tags } = render(event);
+  return {
     title,
     body,
     type,
     priority: type === "failure" ? 4 : type === "warning" ? 4 : 3,
     tags,
     event,
-  });
-  switch (event.event) {
-    case "recording_started":
-      return make(
-        `Recording ${event.channel}`,
-        event.title ? `${event.channel} is live: ${event.title}` : `${event.channel} is live`,
-        "info",
-        ["red_circle"],
-      );
-    case "recording_finished": {
-      const gaps = event.gaps > 0 ? `, ${event.gaps} gap(s)` : "";
-      return make(
-        `Recorded ${event.channel}`,
-        `${basename(event.file)}: ${formatDuration(event.duration_seconds)}, ${
-          formatBytes(event.bytes)
-        }${gaps}`,
-        "success",
-        ["white_check_mark"],
-      );
-    }
-    case "recording_failed":
-      return make(
-        `Recording of ${event.channel} failed`,
-        event.file ? `${event.reason} (kept ${basename(event.file)})` : event.reason,
-        "failure",
-        ["warning"],
-      );
-    case "encode_finished": {
-      const ratio = event.size_ratio === null
-        ? ""
-        : `, ${Math.round(event.size_ratio * 100)}% of the original`;
-      return make(
-        "Encode finished",
-        `${basename(event.output)}: ${formatBytes(event.bytes)}${ratio}`,
-        "success",
-        ["clapper"],
-      );
-    }
-    case "encode_failed":
-      return make(
-        "Encode failed",
-        `${basename(event.input)}: ${event.reason}`,
-        "failure",
-        ["warning"],
-      );
-    case "disk_low":
-      return make("Disk almost full", event.detail, "warning", ["floppy_disk"]);
-    case "retention_deleted":
-      return make(
-        `Retention deleted ${event.files.length} file(s)`,
-        `${formatBytes(event.bytes)} freed (${event.reason}): ${
-          event.files.map((f) => basename(f)).join(", ")
-        }`,
-        "info",
-        ["wastebasket"],
-      );
-    case "test":
-      return make(
-        "twitchtool test",
-        "Test notification from twitchtool: this target works",
-        "info",
-        ["test_tube"],
-      );
-  }
+  };
 }
+
+/** What an event says; `renderEvent` adds the priority its severity implies. */
+type MessageText = Pick<NotifyMessage, "title" | "body" | "type"> & { tags: string[] };
+
+/** How each event reads: one entry an event, so adding an event is adding a line here. */
+const RENDERERS: {
+  readonly [K in NotifyEvent["event"]]: (event: Extract<NotifyEvent, { event: K }>) => MessageText;
+} = {
+  recording_started: (event) => ({
+    title: `Recording ${event.channel}`,
+    body: event.title ? `${event.channel} is live: ${event.title}` : `${event.channel} is live`,
+    type: "info",
+    tags: ["red_circle"],
+  }),
+  recording_finished: (event) => {
+    const gaps = event.gaps > 0 ? `, ${event.gaps} gap(s)` : "";
+    return {
+      title: `Recorded ${event.channel}`,
+      body: `${basename(event.file)}: ${formatDuration(event.duration_seconds)}, ${
+        formatBytes(event.bytes)
+      }${gaps}`,
+      type: "success",
+      tags: ["white_check_mark"],
+    };
+  },
+  recording_failed: (event) => ({
+    title: `Recording of ${event.channel} failed`,
+    body: event.file ? `${event.reason} (kept ${basename(event.file)})` : event.reason,
+    type: "failure",
+    tags: ["warning"],
+  }),
+  encode_finished: (event) => {
+    const ratio = event.size_ratio === null
+      ? ""
+      : `, ${Math.round(event.size_ratio * 100)}% of the original`;
+    return {
+      title: "Encode finished",
+      body: `${basename(event.output)}: ${formatBytes(event.bytes)}${ratio}`,
+      type: "success",
+      tags: ["clapper"],
+    };
+  },
+  encode_failed: (event) => ({
+    title: "Encode failed",
+    body: `${basename(event.input)}: ${event.reason}`,
+    type: "failure",
+    tags: ["warning"],
+  }),
+  disk_low: (event) => ({
+    title: "Disk almost full",
+    body: event.detail,
+    type: "warning",
+    tags: ["floppy_disk"],
+  }),
+  retention_deleted: (event) => ({
+    title: `Retention deleted ${event.files.length} file(s)`,
+    body: `${formatBytes(event.bytes)} freed (${event.reason}): ${
+      event.files.map((f) => basename(f)).join(", ")
+    }`,
+    type: "info",
+    tags: ["wastebasket"],
+  }),
+  test: () => ({
+    title: "twitchtool test",
+    body: "Test notification from twitchtool: this target works",
+    type: "info",
+    tags: ["test_tube"],
+  }),
+};

@@ -12,7 +12,7 @@ import type {
 } from "../state/daemon_status.ts";
 import { ExitCode } from "../errors.ts";
 import type { Clock } from "../util/clock.ts";
-import type { DetectorName, LiveDetector, StreamInfo } from "./detect_live.ts";
+import type { Detection, DetectorName, LiveDetector, StreamInfo } from "./detect_live.ts";
 import type { DetachedChild } from "./launch_detached.ts";
 import type { ProbeResult } from "./probe_channels.ts";
 import { type InvalidEntry, UsersFileError, type UsersList } from "./users_file.ts";
@@ -147,24 +147,12 @@ export class Poller {
   async pollOnce(signal: AbortSignal): Promise<CycleReport> {
     const list = await this.#readUsers();
     const detection = await this.deps.detector.detect(list.users, signal);
-    this.#fellBack = detection.apiError !== undefined;
-    if (detection.apiError !== undefined) {
-      this.#detectorError = {
-        at: new Date(this.deps.clock.now()).toISOString(),
-        message: detection.apiError,
-      };
-    }
-    for (const [user, stream] of detection.streams) this.deps.observe?.(user, stream);
+    this.#noteDetection(detection);
     const results = detection.results;
     const pick = (wanted: ProbeResult) => list.users.filter((user) => results.get(user) === wanted);
     const live = pick("live");
 
-    const busy = new Set((await this.deps.slotHolders()).map((user) => user.toLowerCase()));
-    for (const user of list.users) {
-      if (await this.deps.isRecording(user)) busy.add(user);
-    }
-    this.#prunePending(busy);
-    for (const user of this.#pending.keys()) busy.add(user);
+    const busy = await this.#busyChannels(list.users);
 
     const launched: LaunchRecord[] = [];
     const skipped: SkipRecord[] = [];
@@ -185,34 +173,9 @@ export class Poller {
         continue;
       }
       try {
-        const child = await this.deps.launch(user, detection.streams.get(user));
-        const pending: PendingLaunch = {
-          pid: child.pid,
-          since: this.deps.clock.now(),
-          exited: false,
-        };
-        child.exited.then((code) => {
-          pending.exited = true;
-          if (code === ExitCode.LowDisk) this.#outOfSpace.add(user);
-          log.info("Recorder for {user} (pid {pid}) exited with code {code}", {
-            user,
-            pid: child.pid,
-            code,
-          });
-        });
-        this.#pending.set(user, pending);
-        launched.push({ user, pid: child.pid, log: child.log });
+        launched.push(await this.#launch(user, detection.streams.get(user)));
         busy.add(user);
         free--;
-        if (child.hosted) {
-          log.info("Recording {user} in this process, output in {log}", { user, log: child.log });
-        } else {
-          log.info("Launched recorder for {user} (pid {pid}), output in {log}", {
-            user,
-            pid: child.pid,
-            log: child.log,
-          });
-        }
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         skipped.push({ user, reason: `launch failed: ${message}` });
@@ -240,6 +203,62 @@ export class Poller {
       launched: launched.length,
     });
     return report;
+  }
+
+  /** Whether the API failed (polling falls back to probes' interval), and the streams' metadata. */
+  #noteDetection(detection: Detection): void {
+    this.#fellBack = detection.apiError !== undefined;
+    if (detection.apiError !== undefined) {
+      this.#detectorError = {
+        at: new Date(this.deps.clock.now()).toISOString(),
+        message: detection.apiError,
+      };
+    }
+    for (const [user, stream] of detection.streams) this.deps.observe?.(user, stream);
+  }
+
+  /** Channels taken: slot holders, channels locked by a recording, launches not yet seen. */
+  async #busyChannels(users: readonly string[]): Promise<Set<string>> {
+    const busy = new Set((await this.deps.slotHolders()).map((user) => user.toLowerCase()));
+    for (const user of users) {
+      if (await this.deps.isRecording(user)) busy.add(user);
+    }
+    this.#prunePending(busy);
+    for (const user of this.#pending.keys()) busy.add(user);
+    return busy;
+  }
+
+  /**
+   * Launches `user`'s recording and remembers it as pending until a slot or lock shows it; an
+   * exit for lack of space holds the channel back until room returns.
+   */
+  async #launch(user: string, stream: StreamInfo | undefined): Promise<LaunchRecord> {
+    const child = await this.deps.launch(user, stream);
+    const pending: PendingLaunch = {
+      pid: child.pid,
+      since: this.deps.clock.now(),
+      exited: false,
+    };
+    child.exited.then((code) => {
+      pending.exited = true;
+      if (code === ExitCode.LowDisk) this.#outOfSpace.add(user);
+      log.info("Recorder for {user} (pid {pid}) exited with code {code}", {
+        user,
+        pid: child.pid,
+        code,
+      });
+    });
+    this.#pending.set(user, pending);
+    if (child.hosted) {
+      log.info("Recording {user} in this process, output in {log}", { user, log: child.log });
+    } else {
+      log.info("Launched recorder for {user} (pid {pid}), output in {log}", {
+        user,
+        pid: child.pid,
+        log: child.log,
+      });
+    }
+    return { user, pid: child.pid, log: child.log };
   }
 
   /**

@@ -11,11 +11,11 @@ import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
 import { redactArgs } from "../proc/streamlink_args.ts";
 import { findExecutable, findLowPriorityTools, requireTools } from "../proc/which.ts";
-import { acquireDaemon } from "../state/daemon_state.ts";
+import { acquireDaemon, type DaemonHandle } from "../state/daemon_state.ts";
 import { ensurePrivateDirs } from "../state/private_dirs.ts";
 import { logRotation } from "../state/log_rotation.ts";
 import { SlotPool } from "../state/slot_pool.ts";
-import { privateStreamlinkArgs } from "../state/streamlink_args_file.ts";
+import { privateStreamlinkArgs, type StreamlinkExtraArgs } from "../state/streamlink_args_file.ts";
 import { isUserLocked } from "../state/user_lock.ts";
 import { systemClock } from "../util/clock.ts";
 import { freeBytes } from "../util/disk_space.ts";
@@ -33,13 +33,15 @@ import {
 import {
   currentSelf,
   isSelfRecord,
+  type LaunchCommand,
   parseDownloadCmd,
   recorderArgs,
   recorderEnv,
+  type RecorderOptions,
   resolveDownloadCmd,
 } from "./download_cmd.ts";
 import { launchDetached } from "./launch_detached.ts";
-import { Poller } from "./poller.ts";
+import { Poller, type PollerDeps, type PollerSettings } from "./poller.ts";
 import { probeChannel, probeChannels } from "./probe_channels.ts";
 import { SessionHost } from "./session_host.ts";
 import { readUsersFile } from "./users_file.ts";
@@ -73,13 +75,7 @@ export async function runPollerDaemon(
   options: PollerRunOptions,
   signal: AbortSignal,
 ): Promise<void> {
-  const words = parseDownloadCmd(
-    config.poller.downloadCmd,
-    config.origins?.["poller.download_cmd"],
-  );
-  const inProcess = isSelfRecord(words);
-  const command = await resolveDownloadCmd(words, (name) => findExecutable(name), currentSelf());
-  await requireTools(inProcess ? ["streamlink", "ffmpeg", "ffprobe", "flock"] : ["streamlink"]);
+  const { inProcess, command } = await recorderCommand(config);
   const detectorName = chooseDetector(config);
   const api = streamsApi(config, detectorName);
   const interval = pollInterval(config, detectorName);
@@ -107,85 +103,18 @@ export async function runPollerDaemon(
     .catch((error) => log.error("Recovery failed: {error}", { error: (error as Error).message }));
   try {
     if (webAddress) web = startStatusWeb(config, webAddress, webStop.signal);
-    const { poller: settings, paths } = config;
     await using streamlinkExtra = await privateStreamlinkArgs(
-      paths.runtimeDir,
+      config.paths.runtimeDir,
       config.streamlink.extraArgs,
     );
-    const pool = new SlotPool(paths.runtimeDir, config.limits.recordLimit);
     const recorder = {
-      quality: settings.quality,
+      quality: config.poller.quality,
       configPath: options.configPath,
       recordLimit: options.recordLimitOverride,
     };
-    if (api && config.poller.intervalSet && interval !== settings.interval) {
-      log.warn("Polling Twitch's API every {interval} s, not every {asked} s (its minimum)", {
-        interval,
-        asked: settings.interval,
-      });
-    }
-    log.info(
-      "Poller started: every {interval} s, detecting with {detector}, up to {limit} recordings, channels from {usersFile}, {command}",
-      {
-        interval,
-        detector: detectorName,
-        limit: config.limits.recordLimit,
-        usersFile: settings.usersFile,
-        command: host
-          ? "recording in this process"
-          : `launching ${
-            redactArgs([command.program, ...recorderArgs(command, "<user>", recorder)]).join(" ")
-          }`,
-      },
-    );
-    const poller = new Poller(
-      {
-        usersFile: settings.usersFile,
-        intervalMs: interval * 1000,
-        fallbackIntervalMs: pollInterval(config, "streamlink") * 1000,
-        recordLimit: config.limits.recordLimit,
-      },
-      {
-        clock: systemClock,
-        readUsers: () => readUsersFile(settings.usersFile),
-        detector: new FallbackDetector(api, (users, probeSignal) =>
-          probeChannels(
-            users,
-            settings.probeConcurrency,
-            (user) =>
-              probeChannel(user, {
-                urlTemplate: config.streamlink.urlTemplate,
-                quality: settings.quality,
-                extraArgs: streamlinkExtra.args,
-                timeoutMs: settings.timeout * 1000,
-              }, probeSignal),
-            probeSignal,
-          )),
-        slotHolders: async () => (await pool.list()).map((slot) => slot.username),
-        isRecording: (user) => isUserLocked(paths.runtimeDir, user),
-        launch: async (user, stream) => {
-          if (host) return host.start(user, stream);
-          const logPath = recorderLogPath(paths.logsDir, user);
-          const child = await launchDetached(
-            command.program,
-            recorderArgs(command, user, recorder),
-            logPath,
-            recorderEnv(stream),
-            logRotation(config.logging.maxLogMb),
-          );
-          return { ...child, log: logPath, hosted: false };
-        },
-        writeStatus: (status) => handle.writeStatus(status),
-        diskHasRoom: async () =>
-          await freeBytes(paths.recordDir) >=
-            Math.max(config.storage.diskFreeMinBytes, RESUME_FREE_BYTES),
-        observe: (user, stream) =>
-          reportBroadcastMeta(user, {
-            ...(stream.title !== undefined ? { title: stream.title } : {}),
-            ...(stream.game !== undefined ? { game: stream.game } : {}),
-          }),
-      },
-    );
+    const wiring = { api, host, command, recorder, streamlinkExtra, handle };
+    logPollerStart(config, wiring, interval, detectorName);
+    const poller = new Poller(pollerSettings(config, interval), pollerDeps(config, wiring));
     const retention = retentionLoop(config, systemClock, signal);
     await poller.run(signal);
     await retention;
@@ -200,6 +129,122 @@ export async function runPollerDaemon(
     await host?.leave();
     await handle.release();
   }
+}
+
+/**
+ * The recorder `download_cmd` names, resolved before anything is locked: recordings run in
+ * this process when it names twitchtool's own `record`, and the tools they need must exist.
+ */
+async function recorderCommand(
+  config: Config,
+): Promise<{ inProcess: boolean; command: LaunchCommand }> {
+  const words = parseDownloadCmd(
+    config.poller.downloadCmd,
+    config.origins?.["poller.download_cmd"],
+  );
+  const inProcess = isSelfRecord(words);
+  const command = await resolveDownloadCmd(words, (name) => findExecutable(name), currentSelf());
+  await requireTools(inProcess ? ["streamlink", "ffmpeg", "ffprobe", "flock"] : ["streamlink"]);
+  return { inProcess, command };
+}
+
+/** What the running poller is wired to, built once the daemon lock is held. */
+interface PollerWiring {
+  readonly api: StreamsApi | undefined;
+  /** Hosts recordings in this process; absent when detached recorders are launched. */
+  readonly host: SessionHost | undefined;
+  readonly command: LaunchCommand;
+  readonly recorder: RecorderOptions;
+  readonly streamlinkExtra: StreamlinkExtraArgs;
+  readonly handle: DaemonHandle<"poller">;
+}
+
+/** The start-up lines: an API interval raised to its minimum, and how the poller runs. */
+function logPollerStart(
+  config: Config,
+  wiring: PollerWiring,
+  interval: number,
+  detectorName: DetectorName,
+): void {
+  const settings = config.poller;
+  const { command, recorder } = wiring;
+  if (wiring.api && settings.intervalSet && interval !== settings.interval) {
+    log.warn("Polling Twitch's API every {interval} s, not every {asked} s (its minimum)", {
+      interval,
+      asked: settings.interval,
+    });
+  }
+  log.info(
+    "Poller started: every {interval} s, detecting with {detector}, up to {limit} recordings, channels from {usersFile}, {command}",
+    {
+      interval,
+      detector: detectorName,
+      limit: config.limits.recordLimit,
+      usersFile: settings.usersFile,
+      command: wiring.host
+        ? "recording in this process"
+        : `launching ${
+          redactArgs([command.program, ...recorderArgs(command, "<user>", recorder)]).join(" ")
+        }`,
+    },
+  );
+}
+
+/** The poll loop's timing: the detector's interval, and the probes' as the fallback's. */
+function pollerSettings(config: Config, interval: number): PollerSettings {
+  return {
+    usersFile: config.poller.usersFile,
+    intervalMs: interval * 1000,
+    fallbackIntervalMs: pollInterval(config, "streamlink") * 1000,
+    recordLimit: config.limits.recordLimit,
+  };
+}
+
+/** The poll loop's real collaborators: detection, locks, launching recordings, the status file. */
+function pollerDeps(config: Config, wiring: PollerWiring): PollerDeps {
+  const { poller: settings, paths } = config;
+  const { host, command, recorder, handle } = wiring;
+  const pool = new SlotPool(paths.runtimeDir, config.limits.recordLimit);
+  return {
+    clock: systemClock,
+    readUsers: () => readUsersFile(settings.usersFile),
+    detector: new FallbackDetector(wiring.api, (users, probeSignal) =>
+      probeChannels(
+        users,
+        settings.probeConcurrency,
+        (user) =>
+          probeChannel(user, {
+            urlTemplate: config.streamlink.urlTemplate,
+            quality: settings.quality,
+            extraArgs: wiring.streamlinkExtra.args,
+            timeoutMs: settings.timeout * 1000,
+          }, probeSignal),
+        probeSignal,
+      )),
+    slotHolders: async () => (await pool.list()).map((slot) => slot.username),
+    isRecording: (user) => isUserLocked(paths.runtimeDir, user),
+    launch: async (user, stream) => {
+      if (host) return host.start(user, stream);
+      const logPath = recorderLogPath(paths.logsDir, user);
+      const child = await launchDetached(
+        command.program,
+        recorderArgs(command, user, recorder),
+        logPath,
+        recorderEnv(stream),
+        logRotation(config.logging.maxLogMb),
+      );
+      return { ...child, log: logPath, hosted: false };
+    },
+    writeStatus: (status) => handle.writeStatus(status),
+    diskHasRoom: async () =>
+      await freeBytes(paths.recordDir) >=
+        Math.max(config.storage.diskFreeMinBytes, RESUME_FREE_BYTES),
+    observe: (user, stream) =>
+      reportBroadcastMeta(user, {
+        ...(stream.title !== undefined ? { title: stream.title } : {}),
+        ...(stream.game !== undefined ? { game: stream.game } : {}),
+      }),
+  };
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   type QueueView,
   type RecordingView,
   statusJsonText,
+  type StatusSnapshot,
 } from "../../state/status_snapshot.ts";
 import type { RetentionState } from "../../state/retention_state.ts";
 import type { Config } from "../../config/config.ts";
@@ -49,38 +50,49 @@ export async function statusCommand(
     printLine(statusJsonText(status));
     return 0;
   }
-  const { recordings, queue } = status;
   const { recordDir, queueDir } = config.paths;
   const short = (path: string) => shortPath(path, recordDir, queueDir);
-  const input = (job: JobView) =>
-    job.note ? `${short(job.input)}\nnot a verified .mp4: ${job.note}` : short(job.input);
-  printLine(`Recordings (${recordings.length}/${status.record_limit} slots in use)`);
-  if (recordings.length > 0) {
-    const now = Date.now();
-    // A chat column only while some recording captures chat.
-    const chat = recordings.some((r) => r.chat_messages !== null);
-    printLine(renderTable(
-      ["slot", "user", "pid", "state", "started", "for", "captured", "live since"].concat(
-        chat ? ["chat"] : [],
-      ),
-      recordings.map((r) => [
-        r.slot ?? "-",
-        r.user,
-        r.pid,
-        r.state,
-        localTime(r.started_at),
-        formatDuration((now - Date.parse(r.started_at)) / 1000),
-        formatBytes(r.bytes),
-        liveSince(r),
-        ...(chat ? [r.chat_messages === null ? "-" : String(r.chat_messages)] : []),
-      ]),
-    ));
-  }
+  printRecordings(status);
   printLine();
   for (const line of describePoller(status.poller)) printLine(line);
   printLine();
   for (const line of describeEncoder(status.encoder, short)) printLine(line);
   printLine();
+  printQueue(status.queue, short);
+  for (const line of retentionLines(status.retention)) printLine(line);
+  return 0;
+}
+
+/** The slots line and, while any runs, one table row a recording. */
+function printRecordings(status: StatusSnapshot): void {
+  const { recordings } = status;
+  printLine(`Recordings (${recordings.length}/${status.record_limit} slots in use)`);
+  if (recordings.length === 0) return;
+  const now = Date.now();
+  // A chat column only while some recording captures chat.
+  const chat = recordings.some((r) => r.chat_messages !== null);
+  printLine(renderTable(
+    ["slot", "user", "pid", "state", "started", "for", "captured", "live since"].concat(
+      chat ? ["chat"] : [],
+    ),
+    recordings.map((r) => [
+      r.slot ?? "-",
+      r.user,
+      r.pid,
+      r.state,
+      localTime(r.started_at),
+      formatDuration((now - Date.parse(r.started_at)) / 1000),
+      formatBytes(r.bytes),
+      liveSince(r),
+      ...(chat ? [r.chat_messages === null ? "-" : String(r.chat_messages)] : []),
+    ]),
+  ));
+}
+
+/** The queue's summary line, then its pending and failed jobs (paths shortened by `short`). */
+function printQueue(queue: QueueView, short: (path: string) => string): void {
+  const input = (job: JobView) =>
+    job.note ? `${short(job.input)}\nnot a verified .mp4: ${job.note}` : short(job.input);
   printLine(queueSummary(queue));
   if (queue.pending.length > 0) {
     printLine(renderTable(
@@ -96,8 +108,6 @@ export async function statusCommand(
     ));
   }
   for (const line of badJobLines(queue, short)) printLine(line);
-  for (const line of retentionLines(status.retention)) printLine(line);
-  return 0;
 }
 
 /** What retention deleted so far and why a capture last stopped for lack of space. */

@@ -1,5 +1,6 @@
 import { ExitCode, TwitchtoolError, UsageError } from "../../errors.ts";
-import { SlotPool } from "../../state/slot_pool.ts";
+import { type ActiveSlot, SlotPool } from "../../state/slot_pool.ts";
+import type { StopSessionResult } from "../../record/stop_session.ts";
 import { type GlobalOptions, loadCommandConfig, override, printLine } from "../context.ts";
 import { parseSeconds, parseSlot } from "../options.ts";
 
@@ -33,16 +34,7 @@ export async function stopCommand(
       `Invalid slot "${slotArg}": slots are numbered 1-${limit} (limits.record_limit = ${limit})`,
     );
   }
-  const pool = new SlotPool(config.paths.runtimeDir, limit);
-  const active = await pool.list();
-  const slot = active.find((s) => s.slot === slotNumber);
-  if (!slot) {
-    const inUse = active.map((s) => `${s.slot} (${s.username})`).join(", ") || "none";
-    throw new TwitchtoolError(
-      `Slot "${slotNumber}" is empty: nothing to stop (slots in use: ${inUse})`,
-      ExitCode.Failure,
-    );
-  }
+  const slot = await activeSlot(config.paths.runtimeDir, limit, slotNumber);
   const where = slot.unhosted
     ? `capturing with no host since pid ${slot.pid} went away`
     : slot.host === "poller"
@@ -54,6 +46,29 @@ export async function stopCommand(
     timeoutMs: timeout * 1000,
     force: options.force ?? false,
   });
+  return stopOutcome(slot, result, timeout);
+}
+
+/** The slot's recording; an empty slot is an error that names the slots in use. */
+async function activeSlot(
+  runtimeDir: string,
+  limit: number,
+  slotNumber: number,
+): Promise<ActiveSlot> {
+  const active = await new SlotPool(runtimeDir, limit).list();
+  const slot = active.find((s) => s.slot === slotNumber);
+  if (!slot) {
+    const inUse = active.map((s) => `${s.slot} (${s.username})`).join(", ") || "none";
+    throw new TwitchtoolError(
+      `Slot "${slotNumber}" is empty: nothing to stop (slots in use: ${inUse})`,
+      ExitCode.Failure,
+    );
+  }
+  return slot;
+}
+
+/** The exit code of a finalized stop; every other outcome throws its message. */
+function stopOutcome(slot: ActiveSlot, result: StopSessionResult, timeout: number): number {
   switch (result.kind) {
     case "finalized":
       printLine(

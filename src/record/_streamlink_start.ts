@@ -1,0 +1,200 @@
+/**
+ * How a session starts the streamlink of each part, in its three shapes: taking over the
+ * adopted streamlink a previous poller left writing, a detached streamlink for a session the
+ * poller hosts (journaled before and after the spawn, output into the channel's log), or a
+ * child whose output this process reads and logs (`record`).
+ */
+import { getLogger } from "@logtape/logtape";
+import { readAt } from "../util/read_at.ts";
+import { NO_SPACE } from "../util/disk_space.ts";
+import { lastNetworkProblem, networkProblem } from "./stream_problem.ts";
+import { logRotation, rotateLogIfLarge } from "../state/log_rotation.ts";
+import {
+  attachedProcess,
+  type Child,
+  spawnChild,
+  spawnDetached,
+  startDetachedLog,
+} from "../proc/spawn.ts";
+import { captureArgs, redactArgs, unmaskedOutputLoglevel } from "../proc/streamlink_args.ts";
+import { lockedCommand } from "../proc/locked_command.ts";
+import { failpoint } from "../proc/failpoint.ts";
+import { sizeOrZero } from "../state/atomic_write.ts";
+import { FileLock } from "../state/file_lock.ts";
+import { captureHolderPid, prepareLockFile } from "../state/capture_lock.ts";
+import type { CaptureProcess } from "../state/session_manifest.ts";
+import type { StreamlinkExtraArgs } from "../state/streamlink_args_file.ts";
+import { userCaptureLockPath } from "../state/user_lock.ts";
+import { streamlinkLogLevel } from "./streamlink_log_level.ts";
+import { type SlotSession, WATCH_MS } from "./_slot_session.ts";
+
+const log = getLogger(["twitchtool", "record"]);
+
+/** A command line wrapped in `flock` for the locks streamlink holds. */
+type LockedCommand = ReturnType<typeof lockedCommand>;
+
+/** Starts (or takes over) the streamlink of each part of one session. */
+export class StreamlinkStarter {
+  /** The adopted streamlink, until its part is asked for (then only new ones are spawned). */
+  #adopted: CaptureProcess | undefined;
+
+  private constructor(
+    readonly session: SlotSession,
+    readonly captureLock: string,
+    readonly extra: StreamlinkExtraArgs,
+    /** The loglevel of a detached streamlink, whose output this process cannot mask. */
+    readonly detachedLoglevel: string,
+    /** Every lock each streamlink holds for its whole life. */
+    readonly heldLocks: readonly string[],
+  ) {
+    this.#adopted = session.request.adopt?.capture;
+  }
+
+  /**
+   * Warns when a hosted streamlink must run at a lower loglevel than asked, and prepares the lock
+   * files streamlink will hold.
+   */
+  static async prepare(
+    session: SlotSession,
+    captureLock: string,
+    extra: StreamlinkExtraArgs,
+  ): Promise<StreamlinkStarter> {
+    const { config } = session.request;
+    const detachedLoglevel = unmaskedOutputLoglevel(
+      config.record.loglevel,
+      extra.secrets.length > 0,
+    );
+    if (session.detachedLog && detachedLoglevel !== config.record.loglevel) {
+      log.warn(
+        "streamlink runs at loglevel {used}, not {asked}: at {asked} it prints the secret options of streamlink.extra_args into {file}, which this process cannot mask for a recording the poller hosts (run `twitchtool record` for a debug log)",
+        { used: detachedLoglevel, asked: config.record.loglevel, file: session.detachedLog },
+      );
+    }
+    // Besides the session's capture lock, each streamlink holds its slot's and its channel's
+    // capture locks: a capture whose host is gone still counts against record_limit, keeps its
+    // channel taken and pauses the encoder, for exactly as long as it runs.
+    const slot = session.context.slot;
+    const heldLocks = [
+      ...(slot ? [slot.captureLockPath] : []),
+      userCaptureLockPath(config.paths.runtimeDir, session.user),
+      captureLock,
+    ];
+    for (const path of heldLocks) await prepareLockFile(path);
+    return new StreamlinkStarter(session, captureLock, extra, detachedLoglevel, heldLocks);
+  }
+
+  /** The streamlink writing `output`: the adopted one when it writes that part, else a new one. */
+  async start(output: string): Promise<Child> {
+    const adopted = this.#adopted;
+    if (adopted && adopted.part === output) {
+      this.#adopted = undefined;
+      return await this.#attach(adopted);
+    }
+    const { config } = this.session.request;
+    const detachedLog = this.session.detachedLog;
+    const args = captureArgs({
+      url: this.session.url,
+      quality: config.record.quality,
+      output,
+      loglevel: detachedLog ? this.detachedLoglevel : config.record.loglevel,
+      extraArgs: this.extra.args,
+      // Every part reaches back to the oldest segment the live playlist holds: the first so the
+      // recording starts with the broadcast, not where detection happened to notice it; later
+      // ones so a restart after a crash or a network error covers what the outage skipped.
+      // What a later part repeats of the one before is dropped by content at finalize.
+      fromWindowStart: true,
+    });
+    log.debug("Running streamlink {args}", { args: redactArgs(args).join(" ") });
+    this.session.networkTrouble = undefined;
+    const locked = lockedCommand(this.heldLocks, "streamlink", args);
+    return detachedLog
+      ? await this.#spawnDetached(output, args, locked, detachedLog)
+      : this.#spawnPiped(output, locked);
+  }
+
+  /** Watches the adopted streamlink until it ends, journaling its real pid and slot. */
+  async #attach(running: CaptureProcess): Promise<Child> {
+    const { session } = this;
+    const { clock, slot } = session.context;
+    // The kernel names the capture lock's holder: no pid from a file is trusted.
+    const pid = await captureHolderPid(session.request.config.paths.runtimeDir, session.base) ||
+      running.pid;
+    session.capture = { ...running, pid, ...(slot ? { slot: slot.index } : {}) };
+    await session.journal();
+    // Probed, not read from /proc/locks (which can miss an entry while locks come and go):
+    // holding the channel lock, this process is the only one that may take it.
+    return attachedProcess(pid, () => FileLock.probe(this.captureLock), {
+      clock,
+      pollMs: WATCH_MS,
+    });
+  }
+
+  /** A streamlink of a hosted session: outlives this process, journaled so it can be adopted. */
+  async #spawnDetached(
+    output: string,
+    args: readonly string[],
+    locked: LockedCommand,
+    logPath: string,
+  ): Promise<Child> {
+    const { session } = this;
+    const { clock, slot } = session.context;
+    const header = `--- ${new Date(clock.now()).toISOString()} ${session.base}: streamlink ${
+      redactArgs(args).join(" ")
+    }\n`;
+    // A part boundary: the new streamlink opens the log afresh, so rotate here (see
+    // state/log_rotation.ts: the previous streamlink keeps writing into the renamed file).
+    rotateLogIfLarge(logPath, logRotation(session.request.config.logging.maxLogMb));
+    await startDetachedLog(logPath, header);
+    // Journaled before the spawn: a poller killed right after it leaves a manifest that
+    // names the running part and its slot, so the next poller adopts it.
+    const slotIndex = slot ? { slot: slot.index } : {};
+    session.capture = { pid: 0, part: output, ...slotIndex };
+    await session.journal();
+    const from = await sizeOrZero(logPath);
+    const spawned = spawnDetached(locked.command, locked.args, logPath);
+    // Its output goes to the log, not through us: read what it said once it ends.
+    const child: Child = {
+      ...spawned,
+      exited: spawned.exited.then(async (exit) => {
+        session.networkTrouble = lastNetworkProblem(
+          await readLogTail(logPath, from),
+          session.apiLiveNoData(),
+        );
+        return exit;
+      }),
+    };
+    await failpoint("streamlink-spawned");
+    session.capture = { pid: child.pid, part: output, ...slotIndex };
+    await session.journal();
+    return child;
+  }
+
+  /** A streamlink of `record`: its output is read here, logged, and watched for trouble. */
+  #spawnPiped(output: string, locked: LockedCommand): Child {
+    const { session } = this;
+    const forward = (line: string) => {
+      if (NO_SPACE.test(line)) {
+        session.context.onDiskFull(`no space left on device writing "${output}"`);
+      }
+      session.networkTrouble = networkProblem(line, session.apiLiveNoData()) ??
+        session.networkTrouble;
+      log[streamlinkLogLevel(line)]("streamlink: {line}", { user: session.user, line });
+    };
+    return spawnChild(locked.command, locked.args, {
+      stdout: { lines: forward },
+      stderr: { lines: forward },
+    });
+  }
+}
+
+/** The end of a log from `from` on (at most its last 64 KiB): what one streamlink printed. */
+async function readLogTail(path: string, from: number): Promise<string> {
+  try {
+    using file = await Deno.open(path, { read: true });
+    const size = (await file.stat()).size;
+    const start = size < from ? 0 : Math.max(from, size - 64 * 1024);
+    return new TextDecoder().decode(await readAt(file, start, size - start));
+  } catch {
+    return "";
+  }
+}
