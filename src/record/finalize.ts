@@ -116,82 +116,9 @@ export async function stageDeliverables(
   settings: FinalizeSettings,
 ): Promise<StagedFinalize> {
   const source = await readParts(parts, settings);
-  const staged: Staged[] = [];
-  let fallbackReason: string | undefined;
-  const fallBack = async (reason: string) => {
-    if (staged.length === 0) fallbackReason ??= reason;
-    log.warn("Cannot make a verified file ({reason}); joining the parts byte for byte", {
-      reason,
-    });
-    staged.push(await joinBytes(source, settings));
-  };
-  try {
-    if (source.unusable) {
-      await fallBack(source.unusable);
-    } else {
-      if (settings.enableRemux) {
-        try {
-          try {
-            staged.push(await produceVerified(source, settings, "mp4", source.moovReserve));
-          } catch (reserved) {
-            // Only a reservation that fell short is worth a second pass with +faststart.
-            if (!/moov/i.test((reserved as Error).message)) throw reserved;
-            log.warn("One-write .mp4 failed ({error}); trying +faststart", {
-              error: (reserved as Error).message,
-            });
-            staged.push(await produceVerified(source, settings, "mp4"));
-          }
-        } catch (error) {
-          fallbackReason = `no verified .mp4 could be made: ${(error as Error).message}`;
-          log.warn("Remux to .mp4 failed: {error}", { error: (error as Error).message });
-        }
-      }
-      const wantsMerged = !settings.enableRemux || !settings.deleteTsAfterRemux;
-      if (fallbackReason || (wantsMerged && source.container === "mpegts")) {
-        try {
-          if (source.container !== "mpegts") throw new Error(fallbackReason);
-          staged.push(await produceVerified(source, settings, "mpegts"));
-        } catch (error) {
-          await fallBack((error as Error).message);
-        }
-      } else if (wantsMerged && staged.length === 0) {
-        await fallBack("the parts are fragmented MP4, which cannot be merged into a .ts");
-      }
-    }
-  } catch (error) {
-    for (const item of staged) await removeIfExists(item.path);
-    throw new MergeFailedError(
-      `Cannot finalize "${settings.base}": ${
-        (error as Error).message
-      }; parts kept in "${settings.tempDir}"`,
-      { cause: error },
-    );
-  }
-
-  await Deno.mkdir(settings.recordDir, { recursive: true });
-  const taken = new Set<string>();
-  const deliveries: StagedDelivery[] = [];
-  for (const item of staged) {
-    const name = settings.base + extensionOf(item);
-    const target = await freeName(settings.recordDir, name, taken);
-    taken.add(target);
-    deliveries.push({ staged: item.path, target, format: item.format });
-  }
-  // A byte-for-byte fMP4 join keeps what later parts repeat (only MPEG-TS parts are cut there).
-  const rawFmp4 = staged[0]?.verified === false && source.container === "mp4";
-  const coverage: RecordingCoverage = {
-    captured_seconds: Math.round(source.contentSeconds * 1000) / 1000,
-    backfilled_seconds: 0,
-    repeats_dropped_seconds: rawFmp4 ? 0 : source.joins.repeatsSeconds,
-    gaps: source.joins.gaps,
-  };
-  if (coverage.repeats_dropped_seconds > 0 || coverage.gaps.length > 0) {
-    log.info("{base}: dropped {repeats} s that later parts repeated; {gaps} hole(s) left", {
-      base: settings.base,
-      repeats: coverage.repeats_dropped_seconds,
-      gaps: coverage.gaps.length,
-    });
-  }
+  const { staged, fallbackReason } = await stageOutputs(source, settings);
+  const deliveries = await deliveryTargets(staged, settings);
+  const coverage = coverageOf(source, staged, settings.base);
   if (fallbackReason) {
     log.warn("{base} is delivered as {file} because {reason}", {
       base: settings.base,
@@ -210,6 +137,142 @@ export async function stageDeliverables(
     ...(fallbackReason ? { fallbackReason } : {}),
     coverage,
   };
+}
+
+/**
+ * Stages the outputs the settings ask for; on an error nothing staged is left behind and the
+ * error names the session and where its parts are kept.
+ */
+async function stageOutputs(
+  source: PartsSource,
+  settings: FinalizeSettings,
+): Promise<{ staged: Staged[]; fallbackReason?: string }> {
+  const staged: Staged[] = [];
+  try {
+    const fallbackReason = await stageInto(staged, source, settings);
+    return { staged, ...(fallbackReason ? { fallbackReason } : {}) };
+  } catch (error) {
+    for (const item of staged) await removeIfExists(item.path);
+    throw new MergeFailedError(
+      `Cannot finalize "${settings.base}": ${
+        (error as Error).message
+      }; parts kept in "${settings.tempDir}"`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Fills `staged`: the verified `.mp4` (with remux), the verified merged `.ts` (MPEG-TS parts,
+ * when asked for or when no `.mp4` could be made), else the parts joined byte for byte.
+ * Returns why the deliverable is not a verified `.mp4`, when it is not.
+ */
+async function stageInto(
+  staged: Staged[],
+  source: PartsSource,
+  settings: FinalizeSettings,
+): Promise<string | undefined> {
+  if (source.unusable) return await joinAfter(staged, source, settings, source.unusable);
+  let fallbackReason: string | undefined;
+  if (settings.enableRemux) {
+    const mp4 = await verifiedMp4(source, settings);
+    if (mp4.staged) staged.push(mp4.staged);
+    else fallbackReason = `no verified .mp4 could be made: ${mp4.error}`;
+  }
+  const wantsMerged = !settings.enableRemux || !settings.deleteTsAfterRemux;
+  if (source.container === "mpegts" && (fallbackReason || wantsMerged)) {
+    try {
+      staged.push(await produceVerified(source, settings, "mpegts"));
+    } catch (error) {
+      fallbackReason ??= await joinAfter(staged, source, settings, (error as Error).message);
+    }
+  } else if (fallbackReason) {
+    // fMP4 parts cannot be merged into a .ts: the byte-for-byte join is all that is left.
+    await joinAfter(staged, source, settings, fallbackReason);
+  } else if (wantsMerged && staged.length === 0) {
+    const reason = "the parts are fragmented MP4, which cannot be merged into a .ts";
+    fallbackReason = await joinAfter(staged, source, settings, reason);
+  }
+  return fallbackReason;
+}
+
+/** The one-write `.mp4`, or +faststart when only its index reservation fell short. */
+async function verifiedMp4(
+  source: PartsSource,
+  settings: FinalizeSettings,
+): Promise<{ staged: Staged; error?: never } | { staged?: never; error: string }> {
+  try {
+    try {
+      return { staged: await produceVerified(source, settings, "mp4", source.moovReserve) };
+    } catch (reserved) {
+      // Only a reservation that fell short is worth a second pass with +faststart.
+      if (!/moov/i.test((reserved as Error).message)) throw reserved;
+      log.warn("One-write .mp4 failed ({error}); trying +faststart", {
+        error: (reserved as Error).message,
+      });
+      return { staged: await produceVerified(source, settings, "mp4") };
+    }
+  } catch (error) {
+    log.warn("Remux to .mp4 failed: {error}", { error: (error as Error).message });
+    return { error: (error as Error).message };
+  }
+}
+
+/**
+ * Joins the parts byte for byte because of `reason`; returns the reason when this join is the
+ * deliverable (nothing was staged before it), so the caller can say why.
+ */
+async function joinAfter(
+  staged: Staged[],
+  source: PartsSource,
+  settings: FinalizeSettings,
+  reason: string,
+): Promise<string | undefined> {
+  const isDeliverable = staged.length === 0;
+  log.warn("Cannot make a verified file ({reason}); joining the parts byte for byte", { reason });
+  staged.push(await joinBytes(source, settings));
+  return isDeliverable ? reason : undefined;
+}
+
+/** A free name in the record dir for each staged file (`-1`, `-2`, ... when taken). */
+async function deliveryTargets(
+  staged: readonly Staged[],
+  settings: FinalizeSettings,
+): Promise<StagedDelivery[]> {
+  await Deno.mkdir(settings.recordDir, { recursive: true });
+  const taken = new Set<string>();
+  const deliveries: StagedDelivery[] = [];
+  for (const item of staged) {
+    const name = settings.base + extensionOf(item);
+    const target = await freeName(settings.recordDir, name, taken);
+    taken.add(target);
+    deliveries.push({ staged: item.path, target, format: item.format });
+  }
+  return deliveries;
+}
+
+/** What the deliverable holds of the broadcast: seconds, repeats dropped, holes left. */
+function coverageOf(
+  source: PartsSource,
+  staged: readonly Staged[],
+  base: string,
+): RecordingCoverage {
+  // A byte-for-byte fMP4 join keeps what later parts repeat (only MPEG-TS parts are cut there).
+  const rawFmp4 = staged[0]?.verified === false && source.container === "mp4";
+  const coverage: RecordingCoverage = {
+    captured_seconds: Math.round(source.contentSeconds * 1000) / 1000,
+    backfilled_seconds: 0,
+    repeats_dropped_seconds: rawFmp4 ? 0 : source.joins.repeatsSeconds,
+    gaps: source.joins.gaps,
+  };
+  if (coverage.repeats_dropped_seconds > 0 || coverage.gaps.length > 0) {
+    log.info("{base}: dropped {repeats} s that later parts repeated; {gaps} hole(s) left", {
+      base,
+      repeats: coverage.repeats_dropped_seconds,
+      gaps: coverage.gaps.length,
+    });
+  }
+  return coverage;
 }
 
 /** `.mp4` for MP4 output or byte-joined fMP4, `.ts` for MPEG-TS: a name never lies. */
@@ -252,6 +315,37 @@ async function readParts(
   parts: readonly string[],
   settings: FinalizeSettings,
 ): Promise<PartsSource> {
+  const { readable, unreadable, layouts } = await sortParts(parts);
+  const first = readable[0];
+  if (!first) {
+    throw new MergeFailedError(
+      `Cannot finalize "${settings.base}": none of its ${parts.length} part(s) is readable; parts kept in "${settings.tempDir}"`,
+    );
+  }
+  const paths = readable.map((part) => part.path);
+  const hevc = (await probeMedia(first.path))?.streams.some((s) => s.codec_name === "hevc") ??
+    false;
+  if (first.container === "mp4") return await fmp4Source(layouts, paths, unreadable, hevc);
+  const joins = await planTsJoins(paths);
+  return {
+    container: "mpegts",
+    input: "mpegts",
+    parts: paths,
+    unreadable,
+    joins,
+    hevc,
+    moovReserve: await estimateTsMoovReserve(paths),
+    contentSeconds: 0,
+    feed: (sink) => copyFiles(paths, sink, joins.skips),
+  };
+}
+
+/** The parts of the first part's container, in order, with the fMP4 layouts read on the way. */
+async function sortParts(parts: readonly string[]): Promise<{
+  readable: { path: string; container: PartContainer }[];
+  unreadable: string[];
+  layouts: { path: string; layout: Fmp4Layout }[];
+}> {
   const readable: { path: string; container: PartContainer }[] = [];
   const unreadable: string[] = [];
   const layouts: { path: string; layout: Fmp4Layout }[] = [];
@@ -276,58 +370,43 @@ async function readParts(
       });
     }
   }
-  const first = readable[0];
-  if (!first) {
-    throw new MergeFailedError(
-      `Cannot finalize "${settings.base}": none of its ${parts.length} part(s) is readable; parts kept in "${settings.tempDir}"`,
-    );
-  }
-  const paths = readable.map((part) => part.path);
-  const hevc = (await probeMedia(first.path))?.streams.some((s) => s.codec_name === "hevc") ??
-    false;
-  if (first.container === "mp4") {
-    const joins = await planFmp4Joins(layouts);
-    const kept = layouts.map((part, index) => ({
-      path: part.path,
-      layout: { ...part.layout, fragments: part.layout.fragments.slice(joins.skips[index] ?? 0) },
-    }));
-    const plan = planFmp4Timeline(kept, DTS_JUMP_THRESHOLD_SECONDS);
-    const common = {
-      parts: paths,
-      unreadable,
-      joins,
-      hevc,
-      moovReserve: moovReserveForSamples((plan.samples.video + plan.samples.audio) * 1.05),
-      contentSeconds: plan.contentSeconds,
-    };
-    if (plan.changedInits === 0) {
-      return {
-        ...common,
-        container: "mp4",
-        input: "mp4",
-        feed: (sink) => writeFmp4Plan(plan, sink),
-      };
-    }
-    const unusable = unbridgeable(plan);
-    return {
-      ...common,
-      container: "mp4",
-      input: unusable ? "mp4" : "mpegts",
-      ...(unusable ? { unusable } : {}),
-      feed: (sink) => bridgeThroughMpegts(plan, sink),
-    };
-  }
-  const joins = await planTsJoins(paths);
-  return {
-    container: "mpegts",
-    input: "mpegts",
+  return { readable, unreadable, layouts };
+}
+
+/**
+ * fMP4 parts as one stream: fragments a later part repeats are left out, the timeline is
+ * re-timed; a changed init segment goes through MPEG-TS when it can.
+ */
+async function fmp4Source(
+  layouts: readonly { path: string; layout: Fmp4Layout }[],
+  paths: readonly string[],
+  unreadable: readonly string[],
+  hevc: boolean,
+): Promise<PartsSource> {
+  const joins = await planFmp4Joins(layouts);
+  const kept = layouts.map((part, index) => ({
+    path: part.path,
+    layout: { ...part.layout, fragments: part.layout.fragments.slice(joins.skips[index] ?? 0) },
+  }));
+  const plan = planFmp4Timeline(kept, DTS_JUMP_THRESHOLD_SECONDS);
+  const common = {
     parts: paths,
     unreadable,
     joins,
     hevc,
-    moovReserve: await estimateTsMoovReserve(paths),
-    contentSeconds: 0,
-    feed: (sink) => copyFiles(paths, sink, joins.skips),
+    moovReserve: moovReserveForSamples((plan.samples.video + plan.samples.audio) * 1.05),
+    contentSeconds: plan.contentSeconds,
+  };
+  if (plan.changedInits === 0) {
+    return { ...common, container: "mp4", input: "mp4", feed: (sink) => writeFmp4Plan(plan, sink) };
+  }
+  const unusable = unbridgeable(plan);
+  return {
+    ...common,
+    container: "mp4",
+    input: unusable ? "mp4" : "mpegts",
+    ...(unusable ? { unusable } : {}),
+    feed: (sink) => bridgeThroughMpegts(plan, sink),
   };
 }
 
