@@ -125,7 +125,10 @@ Deno.test({
       }
       assert.ok(await exists(r("bob_2026-01-02_10-00-00.mp4")), "the job's input was deleted");
       for (const name of Object.keys(FOREIGN)) assert.ok(await exists(r(name)), name);
-      const dave = (await listDir(sandbox.recordDir)).filter((n) => n.startsWith("dave_"));
+      // One video (its info.json sidecar lies beside it).
+      const dave = (await listDir(sandbox.recordDir)).filter((n) =>
+        n.startsWith("dave_") && /\.(mp4|ts)$/.test(n)
+      );
       assert.equal(dave.length, 1, `${dave}`);
       assert.ok((await Deno.stat(r(dave[0]!))).size > 0);
 

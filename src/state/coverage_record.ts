@@ -4,7 +4,7 @@
  * record dir holds only media; this small record lives with the daemons' state instead).
  */
 import { join } from "node:path";
-import { readJsonFile, writeJsonAtomic } from "./atomic_write.ts";
+import { ensurePrivateDir, readJsonFile, writeJsonAtomic } from "./atomic_write.ts";
 import type { RecordingCoverage } from "./session_manifest.ts";
 
 /** The coverage file of session `base`. */
@@ -19,7 +19,7 @@ export async function writeCoverageRecord(
   delivered: readonly string[],
   coverage: RecordingCoverage,
 ): Promise<void> {
-  await Deno.mkdir(join(stateDir, "recordings"), { recursive: true });
+  await ensurePrivateDir(join(stateDir, "recordings"));
   await writeJsonAtomic(coverageRecordPath(stateDir, base), { base, delivered, coverage });
 }
 
