@@ -152,3 +152,52 @@ Deno.test("a recording the poller hosts also starts at the oldest segment the li
     await server.close();
   }
 });
+
+Deno.test("a poller killed with -9 mid-broadcast and restarted adopts the capture: one file, no frame twice, none missing", async () => {
+  const { script, segments } = await broadcast(30);
+  const server = await startHlsServer({ windowSize: 20, endGraceMs: 2000 });
+  await using sandbox = await makeSandbox();
+  const configPath = join(sandbox.home, "hosting.toml");
+  const usersFile = join(sandbox.home, "channels.txt");
+  const leftovers = new Set<number>();
+  const startPoller = () => {
+    const poller = spawnCli(sandbox, ["--config", configPath, "poller", "run"]);
+    leftovers.add(poller.pid);
+    return poller;
+  };
+  try {
+    await Deno.writeTextFile(
+      configPath,
+      defaultConfig(
+        sandbox,
+        server.urlTemplate,
+        `\n[poller]\nusers_file = "${usersFile}"\ninterval = 1\ntimeout = 10\n`,
+      ),
+    );
+    await Deno.writeTextFile(usersFile, "adopted\n");
+    server.playScript("adopted", script);
+    const first = startPoller();
+    await eventually("the hosted capture growing", async () => {
+      const status = await runCli(sandbox, ["--config", configPath, "status", "--json"]);
+      return JSON.parse(status.stdout).recordings.some((r: { bytes: number }) => r.bytes > 200_000);
+    }, 90_000);
+    first.kill("SIGKILL");
+    await collect(first);
+    const second = startPoller();
+    const mp4s = await eventually("the adopted recording delivered", async () => {
+      const found = await recordingsOf(sandbox.recordDir, "adopted");
+      return found.length > 0 ? found : undefined;
+    }, 150_000);
+    second.kill("SIGTERM");
+    const result = await collect(second);
+    assert.equal(result.code, 0, result.stderr.slice(-2000));
+    for (const pid of await processesWith(sandbox.tempDir)) leftovers.add(pid);
+    assert.equal(mp4s.length, 1, `one file for one broadcast: ${mp4s}`);
+    const frames = await frameHashes(mp4s[0]!);
+    assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
+    assert.deepEqual(frames, await frameHashesOf(segments, sandbox.home), "every frame, in order");
+  } finally {
+    killLeftovers(leftovers);
+    await server.close();
+  }
+});
