@@ -184,7 +184,9 @@ async function stageInto(
     try {
       staged.push(await produceVerified(source, settings, "mpegts"));
     } catch (error) {
-      fallbackReason ??= await joinAfter(staged, source, settings, (error as Error).message);
+      // Joined whatever the reason so far; the join's reason only when it is the deliverable.
+      const joined = await joinAfter(staged, source, settings, (error as Error).message);
+      fallbackReason ??= joined;
     }
   } else if (fallbackReason) {
     // fMP4 parts cannot be merged into a .ts: the byte-for-byte join is all that is left.
