@@ -9,7 +9,8 @@
  * take a segment, in both directions: the median of the samples lands close). A message at `T`
  * is then `T - anchor` into its part, and the part starts where the previous ones end in the
  * delivered file. A message from an outage (between parts) lands at the gap; one before the
- * first frame at 0; one after the last frame is not part of the broadcast and is dropped.
+ * first frame at 0; one after the last frame is not part of the broadcast and is dropped. A part
+ * back-filled from the VOD was not watched: it borrows its anchor from its neighbours' clock.
  */
 import type { JournalEntry } from "./chat_journal.ts";
 
@@ -52,14 +53,11 @@ export class DeliveredTimeline {
     const spans: PartSpan[] = [];
     let start = 0;
     let previousEnd: number | undefined;
-    for (const part of parts) {
-      const samples = entries.filter((e) => e.k === "sample" && e.part === part.path) as Extract<
-        JournalEntry,
-        { k: "sample" }
-      >[];
-      const runs = anchorRuns(samples.filter((s) => s.d > 0));
-      const started = entries.find((e) => e.k === "part" && e.part === part.path)?.w;
-      const anchorMs = runs[0] ?? started ?? samples[0]?.w;
+    let previous: DeliveredPart["range"] | undefined;
+    const own = parts.map((part) => ownAnchor(part.path, entries));
+    for (const [index, part] of parts.entries()) {
+      const { samples, runs } = own[index]!;
+      const anchorMs = own[index]!.anchorMs ?? borrowedAnchor(parts, own, index);
       if (anchorMs === undefined) continue;
       const sampled = Math.max(0, ...samples.map((s) => s.d));
       const span = part.range ? part.range.end - part.range.start : 0;
@@ -73,9 +71,17 @@ export class DeliveredTimeline {
         : wallSeconds(entries, part.path, anchorMs);
       const hole = part.range && previousEnd !== undefined ? part.range.start - previousEnd : 0;
       if (hole > 0 && hole <= holeSeconds) start += hole;
+      // Finalize drops what a part repeats of the one before: its delivered media starts later.
+      const repeated = Math.min(repeatedHead(part.range, previous), seconds);
+      previous = part.range ?? undefined;
       previousEnd = part.range?.end;
-      spans.push({ path: part.path, anchorMs, startSeconds: start, seconds });
-      start += seconds;
+      spans.push({
+        path: part.path,
+        anchorMs: anchorMs + repeated * 1000,
+        startSeconds: start,
+        seconds: seconds - repeated,
+      });
+      start += seconds - repeated;
     }
     this.spans = spans;
     this.totalSeconds = start;
@@ -97,6 +103,53 @@ export class DeliveredTimeline {
   get startMs(): number | undefined {
     return this.spans[0]?.anchorMs;
   }
+}
+
+/**
+ * Seconds at the head of a part that repeat the end of the part before: it starts inside the
+ * previous part's span on the same clock (a new streamlink reached back into the live window;
+ * finalize drops those bytes). A jump back to before the previous part (another clock) is not.
+ */
+function repeatedHead(
+  range: DeliveredPart["range"],
+  previous: DeliveredPart["range"] | undefined,
+): number {
+  if (!range || !previous) return 0;
+  const inside = range.start >= previous.start && range.start < previous.end;
+  return inside ? Math.min(previous.end, range.end) - range.start : 0;
+}
+
+/** A part's samples, their anchor runs and the wall time of its first frame, if it was seen. */
+function ownAnchor(path: string, entries: readonly JournalEntry[]) {
+  const samples = entries.filter((e) => e.k === "sample" && e.part === path) as Extract<
+    JournalEntry,
+    { k: "sample" }
+  >[];
+  const runs = anchorRuns(samples.filter((s) => s.d > 0));
+  const started = entries.find((e) => e.k === "part" && e.part === path)?.w;
+  return { samples, runs, anchorMs: runs[0] ?? started ?? samples[0]?.w };
+}
+
+/**
+ * The wall time of a part nobody watched being written (one back-filled from the VOD: same
+ * broadcast clock, matched by its bytes at the seams), from the nearest part that was: both
+ * clocks run together, so its first frame is as far from that part's as their timestamps are.
+ */
+function borrowedAnchor(
+  parts: readonly DeliveredPart[],
+  own: readonly { anchorMs: number | undefined }[],
+  index: number,
+): number | undefined {
+  const range = parts[index]!.range;
+  if (!range) return undefined;
+  const order = parts.map((_, j) => j).filter((j) => j !== index)
+    .sort((a, b) => Math.abs(a - index) - Math.abs(b - index));
+  for (const j of order) {
+    const anchor = own[j]!.anchorMs;
+    const other = parts[j]!.range;
+    if (anchor !== undefined && other) return anchor + (range.start - other.start) * 1000;
+  }
+  return undefined;
 }
 
 /**

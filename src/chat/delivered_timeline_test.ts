@@ -65,3 +65,24 @@ Deno.test("DeliveredTimeline follows a part written in real time across an ad on
   assert.equal(timeline.position(T0 + 13_000), 13, "during the ad");
   assert.equal(timeline.position(T0 + 22_000), 22, "after the ad");
 });
+
+Deno.test("DeliveredTimeline places a part back-filled from the VOD on its neighbours' clock", () => {
+  // The VOD filled the first 10 s (nobody watched it being written); live capture follows.
+  const timeline = new DeliveredTimeline([
+    { path: "vod", range: { start: 100, end: 110 } },
+    { path: "p1", range: { start: 110, end: 130 } },
+  ], samples("p1", T0, 3, 20));
+  assert.equal(timeline.position(T0 - 4000), 6, "a message during the filled start lands in it");
+  assert.equal(timeline.position(T0 + 5000), 15, "live messages come after the filled seconds");
+  assert.equal(timeline.totalSeconds, 30);
+});
+
+Deno.test("DeliveredTimeline skips what a part repeats of the one before, as finalize does", () => {
+  // Part 2 reached back 10 s into part 1 (a restarted streamlink in the live window).
+  const timeline = new DeliveredTimeline([
+    { path: "p1", range: { start: 100, end: 120 } },
+    { path: "p2", range: { start: 110, end: 140 } },
+  ], [...samples("p1", T0, 3, 20), ...samples("p2", T0 + 10_000, 3, 30)]);
+  assert.equal(timeline.position(T0 + 25_000), 25, "broadcast second 125 is at 25 s in the file");
+  assert.equal(timeline.totalSeconds, 40);
+});
