@@ -221,31 +221,27 @@ function layeredValues(
     for (const layer of layers) if (layer.has(name)) return layer.get(name);
     return defaults[name];
   };
-  const diskFreeMinBytes = (() => {
-    for (const layer of layers) {
-      const bytes = layer.get("storage.disk_free_min_bytes");
-      if (typeof bytes === "number") return bytes;
-      const gib = layer.get("storage.disk_free_min_gb");
-      if (typeof gib === "number") return Math.round(gib * GIB);
-    }
-    return Math.round((defaults["storage.disk_free_min_gb"] as number) * GIB);
-  })();
+  const diskFreeMinBytes = bytesSetting(layers, "storage.disk_free_min") ??
+    Math.round((defaults["storage.disk_free_min_gb"] as number) * GIB);
   return {
     pick,
     str: (name) => pick(name) as string,
     num: (name) => pick(name) as number,
     bool: (name) => pick(name) as boolean,
     diskFreeMinBytes,
-    retentionMinFreeBytes: bytesSetting(layers, "retention"),
+    retentionMinFreeBytes: bytesSetting(layers, "retention.min_free"),
   };
 }
 
-/** `<section>.min_free_bytes` / `min_free_gb` in bytes from the first layer that sets either. */
-function bytesSetting(layers: readonly Layer[], section: string): number | undefined {
+/**
+ * A size given as `<name>_bytes` or `<name>_gb`, in bytes, from the first layer that sets
+ * either (`_bytes` wins within a layer); undefined when no layer does.
+ */
+function bytesSetting(layers: readonly Layer[], name: string): number | undefined {
   for (const layer of layers) {
-    const bytes = layer.get(`${section}.min_free_bytes`);
+    const bytes = layer.get(`${name}_bytes`);
     if (typeof bytes === "number") return bytes;
-    const gib = layer.get(`${section}.min_free_gb`);
+    const gib = layer.get(`${name}_gb`);
     if (typeof gib === "number") return Math.round(gib * GIB);
   }
   return undefined;

@@ -5,7 +5,7 @@
  */
 import { basename, dirname, join } from "node:path";
 import { CHAT_SUFFIX, INFO_SUFFIX } from "../chat/deliver_sidecars.ts";
-import { removeIfExists } from "../state/atomic_write.ts";
+import { pathExists, removeIfExists } from "../state/atomic_write.ts";
 
 const VIDEO_SUFFIXES = [".mp4", ".ts", "_compressed.mp4"];
 
@@ -14,7 +14,7 @@ export async function removeOrphanSidecars(deletedVideo: string): Promise<string
   const dir = dirname(deletedVideo);
   const stem = basename(deletedVideo).replace(/(_compressed)?\.(mp4|ts)$/, "");
   for (const suffix of VIDEO_SUFFIXES) {
-    if (await exists(join(dir, stem + suffix))) return [];
+    if (await pathExists(join(dir, stem + suffix))) return [];
   }
   const removed: string[] = [];
   for (const suffix of [CHAT_SUFFIX, INFO_SUFFIX]) {
@@ -22,8 +22,4 @@ export async function removeOrphanSidecars(deletedVideo: string): Promise<string
     if (await removeIfExists(path)) removed.push(path);
   }
   return removed;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.lstat(path).then(() => true, () => false);
 }

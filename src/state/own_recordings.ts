@@ -10,9 +10,11 @@ import { join } from "node:path";
 import { listQueue } from "./job_queue.ts";
 import { listDirEntries, readJsonFile } from "./atomic_write.ts";
 import { listSessionFiles, parseSessionBase } from "./session_folder.ts";
+import { USERNAME_CHARS } from "../util/is_valid_username.ts";
 
-const OWN_NAME =
-  /^([A-Za-z0-9_]{3,25}_\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d)(-\d+)?(?:(_compressed)\.mp4|\.(?:mp4|ts))$/;
+const OWN_NAME = new RegExp(
+  `^(${USERNAME_CHARS}_\\d{4}-\\d\\d-\\d\\d_\\d\\d-\\d\\d-\\d\\d)(-\\d+)?(?:(_compressed)\\.mp4|\\.(?:mp4|ts))$`,
+);
 
 /** One delivered file. */
 export interface OwnRecording {
