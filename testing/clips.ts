@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
+import type { Script } from "./hls_server.ts";
 
 /** What to encode. */
 export interface ClipSpec {
@@ -75,4 +76,18 @@ async function readClip(dir: string, spec: ClipSpec): Promise<Clip | undefined> 
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A scripted TS broadcast of `seconds` one-second segments on the broadcaster's clock, with
+ * the segments themselves for frame-by-frame comparison of what a recording delivered.
+ */
+export async function clipBroadcast(
+  seconds: number,
+): Promise<{ script: Script; segments: Uint8Array[] }> {
+  const clip = await ensureClip({ offset: 1000, seconds });
+  return {
+    script: { segments: clip.segments.map((bytes) => ({ bytes, seconds: 1 })) },
+    segments: clip.segments,
+  };
 }

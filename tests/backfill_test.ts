@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ensureClip } from "../testing/clips.ts";
+import { clipBroadcast } from "../testing/clips.ts";
 import {
   collect,
   defaultConfig,
@@ -25,15 +25,6 @@ import { startGqlServer } from "../testing/gql_server.ts";
 import { eventually } from "../testing/eventually.ts";
 import { frameHashes, frameHashesOf, framesMissing, repeatedFrames } from "../testing/frames.ts";
 import { type LiveHlsServer, startHlsServer } from "../testing/hls_server.ts";
-
-/** A TS broadcast of `seconds` one-second segments on the broadcaster's clock. */
-async function broadcast(seconds: number) {
-  const clip = await ensureClip({ offset: 1000, seconds });
-  return {
-    script: { segments: clip.segments.map((bytes) => ({ bytes, seconds: 1 })) },
-    segments: clip.segments,
-  };
-}
 
 /** A sandbox whose config turns back-fill on (or not) with the test server's VOD URL. */
 function sandboxFor(server: LiveHlsServer, backfill: boolean): Promise<Sandbox> {
@@ -94,7 +85,7 @@ async function recordThroughOutage(
 }
 
 Deno.test("backfill fills an outage longer than the live window from the VOD", async () => {
-  const { script, segments } = await broadcast(34);
+  const { script, segments } = await clipBroadcast(34);
   const server = await startHlsServer({ windowSize: 5, endGraceMs: 2000 });
   try {
     await using sandbox = await sandboxFor(server, true);
@@ -115,7 +106,7 @@ Deno.test("backfill fills an outage longer than the live window from the VOD", a
 });
 
 Deno.test("backfill fills a start beyond the live window from the VOD", async () => {
-  const { script, segments } = await broadcast(22);
+  const { script, segments } = await clipBroadcast(22);
   const server = await startHlsServer({ windowSize: 5, endGraceMs: 2000 });
   try {
     await using sandbox = await sandboxFor(server, true);
@@ -140,7 +131,7 @@ Deno.test("backfill fills a start beyond the live window from the VOD", async ()
 });
 
 Deno.test("a VOD that cannot be fetched leaves the recording as without backfill, the reason in the job note", async () => {
-  const { script, segments } = await broadcast(34);
+  const { script, segments } = await clipBroadcast(34);
   const server = await startHlsServer({ windowSize: 5, endGraceMs: 2000 });
   try {
     await using sandbox = await sandboxFor(server, true);
@@ -169,7 +160,7 @@ Deno.test("a VOD that cannot be fetched leaves the recording as without backfill
 });
 
 Deno.test("backfill off: an outage stays a hole, nothing fetched, no note", async () => {
-  const { script, segments } = await broadcast(34);
+  const { script, segments } = await clipBroadcast(34);
   const server = await startHlsServer({ windowSize: 5, endGraceMs: 2000 });
   try {
     await using sandbox = await sandboxFor(server, false);
@@ -190,7 +181,7 @@ Deno.test("backfill off: an outage stays a hole, nothing fetched, no note", asyn
 });
 
 Deno.test("a recording the poller hosts is back-filled from the archive video the GraphQL API reported", async () => {
-  const { script, segments } = await broadcast(22);
+  const { script, segments } = await clipBroadcast(22);
   const server = await startHlsServer({ windowSize: 5, endGraceMs: 2000 });
   const gql = startGqlServer();
   await using sandbox = await makeSandbox();

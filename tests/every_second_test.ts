@@ -8,7 +8,7 @@
 import { eventually } from "../testing/eventually.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ensureClip } from "../testing/clips.ts";
+import { clipBroadcast } from "../testing/clips.ts";
 import {
   collect,
   defaultConfig,
@@ -21,15 +21,22 @@ import {
   spawnCli,
 } from "../testing/cli.ts";
 import { frameHashes, frameHashesOf, repeatedFrames } from "../testing/frames.ts";
-import { type Script, startHlsServer } from "../testing/hls_server.ts";
+import { type LiveHlsServer, startHlsServer } from "../testing/hls_server.ts";
 
-/** A TS broadcast of `seconds` one-second segments on the broadcaster's clock. */
-async function broadcast(seconds: number): Promise<{ script: Script; segments: Uint8Array[] }> {
-  const clip = await ensureClip({ offset: 1000, seconds });
-  return {
-    script: { segments: clip.segments.map((bytes) => ({ bytes, seconds: 1 })) },
-    segments: clip.segments,
-  };
+/** A config for `poller run` watching `user` on `server`, polling every second. */
+async function hostingConfig(sandbox: Sandbox, server: LiveHlsServer, user: string) {
+  const configPath = join(sandbox.home, "hosting.toml");
+  const usersFile = join(sandbox.home, "channels.txt");
+  await Deno.writeTextFile(
+    configPath,
+    defaultConfig(
+      sandbox,
+      server.urlTemplate,
+      `\n[poller]\nusers_file = "${usersFile}"\ninterval = 1\ntimeout = 10\n`,
+    ),
+  );
+  await Deno.writeTextFile(usersFile, `${user}\n`);
+  return configPath;
 }
 
 /** Pids of live processes whose argv mentions `needle` (the streamlink writing a part). */
@@ -56,7 +63,7 @@ async function delivered(sandbox: Sandbox) {
 }
 
 Deno.test("record starts at the oldest segment the live playlist still holds", async () => {
-  const { script, segments } = await broadcast(14);
+  const { script, segments } = await clipBroadcast(14);
   const server = await startHlsServer({ windowSize: 10, endGraceMs: 2000 });
   try {
     await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
@@ -75,7 +82,7 @@ Deno.test("record starts at the oldest segment the live playlist still holds", a
 });
 
 Deno.test("a streamlink killed mid-broadcast and restarted inside the live window repeats nothing and loses nothing", async () => {
-  const { script, segments } = await broadcast(24);
+  const { script, segments } = await clipBroadcast(24);
   const server = await startHlsServer({ windowSize: 8, endGraceMs: 2000 });
   const killed = new Set<number>();
   try {
@@ -112,22 +119,12 @@ Deno.test("a streamlink killed mid-broadcast and restarted inside the live windo
 });
 
 Deno.test("a recording the poller hosts also starts at the oldest segment the live playlist holds", async () => {
-  const { script, segments } = await broadcast(14);
+  const { script, segments } = await clipBroadcast(14);
   const server = await startHlsServer({ windowSize: 20, endGraceMs: 2000 });
   await using sandbox = await makeSandbox();
-  const configPath = join(sandbox.home, "hosting.toml");
-  const usersFile = join(sandbox.home, "channels.txt");
   const leftovers = new Set<number>();
   try {
-    await Deno.writeTextFile(
-      configPath,
-      defaultConfig(
-        sandbox,
-        server.urlTemplate,
-        `\n[poller]\nusers_file = "${usersFile}"\ninterval = 1\ntimeout = 10\n`,
-      ),
-    );
-    await Deno.writeTextFile(usersFile, "hosted_late\n");
+    const configPath = await hostingConfig(sandbox, server, "hosted_late");
     // The poller's probe is the broadcast's first viewer, 6 s after it went live.
     server.playScript("hosted_late", script, { heldAtStart: 6 });
     const poller = spawnCli(sandbox, ["--config", configPath, "poller", "run"]);
@@ -154,11 +151,10 @@ Deno.test("a recording the poller hosts also starts at the oldest segment the li
 });
 
 Deno.test("a poller killed with -9 mid-broadcast and restarted adopts the capture: one file, no frame twice, none missing", async () => {
-  const { script, segments } = await broadcast(30);
+  const { script, segments } = await clipBroadcast(30);
   const server = await startHlsServer({ windowSize: 20, endGraceMs: 2000 });
   await using sandbox = await makeSandbox();
-  const configPath = join(sandbox.home, "hosting.toml");
-  const usersFile = join(sandbox.home, "channels.txt");
+  const configPath = await hostingConfig(sandbox, server, "adopted");
   const leftovers = new Set<number>();
   const startPoller = () => {
     const poller = spawnCli(sandbox, ["--config", configPath, "poller", "run"]);
@@ -166,15 +162,6 @@ Deno.test("a poller killed with -9 mid-broadcast and restarted adopts the captur
     return poller;
   };
   try {
-    await Deno.writeTextFile(
-      configPath,
-      defaultConfig(
-        sandbox,
-        server.urlTemplate,
-        `\n[poller]\nusers_file = "${usersFile}"\ninterval = 1\ntimeout = 10\n`,
-      ),
-    );
-    await Deno.writeTextFile(usersFile, "adopted\n");
     server.playScript("adopted", script);
     const first = startPoller();
     await eventually("the hosted capture growing", async () => {
