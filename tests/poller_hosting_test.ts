@@ -21,7 +21,7 @@ import {
 import { eventually } from "../testing/eventually.ts";
 import { startHlsServer } from "../testing/hls_server.ts";
 import { contentSeconds } from "../testing/media.ts";
-import { encoderStatus, makeClip, procState, writeJob } from "../testing/encode_clips.ts";
+import { cpuTicks, encoderStatus, makeClip, procState, writeJob } from "../testing/encode_clips.ts";
 
 interface Recording {
   slot: number;
@@ -164,7 +164,10 @@ Deno.test("the poller records 3 channels in its own process; kill -9 and SIGTERM
     });
     const ffmpeg = paused.current_job!.ffmpeg_pid!;
     world.leftovers.add(ffmpeg);
-    assert.equal(await procState(ffmpeg), "T");
+    // SIGSTOP takes effect once the kernel schedules the (nice 19) ffmpeg; from then on it
+    // must get no CPU at all while any capture runs, hosted, orphaned or being adopted.
+    await eventually("ffmpeg stopped", async () => (await procState(ffmpeg)) === "T");
+    const stoppedTicks = await cpuTicks(ffmpeg);
 
     // kill -9: the streamlinks go on writing; the next poller adopts them.
     world.poller!.kill("SIGKILL");
@@ -204,6 +207,8 @@ Deno.test("the poller records 3 channels in its own process; kill -9 and SIGTERM
     assert.equal((await world.mp4s("host_a")).length, 1);
     assert.equal((await world.processes()).streamlinks.length, 2);
 
+    assert.equal(await procState(ffmpeg), "T");
+    assert.equal(await cpuTicks(ffmpeg), stoppedTicks, "ffmpeg ran while captures ran");
     server.end("host_b");
     server.end("host_c");
     const broadcast = (Date.now() - liveStart) / 1000;

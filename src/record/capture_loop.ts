@@ -89,6 +89,11 @@ export interface CaptureLoopOptions {
   readonly firstPartIndex?: number;
   /** Aborts the loop at once, leaving a running streamlink alone (reason `left`). */
   readonly leave?: AbortSignal;
+  /**
+   * The first part is an adopted streamlink's: its slot was taken over as `capturing`, so the
+   * first state the loop sees is reported whichever it is.
+   */
+  readonly adopted?: boolean;
 }
 
 /**
@@ -111,7 +116,7 @@ export async function captureLoop(
   let lastDataAt = deps.clock.now();
   let nextIndex = options.firstPartIndex ?? 1;
   let failedAttempts = 0;
-  let capturing = false;
+  let capturing: boolean | undefined = options.adopted ? undefined : false;
   const setCapturing = async (value: boolean) => {
     if (value === capturing) return;
     capturing = value;

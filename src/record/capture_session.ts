@@ -297,6 +297,7 @@ async function captureInSlot(
       context.stop,
       {
         firstPartIndex: firstPartIndex(request.adopt, session.base),
+        adopted: !!request.adopt?.capture,
         ...(context.leave ? { leave: context.leave } : {}),
       },
     );

@@ -80,7 +80,8 @@ export class SlotPool {
   /**
    * Takes the first free slot, or `undefined` when all `limit` are held. A slot whose capture
    * runs without a host is not free. `adopt` names the slot of a running capture the caller
-   * adopts: exactly that one is taken (whatever the limit), its capture lock being expected.
+   * adopts: exactly that one is taken (whatever the limit), its capture lock being expected,
+   * and it stays `capturing`.
    */
   async tryAcquire(
     owner: Omit<SlotOwner, "state">,
@@ -102,8 +103,11 @@ export class SlotPool {
         lock.release();
         continue;
       }
-      const handle = new SlotHandle(index, paths.owner, lock, { ...owner, state: "waiting" });
-      await handle.setState("waiting");
+      // An adopted capture is writing already: saying "waiting" even for an instant would let
+      // the encoder resume beside it.
+      const state = adopt === undefined ? "waiting" : "capturing";
+      const handle = new SlotHandle(index, paths.owner, lock, { ...owner, state });
+      await handle.setState(state);
       return handle;
     }
     return undefined;
