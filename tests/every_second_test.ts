@@ -6,6 +6,7 @@
  * mid-broadcast and restarted inside the live window leaves no frame twice and none missing.
  */
 import { eventually } from "../testing/eventually.ts";
+import { pidsWith } from "../testing/processes.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { clipBroadcast } from "../testing/clips.ts";
@@ -37,18 +38,6 @@ async function hostingConfig(sandbox: Sandbox, server: LiveHlsServer, user: stri
   );
   await Deno.writeTextFile(usersFile, `${user}\n`);
   return configPath;
-}
-
-/** Pids of live processes whose argv mentions `needle` (the streamlink writing a part). */
-async function processesWith(needle: string): Promise<number[]> {
-  const found: number[] = [];
-  for await (const entry of Deno.readDir("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    const argv = await Deno.readTextFile(`/proc/${entry.name}/cmdline`).catch(() => "");
-    const stat = await Deno.readTextFile(`/proc/${entry.name}/stat`).catch(() => "");
-    if (argv.includes(needle) && !/\) Z /.test(stat)) found.push(Number(entry.name));
-  }
-  return found;
 }
 
 /** The single delivered .mp4 and its entry in `history --json`. */
@@ -92,7 +81,7 @@ Deno.test("a streamlink killed mid-broadcast and restarted inside the live windo
     const part = `${sandbox.tempDir}/crashy_`;
     // Once the first part holds about 8 s, its streamlink dies as in a crash.
     const streamlink = await eventually("streamlink with 8 s written", async () => {
-      const pids = await processesWith(`${part}`);
+      const pids = await pidsWith(`${part}`);
       const parts = (await listDir(sandbox.tempDir)).filter((name) => name.endsWith("01.ts"));
       const size = parts[0]
         ? (await Deno.stat(join(sandbox.tempDir, parts[0])).catch(() => undefined))?.size ?? 0
@@ -140,7 +129,7 @@ Deno.test("a recording the poller hosts also starts at the oldest segment the li
     poller.kill("SIGTERM");
     const result = await collect(poller);
     assert.equal(result.code, 0, result.stderr.slice(-2000));
-    for (const pid of await processesWith(sandbox.tempDir)) leftovers.add(pid);
+    for (const pid of await pidsWith(sandbox.tempDir)) leftovers.add(pid);
     const frames = await frameHashes(mp4s[0]!);
     assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
     assert.deepEqual(frames, await frameHashesOf(segments, sandbox.home), "from the first frame");
@@ -178,7 +167,7 @@ Deno.test("a poller killed with -9 mid-broadcast and restarted adopts the captur
     second.kill("SIGTERM");
     const result = await collect(second);
     assert.equal(result.code, 0, result.stderr.slice(-2000));
-    for (const pid of await processesWith(sandbox.tempDir)) leftovers.add(pid);
+    for (const pid of await pidsWith(sandbox.tempDir)) leftovers.add(pid);
     assert.equal(mp4s.length, 1, `one file for one broadcast: ${mp4s}`);
     const frames = await frameHashes(mp4s[0]!);
     assert.deepEqual(repeatedFrames(frames), [], "no frame twice");

@@ -19,6 +19,7 @@ import {
   spawnCli,
 } from "../testing/cli.ts";
 import { eventually } from "../testing/eventually.ts";
+import { processesWith } from "../testing/processes.ts";
 import { startHlsServer } from "../testing/hls_server.ts";
 import { contentSeconds } from "../testing/media.ts";
 import { cpuTicks, encoderStatus, makeClip, procState, writeJob } from "../testing/encode_clips.ts";
@@ -37,20 +38,6 @@ interface Status {
 }
 
 const CHANNELS = ["host_a", "host_b", "host_c"];
-
-/** Command lines of the live processes whose argv mentions `needle`. */
-async function processesWith(needle: string): Promise<{ pid: number; argv: string[] }[]> {
-  const found: { pid: number; argv: string[] }[] = [];
-  for await (const entry of Deno.readDir("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    const argv = await Deno.readTextFile(`/proc/${entry.name}/cmdline`)
-      .then((text) => text.split("\0").filter(Boolean), () => [] as string[]);
-    const state = await procState(Number(entry.name));
-    if (state === "Z" || !argv.some((arg) => arg.includes(needle))) continue;
-    found.push({ pid: Number(entry.name), argv });
-  }
-  return found;
-}
 
 class World {
   readonly configPath: string;

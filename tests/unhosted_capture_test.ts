@@ -7,6 +7,7 @@
  * ffmpeg against the local live HLS server.
  */
 import { eventually } from "../testing/eventually.ts";
+import { processesWith } from "../testing/processes.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
@@ -21,7 +22,7 @@ import {
 } from "../testing/cli.ts";
 import { type LiveHlsServer, startHlsServer } from "../testing/hls_server.ts";
 import { contentSeconds } from "../testing/media.ts";
-import { encoderStatus, makeClip, procState, writeJob } from "../testing/encode_clips.ts";
+import { cpuTicks, encoderStatus, makeClip, procState, writeJob } from "../testing/encode_clips.ts";
 
 interface Recording {
   slot: number | null;
@@ -34,21 +35,6 @@ interface Recording {
 interface Status {
   recordings: Recording[];
   queue: { pending: { input: string }[] };
-}
-
-/** Pids of the streamlinks writing into `tempDir` (argv names the part), zombies excluded. */
-async function streamlinks(tempDir: string): Promise<number[]> {
-  const found: number[] = [];
-  for await (const entry of Deno.readDir("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    const argv = await Deno.readTextFile(`/proc/${entry.name}/cmdline`)
-      .then((text) => text.split("\0"), () => [] as string[]);
-    if (!argv.some((arg) => arg.includes("streamlink"))) continue;
-    if (!argv.some((arg) => arg.startsWith(tempDir))) continue;
-    if (await procState(Number(entry.name)) === "Z") continue;
-    found.push(Number(entry.name));
-  }
-  return found.sort();
 }
 
 class World {
@@ -108,7 +94,10 @@ class World {
   }
 
   async streamlinks(): Promise<number[]> {
-    const pids = await streamlinks(this.sandbox.tempDir);
+    const pids = (await processesWith(this.sandbox.tempDir))
+      .filter((p) => p.argv.some((arg) => arg.includes("streamlink")))
+      .map((p) => p.pid)
+      .sort((a, b) => a - b);
     for (const pid of pids) this.leftovers.add(pid);
     return pids;
   }
@@ -156,6 +145,8 @@ Deno.test("a capture whose poller stopped keeps its slot, shows in status, pause
     });
     const ffmpeg = paused.current_job!.ffmpeg_pid!;
     world.leftovers.add(ffmpeg);
+    await eventually("ffmpeg stopped", async () => (await procState(ffmpeg)) === "T");
+    const stoppedTicks = await cpuTicks(ffmpeg);
 
     // The poller stops; its detached streamlink writes on, and still counts.
     const pollerStop = await world.cli(["poller", "stop"]);
@@ -192,6 +183,7 @@ Deno.test("a capture whose poller stopped keeps its slot, shows in status, pause
     assert.equal(adopted.slot, 1);
     assert.equal(adopted.hosted, true);
     assert.deepEqual(await world.streamlinks(), [capture]);
+    assert.equal(await cpuTicks(ffmpeg), stoppedTicks, "ffmpeg ran while alice captured");
 
     // kill -9 of that poller, then `stop 1` with no poller at all: stopped and finalized here.
     world.poller!.kill("SIGKILL");

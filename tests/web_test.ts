@@ -6,6 +6,7 @@
  * `status --json`, the refusal of a non-loopback bind without a token, and 200 stalled clients
  * that must not hold up a single poll cycle.
  */
+import { pidsWith } from "../testing/processes.ts";
 import { eventually } from "../testing/eventually.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -278,12 +279,8 @@ Deno.test({
       await stop(poller);
       await stop(encoder);
       killLeftovers(leftovers);
-      for await (const entry of Deno.readDir("/proc")) {
-        // streamlinks of this sandbox (detached, they outlive the poller)
-        if (!/^\d+$/.test(entry.name)) continue;
-        const argv = await Deno.readTextFile(`/proc/${entry.name}/cmdline`).catch(() => "");
-        if (argv.includes(sandbox.tempDir)) killLeftovers([Number(entry.name)]);
-      }
+      // streamlinks of this sandbox (detached, they outlive the poller)
+      killLeftovers(await pidsWith(sandbox.tempDir));
       await server.close();
     }
   },

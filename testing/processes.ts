@@ -1,0 +1,32 @@
+/**
+ * The machine's live processes as tests see them: end-to-end tests find the streamlinks and
+ * twitchtool processes of their own sandbox by a path in the command line (a temp dir, a
+ * config file), never by name alone, so parallel tests do not see each other's.
+ */
+import { procState } from "./encode_clips.ts";
+
+/** A live process: its pid and command line. */
+export interface LiveProcess {
+  readonly pid: number;
+  readonly argv: string[];
+}
+
+/** Live processes (zombies excluded) whose command line mentions `needle`. */
+export async function processesWith(needle: string): Promise<LiveProcess[]> {
+  const found: LiveProcess[] = [];
+  for await (const entry of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    const argv = await Deno.readTextFile(`/proc/${entry.name}/cmdline`)
+      .then((text) => text.split("\0").filter(Boolean), () => [] as string[]);
+    if (!argv.some((arg) => arg.includes(needle))) continue;
+    const state = await procState(Number(entry.name));
+    if (state === undefined || state === "Z") continue;
+    found.push({ pid: Number(entry.name), argv });
+  }
+  return found;
+}
+
+/** Pids of the live processes whose command line mentions `needle`, ascending. */
+export async function pidsWith(needle: string): Promise<number[]> {
+  return (await processesWith(needle)).map((p) => p.pid).sort((a, b) => a - b);
+}
