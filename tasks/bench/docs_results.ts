@@ -74,10 +74,10 @@ export function mergeRun(docs: DocsResults, run: DocsRun): DocsResults {
   };
 }
 
-/** The run a bench document becomes in the committed file. */
+/** The run a bench document becomes in the committed file, `command` quoted as code. */
 export function docsRun(results: BenchResults, command: string): DocsRun {
   return {
-    source: command,
+    source: `\`${command}\``,
     mode: results.mode,
     started_at: results.started_at,
     machine: results.machine,
