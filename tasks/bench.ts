@@ -1,12 +1,14 @@
 /**
- * `deno task bench [--quick] [--only name,...]`: runs twitchtool's real workloads (real
+ * `deno task bench [--quick] [--only name,...] [--docs]`: runs twitchtool's real workloads (real
  * streamlink, ffmpeg and CLI processes against the local HLS server) one after the other,
  * prints a table of measurements and ratios, and writes the same to
  * `bench-output/results.json` with the machine it ran on. Not part of the tests: it takes
  * minutes and its numbers depend on the machine.
  *
  * `--quick` shrinks every workload (a trial run of ~2 minutes); `--only` picks workloads by
- * name. Progress goes to stderr, the table to stdout. Ctrl-C stops the run and cleans up.
+ * name. `--docs` also merges the run's numbers into `docs/bench/results.json`, the committed
+ * file docs/performance.md's tables are generated from (`deno task docs`). Progress goes to
+ * stderr, the table to stdout. Ctrl-C stops the run and cleans up.
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,6 +21,7 @@ import {
   writeResults,
 } from "./bench/bench_results.ts";
 import { cliLatencyWorkload } from "./bench/cli_latency.ts";
+import { saveToDocs } from "./bench/docs_results.ts";
 import { detectionWorkload } from "./bench/detection.ts";
 import { encoderPauseWorkload } from "./bench/encoder_pause.ts";
 import { everySecondWorkload } from "./bench/every_second_workload.ts";
@@ -51,6 +54,8 @@ const OUTPUT_DIR = fileURLToPath(new URL("../bench-output/", import.meta.url));
 interface BenchOptions {
   readonly quick: boolean;
   readonly workloads: readonly Workload[];
+  /** `--docs`: merge the results into docs/bench/results.json. */
+  readonly docs: boolean;
 }
 
 /** Parses the command line (`"help"` for `--help`); throws a usage message on anything unknown. */
@@ -60,6 +65,7 @@ function parseOptions(args: string[]): BenchOptions | "help" {
     options: {
       quick: { type: "boolean", default: false },
       only: { type: "string" },
+      docs: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -71,8 +77,14 @@ function parseOptions(args: string[]): BenchOptions | "help" {
   if (unknown.length > 0) {
     throw new UsageError(`Unknown workload ${JSON.stringify(unknown.join(","))}\n${usage()}`);
   }
+  if (values.docs && values.quick) {
+    throw new UsageError(
+      `--docs takes full runs only, not --quick\n${usage()}`,
+    );
+  }
   return {
     quick: values.quick,
+    docs: values.docs,
     workloads: names ? WORKLOADS.filter((w) => names.includes(w.name)) : WORKLOADS,
   };
 }
@@ -83,7 +95,8 @@ class UsageError extends Error {
 
 function usage(): string {
   return [
-    "Usage: deno task bench [--quick] [--only name,...]",
+    "Usage: deno task bench [--quick] [--only name,...] [--docs]",
+    "  --docs  merge the numbers into docs/bench/results.json (then run `deno task docs`)",
     "Workloads:",
     ...WORKLOADS.map((w) =>
       `  ${w.name.padEnd(14)} ${w.title} (full ${w.estimate.full}, quick ${w.estimate.quick})`
@@ -143,8 +156,11 @@ function handleInterrupts(controller: AbortController, progress: BenchProgressLo
   return () => Deno.removeSignalListener("SIGINT", onInterrupt);
 }
 
-/** Prints the table and notes; writes the JSON unless the run was cut short. */
-async function publish(document: BenchResults, interrupted: boolean): Promise<void> {
+/**
+ * Prints the table and notes; writes the JSON unless the run was cut short, and merges it into
+ * docs/bench/results.json when `docs` is set.
+ */
+async function publish(document: BenchResults, interrupted: boolean, docs: boolean): Promise<void> {
   console.log(renderTable(document.workloads));
   const notes = renderNotes(document.workloads);
   if (notes) console.log(`\nNotes:\n${notes}`);
@@ -155,6 +171,10 @@ async function publish(document: BenchResults, interrupted: boolean): Promise<vo
   const path = join(OUTPUT_DIR, "results.json");
   await writeResults(path, document);
   console.log(`\nResults written to ${path} (${document.duration_seconds} s in all)`);
+  if (!docs) return;
+  const command = ["deno task bench", ...Deno.args].join(" ");
+  const docsPath = await saveToDocs(document, command);
+  console.log(`Merged into ${docsPath}: run \`deno task docs\` to regenerate docs/performance.md`);
 }
 
 async function main(): Promise<number> {
@@ -188,15 +208,19 @@ async function main(): Promise<number> {
       if (controller.signal.aborted) break;
       results.push(await runWorkload(workload, options, progress, controller.signal));
     }
-    await publish({
-      schema_version: 1,
-      mode: options.quick ? "quick" : "full",
-      started_at: startedAt,
-      duration_seconds: Math.round((performance.now() - start) / 1000),
-      machine,
-      load_average_end: loadAverage(),
-      workloads: results,
-    }, controller.signal.aborted);
+    await publish(
+      {
+        schema_version: 1,
+        mode: options.quick ? "quick" : "full",
+        started_at: startedAt,
+        duration_seconds: Math.round((performance.now() - start) / 1000),
+        machine,
+        load_average_end: loadAverage(),
+        workloads: results,
+      },
+      controller.signal.aborted,
+      options.docs,
+    );
     if (controller.signal.aborted) return 130;
     return results.every((result) => result.status === "ok") ? 0 : 1;
   } finally {

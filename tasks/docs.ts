@@ -1,15 +1,21 @@
 /**
- * `deno task docs`: regenerates the parts of docs/ that code owns, so a page cannot drift from
- * the code it describes. Today that is the key table of docs/configuration.md, written from the
- * config schema (src/config/schema.ts: key, environment variable, meaning) and the built-in
- * defaults (src/config/defaults.ts), between `<!-- config-table:start -->` and
- * `<!-- config-table:end -->`. tests/readme_test.ts fails when the page is out of date.
+ * `deno task docs`: regenerates the parts of docs/ that code or data owns, so a page cannot drift
+ * from what it describes:
+ * - the key table of docs/configuration.md, written from the config schema
+ *   (src/config/schema.ts: key, environment variable, meaning) and the built-in defaults
+ *   (src/config/defaults.ts), between `<!-- config-table:start -->` and
+ *   `<!-- config-table:end -->`;
+ * - the tables of docs/performance.md, written from the committed benchmark numbers in
+ *   docs/bench/results.json (tasks/bench/performance_tables.ts; `deno task bench --docs`
+ *   updates the file).
  *
- * The performance tables of docs/performance.md are not generated: they combine several bench
- * runs with notes on load, and `bench-output/results.json` is not committed.
+ * tests/readme_test.ts fails when either page is out of date.
  */
 import { baseDirs, defaultValues } from "../src/config/defaults.ts";
 import { CONFIG_FIELDS, fieldName, type FieldSpec } from "../src/config/schema.ts";
+import { markdownTable } from "./markdown_table.ts";
+import { readDocsResults } from "./bench/docs_results.ts";
+import { PERFORMANCE_DOC, withBenchTables } from "./bench/performance_tables.ts";
 
 /** The page the config table lives in. */
 export const CONFIG_DOC = new URL("../docs/configuration.md", import.meta.url);
@@ -34,17 +40,6 @@ function defaultCell(field: FieldSpec, defaults: Record<string, unknown>): strin
   return `\`${typeof value === "string" ? value : JSON.stringify(value)}\``;
 }
 
-/** Pads a Markdown table the way `deno fmt` does, so the generated page passes `fmt --check`. */
-function markdownTable(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]!.map((_, column) =>
-    Math.max(3, ...rows.map((row) => [...row[column]!].length))
-  );
-  const line = (cells: readonly string[]) =>
-    `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(" | ")} |`;
-  const rule = `| ${widths.map((width) => "-".repeat(width)).join(" | ")} |`;
-  return [line(rows[0]!), rule, ...rows.slice(1).map(line)].join("\n");
-}
-
 /** The key table: one row per schema field, in schema order. */
 export function renderConfigTable(): string {
   const defaults = documentedDefaults();
@@ -67,13 +62,25 @@ export function withConfigTable(page: string, table: string): string {
   return `${page.slice(0, start + START.length)}\n\n${table}\n\n${page.slice(end)}`;
 }
 
-if (import.meta.main) {
-  const page = await Deno.readTextFile(CONFIG_DOC);
-  const updated = withConfigTable(page, renderConfigTable());
+/** Writes `page`'s regenerated text to `url` when it changed, saying which. */
+async function regenerate(url: URL, render: (page: string) => string, what: string) {
+  const page = await Deno.readTextFile(url);
+  const updated = render(page);
+  const name = `docs/${url.pathname.split("/").pop()}`;
   if (updated === page) {
-    console.log("docs/configuration.md is up to date");
+    console.log(`${name} is up to date`);
   } else {
-    await Deno.writeTextFile(CONFIG_DOC, updated);
-    console.log("docs/configuration.md: config table regenerated");
+    await Deno.writeTextFile(url, updated);
+    console.log(`${name}: ${what} regenerated`);
   }
+}
+
+if (import.meta.main) {
+  await regenerate(
+    CONFIG_DOC,
+    (page) => withConfigTable(page, renderConfigTable()),
+    "config table",
+  );
+  const results = await readDocsResults();
+  await regenerate(PERFORMANCE_DOC, (page) => withBenchTables(page, results), "bench tables");
 }

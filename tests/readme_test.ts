@@ -1,7 +1,18 @@
-/** docs/configuration.md is the configuration reference: every key and variable must be in it. */
+/**
+ * The docs stay true: docs/configuration.md is the configuration reference (every key and
+ * variable in it, its table as the schema generates it), docs/performance.md's tables are the
+ * ones docs/bench/results.json generates, and the README stays a front door.
+ */
 import assert from "node:assert/strict";
 import { CONFIG_FIELDS, fieldName } from "../src/config/schema.ts";
 import { renderConfigTable, withConfigTable } from "../tasks/docs.ts";
+import {
+  type DocsResults,
+  type DocsRun,
+  mergeRun,
+  readDocsResults,
+} from "../tasks/bench/docs_results.ts";
+import { PERFORMANCE_DOC, withBenchTables } from "../tasks/bench/performance_tables.ts";
 
 const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
 const configDoc = await Deno.readTextFile(
@@ -24,6 +35,73 @@ Deno.test("docs/configuration.md's key table is the one `deno task docs` generat
     withConfigTable(configDoc, renderConfigTable()),
     "docs/configuration.md is out of date: run `deno task docs`",
   );
+});
+
+Deno.test("docs/performance.md's tables are the ones `deno task docs` generates from docs/bench/results.json", async () => {
+  const page = await Deno.readTextFile(PERFORMANCE_DOC);
+  const results = await readDocsResults();
+  assert.equal(
+    page,
+    withBenchTables(page, results),
+    "docs/performance.md is out of date: run `deno task docs`",
+  );
+  const tabled = [...page.matchAll(/<!-- bench-table: ([\w,-]+) -->/g)].flatMap(([, names]) =>
+    names!.split(",")
+  );
+  const measured = results.runs.flatMap((run) => run.workloads.map((workload) => workload.name));
+  assert.deepEqual(tabled.toSorted(), measured.toSorted(), "each workload in exactly one table");
+});
+
+Deno.test("a bench table shows the file's numbers: a changed value changes the page", async () => {
+  const page = await Deno.readTextFile(PERFORMANCE_DOC);
+  const results = await readDocsResults();
+  const [first, ...rest] = results.runs;
+  const [workload, ...others] = first!.workloads;
+  const changed: DocsResults = {
+    schema_version: 1,
+    runs: [{
+      ...first!,
+      workloads: [{
+        ...workload!,
+        measurements: [{ metric: "a new measurement", value: 1234.5, unit: "ms", note: "a | b" }],
+      }, ...others],
+    }, ...rest],
+  };
+  const regenerated = withBenchTables(page, changed);
+  assert.notEqual(regenerated, page);
+  assert.match(regenerated, /\| a new measurement +\| 1,234\.5 ms \| a \\\| b +\|/);
+  assert.throws(
+    () => withBenchTables(page, { schema_version: 1, runs: rest }),
+    new RegExp(`no "${workload!.name}" workload`),
+  );
+});
+
+Deno.test("mergeRun() replaces the workloads a new run measured and drops runs left empty", () => {
+  const result = (name: string, value: number, status: "ok" | "failed" = "ok") => ({
+    name,
+    title: name,
+    status,
+    seconds: 1,
+    measurements: [{ metric: "time", value, unit: "s" as const }],
+    notes: [],
+  });
+  const run = (source: string, ...workloads: DocsRun["workloads"]): DocsRun => ({
+    source,
+    mode: "full",
+    started_at: null,
+    machine: { description: source },
+    workloads,
+  });
+  const docs: DocsResults = {
+    schema_version: 1,
+    runs: [run("old", result("a", 1), result("b", 2)), run("older", result("c", 3))],
+  };
+  const merged = mergeRun(docs, run("new", result("c", 30), result("a", 10, "failed")));
+  assert.deepEqual(merged.runs.map((r) => [r.source, r.workloads.map((w) => w.name)]), [
+    ["old", ["a", "b"]],
+    ["new", ["c"]],
+  ]);
+  assert.equal(merged.runs[1]!.workloads[0]!.measurements[0]!.value, 30);
 });
 
 Deno.test("README quick start is exactly three lines", () => {

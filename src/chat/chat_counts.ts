@@ -1,7 +1,9 @@
 /**
  * How many chat messages a recording has, for `status` (the journal of a recording in
  * progress) and `history` (the delivered `.chat.json`). Read from the files, like the rest of
- * those views; null when there is no chat (capture off).
+ * those views; null when there is no chat (capture off). The chat files' format is this
+ * folder's, so `status`, `history` and the status page pass these readers to `collectStatus()`
+ * and `listRecordings()` (src/state/ depends on no feature).
  */
 import { parseIrcMessage } from "./irc_message.ts";
 import { chatJournalPath, readJournal } from "./chat_journal.ts";

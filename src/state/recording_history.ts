@@ -9,7 +9,6 @@ import { mediaDuration } from "../util/media_duration.ts";
 import { listDirEntries } from "./atomic_write.ts";
 import { readCoverageRecord } from "./coverage_record.ts";
 import type { RecordingCoverage } from "./session_manifest.ts";
-import { chatFileCount } from "../chat/chat_counts.ts";
 
 /** One finished recording. */
 export interface RecordingEntry {
@@ -36,12 +35,19 @@ export interface RecordingEntry {
 const RECORDING = /^(.+?)(_compressed)?\.(mp4|ts)$/;
 
 /**
- * The newest `limit` recordings in `recordDir`, newest first, with their coverage from
- * `stateDir` when given.
+ * Comments in the `.chat.json` at `path`, null without one. The chat feature owns that format
+ * (src/chat/chat_counts.ts), so the caller passes its reader in.
+ */
+export type ChatFileCount = (path: string) => Promise<number | null>;
+
+/**
+ * The newest `limit` recordings in `recordDir`, newest first, with their chat messages counted
+ * by `chatMessages` and their coverage from `stateDir` when given.
  */
 export async function listRecordings(
   recordDir: string,
   limit: number,
+  chatMessages: ChatFileCount,
   stateDir?: string,
 ): Promise<RecordingEntry[]> {
   const files = new Map<string, { original?: string; compressed?: string }>();
@@ -74,7 +80,7 @@ export async function listRecordings(
       compressed_path: compressed,
       compressed_bytes: compressed ? await sizeOf(compressed) : null,
       coverage: stateDir ? await readCoverageRecord(stateDir, stem) : null,
-      chat_messages: await chatFileCount(join(recordDir, `${stem}.chat.json`)),
+      chat_messages: await chatMessages(join(recordDir, `${stem}.chat.json`)),
     };
   }));
 }

@@ -16,7 +16,6 @@ import { isSessionCaptureAlive } from "./capture_lock.ts";
 
 /** The state of a capture that runs though its recorder or poller is gone. */
 export const NO_HOST = "capturing, no host";
-import { journalMessageCount } from "../chat/chat_counts.ts";
 
 /** One active recording. */
 export interface RecordingView {
@@ -126,8 +125,21 @@ export function statusJsonText(status: StatusSnapshot): string {
   return JSON.stringify(status);
 }
 
-/** Reads the current state of every part of twitchtool. */
-export async function collectStatus(config: Config): Promise<StatusSnapshot> {
+/**
+ * Messages of session `base`'s chat journal in `tempDir` so far, null when chat is not
+ * captured. The chat feature owns its journal's format (src/chat/chat_counts.ts), so the caller
+ * passes its reader in and state/ stays the plain files it owns.
+ */
+export type JournalMessageCount = (tempDir: string, base: string) => Promise<number | null>;
+
+/**
+ * Reads the current state of every part of twitchtool, each recording's chat messages counted
+ * with `chatMessages`.
+ */
+export async function collectStatus(
+  config: Config,
+  chatMessages: JournalMessageCount,
+): Promise<StatusSnapshot> {
   const { paths } = config;
   const tempDir = paths.tempDir;
   const pool = new SlotPool(paths.runtimeDir, config.limits.recordLimit);
@@ -145,7 +157,7 @@ export async function collectStatus(config: Config): Promise<StatusSnapshot> {
       bytes: await capturedBytes(tempDir, slot.username, slot.pid),
       ...lateness(manifest),
       coverage: manifest?.coverage ?? null,
-      chat_messages: manifest ? await journalMessageCount(tempDir, manifest.base) : null,
+      chat_messages: manifest ? await chatMessages(tempDir, manifest.base) : null,
     });
   }
   // A recorder that has released its slot but still holds its channel lock is finalizing; one
@@ -165,7 +177,7 @@ export async function collectStatus(config: Config): Promise<StatusSnapshot> {
       bytes: await capturedBytes(tempDir, manifest.user, manifest.pid),
       ...lateness(manifest),
       coverage: manifest?.coverage ?? null,
-      chat_messages: await journalMessageCount(tempDir, manifest.base),
+      chat_messages: await chatMessages(tempDir, manifest.base),
     });
   }
   const encoder = encoderView(await readDaemonState(paths.stateDir, "encoder"));

@@ -6,6 +6,7 @@
  * `SnapshotCache`.
  */
 import type { Config } from "../config/config.ts";
+import { chatFileCount, journalMessageCount } from "../chat/chat_counts.ts";
 import { readUsersFile } from "../poll/users_file.ts";
 import { readDaemonState } from "../state/daemon_state.ts";
 import { listRecordings, type RecordingEntry } from "../state/recording_history.ts";
@@ -76,7 +77,7 @@ export async function readPageState(
   config: Config,
   now: number,
 ): Promise<Omit<PageData, "history" | "counters">> {
-  const status = await collectStatus(config);
+  const status = await collectStatus(config, journalMessageCount);
   const [channels, details, disk, poll] = await Promise.all([
     channelViews(config, status),
     recordingDetails(config, status),
@@ -88,7 +89,7 @@ export async function readPageState(
 
 /** The newest finished recordings, for the history picture. */
 export function readHistory(config: Config): Promise<RecordingEntry[]> {
-  return listRecordings(config.paths.recordDir, HISTORY_LIMIT);
+  return listRecordings(config.paths.recordDir, HISTORY_LIMIT, chatFileCount);
 }
 
 async function channelViews(config: Config, status: StatusSnapshot): Promise<ChannelView[]> {

@@ -312,6 +312,12 @@ function jumpyReport(set: PartSet, clean: VariantCost, jumpy: VariantCost): Meas
   return [
     { metric: "ad + restart: time", value: round(jumpy.seconds, 2), unit: "s" },
     {
+      metric: "ad + restart: time until on disk",
+      value: round(jumpy.durableSeconds, 2),
+      unit: "s",
+      note: "with a sync after",
+    },
+    {
       metric: "ad + restart: bytes written",
       value: round(megabytes(jumpy.bytesWritten), 0),
       unit: "MB",

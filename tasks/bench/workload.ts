@@ -4,8 +4,11 @@
  * so the workloads know nothing about presentation.
  */
 
-/** Units a measurement can have; `x` is a ratio of two measurements. */
-export type Unit = "s" | "ms" | "MB" | "MB/s" | "%" | "x" | "count";
+/**
+ * Units a measurement can have; `x` is a ratio of two measurements. `GB` only appears in
+ * numbers carried over from hand-written tables into docs/bench/results.json.
+ */
+export type Unit = "s" | "ms" | "MB" | "GB" | "MB/s" | "%" | "x" | "count";
 
 /** One number of a workload, e.g. "one-pass finalize: 12.3 s". */
 export interface Measurement {

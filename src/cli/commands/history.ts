@@ -1,3 +1,4 @@
+import { chatFileCount } from "../../chat/chat_counts.ts";
 import { listRecordings } from "../../state/recording_history.ts";
 import type { RecordingCoverage } from "../../state/session_manifest.ts";
 import { formatBytes } from "../../util/disk_space.ts";
@@ -33,7 +34,7 @@ export async function historyCommand(
     "paths.record_dir": override(options.outputDir, "--output-dir"),
   });
   const recordDir = config.paths.recordDir;
-  const recordings = await listRecordings(recordDir, limit, config.paths.stateDir);
+  const recordings = await listRecordings(recordDir, limit, chatFileCount, config.paths.stateDir);
   if (options.json) {
     printLine(JSON.stringify({ record_dir: recordDir, recordings }));
     return 0;

@@ -8,6 +8,7 @@ import {
 } from "../../state/status_snapshot.ts";
 import type { RetentionState } from "../../state/retention_state.ts";
 import type { Config } from "../../config/config.ts";
+import { journalMessageCount } from "../../chat/chat_counts.ts";
 import { ExitCode } from "../../errors.ts";
 import { withShutdownSignals } from "../../proc/signals.ts";
 import { formatBytes } from "../../util/disk_space.ts";
@@ -45,7 +46,7 @@ export async function statusCommand(
     "limits.record_limit": override(options.recordLimit, "--record-limit"),
   });
   if (options.serve !== undefined) return await serveStatus(config, options.serve);
-  const status = await collectStatus(config);
+  const status = await collectStatus(config, journalMessageCount);
   if (options.json) {
     printLine(statusJsonText(status));
     return 0;
