@@ -1,9 +1,8 @@
 /**
  * `deno task docs`: regenerates the parts of docs/ that code owns, so a page cannot drift from
  * the code it describes. Today that is the key table of docs/configuration.md, written from the
- * config schema (src/config/schema.ts: key, environment variable, meaning) and the built-in
- * defaults (src/config/defaults.ts), between `<!-- config-table:start -->` and
- * `<!-- config-table:end -->`. tests/readme_test.ts fails when the page is out of date.
+ * config schema (src/config/schema.ts: key, environment variable, default, meaning), between
+ * `<!-- config-table:start -->` and `<!-- config-table:end -->`. tests/readme_test.ts fails when the page is out of date.
  *
  * The performance tables of docs/performance.md are not generated: they combine several bench
  * runs with notes on load, and `bench-output/results.json` is not committed.

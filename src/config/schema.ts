@@ -1,9 +1,11 @@
 /**
- * Every configuration key, once: its TOML section and name, value kind, environment variable
- * and bounds. Loading, validation, unknown-key errors, `--help` and docs/configuration.md
- * (`deno task docs`) all read this table, so a key cannot exist in one place and be missing in
- * another.
+ * Every configuration key, once: its TOML section and name, value kind, default, environment
+ * variable and bounds. Loading, defaults, validation, unknown-key errors, the `Config` object's
+ * shape, `--help` and docs/configuration.md (`deno task docs`) all read this table, so a key
+ * cannot exist in one place and be missing (or different) in another.
  */
+import { join } from "node:path";
+import type { BaseDirs, EnvReader } from "./defaults.ts";
 
 /** How a raw TOML/env/CLI value is read. */
 export type FieldKind =
@@ -18,11 +20,31 @@ export type FieldKind =
   | "string_list"
   | "fps";
 
+/** A key's value once read: what the `Config` object holds for it. */
+export type ConfigValue = string | number | boolean | readonly string[];
+
+/** What a default may depend on: HOME and the XDG folders, and whether `~/Videos` exists. */
+export interface DefaultContext {
+  readonly dirs: BaseDirs;
+  readonly env: EnvReader;
+  readonly isDirectory: (path: string) => boolean;
+}
+
 /** One configuration key. */
 export interface FieldSpec {
   readonly section: string;
   readonly key: string;
   readonly kind: FieldKind;
+  /**
+   * The built-in value (a function when it depends on the machine); absent means the key is
+   * unset (`undefined` in `Config`) unless the user sets it. The only place a default is written.
+   */
+  readonly default?: ConfigValue | ((machine: DefaultContext) => string);
+  /**
+   * One spelling of a size that `Config` holds in bytes as `<stem>Bytes`: `<stem>_bytes` wins
+   * over `<stem>_gb` set in the same layer; a default goes on the `_gb` spelling.
+   */
+  readonly size?: "gb" | "bytes";
   /** Environment variable that overrides the file (precedence CLI > env > file > defaults). */
   readonly env?: string;
   readonly min?: number;
@@ -94,12 +116,38 @@ export const NOTIFY_EVENTS = [
   "retention_deleted",
 ] as const;
 
-/** The full key table. `storage.disk_free_min_*` are two spellings of one setting. */
-export const CONFIG_FIELDS: readonly FieldSpec[] = [
+/**
+ * The public Client-ID of Twitch's own web player, the one streamlink sends: it lets the poller
+ * ask Twitch's GraphQL endpoint who is live without a registered app.
+ */
+export const TWITCH_WEB_CLIENT_ID = "kimne78kx3ncx6brgo4mv6wki5h1ko";
+
+/** `~/Videos/TwitchTool` when `~/Videos` exists, else `~/Downloads/TwitchTool`. */
+function recordDirDefault({ dirs, isDirectory }: DefaultContext): string {
+  const videos = join(dirs.home, "Videos");
+  return join(isDirectory(videos) ? videos : join(dirs.home, "Downloads"), "TwitchTool");
+}
+
+/**
+ * `$XDG_RUNTIME_DIR/twitchtool`, else `<state dir>/run`: unlike the original tool's shared
+ * `/tmp/twitchtool-<uid>`, which every HOME of the uid shared (so `HOME=$(mktemp -d)` runs saw
+ * each other's locks) and anyone could pre-create in `/tmp`.
+ */
+function runtimeDirDefault({ dirs, env }: DefaultContext): string {
+  const xdgRuntime = env("XDG_RUNTIME_DIR");
+  return xdgRuntime ? join(xdgRuntime, "twitchtool") : join(dirs.stateDir, "run");
+}
+
+/**
+ * The full key table, in the order of docs/configuration.md. `storage.disk_free_min_*` and
+ * `retention.min_free_*` are each two spellings of one setting (`size`).
+ */
+const FIELD_TABLE = [
   {
     section: "paths",
     key: "record_dir",
     kind: "dir",
+    default: recordDirDefault,
     doc: "finished recordings",
     docsDefault: "`~/Videos/TwitchTool` if `~/Videos` exists, else `~/Downloads/TwitchTool`",
   },
@@ -107,14 +155,22 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "paths",
     key: "queue_dir",
     kind: "dir",
+    default: ({ dirs }) => join(dirs.stateDir, "encode-queue"),
     env: "QUEUE_DIR",
     doc: "encode jobs (`jobs/` inside)",
   },
-  { section: "paths", key: "logs_dir", kind: "dir", doc: "per-channel recorder logs" },
+  {
+    section: "paths",
+    key: "logs_dir",
+    kind: "dir",
+    default: ({ dirs }) => join(dirs.stateDir, "logs"),
+    doc: "per-channel recorder logs",
+  },
   {
     section: "paths",
     key: "runtime_dir",
     kind: "dir",
+    default: runtimeDirDefault,
     doc: "slots and locks (mode 0700, see [Runtime dir](#runtime-dir))",
     docsDefault: "`$XDG_RUNTIME_DIR/twitchtool`, else `~/.local/state/twitchtool/run`",
   },
@@ -122,6 +178,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "logging",
     key: "max_log_mb",
     kind: "number",
+    default: 50,
     min: 0,
     max: 1_000_000,
     doc: "MiB at which `<user>.log` rotates (3 old ones kept); 0 never rotates",
@@ -130,6 +187,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "limits",
     key: "record_limit",
     kind: "int",
+    default: 6,
     env: "RECORD_LIMIT",
     min: 1,
     max: 64,
@@ -138,7 +196,9 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   {
     section: "storage",
     key: "disk_free_min_gb",
+    size: "gb",
     kind: "number",
+    default: 10,
     env: "DISK_FREE_MIN_GB",
     min: 0,
     doc: "minimum free space, GiB",
@@ -146,6 +206,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   {
     section: "storage",
     key: "disk_free_min_bytes",
+    size: "bytes",
     kind: "int",
     env: "DISK_FREE_MIN_BYTES",
     min: 0,
@@ -155,6 +216,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "record",
     key: "quality",
     kind: "string",
+    default: "best",
     env: "QUALITY",
     doc: "streamlink quality",
   },
@@ -162,6 +224,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "record",
     key: "retry_delay",
     kind: "number",
+    default: 60,
     env: "RETRY_DELAY",
     min: 0,
     doc: "seconds, longest wait between offline attempts",
@@ -170,6 +233,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "record",
     key: "retry_window",
     kind: "number",
+    default: 900,
     env: "RETRY_WINDOW",
     min: 0,
     doc: "seconds after the last part before giving up",
@@ -178,6 +242,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "record",
     key: "loglevel",
     kind: "string",
+    default: "error",
     env: "LOGLEVEL",
     choices: STREAMLINK_LOGLEVELS,
     doc: "streamlink log level",
@@ -186,6 +251,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "record",
     key: "enable_remux",
     kind: "bool",
+    default: true,
     env: "REMUX_ENABLED",
     doc: "`.mp4` + encode job",
   },
@@ -193,6 +259,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "record",
     key: "delete_ts_after_remux",
     kind: "bool",
+    default: true,
     env: "DELETE_TS_AFTER_REMUX",
     doc: "don't keep a merged `.ts` too",
   },
@@ -200,6 +267,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "record",
     key: "delete_input_on_success",
     kind: "bool",
+    default: false,
     env: "DELETE_INPUT_ON_SUCCESS",
     doc: "encoder deletes the input after success",
   },
@@ -207,6 +275,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "encode_daemon",
     key: "preset",
     kind: "string",
+    default: "medium",
     env: "ENCODER_PRESET",
     choices: ENCODER_PRESETS,
     doc: "x265/x264 preset",
@@ -215,6 +284,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "encode_daemon",
     key: "crf",
     kind: "int",
+    default: 26,
     env: "ENCODER_CRF",
     doc: "quality (clamped 0-51)",
   },
@@ -222,6 +292,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "encode_daemon",
     key: "threads",
     kind: "int",
+    default: 1,
     env: "ENCODER_THREADS",
     doc: "encoder threads",
   },
@@ -229,6 +300,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "encode_daemon",
     key: "height",
     kind: "int",
+    default: 480,
     env: "ENCODER_HEIGHT",
     doc: "output height (width follows, even)",
   },
@@ -236,6 +308,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "encode_daemon",
     key: "fps",
     kind: "fps",
+    default: "auto",
     env: "ENCODER_FPS",
     doc: "`auto` keeps the source rate; a number or `30000/1001` forces it",
   },
@@ -243,6 +316,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "encode_daemon",
     key: "loglevel",
     kind: "string",
+    default: "error",
     env: "ENCODER_LOGLEVEL",
     choices: FFMPEG_LOGLEVELS,
     doc: "ffmpeg log level",
@@ -251,6 +325,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "encode_daemon",
     key: "video_codec",
     kind: "string",
+    default: "libx265",
     env: "ENCODER_VIDEO_CODEC",
     choices: VIDEO_CODECS,
     doc: "`libx265` or `libx264`",
@@ -259,6 +334,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "encode_daemon",
     key: "audio_bitrate",
     kind: "string",
+    default: "128k",
     env: "ENCODER_AUDIO_BITRATE",
     doc: "AAC bitrate",
   },
@@ -266,6 +342,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "poller",
     key: "users_file",
     kind: "file",
+    default: ({ dirs }) => join(dirs.configDir, "users.txt"),
     env: "USERS_FILE",
     doc: "channels to watch",
   },
@@ -273,6 +350,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "poller",
     key: "interval",
     kind: "number",
+    default: 300,
     env: "POLL_INTERVAL",
     min: 1,
     doc: "seconds between poll cycles",
@@ -282,12 +360,14 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "poller",
     key: "quality",
     kind: "string",
+    default: "best",
     doc: "quality passed to launched recorders",
   },
   {
     section: "poller",
     key: "download_cmd",
     kind: "string",
+    default: "twitchtool record",
     env: "DOWNLOAD_CMD",
     doc: "recorder command the poller launches",
   },
@@ -295,6 +375,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "poller",
     key: "timeout",
     kind: "number",
+    default: 15,
     env: "PROBE_TIMEOUT",
     min: 1,
     doc: "seconds before a probe counts as offline, an API request as failed",
@@ -303,6 +384,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "poller",
     key: "probe_concurrency",
     kind: "int",
+    default: 10,
     env: "PROBE_CONCURRENCY",
     min: 1,
     max: 100,
@@ -312,18 +394,21 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "streamlink",
     key: "url_template",
     kind: "string",
+    default: "https://twitch.tv/{user}",
     doc: "stream URL; `{user}` is replaced (tests use `hls://...`)",
   },
   {
     section: "streamlink",
     key: "extra_args",
     kind: "string_list",
+    default: [],
     doc: "extra streamlink arguments, after twitchtool's own",
   },
   {
     section: "twitch",
     key: "detect",
     kind: "string",
+    default: "auto",
     env: "TWITCH_DETECT",
     choices: DETECT_MODES,
     doc: "live detection: `auto`, `gql`, `helix` or `streamlink` (below)",
@@ -332,6 +417,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "twitch",
     key: "gql_url",
     kind: "string",
+    default: "https://gql.twitch.tv/gql",
     env: "TWITCH_GQL_URL",
     doc: "GraphQL endpoint of the `gql` detector",
   },
@@ -339,6 +425,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "twitch",
     key: "gql_batch",
     kind: "int",
+    default: 35,
     env: "TWITCH_GQL_BATCH",
     min: 1,
     max: 35,
@@ -348,6 +435,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "twitch",
     key: "client_id",
     kind: "string",
+    default: TWITCH_WEB_CLIENT_ID,
     env: "TWITCH_CLIENT_ID",
     doc: "Client-ID sent to the API (your app's for Helix)",
     docsDefault: "the public web Client-ID streamlink uses",
@@ -363,6 +451,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "twitch",
     key: "helix_url",
     kind: "string",
+    default: "https://api.twitch.tv/helix",
     env: "TWITCH_HELIX_URL",
     doc: "Helix API base URL",
   },
@@ -370,6 +459,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "twitch",
     key: "oauth_url",
     kind: "string",
+    default: "https://id.twitch.tv/oauth2/token",
     env: "TWITCH_OAUTH_URL",
     doc: "where the Helix app token comes from",
   },
@@ -377,37 +467,44 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "twitch",
     key: "backfill",
     kind: "bool",
+    default: false,
     doc: "fill what the recording missed from the broadcast's VOD at finalize (opt-in)",
   },
   {
     section: "twitch",
     key: "vod_url_template",
     kind: "string",
+    default: "https://www.twitch.tv/videos/{id}",
     doc: "VOD URL for back-fill; `{id}` is replaced by the archive video id",
   },
   {
     section: "notify",
     key: "urls",
     kind: "string_list",
+    default: [],
     doc: "Notification targets as Apprise URLs (secrets inside are never logged)",
   },
   {
     section: "notify",
     key: "events",
     kind: "string_list",
+    default: NOTIFY_EVENTS,
     choices: NOTIFY_EVENTS,
     doc: "Events to notify (default: all)",
+    docsDefault: "all",
   },
   {
     section: "notify",
     key: "give_up_after",
     kind: "number",
+    default: 300,
     min: 0,
     doc: "Seconds a notification is retried before it is dropped with one log line",
   },
   {
     section: "retention",
     key: "min_free_gb",
+    size: "gb",
     kind: "number",
     min: 0,
     doc: "Delete old recordings to keep this many GiB free (opt-in)",
@@ -415,6 +512,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   {
     section: "retention",
     key: "min_free_bytes",
+    size: "bytes",
     kind: "int",
     min: 0,
     doc: "Same in bytes (wins over _gb)",
@@ -449,15 +547,23 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "chat",
     key: "enabled",
     kind: "bool",
+    default: false,
     doc: "Capture live chat into <name>.chat.json beside each recording",
   },
   {
     section: "chat",
     key: "url",
     kind: "string",
+    default: "wss://irc-ws.chat.twitch.tv:443",
     doc: "Twitch chat (IRC over WebSocket) endpoint",
   },
-];
+] as const satisfies readonly FieldSpec[];
+
+/** The key table (see {@link FIELD_TABLE}). */
+export const CONFIG_FIELDS: readonly FieldSpec[] = FIELD_TABLE;
+
+/** The key table's exact type, from which `SchemaConfig` (schema_config.ts) derives value types. */
+export type SchemaFields = typeof FIELD_TABLE;
 
 /** `section.key`, the name used in messages and overrides. */
 export function fieldName(field: FieldSpec): string {
