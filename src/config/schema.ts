@@ -30,6 +30,14 @@ export interface DefaultContext {
   readonly isDirectory: (path: string) => boolean;
 }
 
+/** How a key is set on the command line; `--help` appends its default, key and env var. */
+export interface KeyOption {
+  /** commander flags with the value's placeholder (`--retry-delay <seconds>`); a switch for `bool`. */
+  readonly flags: string;
+  /** The option's `--help` text (plain, unlike `doc`); a command may word it for its context. */
+  readonly help: string;
+}
+
 /** One configuration key. */
 export interface FieldSpec {
   readonly section: string;
@@ -47,6 +55,8 @@ export interface FieldSpec {
   readonly size?: "gb" | "bytes";
   /** Environment variable that overrides the file (precedence CLI > env > file > defaults). */
   readonly env?: string;
+  /** The command-line option that sets the key, on the commands that offer it (cli/program.ts). */
+  readonly option?: KeyOption;
   readonly min?: number;
   readonly max?: number;
   readonly choices?: readonly string[];
@@ -148,6 +158,7 @@ const FIELD_TABLE = [
     key: "record_dir",
     kind: "dir",
     default: recordDirDefault,
+    option: { flags: "--output-dir <dir>", help: "where finished recordings go" },
     doc: "finished recordings",
     docsDefault: "`~/Videos/TwitchTool` if `~/Videos` exists, else `~/Downloads/TwitchTool`",
   },
@@ -155,6 +166,7 @@ const FIELD_TABLE = [
     section: "paths",
     key: "queue_dir",
     kind: "dir",
+    option: { flags: "--queue-dir <dir>", help: "encode job queue" },
     default: ({ dirs }) => join(dirs.stateDir, "encode-queue"),
     env: "QUEUE_DIR",
     doc: "encode jobs (`jobs/` inside)",
@@ -163,6 +175,7 @@ const FIELD_TABLE = [
     section: "paths",
     key: "logs_dir",
     kind: "dir",
+    option: { flags: "--logs-dir <dir>", help: "where <user>.log recorder logs go" },
     default: ({ dirs }) => join(dirs.stateDir, "logs"),
     doc: "per-channel recorder logs",
   },
@@ -189,6 +202,7 @@ const FIELD_TABLE = [
     kind: "int",
     default: 6,
     env: "RECORD_LIMIT",
+    option: { flags: "--record-limit <n>", help: "concurrent recordings allowed" },
     min: 1,
     max: 64,
     doc: "concurrent recordings (1-64)",
@@ -218,6 +232,7 @@ const FIELD_TABLE = [
     kind: "string",
     default: "best",
     env: "QUALITY",
+    option: { flags: "--quality <quality>", help: "streamlink quality, e.g. best, 720p60" },
     doc: "streamlink quality",
   },
   {
@@ -226,6 +241,10 @@ const FIELD_TABLE = [
     kind: "number",
     default: 60,
     env: "RETRY_DELAY",
+    option: {
+      flags: "--retry-delay <seconds>",
+      help: "longest wait between attempts while offline",
+    },
     min: 0,
     doc: "seconds, longest wait between offline attempts",
   },
@@ -235,6 +254,10 @@ const FIELD_TABLE = [
     kind: "number",
     default: 900,
     env: "RETRY_WINDOW",
+    option: {
+      flags: "--retry-window <seconds>",
+      help: "give up this long after the last captured part",
+    },
     min: 0,
     doc: "seconds after the last part before giving up",
   },
@@ -244,6 +267,7 @@ const FIELD_TABLE = [
     kind: "string",
     default: "error",
     env: "LOGLEVEL",
+    option: { flags: "--loglevel <level>", help: "streamlink log level" },
     choices: STREAMLINK_LOGLEVELS,
     doc: "streamlink log level",
   },
@@ -253,6 +277,7 @@ const FIELD_TABLE = [
     kind: "bool",
     default: true,
     env: "REMUX_ENABLED",
+    option: { flags: "--remux", help: "remux to .mp4 and queue an encode job" },
     doc: "`.mp4` + encode job",
   },
   {
@@ -261,6 +286,7 @@ const FIELD_TABLE = [
     kind: "bool",
     default: true,
     env: "DELETE_TS_AFTER_REMUX",
+    option: { flags: "--delete-ts-after-remux", help: "keep only the .mp4" },
     doc: "don't keep a merged `.ts` too",
   },
   {
@@ -269,6 +295,10 @@ const FIELD_TABLE = [
     kind: "bool",
     default: false,
     env: "DELETE_INPUT_ON_SUCCESS",
+    option: {
+      flags: "--delete-input-on-success",
+      help: "encoder deletes the recording after encoding",
+    },
     doc: "encoder deletes the input after success",
   },
   {
@@ -277,6 +307,7 @@ const FIELD_TABLE = [
     kind: "string",
     default: "medium",
     env: "ENCODER_PRESET",
+    option: { flags: "--preset <preset>", help: "x265/x264 preset" },
     choices: ENCODER_PRESETS,
     doc: "x265/x264 preset",
   },
@@ -286,6 +317,7 @@ const FIELD_TABLE = [
     kind: "int",
     default: 26,
     env: "ENCODER_CRF",
+    option: { flags: "--crf <n>", help: "constant rate factor, clamped to 0-51" },
     doc: "quality (clamped 0-51)",
   },
   {
@@ -294,6 +326,7 @@ const FIELD_TABLE = [
     kind: "int",
     default: 1,
     env: "ENCODER_THREADS",
+    option: { flags: "--threads <n>", help: "encoder threads, clamped to 0-64, 0 = auto" },
     doc: "encoder threads",
   },
   {
@@ -302,6 +335,7 @@ const FIELD_TABLE = [
     kind: "int",
     default: 480,
     env: "ENCODER_HEIGHT",
+    option: { flags: "--height <px>", help: "output height, clamped to 144-2160" },
     doc: "output height (width follows, even)",
   },
   {
@@ -310,6 +344,7 @@ const FIELD_TABLE = [
     kind: "fps",
     default: "auto",
     env: "ENCODER_FPS",
+    option: { flags: "--fps <fps>", help: '"auto", a number or a fraction like 30000/1001' },
     doc: "`auto` keeps the source rate; a number or `30000/1001` forces it",
   },
   {
@@ -318,6 +353,7 @@ const FIELD_TABLE = [
     kind: "string",
     default: "error",
     env: "ENCODER_LOGLEVEL",
+    option: { flags: "--loglevel <level>", help: "ffmpeg log level" },
     choices: FFMPEG_LOGLEVELS,
     doc: "ffmpeg log level",
   },
@@ -327,6 +363,7 @@ const FIELD_TABLE = [
     kind: "string",
     default: "libx265",
     env: "ENCODER_VIDEO_CODEC",
+    option: { flags: "--video-codec <codec>", help: "libx265 or libx264" },
     choices: VIDEO_CODECS,
     doc: "`libx265` or `libx264`",
   },
@@ -336,12 +373,14 @@ const FIELD_TABLE = [
     kind: "string",
     default: "128k",
     env: "ENCODER_AUDIO_BITRATE",
+    option: { flags: "--audio-bitrate <rate>", help: "AAC bitrate, e.g. 128k" },
     doc: "AAC bitrate",
   },
   {
     section: "poller",
     key: "users_file",
     kind: "file",
+    option: { flags: "--users-file <path>", help: "channels to watch, one per line" },
     default: ({ dirs }) => join(dirs.configDir, "users.txt"),
     env: "USERS_FILE",
     doc: "channels to watch",
@@ -352,6 +391,7 @@ const FIELD_TABLE = [
     kind: "number",
     default: 300,
     env: "POLL_INTERVAL",
+    option: { flags: "--interval <seconds>", help: "seconds between poll cycles" },
     min: 1,
     doc: "seconds between poll cycles",
     defaultDoc: "30 with Twitch's API, 300 with streamlink probes",
@@ -361,6 +401,7 @@ const FIELD_TABLE = [
     key: "quality",
     kind: "string",
     default: "best",
+    option: { flags: "--quality <quality>", help: "quality passed to launched recorders" },
     doc: "quality passed to launched recorders",
   },
   {
@@ -369,6 +410,7 @@ const FIELD_TABLE = [
     kind: "string",
     default: "twitchtool record",
     env: "DOWNLOAD_CMD",
+    option: { flags: "--download-cmd <command>", help: "recorder command, no shell" },
     doc: "recorder command the poller launches",
   },
   {
@@ -377,6 +419,10 @@ const FIELD_TABLE = [
     kind: "number",
     default: 15,
     env: "PROBE_TIMEOUT",
+    option: {
+      flags: "--timeout <seconds>",
+      help: "a probe slower than this counts as offline, an API request as failed",
+    },
     min: 1,
     doc: "seconds before a probe counts as offline, an API request as failed",
   },
@@ -386,6 +432,7 @@ const FIELD_TABLE = [
     kind: "int",
     default: 10,
     env: "PROBE_CONCURRENCY",
+    option: { flags: "--probe-concurrency <n>", help: "probes (or API requests) run at once" },
     min: 1,
     max: 100,
     doc: "probes (or API requests) at once",
@@ -535,6 +582,7 @@ const FIELD_TABLE = [
     section: "web",
     key: "listen",
     kind: "string",
+    option: { flags: "--web <host:port>", help: "serve the status page and /metrics there" },
     doc: 'Serve the status page and /metrics at host:port (off when unset; e.g. "127.0.0.1:8686")',
   },
   {
@@ -548,6 +596,7 @@ const FIELD_TABLE = [
     key: "enabled",
     kind: "bool",
     default: false,
+    option: { flags: "--chat", help: "capture live chat into <name>.chat.json" },
     doc: "Capture live chat into <name>.chat.json beside each recording",
   },
   {

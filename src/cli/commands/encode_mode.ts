@@ -10,7 +10,7 @@ export async function encodeModeCommand(
   globals: GlobalOptions,
 ): Promise<number> {
   if (action === "status") return await encodeModeStatus(globals);
-  const config = await loadCommandConfig(globals, {}, { allowMissingFile: true });
+  const config = await loadCommandConfig(globals, { allowMissingFile: true });
   const envValue = Deno.env.get("REMUX_ENABLED");
   const path = config.source.path;
   const value = action === "on";
