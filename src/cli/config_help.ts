@@ -6,7 +6,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { baseDirs, defaultValues } from "../config/defaults.ts";
 import { isDirectory } from "../config/load_config.ts";
-import { CONFIG_FIELDS, fieldName } from "../config/schema.ts";
+import { findField } from "../config/schema.ts";
 import { optionKey } from "./key_option.ts";
 
 /** Appends `[default: ...; config ...; env ...]` to every key option's description under `root`. */
@@ -27,7 +27,7 @@ export function annotateConfigOptions(root: Command): void {
 
 /** `[default: best; config record.quality; env QUALITY]`; throws for a key not in the schema. */
 export function describeConfigKey(key: string, defaults: Record<string, unknown>): string {
-  const field = CONFIG_FIELDS.find((candidate) => fieldName(candidate) === key);
+  const field = findField(key);
   if (!field) throw new Error(`Option help names "${key}", which is not a config key`);
   const parts = [];
   if (field.defaultDoc) parts.push(`default: ${field.defaultDoc}`);

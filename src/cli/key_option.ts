@@ -6,7 +6,7 @@
  */
 import { Option } from "@commander-js/extra-typings";
 import type { CliOverride } from "../config/load_config.ts";
-import { CONFIG_FIELDS, fieldName, type KeyOption, type SchemaFields } from "../config/schema.ts";
+import { findField, type KeyOption, type SchemaFields } from "../config/schema.ts";
 import { override } from "./context.ts";
 
 type WithOption = Extract<SchemaFields[number], { option: KeyOption }>;
@@ -32,7 +32,7 @@ type NegatedFlags<N extends OptionKey> = FlagsOf<N> extends `--${infer Name}` ? 
 const OPTION_KEYS = new WeakMap<object, string>();
 
 function optionOf(name: string): KeyOption {
-  const field = CONFIG_FIELDS.find((candidate) => fieldName(candidate) === name);
+  const field = findField(name);
   if (!field?.option) throw new Error(`Config key "${name}" has no command-line option`);
   return field.option;
 }

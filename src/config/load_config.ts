@@ -5,7 +5,7 @@ import { assembleConfig, type Layer } from "./assemble_config.ts";
 import type { Config } from "./config.ts";
 import { baseDirs, defaultValues, type EnvReader } from "./defaults.ts";
 import { closestName } from "./closest_name.ts";
-import { CONFIG_FIELDS, fieldName, type FieldSpec } from "./schema.ts";
+import { CONFIG_FIELDS, fieldName, type FieldSpec, findField } from "./schema.ts";
 import { tomlKeyLines } from "./toml_lines.ts";
 import type { ValueOrigin } from "./value_origin.ts";
 
@@ -188,7 +188,7 @@ function readCliLayer(
   const cliLayer: Layer = new Map();
   for (const [name, override] of Object.entries(overrides)) {
     if (override === undefined || override.value === undefined) continue;
-    const field = CONFIG_FIELDS.find((f) => fieldName(f) === name);
+    const field = findField(name);
     if (!field) throw new Error(`Unknown config override "${name}"`);
     const source = `Invalid value ${JSON.stringify(override.value)} for ${override.flag}`;
     setChecked(cliLayer, field, override.value, expand, refusals, {

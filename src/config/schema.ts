@@ -618,3 +618,8 @@ export type SchemaFields = typeof FIELD_TABLE;
 export function fieldName(field: FieldSpec): string {
   return `${field.section}.${field.key}`;
 }
+
+/** The field named `section.key`, or undefined for a name the schema does not know. */
+export function findField(name: string): FieldSpec | undefined {
+  return CONFIG_FIELDS.find((field) => fieldName(field) === name);
+}
