@@ -132,6 +132,15 @@ export const NOTIFY_EVENTS = [
  */
 export const TWITCH_WEB_CLIENT_ID = "kimne78kx3ncx6brgo4mv6wki5h1ko";
 
+/** `poller.interval`'s default: seconds between cycles of streamlink probes (a process a channel). */
+const PROBE_POLL_INTERVAL = 300;
+
+/**
+ * `poller.interval` when Twitch's API detects live channels and no layer sets it: one request
+ * answers for many channels, so polling often is cheap (src/poll/detect_live.ts).
+ */
+export const API_POLL_INTERVAL = 30;
+
 /** `~/Videos/TwitchTool` when `~/Videos` exists, else `~/Downloads/TwitchTool`. */
 function recordDirDefault({ dirs, isDirectory }: DefaultContext): string {
   const videos = join(dirs.home, "Videos");
@@ -389,12 +398,13 @@ const FIELD_TABLE = [
     section: "poller",
     key: "interval",
     kind: "number",
-    default: 300,
+    default: PROBE_POLL_INTERVAL,
     env: "POLL_INTERVAL",
     option: { flags: "--interval <seconds>", help: "seconds between poll cycles" },
     min: 1,
     doc: "seconds between poll cycles",
-    defaultDoc: "30 with Twitch's API, 300 with streamlink probes",
+    defaultDoc:
+      `${API_POLL_INTERVAL} with Twitch's API, ${PROBE_POLL_INTERVAL} with streamlink probes`,
   },
   {
     section: "poller",
