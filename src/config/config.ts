@@ -7,7 +7,11 @@ import type {
 } from "./schema.ts";
 import type { ValueOrigin } from "./value_origin.ts";
 
-/** The resolved configuration every command works from (camelCase mirror of the TOML keys). */
+/**
+ * The resolved configuration every command works from: a camelCase mirror of the schema's keys
+ * (assemble_config.ts fills it by name), written out here to document each value;
+ * schema_config_test.ts fails to compile when it drifts from the schema.
+ */
 export interface Config {
   /** The config file in effect and whether it existed. */
   readonly source: { readonly path: string; readonly exists: boolean };
