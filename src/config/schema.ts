@@ -1,8 +1,10 @@
 /**
  * Every configuration key, once: its TOML section and name, value kind, default, environment
- * variable and bounds. Loading, defaults, validation, unknown-key errors, the `Config` object's
- * shape, `--help` and docs/configuration.md (`deno task docs`) all read this table, so a key
- * cannot exist in one place and be missing (or different) in another.
+ * variable, command-line option with its help, and bounds. Loading, defaults, validation,
+ * unknown-key errors, the `Config` object (assemble_config.ts, schema_config.ts), the options
+ * commands offer (cli/key_option.ts), `--help`, the roles' `--allow-env` (permissions.ts) and
+ * docs/configuration.md (`deno task docs`) all read this table, so a key cannot exist in one
+ * place and be missing (or different) in another.
  */
 import { join } from "node:path";
 import type { BaseDirs, EnvReader } from "./defaults.ts";
