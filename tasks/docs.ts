@@ -2,9 +2,8 @@
  * `deno task docs`: regenerates the parts of docs/ that code or data owns, so a page cannot drift
  * from what it describes:
  * - the key table of docs/configuration.md, written from the config schema
- *   (src/config/schema.ts: key, environment variable, meaning) and the built-in defaults
- *   (src/config/defaults.ts), between `<!-- config-table:start -->` and
- *   `<!-- config-table:end -->`;
+ *   (src/config/schema.ts: key, environment variable, default, meaning), between
+ *   `<!-- config-table:start -->` and `<!-- config-table:end -->`;
  * - the tables of docs/performance.md, written from the committed benchmark numbers in
  *   docs/bench/results.json (tasks/bench/performance_tables.ts; `deno task bench --docs`
  *   updates the file).

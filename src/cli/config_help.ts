@@ -1,26 +1,23 @@
 /**
- * Help text for options that set a config key: an option's description ends in `[section.key]`
- * where it is declared, and this fills in the key's default and environment variable from the
- * schema table, so `--help` never disagrees with the config (the original's usage lines
- * showed both too).
+ * Help text for options that set a config key (built by key_option.ts): each description gets
+ * the key's default and environment variable from the schema table appended, so `--help` never
+ * disagrees with the config (the original's usage lines showed both too).
  */
 import type { Command } from "@commander-js/extra-typings";
 import { baseDirs, defaultValues } from "../config/defaults.ts";
 import { isDirectory } from "../config/load_config.ts";
-import { CONFIG_FIELDS, fieldName } from "../config/schema.ts";
+import { findField } from "../config/schema.ts";
+import { optionKey } from "./key_option.ts";
 
-const KEY_SUFFIX = / \[([a-z_]+\.[a-z_]+)\]$/;
-
-/** Rewrites every `[section.key]` option description under `root` in place. */
+/** Appends `[default: ...; config ...; env ...]` to every key option's description under `root`. */
 export function annotateConfigOptions(root: Command): void {
   const defaults = defaultsForHelp();
   const visit = (command: Command) => {
     for (const option of command.options) {
-      const match = KEY_SUFFIX.exec(option.description ?? "");
-      if (!match) continue;
-      const text = option.description.slice(0, match.index);
-      (option as { description: string }).description = `${text} ${
-        describeConfigKey(match[1]!, defaults)
+      const key = optionKey(option);
+      if (key === undefined) continue;
+      (option as { description: string }).description = `${option.description} ${
+        describeConfigKey(key, defaults)
       }`;
     }
     for (const sub of command.commands) visit(sub as Command);
@@ -30,7 +27,7 @@ export function annotateConfigOptions(root: Command): void {
 
 /** `[default: best; config record.quality; env QUALITY]`; throws for a key not in the schema. */
 export function describeConfigKey(key: string, defaults: Record<string, unknown>): string {
-  const field = CONFIG_FIELDS.find((candidate) => fieldName(candidate) === key);
+  const field = findField(key);
   if (!field) throw new Error(`Option help names "${key}", which is not a config key`);
   const parts = [];
   if (field.defaultDoc) parts.push(`default: ${field.defaultDoc}`);

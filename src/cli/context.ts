@@ -13,6 +13,8 @@ import { columnWidths, fitCell } from "./table_layout.ts";
 export interface GlobalOptions {
   readonly config?: string | undefined;
   readonly jsonLogs?: boolean | undefined;
+  /** The config values the command's key options gave, keyed `section.key` (key_option.ts). */
+  readonly configOverrides?: Readonly<Record<string, CliOverride | undefined>>;
 }
 
 /** Builds a CLI override for `section.key` from an option value (skipped when undefined). */
@@ -20,15 +22,17 @@ export function override(value: unknown, flag: string): CliOverride | undefined 
   return value === undefined ? undefined : { value, flag };
 }
 
-/** Loads the config for a command, logging its warnings; any problem throws (exit 2). */
+/**
+ * Loads the config for a command with the values its options gave, logging its warnings; any
+ * problem throws (exit 2).
+ */
 export async function loadCommandConfig(
   globals: GlobalOptions,
-  overrides: Record<string, CliOverride | undefined> = {},
   options: { allowMissingFile?: boolean } = {},
 ): Promise<Config> {
   const { config, warnings } = await loadConfig({
     configPath: globals.config,
-    overrides,
+    overrides: globals.configOverrides ?? {},
     ...(options.allowMissingFile ? { allowMissingFile: true } : {}),
   });
   const { clientSecret } = config.twitch;

@@ -3,6 +3,7 @@ import denoConfig from "../../deno.json" with { type: "json" };
 import { dropPermissionsFor } from "../permissions.ts";
 import { COMPLETION_SHELLS } from "./completions.ts";
 import { annotateConfigOptions } from "./config_help.ts";
+import { keyOption, keyOverrides, negatedKeyOption, type ParsedCommand } from "./key_option.ts";
 import { colorsOn, type GlobalOptions, terminalWidth, writeText } from "./context.ts";
 import { unknownCommandError } from "./usage_error.ts";
 
@@ -82,9 +83,12 @@ function lazyAction(run: ProgramRun): LazyAction {
   };
 }
 
-/** The global options (`--config`, `--json-logs`) as seen from a subcommand. */
-function globals(command: { optsWithGlobals(): object }): GlobalOptions {
-  return command.optsWithGlobals() as GlobalOptions;
+/**
+ * The global options (`--config`, `--json-logs`) as seen from a subcommand, with the config
+ * values its key options gave.
+ */
+function globals(command: { optsWithGlobals(): object } & ParsedCommand): GlobalOptions {
+  return { ...command.optsWithGlobals() as GlobalOptions, configOverrides: keyOverrides(command) };
 }
 
 /** `record`, `recover` and `status`. */
@@ -97,8 +101,8 @@ function addRecordingCommands(program: Command, lazy: LazyAction): void {
       "Finish recordings whose recorder died (kill -9, OOM, power loss): merge, remux, move, enqueue",
     )
     .option("--dry-run", "only list what would be recovered")
-    .option("--output-dir <dir>", "where finished recordings go [paths.record_dir]")
-    .option("--queue-dir <dir>", "encode job queue [paths.queue_dir]")
+    .addOption(keyOption("paths.record_dir"))
+    .addOption(keyOption("paths.queue_dir"))
     .action(lazy("recover", async (options, command) => {
       const { recoverCommand } = await import("./commands/recover.ts");
       return recoverCommand(options, globals(command));
@@ -108,8 +112,8 @@ function addRecordingCommands(program: Command, lazy: LazyAction): void {
     .command("status")
     .description("Show recordings, the poller, the encoder and the encode queue")
     .option("--json", "print one JSON object")
-    .option("--queue-dir <dir>", "encode job queue [paths.queue_dir]")
-    .option("--record-limit <n>", "number of slots [limits.record_limit]")
+    .addOption(keyOption("paths.queue_dir"))
+    .addOption(keyOption("limits.record_limit", "number of slots"))
     .option(
       "--serve <host:port>",
       "serve the status page and /metrics there until SIGINT/SIGTERM (see docs/web.md)",
@@ -128,30 +132,23 @@ function addRecordCommand(program: Command, lazy: LazyAction): void {
     .command("record")
     .description("Record a channel until its stream has been offline for retry_window seconds")
     .argument("<user>", "Twitch channel name (3-25 letters, digits, underscores)")
-    .option("--quality <quality>", "streamlink quality, e.g. best, 720p60 [record.quality]")
-    .option(
-      "--retry-delay <seconds>",
-      "longest wait between attempts while offline [record.retry_delay]",
+    .addOption(keyOption("record.quality"))
+    .addOption(keyOption("record.retry_delay"))
+    .addOption(keyOption("record.retry_window"))
+    .addOption(keyOption("record.loglevel"))
+    .addOption(keyOption("paths.record_dir"))
+    .addOption(keyOption("paths.queue_dir"))
+    .addOption(keyOption("limits.record_limit"))
+    .addOption(keyOption("record.enable_remux"))
+    .addOption(negatedKeyOption("record.enable_remux", "deliver a merged .ts and queue nothing"))
+    .addOption(keyOption("record.delete_ts_after_remux"))
+    .addOption(
+      negatedKeyOption("record.delete_ts_after_remux", "also keep a merged .ts beside the .mp4"),
     )
-    .option(
-      "--retry-window <seconds>",
-      "give up this long after the last captured part [record.retry_window]",
-    )
-    .option("--loglevel <level>", "streamlink log level [record.loglevel]")
-    .option("--output-dir <dir>", "where finished recordings go [paths.record_dir]")
-    .option("--queue-dir <dir>", "encode job queue [paths.queue_dir]")
-    .option("--record-limit <n>", "concurrent recordings allowed [limits.record_limit]")
-    .option("--remux", "remux to .mp4 and queue an encode job [record.enable_remux]")
-    .option("--no-remux", "deliver a merged .ts and queue nothing")
-    .option("--delete-ts-after-remux", "keep only the .mp4 [record.delete_ts_after_remux]")
-    .option("--no-delete-ts-after-remux", "also keep a merged .ts beside the .mp4")
-    .option(
-      "--delete-input-on-success",
-      "encoder deletes the recording after encoding [record.delete_input_on_success]",
-    )
-    .option("--no-delete-input-on-success", "encoder keeps the recording")
-    .option("--chat", "capture live chat into <name>.chat.json [chat.enabled]")
-    .option("--no-chat", "do not capture chat")
+    .addOption(keyOption("record.delete_input_on_success"))
+    .addOption(negatedKeyOption("record.delete_input_on_success", "encoder keeps the recording"))
+    .addOption(keyOption("chat.enabled"))
+    .addOption(negatedKeyOption("chat.enabled", "do not capture chat"))
     .option("--fail-fast", "exit 4 at once when every slot is taken instead of waiting")
     .action(lazy("record", async (user, options, command) => {
       const { recordCommand } = await import("./commands/record.ts");
@@ -167,24 +164,18 @@ function addPollerCommands(program: Command, lazy: LazyAction): void {
   poller
     .command("run")
     .description("Run the poller in the foreground until SIGINT/SIGTERM (one instance at a time)")
-    .option("--users-file <path>", "channels to watch, one per line [poller.users_file]")
-    .option("--interval <seconds>", "seconds between poll cycles [poller.interval]")
-    .option("--quality <quality>", "quality passed to launched recorders [poller.quality]")
-    .option("--download-cmd <command>", "recorder command, no shell [poller.download_cmd]")
-    .option(
-      "--timeout <seconds>",
-      "a probe slower than this counts as offline, an API request as failed [poller.timeout]",
-    )
-    .option(
-      "--probe-concurrency <n>",
-      "probes (or API requests) run at once [poller.probe_concurrency]",
-    )
-    .option("--record-limit <n>", "concurrent recordings allowed [limits.record_limit]")
-    .option("--logs-dir <dir>", "where <user>.log recorder logs go [paths.logs_dir]")
-    .option("--web <host:port>", "serve the status page and /metrics there [web.listen]")
-    .action(lazy("poller run", async (options, command) => {
+    .addOption(keyOption("poller.users_file"))
+    .addOption(keyOption("poller.interval"))
+    .addOption(keyOption("poller.quality"))
+    .addOption(keyOption("poller.download_cmd"))
+    .addOption(keyOption("poller.timeout"))
+    .addOption(keyOption("poller.probe_concurrency"))
+    .addOption(keyOption("limits.record_limit"))
+    .addOption(keyOption("paths.logs_dir"))
+    .addOption(keyOption("web.listen"))
+    .action(lazy("poller run", async (_options, command) => {
       const { pollerRunCommand } = await import("./commands/poller.ts");
-      return pollerRunCommand(options, globals(command));
+      return pollerRunCommand(globals(command));
     }));
   poller
     .command("stop")
@@ -215,7 +206,7 @@ function addSlotCommands(program: Command, lazy: LazyAction): void {
     .argument("<slot>", 'slot number as shown by "twitchtool status"')
     .option("--timeout <seconds>", "how long to wait for the capture to stop (default 10)")
     .option("--force", "SIGKILL a recorder or hostless capture still running by then")
-    .option("--record-limit <n>", "number of slots [limits.record_limit]")
+    .addOption(keyOption("limits.record_limit", "number of slots"))
     .action(lazy("stop", async (slot, options, command) => {
       const { stopCommand } = await import("./commands/stop.ts");
       return stopCommand(slot, options, globals(command));
@@ -224,7 +215,7 @@ function addSlotCommands(program: Command, lazy: LazyAction): void {
   program
     .command("clean")
     .description("Remove stale slot owner and daemon pid files left by crashed processes")
-    .option("--record-limit <n>", "number of slots [limits.record_limit]")
+    .addOption(keyOption("limits.record_limit", "number of slots"))
     .option("--retention", "instead, apply [retention] now: delete old recordings")
     .option("--dry-run", "with --retention: only list what would be deleted")
     .action((options, command) =>
@@ -251,16 +242,13 @@ function addSetupCommands(program: Command, lazy: LazyAction): void {
   const users = program
     .command("users")
     .description("List or edit the channels the poller watches (comments and order are kept)")
-    .option("--users-file <path>", "the users file [poller.users_file]");
-  /** `users` subcommands read `--users-file` from their parent. */
-  const usersOptions = (command: { optsWithGlobals(): object }) =>
-    command.optsWithGlobals() as { usersFile?: string };
+    .addOption(keyOption("poller.users_file", "the users file"));
   users
     .command("list")
     .description("Print the watched channels, one per line")
     .action(lazy("users", async (_options, command) => {
       const { usersListCommand } = await import("./commands/users.ts");
-      return usersListCommand(usersOptions(command), globals(command));
+      return usersListCommand(globals(command));
     }));
   users
     .command("add")
@@ -268,7 +256,7 @@ function addSetupCommands(program: Command, lazy: LazyAction): void {
     .argument("<names...>", "Twitch channel names")
     .action(lazy("users", async (names, _options, command) => {
       const { usersAddCommand } = await import("./commands/users.ts");
-      return usersAddCommand(names, usersOptions(command), globals(command));
+      return usersAddCommand(names, globals(command));
     }));
   users
     .command("remove")
@@ -276,7 +264,7 @@ function addSetupCommands(program: Command, lazy: LazyAction): void {
     .argument("<names...>", "Twitch channel names")
     .action(lazy("users", async (names, _options, command) => {
       const { usersRemoveCommand } = await import("./commands/users.ts");
-      return usersRemoveCommand(names, usersOptions(command), globals(command));
+      return usersRemoveCommand(names, globals(command));
     }));
 
   program
@@ -284,8 +272,8 @@ function addSetupCommands(program: Command, lazy: LazyAction): void {
     .description(
       "Check tools, folders, free space, config, stale state and that Twitch answers; exit 1 on a failure",
     )
-    .option("--queue-dir <dir>", "encode job queue [paths.queue_dir]")
-    .option("--logs-dir <dir>", "recorder logs [paths.logs_dir]")
+    .addOption(keyOption("paths.queue_dir"))
+    .addOption(keyOption("paths.logs_dir", "recorder logs"))
     .option("--offline", "skip checking that Twitch's API and playlist hosts answer")
     .action(lazy("doctor", async (options, command) => {
       const { doctorCommand } = await import("./commands/doctor.ts");
@@ -301,16 +289,16 @@ function addEncoderCommands(program: Command, lazy: LazyAction): void {
   encodeDaemon
     .command("run")
     .description("Run the encoder in the foreground until SIGINT/SIGTERM (one instance at a time)")
-    .option("--queue-dir <dir>", "encode job queue [paths.queue_dir]")
-    .option("--preset <preset>", "x265/x264 preset [encode_daemon.preset]")
-    .option("--crf <n>", "constant rate factor, clamped to 0-51 [encode_daemon.crf]")
-    .option("--threads <n>", "encoder threads, clamped to 0-64, 0 = auto [encode_daemon.threads]")
-    .option("--height <px>", "output height, clamped to 144-2160 [encode_daemon.height]")
-    .option("--fps <fps>", '"auto", a number or a fraction like 30000/1001 [encode_daemon.fps]')
-    .option("--video-codec <codec>", "libx265 or libx264 [encode_daemon.video_codec]")
-    .option("--audio-bitrate <rate>", "AAC bitrate, e.g. 128k [encode_daemon.audio_bitrate]")
-    .option("--loglevel <level>", "ffmpeg log level [encode_daemon.loglevel]")
-    .option("--record-limit <n>", "slots checked for capturing recordings [limits.record_limit]")
+    .addOption(keyOption("paths.queue_dir"))
+    .addOption(keyOption("encode_daemon.preset"))
+    .addOption(keyOption("encode_daemon.crf"))
+    .addOption(keyOption("encode_daemon.threads"))
+    .addOption(keyOption("encode_daemon.height"))
+    .addOption(keyOption("encode_daemon.fps"))
+    .addOption(keyOption("encode_daemon.video_codec"))
+    .addOption(keyOption("encode_daemon.audio_bitrate"))
+    .addOption(keyOption("encode_daemon.loglevel"))
+    .addOption(keyOption("limits.record_limit", "slots checked for capturing recordings"))
     .option("--exit-when-empty", "exit once no job is left (exit 1 if a job failed)")
     .action(lazy("encode-daemon run", async (options, command) => {
       const { encodeDaemonRunCommand } = await import("./commands/encode_daemon.ts");
@@ -329,7 +317,7 @@ function addEncoderCommands(program: Command, lazy: LazyAction): void {
     .command("status")
     .description("Show whether the encoder runs, its current job and progress, and the queue")
     .option("--json", "print one JSON object")
-    .option("--queue-dir <dir>", "encode job queue [paths.queue_dir]")
+    .addOption(keyOption("paths.queue_dir"))
     .action(lazy("status", async (options, command) => {
       const { encodeDaemonStatusCommand } = await import("./commands/encode_daemon.ts");
       return encodeDaemonStatusCommand(options, globals(command));
@@ -342,12 +330,12 @@ function addFileCommands(program: Command, lazy: LazyAction): void {
     .command("tscompress")
     .description("Remux .ts recordings to .mp4 and encode them to <name>_compressed.mp4")
     .argument("<inputs...>", "files, folders (searched for .ts) or quoted globs")
-    .option("--height <px>", "output height [encode_daemon.height]")
-    .option("--fps <fps>", '"auto", a number or a fraction [encode_daemon.fps]')
-    .option("--crf <n>", "constant rate factor [encode_daemon.crf]")
-    .option("--preset <preset>", "x265/x264 preset [encode_daemon.preset]")
-    .option("--threads <n>", "encoder threads [encode_daemon.threads]")
-    .option("--loglevel <level>", "ffmpeg log level [encode_daemon.loglevel]")
+    .addOption(keyOption("encode_daemon.height", "output height"))
+    .addOption(keyOption("encode_daemon.fps", '"auto", a number or a fraction'))
+    .addOption(keyOption("encode_daemon.crf", "constant rate factor"))
+    .addOption(keyOption("encode_daemon.preset"))
+    .addOption(keyOption("encode_daemon.threads", "encoder threads"))
+    .addOption(keyOption("encode_daemon.loglevel"))
     .option("--overwrite", "redo outputs that already exist")
     .option("--delete-ts-after-remux", "delete each .ts once its .mp4 is verified")
     .option("--delete-input-on-success", "delete the .mp4 once its compressed file is verified")
@@ -381,7 +369,7 @@ function addFileCommands(program: Command, lazy: LazyAction): void {
     .description("List the newest finished recordings: start, duration, size, whether encoded")
     .option("--json", "print one JSON object with full paths and values")
     .option("--limit <n>", "how many recordings to list (default 20)")
-    .option("--output-dir <dir>", "where finished recordings go [paths.record_dir]")
+    .addOption(keyOption("paths.record_dir"))
     .action(lazy("history", async (options, command) => {
       const { historyCommand } = await import("./commands/history.ts");
       return historyCommand(options, globals(command));

@@ -1,6 +1,17 @@
+import type {
+  DETECT_MODES,
+  ENCODER_PRESETS,
+  FFMPEG_LOGLEVELS,
+  STREAMLINK_LOGLEVELS,
+  VIDEO_CODECS,
+} from "./schema.ts";
 import type { ValueOrigin } from "./value_origin.ts";
 
-/** The resolved configuration every command works from (camelCase mirror of the TOML keys). */
+/**
+ * The resolved configuration every command works from: a camelCase mirror of the schema's keys
+ * (assemble_config.ts fills it by name), written out here to document each value;
+ * schema_config_test.ts fails to compile when it drifts from the schema.
+ */
 export interface Config {
   /** The config file in effect and whether it existed. */
   readonly source: { readonly path: string; readonly exists: boolean };
@@ -24,19 +35,19 @@ export interface Config {
     readonly quality: string;
     readonly retryDelay: number;
     readonly retryWindow: number;
-    readonly loglevel: string;
+    readonly loglevel: typeof STREAMLINK_LOGLEVELS[number];
     readonly enableRemux: boolean;
     readonly deleteTsAfterRemux: boolean;
     readonly deleteInputOnSuccess: boolean;
   };
   readonly encodeDaemon: {
-    readonly preset: string;
+    readonly preset: typeof ENCODER_PRESETS[number];
     readonly crf: number;
     readonly threads: number;
     readonly height: number;
     readonly fps: string;
-    readonly loglevel: string;
-    readonly videoCodec: string;
+    readonly loglevel: typeof FFMPEG_LOGLEVELS[number];
+    readonly videoCodec: typeof VIDEO_CODECS[number];
     readonly audioBitrate: string;
   };
   readonly poller: {
@@ -51,7 +62,7 @@ export interface Config {
   };
   readonly streamlink: { readonly urlTemplate: string; readonly extraArgs: readonly string[] };
   readonly twitch: {
-    readonly detect: "auto" | "gql" | "helix" | "streamlink";
+    readonly detect: typeof DETECT_MODES[number];
     readonly gqlUrl: string;
     readonly gqlBatch: number;
     readonly clientId: string;

@@ -1,10 +1,11 @@
 import { parse as parseToml, TomlError } from "smol-toml";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { ConfigError, type TwitchtoolError, UsageError } from "../errors.ts";
-import { type Config, GIB } from "./config.ts";
-import { type BaseDirs, baseDirs, defaultValues, type EnvReader, tempDirFor } from "./defaults.ts";
+import { assembleConfig, type Layer } from "./assemble_config.ts";
+import type { Config } from "./config.ts";
+import { baseDirs, defaultValues, type EnvReader } from "./defaults.ts";
 import { closestName } from "./closest_name.ts";
-import { CONFIG_FIELDS, fieldName, type FieldSpec, NOTIFY_EVENTS } from "./schema.ts";
+import { CONFIG_FIELDS, fieldName, type FieldSpec, findField } from "./schema.ts";
 import { tomlKeyLines } from "./toml_lines.ts";
 import type { ValueOrigin } from "./value_origin.ts";
 
@@ -61,8 +62,6 @@ interface Refusals {
   readonly refused: RefusedValue[];
 }
 
-type Layer = Map<string, unknown>;
-
 /**
  * Loads the config with precedence CLI > environment > file > defaults. Throws the problem
  * when there is one, or one ConfigError listing every problem (a line each) when several.
@@ -95,9 +94,9 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
   const envLayer = readEnvLayer(env, expand, origins, refusals("env"));
   const cliLayer = readCliLayer(options.overrides ?? {}, expand, origins, refusals("cli"));
   const layers = [cliLayer, envLayer, file.layer];
-  const read = layeredValues(layers, defaultValues(dirs, env, isDirectory));
   const source = { path: filePath, exists: file.text !== undefined };
-  const config = assembleConfig(read, layers, { source, origins }, dirs);
+  const defaults = defaultValues(dirs, env, isDirectory);
+  const config = assembleConfig(layers, defaults, { source, origins }, dirs);
   if (!config.streamlink.urlTemplate.includes("{user}")) {
     warnings.push(
       `"streamlink.url_template" has no {user} placeholder: every channel gets the same URL`,
@@ -189,7 +188,7 @@ function readCliLayer(
   const cliLayer: Layer = new Map();
   for (const [name, override] of Object.entries(overrides)) {
     if (override === undefined || override.value === undefined) continue;
-    const field = CONFIG_FIELDS.find((f) => fieldName(f) === name);
+    const field = findField(name);
     if (!field) throw new Error(`Unknown config override "${name}"`);
     const source = `Invalid value ${JSON.stringify(override.value)} for ${override.flag}`;
     setChecked(cliLayer, field, override.value, expand, refusals, {
@@ -199,146 +198,6 @@ function readCliLayer(
     if (cliLayer.has(name)) origins[name] = { source: "cli", label: override.flag };
   }
   return cliLayer;
-}
-
-/** Typed look-ups of a key's value: the first layer (CLI, env, file) that has it, else the default. */
-interface LayeredValues {
-  pick(name: string): unknown;
-  str(name: string): string;
-  num(name: string): number;
-  bool(name: string): boolean;
-  /** `storage.disk_free_min_*` in bytes: `_bytes` wins over `_gb` from the same layer. */
-  readonly diskFreeMinBytes: number;
-  /** `retention.min_free_*` in bytes, the same way; undefined when neither is set. */
-  readonly retentionMinFreeBytes: number | undefined;
-}
-
-function layeredValues(
-  layers: readonly Layer[],
-  defaults: Record<string, unknown>,
-): LayeredValues {
-  const pick = (name: string): unknown => {
-    for (const layer of layers) if (layer.has(name)) return layer.get(name);
-    return defaults[name];
-  };
-  const diskFreeMinBytes = bytesSetting(layers, "storage.disk_free_min") ??
-    Math.round((defaults["storage.disk_free_min_gb"] as number) * GIB);
-  return {
-    pick,
-    str: (name) => pick(name) as string,
-    num: (name) => pick(name) as number,
-    bool: (name) => pick(name) as boolean,
-    diskFreeMinBytes,
-    retentionMinFreeBytes: bytesSetting(layers, "retention.min_free"),
-  };
-}
-
-/**
- * A size given as `<name>_bytes` or `<name>_gb`, in bytes, from the first layer that sets
- * either (`_bytes` wins within a layer); undefined when no layer does.
- */
-function bytesSetting(layers: readonly Layer[], name: string): number | undefined {
-  for (const layer of layers) {
-    const bytes = layer.get(`${name}_bytes`);
-    if (typeof bytes === "number") return bytes;
-    const gib = layer.get(`${name}_gb`);
-    if (typeof gib === "number") return Math.round(gib * GIB);
-  }
-  return undefined;
-}
-
-/** The typed config from the layered values. */
-function assembleConfig(
-  read: LayeredValues,
-  layers: readonly Layer[],
-  { source, origins }: { source: Config["source"]; origins: Record<string, ValueOrigin> },
-  dirs: BaseDirs,
-): Config {
-  const { pick, str, num, bool, diskFreeMinBytes } = read;
-  return {
-    source,
-    origins,
-    paths: {
-      recordDir: str("paths.record_dir"),
-      queueDir: str("paths.queue_dir"),
-      logsDir: str("paths.logs_dir"),
-      runtimeDir: str("paths.runtime_dir"),
-      stateDir: dirs.stateDir,
-      tempDir: tempDirFor(str("paths.record_dir"), dirs.home),
-    },
-    limits: { recordLimit: num("limits.record_limit") },
-    logging: { maxLogMb: num("logging.max_log_mb") },
-    storage: { diskFreeMinBytes },
-    record: {
-      quality: str("record.quality"),
-      retryDelay: num("record.retry_delay"),
-      retryWindow: num("record.retry_window"),
-      loglevel: str("record.loglevel"),
-      enableRemux: bool("record.enable_remux"),
-      deleteTsAfterRemux: bool("record.delete_ts_after_remux"),
-      deleteInputOnSuccess: bool("record.delete_input_on_success"),
-    },
-    encodeDaemon: {
-      preset: str("encode_daemon.preset"),
-      crf: num("encode_daemon.crf"),
-      threads: num("encode_daemon.threads"),
-      height: num("encode_daemon.height"),
-      fps: String(pick("encode_daemon.fps")),
-      loglevel: str("encode_daemon.loglevel"),
-      videoCodec: str("encode_daemon.video_codec"),
-      audioBitrate: str("encode_daemon.audio_bitrate"),
-    },
-    ...serviceSections(read, layers),
-  };
-}
-
-/** The poller's, streamlink's and Twitch's sections of the config. */
-function serviceSections(
-  read: LayeredValues,
-  layers: readonly Layer[],
-): Pick<Config, "poller" | "streamlink" | "twitch" | "notify" | "retention" | "web" | "chat"> {
-  const { pick, str, num, bool } = read;
-  return {
-    poller: {
-      usersFile: str("poller.users_file"),
-      interval: num("poller.interval"),
-      intervalSet: layers.some((layer) => layer.has("poller.interval")),
-      quality: str("poller.quality"),
-      downloadCmd: str("poller.download_cmd"),
-      timeout: num("poller.timeout"),
-      probeConcurrency: num("poller.probe_concurrency"),
-    },
-    streamlink: {
-      urlTemplate: str("streamlink.url_template"),
-      extraArgs: pick("streamlink.extra_args") as string[],
-    },
-    twitch: {
-      detect: str("twitch.detect") as Config["twitch"]["detect"],
-      gqlUrl: str("twitch.gql_url"),
-      gqlBatch: num("twitch.gql_batch"),
-      clientId: str("twitch.client_id"),
-      clientSecret: pick("twitch.client_secret") as string | undefined,
-      helixUrl: str("twitch.helix_url"),
-      oauthUrl: str("twitch.oauth_url"),
-      backfill: read.bool("twitch.backfill"),
-      vodUrlTemplate: str("twitch.vod_url_template"),
-    },
-    notify: {
-      urls: pick("notify.urls") as string[],
-      events: (pick("notify.events") as string[] | undefined) ?? [...NOTIFY_EVENTS],
-      giveUpAfter: num("notify.give_up_after"),
-    },
-    retention: {
-      minFreeBytes: read.retentionMinFreeBytes,
-      maxAgeDays: pick("retention.max_age_days") as number | undefined,
-      keepPerChannel: pick("retention.keep_per_channel") as number | undefined,
-    },
-    web: {
-      listen: pick("web.listen") as string | undefined,
-      token: pick("web.token") as string | undefined,
-    },
-    chat: { enabled: bool("chat.enabled"), url: str("chat.url") },
-  };
 }
 
 /**

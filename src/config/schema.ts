@@ -1,9 +1,13 @@
 /**
- * Every configuration key, once: its TOML section and name, value kind, environment variable
- * and bounds. Loading, validation, unknown-key errors, `--help` and docs/configuration.md
- * (`deno task docs`) all read this table, so a key cannot exist in one place and be missing in
- * another.
+ * Every configuration key, once: its TOML section and name, value kind, default, environment
+ * variable, command-line option with its help, and bounds. Loading, defaults, validation,
+ * unknown-key errors, the `Config` object (assemble_config.ts, schema_config.ts), the options
+ * commands offer (cli/key_option.ts), `--help`, the roles' `--allow-env` (permissions.ts) and
+ * docs/configuration.md (`deno task docs`) all read this table, so a key cannot exist in one
+ * place and be missing (or different) in another.
  */
+import { join } from "node:path";
+import type { BaseDirs, EnvReader } from "./defaults.ts";
 
 /** How a raw TOML/env/CLI value is read. */
 export type FieldKind =
@@ -18,13 +22,43 @@ export type FieldKind =
   | "string_list"
   | "fps";
 
+/** A key's value once read: what the `Config` object holds for it. */
+export type ConfigValue = string | number | boolean | readonly string[];
+
+/** What a default may depend on: HOME and the XDG folders, and whether `~/Videos` exists. */
+export interface DefaultContext {
+  readonly dirs: BaseDirs;
+  readonly env: EnvReader;
+  readonly isDirectory: (path: string) => boolean;
+}
+
+/** How a key is set on the command line; `--help` appends its default, key and env var. */
+export interface KeyOption {
+  /** commander flags with the value's placeholder (`--retry-delay <seconds>`); a switch for `bool`. */
+  readonly flags: string;
+  /** The option's `--help` text (plain, unlike `doc`); a command may word it for its context. */
+  readonly help: string;
+}
+
 /** One configuration key. */
 export interface FieldSpec {
   readonly section: string;
   readonly key: string;
   readonly kind: FieldKind;
+  /**
+   * The built-in value (a function when it depends on the machine); absent means the key is
+   * unset (`undefined` in `Config`) unless the user sets it. The only place a default is written.
+   */
+  readonly default?: ConfigValue | ((machine: DefaultContext) => string);
+  /**
+   * One spelling of a size that `Config` holds in bytes as `<stem>Bytes`: `<stem>_bytes` wins
+   * over `<stem>_gb` set in the same layer; a default goes on the `_gb` spelling.
+   */
+  readonly size?: "gb" | "bytes";
   /** Environment variable that overrides the file (precedence CLI > env > file > defaults). */
   readonly env?: string;
+  /** The command-line option that sets the key, on the commands that offer it (cli/program.ts). */
+  readonly option?: KeyOption;
   readonly min?: number;
   readonly max?: number;
   readonly choices?: readonly string[];
@@ -94,12 +128,48 @@ export const NOTIFY_EVENTS = [
   "retention_deleted",
 ] as const;
 
-/** The full key table. `storage.disk_free_min_*` are two spellings of one setting. */
-export const CONFIG_FIELDS: readonly FieldSpec[] = [
+/**
+ * The public Client-ID of Twitch's own web player, the one streamlink sends: it lets the poller
+ * ask Twitch's GraphQL endpoint who is live without a registered app.
+ */
+export const TWITCH_WEB_CLIENT_ID = "kimne78kx3ncx6brgo4mv6wki5h1ko";
+
+/** `poller.interval`'s default: seconds between cycles of streamlink probes (a process a channel). */
+const PROBE_POLL_INTERVAL = 300;
+
+/**
+ * `poller.interval` when Twitch's API detects live channels and no layer sets it: one request
+ * answers for many channels, so polling often is cheap (src/poll/detect_live.ts).
+ */
+export const API_POLL_INTERVAL = 30;
+
+/** `~/Videos/TwitchTool` when `~/Videos` exists, else `~/Downloads/TwitchTool`. */
+function recordDirDefault({ dirs, isDirectory }: DefaultContext): string {
+  const videos = join(dirs.home, "Videos");
+  return join(isDirectory(videos) ? videos : join(dirs.home, "Downloads"), "TwitchTool");
+}
+
+/**
+ * `$XDG_RUNTIME_DIR/twitchtool`, else `<state dir>/run`: unlike the original tool's shared
+ * `/tmp/twitchtool-<uid>`, which every HOME of the uid shared (so `HOME=$(mktemp -d)` runs saw
+ * each other's locks) and anyone could pre-create in `/tmp`.
+ */
+function runtimeDirDefault({ dirs, env }: DefaultContext): string {
+  const xdgRuntime = env("XDG_RUNTIME_DIR");
+  return xdgRuntime ? join(xdgRuntime, "twitchtool") : join(dirs.stateDir, "run");
+}
+
+/**
+ * The full key table, in the order of docs/configuration.md. `storage.disk_free_min_*` and
+ * `retention.min_free_*` are each two spellings of one setting (`size`).
+ */
+const FIELD_TABLE = [
   {
     section: "paths",
     key: "record_dir",
     kind: "dir",
+    default: recordDirDefault,
+    option: { flags: "--output-dir <dir>", help: "where finished recordings go" },
     doc: "finished recordings",
     docsDefault: "`~/Videos/TwitchTool` if `~/Videos` exists, else `~/Downloads/TwitchTool`",
   },
@@ -107,14 +177,24 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "paths",
     key: "queue_dir",
     kind: "dir",
+    option: { flags: "--queue-dir <dir>", help: "encode job queue" },
+    default: ({ dirs }) => join(dirs.stateDir, "encode-queue"),
     env: "QUEUE_DIR",
     doc: "encode jobs (`jobs/` inside)",
   },
-  { section: "paths", key: "logs_dir", kind: "dir", doc: "per-channel recorder logs" },
+  {
+    section: "paths",
+    key: "logs_dir",
+    kind: "dir",
+    option: { flags: "--logs-dir <dir>", help: "where <user>.log recorder logs go" },
+    default: ({ dirs }) => join(dirs.stateDir, "logs"),
+    doc: "per-channel recorder logs",
+  },
   {
     section: "paths",
     key: "runtime_dir",
     kind: "dir",
+    default: runtimeDirDefault,
     doc: "slots and locks (mode 0700, see [Runtime dir](#runtime-dir))",
     docsDefault: "`$XDG_RUNTIME_DIR/twitchtool`, else `~/.local/state/twitchtool/run`",
   },
@@ -122,6 +202,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "logging",
     key: "max_log_mb",
     kind: "number",
+    default: 50,
     min: 0,
     max: 1_000_000,
     doc: "MiB at which `<user>.log` rotates (3 old ones kept); 0 never rotates",
@@ -130,7 +211,9 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "limits",
     key: "record_limit",
     kind: "int",
+    default: 6,
     env: "RECORD_LIMIT",
+    option: { flags: "--record-limit <n>", help: "concurrent recordings allowed" },
     min: 1,
     max: 64,
     doc: "concurrent recordings (1-64)",
@@ -138,7 +221,9 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   {
     section: "storage",
     key: "disk_free_min_gb",
+    size: "gb",
     kind: "number",
+    default: 10,
     env: "DISK_FREE_MIN_GB",
     min: 0,
     doc: "minimum free space, GiB",
@@ -146,6 +231,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   {
     section: "storage",
     key: "disk_free_min_bytes",
+    size: "bytes",
     kind: "int",
     env: "DISK_FREE_MIN_BYTES",
     min: 0,
@@ -155,14 +241,21 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "record",
     key: "quality",
     kind: "string",
+    default: "best",
     env: "QUALITY",
+    option: { flags: "--quality <quality>", help: "streamlink quality, e.g. best, 720p60" },
     doc: "streamlink quality",
   },
   {
     section: "record",
     key: "retry_delay",
     kind: "number",
+    default: 60,
     env: "RETRY_DELAY",
+    option: {
+      flags: "--retry-delay <seconds>",
+      help: "longest wait between attempts while offline",
+    },
     min: 0,
     doc: "seconds, longest wait between offline attempts",
   },
@@ -170,7 +263,12 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "record",
     key: "retry_window",
     kind: "number",
+    default: 900,
     env: "RETRY_WINDOW",
+    option: {
+      flags: "--retry-window <seconds>",
+      help: "give up this long after the last captured part",
+    },
     min: 0,
     doc: "seconds after the last part before giving up",
   },
@@ -178,7 +276,9 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "record",
     key: "loglevel",
     kind: "string",
+    default: "error",
     env: "LOGLEVEL",
+    option: { flags: "--loglevel <level>", help: "streamlink log level" },
     choices: STREAMLINK_LOGLEVELS,
     doc: "streamlink log level",
   },
@@ -186,28 +286,39 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "record",
     key: "enable_remux",
     kind: "bool",
+    default: true,
     env: "REMUX_ENABLED",
+    option: { flags: "--remux", help: "remux to .mp4 and queue an encode job" },
     doc: "`.mp4` + encode job",
   },
   {
     section: "record",
     key: "delete_ts_after_remux",
     kind: "bool",
+    default: true,
     env: "DELETE_TS_AFTER_REMUX",
+    option: { flags: "--delete-ts-after-remux", help: "keep only the .mp4" },
     doc: "don't keep a merged `.ts` too",
   },
   {
     section: "record",
     key: "delete_input_on_success",
     kind: "bool",
+    default: false,
     env: "DELETE_INPUT_ON_SUCCESS",
+    option: {
+      flags: "--delete-input-on-success",
+      help: "encoder deletes the recording after encoding",
+    },
     doc: "encoder deletes the input after success",
   },
   {
     section: "encode_daemon",
     key: "preset",
     kind: "string",
+    default: "medium",
     env: "ENCODER_PRESET",
+    option: { flags: "--preset <preset>", help: "x265/x264 preset" },
     choices: ENCODER_PRESETS,
     doc: "x265/x264 preset",
   },
@@ -215,35 +326,45 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "encode_daemon",
     key: "crf",
     kind: "int",
+    default: 26,
     env: "ENCODER_CRF",
+    option: { flags: "--crf <n>", help: "constant rate factor, clamped to 0-51" },
     doc: "quality (clamped 0-51)",
   },
   {
     section: "encode_daemon",
     key: "threads",
     kind: "int",
+    default: 1,
     env: "ENCODER_THREADS",
+    option: { flags: "--threads <n>", help: "encoder threads, clamped to 0-64, 0 = auto" },
     doc: "encoder threads",
   },
   {
     section: "encode_daemon",
     key: "height",
     kind: "int",
+    default: 480,
     env: "ENCODER_HEIGHT",
+    option: { flags: "--height <px>", help: "output height, clamped to 144-2160" },
     doc: "output height (width follows, even)",
   },
   {
     section: "encode_daemon",
     key: "fps",
     kind: "fps",
+    default: "auto",
     env: "ENCODER_FPS",
+    option: { flags: "--fps <fps>", help: '"auto", a number or a fraction like 30000/1001' },
     doc: "`auto` keeps the source rate; a number or `30000/1001` forces it",
   },
   {
     section: "encode_daemon",
     key: "loglevel",
     kind: "string",
+    default: "error",
     env: "ENCODER_LOGLEVEL",
+    option: { flags: "--loglevel <level>", help: "ffmpeg log level" },
     choices: FFMPEG_LOGLEVELS,
     doc: "ffmpeg log level",
   },
@@ -251,7 +372,9 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "encode_daemon",
     key: "video_codec",
     kind: "string",
+    default: "libx265",
     env: "ENCODER_VIDEO_CODEC",
+    option: { flags: "--video-codec <codec>", help: "libx265 or libx264" },
     choices: VIDEO_CODECS,
     doc: "`libx265` or `libx264`",
   },
@@ -259,13 +382,17 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "encode_daemon",
     key: "audio_bitrate",
     kind: "string",
+    default: "128k",
     env: "ENCODER_AUDIO_BITRATE",
+    option: { flags: "--audio-bitrate <rate>", help: "AAC bitrate, e.g. 128k" },
     doc: "AAC bitrate",
   },
   {
     section: "poller",
     key: "users_file",
     kind: "file",
+    option: { flags: "--users-file <path>", help: "channels to watch, one per line" },
+    default: ({ dirs }) => join(dirs.configDir, "users.txt"),
     env: "USERS_FILE",
     doc: "channels to watch",
   },
@@ -273,29 +400,41 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "poller",
     key: "interval",
     kind: "number",
+    default: PROBE_POLL_INTERVAL,
     env: "POLL_INTERVAL",
+    option: { flags: "--interval <seconds>", help: "seconds between poll cycles" },
     min: 1,
     doc: "seconds between poll cycles",
-    defaultDoc: "30 with Twitch's API, 300 with streamlink probes",
+    defaultDoc:
+      `${API_POLL_INTERVAL} with Twitch's API, ${PROBE_POLL_INTERVAL} with streamlink probes`,
   },
   {
     section: "poller",
     key: "quality",
     kind: "string",
+    default: "best",
+    option: { flags: "--quality <quality>", help: "quality passed to launched recorders" },
     doc: "quality passed to launched recorders",
   },
   {
     section: "poller",
     key: "download_cmd",
     kind: "string",
+    default: "twitchtool record",
     env: "DOWNLOAD_CMD",
+    option: { flags: "--download-cmd <command>", help: "recorder command, no shell" },
     doc: "recorder command the poller launches",
   },
   {
     section: "poller",
     key: "timeout",
     kind: "number",
+    default: 15,
     env: "PROBE_TIMEOUT",
+    option: {
+      flags: "--timeout <seconds>",
+      help: "a probe slower than this counts as offline, an API request as failed",
+    },
     min: 1,
     doc: "seconds before a probe counts as offline, an API request as failed",
   },
@@ -303,7 +442,9 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "poller",
     key: "probe_concurrency",
     kind: "int",
+    default: 10,
     env: "PROBE_CONCURRENCY",
+    option: { flags: "--probe-concurrency <n>", help: "probes (or API requests) run at once" },
     min: 1,
     max: 100,
     doc: "probes (or API requests) at once",
@@ -312,18 +453,21 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "streamlink",
     key: "url_template",
     kind: "string",
+    default: "https://twitch.tv/{user}",
     doc: "stream URL; `{user}` is replaced (tests use `hls://...`)",
   },
   {
     section: "streamlink",
     key: "extra_args",
     kind: "string_list",
+    default: [],
     doc: "extra streamlink arguments, after twitchtool's own",
   },
   {
     section: "twitch",
     key: "detect",
     kind: "string",
+    default: "auto",
     env: "TWITCH_DETECT",
     choices: DETECT_MODES,
     doc: "live detection: `auto`, `gql`, `helix` or `streamlink` (below)",
@@ -332,6 +476,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "twitch",
     key: "gql_url",
     kind: "string",
+    default: "https://gql.twitch.tv/gql",
     env: "TWITCH_GQL_URL",
     doc: "GraphQL endpoint of the `gql` detector",
   },
@@ -339,6 +484,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "twitch",
     key: "gql_batch",
     kind: "int",
+    default: 35,
     env: "TWITCH_GQL_BATCH",
     min: 1,
     max: 35,
@@ -348,6 +494,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "twitch",
     key: "client_id",
     kind: "string",
+    default: TWITCH_WEB_CLIENT_ID,
     env: "TWITCH_CLIENT_ID",
     doc: "Client-ID sent to the API (your app's for Helix)",
     docsDefault: "the public web Client-ID streamlink uses",
@@ -363,6 +510,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "twitch",
     key: "helix_url",
     kind: "string",
+    default: "https://api.twitch.tv/helix",
     env: "TWITCH_HELIX_URL",
     doc: "Helix API base URL",
   },
@@ -370,6 +518,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "twitch",
     key: "oauth_url",
     kind: "string",
+    default: "https://id.twitch.tv/oauth2/token",
     env: "TWITCH_OAUTH_URL",
     doc: "where the Helix app token comes from",
   },
@@ -377,37 +526,44 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "twitch",
     key: "backfill",
     kind: "bool",
+    default: false,
     doc: "fill what the recording missed from the broadcast's VOD at finalize (opt-in)",
   },
   {
     section: "twitch",
     key: "vod_url_template",
     kind: "string",
+    default: "https://www.twitch.tv/videos/{id}",
     doc: "VOD URL for back-fill; `{id}` is replaced by the archive video id",
   },
   {
     section: "notify",
     key: "urls",
     kind: "string_list",
+    default: [],
     doc: "Notification targets as Apprise URLs (secrets inside are never logged)",
   },
   {
     section: "notify",
     key: "events",
     kind: "string_list",
+    default: NOTIFY_EVENTS,
     choices: NOTIFY_EVENTS,
     doc: "Events to notify (default: all)",
+    docsDefault: "all",
   },
   {
     section: "notify",
     key: "give_up_after",
     kind: "number",
+    default: 300,
     min: 0,
     doc: "Seconds a notification is retried before it is dropped with one log line",
   },
   {
     section: "retention",
     key: "min_free_gb",
+    size: "gb",
     kind: "number",
     min: 0,
     doc: "Delete old recordings to keep this many GiB free (opt-in)",
@@ -415,6 +571,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   {
     section: "retention",
     key: "min_free_bytes",
+    size: "bytes",
     kind: "int",
     min: 0,
     doc: "Same in bytes (wins over _gb)",
@@ -437,6 +594,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "web",
     key: "listen",
     kind: "string",
+    option: { flags: "--web <host:port>", help: "serve the status page and /metrics there" },
     doc: 'Serve the status page and /metrics at host:port (off when unset; e.g. "127.0.0.1:8686")',
   },
   {
@@ -449,17 +607,31 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     section: "chat",
     key: "enabled",
     kind: "bool",
+    default: false,
+    option: { flags: "--chat", help: "capture live chat into <name>.chat.json" },
     doc: "Capture live chat into <name>.chat.json beside each recording",
   },
   {
     section: "chat",
     key: "url",
     kind: "string",
+    default: "wss://irc-ws.chat.twitch.tv:443",
     doc: "Twitch chat (IRC over WebSocket) endpoint",
   },
-];
+] as const satisfies readonly FieldSpec[];
+
+/** The key table (see {@link FIELD_TABLE}). */
+export const CONFIG_FIELDS: readonly FieldSpec[] = FIELD_TABLE;
+
+/** The key table's exact type, from which `SchemaConfig` (schema_config.ts) derives value types. */
+export type SchemaFields = typeof FIELD_TABLE;
 
 /** `section.key`, the name used in messages and overrides. */
 export function fieldName(field: FieldSpec): string {
   return `${field.section}.${field.key}`;
+}
+
+/** The field named `section.key`, or undefined for a name the schema does not know. */
+export function findField(name: string): FieldSpec | undefined {
+  return CONFIG_FIELDS.find((field) => fieldName(field) === name);
 }

@@ -11,7 +11,7 @@ const base = {
   loglevel: "error",
   videoCodec: "libx265",
   audioBitrate: "128k",
-};
+} as const;
 
 /** The value following `flag` in `args`. */
 function valueOf(args: readonly string[], flag: string): string | undefined {

@@ -8,6 +8,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
+import { API_POLL_INTERVAL } from "../config/schema.ts";
 import { ConfigError } from "../errors.ts";
 import type { ProbeResult } from "./probe_channels.ts";
 
@@ -169,8 +170,6 @@ export function chooseDetector(config: Config): DetectorName {
   return clientSecret ? "helix" : "gql";
 }
 
-/** Interval when the API detects and `poller.interval` is set nowhere. */
-export const API_DEFAULT_INTERVAL = 30;
 /** Shortest interval accepted against Twitch's own hosts. */
 export const API_MIN_INTERVAL = 15;
 
@@ -182,7 +181,7 @@ export const API_MIN_INTERVAL = 15;
 export function pollInterval(config: Config, detector: DetectorName): number {
   const { interval, intervalSet } = config.poller;
   if (detector === "streamlink") return interval;
-  const seconds = intervalSet ? interval : API_DEFAULT_INTERVAL;
+  const seconds = intervalSet ? interval : API_POLL_INTERVAL;
   if (seconds >= API_MIN_INTERVAL) return seconds;
   const url = detector === "gql" ? config.twitch.gqlUrl : config.twitch.helixUrl;
   return isTwitchUrl(url) ? API_MIN_INTERVAL : seconds;

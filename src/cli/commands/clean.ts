@@ -5,11 +5,10 @@ import { formatBytes } from "../../util/disk_space.ts";
 import { SlotPool } from "../../state/slot_pool.ts";
 import { removeIfExists } from "../../state/atomic_write.ts";
 import { findStaleState } from "../../state/stale_state.ts";
-import { type GlobalOptions, loadCommandConfig, override, printLine } from "../context.ts";
+import { type GlobalOptions, loadCommandConfig, printLine } from "../context.ts";
 
 /** Options of `twitchtool clean`. */
 export interface CleanOptions {
-  recordLimit?: string;
   retention?: boolean;
   dryRun?: boolean;
 }
@@ -21,9 +20,7 @@ export interface CleanOptions {
  * daemon is never touched; lock files themselves stay (removing them would race).
  */
 export async function cleanCommand(options: CleanOptions, globals: GlobalOptions): Promise<number> {
-  const config = await loadCommandConfig(globals, {
-    "limits.record_limit": override(options.recordLimit, "--record-limit"),
-  });
+  const config = await loadCommandConfig(globals);
   if (options.retention) return await cleanRetention(config, options.dryRun ?? false);
   const removed = await new SlotPool(config.paths.runtimeDir, config.limits.recordLimit)
     .cleanStale();

@@ -1,6 +1,6 @@
 import { inspectConfig } from "../../config/load_config.ts";
 import { ExitCode } from "../../errors.ts";
-import { type GlobalOptions, override, printLine } from "../context.ts";
+import { type GlobalOptions, printLine } from "../context.ts";
 import {
   checkDaemons,
   checkDownloadCmd,
@@ -19,8 +19,6 @@ import { checkNotifications } from "../notify_doctor_check.ts";
 
 /** Options of `twitchtool doctor`. */
 export interface DoctorOptions {
-  queueDir?: string;
-  logsDir?: string;
   /** `--offline`: skip the checks that reach Twitch. */
   offline?: boolean;
 }
@@ -44,10 +42,7 @@ export async function doctorCommand(
   };
   const inspected = await inspectConfig({
     configPath: globals.config,
-    overrides: {
-      "paths.queue_dir": override(options.queueDir, "--queue-dir"),
-      "paths.logs_dir": override(options.logsDir, "--logs-dir"),
-    },
+    overrides: globals.configOverrides ?? {},
   });
   const config = inspected.config;
   if (inspected.problems.length === 0) {

@@ -6,29 +6,13 @@ import { type DaemonState, readDaemonState } from "../../state/daemon_state.ts";
 import { listQueue } from "../../state/job_queue.ts";
 import { type QueueView, queueView } from "../../state/status_snapshot.ts";
 import { describeProgress } from "../../encode/progress_log.ts";
-import {
-  type GlobalOptions,
-  loadCommandConfig,
-  override,
-  printLine,
-  renderTable,
-} from "../context.ts";
+import { type GlobalOptions, loadCommandConfig, printLine, renderTable } from "../context.ts";
 import { badJobLines, describeEncoderState } from "../daemon_lines.ts";
 import { parseSeconds } from "../options.ts";
 import { localTime, shortPath } from "../human_values.ts";
 
 /** Options of `twitchtool encode-daemon run`. */
 export interface EncodeDaemonRunOptions {
-  queueDir?: string;
-  preset?: string;
-  crf?: string;
-  threads?: string;
-  height?: string;
-  fps?: string;
-  videoCodec?: string;
-  audioBitrate?: string;
-  loglevel?: string;
-  recordLimit?: string;
   exitWhenEmpty?: boolean;
 }
 
@@ -37,18 +21,7 @@ export async function encodeDaemonRunCommand(
   options: EncodeDaemonRunOptions,
   globals: GlobalOptions,
 ): Promise<number> {
-  const config = await loadCommandConfig(globals, {
-    "paths.queue_dir": override(options.queueDir, "--queue-dir"),
-    "encode_daemon.preset": override(options.preset, "--preset"),
-    "encode_daemon.crf": override(options.crf, "--crf"),
-    "encode_daemon.threads": override(options.threads, "--threads"),
-    "encode_daemon.height": override(options.height, "--height"),
-    "encode_daemon.fps": override(options.fps, "--fps"),
-    "encode_daemon.video_codec": override(options.videoCodec, "--video-codec"),
-    "encode_daemon.audio_bitrate": override(options.audioBitrate, "--audio-bitrate"),
-    "encode_daemon.loglevel": override(options.loglevel, "--loglevel"),
-    "limits.record_limit": override(options.recordLimit, "--record-limit"),
-  });
+  const config = await loadCommandConfig(globals);
   return await withShutdownSignals(async (signal) => {
     const exitWhenEmpty = options.exitWhenEmpty ?? false;
     const summary = await serveEncoder(config, { exitWhenEmpty }, signal);
@@ -102,7 +75,6 @@ export async function encodeDaemonStopCommand(
 /** Options of `twitchtool encode-daemon status`. */
 export interface EncodeDaemonStatusOptions {
   json?: boolean;
-  queueDir?: string;
 }
 
 /** `encode-daemon status`: running or not, current job with progress, queue length. */
@@ -110,9 +82,7 @@ export async function encodeDaemonStatusCommand(
   options: EncodeDaemonStatusOptions,
   globals: GlobalOptions,
 ): Promise<number> {
-  const config = await loadCommandConfig(globals, {
-    "paths.queue_dir": override(options.queueDir, "--queue-dir"),
-  });
+  const config = await loadCommandConfig(globals);
   const daemon = await readDaemonState(config.paths.stateDir, "encoder");
   const queue = await queueView(config.paths.queueDir, daemon.running);
   if (options.json) {

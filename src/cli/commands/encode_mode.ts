@@ -1,6 +1,7 @@
 import { getLogger } from "@logtape/logtape";
 import { inspectConfig } from "../../config/load_config.ts";
 import { writeEncodeMode } from "../../encode/encode_mode.ts";
+import { findField } from "../../config/schema.ts";
 import { ExitCode } from "../../errors.ts";
 import { type GlobalOptions, loadCommandConfig, printLine } from "../context.ts";
 
@@ -10,8 +11,8 @@ export async function encodeModeCommand(
   globals: GlobalOptions,
 ): Promise<number> {
   if (action === "status") return await encodeModeStatus(globals);
-  const config = await loadCommandConfig(globals, {}, { allowMissingFile: true });
-  const envValue = Deno.env.get("REMUX_ENABLED");
+  const config = await loadCommandConfig(globals, { allowMissingFile: true });
+  const envValue = Deno.env.get(ENV);
   const path = config.source.path;
   const value = action === "on";
   const change = await writeEncodeMode(path, value);
@@ -19,7 +20,7 @@ export async function encodeModeCommand(
   printLine(`Encode mode ${action}: record.enable_remux = ${value} (${how} "${change.path}")`);
   if (envValue) {
     getLogger(["twitchtool", "encode"]).warn(
-      "REMUX_ENABLED={value} is set and overrides the config file",
+      `${ENV}={value} is set and overrides the config file`,
       { value: envValue },
     );
   }
@@ -27,6 +28,8 @@ export async function encodeModeCommand(
 }
 
 const KEY = "record.enable_remux";
+/** The variable that overrides {@link KEY}, `REMUX_ENABLED` (from the schema). */
+const ENV = findField(KEY)!.env!;
 
 /**
  * `encode-mode status`: the value in effect and where it comes from (environment, file or
@@ -39,7 +42,7 @@ async function encodeModeStatus(globals: GlobalOptions): Promise<number> {
   const path = config.source.path;
   const where = {
     cli: "command line",
-    env: `environment REMUX_ENABLED=${JSON.stringify(Deno.env.get("REMUX_ENABLED") ?? "")}`,
+    env: `environment ${ENV}=${JSON.stringify(Deno.env.get(ENV) ?? "")}`,
     file: `set in "${path}"`,
     default: `default, not set in "${path}"`,
   }[inspected.sources[KEY] ?? "default"];

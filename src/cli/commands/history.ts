@@ -3,13 +3,7 @@ import { listRecordings } from "../../state/recording_history.ts";
 import type { RecordingCoverage } from "../../state/session_manifest.ts";
 import { formatBytes } from "../../util/disk_space.ts";
 import { formatDuration } from "../../util/format_duration.ts";
-import {
-  type GlobalOptions,
-  loadCommandConfig,
-  override,
-  printLine,
-  renderTable,
-} from "../context.ts";
+import { type GlobalOptions, loadCommandConfig, printLine, renderTable } from "../context.ts";
 import { localTime } from "../human_values.ts";
 import { parseCount } from "../options.ts";
 
@@ -17,7 +11,6 @@ import { parseCount } from "../options.ts";
 export interface HistoryOptions {
   json?: boolean;
   limit?: string;
-  outputDir?: string;
 }
 
 /**
@@ -30,9 +23,7 @@ export async function historyCommand(
   globals: GlobalOptions,
 ): Promise<number> {
   const limit = parseCount(options.limit, "--limit", 20);
-  const config = await loadCommandConfig(globals, {
-    "paths.record_dir": override(options.outputDir, "--output-dir"),
-  });
+  const config = await loadCommandConfig(globals);
   const recordDir = config.paths.recordDir;
   const recordings = await listRecordings(recordDir, limit, chatFileCount, config.paths.stateDir);
   if (options.json) {

@@ -4,43 +4,18 @@ import { withShutdownSignals } from "../../proc/signals.ts";
 import { stopDaemon } from "../../proc/stop_daemon.ts";
 import { readDaemonState } from "../../state/daemon_state.ts";
 import { pollerView } from "../../state/status_snapshot.ts";
-import { type GlobalOptions, loadCommandConfig, override, printLine } from "../context.ts";
+import { type GlobalOptions, loadCommandConfig, printLine } from "../context.ts";
 import { describePoller } from "../daemon_lines.ts";
 import { parseSeconds } from "../options.ts";
 
-/** Options of `twitchtool poller run`. */
-export interface PollerRunOptions {
-  usersFile?: string;
-  interval?: string;
-  quality?: string;
-  downloadCmd?: string;
-  timeout?: string;
-  probeConcurrency?: string;
-  recordLimit?: string;
-  logsDir?: string;
-  web?: string;
-}
-
 /** `twitchtool poller run`: watch the users file and launch recorders until SIGINT/SIGTERM. */
-export async function pollerRunCommand(
-  options: PollerRunOptions,
-  globals: GlobalOptions,
-): Promise<number> {
-  const config = await loadCommandConfig(globals, {
-    "poller.users_file": override(options.usersFile, "--users-file"),
-    "poller.interval": override(options.interval, "--interval"),
-    "poller.quality": override(options.quality, "--quality"),
-    "poller.download_cmd": override(options.downloadCmd, "--download-cmd"),
-    "poller.timeout": override(options.timeout, "--timeout"),
-    "poller.probe_concurrency": override(options.probeConcurrency, "--probe-concurrency"),
-    "limits.record_limit": override(options.recordLimit, "--record-limit"),
-    "paths.logs_dir": override(options.logsDir, "--logs-dir"),
-    "web.listen": override(options.web, "--web"),
-  });
+export async function pollerRunCommand(globals: GlobalOptions): Promise<number> {
+  const config = await loadCommandConfig(globals);
   return await withShutdownSignals(async (signal) => {
     await runPollerDaemon(config, {
       configPath: globals.config === undefined ? undefined : config.source.path,
-      recordLimitOverride: options.recordLimit === undefined
+      // Only a --record-limit flag is passed on to the recorders the poller launches.
+      recordLimitOverride: globals.configOverrides?.["limits.record_limit"] === undefined
         ? undefined
         : config.limits.recordLimit,
     }, signal);

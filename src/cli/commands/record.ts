@@ -4,24 +4,13 @@ import { withShutdownSignals } from "../../proc/signals.ts";
 import { runRecorder } from "../../record/recorder.ts";
 import { recorderLogPath } from "../../state/recorder_log_path.ts";
 import { normalizeUsername } from "../../record/username.ts";
-import { type GlobalOptions, loadCommandConfig, override } from "../context.ts";
+import { type GlobalOptions, loadCommandConfig } from "../context.ts";
 import { addLogFile } from "../logging.ts";
 import { printFinished } from "./finished_output.ts";
 
 /** Options of `twitchtool record`. */
 export interface RecordOptions {
-  quality?: string;
-  retryDelay?: string;
-  retryWindow?: string;
-  loglevel?: string;
-  outputDir?: string;
-  queueDir?: string;
-  recordLimit?: string;
-  remux?: boolean;
-  deleteTsAfterRemux?: boolean;
-  deleteInputOnSuccess?: boolean;
   failFast?: boolean;
-  chat?: boolean;
 }
 
 /** `twitchtool record <user>`: records until the stream is gone, prints what it produced. */
@@ -30,22 +19,7 @@ export async function recordCommand(
   options: RecordOptions,
   globals: GlobalOptions,
 ): Promise<number> {
-  const config = await loadCommandConfig(globals, {
-    "record.quality": override(options.quality, "--quality"),
-    "record.retry_delay": override(options.retryDelay, "--retry-delay"),
-    "record.retry_window": override(options.retryWindow, "--retry-window"),
-    "record.loglevel": override(options.loglevel, "--loglevel"),
-    "paths.record_dir": override(options.outputDir, "--output-dir"),
-    "paths.queue_dir": override(options.queueDir, "--queue-dir"),
-    "limits.record_limit": override(options.recordLimit, "--record-limit"),
-    "record.enable_remux": override(options.remux, "--remux"),
-    "record.delete_ts_after_remux": override(options.deleteTsAfterRemux, "--delete-ts-after-remux"),
-    "record.delete_input_on_success": override(
-      options.deleteInputOnSuccess,
-      "--delete-input-on-success",
-    ),
-    "chat.enabled": override(options.chat, "--chat"),
-  });
+  const config = await loadCommandConfig(globals);
   await addLogFile(
     recorderLogPath(config.paths.logsDir, normalizeUsername(user)),
     `--- ${new Date().toISOString()} twitchtool record ${user}`,

@@ -1,12 +1,10 @@
 import { recoverSessions } from "../../record/recover.ts";
-import { type GlobalOptions, loadCommandConfig, override, printLine } from "../context.ts";
+import { type GlobalOptions, loadCommandConfig, printLine } from "../context.ts";
 import { printFinished } from "./finished_output.ts";
 
 /** Options of `twitchtool recover`. */
 export interface RecoverCommandOptions {
   dryRun?: boolean;
-  outputDir?: string;
-  queueDir?: string;
 }
 
 /**
@@ -17,10 +15,7 @@ export async function recoverCommand(
   options: RecoverCommandOptions,
   globals: GlobalOptions,
 ): Promise<number> {
-  const config = await loadCommandConfig(globals, {
-    "paths.record_dir": override(options.outputDir, "--output-dir"),
-    "paths.queue_dir": override(options.queueDir, "--queue-dir"),
-  });
+  const config = await loadCommandConfig(globals);
   const reports = await recoverSessions(config, { dryRun: options.dryRun ?? false });
   if (reports.length === 0) printLine("Nothing to recover");
   for (const report of reports) {

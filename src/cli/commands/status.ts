@@ -14,21 +14,13 @@ import { withShutdownSignals } from "../../proc/signals.ts";
 import { formatBytes } from "../../util/disk_space.ts";
 import { checkedListenAddress } from "../../web/listen_address.ts";
 import { formatDuration } from "../../util/format_duration.ts";
-import {
-  type GlobalOptions,
-  loadCommandConfig,
-  override,
-  printLine,
-  renderTable,
-} from "../context.ts";
+import { type GlobalOptions, loadCommandConfig, printLine, renderTable } from "../context.ts";
 import { badJobLines, describeEncoder, describePoller } from "../daemon_lines.ts";
 import { localTime, shortPath } from "../human_values.ts";
 
 /** Options of `twitchtool status`. */
 export interface StatusOptions {
   json?: boolean;
-  queueDir?: string;
-  recordLimit?: string;
   /** `host:port`: serve the status page there instead of printing. */
   serve?: string;
 }
@@ -41,10 +33,7 @@ export async function statusCommand(
   options: StatusOptions,
   globals: GlobalOptions,
 ): Promise<number> {
-  const config = await loadCommandConfig(globals, {
-    "paths.queue_dir": override(options.queueDir, "--queue-dir"),
-    "limits.record_limit": override(options.recordLimit, "--record-limit"),
-  });
+  const config = await loadCommandConfig(globals);
   if (options.serve !== undefined) return await serveStatus(config, options.serve);
   const status = await collectStatus(config, journalMessageCount);
   if (options.json) {

@@ -1,14 +1,13 @@
 import { ExitCode, TwitchtoolError, UsageError } from "../../errors.ts";
 import { type ActiveSlot, SlotPool } from "../../state/slot_pool.ts";
 import type { StopSessionResult } from "../../record/stop_session.ts";
-import { type GlobalOptions, loadCommandConfig, override, printLine } from "../context.ts";
+import { type GlobalOptions, loadCommandConfig, printLine } from "../context.ts";
 import { parseSeconds, parseSlot } from "../options.ts";
 
 /** Options of `twitchtool stop`. */
 export interface StopOptions {
   timeout?: string;
   force?: boolean;
-  recordLimit?: string;
 }
 
 /**
@@ -25,9 +24,7 @@ export async function stopCommand(
 ): Promise<number> {
   const slotNumber = parseSlot(slotArg);
   const timeout = parseSeconds(options.timeout, "--timeout", 10);
-  const config = await loadCommandConfig(globals, {
-    "limits.record_limit": override(options.recordLimit, "--record-limit"),
-  });
+  const config = await loadCommandConfig(globals);
   const limit = config.limits.recordLimit;
   if (slotNumber > limit) {
     throw new UsageError(

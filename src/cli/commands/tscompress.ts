@@ -8,7 +8,6 @@ import { withShutdownSignals } from "../../proc/signals.ts";
 import {
   type GlobalOptions,
   loadCommandConfig,
-  override,
   printLine,
   renderTable,
   writeText,
@@ -16,12 +15,6 @@ import {
 
 /** Options of `twitchtool tscompress`. */
 export interface TscompressOptions {
-  height?: string;
-  fps?: string;
-  crf?: string;
-  preset?: string;
-  threads?: string;
-  loglevel?: string;
   overwrite?: boolean;
   deleteTsAfterRemux?: boolean;
   deleteInputOnSuccess?: boolean;
@@ -34,14 +27,7 @@ export async function tscompressCommand(
   options: TscompressOptions,
   globals: GlobalOptions,
 ): Promise<number> {
-  const config = await loadCommandConfig(globals, {
-    "encode_daemon.height": override(options.height, "--height"),
-    "encode_daemon.fps": override(options.fps, "--fps"),
-    "encode_daemon.crf": override(options.crf, "--crf"),
-    "encode_daemon.preset": override(options.preset, "--preset"),
-    "encode_daemon.threads": override(options.threads, "--threads"),
-    "encode_daemon.loglevel": override(options.loglevel, "--loglevel"),
-  });
+  const config = await loadCommandConfig(globals);
   const render = Deno.stderr.isTerminal() ? progressBar() : progressLog();
   return await withShutdownSignals(async (signal) => {
     const { results, missing } = await compressFiles(

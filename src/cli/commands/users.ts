@@ -1,25 +1,18 @@
 import { addUsers, editUsersFile, readUsersFile, removeUsers } from "../../poll/users_file.ts";
-import { type GlobalOptions, loadCommandConfig, override, printLine } from "../context.ts";
+import { type GlobalOptions, loadCommandConfig, printLine } from "../context.ts";
 import { getLogger } from "@logtape/logtape";
 
-/** Options of `twitchtool users ...`. */
-export interface UsersOptions {
-  usersFile?: string;
-}
-
-async function usersFilePath(options: UsersOptions, globals: GlobalOptions): Promise<string> {
-  const config = await loadCommandConfig(globals, {
-    "poller.users_file": override(options.usersFile, "--users-file"),
-  });
+/** The users file in effect (`users --users-file` arrives in `globals`). */
+async function usersFilePath(globals: GlobalOptions): Promise<string> {
+  const config = await loadCommandConfig(globals);
   return config.poller.usersFile;
 }
 
 /** `twitchtool users list`: the watched channels, one per line; invalid lines as warnings. */
 export async function usersListCommand(
-  options: UsersOptions,
   globals: GlobalOptions,
 ): Promise<number> {
-  const path = await usersFilePath(options, globals);
+  const path = await usersFilePath(globals);
   const list = await readUsersFile(path);
   const log = getLogger(["twitchtool", "users"]);
   if (!list) {
@@ -42,10 +35,9 @@ export async function usersListCommand(
 /** `twitchtool users add <names...>`: appends new channels; all-or-nothing on invalid names. */
 export async function usersAddCommand(
   names: string[],
-  options: UsersOptions,
   globals: GlobalOptions,
 ): Promise<number> {
-  const path = await usersFilePath(options, globals);
+  const path = await usersFilePath(globals);
   const result = await editUsersFile(path, (text) => addUsers(text, names));
   if (result.added.length) printLine(`Added to ${path}: ${result.added.join(", ")}`);
   if (result.present.length) printLine(`Already listed: ${result.present.join(", ")}`);
@@ -55,10 +47,9 @@ export async function usersAddCommand(
 /** `twitchtool users remove <names...>`: removes channels' lines, keeping everything else. */
 export async function usersRemoveCommand(
   names: string[],
-  options: UsersOptions,
   globals: GlobalOptions,
 ): Promise<number> {
-  const path = await usersFilePath(options, globals);
+  const path = await usersFilePath(globals);
   const result = await editUsersFile(path, (text) => removeUsers(text, names));
   if (result.removed.length) printLine(`Removed from ${path}: ${result.removed.join(", ")}`);
   if (result.missing.length) printLine(`Not listed: ${result.missing.join(", ")}`);
