@@ -95,6 +95,17 @@ const SETTINGS = {
   launchGraceMs: 120_000,
 };
 
+/** The poll logger's messages from now until `reset()`, as text. */
+async function capturePollLogs(): Promise<string[]> {
+  const messages: string[] = [];
+  await configure({
+    sinks: { memory: (record) => messages.push(record.message.join("")) },
+    loggers: [{ category: ["twitchtool", "poll"], sinks: ["memory"], lowestLevel: "info" }],
+    reset: true,
+  });
+  return messages;
+}
+
 Deno.test("Poller.pollOnce() launches free live channels up to the record limit", async () => {
   const world = new World();
   world.users = { users: ["a_1", "b_1", "c_1", "d_1"], invalid: [{ line: 3, text: "x y" }] };
@@ -253,12 +264,7 @@ Deno.test("Poller with the API launches with the stream's details, and falls bac
 });
 
 Deno.test("Poller.pollOnce() logs a hosted launch as recording in this process, a recorder with its pid", async () => {
-  const messages: string[] = [];
-  await configure({
-    sinks: { memory: (record) => messages.push(record.message.join("")) },
-    loggers: [{ category: ["twitchtool", "poll"], sinks: ["memory"], lowestLevel: "info" }],
-    reset: true,
-  });
+  const messages = await capturePollLogs();
   try {
     const world = new World();
     world.users = { users: ["a_1", "b_1"], invalid: [] };
@@ -282,12 +288,7 @@ Deno.test("Poller.pollOnce() logs a hosted launch as recording in this process, 
 });
 
 Deno.test("Poller says an unreadable users file and invalid lines once, not every cycle", async () => {
-  const messages: string[] = [];
-  await configure({
-    sinks: { memory: (record) => messages.push(record.message.join("")) },
-    loggers: [{ category: ["twitchtool", "poll"], sinks: ["memory"], lowestLevel: "info" }],
-    reset: true,
-  });
+  const messages = await capturePollLogs();
   try {
     const world = new World();
     const invalid = Array.from({ length: 8 }, (_, i) => ({ line: i + 2, text: `bad-${i}` }));
@@ -315,12 +316,7 @@ Deno.test("Poller says an unreadable users file and invalid lines once, not ever
 });
 
 Deno.test("Poller backs off a channel whose recording ended for lack of space until the disk has room", async () => {
-  const messages: string[] = [];
-  await configure({
-    sinks: { memory: (record) => messages.push(record.message.join("")) },
-    loggers: [{ category: ["twitchtool", "poll"], sinks: ["memory"], lowestLevel: "info" }],
-    reset: true,
-  });
+  const messages = await capturePollLogs();
   try {
     const world = new World();
     world.users = { users: ["a_1", "b_1"], invalid: [] };
