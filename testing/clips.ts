@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
-import type { Script } from "./hls_server.ts";
+import type { Script, ScriptedSegment } from "./hls_server.ts";
 
 /** What to encode. */
 export interface ClipSpec {
@@ -90,4 +90,36 @@ export async function clipBroadcast(
     script: { segments: clip.segments.map((bytes) => ({ bytes, seconds: 1 })) },
     segments: clip.segments,
   };
+}
+
+/** A piece of a scripted broadcast: a clip, played as an ad or with some segments missing. */
+export interface BroadcastPiece extends ClipSpec {
+  readonly ad?: boolean;
+  /** Segment indexes (in this piece) the playlist lists but the server never serves. */
+  readonly missing?: readonly number[];
+}
+
+/**
+ * The script of a broadcast made of `pieces` one after another, the way Twitch splices them:
+ * a discontinuity where each later piece starts, ad segments marked, and an fMP4 piece's init
+ * segment as its map.
+ */
+export async function piecesScript(pieces: readonly BroadcastPiece[]): Promise<Script> {
+  const segments: ScriptedSegment[] = [];
+  const maps: Uint8Array<ArrayBuffer>[] = [];
+  for (const [p, piece] of pieces.entries()) {
+    const clip = await ensureClip(piece);
+    if (clip.init) maps.push(clip.init);
+    clip.segments.forEach((bytes, i) =>
+      segments.push({
+        bytes,
+        seconds: 1,
+        ...(p > 0 && i === 0 ? { discontinuity: true } : {}),
+        ...(piece.ad ? { ad: true } : {}),
+        ...(clip.init ? { map: maps.length - 1 } : {}),
+        ...(piece.missing?.includes(i) ? { missing: true } : {}),
+      })
+    );
+  }
+  return { segments, maps };
 }

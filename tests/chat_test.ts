@@ -25,8 +25,8 @@ import {
   statusJson,
 } from "../testing/cli.ts";
 import { startChatServer } from "../testing/chat_server.ts";
-import { type ScriptedSegment, startHlsServer } from "../testing/hls_server.ts";
-import { ensureClip } from "../testing/clips.ts";
+import { startHlsServer } from "../testing/hls_server.ts";
+import { piecesScript } from "../testing/clips.ts";
 import { sleep, waitForState, withHlsServer } from "../testing/live.ts";
 import { ensureSegments } from "../testing/segments.ts";
 
@@ -405,18 +405,7 @@ Deno.test("chat offsets stay on the delivered file across an ad on its own clock
     { offset: 30, seconds: 8, ad: true },
     { offset: 1008, seconds: 8 },
   ];
-  const segments: ScriptedSegment[] = [];
-  for (const [p, piece] of pieces.entries()) {
-    const clip = await ensureClip(piece);
-    clip.segments.forEach((bytes, i) =>
-      segments.push({
-        bytes,
-        seconds: 1,
-        ...(p > 0 && i === 0 ? { discontinuity: true } : {}),
-        ...(piece.ad ? { ad: true } : {}),
-      })
-    );
-  }
+  const script = await piecesScript(pieces);
   const server = await startHlsServer({ windowSize: 30, endGraceMs: 2000 });
   const chat = startChatServer();
   try {
@@ -424,7 +413,7 @@ Deno.test("chat offsets stay on the delivered file across an ad on its own clock
       urlTemplate: server.urlTemplate,
       extraConfig: `\n[chat]\nenabled = true\nurl = "${chat.url}"\n`,
     });
-    server.playScript("ad_chat", { segments });
+    server.playScript("ad_chat", script);
     const recorder = spawnCli(sandbox, ["record", "ad_chat"]);
     // The scripted broadcast starts with its first playlist request, and streamlink starts at
     // its first segment: the delivered file's 0 is that moment.

@@ -9,26 +9,22 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { roleFlags } from "../src/permissions.ts";
 import { measureContent } from "../src/proc/media_content.ts";
-import { type ClipSpec, ensureClip } from "../testing/clips.ts";
+import { type BroadcastPiece, ensureClip, piecesScript } from "../testing/clips.ts";
+import { concatBytes } from "../testing/frames.ts";
 import { collect, ffprobe, listDir, makeSandbox, runCli, spawnCli } from "../testing/cli.ts";
-import { type Script, type ScriptedSegment, startHlsServer } from "../testing/hls_server.ts";
+import { startHlsServer } from "../testing/hls_server.ts";
 
 /** A run of a clip's segments in the script. */
-interface Piece extends ClipSpec {
-  readonly ad?: boolean;
-  readonly missing?: readonly number[];
-}
-
 interface Scenario {
   readonly name: string;
-  readonly pieces: readonly Piece[];
+  readonly pieces: readonly BroadcastPiece[];
   /** Longest hole the result may keep (an outage played on our side). */
   readonly allowedHole?: number;
   /** `--output-dir`, relative to the sandbox's home. */
   readonly outputDir?: string;
 }
 
-const LEAD: Piece = { offset: 1000, seconds: 8 };
+const LEAD: BroadcastPiece = { offset: 1000, seconds: 8 };
 
 const SCENARIOS: Scenario[] = [
   {
@@ -53,28 +49,8 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
-async function scriptOf(pieces: readonly Piece[]): Promise<Script> {
-  const segments: ScriptedSegment[] = [];
-  const maps: Uint8Array<ArrayBuffer>[] = [];
-  for (const [p, piece] of pieces.entries()) {
-    const clip = await ensureClip(piece);
-    if (clip.init) maps.push(clip.init);
-    clip.segments.forEach((bytes, i) =>
-      segments.push({
-        bytes,
-        seconds: 1,
-        ...(p > 0 && i === 0 ? { discontinuity: true } : {}),
-        ...(piece.ad ? { ad: true } : {}),
-        ...(clip.init ? { map: maps.length - 1 } : {}),
-        ...(piece.missing?.includes(i) ? { missing: true } : {}),
-      })
-    );
-  }
-  return { segments, maps };
-}
-
 async function runScenario(scenario: Scenario): Promise<void> {
-  const script = await scriptOf(scenario.pieces);
+  const script = await piecesScript(scenario.pieces);
   const server = await startHlsServer({ windowSize: 30, endGraceMs: 2000 });
   try {
     await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
@@ -159,15 +135,6 @@ Deno.test("recover keeps everything before the cut of an fMP4 part killed mid-fr
   await using sandbox = await makeSandbox({ urlTemplate: "hls://http://127.0.0.1:9/{user}" });
   await Deno.mkdir(sandbox.tempDir, { recursive: true });
   const base = "fmp4user_2026-01-02_03-04-05";
-  const concatBytes = (pieces: Uint8Array[]) => {
-    const all = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.byteLength, 0));
-    let at = 0;
-    for (const piece of pieces) {
-      all.set(piece, at);
-      at += piece.byteLength;
-    }
-    return all;
-  };
   const init = clip.init!;
   await Deno.writeFile(
     join(sandbox.tempDir, `${base}_part01.ts`),
