@@ -61,6 +61,18 @@ extra_args = ["--stream-timeout", "3"]
 ${extra}`;
 }
 
+/**
+ * The `[poller]` section of an end-to-end test's config (to follow {@link defaultConfig}):
+ * the users file, a one-second cycle and a short probe timeout unless told otherwise.
+ */
+export function pollerSection(
+  usersFile: string,
+  options: { interval?: number; timeout?: number } = {},
+): string {
+  const { interval = 1, timeout = 10 } = options;
+  return `\n[poller]\nusers_file = "${usersFile}"\ninterval = ${interval}\ntimeout = ${timeout}\n`;
+}
+
 /** Creates a sandbox HOME (with `~/Videos`, so recordings go to `~/Videos/TwitchTool`). */
 export async function makeSandbox(
   options: { urlTemplate?: string; extraConfig?: string } & RetryTimings = {},

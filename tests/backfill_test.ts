@@ -16,6 +16,7 @@ import {
   killLeftovers,
   listDir,
   makeSandbox,
+  pollerSection,
   recordingsOf,
   runCli,
   type Sandbox,
@@ -194,7 +195,7 @@ Deno.test("a recording the poller hosts is back-filled from the archive video th
       defaultConfig(
         sandbox,
         server.urlTemplate,
-        `\n[poller]\nusers_file = "${usersFile}"\ninterval = 1\ntimeout = 10\n` +
+        pollerSection(usersFile) +
           `\n[twitch]\ndetect = "gql"\ngql_url = "${gql.url}"\nbackfill = true\n` +
           `vod_url_template = "${server.vodUrlTemplate}"\n`,
       ),

@@ -16,6 +16,7 @@ import {
   killLeftovers,
   listDir,
   makeSandbox,
+  pollerSection,
   runCli,
   spawnCli,
 } from "../testing/cli.ts";
@@ -71,7 +72,7 @@ Deno.test("a title change during a poller-hosted recording becomes a chapter, ke
       defaultConfig(
         sandbox,
         hls.urlTemplate,
-        `\n[poller]\nusers_file = "${usersFile}"\ninterval = 1\ntimeout = 10\n` +
+        pollerSection(usersFile) +
           `\n[twitch]\ndetect = "gql"\ngql_url = "${gql.url}"\n`,
       ),
     );

@@ -20,6 +20,7 @@ import {
   killLeftovers,
   listDir,
   makeSandbox,
+  pollerSection,
   runCli,
   spawnCli,
   statusJson,
@@ -349,7 +350,7 @@ Deno.test("a poller-hosted recording captures chat, and the next poller adopts i
       defaultConfig(
         sandbox,
         hls.urlTemplate,
-        `\n[poller]\nusers_file = "${usersFile}"\ninterval = 1\ntimeout = 10\n` +
+        pollerSection(usersFile) +
           `\n[chat]\nenabled = true\nurl = "${chat.url}"\n`,
       ),
     );

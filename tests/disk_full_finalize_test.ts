@@ -8,7 +8,15 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { finalizeRecording } from "../src/record/finalize.ts";
 import { isNoSpaceError } from "../src/util/disk_space.ts";
-import { collect, defaultConfig, listDir, makeSandbox, runCli, spawnCli } from "../testing/cli.ts";
+import {
+  collect,
+  defaultConfig,
+  listDir,
+  makeSandbox,
+  pollerSection,
+  runCli,
+  spawnCli,
+} from "../testing/cli.ts";
 import { startHlsServer } from "../testing/hls_server.ts";
 import { sleep } from "../testing/live.ts";
 import { ensureSegments } from "../testing/segments.ts";
@@ -65,7 +73,7 @@ Deno.test({
       defaultConfig(
         sandbox,
         server.urlTemplate,
-        `\n[poller]\nusers_file = "${usersFile}"\ninterval = 1\ntimeout = 10\n`,
+        pollerSection(usersFile),
       ).replace("disk_free_min_bytes = 1048576", "disk_free_min_bytes = 0"),
     );
     const logPath = join(sandbox.stateDir, "logs", "disk_full.log");

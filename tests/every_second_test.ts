@@ -16,6 +16,7 @@ import {
   killLeftovers,
   listDir,
   makeSandbox,
+  pollerSection,
   recordingsOf,
   runCli,
   type Sandbox,
@@ -33,7 +34,7 @@ async function hostingConfig(sandbox: Sandbox, server: LiveHlsServer, user: stri
     defaultConfig(
       sandbox,
       server.urlTemplate,
-      `\n[poller]\nusers_file = "${usersFile}"\ninterval = 1\ntimeout = 10\n`,
+      pollerSection(usersFile),
     ),
   );
   await Deno.writeTextFile(usersFile, `${user}\n`);

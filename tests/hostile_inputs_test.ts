@@ -10,6 +10,7 @@ import {
   collect,
   defaultConfig,
   makeSandbox,
+  pollerSection,
   runCli,
   type Sandbox,
   spawnCli,
@@ -23,7 +24,7 @@ async function pollerConfig(sandbox: Sandbox, usersFile: string): Promise<string
     defaultConfig(
       sandbox,
       "http://127.0.0.1:9/{user}",
-      `\n[poller]\nusers_file = "${usersFile}"\ninterval = 1\ntimeout = 5\n`,
+      pollerSection(usersFile, { timeout: 5 }),
     ),
   );
   return path;

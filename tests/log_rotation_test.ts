@@ -9,6 +9,7 @@ import {
   collect,
   defaultConfig,
   makeSandbox,
+  pollerSection,
   recordingsOf,
   runCli,
   spawnCli,
@@ -28,7 +29,7 @@ Deno.test("a hosted recording's log rotates at [logging] max_log_mb, keeps 3 old
     defaultConfig(
       sandbox,
       server.urlTemplate,
-      `\n[poller]\nusers_file = "${usersFile}"\ninterval = 1\ntimeout = 10\n` +
+      pollerSection(usersFile) +
         `\n[logging]\nmax_log_mb = 0.001\n`,
     ),
   );

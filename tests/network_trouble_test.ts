@@ -9,6 +9,7 @@ import {
   collect,
   defaultConfig,
   makeSandbox,
+  pollerSection,
   recordingsOf,
   runCli,
   spawnCli,
@@ -84,7 +85,7 @@ Deno.test("a hosted recording whose server vanishes says the stream cannot be re
     defaultConfig(
       sandbox,
       server.urlTemplate,
-      `\n[poller]\nusers_file = "${usersFile}"\ninterval = 1\ntimeout = 10\n`,
+      pollerSection(usersFile),
       { retryWindow: 8 },
     ),
   );

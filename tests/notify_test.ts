@@ -13,6 +13,7 @@ import {
   ffprobe,
   listDir,
   makeSandbox,
+  pollerSection,
   runCli,
   type Sandbox,
   spawnCli,
@@ -188,7 +189,7 @@ Deno.test("a recording hosted by the poller notifies started (with the API's tit
       sandbox,
       server.urlTemplate,
       [`json://127.0.0.1:${sink.port}/hook`],
-      `\n[poller]\nusers_file = "${usersFile}"\ninterval = 2\ntimeout = 10\n` +
+      pollerSection(usersFile, { interval: 2 }) +
         `\n[twitch]\ndetect = "gql"\ngql_url = "${gql.url}"\n`,
     );
     const events = (name: string) => sink.json("/hook").filter((m) => m.event === name);

@@ -13,6 +13,7 @@ import {
   defaultConfig,
   killLeftovers,
   makeSandbox,
+  pollerSection,
   runCli,
   spawnCli,
 } from "../testing/cli.ts";
@@ -98,7 +99,7 @@ Deno.test("poller with the GraphQL detector: 100 channels, exactly the 3 live on
       defaultConfig(
         sandbox,
         hls.urlTemplate,
-        `\n[poller]\nusers_file = "${usersFile}"\ninterval = 2\ntimeout = 10\n` +
+        pollerSection(usersFile, { interval: 2 }) +
           `\n[twitch]\ndetect = "gql"\ngql_url = "${gql.url}"\n`,
       ),
     );
@@ -255,7 +256,7 @@ Deno.test("poller with the Helix detector: app token from the client secret, the
       defaultConfig(
         sandbox,
         hls.urlTemplate,
-        `\n[poller]\nusers_file = "${usersFile}"\ninterval = 2\ntimeout = 10\n` +
+        pollerSection(usersFile, { interval: 2 }) +
           `\n[twitch]\ndetect = "helix"\nclient_id = "my-app"\n` +
           `helix_url = "${gql.helixUrl}"\noauth_url = "${gql.oauthUrl}"\n`,
       ),

@@ -13,6 +13,7 @@ import {
   listDir,
   MAIN_TS,
   makeSandbox,
+  pollerSection,
   recordingsOf,
   runCli,
   type Sandbox,
@@ -51,7 +52,7 @@ class World {
     this.config = defaultConfig(
       sandbox,
       urlTemplate,
-      `\n[poller]\nusers_file = "${this.usersFile}"\ninterval = 1\ntimeout = 10\n` +
+      pollerSection(this.usersFile) +
         `\n[encode_daemon]\npreset = "medium"\n`,
     );
   }

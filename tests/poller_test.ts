@@ -17,6 +17,7 @@ import {
   killLeftovers,
   listDir,
   makeSandbox,
+  pollerSection,
   recordingsOf,
   runCli,
   type Sandbox,
@@ -61,7 +62,7 @@ class PollerWorld {
       defaultConfig(
         this.sandbox,
         this.server.urlTemplate,
-        `\n[poller]\nusers_file = "${this.usersFile}"\ninterval = 1\ntimeout = 10\n` +
+        pollerSection(this.usersFile) +
           `download_cmd = "twitchtool record --loglevel error"\n`,
       ),
     );

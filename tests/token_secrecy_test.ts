@@ -7,7 +7,15 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { collect, defaultConfig, listDir, makeSandbox, runCli, spawnCli } from "../testing/cli.ts";
+import {
+  collect,
+  defaultConfig,
+  listDir,
+  makeSandbox,
+  pollerSection,
+  runCli,
+  spawnCli,
+} from "../testing/cli.ts";
 import { eventually } from "../testing/eventually.ts";
 import { startHlsServer } from "../testing/hls_server.ts";
 
@@ -69,7 +77,7 @@ async function secretRecording(launched: boolean): Promise<void> {
         'extra_args = ["--stream-timeout", "3"]',
         `extra_args = ["--stream-timeout", "3", "--twitch-api-header", "Authorization=OAuth ${TOKEN}"]`,
       ) +
-      `\n[poller]\nusers_file = "${usersFile}"\ninterval = 1\ntimeout = 10\n` +
+      pollerSection(usersFile) +
       (launched ? `download_cmd = "twitchtool record --loglevel debug"\n` : ""),
   );
   const config = await Deno.readTextFile(sandbox.configPath);

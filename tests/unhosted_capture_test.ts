@@ -15,6 +15,7 @@ import {
   defaultConfig,
   killLeftovers,
   makeSandbox,
+  pollerSection,
   recordingsOf,
   runCli,
   type Sandbox,
@@ -50,7 +51,7 @@ class World {
 
   async setUp(users: string[], retryWindow: number): Promise<void> {
     const extra = `\n[limits]\nrecord_limit = 1\n` +
-      `\n[poller]\nusers_file = "${this.usersFile}"\ninterval = 1\ntimeout = 10\n` +
+      pollerSection(this.usersFile) +
       `\n[encode_daemon]\npreset = "medium"\n`;
     await Deno.writeTextFile(
       this.configPath,

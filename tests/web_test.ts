@@ -15,6 +15,7 @@ import {
   defaultConfig,
   killLeftovers,
   makeSandbox,
+  pollerSection,
   runCli,
   type Sandbox,
   spawnCli,
@@ -128,7 +129,7 @@ Deno.test({
       defaultConfig(
         sandbox,
         server.urlTemplate,
-        `\n[poller]\nusers_file = "${usersFile}"\ninterval = 1\ntimeout = 10\n` +
+        pollerSection(usersFile) +
           `\n[encode_daemon]\npreset = "medium"\n\n[web]\nlisten = "127.0.0.1:${port}"\n`,
       ),
     );
@@ -353,7 +354,7 @@ Deno.test("200 stalled clients of the status page do not hold up the poller's cy
     defaultConfig(
       sandbox,
       server.urlTemplate,
-      `\n[poller]\nusers_file = "${usersFile}"\ninterval = 1\ntimeout = 10\n`,
+      pollerSection(usersFile),
     ),
   );
   await Deno.writeTextFile(usersFile, "quiet_one\n");

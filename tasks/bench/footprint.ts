@@ -18,6 +18,7 @@ import {
   collect,
   defaultConfig,
   makeSandbox,
+  pollerSection,
   spawnCli,
 } from "../../testing/cli.ts";
 import { type LiveHlsServer, startHlsServer } from "../../testing/hls_server.ts";
@@ -94,7 +95,7 @@ async function measure(
   await sandbox.writeConfig(defaultConfig(
     sandbox,
     server.urlTemplate,
-    `\n[poller]\nusers_file = "${usersFile}"\ninterval = 600\ntimeout = 15\n` +
+    pollerSection(usersFile, { interval: 600, timeout: 15 }) +
       (downloadCmd ? `download_cmd = "${downloadCmd}"\n` : ""),
   ));
   for (const user of users) server.goLive(user);
