@@ -82,36 +82,6 @@ export function parseLogs(stderr: string): LogRecord[] {
   return records;
 }
 
-/** The process state letter from `/proc/<pid>/stat` (`T` stopped), or undefined when gone. */
-export async function procState(pid: number): Promise<string | undefined> {
-  try {
-    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * CPU time a process has used, in clock ticks (user + system, `/proc/<pid>/stat` fields 14
- * and 15): a stopped process gains none. Undefined when the process is gone.
- */
-export async function cpuTicks(pid: number): Promise<number | undefined> {
-  try {
-    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whether a process runs or is stopped (a zombie or a missing pid count as gone). */
-export async function isAlive(pid: number): Promise<boolean> {
-  const state = await procState(pid);
-  return state !== undefined && state !== "Z" && state !== "X";
-}
-
 /** The encoder status file, if written. */
 export async function encoderStatus(
   sb: Sandbox,

@@ -3,7 +3,18 @@
  * twitchtool processes of their own sandbox by a path in the command line (a temp dir, a
  * config file), never by name alone, so parallel tests do not see each other's.
  */
-import { procState } from "./encode_clips.ts";
+import { readProcStat } from "./proc_stat.ts";
+
+/** The process state letter from `/proc/<pid>/stat` (`T` stopped), or undefined when gone. */
+export async function procState(pid: number): Promise<string | undefined> {
+  return (await readProcStat(pid))?.state;
+}
+
+/** Whether a process runs or is stopped (a zombie or a missing pid count as gone). */
+export async function isAlive(pid: number): Promise<boolean> {
+  const state = await procState(pid);
+  return state !== undefined && state !== "Z" && state !== "X";
+}
 
 /** A live process: its pid and command line. */
 export interface LiveProcess {

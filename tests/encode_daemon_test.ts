@@ -18,14 +18,13 @@ import {
 import { eventually } from "../testing/eventually.ts";
 import {
   encoderStatus,
-  isAlive,
   makeClip,
   parseLogs,
   partials,
-  procState,
   writeEncoderConfig,
   writeJob,
 } from "../testing/encode_clips.ts";
+import { isAlive, procState } from "../testing/processes.ts";
 import { canMountTmpfs, mountTmpfs } from "../testing/tmpfs.ts";
 
 const ENCODER = { flags: roleFlags("encoder") };

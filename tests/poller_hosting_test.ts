@@ -20,10 +20,11 @@ import {
   spawnCli,
 } from "../testing/cli.ts";
 import { eventually } from "../testing/eventually.ts";
-import { processesWith } from "../testing/processes.ts";
+import { processesWith, procState } from "../testing/processes.ts";
+import { readProcStat } from "../testing/proc_stat.ts";
 import { startHlsServer } from "../testing/hls_server.ts";
 import { contentSeconds } from "../testing/media.ts";
-import { cpuTicks, encoderStatus, makeClip, procState, writeJob } from "../testing/encode_clips.ts";
+import { encoderStatus, makeClip, writeJob } from "../testing/encode_clips.ts";
 
 interface Recording {
   slot: number;
@@ -155,7 +156,7 @@ Deno.test("the poller records 3 channels in its own process; kill -9 and SIGTERM
     // SIGSTOP takes effect once the kernel schedules the (nice 19) ffmpeg; from then on it
     // must get no CPU at all while any capture runs, hosted, orphaned or being adopted.
     await eventually("ffmpeg stopped", async () => (await procState(ffmpeg)) === "T");
-    const stoppedTicks = await cpuTicks(ffmpeg);
+    const stoppedCpu = (await readProcStat(ffmpeg))?.cpuSeconds;
 
     // kill -9: the streamlinks go on writing; the next poller adopts them.
     world.poller!.kill("SIGKILL");
@@ -196,7 +197,11 @@ Deno.test("the poller records 3 channels in its own process; kill -9 and SIGTERM
     assert.equal((await world.processes()).streamlinks.length, 2);
 
     assert.equal(await procState(ffmpeg), "T");
-    assert.equal(await cpuTicks(ffmpeg), stoppedTicks, "ffmpeg ran while captures ran");
+    assert.equal(
+      (await readProcStat(ffmpeg))?.cpuSeconds,
+      stoppedCpu,
+      "ffmpeg ran while captures ran",
+    );
     server.end("host_b");
     server.end("host_c");
     const broadcast = (Date.now() - liveStart) / 1000;

@@ -5,6 +5,7 @@
  * server, and every file under the test HOME and every process's command line is searched for the
  * token during and after the recording.
  */
+import { processesWith } from "../testing/processes.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
@@ -33,21 +34,9 @@ function includesBytes(haystack: Uint8Array, needle: Uint8Array): boolean {
   return false;
 }
 
-/** Pids whose command line holds the token. */
+/** Processes whose command line holds the token. */
 async function cmdlinesWithToken(): Promise<string[]> {
-  const hits: string[] = [];
-  for await (const entry of Deno.readDir("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      const cmdline = await Deno.readFile(`/proc/${entry.name}/cmdline`);
-      if (includesBytes(cmdline, ENCODER.encode(TOKEN))) {
-        hits.push(`${entry.name}: ${new TextDecoder().decode(cmdline).replaceAll("\0", " ")}`);
-      }
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-  return hits;
+  return (await processesWith(TOKEN)).map(({ pid, argv }) => `${pid}: ${argv.join(" ")}`);
 }
 
 /** Every file under `dir` (not following links), with its mode; folders listed too. */

@@ -7,7 +7,8 @@
  * ffmpeg against the local live HLS server.
  */
 import { eventually } from "../testing/eventually.ts";
-import { processesWith } from "../testing/processes.ts";
+import { processesWith, procState } from "../testing/processes.ts";
+import { readProcStat } from "../testing/proc_stat.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
@@ -23,7 +24,7 @@ import {
 } from "../testing/cli.ts";
 import { type LiveHlsServer, startHlsServer } from "../testing/hls_server.ts";
 import { contentSeconds } from "../testing/media.ts";
-import { cpuTicks, encoderStatus, makeClip, procState, writeJob } from "../testing/encode_clips.ts";
+import { encoderStatus, makeClip, writeJob } from "../testing/encode_clips.ts";
 
 interface Recording {
   slot: number | null;
@@ -147,7 +148,7 @@ Deno.test("a capture whose poller stopped keeps its slot, shows in status, pause
     const ffmpeg = paused.current_job!.ffmpeg_pid!;
     world.leftovers.add(ffmpeg);
     await eventually("ffmpeg stopped", async () => (await procState(ffmpeg)) === "T");
-    const stoppedTicks = await cpuTicks(ffmpeg);
+    const stoppedCpu = (await readProcStat(ffmpeg))?.cpuSeconds;
 
     // The poller stops; its detached streamlink writes on, and still counts.
     const pollerStop = await world.cli(["poller", "stop"]);
@@ -184,7 +185,11 @@ Deno.test("a capture whose poller stopped keeps its slot, shows in status, pause
     assert.equal(adopted.slot, 1);
     assert.equal(adopted.hosted, true);
     assert.deepEqual(await world.streamlinks(), [capture]);
-    assert.equal(await cpuTicks(ffmpeg), stoppedTicks, "ffmpeg ran while alice captured");
+    assert.equal(
+      (await readProcStat(ffmpeg))?.cpuSeconds,
+      stoppedCpu,
+      "ffmpeg ran while alice captured",
+    );
 
     // kill -9 of that poller, then `stop 1` with no poller at all: stopped and finalized here.
     world.poller!.kill("SIGKILL");

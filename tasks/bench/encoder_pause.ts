@@ -11,10 +11,10 @@ import { type SlotHandle, SlotPool } from "../../src/state/slot_pool.ts";
 import {
   encoderStatus,
   makeClip,
-  procState,
   writeEncoderConfig,
   writeJob,
 } from "../../testing/encode_clips.ts";
+import { procState } from "../../testing/processes.ts";
 import { type CliResult, collect, makeSandbox, type Sandbox, spawnCli } from "../../testing/cli.ts";
 import { max, median, round } from "./stats.ts";
 import { stopBenchProcess } from "./stop_bench_process.ts";

@@ -25,7 +25,8 @@ import {
 import { ensureClip } from "../../testing/clips.ts";
 import { frameHashes, frameHashesOf } from "../../testing/frames.ts";
 import { startHlsServer } from "../../testing/hls_server.ts";
-import { killTree } from "./proc_stat.ts";
+import { killTree } from "../../testing/proc_stat.ts";
+import { processesWith } from "../../testing/processes.ts";
 import { pollUntil } from "./wait.ts";
 import type { Measurement, Workload, WorkloadContext, WorkloadOutcome } from "./workload.ts";
 
@@ -120,7 +121,9 @@ async function repeatsAfterRestarts(context: WorkloadContext) {
     try {
       for (const part of ["_part01.ts", "_part02.ts"]) {
         const pid = await pollUntil(`streamlink writing ${part}`, async () => {
-          const pids = await processesWith(part, sandbox.tempDir);
+          const pids = (await processesWith(sandbox.tempDir))
+            .filter((p) => p.argv.some((arg) => arg.includes(part)))
+            .map((p) => p.pid);
           const sizes = await partSizes(sandbox);
           return pids.length > 0 && (sizes.get(part) ?? 0) > 400_000 ? pids : undefined;
         }, { everyMs: 200, timeoutMs: 60_000, signal: context.signal });
@@ -166,18 +169,4 @@ async function partSizes(sandbox: Sandbox): Promise<Map<string, number>> {
     sizes.set(match[1]!, info?.size ?? 0);
   }
   return sizes;
-}
-
-/** Live processes whose argv names `part` inside `dir` (the streamlink writing it). */
-async function processesWith(part: string, dir: string): Promise<number[]> {
-  const found: number[] = [];
-  for await (const entry of Deno.readDir("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    const argv = await Deno.readTextFile(`/proc/${entry.name}/cmdline`).catch(() => "");
-    const stat = await Deno.readTextFile(`/proc/${entry.name}/stat`).catch(() => "");
-    if (argv.includes(dir) && argv.includes(part) && !/\) Z /.test(stat)) {
-      found.push(Number(entry.name));
-    }
-  }
-  return found;
 }

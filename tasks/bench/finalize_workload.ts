@@ -25,7 +25,7 @@ import {
   partsFor,
 } from "./finalize_parts.ts";
 import { evictFromPageCache, flushDirtyPages } from "./page_cache.ts";
-import { readProcIo } from "./proc_stat.ts";
+import { readProcIo } from "../../testing/proc_stat.ts";
 import { megabytes, ratio, round } from "./stats.ts";
 import type { Measurement, Workload, WorkloadContext, WorkloadOutcome } from "./workload.ts";
 

@@ -23,7 +23,7 @@ import {
 } from "../../testing/cli.ts";
 import { type LiveHlsServer, startHlsServer } from "../../testing/hls_server.ts";
 import { ensureHdSegments } from "./hd_segments.ts";
-import { descendants, killTree } from "./proc_stat.ts";
+import { descendants, killTree } from "../../testing/proc_stat.ts";
 import { ProcessSampler, type SampledProcess } from "./process_sampler.ts";
 import { megabytes, ratio, round } from "./stats.ts";
 import { stopBenchProcess } from "./stop_bench_process.ts";

@@ -16,7 +16,7 @@ import {
 } from "../../testing/cli.ts";
 import { type LiveHlsServer, startHlsServer } from "../../testing/hls_server.ts";
 import type { SegmentSet } from "../../testing/segments.ts";
-import { killTree } from "./proc_stat.ts";
+import { killTree } from "../../testing/proc_stat.ts";
 import { pollUntil } from "./wait.ts";
 
 /** How the test config (testing/cli.ts `defaultConfig`) is changed for a benchmark. */

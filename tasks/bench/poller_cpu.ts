@@ -7,7 +7,7 @@
  * children's CPU per cycle, with no sampling of short-lived processes.
  */
 import type { CliResult } from "../../testing/cli.ts";
-import { readProcStat } from "./proc_stat.ts";
+import { readProcStat } from "../../testing/proc_stat.ts";
 import { pollUntil } from "./wait.ts";
 import type { WorkloadContext } from "./workload.ts";
 

@@ -4,7 +4,7 @@
  * process's counters vanish with it, so they are sampled while it lives; the sampling period
  * bounds the timing resolution and what is missed at the end of a short-lived child.
  */
-import { descendants, peakRssBytes, type ProcStat, readProcStat } from "./proc_stat.ts";
+import { descendants, peakRssBytes, type ProcStat, readProcStat } from "../../testing/proc_stat.ts";
 import { sleep } from "./wait.ts";
 
 /** One process as sampled. Times are `performance.now()` values. */

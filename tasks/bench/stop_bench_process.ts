@@ -4,7 +4,7 @@
  */
 import { systemClock } from "../../src/util/clock.ts";
 import type { CliResult } from "../../testing/cli.ts";
-import { killTree } from "./proc_stat.ts";
+import { killTree } from "../../testing/proc_stat.ts";
 
 /** SIGTERMs `process` and waits for `result` (its collected output), SIGKILLing after `graceMs`. */
 export async function stopBenchProcess(
