@@ -146,23 +146,15 @@ export async function fmp4RepeatedFragments(earlier: Fmp4Part, later: Fmp4Part):
   return 0;
 }
 
+/** Whether two fragments are the same: the same `moof` box and the same media bytes. */
 async function sameFragment(
   a: Deno.FsFile,
   x: Fmp4Fragment,
   b: Deno.FsFile,
   y: Fmp4Fragment,
 ): Promise<boolean> {
-  if (x.end - x.dataStart !== y.end - y.dataStart || x.moof.byteLength !== y.moof.byteLength) {
-    return false;
-  }
-  for (let i = 0; i < x.moof.byteLength; i++) if (x.moof[i] !== y.moof[i]) return false;
   const length = x.end - x.dataStart;
-  for (let done = 0; done < length; done += CHUNK) {
-    const want = Math.min(CHUNK, length - done);
-    const left = await readAt(a, x.dataStart + done, want);
-    const right = await readAt(b, y.dataStart + done, want);
-    if (left.byteLength !== want || right.byteLength !== want) return false;
-    for (let i = 0; i < want; i++) if (left[i] !== right[i]) return false;
-  }
-  return true;
+  return length === y.end - y.dataStart && x.moof.byteLength === y.moof.byteLength &&
+    startsWith(x.moof, 0, y.moof, y.moof.byteLength) &&
+    await sameBytes(a, x.dataStart, b, y.dataStart, length);
 }
