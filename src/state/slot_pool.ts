@@ -1,4 +1,4 @@
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import { SlotUnavailableError } from "../errors.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
@@ -106,7 +106,7 @@ export class SlotPool {
       // An adopted capture is writing already: saying "waiting" even for an instant would let
       // the encoder resume beside it.
       const state = adopt === undefined ? "waiting" : "capturing";
-      const handle = new SlotHandle(index, paths.owner, lock, { ...owner, state });
+      const handle = new SlotHandle(index, paths, lock, { ...owner, state });
       await handle.setState(state);
       return handle;
     }
@@ -235,7 +235,7 @@ export class SlotPool {
 export class SlotHandle {
   constructor(
     readonly index: number,
-    readonly ownerPath: string,
+    private readonly paths: ReturnType<typeof slotPaths>,
     private readonly lock: FileLock,
     private owner: SlotOwner,
   ) {}
@@ -247,12 +247,12 @@ export class SlotHandle {
   /** Rewrites the owner file atomically with the new state (no-op when unchanged on disk). */
   async setState(state: RecordingState): Promise<void> {
     this.owner = { ...this.owner, state };
-    await writeJsonAtomic(this.ownerPath, this.owner);
+    await writeJsonAtomic(this.paths.owner, this.owner);
   }
 
   /** The lock a capture in this slot holds for its whole life ({@link slotPaths}). */
   get captureLockPath(): string {
-    return join(dirname(this.ownerPath), `slot${this.index}.capture`);
+    return this.paths.capture;
   }
 
   /**
@@ -266,7 +266,7 @@ export class SlotHandle {
   /** Removes the owner file, then drops the lock so the next recorder can take the slot. */
   async release(): Promise<void> {
     try {
-      await removeIfExists(this.ownerPath);
+      await removeIfExists(this.paths.owner);
     } finally {
       this.lock.release();
     }

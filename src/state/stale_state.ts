@@ -48,7 +48,7 @@ export async function findStaleState(dirs: StateDirs): Promise<StaleState> {
   for (const name of await listNames(dirs.runtimeDir)) {
     const index = slotOfOwnerFile(name);
     if (index === undefined) continue;
-    if (!(await isSlotHeld(dirs.runtimeDir, Number(index)))) {
+    if (!(await isSlotHeld(dirs.runtimeDir, index))) {
       ownerFiles.push(join(dirs.runtimeDir, name));
     }
   }
