@@ -11,7 +11,7 @@ import type { CurrentJobStatus, EncoderState, LaunchRecord, SkipRecord } from ".
 import { type BadJobFile, listQueue, type QueuedJob } from "./job_queue.ts";
 import { listManifests, type RecordingCoverage, type SessionManifest } from "./session_manifest.ts";
 import { SlotPool } from "./slot_pool.ts";
-import { isUserHosted, isUserLocked } from "./user_lock.ts";
+import { isUserCapturing, isUserHosted } from "./user_lock.ts";
 import { isSessionCaptureAlive } from "./capture_lock.ts";
 
 /** The state of a capture that runs though its recorder or poller is gone. */
@@ -165,8 +165,8 @@ export async function collectStatus(
   const withSlot = new Set(recordings.map((r) => r.user));
   for (const manifest of manifests) {
     if (withSlot.has(manifest.user)) continue;
-    if (!(await isUserLocked(paths.runtimeDir, manifest.user))) continue;
     const hosted = await isUserHosted(paths.runtimeDir, manifest.user);
+    if (!hosted && !(await isUserCapturing(paths.runtimeDir, manifest.user))) continue;
     recordings.push({
       slot: null,
       user: manifest.user,

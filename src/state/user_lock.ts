@@ -64,9 +64,13 @@ export async function acquireUserLock(
 
 /** Whether a recorder holds the channel's lock or a capture of it runs (its capture lock). */
 export async function isUserLocked(runtimeDir: string, username: string): Promise<boolean> {
+  return await isUserHosted(runtimeDir, username) || await isUserCapturing(runtimeDir, username);
+}
+
+/** Whether a capture of the channel runs (its streamlink holds the capture lock), hosted or not. */
+export async function isUserCapturing(runtimeDir: string, username: string): Promise<boolean> {
   await verifyRuntimeDir(runtimeDir);
-  return await FileLock.isHeld(userLockPath(runtimeDir, username)) ||
-    await FileLock.isHeldByWaiters(userCaptureLockPath(runtimeDir, username));
+  return await FileLock.isHeldByWaiters(userCaptureLockPath(runtimeDir, username));
 }
 
 /** Whether a recorder or poller (not merely a running capture) holds the channel's lock. */
