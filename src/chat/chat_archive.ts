@@ -9,6 +9,7 @@
 import { type IrcMessage, nickOf, parseIrcMessage } from "./irc_message.ts";
 import type { JournalEntry } from "./chat_journal.ts";
 import type { DeliveredTimeline } from "./delivered_timeline.ts";
+import { roundMillis } from "../util/round_millis.ts";
 
 /** One fragment of a message: text, or an emote with its id. */
 export interface ChatFragment {
@@ -107,8 +108,8 @@ export function buildChatArchive(
       id: info.streamId ?? "",
       created_at: startMs !== undefined ? new Date(startMs).toISOString() : info.startedAt,
       start: 0,
-      end: round(timeline.totalSeconds),
-      length: round(timeline.totalSeconds),
+      end: roundMillis(timeline.totalSeconds),
+      length: roundMillis(timeline.totalSeconds),
     },
     comments,
   };
@@ -148,7 +149,7 @@ function toComment(
     channel_id: tags["room-id"] ?? "",
     content_type: "video",
     content_id: contentId,
-    content_offset_seconds: round(offset),
+    content_offset_seconds: roundMillis(offset),
     commenter: {
       display_name: tags["display-name"] || login,
       _id: tags["user-id"] ?? "",
@@ -221,8 +222,4 @@ export function fragmentsOf(body: string, emotes: readonly EmoteRange[]): ChatFr
     fragments.push({ text: chars.slice(at).join(""), emoticon: null });
   }
   return fragments;
-}
-
-function round(seconds: number): number {
-  return Math.round(seconds * 1000) / 1000;
 }

@@ -6,6 +6,7 @@
  */
 import type { JournalEntry } from "./chat_journal.ts";
 import type { DeliveredTimeline } from "./delivered_timeline.ts";
+import { roundMillis } from "../util/round_millis.ts";
 
 /** One title/game as seen, and where it is in the delivered file. */
 export interface MetaChange {
@@ -40,7 +41,7 @@ export function metaHistory(
       at: new Date(entry.w).toISOString(),
       title,
       game,
-      offset_seconds: offset === undefined ? null : Math.round(offset * 1000) / 1000,
+      offset_seconds: offset === undefined ? null : roundMillis(offset),
     });
   }
   return changes;

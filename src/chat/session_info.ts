@@ -8,6 +8,7 @@ import { basename } from "node:path";
 import type { JournalEntry } from "./chat_journal.ts";
 import type { DeliveredTimeline } from "./delivered_timeline.ts";
 import { type MetaChange, metaHistory } from "./session_chapters.ts";
+import { roundMillis } from "../util/round_millis.ts";
 
 /** The file's shape. */
 export interface SessionInfo {
@@ -53,7 +54,6 @@ export function sessionInfo(
   timeline: DeliveredTimeline,
   chatMessages: number | null,
 ): SessionInfo {
-  const round = (n: number) => Math.round(n * 1000) / 1000;
   const spans = timeline.spans;
   return {
     channel: session.user,
@@ -67,19 +67,19 @@ export function sessionInfo(
     parts: spans.map((span) => ({
       file: basename(span.path),
       first_frame_at: new Date(span.anchorMs).toISOString(),
-      start_seconds: round(span.startSeconds),
-      seconds: round(span.seconds),
+      start_seconds: roundMillis(span.startSeconds),
+      seconds: roundMillis(span.seconds),
     })),
     gaps: spans.slice(1).map((span, i) => {
       const previous = spans[i]!;
       const endMs = previous.anchorMs + previous.seconds * 1000;
       const at = previous.startSeconds + previous.seconds;
       return {
-        at_seconds: round(at),
+        at_seconds: roundMillis(at),
         from: new Date(endMs).toISOString(),
         to: new Date(span.anchorMs).toISOString(),
-        missed_seconds: round(Math.max(0, (span.anchorMs - endMs) / 1000)),
-        kept_seconds: round(span.startSeconds - at),
+        missed_seconds: roundMillis(Math.max(0, (span.anchorMs - endMs) / 1000)),
+        kept_seconds: roundMillis(span.startSeconds - at),
       };
     }),
     chat_messages: chatMessages,

@@ -20,8 +20,16 @@ import { removeIfExists } from "../state/atomic_write.ts";
 import { partContainer } from "./part_container.ts";
 import { tsNeedleStarts } from "./part_overlap.ts";
 import { TS_PACKET_SIZE } from "./ts_packets.ts";
-import { ptsDelta, TS_CLOCK, type TsEdges, tsEdges } from "./ts_timestamps.ts";
+import {
+  NEW_CLOCK_SECONDS,
+  ptsDelta,
+  TS_CLOCK,
+  type TsEdges,
+  tsEdges,
+  tsGapSeconds,
+} from "./ts_timestamps.ts";
 import { readAt } from "../util/read_at.ts";
+import { roundMillis } from "../util/round_millis.ts";
 
 const log = getLogger(["twitchtool", "backfill"]);
 
@@ -119,7 +127,7 @@ export async function backfillFromVod(request: BackfillRequest): Promise<Backfil
         id: request.vodId,
       });
     }
-    return { parts, seconds: round(seconds), notes };
+    return { parts, seconds: roundMillis(seconds), notes };
   } catch (error) {
     return unchanged((error as Error).message);
   }
@@ -144,9 +152,9 @@ async function findHoles(request: BackfillRequest): Promise<{ holes: Hole[]; not
     const a = edges[index - 1];
     const b = edges[index];
     if (!a || !b || !origin) continue;
-    const gap = ptsDelta(a.last + a.step, b.first) / TS_CLOCK;
+    const gap = tsGapSeconds(a, b);
     if (gap < BACKFILL_MIN_GAP_SECONDS) continue;
-    if (gap > 48 * 3600) {
+    if (gap > NEW_CLOCK_SECONDS) {
       notes.push(`the hole before part ${index + 1} has no measure (a new broadcast clock)`);
       continue;
     }
@@ -285,8 +293,4 @@ async function runStreamlink(
 function lastLine(text: string): string {
   const lines = text.trim().split("\n").filter((line) => line.trim());
   return lines.findLast((line) => /error/i.test(line)) ?? lines.at(-1) ?? "no output";
-}
-
-function round(seconds: number): number {
-  return Math.round(seconds * 1000) / 1000;
 }

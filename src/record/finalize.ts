@@ -20,6 +20,7 @@ import { partContainer } from "./part_container.ts";
 import { type Fmp4Plan, planFmp4Timeline, writeFmp4Plan } from "./fmp4_timeline.ts";
 import { type JoinPlan, planFmp4Joins, planTsJoins } from "./part_joins.ts";
 import type { RecordingCoverage } from "../state/session_manifest.ts";
+import { roundMillis } from "../util/round_millis.ts";
 
 const log = getLogger(["twitchtool", "finalize"]);
 
@@ -262,7 +263,7 @@ function coverageOf(
   // A byte-for-byte fMP4 join keeps what later parts repeat (only MPEG-TS parts are cut there).
   const rawFmp4 = staged[0]?.verified === false && source.container === "mp4";
   const coverage: RecordingCoverage = {
-    captured_seconds: Math.round(source.contentSeconds * 1000) / 1000,
+    captured_seconds: roundMillis(source.contentSeconds),
     backfilled_seconds: 0,
     repeats_dropped_seconds: rawFmp4 ? 0 : source.joins.repeatsSeconds,
     gaps: source.joins.gaps,

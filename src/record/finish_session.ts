@@ -20,6 +20,7 @@ import {
   removeStaleOutputs,
   stageDeliverables,
 } from "./finalize.ts";
+import { roundMillis } from "../util/round_millis.ts";
 
 const log = getLogger(["twitchtool", "finalize"]);
 
@@ -106,7 +107,7 @@ export async function finishSession(
       duration: staged.duration,
       coverage: {
         ...staged.coverage,
-        captured_seconds: Math.max(0, round(staged.coverage.captured_seconds - filled)),
+        captured_seconds: Math.max(0, roundMillis(staged.coverage.captured_seconds - filled)),
         backfilled_seconds: filled,
       },
       ...(staged.fallbackReason ? { fallback_reason: staged.fallbackReason } : {}),
@@ -207,8 +208,4 @@ async function backfilled(
     parts: result.parts,
     backfill: { seconds: result.seconds, ...(note ? { note } : {}) },
   };
-}
-
-function round(seconds: number): number {
-  return Math.round(seconds * 1000) / 1000;
 }

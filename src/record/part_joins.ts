@@ -8,13 +8,18 @@
 import type { CoverageGap } from "../state/session_manifest.ts";
 import type { Fmp4Layout } from "./fmp4_fragments.ts";
 import { type Fmp4Part, fmp4RepeatedFragments, tsRepeatedBytes } from "./part_overlap.ts";
-import { ptsDelta, TS_CLOCK, tsEdges, videoPts } from "./ts_timestamps.ts";
+import {
+  NEW_CLOCK_SECONDS,
+  ptsDelta,
+  TS_CLOCK,
+  tsEdges,
+  tsGapSeconds,
+  videoPts,
+} from "./ts_timestamps.ts";
+import { roundMillis } from "../util/round_millis.ts";
 
 /** A hole shorter than this is jitter between segments, not missing broadcast. */
 const GAP_MIN_SECONDS = 0.5;
-
-/** A jump forward longer than this is a new clock, not a hole (a broadcast lasts at most 48 h). */
-const GAP_MAX_SECONDS = 48 * 3600;
 
 /** What joining the parts drops and leaves out. */
 export interface JoinPlan {
@@ -45,16 +50,14 @@ export async function planTsJoins(parts: readonly string[]): Promise<JoinPlan> {
     const edges = await tsEdges(part, skip);
     if (!edges) continue;
     if (previous) {
-      const gap = gapBetween(
-        ptsDelta(previous.last + previous.step, edges.first) / TS_CLOCK,
-      );
-      if (gap !== undefined) gaps.push({ at_seconds: round(at), seconds: gap });
+      const gap = gapBetween(tsGapSeconds(previous, edges));
+      if (gap !== undefined) gaps.push({ at_seconds: roundMillis(at), seconds: gap });
     }
     const span = ptsDelta(edges.first, edges.last + edges.step) / TS_CLOCK;
-    if (span > 0 && span < GAP_MAX_SECONDS) at += span;
+    if (span > 0 && span < NEW_CLOCK_SECONDS) at += span;
     previous = { path: part, last: edges.last, step: edges.step };
   }
-  return { skips, repeatsSeconds: round(repeats), gaps };
+  return { skips, repeatsSeconds: roundMillis(repeats), gaps };
 }
 
 /** Plans the joins of fragmented-MP4 parts (in capture order). */
@@ -75,13 +78,13 @@ export async function planFmp4Joins(parts: readonly Fmp4Part[]): Promise<JoinPla
     const start = videoSpan(head).start;
     if (previous) {
       const gap = gapBetween(start - previous.end);
-      if (gap !== undefined) gaps.push({ at_seconds: round(at), seconds: gap });
+      if (gap !== undefined) gaps.push({ at_seconds: roundMillis(at), seconds: gap });
     }
     for (const fragment of kept) at += videoSpan(fragment).seconds;
     const tail = videoSpan(kept[kept.length - 1]!);
     previous = { part, end: tail.start + tail.seconds };
   }
-  return { skips, repeatsSeconds: round(repeats), gaps };
+  return { skips, repeatsSeconds: roundMillis(repeats), gaps };
 }
 
 /** Start and length (seconds) of a fragment's video track (or its first track without video). */
@@ -105,10 +108,6 @@ function videoSpan(fragment: Fmp4Layout["fragments"][number]): { start: number; 
  */
 function gapBetween(delta: number): number | null | undefined {
   if (Math.abs(delta) < GAP_MIN_SECONDS) return undefined;
-  if (delta < 0 || delta > GAP_MAX_SECONDS) return null;
-  return round(delta);
-}
-
-function round(seconds: number): number {
-  return Math.round(seconds * 1000) / 1000;
+  if (delta < 0 || delta > NEW_CLOCK_SECONDS) return null;
+  return roundMillis(delta);
 }

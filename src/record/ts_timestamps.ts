@@ -86,3 +86,11 @@ export function ptsDelta(from: number, to: number): number {
   if (delta < -WRAP / 2) delta += WRAP;
   return delta;
 }
+
+/** A jump forward longer than this is a new clock, not a hole (a broadcast lasts at most 48 h). */
+export const NEW_CLOCK_SECONDS = 48 * 3600;
+
+/** Seconds from the end of part `a` (its last frame plus one step) to the first frame of `b`. */
+export function tsGapSeconds(a: Omit<TsEdges, "first">, b: Pick<TsEdges, "first">): number {
+  return ptsDelta(a.last + a.step, b.first) / TS_CLOCK;
+}
