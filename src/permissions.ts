@@ -48,24 +48,6 @@ export const COMMON_FLAGS = [
 ] as const;
 
 /**
- * Hosts the poller's live detection talks to (Twitch's GraphQL, Helix and OAuth endpoints)
- * and loopback (tests, or a local proxy). Documentation of what `poller run` reaches without
- * notifications; the flag itself is a plain `--allow-net` (see {@link roleFlags}).
- * The status page (`[web] listen`, `status --serve`) may listen on loopback (v4 or v6) or
- * `0.0.0.0` (every interface, token required).
- */
-export const POLLER_NET_HOSTS = [
-  "gql.twitch.tv",
-  "api.twitch.tv",
-  "id.twitch.tv",
-  "irc-ws.chat.twitch.tv",
-  "127.0.0.1",
-  "localhost",
-  "0.0.0.0",
-  "[::1]",
-] as const;
-
-/**
  * The only hosts `doctor` contacts to check that Twitch answers: the GraphQL API, the Helix API,
  * the playlist host streamlink records from (`usher.ttvnw.net`), and loopback (tests point the
  * checks there). `doctor` keeps the network permission (it is a plain `--allow-net`, see
@@ -79,13 +61,6 @@ export const DOCTOR_NET_HOSTS = [
   "127.0.0.1",
   "localhost",
 ] as const;
-
-/**
- * Hosts a recording may reach: Twitch's chat (`[chat] enabled`, src/chat/) and loopback (tests,
- * or a local proxy). The `record` role gets only these; the poller, which hosts recordings,
- * has them among its own.
- */
-export const RECORD_NET_HOSTS = ["irc-ws.chat.twitch.tv", "127.0.0.1", "localhost"] as const;
 
 /**
  * Programs each role may start. `kill` signals processes we did not spawn; `flock` starts

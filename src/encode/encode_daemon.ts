@@ -364,8 +364,10 @@ export class EncodeDaemon {
         freeSpaceShortfall(free, this.options.diskFreeMinBytes, `for "${output}"`)
       }: not starting the next encode`;
     if (this.options.exitWhenEmpty) throw new LowDiskError(message);
-    if (!this.lowDisk) log.warn(message);
-    if (!this.lowDisk) notifyEncoderLowDisk(output, free, this.options.diskFreeMinBytes, message);
+    if (!this.lowDisk) {
+      log.warn(message);
+      notifyEncoderLowDisk(output, free, this.options.diskFreeMinBytes, message);
+    }
     this.lowDisk = true;
     await this.publish();
     await this.deps.clock.sleep(this.options.lowDiskRetryMs ?? 30_000, signal);

@@ -39,15 +39,9 @@ export interface DeliveryResult {
 export class Notifier {
   readonly #options: NotifierOptions;
   readonly #inFlight = new Set<Promise<void>>();
-  readonly #stop = new AbortController();
 
   constructor(options: NotifierOptions) {
     this.#options = options;
-  }
-
-  /** Masked targets, for output and logs. */
-  get targets(): string[] {
-    return this.#options.targets.map((t) => t.display);
   }
 
   /** Queues `event` for every target; never throws, never waits. */
@@ -65,11 +59,6 @@ export class Notifier {
   /** Waits until every queued message was delivered or given up. */
   async drain(): Promise<void> {
     while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
-  }
-
-  /** Stops retrying: messages still waiting for their next attempt are dropped. */
-  close(): void {
-    this.#stop.abort();
   }
 
   /** One attempt per target, at once, for `notify test`. */
@@ -97,7 +86,7 @@ export class Notifier {
         return;
       } catch (error) {
         const left = giveUpAt - clock.now();
-        if (left <= 0 || this.#stop.signal.aborted) {
+        if (left <= 0) {
           log.warn(
             "Dropped notification {event} to {target} after {attempts} attempt(s): {error}",
             {
@@ -109,7 +98,7 @@ export class Notifier {
           );
           return;
         }
-        await clock.sleep(Math.min(pause, left), this.#stop.signal);
+        await clock.sleep(Math.min(pause, left));
         pause = Math.min(pause * 2, MAX_BACKOFF_MS);
       }
     }

@@ -33,11 +33,6 @@ export interface AppriseTarget {
 /** One parsed `notify.urls` entry. */
 export type NotifyTarget = HttpTarget | AppriseTarget;
 
-/** The host an HTTP target connects to (for docs and doctor); undefined for apprise. */
-export function targetHost(target: NotifyTarget): string | undefined {
-  return target.kind === "apprise" ? undefined : new URL(target.endpoint).hostname;
-}
-
 /** Parses one Apprise URL; throws a ConfigError naming the masked URL when it is unusable. */
 export function parseNotifyUrl(raw: string): NotifyTarget {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(raw.trim())?.[1]?.toLowerCase();

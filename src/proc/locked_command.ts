@@ -15,13 +15,12 @@ const LOCK_WAIT_SECONDS = 10;
  * every lock in `lockPaths` (taken in that order).
  */
 export function lockedCommand(
-  lockPaths: string | readonly string[],
+  lockPaths: readonly string[],
   command: string,
   args: readonly string[],
 ): { command: string; args: string[] } {
-  const paths = typeof lockPaths === "string" ? [lockPaths] : lockPaths;
   let argv = [command, ...args];
-  for (const path of [...paths].reverse()) {
+  for (const path of [...lockPaths].reverse()) {
     argv = ["flock", "--no-fork", "--exclusive", "-w", String(LOCK_WAIT_SECONDS), path, ...argv];
   }
   const [program, ...rest] = argv;

@@ -101,7 +101,6 @@ async function finalize(
   const { config, lowPriority } = session.request;
   const { user, base, tempDir } = session;
   try {
-    session.capture = undefined;
     return await finishSession(session.manifest(), {
       tempDir,
       recordDir: config.paths.recordDir,

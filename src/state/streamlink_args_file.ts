@@ -110,9 +110,7 @@ export async function findAbandonedArgsFiles(runtimeDir: string): Promise<string
   return found;
 }
 
-/** Removes the args files of dead processes; returns the paths removed. */
-export async function removeAbandonedArgsFiles(runtimeDir: string): Promise<string[]> {
-  const abandoned = await findAbandonedArgsFiles(runtimeDir);
-  for (const path of abandoned) await removeIfExists(path);
-  return abandoned;
+/** Removes the args files of dead processes. */
+export async function removeAbandonedArgsFiles(runtimeDir: string): Promise<void> {
+  for (const path of await findAbandonedArgsFiles(runtimeDir)) await removeIfExists(path);
 }
