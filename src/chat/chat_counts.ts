@@ -7,6 +7,7 @@
  */
 import { parseIrcMessage } from "./irc_message.ts";
 import { chatJournalPath, readJournal } from "./chat_journal.ts";
+import { readJsonFile } from "../state/atomic_write.ts";
 
 /**
  * Messages journaled so far for session `base` (chat lines and USERNOTICEs); null when its
@@ -27,8 +28,8 @@ export async function journalMessageCount(tempDir: string, base: string): Promis
 /** Comments in a delivered `.chat.json`, or null when it is missing or unreadable. */
 export async function chatFileCount(path: string): Promise<number | null> {
   try {
-    const archive = JSON.parse(await Deno.readTextFile(path)) as { comments?: unknown };
-    return Array.isArray(archive.comments) ? archive.comments.length : null;
+    const archive = await readJsonFile(path) as { comments?: unknown } | undefined;
+    return Array.isArray(archive?.comments) ? archive.comments.length : null;
   } catch {
     return null;
   }

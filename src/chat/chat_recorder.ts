@@ -9,6 +9,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { Clock } from "../util/clock.ts";
 import { mediaDuration } from "../util/media_duration.ts";
+import { pathExists } from "../state/atomic_write.ts";
 import { runChatClient } from "./chat_client.ts";
 import { ChatJournal, chatJournalPath } from "./chat_journal.ts";
 import { subscribeBroadcastMeta } from "./broadcast_meta.ts";
@@ -70,7 +71,7 @@ export class ChatRecorder {
   static async start(options: ChatRecorderOptions): Promise<ChatRecorder | undefined> {
     try {
       const path = chatJournalPath(options.tempDir, options.base);
-      const fresh = !(await Deno.stat(path).then(() => true, () => false));
+      const fresh = !(await pathExists(path));
       const journal = await ChatJournal.open(path, options.clock);
       if (options.chat) {
         log.info("Capturing the chat of {channel} from {url}", {
