@@ -134,8 +134,7 @@ export function attachedProcess(
     while (await alive().catch(() => false)) await clock.sleep(options.pollMs ?? 500);
     return { code: -1, signal: null };
   })();
-  // pid 0 (not known) must never reach kill(1), which would signal our own process group.
-  return { pid, exited, signal: (signal) => void (pid > 0 && signalPid(pid, signal)) };
+  return { pid, exited, signal: (signal) => void signalPid(pid, signal) };
 }
 
 /** Output of a finished command. */
@@ -263,17 +262,15 @@ export async function stopChild(
 /**
  * Sends a signal to a process this one did not spawn (a recorder, a daemon). Goes through the
  * `kill` program because `Deno.kill` needs unrestricted `--allow-run`, while `kill` can be
- * allowed by name. Returns false when the process does not exist.
+ * allowed by name. Returns false when the process does not exist. A pid that is not positive
+ * (0: not known yet, read from a file) is never signalled: kill(1) would take 0 and -1 as our
+ * own process group and every process we may signal.
  */
 export async function signalPid(pid: number, signal: Deno.Signal | 0): Promise<boolean> {
+  if (!(pid > 0)) return false;
   const name = signal === 0 ? "0" : signal.replace(/^SIG/, "");
   const result = await runCommand("kill", [`-${name}`, String(pid)]);
   return result.code === 0;
-}
-
-/** Whether `pid` names a live process (signal 0 through `kill`). */
-export function isPidAlive(pid: number): Promise<boolean> {
-  return signalPid(pid, 0);
 }
 
 async function pumpLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void) {
