@@ -36,6 +36,8 @@ export interface FakeGqlServer {
   setMode(mode: GqlMode): void;
   /** How long a `slow` answer takes (default 30 s). */
   slowMs: number;
+  /** Helix `/videos` (archive) requests answered so far. */
+  readonly videoRequests: number;
   /** Requests answered so far, with their operation counts and Client-ID. */
   readonly requests: { readonly ops: number; readonly clientId: string | null }[];
   close(): Promise<void>;
@@ -149,6 +151,7 @@ export function startGqlServer(): FakeGqlServer {
       return Response.json({ status: 401, message: "Invalid OAuth token" }, { status: 401 });
     }
     if (path === "/helix/videos") {
+      videoRequests++;
       const userId = new URL(request.url).searchParams.get("user_id") ?? "";
       const login = userId.replace(/^uid-/, "");
       const vod = vods.get(login);
@@ -172,12 +175,16 @@ export function startGqlServer(): FakeGqlServer {
     return Response.json({ data, pagination: {} });
   };
   let tokens = 0;
+  let videoRequests = 0;
 
   const fake: FakeGqlServer = {
     helixUrl: `http://127.0.0.1:${server.addr.port}/helix`,
     oauthUrl: `http://127.0.0.1:${server.addr.port}/oauth2/token`,
     get tokens() {
       return tokens;
+    },
+    get videoRequests() {
+      return videoRequests;
     },
     url: `http://127.0.0.1:${server.addr.port}/gql`,
     slowMs: 30_000,

@@ -86,6 +86,11 @@ export class HelixApi implements StreamsApi {
   #token: { value: string; expiresAt: number } | undefined;
   /** The token request in flight, shared by parallel batches. */
   #fetching: Promise<string> | undefined;
+  /**
+   * Archive videos found, by stream id: a broadcast's archive never changes, so it is asked for
+   * until found, then not every cycle. Only broadcasts live in the last lookup are kept.
+   */
+  readonly #archives = new Map<string, string>();
 
   constructor(
     private readonly settings: HelixSettings,
@@ -109,6 +114,8 @@ export class HelixApi implements StreamsApi {
     for (const answer of answers) {
       for (const [user, info] of answer?.live ?? []) live.set(user, info);
     }
+    const liveIds = new Set([...live.values()].map((info) => info.id));
+    for (const id of this.#archives.keys()) if (!liveIds.has(id)) this.#archives.delete(id);
     return { live, unknown: [] };
   }
 
@@ -134,12 +141,16 @@ export class HelixApi implements StreamsApi {
 
   /** The running broadcast's archive video; undefined (never an error) when none is found. */
   async #archive(userId: string, streamId: string, signal: AbortSignal) {
+    const known = this.#archives.get(streamId);
+    if (known) return known;
     try {
       const url = helixArchiveUrl(this.settings.helixUrl, userId);
-      return parseHelixArchive(
+      const found = parseHelixArchive(
         streamId,
         await this.#get(url, await this.#appToken(signal), signal),
       );
+      if (found) this.#archives.set(streamId, found);
+      return found;
     } catch {
       return undefined;
     }

@@ -147,6 +147,18 @@ Deno.test("HelixApi reports the archive video of a live broadcast when back-fill
     );
     assert.equal(archive.live.get("vod_2")?.vodId, "9002");
     assert.equal(archive.live.get("vod_2")?.id, "66");
+
+    // A broadcast's archive is asked for once, not every cycle; the next broadcast's anew.
+    const api = new HelixApi({ ...settings, archive: true }, clock);
+    const asked = server.videoRequests;
+    for (let cycle = 0; cycle < 3; cycle++) {
+      assert.equal((await api.lookup(["vod_2"], signal)).live.get("vod_2")?.vodId, "9002");
+    }
+    assert.equal(server.videoRequests - asked, 1);
+    server.goLive("vod_2", "67");
+    server.setVod("vod_2", "9003");
+    assert.equal((await api.lookup(["vod_2"], signal)).live.get("vod_2")?.vodId, "9003");
+    assert.equal(server.videoRequests - asked, 2);
   } finally {
     await server.close();
   }
