@@ -44,13 +44,15 @@ export function freeBytesMakingRoom(
   };
   return async (path) => {
     const enabled = retentionEnabled(config.retention);
+    let available: number | undefined;
     if (first && enabled) {
       await retention(minFree);
+      available = await measure(path);
       // Still too little: what it could do it did, no second run right away.
-      if ((await measure(path)) < minFree) lastShortfall = now();
+      if (available < minFree) lastShortfall = now();
     }
     first = false;
-    let available = await measure(path);
+    available ??= await measure(path);
     if (available >= minFree) return available;
     if (enabled && now() - lastShortfall >= RETRY_AFTER_MS) {
       await retention(minFree);

@@ -60,7 +60,7 @@ export function listenHttp(
     for (const conn of open) closeQuietly(conn);
   };
   options.signal.addEventListener("abort", close, { once: true });
-  const host = options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname;
+  const host = urlHost(options.hostname);
   const accepting = (async () => {
     try {
       for await (const conn of listener) {
@@ -189,4 +189,9 @@ function closeQuietly(conn: Deno.Conn): void {
   } catch {
     // Already closed.
   }
+}
+
+/** `hostname` as a URL writes it: an IPv6 address in brackets. */
+export function urlHost(hostname: string): string {
+  return hostname.includes(":") ? `[${hostname}]` : hostname;
 }

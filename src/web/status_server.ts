@@ -11,7 +11,7 @@
 import { getLogger } from "@logtape/logtape";
 import { ConfigError } from "../errors.ts";
 import { statusJsonText } from "../state/status_snapshot.ts";
-import { type HttpListener, listenHttp } from "./http_listener.ts";
+import { type HttpListener, listenHttp, urlHost } from "./http_listener.ts";
 import type { ListenAddress } from "./listen_address.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./prometheus_text.ts";
 import type { SnapshotCache } from "./snapshot_cache.ts";
@@ -55,8 +55,7 @@ export function serveStatusPage(options: StatusServerOptions): StatusServer {
   } catch (error) {
     throw listenError(address, error);
   }
-  const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
-  const url = `http://${host}:${server.addr.port}/`;
+  const url = `http://${urlHost(address.hostname)}:${server.addr.port}/`;
   log.info("Status page at {url}", { url });
   return { port: server.addr.port, url, finished: server.finished };
 }
