@@ -6,6 +6,7 @@ import { describeProgress } from "../encode/progress_log.ts";
 import type { EncoderView, PollerView, QueueView } from "../state/status_snapshot.ts";
 import { renderTable } from "./context.ts";
 import { localTime } from "./human_values.ts";
+import { KILL_WAIT_MS } from "../proc/stop_daemon.ts";
 
 /** The poller: running or not, its schedule, what its last cycle saw and did, a bad status file. */
 export function describePoller(view: PollerView): string[] {
@@ -104,4 +105,11 @@ export function badJobLines(queue: QueueView, short: (path: string) => string): 
     ));
   }
   return lines;
+}
+
+/** What `stop --force` says of a daemon that outlived its SIGTERM and the SIGKILL wait. */
+export function outlivedKillMessage(daemon: string, pid: number | null, seconds: number): string {
+  return `The ${daemon} (pid ${pid}) is still running ${seconds} s after SIGTERM and ${
+    KILL_WAIT_MS / 1000
+  } s after SIGKILL`;
 }

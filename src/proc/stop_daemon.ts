@@ -13,9 +13,12 @@ import { stopProcess } from "./stop_process.ts";
 /** Result of {@link stopDaemon}. */
 export type StopResult = "not-running" | "stopped" | "killed" | "timeout";
 
+/** How long `stop --force` waits for a daemon to go after its SIGKILL. */
+export const KILL_WAIT_MS = 5000;
+
 /**
  * Stops a daemon: SIGTERM, wait up to `timeoutMs` for its lock to drop, then SIGKILL when
- * `force` and wait up to 5 s more. A paused encoder continues its own ffmpeg on SIGTERM, so
+ * `force` and wait up to {@link KILL_WAIT_MS} more. A paused encoder continues its own ffmpeg on SIGTERM, so
  * nothing is sent before it. `killed` only when the lock dropped after the SIGKILL; a daemon
  * that outlives both waits is a `timeout`.
  */
@@ -35,7 +38,7 @@ export async function stopDaemon(
     },
     [
       { signal: "SIGTERM", waitMs: options.timeoutMs },
-      ...(options.force ? [{ signal: "SIGKILL" as const, waitMs: 5000 }] : []),
+      ...(options.force ? [{ signal: "SIGKILL" as const, waitMs: KILL_WAIT_MS }] : []),
     ],
     { clock: options.clock ?? systemClock, pollMs: 100 },
   );

@@ -7,7 +7,7 @@ import { listQueue } from "../../state/job_queue.ts";
 import { type QueueView, queueView } from "../../state/status_snapshot.ts";
 import { describeProgress } from "../../encode/progress_log.ts";
 import { type GlobalOptions, loadCommandConfig, printLine, renderTable } from "../context.ts";
-import { badJobLines, describeEncoderState } from "../daemon_lines.ts";
+import { badJobLines, describeEncoderState, outlivedKillMessage } from "../daemon_lines.ts";
 import { parseSeconds } from "../options.ts";
 import { localTime, shortPath } from "../human_values.ts";
 
@@ -65,7 +65,7 @@ export async function encodeDaemonStopCommand(
     case "timeout":
       throw new TwitchtoolError(
         options.force
-          ? `The encoder (pid ${pid}) is still running ${seconds} s after SIGTERM and 5 s after SIGKILL`
+          ? outlivedKillMessage("encoder", pid, seconds)
           : `The encoder (pid ${pid}) did not stop within ${seconds} s: run again with --force to kill it`,
         ExitCode.Failure,
       );

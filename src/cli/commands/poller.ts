@@ -5,7 +5,7 @@ import { stopDaemon } from "../../proc/stop_daemon.ts";
 import { readDaemonState } from "../../state/daemon_state.ts";
 import { pollerView } from "../../state/status_snapshot.ts";
 import { type GlobalOptions, loadCommandConfig, printLine } from "../context.ts";
-import { describePoller } from "../daemon_lines.ts";
+import { describePoller, outlivedKillMessage } from "../daemon_lines.ts";
 import { parseSeconds } from "../options.ts";
 
 /** `twitchtool poller run`: watch the users file and launch recorders until SIGINT/SIGTERM. */
@@ -54,7 +54,7 @@ export async function pollerStopCommand(
     case "timeout":
       throw new TwitchtoolError(
         options.force
-          ? `The poller (pid ${pid}) is still running ${timeout} s after SIGTERM and 5 s after SIGKILL`
+          ? outlivedKillMessage("poller", pid, timeout)
           : `The poller (pid ${pid}) did not stop within ${timeout} s: run "twitchtool poller stop --force" to kill it`,
         ExitCode.Failure,
       );
