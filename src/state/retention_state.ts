@@ -4,6 +4,7 @@
  * say why a recording ended. Every process that runs retention (recorders, the poller, `clean`)
  * updates it under `<state_dir>/retention.lock`, which also makes retention runs take turns.
  */
+import { prepareLockFile } from "./capture_lock.ts";
 import { join } from "node:path";
 import { ensurePrivateDir, readJsonFile, writeJsonAtomic } from "./atomic_write.ts";
 import { FileLock } from "./file_lock.ts";
@@ -47,7 +48,7 @@ export async function readRetentionState(stateDir: string): Promise<RetentionSta
 export async function withRetentionLock<T>(stateDir: string, work: () => Promise<T>): Promise<T> {
   await ensurePrivateDir(stateDir);
   const path = join(stateDir, "retention.lock");
-  await (await Deno.open(path, { create: true, write: true, mode: 0o600 })).close();
+  await prepareLockFile(path);
   using _lock = await FileLock.acquireExisting(path);
   return await work();
 }
