@@ -40,19 +40,14 @@ export interface LoadedConfig {
  */
 export interface InspectedConfig extends LoadedConfig {
   readonly problems: readonly TwitchtoolError[];
-  /** Where each key's value came from. */
-  readonly sources: Readonly<Record<string, ValueSource>>;
   /** Values refused, by key and layer (each is also in `problems`). */
   readonly refused: readonly RefusedValue[];
 }
 
-/** The layer a value comes from, highest precedence first. */
-export type ValueSource = "cli" | "env" | "file" | "default";
-
 /** A value a layer gave for a key that cannot be used. */
 export interface RefusedValue {
   readonly key: string;
-  readonly source: Exclude<ValueSource, "default">;
+  readonly source: ValueOrigin["source"];
   readonly error: TwitchtoolError;
 }
 
@@ -102,18 +97,7 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
       `"streamlink.url_template" has no {user} placeholder: every channel gets the same URL`,
     );
   }
-  const sources: Record<string, ValueSource> = {};
-  for (const field of CONFIG_FIELDS) {
-    const name = fieldName(field);
-    sources[name] = cliLayer.has(name)
-      ? "cli"
-      : envLayer.has(name)
-      ? "env"
-      : file.layer.has(name)
-      ? "file"
-      : "default";
-  }
-  return { config, warnings, problems, sources, refused };
+  return { config, warnings, problems, refused };
 }
 
 /** The config file's text (undefined when absent) and its layer; read problems go to `refusals`. */

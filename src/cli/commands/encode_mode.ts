@@ -45,7 +45,7 @@ async function encodeModeStatus(globals: GlobalOptions): Promise<number> {
     env: `environment ${ENV}=${JSON.stringify(Deno.env.get(ENV) ?? "")}`,
     file: `set in "${path}"`,
     default: `default, not set in "${path}"`,
-  }[inspected.sources[KEY] ?? "default"];
+  }[config.origins?.[KEY]?.source ?? "default"];
   printLine(`Encode mode: ${config.record.enableRemux ? "on" : "off"} (${where})`);
   const refused = inspected.refused.filter((entry) => entry.key === KEY);
   for (const entry of refused) printLine(`Refused: ${entry.error.message}`);
