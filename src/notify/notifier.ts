@@ -44,6 +44,11 @@ export class Notifier {
     this.#options = options;
   }
 
+  /** Whether a target is reached over HTTP by twitchtool itself (not through apprise). */
+  get sendsOverHttp(): boolean {
+    return this.#options.targets.some((target) => target.kind !== "apprise");
+  }
+
   /** Queues `event` for every target; never throws, never waits. */
   emit(event: NotifyEvent): void {
     if (event.event !== "test" && !this.#options.events.includes(event.event)) return;

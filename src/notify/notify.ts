@@ -14,6 +14,11 @@ export function installNotifier(notifier: Notifier | undefined): void {
   current = notifier;
 }
 
+/** The notifier start-up installed, if any (`notify test` sends through it). */
+export function installedNotifier(): Notifier | undefined {
+  return current;
+}
+
 /** Sends `event` in the background; returns at once and never throws. */
 export function notify(event: NotifyEvent): void {
   try {

@@ -81,7 +81,6 @@ export async function startNotifications(
     return;
   }
   const notifier = await createNotifier(config);
-  const overHttp = notifyTargets(config).some((target) => target.kind !== "apprise");
-  await settleNetPermission(command, overHttp, config.chat.enabled);
+  await settleNetPermission(command, notifier.sendsOverHttp, config.chat.enabled);
   installNotifier(notifier);
 }

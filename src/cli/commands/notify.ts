@@ -1,4 +1,4 @@
-import { createNotifier } from "../../notify/start_notifications.ts";
+import { installedNotifier } from "../../notify/notify.ts";
 import { type GlobalOptions, loadCommandConfig, printLine } from "../context.ts";
 
 /**
@@ -11,7 +11,9 @@ export async function notifyTestCommand(globals: GlobalOptions): Promise<number>
     printLine('No notification targets: set "notify.urls" in the config');
     return 1;
   }
-  const notifier = await createNotifier(config);
+  // Start-up (loadCommandConfig) built and installed it from these URLs already.
+  const notifier = installedNotifier();
+  if (!notifier) throw new Error("notify test: start-up installed no notifier");
   const results = await notifier.sendNow({ event: "test" });
   for (const result of results) {
     printLine(result.ok ? `ok      ${result.target}` : `failed  ${result.target}: ${result.error}`);
