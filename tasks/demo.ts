@@ -2,11 +2,15 @@
  * `deno task demo`: the whole pipeline on a fresh machine with no Twitch account or network.
  * Starts a generated live stream on a local HLS server, records it with the real `record`
  * command (streamlink + ffmpeg) into ./demo-output, then encodes the result with the real
- * encoder daemon, and prints what was produced.
+ * encoder daemon, and prints what was produced. First installs (as root) or names (otherwise)
+ * the programs it needs (`tasks/prerequisites.ts`).
  */
 import { join, resolve } from "node:path";
 import { binaryFlags } from "../src/permissions.ts";
 import { startHlsServer } from "../testing/hls_server.ts";
+import { ensurePrerequisites } from "./prerequisites.ts";
+
+if (!(await ensurePrerequisites("demo"))) Deno.exit(1);
 
 const root = resolve(new URL("..", import.meta.url).pathname);
 const out = join(root, "demo-output");

@@ -13,6 +13,7 @@ import {
   readDocsResults,
 } from "../tasks/bench/docs_results.ts";
 import { PERFORMANCE_DOC, withBenchTables } from "../tasks/bench/performance_tables.ts";
+import { PREREQUISITES } from "../tasks/prerequisites.ts";
 
 const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
 const configDoc = await Deno.readTextFile(
@@ -113,5 +114,17 @@ Deno.test("README stays a front door: at most 10 KB, every docs/ page it links e
   assert.ok(new TextEncoder().encode(readme).length <= 10 * 1024, "README.md is over 10 KB");
   for (const [, page] of readme.matchAll(/\]\((docs\/[a-z_-]+\.md)/g)) {
     await Deno.stat(new URL(`../${page}`, import.meta.url));
+  }
+});
+
+Deno.test("README's quick start names every program the demo and test tasks set up", () => {
+  const quickStart = readme.split("## Quick start")[1]!.split("\n## ")[0]!;
+  for (const { program } of PREREQUISITES) {
+    if (program === "ffprobe") continue; // comes with ffmpeg
+    assert.match(
+      quickStart,
+      new RegExp(`\\b${program}\\b`),
+      `README's quick start lacks ${program}`,
+    );
   }
 });
