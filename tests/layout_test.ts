@@ -94,3 +94,28 @@ Deno.test("the src/state/ import rule sees what it forbids", () => {
     ],
   );
 });
+
+/** Every folder under `dir`, itself included. */
+async function folders(dir: string): Promise<string[]> {
+  const found = [dir];
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.isDirectory) found.push(...await folders(join(dir, entry.name)));
+  }
+  return found;
+}
+
+Deno.test("every folder of src/ opens with a mod.ts saying what it owns and must not import", async () => {
+  const missing: string[] = [];
+  for (const folder of (await folders(join(ROOT, "src"))).slice(1)) {
+    const mod = join(folder, "mod.ts");
+    const text = await Deno.readTextFile(mod).catch(() => "");
+    if (!/^\/\*\*[\s\S]*Must not import:[\s\S]*@module\s*\*\/\s*$/.test(text)) {
+      missing.push(relative(ROOT, mod));
+    }
+  }
+  assert.deepEqual(
+    missing,
+    [],
+    "a folder's mod.ts holds only an @module doc with 'Must not import:'",
+  );
+});
