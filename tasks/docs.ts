@@ -10,8 +10,13 @@
  *
  * tests/readme_test.ts fails when either page is out of date.
  */
-import { baseDirs, defaultValues } from "../src/config/defaults.ts";
-import { CONFIG_FIELDS, fieldName, type FieldSpec } from "../src/config/schema.ts";
+import {
+  baseDirs,
+  CONFIG_FIELDS,
+  defaultValues,
+  fieldName,
+  type FieldSpec,
+} from "../src/config/schema.ts";
 import { markdownTable } from "./markdown_table.ts";
 import { readDocsResults } from "./bench/docs_results.ts";
 import { PERFORMANCE_DOC, withBenchTables } from "./bench/performance_tables.ts";

@@ -4,9 +4,8 @@
  * disagrees with the config (the original's usage lines showed both too).
  */
 import type { Command } from "@commander-js/extra-typings";
-import { baseDirs, defaultValues } from "../config/defaults.ts";
+import { baseDirs, defaultValues, findField } from "../config/schema.ts";
 import { isDirectory } from "../config/load_config.ts";
-import { findField } from "../config/schema.ts";
 import { optionKey } from "./key_option.ts";
 
 /** Appends `[default: ...; config ...; env ...]` to every key option's description under `root`. */

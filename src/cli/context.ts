@@ -1,5 +1,9 @@
+/**
+ * What every command starts from: the global options and the config loaded with the values its
+ * options gave (secrets masked in logs, warnings logged, notifications started). What a command
+ * prints is in `output.ts`.
+ */
 import { getLogger } from "@logtape/logtape";
-import Table from "cli-table3";
 import type { Config } from "../config/config.ts";
 import { type CliOverride, loadConfig } from "../config/load_config.ts";
 import { splitSecretArgs } from "../proc/streamlink_args.ts";
@@ -7,7 +11,6 @@ import { logLiteral } from "../util/log_literal.ts";
 import { notifySecrets, startNotifications } from "../notify/start_notifications.ts";
 import { dispatchedCommand } from "../permissions.ts";
 import { maskInLogs } from "./logging.ts";
-import { columnWidths, fitCell } from "./table_layout.ts";
 
 /** Options every command accepts, before or after the subcommand. */
 export interface GlobalOptions {
@@ -45,56 +48,4 @@ export async function loadCommandConfig(
   for (const warning of warnings) log.warn(logLiteral(warning));
   await startNotifications(config, dispatchedCommand());
   return config;
-}
-
-/** Writes all of `text` synchronously, so nothing is lost when `main` exits right after. */
-export function writeText(stream: { writeSync(bytes: Uint8Array): number }, text: string): void {
-  const bytes = new TextEncoder().encode(text);
-  let written = 0;
-  while (written < bytes.length) written += stream.writeSync(bytes.subarray(written));
-}
-
-/** Writes command output (not logs) to stdout. */
-export function printLine(text = ""): void {
-  writeText(Deno.stdout, text + "\n");
-}
-
-/**
- * Whether output to `stream` may carry ANSI styles: a terminal and no `NO_COLOR`. Deno reads
- * `NO_COLOR` at start-up, so this needs no env permission (unlike commander's own check).
- */
-export function colorsOn(stream: { isTerminal(): boolean }): boolean {
-  return stream.isTerminal() && !Deno.noColor;
-}
-
-/** Columns of the terminal behind stdout/stderr; 80 when piped (help text; tables use no limit). */
-export function terminalWidth(stream: { isTerminal(): boolean }): number {
-  if (!stream.isTerminal()) return 80;
-  try {
-    return Deno.consoleSize().columns || 80;
-  } catch {
-    return 80;
-  }
-}
-
-/**
- * A table for command output. On a terminal it is as wide as the terminal at most: the widest
- * columns give way first, paths lose their middle and text wraps between words
- * (table_layout.ts); cli-table3 itself never wraps, so no escape code or word is ever split.
- * Piped, nothing is narrowed: a pipe has no width to respect. cli-table3's own styling is off:
- * it loads its colour module once per styled cell, which made `status` on a terminal 3x
- * slower; a bold header on terminals costs nothing.
- */
-export function renderTable(head: string[], rows: (string | number)[][]): string {
-  const cells = rows.map((row) => row.map(String));
-  const limit = Deno.stdout.isTerminal() ? terminalWidth(Deno.stdout) : Infinity;
-  const widths = columnWidths(head, cells, limit);
-  const bold = colorsOn(Deno.stdout);
-  const table = new Table({
-    head: bold ? head.map((title) => `\x1b[1m${title}\x1b[22m`) : head,
-    style: { head: [], border: [] },
-    wordWrap: false,
-  });
-  table.push(...cells.map((row) => row.map((cell, column) => fitCell(cell, widths[column]!))));
-  return table.toString();
 }

@@ -4,7 +4,7 @@
  */
 import { describeProgress } from "../encode/progress_log.ts";
 import type { EncoderView, PollerView, QueueView } from "../state/status_snapshot.ts";
-import { renderTable } from "./context.ts";
+import { renderTable } from "./output.ts";
 import { localTime } from "./human_values.ts";
 import { KILL_WAIT_MS } from "../proc/stop_daemon.ts";
 

@@ -11,7 +11,7 @@ import {
 import { AsyncLocalStorage } from "node:async_hooks";
 import { fstatSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { writeText } from "./context.ts";
+import { writeText } from "./output.ts";
 import { maskSecrets } from "../proc/streamlink_args.ts";
 import { SESSION_LOG_MAX_MB_PROPERTY, SESSION_LOG_PROPERTY } from "../util/log_context.ts";
 import {

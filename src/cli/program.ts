@@ -4,7 +4,8 @@ import { dropPermissionsFor } from "../permissions.ts";
 import { COMPLETION_SHELLS } from "./completions.ts";
 import { annotateConfigOptions } from "./config_help.ts";
 import { keyOption, keyOverrides, negatedKeyOption, type ParsedCommand } from "./key_option.ts";
-import { colorsOn, type GlobalOptions, terminalWidth, writeText } from "./context.ts";
+import type { GlobalOptions } from "./context.ts";
+import { colorsOn, terminalWidth, writeText } from "./output.ts";
 import { unknownCommandError } from "./usage_error.ts";
 
 const EXIT_CODES_HELP = `

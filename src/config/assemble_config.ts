@@ -5,8 +5,7 @@
  * and session folders, whether the poll interval was set) are named here.
  */
 import { type Config, GIB } from "./config.ts";
-import { type BaseDirs, tempDirFor } from "./defaults.ts";
-import { CONFIG_FIELDS, fieldName, type FieldSpec } from "./schema.ts";
+import { type BaseDirs, CONFIG_FIELDS, fieldName, type FieldSpec, tempDirFor } from "./schema.ts";
 import { configProperty, type SchemaConfig, sizeStem } from "./schema_config.ts";
 import type { ValueOrigin } from "./value_origin.ts";
 

@@ -1,8 +1,14 @@
 import assert from "node:assert/strict";
 import { assembleConfig, type Layer } from "./assemble_config.ts";
 import { GIB } from "./config.ts";
-import { baseDirs, defaultOf, defaultValues } from "./defaults.ts";
-import { CONFIG_FIELDS, type DefaultContext, fieldName } from "./schema.ts";
+import {
+  baseDirs,
+  CONFIG_FIELDS,
+  type DefaultContext,
+  defaultOf,
+  defaultValues,
+  fieldName,
+} from "./schema.ts";
 import { configProperty } from "./schema_config.ts";
 
 const env = (name: string) => ({ HOME: "/home/u", XDG_RUNTIME_DIR: "/run/user/1" })[name];

@@ -3,9 +3,16 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { ConfigError, type TwitchtoolError, UsageError } from "../errors.ts";
 import { assembleConfig, type Layer } from "./assemble_config.ts";
 import type { Config } from "./config.ts";
-import { baseDirs, defaultValues, type EnvReader } from "./defaults.ts";
 import { closestName } from "./closest_name.ts";
-import { CONFIG_FIELDS, fieldName, type FieldSpec, findField } from "./schema.ts";
+import {
+  baseDirs,
+  CONFIG_FIELDS,
+  defaultValues,
+  type EnvReader,
+  fieldName,
+  type FieldSpec,
+  findField,
+} from "./schema.ts";
 import { tomlKeyLines } from "./toml_lines.ts";
 import type { ValueOrigin } from "./value_origin.ts";
 

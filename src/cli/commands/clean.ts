@@ -5,7 +5,8 @@ import { formatBytes } from "../../util/disk_space.ts";
 import { SlotPool } from "../../state/slot_pool.ts";
 import { removeIfExists } from "../../state/atomic_write.ts";
 import { findStaleState } from "../../state/stale_state.ts";
-import { type GlobalOptions, loadCommandConfig, printLine } from "../context.ts";
+import { type GlobalOptions, loadCommandConfig } from "../context.ts";
+import { printLine } from "../output.ts";
 
 /** Options of `twitchtool clean`. */
 export interface CleanOptions {

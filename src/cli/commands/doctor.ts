@@ -1,6 +1,7 @@
 import { inspectConfig } from "../../config/load_config.ts";
 import { ExitCode } from "../../errors.ts";
-import { type GlobalOptions, printLine } from "../context.ts";
+import type { GlobalOptions } from "../context.ts";
+import { printLine } from "../output.ts";
 import {
   checkDaemons,
   checkDownloadCmd,

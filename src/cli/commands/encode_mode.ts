@@ -3,7 +3,8 @@ import { inspectConfig } from "../../config/load_config.ts";
 import { writeEncodeMode } from "../../encode/encode_mode.ts";
 import { findField } from "../../config/schema.ts";
 import { ExitCode } from "../../errors.ts";
-import { type GlobalOptions, loadCommandConfig, printLine } from "../context.ts";
+import { type GlobalOptions, loadCommandConfig } from "../context.ts";
+import { printLine } from "../output.ts";
 
 /** `encode-mode on|off|status`: whether recordings are remuxed and queued for the encoder. */
 export async function encodeModeCommand(

@@ -1,5 +1,5 @@
 import type { FinishedSession } from "../../record/finish_session.ts";
-import { printLine } from "../context.ts";
+import { printLine } from "../output.ts";
 
 /** One line per delivered file and the job, shared by `record` and `recover`. */
 export function printFinished(verb: string, finished: FinishedSession): void {

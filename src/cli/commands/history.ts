@@ -3,7 +3,8 @@ import { listRecordings } from "../../state/recording_history.ts";
 import type { RecordingCoverage } from "../../state/session_manifest.ts";
 import { formatBytes } from "../../util/disk_space.ts";
 import { formatDuration } from "../../util/format_duration.ts";
-import { type GlobalOptions, loadCommandConfig, printLine, renderTable } from "../context.ts";
+import { type GlobalOptions, loadCommandConfig } from "../context.ts";
+import { printLine, renderTable } from "../output.ts";
 import { localTime } from "../human_values.ts";
 import { parseCount } from "../options.ts";
 

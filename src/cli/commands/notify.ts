@@ -1,5 +1,6 @@
 import { installedNotifier } from "../../notify/notify.ts";
-import { type GlobalOptions, loadCommandConfig, printLine } from "../context.ts";
+import { type GlobalOptions, loadCommandConfig } from "../context.ts";
+import { printLine } from "../output.ts";
 
 /**
  * `twitchtool notify test`: one test message to every `notify.urls` entry, at once and without

@@ -4,7 +4,8 @@ import { withShutdownSignals } from "../../proc/signals.ts";
 import { stopDaemon } from "../../proc/stop_daemon.ts";
 import { readDaemonState } from "../../state/daemon_state.ts";
 import { pollerView } from "../../state/status_snapshot.ts";
-import { type GlobalOptions, loadCommandConfig, printLine } from "../context.ts";
+import { type GlobalOptions, loadCommandConfig } from "../context.ts";
+import { printLine } from "../output.ts";
 import { describePoller, outlivedKillMessage } from "../daemon_lines.ts";
 import { parseSeconds } from "../options.ts";
 

@@ -1,5 +1,6 @@
 import { recoverSessions } from "../../record/recover.ts";
-import { type GlobalOptions, loadCommandConfig, printLine } from "../context.ts";
+import { type GlobalOptions, loadCommandConfig } from "../context.ts";
+import { printLine } from "../output.ts";
 import { printFinished } from "./finished_output.ts";
 
 /** Options of `twitchtool recover`. */

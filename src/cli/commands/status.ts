@@ -14,7 +14,8 @@ import { withShutdownSignals } from "../../proc/signals.ts";
 import { formatBytes } from "../../util/disk_space.ts";
 import { checkedListenAddress } from "../../web/listen_address.ts";
 import { formatDuration } from "../../util/format_duration.ts";
-import { type GlobalOptions, loadCommandConfig, printLine, renderTable } from "../context.ts";
+import { type GlobalOptions, loadCommandConfig } from "../context.ts";
+import { printLine, renderTable } from "../output.ts";
 import { badJobLines, describeEncoder, describePoller } from "../daemon_lines.ts";
 import { localTime, shortPath } from "../human_values.ts";
 

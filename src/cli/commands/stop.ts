@@ -1,7 +1,8 @@
 import { ExitCode, TwitchtoolError, UsageError } from "../../errors.ts";
 import { type ActiveSlot, SlotPool } from "../../state/slot_pool.ts";
 import type { StopSessionResult } from "../../record/stop_session.ts";
-import { type GlobalOptions, loadCommandConfig, printLine } from "../context.ts";
+import { type GlobalOptions, loadCommandConfig } from "../context.ts";
+import { printLine } from "../output.ts";
 import { parseSeconds, parseSlot } from "../options.ts";
 
 /** Options of `twitchtool stop`. */

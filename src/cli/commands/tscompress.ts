@@ -5,13 +5,8 @@ import { ProgressLog } from "../../encode/progress_log.ts";
 import type { TscompressEvent, TscompressResult } from "../../encode/tscompress.ts";
 import { ExitCode } from "../../errors.ts";
 import { withShutdownSignals } from "../../proc/signals.ts";
-import {
-  type GlobalOptions,
-  loadCommandConfig,
-  printLine,
-  renderTable,
-  writeText,
-} from "../context.ts";
+import { type GlobalOptions, loadCommandConfig } from "../context.ts";
+import { printLine, renderTable, writeText } from "../output.ts";
 
 /** Options of `twitchtool tscompress`. */
 export interface TscompressOptions {

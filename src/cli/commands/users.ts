@@ -1,5 +1,6 @@
 import { addUsers, editUsersFile, readUsersFile, removeUsers } from "../../poll/users_file.ts";
-import { type GlobalOptions, loadCommandConfig, printLine } from "../context.ts";
+import { type GlobalOptions, loadCommandConfig } from "../context.ts";
+import { printLine } from "../output.ts";
 import { getLogger } from "@logtape/logtape";
 
 /** The users file in effect (`users --users-file` arrives in `globals`). */
