@@ -12,6 +12,7 @@ import {
   runCli,
   runCliOnTerminal,
   shellQuote,
+  spawnCli,
 } from "../testing/cli.ts";
 
 const URL_TEMPLATE = "hls://http://127.0.0.1:9/live/{user}/index.m3u8";
@@ -124,6 +125,24 @@ Deno.test("a quoted number or boolean, nan and inf in the file exit 2 with one l
   });
   assert.equal(fromEnv.code, 0, fromEnv.stderr);
   assert.equal(JSON.parse(fromEnv.stdout).record_limit, 3);
+});
+
+Deno.test("status --serve with a [web] listen that is no address exits 2 naming it and its line", async () => {
+  await using sandbox = await makeSandbox();
+  await sandbox.writeConfig(`[web]\n\nlisten = "localhost"\n`);
+  const serve = spawnCli(sandbox, ["status", "--serve", "127.0.0.1:0"]);
+  // Either it ends (the config is refused) or it says it serves: then it ignored the config.
+  const stdout = serve.stdout.getReader();
+  const firstOutput = await stdout.read();
+  if (!firstOutput.done) serve.kill("SIGTERM");
+  await stdout.cancel();
+  const stderr = await new Response(serve.stderr).text();
+  const { code } = await serve.status;
+  assert.equal(new TextDecoder().decode(firstOutput.value), "", "it served");
+  assert.equal(code, 2, stderr);
+  assertErrorLines({ code, stdout: "", stderr }, [
+    /Cannot use "web\.listen" \(from config ".*config\.toml:3"\) "localhost": expected host:port/,
+  ]);
 });
 
 Deno.test("doctor | head -3 ends quietly when head stops reading", async () => {
