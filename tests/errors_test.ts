@@ -12,6 +12,7 @@ import {
   runCli,
   runCliOnTerminal,
   shellQuote,
+  spawnCli,
 } from "../testing/cli.ts";
 
 const URL_TEMPLATE = "hls://http://127.0.0.1:9/live/{user}/index.m3u8";
@@ -83,6 +84,64 @@ Deno.test("an unterminated TOML string is named as such, with its line", async (
   assert.equal(result.code, 2);
   assertErrorLines(result, [
     /Cannot parse config ".*config\.toml": line 2, column \d+: unterminated string/,
+  ]);
+});
+
+Deno.test("a quoted number or boolean, nan and inf in the file exit 2 with one line naming key and value", async () => {
+  await using sandbox = await makeSandbox();
+  const path = sandbox.configPath.replace(/[.]/g, "\\.");
+  const cases: [string, RegExp][] = [
+    [
+      `[notify]\ngive_up_after = "300"\n`,
+      /line 2: expected a number >= 0 for "notify\.give_up_after", got "300" \(a string: write 300 without quotes\)$/,
+    ],
+    [
+      `[chat]\nenabled = "yes"\n`,
+      /line 2: expected true or false for "chat\.enabled", got "yes" \(a string: write true without quotes\)$/,
+    ],
+    [
+      `[retention]\n\nmax_age_days = nan\n`,
+      /line 3: expected a number >= 0 for "retention\.max_age_days", got nan$/,
+    ],
+    [
+      `[notify]\ngive_up_after = -inf\n`,
+      /line 2: expected a number >= 0 for "notify\.give_up_after", got -inf$/,
+    ],
+    [
+      `[limits]\nrecord_limit = inf\n`,
+      /line 2: expected an integer from 1 to 64 for "limits\.record_limit", got inf$/,
+    ],
+  ];
+  for (const [toml, pattern] of cases) {
+    await sandbox.writeConfig(toml);
+    const result = await runCli(sandbox, ["status"]);
+    assert.equal(result.code, 2, toml);
+    assertErrorLines(result, [new RegExp(`Cannot use config "${path}": ${pattern.source}`)]);
+  }
+  // The environment is text: the same words are values there.
+  await sandbox.writeConfig("");
+  const fromEnv = await runCli(sandbox, ["status", "--json"], {
+    env: { RECORD_LIMIT: "3", REMUX_ENABLED: "yes" },
+  });
+  assert.equal(fromEnv.code, 0, fromEnv.stderr);
+  assert.equal(JSON.parse(fromEnv.stdout).record_limit, 3);
+});
+
+Deno.test("status --serve with a [web] listen that is no address exits 2 naming it and its line", async () => {
+  await using sandbox = await makeSandbox();
+  await sandbox.writeConfig(`[web]\n\nlisten = "localhost"\n`);
+  const serve = spawnCli(sandbox, ["status", "--serve", "127.0.0.1:0"]);
+  // Either it ends (the config is refused) or it says it serves: then it ignored the config.
+  const stdout = serve.stdout.getReader();
+  const firstOutput = await stdout.read();
+  if (!firstOutput.done) serve.kill("SIGTERM");
+  await stdout.cancel();
+  const stderr = await new Response(serve.stderr).text();
+  const { code } = await serve.status;
+  assert.equal(new TextDecoder().decode(firstOutput.value), "", "it served");
+  assert.equal(code, 2, stderr);
+  assertErrorLines({ code, stdout: "", stderr }, [
+    /Cannot use "web\.listen" \(from config ".*config\.toml:3"\) "localhost": expected host:port/,
   ]);
 });
 

@@ -26,7 +26,7 @@ const ESC = "\x1b";
 
 /** Every header any table prints. */
 const HEADERS = new Set([
-  ..."# slot user pid state started for captured created input output error encoded duration size"
+  ..."# slot user pid state started for captured created input output error encoded duration size file"
     .split(" "),
   "live since",
   "remux",
@@ -162,6 +162,25 @@ Deno.test("history with long names reads cleanly at 80 and 120 columns and whole
   const piped = await runCli(sandbox, ["history"]);
   assert.equal(piped.code, 0, piped.stderr);
   assertUnwrapped(piped.stdout, [...users, "yes, original deleted"]);
+});
+
+Deno.test("history names each recording's file where 120 columns hold it, and still fits 80", async () => {
+  await using sandbox = await makeSandbox();
+  const dir = sandbox.recordDir;
+  await Deno.mkdir(dir, { recursive: true });
+  const files = [
+    "alice_2026-07-15_08-00-00.mp4",
+    "bobby_tables_2026-07-14_07-14-37_compressed.mp4",
+  ];
+  for (const file of files) {
+    await makeClip(join(dir, file), { seconds: 1, width: 320, height: 240 });
+  }
+  const [narrow, wide] = (await onTerminals(sandbox, ["history"], [...files, "bobby_tables"]))
+    .map((stdout) => stdout.replace(/\x1b\[[0-9;]*m/g, ""));
+  assert.match(wide!, /│ file +│/, "120 columns have room for the file");
+  for (const file of files) assert.match(wide!, new RegExp(`│ ${file} +│\n`), file);
+  assert.doesNotMatch(narrow!, /│ file|_2026-07-15_08-00-00\.mp4/, "80 columns leave it out");
+  assert.match(narrow!, /│ bobby_tables │/);
 });
 
 Deno.test("tscompress's summary keeps a long path readable at 80 and 120 columns and whole in a pipe", async () => {

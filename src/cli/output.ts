@@ -37,6 +37,11 @@ export function terminalWidth(stream: { isTerminal(): boolean }): number {
   }
 }
 
+/** Columns a table on stdout may take: the terminal's width, no limit in a pipe. */
+export function tableLimit(): number {
+  return Deno.stdout.isTerminal() ? terminalWidth(Deno.stdout) : Infinity;
+}
+
 /**
  * A table for command output. On a terminal it is as wide as the terminal at most: the widest
  * columns give way first, paths lose their middle and text wraps between words
@@ -47,8 +52,7 @@ export function terminalWidth(stream: { isTerminal(): boolean }): number {
  */
 export function renderTable(head: string[], rows: (string | number)[][]): string {
   const cells = rows.map((row) => row.map(String));
-  const limit = Deno.stdout.isTerminal() ? terminalWidth(Deno.stdout) : Infinity;
-  const widths = columnWidths(head, cells, limit);
+  const widths = columnWidths(head, cells, tableLimit());
   const bold = colorsOn(Deno.stdout);
   const table = new Table({
     head: bold ? head.map((title) => `\x1b[1m${title}\x1b[22m`) : head,

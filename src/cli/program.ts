@@ -367,7 +367,9 @@ function addFileCommands(program: Command, lazy: LazyAction): void {
 
   program
     .command("history")
-    .description("List the newest finished recordings: start, duration, size, whether encoded")
+    .description(
+      "List the newest finished recordings: start, duration, size, encoded, file",
+    )
     .option("--json", "print one JSON object with full paths and values")
     .option("--limit <n>", "how many recordings to list (default 20)")
     .addOption(keyOption("paths.record_dir"))

@@ -21,16 +21,8 @@ export function columnWidths(
   rows: readonly (readonly string[])[],
   limit: number,
 ): number[] {
-  const columnLines = head.map((_, column) => rows.flatMap((row) => lines(row[column] ?? "")));
-  const widths = head.map((title, column) =>
-    Math.max(title.length, ...columnLines[column]!.map((line) => line.length))
-  );
-  const floors = head.map((title, column) => Math.min(Math.max(title.length, 8), widths[column]!));
-  const lossless = columnLines.map((all, column) =>
-    Math.max(floors[column]!, ...all.map((line) => unbreakable(line)))
-  );
-  // Each column has a space of padding on both sides and a border on its right, plus the left.
-  const total = () => widths.reduce((sum, width) => sum + width + 3, 1);
+  const { widths, floors, lossless } = measure(head, rows);
+  const total = () => tableWidth(widths);
   const stages = [
     (column: number) => lossless[column]!,
     (column: number) => Math.max(20, floors[column]!),
@@ -47,6 +39,36 @@ export function columnWidths(
     }
   }
   return widths;
+}
+
+/**
+ * Whether the table fits `limit` columns with every value whole (text may wrap between words):
+ * for a column worth showing only when nothing else has to be shortened for it.
+ */
+export function fitsWhole(
+  head: readonly string[],
+  rows: readonly (readonly string[])[],
+  limit: number,
+): boolean {
+  return tableWidth(measure(head, rows).lossless) <= limit;
+}
+
+/** Each column's natural width, the width it may give way to, and its narrowest without loss. */
+function measure(head: readonly string[], rows: readonly (readonly string[])[]) {
+  const columnLines = head.map((_, column) => rows.flatMap((row) => lines(row[column] ?? "")));
+  const widths = head.map((title, column) =>
+    Math.max(title.length, ...columnLines[column]!.map((line) => line.length))
+  );
+  const floors = head.map((title, column) => Math.min(Math.max(title.length, 8), widths[column]!));
+  const lossless = columnLines.map((all, column) =>
+    Math.max(floors[column]!, ...all.map((line) => unbreakable(line)))
+  );
+  return { widths, floors, lossless };
+}
+
+/** A table's width: each column has a space of padding on both sides and a border on its right, plus the left. */
+function tableWidth(widths: readonly number[]): number {
+  return widths.reduce((sum, width) => sum + width + 3, 1);
 }
 
 /**

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { columnWidths, ELLIPSIS, fitCell, shorten } from "./table_layout.ts";
+import { columnWidths, ELLIPSIS, fitCell, fitsWhole, shorten } from "./table_layout.ts";
 
 Deno.test("columnWidths() keeps natural widths when they fit, or when there is no limit", () => {
   const head = ["user", "path"];
@@ -35,4 +35,14 @@ Deno.test("fitCell() shortens a path in the middle, wraps words, and ends a long
   assert.equal(fitCell("archivist_one", 8), `archivi${ELLIPSIS}`);
   assert.equal(fitCell("a\nb c d", 3), "a\nb c\nd", "lines of a cell are fitted one by one");
   assert.equal(shorten("short", 10), "short");
+});
+
+Deno.test("fitsWhole() counts wrapping between words as whole and any shortening as not", () => {
+  const head = ["user", "encoded", "file"];
+  const rows = [["alice", "yes, original deleted", "alice_2026-05-01_10-00-00_compressed.mp4"]];
+  // Borders and padding: 1 + 3 a column; "original" is the narrowest "encoded" goes whole.
+  const whole = 1 + (5 + 3) + ("original".length + 3) + (rows[0]![2]!.length + 3);
+  assert.equal(fitsWhole(head, rows, whole), true);
+  assert.equal(fitsWhole(head, rows, whole - 1), false);
+  assert.equal(fitsWhole(head, rows, Infinity), true);
 });

@@ -202,14 +202,19 @@ function setChecked(
   expand: (path: string) => string,
   refusals: Refusals & { readonly source: RefusedValue["source"] },
   problem: {
-    /** A value of the wrong type or out of bounds: "expected ...". */
-    type: (expected: string) => TwitchtoolError;
+    /**
+     * A value of the wrong type or out of bounds: "expected ...", with a `hint` when the value
+     * is a quoted number or boolean in the file.
+     */
+    type: (expected: string, hint?: string) => TwitchtoolError;
     /** A path that can never be the folder/file it should be. */
     shape: (reason: string) => TwitchtoolError;
   },
 ): void {
   try {
-    const value = coerce(field, raw, expand, problem.type);
+    // Only the file's values are typed (TOML); the environment and argv are text by nature.
+    const typed = refusals.source === "file";
+    const value = coerce(field, raw, { expand, fail: problem.type, typed });
     if (field.kind === "dir" || field.kind === "file") {
       const wrong = pathShapeProblem(value as string, field.kind);
       if (wrong) throw problem.shape(wrong);
@@ -337,11 +342,13 @@ function readFileLayer(
       }
       const where = `Cannot use config "${path}":${lineOf(file, name)}`;
       setChecked(layer, field, raw, expand, refusals, {
-        type: (expected) =>
+        type: (expected, hint) =>
           new ConfigError(
-            `${where} expected ${expected} for "${name}", got ${JSON.stringify(raw)}`,
+            `${where} expected ${expected} for "${name}", got ${tomlText(raw)}${
+              hint ? ` (${hint})` : ""
+            }`,
           ),
-        shape: (reason) => new ConfigError(`${where} "${name}" = ${JSON.stringify(raw)} ${reason}`),
+        shape: (reason) => new ConfigError(`${where} "${name}" = ${tomlText(raw)} ${reason}`),
       });
       if (layer.has(name)) {
         const line = file.lines.get(name);
@@ -387,13 +394,21 @@ const TRUE_WORDS = new Set(["1", "true", "yes", "on"]);
 const FALSE_WORDS = new Set(["0", "false", "no", "off"]);
 const FPS_PATTERN = /^(auto|\d+(\.\d+)?|\d+\/\d+)$/;
 
+/** What {@link coerce} needs besides the value. */
+interface CoerceContext {
+  readonly expand: (path: string) => string;
+  /** The error for a value that is not what `expected` says (`hint`: how to write it). */
+  readonly fail: (expected: string, hint?: string) => Error;
+  /**
+   * The value is TOML's own (a number is a number): a quoted number or boolean is refused
+   * rather than guessed at, while text from the environment or argv is read as the kind.
+   */
+  readonly typed: boolean;
+}
+
 /** Reads one raw value (TOML native, or a string from env/CLI) as the field's kind. */
-function coerce(
-  field: FieldSpec,
-  raw: unknown,
-  expand: (path: string) => string,
-  fail: (expected: string) => Error,
-): unknown {
+function coerce(field: FieldSpec, raw: unknown, context: CoerceContext): unknown {
+  const { expand, fail } = context;
   const text = typeof raw === "string" ? raw.trim() : undefined;
   switch (field.kind) {
     case "string": {
@@ -409,25 +424,10 @@ function coerce(
       return expand(text);
     }
     case "int":
-    case "number": {
-      const value = typeof raw === "number"
-        ? raw
-        : text !== undefined && text !== ""
-        ? Number(text)
-        : NaN;
-      const isInt = field.kind === "int";
-      const expected = describeNumber(field, isInt);
-      if (!Number.isFinite(value) || (isInt && !Number.isInteger(value))) throw fail(expected);
-      if (field.min !== undefined && value < field.min) throw fail(expected);
-      if (field.max !== undefined && value > field.max) throw fail(expected);
-      return value;
-    }
+    case "number":
     case "bool": {
-      if (typeof raw === "boolean") return raw;
-      const word = text?.toLowerCase() ?? "";
-      if (TRUE_WORDS.has(word)) return true;
-      if (FALSE_WORDS.has(word)) return false;
-      throw fail("true or false");
+      if (context.typed && text !== undefined) throw quotedValue(field, text, fail);
+      return field.kind === "bool" ? readBool(raw, fail) : readNumber(field, raw, fail);
     }
     case "string_list": {
       if (!Array.isArray(raw) || raw.some((item) => typeof item !== "string")) {
@@ -449,13 +449,74 @@ function coerce(
   }
 }
 
-function describeNumber(field: FieldSpec, isInt: boolean): string {
-  const noun = isInt ? "an integer" : "a number";
+/**
+ * The error for `give_up_after = "300"` or `enabled = "yes"` in the file: a string where TOML
+ * has a number or boolean. When the text reads as one (as it would from the environment), the
+ * hint says how to write it.
+ */
+function quotedValue(
+  field: FieldSpec,
+  text: string,
+  fail: CoerceContext["fail"],
+): Error {
+  let unquoted: unknown;
+  const refuse = (expected: string) => new Error(expected);
+  try {
+    unquoted = field.kind === "bool" ? readBool(text, refuse) : readNumber(field, text, refuse);
+  } catch {
+    return fail(expectation(field));
+  }
+  return fail(expectation(field), `a string: write ${String(unquoted)} without quotes`);
+}
+
+/** A number within the field's bounds (an integer for `int`), from a number or its text. */
+function readNumber(field: FieldSpec, raw: unknown, fail: (expected: string) => Error): number {
+  const text = typeof raw === "string" ? raw.trim() : undefined;
+  const value = typeof raw === "number"
+    ? raw
+    : text !== undefined && text !== ""
+    ? Number(text)
+    : NaN;
+  const expected = expectation(field);
+  if (!Number.isFinite(value) || (field.kind === "int" && !Number.isInteger(value))) {
+    throw fail(expected);
+  }
+  if (field.min !== undefined && value < field.min) throw fail(expected);
+  if (field.max !== undefined && value > field.max) throw fail(expected);
+  return value;
+}
+
+/** A boolean, or one of the words {@link TRUE_WORDS}/{@link FALSE_WORDS} for env and argv. */
+function readBool(raw: unknown, fail: (expected: string) => Error): boolean {
+  if (typeof raw === "boolean") return raw;
+  const word = typeof raw === "string" ? raw.trim().toLowerCase() : "";
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  throw fail("true or false");
+}
+
+/** What a number or boolean key expects, e.g. `an integer from 1 to 64`. */
+function expectation(field: FieldSpec): string {
+  if (field.kind === "bool") return "true or false";
+  const noun = field.kind === "int" ? "an integer" : "a number";
   if (field.min !== undefined && field.max !== undefined) {
     return `${noun} from ${field.min} to ${field.max}`;
   }
   if (field.min !== undefined) return `${noun} >= ${field.min}`;
   return noun;
+}
+
+/**
+ * A TOML value as a message shows it: JSON, except what JSON cannot say: `nan`, `inf` and
+ * `-inf` as TOML writes them (JSON would print `null`), a date-time unquoted.
+ */
+function tomlText(raw: unknown): string {
+  if (typeof raw === "number" && !Number.isFinite(raw)) {
+    return Number.isNaN(raw) ? "nan" : raw > 0 ? "inf" : "-inf";
+  }
+  if (raw instanceof Date) return raw.toISOString();
+  if (Array.isArray(raw)) return `[${raw.map(tomlText).join(", ")}]`;
+  return JSON.stringify(raw) ?? String(raw);
 }
 
 async function readOptional(path: string): Promise<string | undefined> {

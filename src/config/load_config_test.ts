@@ -153,6 +153,34 @@ Deno.test("loadConfig() names the file, key and expectation for a wrong type", a
   });
 });
 
+Deno.test("loadConfig() refuses quoted numbers and booleans in the file and names nan and inf, while the environment's text still reads", async () => {
+  await withHome(async (home) => {
+    const file = join(home, "c.toml");
+    await Deno.writeTextFile(
+      file,
+      `[notify]\ngive_up_after = "300"\n[chat]\nenabled = "yes"\n[limits]\nrecord_limit = "100"\n` +
+        `[retention]\nmax_age_days = nan\nmin_free_gb = inf\n[encode_daemon]\nfps = "30000/1001"\n`,
+    );
+    const where = `Cannot use config "${file}":`;
+    await assert.rejects(loadConfig({ configPath: file, env: envOf({ HOME: home }) }), {
+      name: "ConfigError",
+      message: [
+        `${where} line 2: expected a number >= 0 for "notify.give_up_after", got "300" (a string: write 300 without quotes)`,
+        `${where} line 4: expected true or false for "chat.enabled", got "yes" (a string: write true without quotes)`,
+        `${where} line 6: expected an integer from 1 to 64 for "limits.record_limit", got "100"`,
+        `${where} line 8: expected a number >= 0 for "retention.max_age_days", got nan`,
+        `${where} line 9: expected a number >= 0 for "retention.min_free_gb", got inf`,
+      ].join("\n"),
+    });
+    const fromEnv = await loadConfig({
+      env: envOf({ HOME: home, RECORD_LIMIT: " 3 ", REMUX_ENABLED: "off", POLL_INTERVAL: "2.5" }),
+    });
+    assert.equal(fromEnv.config.limits.recordLimit, 3);
+    assert.equal(fromEnv.config.record.enableRemux, false);
+    assert.equal(fromEnv.config.poller.interval, 2.5);
+  });
+});
+
 Deno.test("loadConfig() names the variable for a bad environment value and the flag for a bad CLI value", async () => {
   await withHome(async (home) => {
     await assert.rejects(

@@ -85,6 +85,16 @@ export async function listRecordings(
   }));
 }
 
+/**
+ * The recording's file as it is in record_dir now: the delivered original, or its encode when
+ * only that is left (`listRecordings()` lists no entry without either).
+ */
+export function recordingFile(
+  entry: Pick<RecordingEntry, "path" | "compressed_path">,
+): string {
+  return (entry.path ?? entry.compressed_path)!;
+}
+
 async function sizeOf(path: string): Promise<number | null> {
   try {
     return (await Deno.stat(path)).size;

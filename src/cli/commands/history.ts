@@ -1,10 +1,16 @@
 import { chatFileCount } from "../../chat/chat_counts.ts";
-import { listRecordings } from "../../state/recording_history.ts";
+import { basename } from "node:path";
+import {
+  listRecordings,
+  type RecordingEntry,
+  recordingFile,
+} from "../../state/recording_history.ts";
 import type { RecordingCoverage } from "../../state/session_manifest.ts";
 import { formatBytes } from "../../util/disk_space.ts";
 import { formatDuration } from "../../util/format_duration.ts";
 import { type GlobalOptions, loadCommandConfig } from "../context.ts";
-import { printLine, renderTable } from "../output.ts";
+import { printLine, renderTable, tableLimit } from "../output.ts";
+import { fitsWhole } from "../table_layout.ts";
 import { localTime } from "../human_values.ts";
 import { parseCount } from "../options.ts";
 
@@ -28,7 +34,14 @@ export async function historyCommand(
   const recordDir = config.paths.recordDir;
   const recordings = await listRecordings(recordDir, limit, chatFileCount, config.paths.stateDir);
   if (options.json) {
-    printLine(JSON.stringify({ record_dir: recordDir, recordings }));
+    // `file` is never null: the one to open, whichever of the two is left.
+    const listed = recordings.map(({ user, started_at, ...rest }) => ({
+      user,
+      started_at,
+      file: recordingFile(rest),
+      ...rest,
+    }));
+    printLine(JSON.stringify({ record_dir: recordDir, recordings: listed }));
     return 0;
   }
   if (recordings.length === 0) {
@@ -36,19 +49,7 @@ export async function historyCommand(
     return 0;
   }
   printLine(`Newest ${recordings.length} recording(s) in ${recordDir}`);
-  // The chat column only when some recording has chat: the table stays within 80 columns.
-  const chat = recordings.some((r) => r.chat_messages !== null);
-  printLine(renderTable(
-    ["started", "user", "duration", "size", "encoded", ...(chat ? ["chat"] : [])],
-    recordings.map((r) => [
-      localTime(r.started_at),
-      r.user,
-      r.duration_seconds === null ? "?" : formatDuration(r.duration_seconds),
-      formatBytes(r.bytes ?? r.compressed_bytes ?? 0),
-      !r.encoded ? "no" : r.path ? "yes" : "yes, original deleted",
-      ...(chat ? [r.chat_messages === null ? "-" : String(r.chat_messages)] : []),
-    ]),
-  ));
+  printLine(historyTable(recordings));
   // What each recording holds of its broadcast, where finalize recorded it.
   for (const r of recordings) {
     if (r.coverage) {
@@ -56,6 +57,29 @@ export async function historyCommand(
     }
   }
   return 0;
+}
+
+/**
+ * One row a recording. The chat column only when some recording has chat, and the file's name
+ * (in record_dir, named above the table) only when the table fits the terminal with it, every
+ * value whole: at 80 columns the channel and time say which broadcast it is, and `--json` names
+ * the file.
+ */
+function historyTable(recordings: readonly RecordingEntry[]): string {
+  const chat = recordings.some((r) => r.chat_messages !== null);
+  const head = ["started", "user", "duration", "size", "encoded", ...(chat ? ["chat"] : [])];
+  const rows = recordings.map((r) => [
+    localTime(r.started_at),
+    r.user,
+    r.duration_seconds === null ? "?" : formatDuration(r.duration_seconds),
+    formatBytes(r.bytes ?? r.compressed_bytes ?? 0),
+    !r.encoded ? "no" : r.path ? "yes" : "yes, original deleted",
+    ...(chat ? [r.chat_messages === null ? "-" : String(r.chat_messages)] : []),
+  ]);
+  const withFile = rows.map((row, index) => [...row, basename(recordingFile(recordings[index]!))]);
+  return fitsWhole([...head, "file"], withFile, tableLimit())
+    ? renderTable([...head, "file"], withFile)
+    : renderTable(head, rows);
 }
 
 /**

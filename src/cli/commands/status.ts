@@ -12,7 +12,8 @@ import { journalMessageCount } from "../../chat/chat_counts.ts";
 import { ExitCode } from "../../errors.ts";
 import { withShutdownSignals } from "../../proc/signals.ts";
 import { formatBytes } from "../../util/disk_space.ts";
-import { checkedListenAddress } from "../../web/listen_address.ts";
+import { checkedListenAddress, parseListenAddress } from "../../web/listen_address.ts";
+import { fromOrigin } from "../../config/value_origin.ts";
 import { formatDuration } from "../../util/format_duration.ts";
 import { type GlobalOptions, loadCommandConfig } from "../context.ts";
 import { printLine, renderTable } from "../output.ts";
@@ -118,9 +119,15 @@ function retentionLines(retention: RetentionState): string[] {
 
 /**
  * `status --serve ADDR`: the poller's status page without a poller, until SIGINT/SIGTERM.
- * A non-loopback address without `web.token` is refused (exit 2).
+ * A non-loopback address without `web.token` is refused (exit 2), and so is a `[web] listen`
+ * that is no address at all: `--serve` replaces where the page listens, but the config stays
+ * the poller's, and a bad value in it is an error like any other.
  */
 async function serveStatus(config: Config, listen: string): Promise<number> {
+  const configured = config.web.listen;
+  if (configured !== undefined) {
+    parseListenAddress(configured, `"web.listen"${fromOrigin(config.origins?.["web.listen"])}`);
+  }
   const address = checkedListenAddress(listen, config.web.token, "--serve");
   const { startStatusWeb } = await import("../../web/start_status_web.ts");
   return await withShutdownSignals(async (signal) => {
