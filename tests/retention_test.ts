@@ -193,7 +193,10 @@ Deno.test({
 
       const dry = await runCli(sandbox, ["clean", "--retention", "--dry-run"]);
       assert.equal(dry.code, 0, dry.stderr);
-      assert.match(dry.stdout, /estimate/, dry.stdout);
+      assert.match(dry.stdout, /an estimate/, dry.stdout);
+      // The estimate knows that a file with other hard links frees nothing.
+      assert.ok(dry.stdout.includes(r("bob_2026-01-02_10-00-00.mp4")), dry.stdout);
+      assert.ok(!dry.stdout.includes(r("carol_2026-01-03_10-00-00.mp4")), dry.stdout);
 
       const clean = await runCli(sandbox, ["clean", "--retention"]);
       assert.equal(clean.code, 0, clean.stderr);
