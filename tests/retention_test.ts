@@ -12,6 +12,7 @@ import {
   defaultConfig,
   listDir,
   makeSandbox,
+  recordingsOf,
   runCli,
   type Sandbox,
   spawnCli,
@@ -19,7 +20,9 @@ import {
 } from "../testing/cli.ts";
 import { startHlsServer } from "../testing/hls_server.ts";
 import { startNotifySink } from "../testing/notify_sink.ts";
+import { eventually } from "../testing/eventually.ts";
 import { canMountTmpfs, mountTmpfs } from "../testing/tmpfs.ts";
+import { formatBytes } from "../src/util/disk_space.ts";
 
 const MIB = 1024 * 1024;
 
@@ -151,4 +154,120 @@ Deno.test({
       await server.close();
     }
   },
+});
+
+/** What `df` says is available on the filesystem holding `path`, in bytes. */
+async function dfAvailable(path: string): Promise<number> {
+  const output = await new Deno.Command("df", { args: ["-B1", "--output=avail", path] }).output();
+  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+  return Number(new TextDecoder().decode(output.stdout).trim().split("\n").at(-1));
+}
+
+Deno.test({
+  name:
+    "retention counts the free space it measures: a recording hard-linked elsewhere frees nothing, so the next one goes too",
+  ignore: !(await canMountTmpfs()),
+  fn: async () => {
+    const server = await startHlsServer({ endGraceMs: 1200 });
+    await using sandbox = await makeSandbox();
+    await using _disk = await mountTmpfs(sandbox.recordDir, "40m");
+    try {
+      const r = (name: string) => join(sandbox.recordDir, name);
+      await fill(sandbox.recordDir, {
+        "alice_2026-01-01_10-00-00.mp4": 4,
+        "bob_2026-01-02_10-00-00.mp4": 4,
+        "carol_2026-01-03_10-00-00.mp4": 4,
+        "erin_2026-01-04_10-00-00.mp4": 8,
+        "holiday.mp4": 16,
+      });
+      // The user's library keeps its own name for the oldest recording.
+      await Deno.mkdir(r("library"));
+      await Deno.link(r("alice_2026-01-01_10-00-00.mp4"), r("library/alice.mp4"));
+      const config = (diskFreeMin: number) =>
+        defaultConfig(sandbox, server.urlTemplate).replace(
+          "disk_free_min_bytes = 1048576",
+          `disk_free_min_bytes = ${diskFreeMin}`,
+        ) + `\n[retention]\nmin_free_bytes = ${6 * MIB}\n`;
+      await sandbox.writeConfig(config(MIB));
+      assert.ok(await dfAvailable(sandbox.recordDir) < 6 * MIB);
+
+      const dry = await runCli(sandbox, ["clean", "--retention", "--dry-run"]);
+      assert.equal(dry.code, 0, dry.stderr);
+      assert.match(dry.stdout, /an estimate/, dry.stdout);
+      // The estimate knows that a file with other hard links frees nothing.
+      assert.ok(dry.stdout.includes(r("bob_2026-01-02_10-00-00.mp4")), dry.stdout);
+      assert.ok(!dry.stdout.includes(r("carol_2026-01-03_10-00-00.mp4")), dry.stdout);
+
+      const clean = await runCli(sandbox, ["clean", "--retention"]);
+      assert.equal(clean.code, 0, clean.stderr);
+      assert.ok(!(await exists(r("alice_2026-01-01_10-00-00.mp4"))), clean.stdout);
+      assert.ok(!(await exists(r("bob_2026-01-02_10-00-00.mp4"))), clean.stdout);
+      assert.ok(await exists(r("carol_2026-01-03_10-00-00.mp4")), clean.stdout);
+      assert.equal((await Deno.stat(r("library/alice.mp4"))).size, 4 * MIB);
+      const available = await dfAvailable(sandbox.recordDir);
+      assert.ok(available >= 6 * MIB, `${available}`);
+      const shown = /free: .* -> (\d+\.\d \w+)/.exec(clean.stdout)?.[1];
+      assert.equal(shown, formatBytes(available), clean.stdout);
+
+      // A recording that needs 10 MiB: the hard-linked carol frees nothing, erin makes the room.
+      await Deno.link(r("carol_2026-01-03_10-00-00.mp4"), r("library/carol.mp4"));
+      await sandbox.writeConfig(config(10 * MIB));
+      server.goLive("dave");
+      const recorder = collect(spawnCli(sandbox, ["record", "dave"]));
+      let exited = false;
+      recorder.then(() => exited = true, () => exited = true);
+      await eventually("dave capturing, or the recorder refused", async () => {
+        const status = await statusJson(sandbox);
+        return exited ||
+          status.recordings.some((r) => r.user === "dave" && r.state === "capturing");
+      });
+      server.end("dave");
+      const result = await recorder;
+      assert.equal(result.code, 0, result.stderr);
+      assert.ok(!(await exists(r("erin_2026-01-04_10-00-00.mp4"))), "erin kept");
+      assert.ok(await exists(r("holiday.mp4")));
+      assert.equal((await recordingsOf(sandbox.recordDir, "dave")).length, 1);
+    } finally {
+      await server.close();
+    }
+  },
+});
+
+Deno.test("retention keeps a job's input written as <record_dir>/./x.mp4", async () => {
+  await using sandbox = await makeSandbox();
+  await fill(sandbox.recordDir, {
+    "alice_2026-01-01_10-00-00.mp4": 1,
+    "bob_2026-01-02_10-00-00.mp4": 1,
+  });
+  // Written by hand: join() would drop the "./".
+  await writeJob(sandbox, `${sandbox.recordDir}/./bob_2026-01-02_10-00-00.mp4`);
+  await sandbox.writeConfig(
+    defaultConfig(sandbox, "hls://127.0.0.1:9/{user}") + "\n[retention]\nmax_age_days = 1\n",
+  );
+  const clean = await runCli(sandbox, ["clean", "--retention"]);
+  assert.equal(clean.code, 0, clean.stderr);
+  assert.ok(!(await exists(join(sandbox.recordDir, "alice_2026-01-01_10-00-00.mp4"))));
+  assert.ok(
+    await exists(join(sandbox.recordDir, "bob_2026-01-02_10-00-00.mp4")),
+    `the job's input was deleted: ${clean.stdout}`,
+  );
+});
+
+Deno.test("retention does not plan a job recorded through a symlinked output dir", async () => {
+  await using sandbox = await makeSandbox();
+  await fill(sandbox.recordDir, {
+    "alice_2026-01-01_10-00-00.mp4": 1,
+    "bob_2026-01-02_10-00-00.mp4": 1,
+  });
+  const linked = join(sandbox.home, "videos-link");
+  await Deno.symlink(sandbox.recordDir, linked);
+  await writeJob(sandbox, join(linked, "bob_2026-01-02_10-00-00.mp4"));
+  await sandbox.writeConfig(
+    defaultConfig(sandbox, "hls://127.0.0.1:9/{user}") + "\n[retention]\nmax_age_days = 1\n",
+  );
+  const dry = await runCli(sandbox, ["clean", "--retention", "--dry-run"]);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, /Would delete 1 file\(s\)/);
+  assert.ok(dry.stdout.includes("alice_2026-01-01_10-00-00.mp4"), dry.stdout);
+  assert.ok(!dry.stdout.includes("bob_2026-01-02_10-00-00.mp4"), dry.stdout);
 });

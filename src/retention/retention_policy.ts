@@ -4,9 +4,12 @@
  * this order: broadcasts older than `max_age_days`; per channel, broadcasts beyond the newest
  * `keep_per_channel`; then, while free space is below `min_free`, more files: first originals
  * whose `_compressed.mp4` exists (the encode keeps the broadcast watchable), then everything
- * else, each time the oldest broadcast first. Protected files are never planned.
+ * else, each time the oldest broadcast first. Protected files are never planned. How much a
+ * deletion frees is not known beforehand (a file hard-linked elsewhere or still open frees
+ * nothing), so {@link carryOut} goes on to the next candidate until the free space measured
+ * after a deletion reaches `min_free`; a dry run can only estimate it.
  */
-import type { OwnRecording } from "../state/own_recordings.ts";
+import type { OwnRecording, ProtectedRecordings } from "../state/own_recordings.ts";
 import { formatBytes } from "../util/disk_space.ts";
 
 const DAY_MS = 86_400_000;
@@ -23,14 +26,28 @@ export interface PlannedDeletion {
   readonly path: string;
   readonly bytes: number;
   readonly reason: string;
+  /**
+   * What deleting it is expected to free, for a dry run: nothing when the file has other hard
+   * links. Only an estimate (a file still open frees nothing either): a real run measures.
+   */
+  readonly estimatedFree: number;
 }
 
-/** The plan and whether it reaches `min_free`. */
+/** What retention would delete, before it knows what each deletion really frees. */
 export interface RetentionPlan {
-  readonly deletions: PlannedDeletion[];
-  /** Free bytes expected once the plan ran. */
+  /** Deleted whatever the free space (`max_age_days`, `keep_per_channel`). */
+  readonly byRule: PlannedDeletion[];
+  /** Then deleted one at a time, in this order, while free space is below `minFree`. */
+  readonly forSpace: PlannedDeletion[];
+  readonly minFree: number | undefined;
+}
+
+/** What carrying out a plan did. */
+export interface RetentionOutcome {
+  readonly deleted: PlannedDeletion[];
+  /** Free bytes after the last deletion (as `remove` told). */
   readonly freeAfter: number;
-  /** `min_free` is set and even deleting every candidate would not reach it. */
+  /** `min_free` is set and stays out of reach with every candidate gone. */
   readonly shortfall: boolean;
 }
 
@@ -40,20 +57,19 @@ export function retentionEnabled(rules: RetentionRules): boolean {
     rules.keepPerChannel !== undefined;
 }
 
-/** Plans deletions (see the module doc). */
+/** Plans deletions (see the module doc); the free space is only known while carrying it out. */
 export function planRetention(
   files: readonly OwnRecording[],
-  protect: { paths: ReadonlySet<string>; bases: ReadonlySet<string> },
+  protect: ProtectedRecordings,
   rules: RetentionRules,
-  freeBytes: number,
   now: number,
 ): RetentionPlan {
   const isProtected = (file: OwnRecording) =>
-    protect.paths.has(file.path) || protect.bases.has(file.base);
+    protect.identities.has(file.identity) || protect.bases.has(file.base);
   const left = files.filter((file) => !isProtected(file));
-  const deletions: PlannedDeletion[] = [];
+  const byRule: PlannedDeletion[] = [];
   const take = (file: OwnRecording, reason: string) => {
-    deletions.push({ path: file.path, bytes: file.bytes, reason });
+    byRule.push(planned(file, reason));
     left.splice(left.indexOf(file), 1);
   };
   if (rules.maxAgeDays !== undefined) {
@@ -67,22 +83,56 @@ export function planRetention(
       take(file, `more than keep_per_channel ${rules.keepPerChannel} for ${file.user}`);
     }
   }
-  let free = freeBytes + deletions.reduce((sum, d) => sum + d.bytes, 0);
   const minFree = rules.minFreeBytes;
-  if (minFree !== undefined && free < minFree) {
-    const stems = new Set(left.filter((f) => f.compressed).map((f) => f.stem));
-    const encoded = (f: OwnRecording) => !f.compressed && stems.has(f.stem);
-    const order = [
-      ...oldestFirst(left.filter(encoded)),
-      ...oldestFirst(left.filter((f) => !encoded(f))),
-    ];
-    for (const file of order) {
-      if (free >= minFree) break;
-      take(file, `to keep ${formatBytes(minFree)} free`);
-      free += file.bytes;
-    }
+  if (minFree === undefined) return { byRule, forSpace: [], minFree };
+  const stems = new Set(left.filter((f) => f.compressed).map((f) => f.stem));
+  const encoded = (f: OwnRecording) => !f.compressed && stems.has(f.stem);
+  const reason = `to keep ${formatBytes(minFree)} free`;
+  const forSpace = [
+    ...oldestFirst(left.filter(encoded)),
+    ...oldestFirst(left.filter((f) => !encoded(f))),
+  ].map((file) => planned(file, reason));
+  return { byRule, forSpace, minFree };
+}
+
+/**
+ * Carries out `plan` from `freeBefore` free bytes: every deletion by rule, then deletions for
+ * space until the free space `remove` reports reaches `min_free`. `remove` deletes one file and
+ * returns the free space measured afterwards, or undefined when the file was not deleted (a
+ * dry run passes {@link estimateFree}). Trusting the measurement, not the file sizes, is what
+ * makes a deletion that freed nothing (a hard link, an open file) lead to the next one.
+ */
+export async function carryOut(
+  plan: RetentionPlan,
+  freeBefore: number,
+  remove: (deletion: PlannedDeletion, free: number) => Promise<number | undefined>,
+): Promise<RetentionOutcome> {
+  const deleted: PlannedDeletion[] = [];
+  let free = freeBefore;
+  const reachedGoal = () => plan.minFree === undefined || free >= plan.minFree;
+  for (
+    const [deletion, forSpace] of [
+      ...plan.byRule.map((d) => [d, false] as const),
+      ...plan.forSpace.map((d) => [d, true] as const),
+    ]
+  ) {
+    if (forSpace && reachedGoal()) break;
+    const after = await remove(deletion, free);
+    if (after === undefined) continue;
+    deleted.push(deletion);
+    free = after;
   }
-  return { deletions, freeAfter: free, shortfall: minFree !== undefined && free < minFree };
+  return { deleted, freeAfter: free, shortfall: !reachedGoal() };
+}
+
+/** A dry run's `remove`: the free space it expects after `deletion`, deleting nothing. */
+export function estimateFree(deletion: PlannedDeletion, free: number): Promise<number> {
+  return Promise.resolve(free + deletion.estimatedFree);
+}
+
+function planned(file: OwnRecording, reason: string): PlannedDeletion {
+  const estimatedFree = file.links > 1 ? 0 : file.bytes;
+  return { path: file.path, bytes: file.bytes, reason, estimatedFree };
 }
 
 /** Oldest broadcast first; within one, originals before encodes, then by name. */

@@ -1,51 +1,99 @@
 import assert from "node:assert/strict";
 import type { OwnRecording } from "../state/own_recordings.ts";
-import { planRetention } from "./retention_policy.ts";
+import { carryOut, estimateFree, planRetention } from "./retention_policy.ts";
 
 const DAY = 86_400_000;
 const NOW = Date.parse("2026-06-30T12:00:00Z");
 
-function file(user: string, daysAgo: number, bytes: number, compressed = false): OwnRecording {
+function file(
+  user: string,
+  daysAgo: number,
+  bytes: number,
+  { compressed = false, links = 1 } = {},
+): OwnRecording {
   const base = `${user}_2026-06-${String(30 - daysAgo).padStart(2, "0")}_10-00-00`;
+  const path = `/r/${base}${compressed ? "_compressed" : ""}.mp4`;
   return {
-    path: `/r/${base}${compressed ? "_compressed" : ""}.mp4`,
+    path,
     user,
     base,
     startedAt: NOW - daysAgo * DAY,
     bytes,
+    identity: `1:${path}`,
+    links,
     compressed,
     stem: base,
   };
 }
 
-const none = { paths: new Set<string>(), bases: new Set<string>() };
+const none = { identities: new Set<string>(), bases: new Set<string>() };
 const rules = { minFreeBytes: undefined, maxAgeDays: undefined, keepPerChannel: undefined };
 
-Deno.test("planRetention() frees min_free oldest broadcast first, originals with an encode before the rest", () => {
+/** A filesystem where a file frees its size, except one with other hard links. */
+function disk(files: readonly OwnRecording[]) {
+  const removed: string[] = [];
+  return {
+    removed,
+    remove: (d: { path: string }, free: number) => {
+      removed.push(d.path);
+      const gone = files.find((f) => f.path === d.path)!;
+      return Promise.resolve(free + (gone.links > 1 ? 0 : gone.bytes));
+    },
+  };
+}
+
+Deno.test("planRetention() frees min_free oldest broadcast first, originals with an encode before the rest", async () => {
   const files = [
     file("alice", 9, 100),
     file("bob", 5, 100),
-    file("bob", 5, 30, true),
+    file("bob", 5, 30, { compressed: true }),
     file("alice", 2, 100),
   ];
-  const plan = planRetention(files, none, { ...rules, minFreeBytes: 250 }, 60, NOW);
-  assert.deepEqual(plan.deletions.map((d) => d.path), [
+  const plan = planRetention(files, none, { ...rules, minFreeBytes: 250 }, NOW);
+  const done = await carryOut(plan, 60, estimateFree);
+  assert.deepEqual(done.deleted.map((d) => d.path), [
     "/r/bob_2026-06-25_10-00-00.mp4",
     "/r/alice_2026-06-21_10-00-00.mp4",
   ]);
-  assert.equal(plan.freeAfter, 260);
-  assert.equal(plan.shortfall, false);
+  assert.equal(done.freeAfter, 260);
+  assert.equal(done.shortfall, false);
 });
 
-Deno.test("planRetention() never plans a protected file and reports a shortfall", () => {
+Deno.test("carryOut() goes on to the next candidate when a deletion freed nothing", async () => {
+  const files = [file("alice", 9, 100, { links: 2 }), file("bob", 5, 100), file("carol", 2, 100)];
+  const plan = planRetention(files, none, { ...rules, minFreeBytes: 150 }, NOW);
+  const fs = disk(files);
+  const done = await carryOut(plan, 60, fs.remove);
+  assert.deepEqual(fs.removed, [files[0]!.path, files[1]!.path]);
+  assert.deepEqual(done.deleted.map((d) => d.path), fs.removed);
+  assert.equal(done.freeAfter, 160);
+  // The dry run's estimate knows about the hard link too.
+  const dry = await carryOut(plan, 60, estimateFree);
+  assert.deepEqual(dry.deleted.map((d) => d.path), fs.removed);
+});
+
+Deno.test("carryOut() skips a file it could not delete and reports the free space it was told", async () => {
   const files = [file("alice", 9, 100), file("bob", 5, 100)];
-  const protect = { paths: new Set([files[0]!.path]), bases: new Set([files[1]!.base]) };
-  const plan = planRetention(files, protect, { ...rules, minFreeBytes: 1000 }, 0, NOW);
-  assert.deepEqual(plan.deletions, []);
-  assert.equal(plan.shortfall, true);
+  const plan = planRetention(files, none, { ...rules, minFreeBytes: 1000 }, NOW);
+  const done = await carryOut(
+    plan,
+    60,
+    (d, free) => Promise.resolve(d.path === files[0]!.path ? undefined : free + 7),
+  );
+  assert.deepEqual(done.deleted.map((d) => d.path), [files[1]!.path]);
+  assert.equal(done.freeAfter, 67);
+  assert.equal(done.shortfall, true);
 });
 
-Deno.test("planRetention() applies max_age_days and keep_per_channel without a free-space goal", () => {
+Deno.test("planRetention() never plans a protected file and reports a shortfall", async () => {
+  const files = [file("alice", 9, 100), file("bob", 5, 100)];
+  const protect = { identities: new Set([files[0]!.identity]), bases: new Set([files[1]!.base]) };
+  const plan = planRetention(files, protect, { ...rules, minFreeBytes: 1000 }, NOW);
+  assert.deepEqual([plan.byRule, plan.forSpace], [[], []]);
+  assert.equal((await carryOut(plan, 0, estimateFree)).shortfall, true);
+});
+
+Deno.test("planRetention() applies max_age_days and keep_per_channel without a free-space goal", async () => {
   const files = [
     file("alice", 20, 1),
     file("alice", 3, 1),
@@ -53,9 +101,11 @@ Deno.test("planRetention() applies max_age_days and keep_per_channel without a f
     file("alice", 1, 1),
     file("bob", 1, 1),
   ];
-  const plan = planRetention(files, none, { ...rules, maxAgeDays: 10, keepPerChannel: 2 }, 0, NOW);
-  assert.deepEqual(plan.deletions.map((d) => [d.path, d.reason.split(" ")[0]]), [
+  const plan = planRetention(files, none, { ...rules, maxAgeDays: 10, keepPerChannel: 2 }, NOW);
+  const done = await carryOut(plan, 0, estimateFree);
+  assert.deepEqual(done.deleted.map((d) => [d.path, d.reason.split(" ")[0]]), [
     ["/r/alice_2026-06-10_10-00-00.mp4", "older"],
     ["/r/alice_2026-06-27_10-00-00.mp4", "more"],
   ]);
+  assert.equal(done.shortfall, false);
 });

@@ -1,7 +1,8 @@
 /**
  * One retention run: list twitchtool's own recordings, leave out what is protected, plan
- * (src/retention/retention_policy.ts), delete, log each file, count it for `status` and send one
- * `retention_deleted` notification. Runs take turns through a lock, so two recorders starting
+ * (src/retention/retention_policy.ts), delete one file at a time and measure the free space after
+ * each (a deletion frees what the filesystem says, not the file's size), log each file, count it
+ * for `status` and send one `retention_deleted` notification. Runs take turns through a lock, so two recorders starting
  * at once never plan with the same free space twice.
  */
 import { getLogger } from "@logtape/logtape";
@@ -13,6 +14,8 @@ import { updateRetentionState, withRetentionLock } from "../state/retention_stat
 import { formatBytes, freeBytes } from "../util/disk_space.ts";
 import { removeOrphanSidecars } from "./orphan_sidecars.ts";
 import {
+  carryOut,
+  estimateFree,
   type PlannedDeletion,
   planRetention,
   retentionEnabled,
@@ -26,6 +29,7 @@ export interface RetentionResult {
   readonly enabled: boolean;
   readonly deleted: readonly PlannedDeletion[];
   readonly freeBefore: number;
+  /** Measured after the last deletion; in a dry run only an estimate. */
   readonly freeAfter: number;
   /** `min_free` stays out of reach with every candidate gone. */
   readonly shortfall: boolean;
@@ -46,33 +50,27 @@ export async function runRetention(
   config: Config,
   options: RetentionOptions = {},
 ): Promise<RetentionResult> {
-  const free = options.freeBytes ?? freeBytes;
-  const rules = rulesOf(config, options.atLeastFree);
+  const measure = () => (options.freeBytes ?? freeBytes)(config.paths.recordDir);
   if (!retentionEnabled(config.retention)) {
-    const now = await free(config.paths.recordDir).catch(() => 0);
+    const now = await measure().catch(() => 0);
     return { enabled: false, deleted: [], freeBefore: now, freeAfter: now, shortfall: false };
   }
-  const plan = async () => {
-    const freeBefore = await free(config.paths.recordDir);
+  const run = async (remove: Parameters<typeof carryOut>[2]) => {
+    const freeBefore = await measure();
     const files = await listOwnRecordings(config.paths.recordDir);
     const protect = await protectedRecordings(config.paths.queueDir, config.paths.tempDir);
-    const now = options.now?.() ?? Date.now();
-    return { freeBefore, plan: planRetention(files, protect, rules, freeBefore, now) };
+    const rules = rulesOf(config, options.atLeastFree);
+    const plan = planRetention(files, protect, rules, options.now?.() ?? Date.now());
+    return { enabled: true, freeBefore, ...await carryOut(plan, freeBefore, remove) };
   };
-  if (options.dryRun) {
-    const { freeBefore, plan: planned } = await plan();
-    return { enabled: true, deleted: planned.deletions, freeBefore, ...rest(planned) };
-  }
+  if (options.dryRun) return await run(estimateFree);
   return await withRetentionLock(config.paths.stateDir, async () => {
-    const { freeBefore, plan: planned } = await plan();
-    const deleted = await deleteAll(planned.deletions);
-    if (deleted.length > 0) await record(config, deleted);
-    return { enabled: true, deleted, freeBefore, ...rest(planned) };
+    const result = await run(async (deletion) =>
+      await deleteOne(deletion) ? await measure() : undefined
+    );
+    if (result.deleted.length > 0) await record(config, result.deleted);
+    return result;
   });
-}
-
-function rest(plan: { freeAfter: number; shortfall: boolean }) {
-  return { freeAfter: plan.freeAfter, shortfall: plan.shortfall };
 }
 
 /** The configured rules, `min_free` raised to `atLeastFree` when retention keeps free space. */
@@ -84,29 +82,26 @@ function rulesOf(config: Config, atLeastFree: number | undefined): RetentionRule
   return { ...config.retention, minFreeBytes: wanted };
 }
 
-async function deleteAll(planned: readonly PlannedDeletion[]): Promise<PlannedDeletion[]> {
-  const deleted: PlannedDeletion[] = [];
-  for (const deletion of planned) {
-    try {
-      if (!(await removeIfExists(deletion.path))) continue;
-    } catch (error) {
-      log.warn("Retention cannot delete {path}: {error}", {
-        path: deletion.path,
-        error: (error as Error).message,
-      });
-      continue;
-    }
-    log.info(`Retention deleted {path} (${formatBytes(deletion.bytes)}): {reason}`, {
+/** Deletes one file and the sidecars it leaves orphaned; false when it was not deleted. */
+async function deleteOne(deletion: PlannedDeletion): Promise<boolean> {
+  try {
+    if (!(await removeIfExists(deletion.path))) return false;
+  } catch (error) {
+    log.warn("Retention cannot delete {path}: {error}", {
       path: deletion.path,
-      bytes: deletion.bytes,
-      reason: deletion.reason,
+      error: (error as Error).message,
     });
-    deleted.push(deletion);
-    for (const path of await removeOrphanSidecars(deletion.path).catch(() => [])) {
-      log.info("Retention deleted {path} with its recording", { path });
-    }
+    return false;
   }
-  return deleted;
+  log.info(`Retention deleted {path} (${formatBytes(deletion.bytes)}): {reason}`, {
+    path: deletion.path,
+    bytes: deletion.bytes,
+    reason: deletion.reason,
+  });
+  for (const path of await removeOrphanSidecars(deletion.path).catch(() => [])) {
+    log.info("Retention deleted {path} with its recording", { path });
+  }
+  return true;
 }
 
 async function record(config: Config, deleted: readonly PlannedDeletion[]): Promise<void> {

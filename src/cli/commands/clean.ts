@@ -48,7 +48,8 @@ export async function cleanCommand(options: CleanOptions, globals: GlobalOptions
 
 /**
  * `clean --retention [--dry-run]`: one retention run now (see docs/notifications.md), listing
- * each file it deletes (or would delete) and why.
+ * each file it deletes (or would delete) and why, and the free space measured after it (a dry
+ * run can only estimate that).
  */
 async function cleanRetention(config: Config, dryRun: boolean): Promise<number> {
   const result = await runRetention(config, { dryRun });
@@ -59,14 +60,16 @@ async function cleanRetention(config: Config, dryRun: boolean): Promise<number> 
     return 0;
   }
   const bytes = result.deleted.reduce((sum, d) => sum + d.bytes, 0);
-  const verb = dryRun ? "Would delete" : "Deleted";
   if (result.deleted.length === 0) {
     printLine(`Nothing to delete (${formatBytes(result.freeBefore)} free)`);
   } else {
+    const free = `${formatBytes(result.freeBefore)} -> ${formatBytes(result.freeAfter)}`;
     printLine(
-      `${verb} ${result.deleted.length} file(s), ${formatBytes(bytes)} (free: ${
-        formatBytes(result.freeBefore)
-      } -> ${formatBytes(result.freeBefore + bytes)}):`,
+      dryRun
+        ? `Would delete ${result.deleted.length} file(s), ${
+          formatBytes(bytes)
+        } (free: ${free}, an estimate: a file hard-linked elsewhere or still open frees nothing):`
+        : `Deleted ${result.deleted.length} file(s), ${formatBytes(bytes)} (free: ${free}):`,
     );
     // One line per file, full path first: easy to read and to feed to other tools.
     for (const d of result.deleted) printLine(`  ${d.path}  ${formatBytes(d.bytes)}  ${d.reason}`);
