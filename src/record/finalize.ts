@@ -58,52 +58,12 @@ export interface StagedFinalize {
   readonly readableParts: readonly string[];
   /** Unreadable parts, left in the temp dir rather than deleted. */
   readonly unreadableParts: readonly string[];
-  /** Sum of the readable parts' durations, seconds. */
-  readonly partsDuration: number;
   /** Duration of the first deliverable, seconds. */
   readonly duration: number;
-  readonly remuxFailed: boolean;
   /** Why the deliverable is not the verified file asked for (logged, shown by `status`). */
   readonly fallbackReason?: string;
   /** What the deliverable holds of the broadcast (repeats dropped, holes left). */
   readonly coverage: RecordingCoverage;
-}
-
-/** What finalizing produced. */
-export interface FinalizeResult {
-  /** The file to encode: the `.mp4`, or the merged `.ts` when remux is off or failed. */
-  readonly deliverable: string;
-  /** Every file moved into the record dir. */
-  readonly delivered: readonly string[];
-  readonly duration: number;
-  readonly partsDuration: number;
-  readonly unreadableParts: readonly string[];
-  readonly remuxFailed: boolean;
-  readonly fallbackReason?: string;
-}
-
-/**
- * Turns captured parts into the deliverable(s), delivers them and deletes the parts: the
- * one-shot form of {@link stageDeliverables} + {@link commitDelivery} + {@link removeParts}.
- */
-export async function finalizeRecording(
-  parts: readonly string[],
-  settings: FinalizeSettings,
-): Promise<FinalizeResult> {
-  const staged = await stageDeliverables(parts, settings);
-  const delivered: string[] = [];
-  for (const delivery of staged.deliveries) delivered.push(await commitDelivery(delivery));
-  await syncDirectory(settings.recordDir);
-  await removeParts(staged.readableParts, settings);
-  return {
-    deliverable: delivered[0]!,
-    delivered,
-    duration: staged.duration,
-    partsDuration: staged.partsDuration,
-    unreadableParts: staged.unreadableParts,
-    remuxFailed: staged.remuxFailed,
-    ...(staged.fallbackReason ? { fallbackReason: staged.fallbackReason } : {}),
-  };
 }
 
 /**
@@ -131,10 +91,7 @@ export async function stageDeliverables(
     deliveries,
     readableParts: source.parts,
     unreadableParts: source.unreadable,
-    partsDuration: source.contentSeconds,
     duration: source.contentSeconds,
-    remuxFailed: settings.enableRemux &&
-      !staged.some((item) => item.verified && item.format === "mp4"),
     ...(fallbackReason ? { fallbackReason } : {}),
     coverage,
   };

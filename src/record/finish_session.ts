@@ -81,7 +81,7 @@ export interface FinishedSession {
 export async function finishSession(
   start: SessionManifest,
   dirs: SessionDirs,
-  options: { now?: () => Date; partsDuration?: number } = {},
+  options: { now?: () => Date } = {},
 ): Promise<FinishedSession> {
   const now = options.now ?? (() => new Date());
   const settings: FinalizeSettings = {
