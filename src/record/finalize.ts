@@ -14,7 +14,13 @@ import {
 import { hasMediaStreams, probeMedia } from "../proc/ffprobe.ts";
 import { contentProblems, measureContent } from "../proc/media_content.ts";
 import { runCommand, runFilter, runWithInput } from "../proc/spawn.ts";
-import { pathExists, removeIfExists, syncDirectory } from "../state/atomic_write.ts";
+import {
+  freeName,
+  pathExists,
+  removeIfExists,
+  statOrUndefined,
+  syncDirectory,
+} from "../state/atomic_write.ts";
 import { type Fmp4Layout, readFmp4Layout, sameInit } from "./fmp4_fragments.ts";
 import { partContainer } from "./part_container.ts";
 import { type Fmp4Plan, planFmp4Timeline, writeFmp4Plan } from "./fmp4_timeline.ts";
@@ -204,7 +210,7 @@ async function deliveryTargets(
   const deliveries: StagedDelivery[] = [];
   for (const item of staged) {
     const name = settings.base + extensionOf(item);
-    const target = await freeName(settings.recordDir, name, taken);
+    const target = await freeName(settings.recordDir, name, { planned: taken });
     taken.add(target);
     deliveries.push({ staged: item.path, target, format: item.format });
   }
@@ -669,25 +675,6 @@ export async function moveWithoutOverwrite(
 
 function isCrossDevice(error: unknown): boolean {
   return (error as { code?: string }).code === "EXDEV" || /cross-device/i.test(String(error));
-}
-
-async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
-  try {
-    return await Deno.lstat(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
-}
-
-/** `name`, or `stem-N.ext` for the first N not on disk and not already planned. */
-async function freeName(dir: string, name: string, planned: ReadonlySet<string>): Promise<string> {
-  const extension = extname(name);
-  const stem = basename(name, extension);
-  for (let n = 0;; n++) {
-    const candidate = join(dir, n === 0 ? name : `${stem}-${n}${extension}`);
-    if (!planned.has(candidate) && !(await pathExists(candidate))) return candidate;
-  }
 }
 
 /** The last line of ffmpeg's verbose stderr that reads like an error. */
