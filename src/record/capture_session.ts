@@ -552,7 +552,7 @@ export class CaptureSession {
       startCapture,
       stopCapture: (child) => stopChild(child, { first: "SIGINT", graceMs: 5000, clock }),
       fileSize: sizeOrZero,
-      removeEmpty: async (path) => void await removeIfExists(path),
+      discardPart: async (path) => void await removeIfExists(path),
       repeatsPart: isTailOfPart,
       onState: (state) => this.#onState(state),
       onPart: (path) => this.#onPart(path),
@@ -590,10 +590,7 @@ export class CaptureSession {
     await this.#state.slot?.setState(state);
     if (state === "capturing" && !this.#state.firstDataAt) await this.#firstData();
     if (state === "waiting" && this.#state.networkTrouble) {
-      log.warn(
-        "Cannot reach the stream of {user}: {problem}; a network problem, not the channel going offline",
-        { user, state, problem: this.#state.networkTrouble },
-      );
+      logNetworkTrouble(user, this.#state.networkTrouble);
     } else {
       log.info(
         state === "capturing" ? "Stream data flowing" : "Stream not available; waiting",
@@ -716,12 +713,7 @@ function logReport(
       seconds: Math.round(report.ms / 1000),
     });
   } else if (networkTrouble) {
-    log.warn(
-      `Cannot reach the stream of {user}: {problem}; a network problem, not the channel going offline; retrying, giving up in ${
-        formatDuration(report.giveUpInMs / 1000)
-      }`,
-      { user, problem: networkTrouble, give_up_in_seconds: Math.round(report.giveUpInMs / 1000) },
-    );
+    logNetworkTrouble(user, networkTrouble, report.giveUpInMs);
   } else {
     const left = formatDuration(report.giveUpInMs / 1000);
     log.info(
@@ -731,6 +723,24 @@ function logReport(
       { user, give_up_in_seconds: Math.round(report.giveUpInMs / 1000) },
     );
   }
+}
+
+/**
+ * The one line that says the stream is out of reach for a network problem: when waiting starts,
+ * and in each report while it lasts (then with the time left before giving up).
+ */
+function logNetworkTrouble(user: string, problem: string, giveUpInMs?: number): void {
+  const retrying = giveUpInMs === undefined
+    ? ""
+    : `; retrying, giving up in ${formatDuration(giveUpInMs / 1000)}`;
+  log.warn(
+    `Cannot reach the stream of {user}: {problem}; a network problem, not the channel going offline${retrying}`,
+    {
+      user,
+      problem,
+      ...(giveUpInMs === undefined ? {} : { give_up_in_seconds: Math.round(giveUpInMs / 1000) }),
+    },
+  );
 }
 
 /**
