@@ -508,7 +508,7 @@ export async function commitDelivery(delivery: StagedDelivery): Promise<string> 
   );
 }
 
-/** Deletes delivered parts and the concat list (idempotent). */
+/** Deletes the parts once their outputs are delivered (idempotent). */
 export async function removeParts(
   parts: readonly string[],
   settings: FinalizeSettings,
