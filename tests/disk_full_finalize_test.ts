@@ -6,7 +6,7 @@
 import { eventually } from "../testing/eventually.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { finalizeRecording } from "../src/record/finalize.ts";
+import { finalizeRecording } from "../testing/finalize_parts.ts";
 import { isNoSpaceError } from "../src/util/disk_space.ts";
 import {
   collect,

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { finalizeRecording } from "../src/record/finalize.ts";
+import { finalizeRecording } from "../testing/finalize_parts.ts";
 import { MergeFailedError } from "../src/errors.ts";
 import { measureContent } from "../src/proc/media_content.ts";
 import { ffprobe, listDir } from "../testing/cli.ts";

@@ -1,11 +1,13 @@
 /**
  * Where a wall-clock moment is in the delivered file. The chat client knows when a message
  * arrived; the archive needs the position in the `.mp4`, which is not "seconds since the
- * recording started": streamlink starts a few segments behind the live edge, an outage leaves
- * a gap that finalize closes, parts are joined end to end.
+ * recording started": each streamlink starts at the oldest segment the live playlist still holds
+ * (about 30 s back) and catches up within seconds, an outage leaves a gap that finalize closes,
+ * parts are joined end to end.
  *
- * While capturing, the recorder samples each part's media length `d` at wall time `w`. With
- * the file kept at the live edge, `w - d` is the wall time of the part's first frame (give or
+ * While capturing, the recorder samples each part's media length `d` at wall time `w`. Once
+ * streamlink has caught up, the file is kept at the live edge and `w - d` is the wall time of the
+ * part's first frame (give or
  * take a segment, in both directions: the median of the samples lands close). A message at `T`
  * is then `T - anchor` into its part, and the part starts where the previous ones end in the
  * delivered file. A message from an outage (between parts) lands at the gap; one before the

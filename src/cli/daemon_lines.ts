@@ -73,7 +73,7 @@ function encoderLines(view: EncoderView, short: (path: string) => string): strin
 }
 
 /** The encoder's state in words (its status file keeps the short codes for scripts). */
-export function describeEncoderState(state: string | null | undefined): string {
+function describeEncoderState(state: string | null | undefined): string {
   switch (state) {
     case "paused":
       return "paused while a recording captures";

@@ -5,7 +5,7 @@
  * reported rather than dropped, so the summary can say which input was wrong.
  */
 import { join, resolve } from "node:path";
-import { listDirEntries } from "../state/atomic_write.ts";
+import { listNames, statOrUndefined } from "../state/atomic_write.ts";
 
 /** Files to process, in argument order, and arguments that matched nothing. */
 export interface ExpandedInputs {
@@ -27,7 +27,7 @@ export async function expandInputs(args: readonly string[], cwd: string): Promis
   };
   for (const arg of args) {
     const path = resolve(cwd, arg);
-    const info = await statOrUndefined(path);
+    const info = await statIfReadable(path);
     if (info?.isDirectory) {
       for (const file of await findRecordings(path)) add(file);
       continue;
@@ -62,7 +62,7 @@ export async function expandGlob(pattern: string): Promise<string[]> {
         next.push(join(dir, part));
       } else {
         const matcher = segmentPattern(part);
-        for (const name of await listNames(dir)) {
+        for (const name of await readableNames(dir)) {
           if (name.startsWith(".") && !part.startsWith(".")) continue;
           if (matcher.test(name)) next.push(join(dir, name));
         }
@@ -72,7 +72,7 @@ export async function expandGlob(pattern: string): Promise<string[]> {
   }
   const files: string[] = [];
   for (const path of current.sort()) {
-    if ((await statOrUndefined(path))?.isFile) files.push(path);
+    if ((await statIfReadable(path))?.isFile) files.push(path);
   }
   return files;
 }
@@ -118,13 +118,18 @@ function escapeRegExp(text: string): string {
 }
 
 /** Names in `dir`; an unreadable folder counts as empty, like a missing one. */
-async function listNames(dir: string): Promise<string[]> {
-  return (await listDirEntries(dir).catch(() => [])).map((entry) => entry.name);
+function readableNames(dir: string): Promise<string[]> {
+  return listNames(dir).catch(() => []);
+}
+
+/** What `path` names; nothing when it is missing or cannot be read (a glob goes on). */
+function statIfReadable(path: string): Promise<Deno.FileInfo | undefined> {
+  return statOrUndefined(path).catch(() => undefined);
 }
 
 async function subdirectories(dir: string): Promise<string[]> {
   const found: string[] = [];
-  for (const name of await listNames(dir)) {
+  for (const name of await readableNames(dir)) {
     if (name.startsWith(".")) continue;
     const path = join(dir, name);
     const info = await Deno.lstat(path).catch(() => undefined);
@@ -149,12 +154,4 @@ async function findRecordings(dir: string): Promise<string[]> {
   };
   await walk(dir);
   return found;
-}
-
-async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
-  try {
-    return await Deno.stat(path);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,39 +1,59 @@
 /**
- * The notifications of one capture session, from its outcome: the capture session wraps its
- * work in {@link reportSession} (one call), so record and the poller's hosted sessions report
- * alike. A stream that never came (nothing captured), a channel already recorded and a busy
- * slot are not failures worth a message.
+ * The notifications of capture sessions and the encoder. A capture session tells its
+ * {@link SessionObserver} how it went, and {@link sessionNotifications} is the observer that turns
+ * that into messages, so `record` and the poller's hosted sessions report alike without this
+ * folder knowing the recorder. A stream that never came (nothing captured), a channel already
+ * recorded and a busy slot are not failures worth a message.
  */
 import { dirname } from "node:path";
 import { sizeOrZero } from "../state/atomic_write.ts";
 import { AlreadyRunningError, NothingCapturedError, SlotUnavailableError } from "../errors.ts";
-import type { SessionOutcome } from "../record/capture_session.ts";
 import { notify } from "./notify.ts";
 
-/** Awaits `session` and notifies how it ended; the outcome or error passes through. */
-export async function reportSession(
-  user: string,
-  session: Promise<SessionOutcome>,
-): Promise<SessionOutcome> {
-  let outcome: SessionOutcome;
-  try {
-    outcome = await session;
-  } catch (error) {
+/** What a finished recording delivered, as a session reports it. */
+export interface DeliveredRecording {
+  /** Final paths in the record dir; the first is the deliverable. */
+  readonly delivered: readonly string[];
+  readonly duration: number;
+  readonly parts: number;
+  /** Why the deliverable is not the verified file asked for. */
+  readonly fallbackReason?: string;
+}
+
+/** Hears a capture session's start and end. */
+export interface SessionObserver {
+  /** Stream data began to flow for the first time. */
+  started(
+    user: string,
+    base: string,
+    stream: { readonly id: string; readonly title?: string } | undefined,
+  ): void;
+  /** The session delivered its recording. */
+  finished(user: string, recording: DeliveredRecording): Promise<void>;
+  /** The session failed once it held a slot. */
+  failed(user: string, error: Error): void;
+}
+
+/** The observer that notifies: `recording_started`, `recording_finished`, `recording_failed`. */
+export const sessionNotifications: SessionObserver = {
+  started: notifyRecordingStarted,
+  finished: notifyRecordingFinished,
+  failed(user, error) {
     const quiet = error instanceof NothingCapturedError || error instanceof AlreadyRunningError ||
       error instanceof SlotUnavailableError;
-    if (!quiet) {
-      notify({ event: "recording_failed", channel: user, reason: (error as Error).message });
-    }
-    throw error;
-  }
-  const finished = outcome.finished;
-  const file = finished?.delivered[0];
-  if (!finished || !file) return outcome;
-  if (finished.fallbackReason) {
+    if (!quiet) notify({ event: "recording_failed", channel: user, reason: error.message });
+  },
+};
+
+/** `recording_finished`, or `recording_failed` for a deliverable that fell back. */
+async function notifyRecordingFinished(user: string, recording: DeliveredRecording) {
+  const file = recording.delivered[0];
+  if (!file) return;
+  if (recording.fallbackReason) {
     notify({
       event: "recording_failed",
       channel: user,
-      reason: `fell back to a non-MP4 deliverable: ${finished.fallbackReason}`,
+      reason: `fell back to a non-MP4 deliverable: ${recording.fallbackReason}`,
       file,
     });
   } else {
@@ -41,17 +61,16 @@ export async function reportSession(
       event: "recording_finished",
       channel: user,
       file,
-      duration_seconds: Math.round(finished.duration * 10) / 10,
+      duration_seconds: Math.round(recording.duration * 10) / 10,
       bytes: await sizeOrZero(file),
-      parts: finished.parts,
-      gaps: Math.max(0, finished.parts - 1),
+      parts: recording.parts,
+      gaps: Math.max(0, recording.parts - 1),
     });
   }
-  return outcome;
 }
 
 /** `recording_started` for a session whose stream data began to flow. */
-export function notifyRecordingStarted(
+function notifyRecordingStarted(
   user: string,
   base: string,
   stream: { readonly id: string; readonly title?: string } | undefined,

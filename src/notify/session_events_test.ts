@@ -6,10 +6,10 @@ import { systemClock } from "../util/clock.ts";
 import { Notifier } from "./notifier.ts";
 import { drainNotifications, installNotifier } from "./notify.ts";
 import { parseNotifyUrl } from "./notify_url.ts";
-import { reportSession } from "./session_events.ts";
+import { sessionNotifications } from "./session_events.ts";
 import { NOTIFY_EVENTS } from "../config/schema.ts";
 
-Deno.test("reportSession() notifies a fallback deliverable and a failure, and stays quiet when nothing came", async () => {
+Deno.test("sessionNotifications notifies a fallback deliverable and a failure, and stays quiet when nothing came", async () => {
   await using sink = startNotifySink();
   const dir = await Deno.makeTempDir();
   installNotifier(
@@ -24,26 +24,14 @@ Deno.test("reportSession() notifies a fallback deliverable and a failure, and st
   try {
     const file = join(dir, "eve_2026-01-01_10-00-00.ts");
     await Deno.writeTextFile(file, "ts bytes");
-    const outcome = {
-      reason: "window-expired" as const,
-      finished: {
-        user: "eve",
-        base: "eve_2026-01-01_10-00-00",
-        delivered: [file],
-        duration: 12,
-        parts: 3,
-        fallbackReason: "no verified .mp4 could be made: boom",
-      },
-    };
-    assert.equal(await reportSession("eve", Promise.resolve(outcome)), outcome);
-    await assert.rejects(
-      reportSession("eve", Promise.reject(new NothingCapturedError("nothing"))),
-      NothingCapturedError,
-    );
-    await assert.rejects(
-      reportSession("eve", Promise.reject(new MergeFailedError("merge broke"))),
-      MergeFailedError,
-    );
+    await sessionNotifications.finished("eve", {
+      delivered: [file],
+      duration: 12,
+      parts: 3,
+      fallbackReason: "no verified .mp4 could be made: boom",
+    });
+    sessionNotifications.failed("eve", new NothingCapturedError("nothing"));
+    sessionNotifications.failed("eve", new MergeFailedError("merge broke"));
     await drainNotifications();
     // Deliveries run concurrently: order by what they carry, not by arrival.
     const events = sink.json("/hook").sort((a, b) => (a.file ? 0 : 1) - (b.file ? 0 : 1));

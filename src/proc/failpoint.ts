@@ -19,7 +19,7 @@ export type EncodeFailpoint =
   | "input-deleted";
 
 /**
- * Steps of a hosted capture (`src/record/capture_session.ts`): `streamlink-spawned` is right
+ * Steps of a hosted capture (`src/record/_streamlink_start.ts`): `streamlink-spawned` is right
  * after a detached streamlink started, before its pid is journaled.
  */
 export type CaptureFailpoint = "streamlink-spawned";

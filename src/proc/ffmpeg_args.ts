@@ -1,5 +1,6 @@
 /**
- * Pure builders for ffmpeg command lines and the concat list they read.
+ * Pure builders for ffmpeg command lines: finalize's one pass (parts fed on stdin), the encoder's
+ * and tscompress's encodes, and their low-priority wrappers.
  */
 
 /** Container of a finalized recording. */

@@ -25,13 +25,43 @@ import { captureHolderPid, prepareLockFile } from "../state/capture_lock.ts";
 import type { CaptureProcess } from "../state/session_manifest.ts";
 import type { StreamlinkExtraArgs } from "../state/streamlink_args_file.ts";
 import { userCaptureLockPath } from "../state/user_lock.ts";
+import type { Config } from "../config/config.ts";
+import type { SlotHandle } from "../state/slot_pool.ts";
+import type { Clock } from "../util/clock.ts";
 import { streamlinkLogLevel } from "./streamlink_log_level.ts";
-import { type SlotSession, WATCH_MS } from "./_slot_session.ts";
+
+/** How often an adopted streamlink is checked for its end, and a session for a stop request. */
+export const WATCH_MS = 500;
 
 const log = getLogger(["twitchtool", "record"]);
 
 /** A command line wrapped in `flock` for the locks streamlink holds. */
 type LockedCommand = ReturnType<typeof lockedCommand>;
+
+/**
+ * What the starter sees of its capture session, and what it tells it: the session's own state
+ * stays private to `CaptureSession`, which hands this view over.
+ */
+export interface StreamlinkSession {
+  readonly user: string;
+  readonly base: string;
+  readonly url: string;
+  readonly config: Config;
+  /** Hosted by the poller: streamlink runs detached, writing into this log. */
+  readonly detachedLog: string | undefined;
+  readonly slot: SlotHandle | undefined;
+  readonly clock: Clock;
+  /** The streamlink a previous poller left writing, taken over for its part. */
+  readonly adopted: CaptureProcess | undefined;
+  /** The API just said "live" and nothing came yet: streamlink's "no streams" means no route. */
+  apiLiveNoData(): boolean;
+  /** What kept the last attempt from the stream when it was the network (undefined: nothing). */
+  setNetworkTrouble(problem: string | undefined): void;
+  /** streamlink said ENOSPC. */
+  diskFull(detail: string): void;
+  /** Journals the running streamlink in the session's manifest. */
+  journalCapture(capture: CaptureProcess): Promise<void>;
+}
 
 /** Starts (or takes over) the streamlink of each part of one session. */
 export class StreamlinkStarter {
@@ -39,7 +69,7 @@ export class StreamlinkStarter {
   #adopted: CaptureProcess | undefined;
 
   private constructor(
-    readonly session: SlotSession,
+    readonly session: StreamlinkSession,
     readonly captureLock: string,
     readonly extra: StreamlinkExtraArgs,
     /** The loglevel of a detached streamlink, whose output this process cannot mask. */
@@ -47,7 +77,7 @@ export class StreamlinkStarter {
     /** Every lock each streamlink holds for its whole life. */
     readonly heldLocks: readonly string[],
   ) {
-    this.#adopted = session.request.adopt?.capture;
+    this.#adopted = session.adopted;
   }
 
   /**
@@ -55,11 +85,11 @@ export class StreamlinkStarter {
    * files streamlink will hold.
    */
   static async prepare(
-    session: SlotSession,
+    session: StreamlinkSession,
     captureLock: string,
     extra: StreamlinkExtraArgs,
   ): Promise<StreamlinkStarter> {
-    const { config } = session.request;
+    const { config } = session;
     const detachedLoglevel = unmaskedOutputLoglevel(
       config.record.loglevel,
       extra.secrets.length > 0,
@@ -73,7 +103,7 @@ export class StreamlinkStarter {
     // Besides the session's capture lock, each streamlink holds its slot's and its channel's
     // capture locks: a capture whose host is gone still counts against record_limit, keeps its
     // channel taken and pauses the encoder, for exactly as long as it runs.
-    const slot = session.context.slot;
+    const slot = session.slot;
     const heldLocks = [
       ...(slot ? [slot.captureLockPath] : []),
       userCaptureLockPath(config.paths.runtimeDir, session.user),
@@ -90,7 +120,7 @@ export class StreamlinkStarter {
       this.#adopted = undefined;
       return await this.#attach(adopted);
     }
-    const { config } = this.session.request;
+    const { config } = this.session;
     const detachedLog = this.session.detachedLog;
     const args = captureArgs({
       url: this.session.url,
@@ -105,7 +135,7 @@ export class StreamlinkStarter {
       fromWindowStart: true,
     });
     log.debug("Running streamlink {args}", { args: redactArgs(args).join(" ") });
-    this.session.networkTrouble = undefined;
+    this.session.setNetworkTrouble(undefined);
     const locked = lockedCommand(this.heldLocks, "streamlink", args);
     return detachedLog
       ? await this.#spawnDetached(output, args, locked, detachedLog)
@@ -115,12 +145,11 @@ export class StreamlinkStarter {
   /** Watches the adopted streamlink until it ends, journaling its real pid and slot. */
   async #attach(running: CaptureProcess): Promise<Child> {
     const { session } = this;
-    const { clock, slot } = session.context;
+    const { clock, slot } = session;
     // The kernel names the capture lock's holder: no pid from a file is trusted.
-    const pid = await captureHolderPid(session.request.config.paths.runtimeDir, session.base) ||
+    const pid = await captureHolderPid(session.config.paths.runtimeDir, session.base) ||
       running.pid;
-    session.capture = { ...running, pid, ...(slot ? { slot: slot.index } : {}) };
-    await session.journal();
+    await session.journalCapture({ ...running, pid, ...(slot ? { slot: slot.index } : {}) });
     // Probed, not read from /proc/locks (which can miss an entry while locks come and go):
     // holding the channel lock, this process is the only one that may take it.
     return attachedProcess(pid, () => FileLock.probe(this.captureLock), {
@@ -137,35 +166,32 @@ export class StreamlinkStarter {
     logPath: string,
   ): Promise<Child> {
     const { session } = this;
-    const { clock, slot } = session.context;
+    const { clock, slot } = session;
     const header = `--- ${new Date(clock.now()).toISOString()} ${session.base}: streamlink ${
       redactArgs(args).join(" ")
     }\n`;
     // A part boundary: the new streamlink opens the log afresh, so rotate here (see
     // state/log_rotation.ts: the previous streamlink keeps writing into the renamed file).
-    rotateLogIfLarge(logPath, logRotation(session.request.config.logging.maxLogMb));
+    rotateLogIfLarge(logPath, logRotation(session.config.logging.maxLogMb));
     await startDetachedLog(logPath, header);
     // Journaled before the spawn: a poller killed right after it leaves a manifest that
     // names the running part and its slot, so the next poller adopts it.
     const slotIndex = slot ? { slot: slot.index } : {};
-    session.capture = { pid: 0, part: output, ...slotIndex };
-    await session.journal();
+    await session.journalCapture({ pid: 0, part: output, ...slotIndex });
     const from = await sizeOrZero(logPath);
     const spawned = spawnDetached(locked.command, locked.args, logPath);
     // Its output goes to the log, not through us: read what it said once it ends.
     const child: Child = {
       ...spawned,
       exited: spawned.exited.then(async (exit) => {
-        session.networkTrouble = lastNetworkProblem(
-          await readLogTail(logPath, from),
-          session.apiLiveNoData(),
+        session.setNetworkTrouble(
+          lastNetworkProblem(await readLogTail(logPath, from), session.apiLiveNoData()),
         );
         return exit;
       }),
     };
     await failpoint("streamlink-spawned");
-    session.capture = { pid: child.pid, part: output, ...slotIndex };
-    await session.journal();
+    await session.journalCapture({ pid: child.pid, part: output, ...slotIndex });
     return child;
   }
 
@@ -174,10 +200,10 @@ export class StreamlinkStarter {
     const { session } = this;
     const forward = (line: string) => {
       if (NO_SPACE.test(line)) {
-        session.context.onDiskFull(`no space left on device writing "${output}"`);
+        session.diskFull(`no space left on device writing "${output}"`);
       }
-      session.networkTrouble = networkProblem(line, session.apiLiveNoData()) ??
-        session.networkTrouble;
+      const problem = networkProblem(line, session.apiLiveNoData());
+      if (problem) session.setNetworkTrouble(problem);
       log[streamlinkLogLevel(line)]("streamlink: {line}", { user: session.user, line });
     };
     return spawnChild(locked.command, locked.args, {

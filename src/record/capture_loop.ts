@@ -63,7 +63,7 @@ export interface CaptureDeps {
   /** Size of a part file, 0 when missing. */
   fileSize(path: string): Promise<number>;
   /** Removes a part that is not kept: it holds nothing, or only content already captured. */
-  removeEmpty(path: string): Promise<void>;
+  discardPart(path: string): Promise<void>;
   /** Whether part `path` is byte for byte the tail of the earlier part `previous`. */
   repeatsPart(path: string, previous: string): Promise<boolean>;
   /** The recording started or stopped receiving data. */
@@ -161,7 +161,7 @@ export async function captureLoop(
       previous !== undefined && await deps.repeatsPart(output, previous);
     if (repeat) {
       log.info("Part {output} only repeats the end of {previous}: discarded", { output, previous });
-      await deps.removeEmpty(output);
+      await deps.discardPart(output);
       failedAttempts++;
     } else if (size > 0) {
       parts.push(output);
@@ -186,7 +186,7 @@ export async function captureLoop(
         code: outcome.exit?.code,
       });
     } else {
-      await deps.removeEmpty(output);
+      await deps.discardPart(output);
       failedAttempts++;
     }
     // A stop (request or low disk) is not the stream going away: no "waiting" word for it.

@@ -49,7 +49,7 @@ function scriptedDeps(clock: FakeClock, script: Attempt[], extra: Partial<Captur
       return child.exited;
     },
     fileSize: (path) => Promise.resolve(sizes.get(path) ?? 0),
-    removeEmpty: (path) => {
+    discardPart: (path) => {
       removed.push(path);
       sizes.delete(path);
       return Promise.resolve();

@@ -14,7 +14,13 @@ import {
 import { hasMediaStreams, probeMedia } from "../proc/ffprobe.ts";
 import { contentProblems, measureContent } from "../proc/media_content.ts";
 import { runCommand, runFilter, runWithInput } from "../proc/spawn.ts";
-import { pathExists, removeIfExists, syncDirectory } from "../state/atomic_write.ts";
+import {
+  freeName,
+  pathExists,
+  removeIfExists,
+  statOrUndefined,
+  syncDirectory,
+} from "../state/atomic_write.ts";
 import { type Fmp4Layout, readFmp4Layout, sameInit } from "./fmp4_fragments.ts";
 import { partContainer } from "./part_container.ts";
 import { type Fmp4Plan, planFmp4Timeline, writeFmp4Plan } from "./fmp4_timeline.ts";
@@ -58,52 +64,12 @@ export interface StagedFinalize {
   readonly readableParts: readonly string[];
   /** Unreadable parts, left in the temp dir rather than deleted. */
   readonly unreadableParts: readonly string[];
-  /** Sum of the readable parts' durations, seconds. */
-  readonly partsDuration: number;
   /** Duration of the first deliverable, seconds. */
   readonly duration: number;
-  readonly remuxFailed: boolean;
   /** Why the deliverable is not the verified file asked for (logged, shown by `status`). */
   readonly fallbackReason?: string;
   /** What the deliverable holds of the broadcast (repeats dropped, holes left). */
   readonly coverage: RecordingCoverage;
-}
-
-/** What finalizing produced. */
-export interface FinalizeResult {
-  /** The file to encode: the `.mp4`, or the merged `.ts` when remux is off or failed. */
-  readonly deliverable: string;
-  /** Every file moved into the record dir. */
-  readonly delivered: readonly string[];
-  readonly duration: number;
-  readonly partsDuration: number;
-  readonly unreadableParts: readonly string[];
-  readonly remuxFailed: boolean;
-  readonly fallbackReason?: string;
-}
-
-/**
- * Turns captured parts into the deliverable(s), delivers them and deletes the parts: the
- * one-shot form of {@link stageDeliverables} + {@link commitDelivery} + {@link removeParts}.
- */
-export async function finalizeRecording(
-  parts: readonly string[],
-  settings: FinalizeSettings,
-): Promise<FinalizeResult> {
-  const staged = await stageDeliverables(parts, settings);
-  const delivered: string[] = [];
-  for (const delivery of staged.deliveries) delivered.push(await commitDelivery(delivery));
-  await syncDirectory(settings.recordDir);
-  await removeParts(staged.readableParts, settings);
-  return {
-    deliverable: delivered[0]!,
-    delivered,
-    duration: staged.duration,
-    partsDuration: staged.partsDuration,
-    unreadableParts: staged.unreadableParts,
-    remuxFailed: staged.remuxFailed,
-    ...(staged.fallbackReason ? { fallbackReason: staged.fallbackReason } : {}),
-  };
 }
 
 /**
@@ -131,10 +97,7 @@ export async function stageDeliverables(
     deliveries,
     readableParts: source.parts,
     unreadableParts: source.unreadable,
-    partsDuration: source.contentSeconds,
     duration: source.contentSeconds,
-    remuxFailed: settings.enableRemux &&
-      !staged.some((item) => item.verified && item.format === "mp4"),
     ...(fallbackReason ? { fallbackReason } : {}),
     coverage,
   };
@@ -247,7 +210,7 @@ async function deliveryTargets(
   const deliveries: StagedDelivery[] = [];
   for (const item of staged) {
     const name = settings.base + extensionOf(item);
-    const target = await freeName(settings.recordDir, name, taken);
+    const target = await freeName(settings.recordDir, name, { planned: taken });
     taken.add(target);
     deliveries.push({ staged: item.path, target, format: item.format });
   }
@@ -545,7 +508,7 @@ export async function commitDelivery(delivery: StagedDelivery): Promise<string> 
   );
 }
 
-/** Deletes delivered parts and the concat list (idempotent). */
+/** Deletes the parts once their outputs are delivered (idempotent). */
 export async function removeParts(
   parts: readonly string[],
   settings: FinalizeSettings,
@@ -712,25 +675,6 @@ export async function moveWithoutOverwrite(
 
 function isCrossDevice(error: unknown): boolean {
   return (error as { code?: string }).code === "EXDEV" || /cross-device/i.test(String(error));
-}
-
-async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
-  try {
-    return await Deno.lstat(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
-}
-
-/** `name`, or `stem-N.ext` for the first N not on disk and not already planned. */
-async function freeName(dir: string, name: string, planned: ReadonlySet<string>): Promise<string> {
-  const extension = extname(name);
-  const stem = basename(name, extension);
-  for (let n = 0;; n++) {
-    const candidate = join(dir, n === 0 ? name : `${stem}-${n}${extension}`);
-    if (!planned.has(candidate) && !(await pathExists(candidate))) return candidate;
-  }
 }
 
 /** The last line of ffmpeg's verbose stderr that reads like an error. */

@@ -1,5 +1,6 @@
 import { basename, join } from "node:path";
 import { getLogger } from "@logtape/logtape";
+import type { Config } from "../config/config.ts";
 import type { LowPriorityTools } from "../proc/ffmpeg_args.ts";
 import { failpoint } from "../proc/failpoint.ts";
 import { deliverSidecars, stageChapters } from "../chat/deliver_sidecars.ts";
@@ -44,6 +45,17 @@ export interface BackfillSettings {
   readonly fetch?: VodFetcher;
 }
 
+/**
+ * `{ backfill }` for {@link SessionDirs} when `[twitch] backfill` is on, else nothing: one place
+ * turns the config into back-fill settings for a capture session and `recover`.
+ */
+export function backfillSettings(config: Config): { backfill?: BackfillSettings } {
+  if (!config.twitch.backfill) return {};
+  return {
+    backfill: { vodUrlTemplate: config.twitch.vodUrlTemplate, quality: config.record.quality },
+  };
+}
+
 /** What finishing a session produced. */
 export interface FinishedSession {
   readonly user: string;
@@ -69,7 +81,7 @@ export interface FinishedSession {
 export async function finishSession(
   start: SessionManifest,
   dirs: SessionDirs,
-  options: { now?: () => Date; partsDuration?: number } = {},
+  options: { now?: () => Date } = {},
 ): Promise<FinishedSession> {
   const now = options.now ?? (() => new Date());
   const settings: FinalizeSettings = {

@@ -1,6 +1,7 @@
 /**
  * One recording of one channel, wherever it runs (`record` or hosted by the poller): the capture
- * session (`capture_session.ts` and its private `_*.ts` steps), the capture loop, finalize (join,
+ * session (`CaptureSession` in `capture_session.ts`, and `_streamlink_start.ts`, private to it), the
+ * capture loop, finalize (join,
  * verify, deliver, enqueue the encode job), `recover` after a crash, `stop`, and back-fill from the
  * VOD.
  *

@@ -1,4 +1,3 @@
-import { backfillSettings } from "./backfill_settings.ts";
 import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
@@ -8,7 +7,7 @@ import { FileLock } from "../state/file_lock.ts";
 import { readManifest, removeManifest, type SessionManifest } from "../state/session_manifest.ts";
 import { ensureRuntimeDir } from "../state/runtime_dir.ts";
 import { isUserHosted } from "../state/user_lock.ts";
-import { type FinishedSession, finishSession } from "./finish_session.ts";
+import { backfillSettings, type FinishedSession, finishSession } from "./finish_session.ts";
 import {
   type QuarantinedPart,
   quarantinePart,

@@ -1,4 +1,4 @@
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, extname, join } from "node:path";
 
 /**
  * Writes `path` so that a reader sees either the old file or the complete new one, never a
@@ -71,6 +71,38 @@ export async function listDirEntries(dir: string): Promise<Deno.DirEntry[]> {
     throw error;
   }
   return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** Names in `dir`, sorted; none when the folder does not exist. */
+export async function listNames(dir: string): Promise<string[]> {
+  return (await listDirEntries(dir)).map((entry) => entry.name);
+}
+
+/** What `path` names (links followed), or undefined when nothing is there. */
+export async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * `dir/name`, or `dir/<stem>-N<ending>` for the first N that is neither on disk nor `planned`:
+ * never overwrite. `ending` is what stays last (default: the name's extension).
+ */
+export async function freeName(
+  dir: string,
+  name: string,
+  options: { ending?: string; planned?: ReadonlySet<string> } = {},
+): Promise<string> {
+  const ending = options.ending ?? extname(name);
+  const stem = name.endsWith(ending) ? name.slice(0, name.length - ending.length) : name;
+  for (let n = 0;; n++) {
+    const candidate = join(dir, n === 0 ? name : `${stem}-${n}${ending}`);
+    if (!options.planned?.has(candidate) && !(await pathExists(candidate))) return candidate;
+  }
 }
 
 /** Whether anything (file, folder, dangling link) exists at `path`. */

@@ -13,7 +13,8 @@ import { basename, isAbsolute, join } from "node:path";
 import { isJsonObject } from "../util/is_json_object.ts";
 import {
   ensurePrivateDir,
-  listDirEntries,
+  freeName,
+  listNames,
   pathExists,
   readJsonFile,
   removeIfExists,
@@ -305,7 +306,7 @@ export async function recoverClaimedJobs(queueDir: string): Promise<QueuedJob[]>
   if (entries.length === 0) return recovered;
   await ensurePrivateDir(jobsDir(queueDir));
   for (const entry of entries) {
-    const target = await freeName(jobsDir(queueDir), entry.name);
+    const target = await freeJobName(jobsDir(queueDir), entry.name);
     await Deno.rename(entry.path, target);
     if (entry.parsed.ok) recovered.push({ ...entry.parsed.job, path: target });
   }
@@ -317,7 +318,7 @@ export async function recoverClaimedJobs(queueDir: string): Promise<QueuedJob[]>
 /** Puts a claimed job back in `jobs/` unchanged (shutdown mid-encode): it runs again later. */
 export async function releaseJob(claim: ClaimedJob): Promise<string> {
   await ensurePrivateDir(jobsDir(claim.queueDir));
-  const target = await freeName(jobsDir(claim.queueDir), claim.name);
+  const target = await freeJobName(jobsDir(claim.queueDir), claim.name);
   await Deno.rename(claim.path, target);
   await syncDirectory(jobsDir(claim.queueDir));
   return target;
@@ -336,7 +337,7 @@ export async function completeJob(claim: ClaimedJob): Promise<void> {
 export async function failJob(claim: ClaimedJob, reason: string, now: Date): Promise<string> {
   const dir = jobsDir(claim.queueDir);
   await ensurePrivateDir(dir);
-  const target = await freeName(dir, stemOf(claim.name) + FAILED_SUFFIX);
+  const target = await freeJobName(dir, stemOf(claim.name) + FAILED_SUFFIX);
   await writeJsonAtomic(sidecarPath(target), {
     error: reason,
     failed_at: now.toISOString(),
@@ -442,14 +443,10 @@ async function readJobFiles(
   return entries;
 }
 
-async function listNames(dir: string): Promise<string[]> {
-  return (await listDirEntries(dir)).map((entry) => entry.name);
-}
-
 /** Renames `path` to `<stem><suffix>` (unique); `undefined` if it vanished meanwhile. */
 async function moveAside(path: string, suffix: string): Promise<string | undefined> {
   const dir = join(path, "..");
-  const target = await freeName(dir, stemOf(basename(path)) + suffix);
+  const target = await freeJobName(dir, stemOf(basename(path)) + suffix);
   try {
     await Deno.rename(path, target);
   } catch (error) {
@@ -460,15 +457,10 @@ async function moveAside(path: string, suffix: string): Promise<string | undefin
   return target;
 }
 
-/** `dir/name`, or `dir/<stem>-N<ext>` when taken (never overwrite another job). */
-async function freeName(dir: string, name: string): Promise<string> {
-  const match = /^(.*?)((?:\.(?:invalid|failed|error))?\.json)$/.exec(name);
-  const stem = match?.[1] ?? name;
-  const ext = match?.[2] ?? "";
-  for (let n = 0;; n++) {
-    const path = join(dir, n ? `${stem}-${n}${ext}` : name);
-    if (!(await pathExists(path))) return path;
-  }
+/** `dir/name`, or `dir/<stem>-N<ext>` when taken, keeping a `.failed.json`-like ending whole. */
+function freeJobName(dir: string, name: string): Promise<string> {
+  const ending = /(?:\.(?:invalid|failed|error))?\.json$/.exec(name)?.[0] ?? "";
+  return freeName(dir, name, { ending });
 }
 
 async function readFailureReason(path: string): Promise<string | undefined> {

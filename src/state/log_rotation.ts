@@ -52,7 +52,7 @@ export function rotateLogIfLarge(path: string, rotation: LogRotation | undefined
     if (file.statSync().size < rotation.maxBytes) return false;
     file.lockSync(true);
     const held = file.statSync();
-    const named = statOrUndefined(path);
+    const named = statSyncOrUndefined(path);
     if (!named || named.ino !== held.ino || named.dev !== held.dev) return false;
     for (let index = rotation.keep; index >= 1; index--) {
       const from = index === 1 ? path : `${path}.${index - 1}`;
@@ -86,7 +86,7 @@ export function appendLogText(path: string, text: string, rotation?: LogRotation
   }
 }
 
-function statOrUndefined(path: string): Deno.FileInfo | undefined {
+function statSyncOrUndefined(path: string): Deno.FileInfo | undefined {
   try {
     return Deno.statSync(path);
   } catch {

@@ -4,7 +4,7 @@
  * reports them without touching anything; `clean` removes the harmless ones.
  */
 import { join } from "node:path";
-import { listDirEntries, readJsonFile } from "./atomic_write.ts";
+import { listNames, readJsonFile } from "./atomic_write.ts";
 import { hasStalePidFile } from "./daemon_state.ts";
 import { type DaemonName, daemonPaths } from "./daemon_status.ts";
 import { FileLock } from "./file_lock.ts";
@@ -73,8 +73,4 @@ export async function findStaleState(dirs: StateDirs): Promise<StaleState> {
   }
   const argsFiles = await findAbandonedArgsFiles(dirs.runtimeDir);
   return { ownerFiles, pidFiles, sessions, argsFiles, recoverLocks };
-}
-
-async function listNames(dir: string): Promise<string[]> {
-  return (await listDirEntries(dir)).map((entry) => entry.name);
 }

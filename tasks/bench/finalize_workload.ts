@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { remuxArgs } from "../../src/proc/ffmpeg_args.ts";
 import { probeMedia } from "../../src/proc/ffprobe.ts";
 import { runCommand } from "../../src/proc/spawn.ts";
-import { finalizeRecording } from "../../src/record/finalize.ts";
+import { finalizeRecording } from "../../testing/finalize_parts.ts";
 import { freeBytes } from "../../src/util/disk_space.ts";
 import {
   ensureJumpyParts,

@@ -4,11 +4,10 @@ import { ExitCode, TwitchtoolError } from "../../errors.ts";
 import { withShutdownSignals } from "../../proc/signals.ts";
 import { type DaemonState, readDaemonState } from "../../state/daemon_state.ts";
 import { listQueue } from "../../state/job_queue.ts";
-import { type QueueView, queueView } from "../../state/status_snapshot.ts";
-import { describeProgress } from "../../encode/progress_log.ts";
+import { encoderView, type QueueView, queueView } from "../../state/status_snapshot.ts";
 import { type GlobalOptions, loadCommandConfig } from "../context.ts";
 import { printLine, renderTable } from "../output.ts";
-import { badJobLines, describeEncoderState, outlivedKillMessage } from "../daemon_lines.ts";
+import { badJobLines, describeEncoder, outlivedKillMessage } from "../daemon_lines.ts";
 import { parseSeconds } from "../options.ts";
 import { localTime, shortPath } from "../human_values.ts";
 
@@ -92,7 +91,7 @@ export async function encodeDaemonStatusCommand(
   }
   const { recordDir, queueDir } = config.paths;
   const short = (path: string) => shortPath(path, recordDir, queueDir);
-  for (const line of encoderLines(daemon, short)) printLine(line);
+  for (const line of describeEncoder(encoderView(daemon), short)) printLine(line);
   for (const line of queueLines(queue, short)) printLine(line);
   return ExitCode.Ok;
 }
@@ -114,35 +113,6 @@ function encoderStatusJson(daemon: DaemonState<"encoder">, queue: QueueView) {
     too_young: queue.too_young,
     status_unreadable: daemon.unreadable,
   };
-}
-
-/** The encoder's line, a bad status file, and the current job with its progress. */
-function encoderLines(daemon: DaemonState<"encoder">, short: (path: string) => string): string[] {
-  const status = daemon.running ? daemon.status : null;
-  const current = status?.current_job ?? null;
-  const lines: string[] = [];
-  if (!daemon.running) {
-    lines.push("Encoder: not running");
-  } else {
-    const state = typeof status?.state === "string"
-      ? describeEncoderState(status.state)
-      : "starting";
-    lines.push(`Encoder: running (pid ${daemon.pid}), ${state}`);
-  }
-  if (daemon.unreadable) lines.push(`  status file unreadable: ${daemon.unreadable}`);
-  if (current) {
-    const progress = describeProgress({
-      percent: current.percent,
-      speed: current.speed,
-      etaSeconds: current.eta_seconds,
-    });
-    const paused = status?.paused && status.state !== "paused"
-      ? " (paused while a recording captures)"
-      : "";
-    lines.push(`Current job: ${short(current.input)} -> ${short(current.output)}`);
-    lines.push(`  ${progress}${paused}`);
-  }
-  return lines;
 }
 
 /** The queue's counts, waiting jobs as a table, failed jobs and bad job files. */

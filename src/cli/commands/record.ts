@@ -1,7 +1,7 @@
 import { STREAM_ENV } from "../../poll/download_cmd.ts";
 import { logRotation } from "../../state/log_rotation.ts";
 import { withShutdownSignals } from "../../proc/signals.ts";
-import { runRecorder } from "../../record/recorder.ts";
+import { runRecorder } from "../../record/capture_session.ts";
 import { recorderLogPath } from "../../state/recorder_log_path.ts";
 import { normalizeUsername } from "../../record/username.ts";
 import { type GlobalOptions, loadCommandConfig } from "../context.ts";
