@@ -170,6 +170,17 @@ Deno.test("a notification URL with an unescaped / or # in its password, or a %zz
   const failed = doctor.stdout.split("\n").filter((line) => /^FAIL +notifications:/.test(line));
   assert.equal(failed.length, 4, doctor.stdout);
   assert.equal(doctor.code, 1);
+
+  // A string where the list belongs: the config error names the key, never the URL's secret.
+  await sandbox.writeConfig(
+    defaultConfig(sandbox, "hls://http://127.0.0.1:9/{user}") +
+      `\n[notify]\nurls = ${JSON.stringify(`ntfy://carol:${AT_PASSWORD}@127.0.0.1:1/t`)}\n`,
+  );
+  const notList = await runCli(sandbox, ["notify", "test"]);
+  assertOneLineConfigError(notList, "notify.urls as a string");
+  const notListDoctor = await runCli(sandbox, ["doctor", "--offline"]);
+  assert.match(notListDoctor.stdout, /^FAIL +config: .*"notify\.urls", got "\*\*\*"$/m);
+  assertNoSecret(notListDoctor.stdout + notListDoctor.stderr, "doctor with notify.urls a string");
   assertNoSecret(await allText(sandbox.stateDir), "state and logs");
 });
 

@@ -68,13 +68,16 @@ export function notifyUrlSecrets(raw: string): string[] {
   try {
     return [...parseNotifyUrl(raw).secrets];
   } catch {
-    return [...secretsOf(raw), ...piecesOf(raw)];
+    // Without a scheme nothing can be told apart; a Discord token is the URL's path.
+    const text = raw.trim();
+    const unknown = SCHEME.test(text) ? /^discord:\/\/[^/]*(\/.*)$/is.exec(text)?.[1] : text;
+    return [...secretsOf(raw), ...piecesOf(unknown ?? "")];
   }
 }
 
 /**
  * Every piece of a URL that may be a token, for URLs whose layout is unknown: other services
- * keep tokens anywhere (tgram://<bot token>/<chat>), and an unusable URL has no layout.
+ * keep tokens anywhere (tgram://<bot token>/<chat>).
  */
 function piecesOf(raw: string): string[] {
   const pieces = raw.trim().replace(SCHEME, "").split(/[/@?#&=:]/);
