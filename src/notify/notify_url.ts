@@ -235,14 +235,14 @@ function parseJson(raw: string, secure: boolean): HttpTarget {
 const PLAIN_PARAMS = new Set(["priority", "tags", "format", "overflow", "mode", "method"]);
 
 /**
- * Password, query values and fragment of a URL-like string, as written and decoded: whatever
- * may be a credential. Works on malformed URLs too (see {@link CREDENTIALS}).
+ * Password, query values and fragment of a URL-like string: whatever may be a credential. Works on malformed URLs too (see {@link CREDENTIALS}).
  */
 function secretsOf(raw: string): string[] {
   const text = raw.trim();
   const credentials = CREDENTIALS.exec(text);
   const secrets = credentials?.[2] ? [credentials[2]] : [];
-  const rest = credentials ? text.slice(credentials[0].length) : text;
+  // What follows the `@`: the host, then path, query and fragment.
+  const rest = credentials ? text.slice(credentials[1]!.length + credentials[2]!.length + 2) : text;
   const query = rest.includes("?") ? rest.slice(rest.indexOf("?") + 1) : "";
   for (const pair of query ? query.split("&") : []) {
     const name = pair.slice(0, Math.max(0, pair.indexOf("="))).toLowerCase();
@@ -251,8 +251,12 @@ function secretsOf(raw: string): string[] {
     secrets.push(value, value.split("#")[0]!);
   }
   if (rest.includes("#")) secrets.push(rest.slice(rest.indexOf("#") + 1));
-  const decoded = secrets.flatMap((secret) => [secret, safeDecode(secret)]);
-  return [...new Set(decoded)].filter((secret) => secret.length >= 3);
+  // As written, decoded, and encoded the way a program echoing the URL (apprise) may print it.
+  const forms = secrets.flatMap((secret) => {
+    const plain = safeDecode(secret);
+    return [secret, plain, encodeURIComponent(plain)];
+  });
+  return [...new Set(forms)].filter((secret) => secret.length >= 3);
 }
 
 /**

@@ -110,10 +110,12 @@ Deno.test("maskUrl() hides a password holding /, #, ?, @ or %zz whole, and query
     ["ntfy://h/t?token=Tok1%zzTok2&Bare1Bare2", "ntfy://h/t?token=***&***", "Bare1Bare2"],
     ["discord://Bot1:Disc1/Disc2@123/Disc3", "discord://Bot1:***@123/***", "Disc1/Disc2"],
     ["ntfy:/u:Nosch1@h/t", "ntfy:***", "Nosch1"],
+    ["ntfy://u:Pass1@h?token=Tok1Tok2", "ntfy://u:***@h?token=***", "Tok1Tok2"],
   ];
   for (const [raw, masked, secret] of cases) {
     assert.equal(maskUrl(raw), masked, raw);
     assertHidden(maskUrl(raw), secret);
+    assert.ok(notifyUrlSecrets(raw).includes(secret), `${raw}: ${notifyUrlSecrets(raw)}`);
   }
 });
 
