@@ -1,7 +1,7 @@
 /**
  * A local HTTP server standing in for ntfy and for a JSON webhook: it records every request
- * (path, headers, body) and answers as told (`ok`, `fail` with HTTP 500, or `slow`: no answer
- * until closed). Loopback only.
+ * (path, headers, body) and answers as told (`ok`, `fail` with HTTP 500, `slow`: no answer
+ * until closed, or a redirect elsewhere). Loopback only.
  */
 
 /** One request the sink received. */
@@ -21,6 +21,8 @@ export interface NotifySink extends AsyncDisposable {
   mode: SinkMode;
   /** Answer this many requests with HTTP 500 first, whatever the mode. */
   failFirst: number;
+  /** When set, every request is answered with this redirect (status 3xx, Location), whatever the mode. */
+  redirect: { status: number; location: string } | undefined;
   /** JSON bodies of the requests to `path`, parsed, in arrival order. */
   json(path: string): Record<string, unknown>[];
 }
@@ -34,6 +36,7 @@ export function startNotifySink(mode: SinkMode = "ok"): NotifySink {
     requests,
     mode,
     failFirst: 0,
+    redirect: undefined,
     json: (path: string) => requests.filter((r) => r.path === path).map((r) => JSON.parse(r.body)),
     [Symbol.asyncDispose]: async () => {
       stalled.abort();
@@ -52,6 +55,10 @@ export function startNotifySink(mode: SinkMode = "ok"): NotifySink {
       if (sink.failFirst > 0) {
         sink.failFirst--;
         return new Response("not yet", { status: 500 });
+      }
+      if (sink.redirect) {
+        const { status, location } = sink.redirect;
+        return new Response(null, { status, headers: { Location: location } });
       }
       if (sink.mode === "fail") return new Response("no", { status: 500 });
       if (sink.mode === "slow") {

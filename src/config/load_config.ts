@@ -222,9 +222,29 @@ function setChecked(
     layer.set(fieldName(field), value);
   } catch (error) {
     if (!(error instanceof ConfigError || error instanceof UsageError)) throw error;
+    if (field.secret) error.message = maskTexts(error.message, raw);
     refusals.problems.push(error);
     refusals.refused.push({ key: fieldName(field), source: refusals.source, error });
   }
+}
+
+/**
+ * `message` with every text inside `raw` (a string, or strings in an array) replaced by `***`,
+ * as written and as quoted: a refused `notify.urls = "ntfy://u:pw@host/t"` names the key and
+ * the value's shape, never the password.
+ */
+function maskTexts(message: string, raw: unknown): string {
+  const texts = [raw].flat(Infinity).filter((item): item is string => typeof item === "string");
+  // Quoted first (exact); bare only when long enough not to garble the rest of the message.
+  const forms: [string, string][] = [
+    ...texts.map((text): [string, string] => [JSON.stringify(text), '"***"']),
+    ...texts.filter((text) => text.length >= 4).map((text): [string, string] => [text, "***"]),
+  ];
+  let masked = message;
+  for (const [form, mask] of forms.sort(([a], [b]) => b.length - a.length)) {
+    masked = masked.replaceAll(form, mask);
+  }
+  return masked;
 }
 
 /**

@@ -72,6 +72,8 @@ export interface FieldSpec {
    * shows the value computed on the machine it runs on instead.
    */
   readonly docsDefault?: string;
+  /** The value may hold a credential: an error about it shows the value with its text masked. */
+  readonly secret?: boolean;
 }
 
 /** Log levels streamlink accepts for `--loglevel`. */
@@ -504,6 +506,7 @@ const FIELD_TABLE = [
     section: "twitch",
     key: "client_secret",
     kind: "string",
+    secret: true,
     env: "TWITCH_CLIENT_SECRET",
     doc: "your registered app's secret: enables Helix; never logged",
   },
@@ -541,6 +544,7 @@ const FIELD_TABLE = [
     section: "notify",
     key: "urls",
     kind: "string_list",
+    secret: true,
     default: [],
     doc: "Notification targets as Apprise URLs (secrets inside are never logged)",
   },

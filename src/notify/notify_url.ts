@@ -5,8 +5,15 @@
  * Every credential a URL holds (password, token, query values, header values) is listed in
  * `secrets`, and `display` is the URL with them masked: only `display` may reach a log, a
  * status file or a command's output.
+ *
+ * A password may hold `@` (the last `@` before the host ends it, as in WHATWG URLs); a `/`, `?`
+ * or `#` in it, or a `%` that does not start a valid escape, makes the URL unusable, and the
+ * error says how to escape it. Masking never relies on the URL being well formed: the password
+ * is taken to run to the last `@` that is followed by a host, so a malformed URL is masked as
+ * carefully as a good one.
  */
 import { ConfigError } from "../errors.ts";
+import { maskSecrets } from "../proc/streamlink_args.ts";
 
 /** An HTTP request twitchtool sends itself. */
 export interface HttpTarget {
@@ -35,27 +42,90 @@ export type NotifyTarget = HttpTarget | AppriseTarget;
 
 /** Parses one Apprise URL; throws a ConfigError naming the masked URL when it is unusable. */
 export function parseNotifyUrl(raw: string): NotifyTarget {
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(raw.trim())?.[1]?.toLowerCase();
-  if (!scheme) {
-    throw new ConfigError(
-      `Cannot use notification URL "${maskUrl(raw)}" in "notify.urls": expected scheme://...`,
-    );
+  const scheme = SCHEME.exec(raw.trim())?.[1]?.toLowerCase();
+  if (!scheme) throw unusable(raw, "expected scheme://...");
+  if (!BUILT_IN.has(scheme)) {
+    const secrets = [...secretsOf(raw), ...piecesOf(raw)];
+    return { kind: "apprise", url: raw.trim(), display: maskUrl(raw), secrets };
   }
+  checkEscapes(raw);
   switch (scheme) {
     case "ntfy":
     case "ntfys":
       return parseNtfy(raw, scheme === "ntfys");
     case "discord":
       return parseDiscord(raw);
-    case "json":
-    case "jsons":
+    default:
       return parseJson(raw, scheme === "jsons");
-    default: {
-      // Other services keep tokens anywhere (tgram://<bot token>/<chat>): every piece counts.
-      const pieces = raw.trim().slice(scheme.length + 3).split(/[/@?#&=:]/);
-      const secrets = [...secretsOf(raw), ...pieces.filter((piece) => piece.length >= 6)];
-      return { kind: "apprise", url: raw.trim(), display: maskUrl(raw), secrets };
-    }
+  }
+}
+
+/**
+ * Every credential a `notify.urls` entry holds, whether or not it is usable: a URL that stops
+ * start-up must still be masked in whatever is logged before.
+ */
+export function notifyUrlSecrets(raw: string): string[] {
+  try {
+    return [...parseNotifyUrl(raw).secrets];
+  } catch {
+    // Without a scheme nothing can be told apart; a Discord token is the URL's path.
+    const text = raw.trim();
+    const unknown = SCHEME.test(text) ? /^discord:\/\/[^/]*(\/.*)$/is.exec(text)?.[1] : text;
+    return [...secretsOf(raw), ...piecesOf(unknown ?? "")];
+  }
+}
+
+/**
+ * Every piece of a URL that may be a token, for URLs whose layout is unknown: other services
+ * keep tokens anywhere (tgram://<bot token>/<chat>).
+ */
+function piecesOf(raw: string): string[] {
+  const pieces = raw.trim().replace(SCHEME, "").split(/[/@?#&=:]/);
+  return pieces.filter((piece) => piece.length >= 6);
+}
+
+const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
+
+/** The schemes twitchtool delivers itself over HTTP. */
+const BUILT_IN = new Set(["ntfy", "ntfys", "discord", "json", "jsons"]);
+
+/**
+ * `scheme://user:` + password + `@host[:port]` followed by `/`, `?`, `#` or the end: the
+ * password runs to the LAST `@` that a host follows, so one holding `/`, `#`, `?` or `@` is
+ * found whole; it never reaches into a query (a `?` with a `=` before the next `@`), where an
+ * `@` may stand in a value (`?+X-Api-Key=a@b`).
+ */
+const CREDENTIALS =
+  /^([a-z][a-z0-9+.-]*:\/\/[^/@?#:]*):((?:(?!\?[^@]*=).)*)@((?:\[[0-9a-f:.]*\]|[\p{L}\p{N}._~%-]+)(?::\d*)?(?:[/?#]|$))/iu;
+
+/** The error for an unusable URL: one line (quoted as JSON), the URL masked. */
+function unusable(raw: string, why: string): ConfigError {
+  const shown = JSON.stringify(maskUrl(raw));
+  return new ConfigError(`Cannot use notification URL ${shown} in "notify.urls": ${why}`);
+}
+
+/**
+ * Rejects what a URL parser would silently read another way: a `%` that starts no valid escape
+ * (the password would be sent garbled), a `#` (all after it would be dropped as a fragment),
+ * an `@` after the host (a `/` or `?` in the password cut it short).
+ */
+function checkEscapes(raw: string): void {
+  try {
+    decodeURIComponent(raw);
+  } catch {
+    throw unusable(raw, 'a "%" starts no valid escape: write a "%" in a password or token as %25');
+  }
+  if (raw.includes("#")) {
+    throw unusable(raw, 'it holds a "#": write a "#" in a password or token as %23');
+  }
+  // Query values may hold an `@` (an e-mail address): they are cut off before looking.
+  const rest = raw.trim().replace(SCHEME, "").replace(/=[^&]*/g, "=");
+  const hostEnd = rest.search(/[/?]/);
+  if (hostEnd >= 0 && rest.slice(hostEnd).includes("@")) {
+    throw unusable(
+      raw,
+      'an "@" follows the host: write a "/" or "?" in a user name or password as %2F or %3F, an "@" in a path as %40',
+    );
   }
 }
 
@@ -65,17 +135,32 @@ function asHttpUrl(raw: string, secure: boolean): URL {
   try {
     return new URL(`${secure ? "https" : "http"}://${rest}`);
   } catch {
-    throw new ConfigError(
-      `Cannot use notification URL "${maskUrl(raw)}" in "notify.urls": not a valid URL`,
-    );
+    throw unusable(raw, "not a valid URL");
   }
 }
 
 function basicAuth(url: URL): Record<string, string> {
   if (!url.username && !url.password) return {};
+  // checkEscapes() made sure every escape decodes.
   const user = decodeURIComponent(url.username);
   const password = decodeURIComponent(url.password);
   return { Authorization: `Basic ${btoa(`${user}:${password}`)}` };
+}
+
+/**
+ * The masked display and the secrets of an HTTP target: those of its URL, the credential of
+ * each header it sends and `more`. The display is masked by value first, so a password is
+ * hidden wherever the URL shows it, then by shape (maskUrl).
+ */
+function masking(
+  raw: string,
+  headers: Readonly<Record<string, string>>,
+  more: readonly string[] = [],
+): { display: string; secrets: string[] } {
+  const credentials = Object.values(headers).map((value) => value.split(" ").at(-1) ?? "");
+  const secrets = [...new Set([...secretsOf(raw), ...credentials, ...more])]
+    .filter((secret) => secret.length >= 3);
+  return { display: maskUrl(maskSecrets(raw, secrets)), secrets };
 }
 
 /**
@@ -98,8 +183,7 @@ function parseNtfy(raw: string, secure: boolean): HttpTarget {
     headers,
     ...(priority ? { priority } : {}),
     ...(tags ? { tags } : {}),
-    display: maskUrl(raw),
-    secrets: secretsOf(raw),
+    ...masking(raw, headers),
   };
 }
 
@@ -109,19 +193,12 @@ function parseDiscord(raw: string): HttpTarget {
   const [, id = "", token = ""] =
     /^discord:\/\/(?:[^@/]*@)?([^/?#]*)\/?([^/?#]*)/i.exec(raw.trim()) ??
       [];
-  if (!id || !token) {
-    throw new ConfigError(
-      `Cannot use notification URL "${
-        maskUrl(raw)
-      }" in "notify.urls": expected discord://<webhook id>/<webhook token>`,
-    );
-  }
+  if (!id || !token) throw unusable(raw, "expected discord://<webhook id>/<webhook token>");
   return {
     kind: "discord",
     endpoint: `https://discord.com/api/webhooks/${id}/${token}`,
     headers: {},
-    display: `discord://${id}/***`,
-    secrets: [...secretsOf(raw), token],
+    ...masking(raw, {}, [token, decodeURIComponent(token)]),
   };
 }
 
@@ -137,8 +214,8 @@ function parseJson(raw: string, secure: boolean): HttpTarget {
   for (const pair of url.search.slice(1).split("&")) {
     const at = pair.indexOf("=");
     if (at < 1) continue;
-    const name = safeDecode(pair.slice(0, at));
-    const value = safeDecode(pair.slice(at + 1));
+    const name = decodeURIComponent(pair.slice(0, at));
+    const value = decodeURIComponent(pair.slice(at + 1));
     if (name.startsWith("+")) headers[name.slice(1)] = value;
     else if (name.startsWith("-")) query.set(name.slice(1), value);
   }
@@ -147,8 +224,7 @@ function parseJson(raw: string, secure: boolean): HttpTarget {
     kind: "json",
     endpoint: `${url.protocol}//${url.host}${url.pathname}${search}`,
     headers,
-    display: maskUrl(raw),
-    secrets: secretsOf(raw),
+    ...masking(raw, headers),
   };
 }
 
@@ -158,41 +234,48 @@ function parseJson(raw: string, secure: boolean): HttpTarget {
  */
 const PLAIN_PARAMS = new Set(["priority", "tags", "format", "overflow", "mode", "method"]);
 
-/** Password and query values of a URL-like string: whatever may be a credential. */
+/**
+ * Password, query values and fragment of a URL-like string: whatever may be a credential. Works on malformed URLs too (see {@link CREDENTIALS}).
+ */
 function secretsOf(raw: string): string[] {
-  const secrets: string[] = [];
-  const auth = /^[a-z][a-z0-9+.-]*:\/\/([^/@?#]*)@/i.exec(raw)?.[1];
-  if (auth?.includes(":")) secrets.push(auth.slice(auth.indexOf(":") + 1));
-  const query = raw.split("?")[1]?.split("#")[0];
-  for (const pair of query?.split("&") ?? []) {
+  const text = raw.trim();
+  const credentials = CREDENTIALS.exec(text);
+  const secrets = credentials?.[2] ? [credentials[2]] : [];
+  // What follows the `@`: the host, then path, query and fragment.
+  const rest = credentials ? text.slice(credentials[1]!.length + credentials[2]!.length + 2) : text;
+  const query = rest.includes("?") ? rest.slice(rest.indexOf("?") + 1) : "";
+  for (const pair of query ? query.split("&") : []) {
     const name = pair.slice(0, Math.max(0, pair.indexOf("="))).toLowerCase();
     const value = pair.slice(pair.indexOf("=") + 1);
-    if (pair.includes("=") && value && !PLAIN_PARAMS.has(name)) secrets.push(value);
+    if (PLAIN_PARAMS.has(name) || !value) continue;
+    secrets.push(value, value.split("#")[0]!);
   }
-  const decoded = secrets.flatMap((s) => {
-    try {
-      const plain = decodeURIComponent(s);
-      return plain === s ? [s] : [s, plain];
-    } catch {
-      return [s];
-    }
+  if (rest.includes("#")) secrets.push(rest.slice(rest.indexOf("#") + 1));
+  // As written, decoded, and encoded the way a program echoing the URL (apprise) may print it.
+  const forms = secrets.flatMap((secret) => {
+    const plain = safeDecode(secret);
+    return [secret, plain, encodeURIComponent(plain)];
   });
-  return decoded.filter((s) => s.length >= 3);
+  return [...new Set(forms)].filter((secret) => secret.length >= 3);
 }
 
 /**
- * The URL with its password and every query value replaced by `***`; a Discord URL keeps its
- * webhook id only, a URL for `apprise` its scheme only. Safe to log.
+ * The URL with its password, every query value (and bare query word) and its fragment replaced
+ * by `***`; a Discord URL keeps its webhook id only, a URL for `apprise` its scheme only, a
+ * text without `scheme://` nothing. Safe to log, whatever the URL holds.
  */
 export function maskUrl(raw: string): string {
-  const masked = raw.trim()
-    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@?#:]*):[^/@?#]*@/i, "$1:***@")
-    .replace(/([?&][^=&#]+)=[^&#]*/g, "$1=***");
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(masked)?.[1]?.toLowerCase();
-  if (scheme === "discord") return masked.replace(/^(discord:\/\/[^/?#]*)[/?#].*$/i, "$1/***");
+  const text = raw.trim();
+  const scheme = SCHEME.exec(text)?.[1]?.toLowerCase();
+  if (!scheme) return `${/^[a-z][a-z0-9+.-]*:/i.exec(text)?.[0] ?? ""}***`;
   // Other services keep tokens anywhere (tgram://<bot token>/<chat>): show the scheme only.
-  if (scheme && !["ntfy", "ntfys", "json", "jsons"].includes(scheme)) return `${scheme}://***`;
-  return masked;
+  if (!BUILT_IN.has(scheme)) return `${scheme}://***`;
+  const masked = text.replace(CREDENTIALS, "$1:***@$3");
+  if (scheme === "discord") return masked.replace(/^(discord:\/\/[^/?#]*)[/?#].*$/is, "$1/***");
+  return masked
+    .replace(/#.*$/s, "#***")
+    .replace(/([?&][^=&#]+)=[^&#]*/g, "$1=***")
+    .replace(/([?&])[^=&#]+(?=[&#]|$)/g, "$1***");
 }
 
 function safeDecode(text: string): string {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../errors.ts";
-import { maskUrl, parseNotifyUrl } from "./notify_url.ts";
+import { maskUrl, notifyUrlSecrets, parseNotifyUrl } from "./notify_url.ts";
 import { httpRequest } from "./send_notification.ts";
 import { renderEvent } from "./notify_event.ts";
 
@@ -74,4 +74,73 @@ Deno.test("parseNotifyUrl() hands other schemes to apprise and shows only their 
 Deno.test("parseNotifyUrl() does not count message styling (priority, tags) as secrets", () => {
   const target = parseNotifyUrl("ntfy://h/t?priority=high&tags=warning&token=tk_secret1");
   assert.deepEqual(target.secrets, ["tk_secret1"]);
+});
+
+/** Each secret and its pieces between special characters: none may be in a masked text. */
+function assertHidden(text: string, secret: string): void {
+  for (const piece of [secret, ...secret.split(/[/#@%?]/).filter((p) => p.length >= 4)]) {
+    assert.ok(!text.includes(piece), `"${piece}" of "${secret}" in ${text}`);
+  }
+}
+
+Deno.test("parseNotifyUrl() reads a password holding @ up to the last @, sends it whole and masks it whole", () => {
+  for (const scheme of ["ntfy", "json"]) {
+    const target = parseNotifyUrl(`${scheme}://alice:Alpha@Bravo@Charlie@127.0.0.1:8080/topic`);
+    assert.ok(target.kind !== "apprise" && target.kind === scheme);
+    assert.equal(target.endpoint, "http://127.0.0.1:8080/topic");
+    assert.equal(target.headers.Authorization, `Basic ${btoa("alice:Alpha@Bravo@Charlie")}`);
+    assert.equal(target.display, `${scheme}://alice:***@127.0.0.1:8080/topic`);
+    assert.ok(target.secrets.includes("Alpha@Bravo@Charlie"), String(target.secrets));
+  }
+});
+
+Deno.test("maskUrl() hides a password holding /, #, ?, @ or %zz whole, and query values holding @, / or #", () => {
+  const cases: [string, string, string][] = [
+    ["ntfy://u:Slash1/Slash2@h:81/t", "ntfy://u:***@h:81/t", "Slash1/Slash2"],
+    ["json://u:Hash1#Hash2@h/p", "json://u:***@h/p", "Hash1#Hash2"],
+    ["json://u:Ques1?Ques2@h/p", "json://u:***@h/p", "Ques1?Ques2"],
+    ["ntfys://u:Perc1%zzPerc2@h/t", "ntfys://u:***@h/t", "Perc1%zzPerc2"],
+    ["ntfy://u:At1@At2/At3@[::1]:80", "ntfy://u:***@[::1]:80", "At1@At2/At3"],
+    ["json://h:1/p?+X-Api-Key=Key1/Key2@Key3", "json://h:1/p?+X-Api-Key=***", "Key1/Key2@Key3"],
+    [
+      "json://h/p?+X-Api-Key=Frag1#Frag2@Frag3",
+      "json://h/p?+X-Api-Key=***#***",
+      "Frag1#Frag2@Frag3",
+    ],
+    ["ntfy://h/t?token=Tok1%zzTok2&Bare1Bare2", "ntfy://h/t?token=***&***", "Bare1Bare2"],
+    ["discord://Bot1:Disc1/Disc2@123/Disc3", "discord://Bot1:***@123/***", "Disc1/Disc2"],
+    ["ntfy:/u:Nosch1@h/t", "ntfy:***", "Nosch1"],
+    ["ntfy://u:Pass1@h?token=Tok1Tok2", "ntfy://u:***@h?token=***", "Tok1Tok2"],
+  ];
+  for (const [raw, masked, secret] of cases) {
+    assert.equal(maskUrl(raw), masked, raw);
+    assertHidden(maskUrl(raw), secret);
+    assert.ok(notifyUrlSecrets(raw).includes(secret), `${raw}: ${notifyUrlSecrets(raw)}`);
+  }
+});
+
+Deno.test("parseNotifyUrl() refuses an unescaped / or # in a password and a malformed % escape in one masked line", () => {
+  const cases: [string, string, RegExp][] = [
+    ["ntfy://carol:Slash1/Slash2@127.0.0.1:8080/t", "Slash1/Slash2", /%2F/],
+    ["json://carol:Hash1#Hash2@127.0.0.1/hook", "Hash1#Hash2", /%23/],
+    ["ntfys://carol:Perc1%zzPerc2@127.0.0.1/t", "Perc1%zzPerc2", /%25/],
+    ["json://carol:Perc1%ffPerc2@127.0.0.1/hook", "Perc1%ffPerc2", /%25/],
+    ["jsons://127.0.0.1/hook?+X-Api-Key=Key1%zzKey2", "Key1%zzKey2", /%25/],
+    ["discord://123/Tok1%zzTok2", "Tok1%zzTok2", /%25/],
+    ["ntfy://carol:Ques1?Ques2@127.0.0.1/t", "Ques1?Ques2", /%3F/],
+  ];
+  for (const [raw, secret, hint] of cases) {
+    let error: unknown;
+    try {
+      parseNotifyUrl(raw);
+    } catch (thrown) {
+      error = thrown;
+    }
+    assert.ok(error instanceof ConfigError, `${raw}: ${error}`);
+    const message = error.message;
+    assert.match(message, /^Cannot use notification URL "[^"\n]*" in "notify\.urls": [^\n]+$/);
+    assert.match(message, hint, message);
+    assertHidden(message, secret);
+    assert.ok(notifyUrlSecrets(raw).includes(secret), `${raw}: ${notifyUrlSecrets(raw)}`);
+  }
 });

@@ -3,6 +3,10 @@
  * format (ntfy's publish API, a Discord webhook, a generic JSON POST) or a run of the `apprise`
  * command. Retrying is the notifier's business; this throws on any failure with a message that
  * holds no credential (the endpoint is never part of it).
+ *
+ * Redirects are not followed: fetch would send the body and the secret headers (a `+X-Api-Key=`,
+ * an Authorization) on to whatever host the answer names, or turn the POST into an empty GET
+ * that "succeeds". A 3xx is a failure naming its status; the user configures the final URL.
  */
 import type { NotifyMessage } from "./notify_event.ts";
 import type { HttpTarget, NotifyTarget } from "./notify_url.ts";
@@ -81,6 +85,7 @@ export async function sendNotification(
       method: "POST",
       body: request.body,
       headers: request.headers,
+      redirect: "manual",
       signal: AbortSignal.timeout(deps.timeoutMs),
     });
   } catch (error) {
@@ -89,7 +94,13 @@ export async function sendNotification(
     throw new Error(describeFetchError(error));
   }
   await response.body?.cancel();
-  if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
+  if (response.ok) return;
+  const status = `HTTP ${response.status} ${response.statusText}`.trim();
+  // The Location is not shown: a server may put a token of ours into it.
+  if (response.status >= 300 && response.status < 400) {
+    throw new Error(`${status}: redirects are not followed (put the final URL in notify.urls)`);
+  }
+  throw new Error(status);
 }
 
 /** A fetch failure without the URL (Deno's messages quote it, credentials and all). */

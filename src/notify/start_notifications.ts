@@ -15,7 +15,7 @@ import { ensureRuntimeDir } from "../state/runtime_dir.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { Notifier } from "./notifier.ts";
 import { installNotifier } from "./notify.ts";
-import { type NotifyTarget, parseNotifyUrl } from "./notify_url.ts";
+import { type NotifyTarget, notifyUrlSecrets, parseNotifyUrl } from "./notify_url.ts";
 import type { AppriseRunner } from "./send_notification.ts";
 
 /** One HTTP attempt is abandoned after this long. */
@@ -26,13 +26,9 @@ export function notifyTargets(config: Config): NotifyTarget[] {
   return config.notify.urls.map((url) => parseNotifyUrl(url));
 }
 
-/** Every credential in `notify.urls`, for masking in logs. */
+/** Every credential in `notify.urls`, for masking in logs (those of unusable URLs too). */
 export function notifySecrets(config: Config): string[] {
-  try {
-    return notifyTargets(config).flatMap((target) => [...target.secrets]);
-  } catch {
-    return [];
-  }
+  return config.notify.urls.flatMap(notifyUrlSecrets);
 }
 
 /** Builds a notifier for `config` (no permission changes, nothing installed). */
