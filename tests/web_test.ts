@@ -30,28 +30,9 @@ import {
 import { startHlsServer } from "../testing/hls_server.ts";
 import { parsePrometheusText } from "../testing/prometheus.ts";
 import { encoderStatus, makeClip, writeJob } from "../testing/encode_clips.ts";
+import { freePort, readUntilClosed } from "../testing/raw_http.ts";
 
 const TOKEN = "a-test-token-0123456789";
-
-/** Reads a connection to its end (the server closing it); returns what it said. */
-async function readUntilClosed(conn: Deno.TcpConn): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  const buffer = new Uint8Array(65536);
-  for (;;) {
-    const read = await conn.read(buffer).catch(() => null);
-    if (read === null) break;
-    chunks.push(buffer.slice(0, read));
-  }
-  return new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
-}
-
-/** A port nobody listens on right now. */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
 
 /** Drops what changes from one reading to the next (sizes, progress, poll times). */
 function stripVolatile(value: unknown): unknown {
@@ -377,10 +358,10 @@ Deno.test("200 stalled clients of the status page do not hold up the poller's cy
       // A third never finish their headers, a third never send the body they announce, a
       // third ask for the page and never read the answer.
       const request = i % 3 === 0
-        ? "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: "
+        ? "GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: "
         : i % 3 === 1
-        ? "POST /api/status HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\nabc"
-        : "GET /api/page HTTP/1.1\r\nHost: x\r\n\r\n";
+        ? "POST /api/status HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000000\r\n\r\nabc"
+        : "GET /api/page HTTP/1.1\r\nHost: localhost\r\n\r\n";
       await conn.write(encoder.encode(request));
     }
     const before = await cycles();

@@ -1,22 +1,30 @@
 /**
  * A minimal HTTP/1.1 server for the status page, on a plain TCP listener so every connection
- * has hard limits `Deno.serve` does not offer: the request head must arrive within
- * {@link REQUEST_TIMEOUT_MS} and fit in {@link MAX_HEAD_BYTES}, the whole exchange (answer
- * included) is cut at the same deadline, no body is ever read, at most
- * {@link MAX_CONNECTIONS} are open at once, and every connection closes after one answer. A
- * client that stalls mid-headers, announces a body it never sends or never reads the answer
- * holds one connection for at most that long, and never anything the poll loop waits on.
+ * has hard limits `Deno.serve` does not offer (docs/design.md, "The status page's listener",
+ * has the measurements): the request head must arrive within {@link REQUEST_TIMEOUT_MS} and
+ * fit in {@link MAX_HEAD_BYTES}, the whole exchange (answer included) is cut at the same
+ * deadline, no body is ever read, and every connection closes after one answer. At most
+ * {@link MAX_CONNECTIONS} are open at once, and when that many are, or the process runs out of
+ * file descriptors, the oldest connection still sending its head is closed to make room (see
+ * `_open_connections.ts`): a client that holds hundreds of half-sent requests delays nobody
+ * else, and a full descriptor table never stops the page. Nothing here is anything the poll
+ * loop waits on.
  */
 import { getLogger } from "@logtape/logtape";
+import { systemClock } from "../util/clock.ts";
+import { closeQuietly, type HeadArrived, OpenConnections } from "./_open_connections.ts";
+import { readHead, type RequestHead } from "./_request_head.ts";
+
+export { MAX_HEAD_BYTES } from "./_request_head.ts";
 
 const log = getLogger(["twitchtool", "web"]);
 
 /** Longest a connection may take from accept to the end of its answer. */
 export const REQUEST_TIMEOUT_MS = 10_000;
-/** Largest request line plus headers. */
-export const MAX_HEAD_BYTES = 8192;
-/** Connections open at once; more are closed on accept. */
+/** Connections open at once; a new one beyond makes room by closing the oldest idle one. */
 export const MAX_CONNECTIONS = 512;
+/** First and longest wait after `accept` failed with nothing to close. */
+const ACCEPT_RETRY_MS = { first: 50, longest: 2000 };
 
 const REASONS: Readonly<Record<number, string>> = {
   200: "OK",
@@ -26,6 +34,7 @@ const REASONS: Readonly<Record<number, string>> = {
   405: "Method Not Allowed",
   413: "Content Too Large",
   414: "URI Too Long",
+  421: "Misdirected Request",
   431: "Request Header Fields Too Large",
   500: "Internal Server Error",
   503: "Service Unavailable",
@@ -41,60 +50,96 @@ export interface HttpListener {
   readonly finished: Promise<void>;
 }
 
+type Handler = (request: Request) => Response | Promise<Response>;
+
 /**
  * Listens on `hostname:port` (throws at once, e.g. `AddrInUse` or `NotCapable`) and answers
  * each request with `handler` until `signal` aborts.
  */
 export function listenHttp(
   options: { hostname: string; port: number; signal: AbortSignal },
-  handler: (request: Request) => Response | Promise<Response>,
+  handler: Handler,
 ): HttpListener {
   const listener = Deno.listen({ hostname: options.hostname, port: options.port });
-  const open = new Set<Deno.Conn>();
+  const open = new OpenConnections();
   const close = () => {
     try {
       listener.close();
     } catch {
       // Already closed.
     }
-    for (const conn of open) closeQuietly(conn);
+    open.closeAll();
   };
   options.signal.addEventListener("abort", close, { once: true });
-  const host = urlHost(options.hostname);
-  const accepting = (async () => {
-    try {
-      for await (const conn of listener) {
-        if (open.size >= MAX_CONNECTIONS) {
-          closeQuietly(conn);
-          continue;
-        }
-        open.add(conn);
-        serveConnection(conn, `http://${host}`, handler).finally(() => open.delete(conn));
-      }
-    } catch (error) {
-      if (!options.signal.aborted) log.warn("Status page stopped accepting: {error}", { error });
-    }
-  })();
+  const origin = `http://${urlHost(options.hostname)}`;
+  const accepting = acceptLoop(listener, open, options.signal, (conn) => {
+    open.add(conn, (headArrived) => serveConnection(conn, origin, handler, headArrived));
+  });
   return { addr: listener.addr as Deno.NetAddr, finished: accepting.then(close) };
+}
+
+/**
+ * Accepts until `signal` aborts. A failed accept never ends it: out of file descriptors
+ * (`EMFILE`, `ENFILE`) it closes the oldest idle connection and tries again, otherwise it waits
+ * (50 ms, doubling up to 2 s) before trying again.
+ */
+async function acceptLoop(
+  listener: Deno.Listener,
+  open: OpenConnections,
+  signal: AbortSignal,
+  serve: (conn: Deno.Conn) => void,
+): Promise<void> {
+  let retryMs = ACCEPT_RETRY_MS.first;
+  let evictions = 0;
+  while (!signal.aborted) {
+    let conn: Deno.Conn;
+    try {
+      conn = await listener.accept();
+    } catch (error) {
+      if (signal.aborted || error instanceof Deno.errors.BadResource) return;
+      if (outOfDescriptors(error) && await open.evictOldest()) {
+        if (evictions++ % 100 === 0) {
+          log.warn("Status page out of file descriptors: closed {count} idle connection(s)", {
+            count: evictions,
+          });
+        }
+        continue;
+      }
+      if (retryMs === ACCEPT_RETRY_MS.first) {
+        log.warn("Status page cannot accept, retrying: {error}", { error: String(error) });
+      }
+      await systemClock.sleep(retryMs, signal);
+      retryMs = Math.min(retryMs * 2, ACCEPT_RETRY_MS.longest);
+      continue;
+    }
+    retryMs = ACCEPT_RETRY_MS.first;
+    if (open.size >= MAX_CONNECTIONS) await open.evictOldest();
+    serve(conn);
+  }
+}
+
+/** The process (or the system) has no file descriptor left for a new connection. */
+function outOfDescriptors(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "EMFILE" || code === "ENFILE";
 }
 
 /** One request and its answer within the deadline, then close. */
 async function serveConnection(
   conn: Deno.Conn,
   origin: string,
-  handler: (request: Request) => Response | Promise<Response>,
+  handler: Handler,
+  headArrived: HeadArrived,
 ): Promise<void> {
   const timer = setTimeout(() => closeQuietly(conn), REQUEST_TIMEOUT_MS);
   try {
     const head = await readHead(conn);
-    const response = head === "too-large"
-      ? plain(431, "Request head too large\n")
-      : head === undefined
-      ? undefined
+    if (head === undefined) return;
+    headArrived();
+    const response = "status" in head
+      ? plain(head.status, head.message)
       : await answerHead(head, origin, handler);
-    if (response) {
-      await writeResponse(conn, response, head !== "too-large" && head?.method === "HEAD");
-    }
+    await writeResponse(conn, response, "method" in head && head.method === "HEAD");
   } catch {
     // The client went away or the deadline closed the connection: nothing to answer.
   } finally {
@@ -103,55 +148,16 @@ async function serveConnection(
   }
 }
 
-interface RequestHead {
-  readonly method: string;
-  readonly target: string;
-  readonly headers: Headers;
-}
-
-/** Reads up to the blank line ending the head; `undefined` when the client closed first. */
-async function readHead(conn: Deno.Conn): Promise<RequestHead | "too-large" | undefined> {
-  const buffer = new Uint8Array(MAX_HEAD_BYTES);
-  let length = 0;
-  for (;;) {
-    const read = await conn.read(buffer.subarray(length));
-    if (read === null) return undefined;
-    length += read;
-    const text = new TextDecoder("latin1").decode(buffer.subarray(0, length));
-    const end = text.indexOf("\r\n\r\n");
-    if (end >= 0) return parseHead(text.slice(0, end));
-    if (length >= MAX_HEAD_BYTES) return "too-large";
-  }
-}
-
-function parseHead(text: string): RequestHead {
-  const [requestLine = "", ...lines] = text.split("\r\n");
-  const [method = "", target = "", version = ""] = requestLine.split(" ");
-  const headers = new Headers();
-  if (!/^HTTP\/1\.[01]$/.test(version)) return { method: "", target, headers };
-  for (const line of lines) {
-    const colon = line.indexOf(":");
-    if (colon <= 0) continue;
-    try {
-      headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
-    } catch {
-      // A header Fetch cannot hold: ignored.
-    }
-  }
-  return { method, target, headers };
-}
-
 async function answerHead(
   head: RequestHead,
   origin: string,
-  handler: (request: Request) => Response | Promise<Response>,
+  handler: Handler,
 ): Promise<Response> {
-  if (!head.method) return plain(400, "Bad request\n");
   if (!KNOWN_METHODS.includes(head.method)) return plain(405, "Read-only: only GET and HEAD\n");
-  if (!head.target.startsWith("/")) return plain(400, "Bad request target\n");
   let url: URL;
   try {
-    url = new URL(head.target, origin);
+    // Joined as text: a target like `//other/x` stays a path of this origin.
+    url = new URL(origin + head.target);
   } catch {
     return plain(400, "Bad request target\n");
   }
@@ -181,14 +187,6 @@ async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
 
 function plain(status: number, text: string): Response {
   return new Response(text, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
-}
-
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch {
-    // Already closed.
-  }
 }
 
 /** `hostname` as a URL writes it: an IPv6 address in brackets. */

@@ -22,7 +22,10 @@ async function withServer(fn: (port: number) => Promise<void>): Promise<void> {
     { hostname: "127.0.0.1", port: 0, signal: stop.signal },
     (request) =>
       new Response(`${request.method} ${new URL(request.url).pathname}`, {
-        headers: { "x-seen": request.headers.get("x-test") ?? "" },
+        headers: {
+          "x-seen": request.headers.get("x-test") ?? "",
+          "x-host": request.headers.get("host") ?? "",
+        },
       }),
   );
   try {
@@ -53,8 +56,31 @@ Deno.test("listenHttp() refuses oversized heads, unknown methods and non-HTTP/1 
     assert.match(await exchange(port, big), /^HTTP\/1\.1 431 /);
     assert.match(await exchange(port, "TRACE / HTTP/1.1\r\n\r\n"), /^HTTP\/1\.1 405 /);
     assert.match(await exchange(port, "GET / SPDY/3\r\n\r\n"), /^HTTP\/1\.1 400 /);
-    assert.match(await exchange(port, "GET http://evil/ HTTP/1.1\r\n\r\n"), /^HTTP\/1\.1 400 /);
+    assert.match(await exchange(port, "GET ftp://elsewhere/ HTTP/1.1\r\n\r\n"), /^HTTP\/1\.1 400 /);
+    assert.match(await exchange(port, "GET elsewhere HTTP/1.1\r\n\r\n"), /^HTTP\/1\.1 400 /);
+    assert.match(await exchange(port, "GET / x HTTP/1.1\r\n\r\n"), /^HTTP\/1\.1 400 /);
     // A head that never ends is cut off at the deadline, unanswered.
     assert.equal(await exchange(port, "GET / HTTP/1.1\r\n"), "");
+  });
+});
+
+Deno.test("listenHttp() answers bare-LF lines and absolute-form targets as HTTP/1.1 allows", async () => {
+  await withServer(async (port) => {
+    const bare = await exchange(port, "\nGET /a?b HTTP/1.1\nHost: h\nX-Test: lf\n\n");
+    assert.match(bare, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.match(bare, /\r\nx-seen: lf\r\n/);
+    assert.match(bare, /\r\n\r\nGET \/a$/);
+    const mixed = await exchange(port, "HEAD / HTTP/1.0\r\nHost: h\n\r\n");
+    assert.match(mixed, /^HTTP\/1\.1 200 OK\r\n/);
+    // The target's authority stands in for Host (RFC 9112 section 3.2.2).
+    const absolute = await exchange(
+      port,
+      "GET http://127.0.0.1:8686/api/status?x HTTP/1.1\r\nHost: other\r\n\r\n",
+    );
+    assert.match(absolute, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.match(absolute, /\r\nx-host: 127\.0\.0\.1:8686\r\n/);
+    assert.match(absolute, /\r\n\r\nGET \/api\/status$/);
+    const path = await exchange(port, "GET //other/x HTTP/1.1\r\nHost: h\r\n\r\n");
+    assert.match(path, /\r\n\r\nGET \/\/other\/x$/, "a path, not an authority");
   });
 });

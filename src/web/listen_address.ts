@@ -1,8 +1,11 @@
 /**
- * Where the status page listens, and the one safety rule about it: a loopback address is
- * reachable only from this machine (or through an SSH tunnel), anything else needs a token.
- * Checked at start-up, before the poller takes its lock, so a bad `[web]` section is an
- * exit-2 configuration error, never a page open to the network.
+ * Where the status page listens, and the two safety rules about it. A loopback address is
+ * reachable only from this machine (or through an SSH tunnel), anything else needs a token:
+ * checked at start-up, before the poller takes its lock, so a bad `[web]` section is an exit-2
+ * configuration error, never a page open to the network. And a page without a token answers
+ * only requests that name this machine in `Host` ({@link namesThisServer}): a web page
+ * elsewhere cannot read it through a DNS name of its own that resolves to 127.0.0.1 (DNS
+ * rebinding).
  */
 import { ConfigError } from "../errors.ts";
 
@@ -60,4 +63,17 @@ export function checkedListenAddress(
     );
   }
   return address;
+}
+
+/**
+ * Whether a `Host` header (`localhost:8686`, `127.0.0.1`, `[::1]:8686`) names a loopback
+ * address or the address the page listens on. Anything else, or no `Host` at all, is a name
+ * this server does not answer to without a token: a browser sends the name of the page that
+ * made the request, and a rebinding page's name is its own.
+ */
+export function namesThisServer(host: string | null, address: ListenAddress): boolean {
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]+))(?::\d{0,5})?$/.exec(host?.trim() ?? "");
+  const hostname = (match?.[1] ?? match?.[2])?.toLowerCase();
+  if (hostname === undefined) return false;
+  return isLoopback(hostname) || hostname === address.hostname.toLowerCase();
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../errors.ts";
-import { checkedListenAddress, parseListenAddress } from "./listen_address.ts";
+import { checkedListenAddress, namesThisServer, parseListenAddress } from "./listen_address.ts";
 
 Deno.test("parseListenAddress() reads host:port and knows loopback", () => {
   assert.deepEqual(parseListenAddress("127.0.0.1:8686", "x"), {
@@ -34,4 +34,18 @@ Deno.test("checkedListenAddress() refuses a non-loopback address without a long 
   })();
   assert.equal(error?.exitCode, 2);
   assert.equal(checkedListenAddress("0.0.0.0:1", "0123456789abcdef", "x").loopback, false);
+});
+
+Deno.test("namesThisServer() knows loopback names and the listen address, nothing else", () => {
+  const at = parseListenAddress("127.0.0.5:8686", "x");
+  for (const host of ["localhost", "localhost:8686", "127.0.0.1", "[::1]:8686", "127.0.0.5:1"]) {
+    assert.equal(namesThisServer(host, at), true, host);
+  }
+  const named = { hostname: "Box.Lan", port: 1, loopback: false };
+  assert.equal(namesThisServer("box.lan:1", named), true);
+  for (
+    const host of [null, "", "attacker.example", "localhost.attacker.example", "[::2]", "a:b:c"]
+  ) {
+    assert.equal(namesThisServer(host, at), false, String(host));
+  }
 });

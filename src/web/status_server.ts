@@ -6,13 +6,14 @@
  * neither wait on nor be waited on by the poll loop. Limits: no request body, a 2 KiB URL, and
  * the connection limits of `http_listener.ts` (head size, one deadline per connection, a cap on
  * open connections). With a token set, every route requires it (`Authorization: Bearer` or
- * `?token=`).
+ * `?token=`); without one, a request whose `Host` names another server is refused (421), so a
+ * DNS-rebinding page cannot read this one through its own name.
  */
 import { getLogger } from "@logtape/logtape";
 import { ConfigError } from "../errors.ts";
 import { statusJsonText } from "../state/status_snapshot.ts";
 import { type HttpListener, listenHttp, urlHost } from "./http_listener.ts";
-import type { ListenAddress } from "./listen_address.ts";
+import { type ListenAddress, namesThisServer } from "./listen_address.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./prometheus_text.ts";
 import type { SnapshotCache } from "./snapshot_cache.ts";
 import { statusPageHtml } from "./status_page_html.ts";
@@ -95,8 +96,15 @@ export function answer(request: Request, options: StatusServerOptions): Response
     return plain(413, "No request body accepted\n");
   }
   const url = new URL(request.url);
-  if (options.token !== undefined && !authorized(request, url, options.token)) {
-    return plain(401, "Token required\n", { "www-authenticate": 'Bearer realm="twitchtool"' });
+  if (options.token !== undefined) {
+    if (!authorized(request, url, options.token)) {
+      return plain(401, "Token required\n", { "www-authenticate": 'Bearer realm="twitchtool"' });
+    }
+  } else if (!namesThisServer(request.headers.get("host"), options.address)) {
+    return plain(
+      421,
+      "Misdirected request: open the page as localhost, 127.0.0.1 or its listen address\n",
+    );
   }
   const page = options.cache.current;
   switch (url.pathname) {

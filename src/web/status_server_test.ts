@@ -8,7 +8,7 @@ const TOKEN = "0123456789abcdef-token";
 function options(token?: string): StatusServerOptions {
   const cache = { current: samplePage() } as unknown as SnapshotCache;
   return {
-    address: { hostname: "0.0.0.0", port: 1, loopback: false },
+    address: { hostname: "127.0.0.1", port: 1, loopback: true },
     token,
     cache,
     signal: new AbortController().signal,
@@ -17,7 +17,10 @@ function options(token?: string): StatusServerOptions {
 
 Deno.test("answer() serves status, page and metrics read-only from the cache", async () => {
   const get = (path: string, init?: RequestInit) =>
-    answer(new Request(`http://h${path}`, init), options());
+    answer(
+      new Request(`http://h${path}`, { headers: { host: "localhost:1" }, ...init }),
+      options(),
+    );
   const status = get("/api/status");
   assert.equal(status.status, 200);
   assert.deepEqual(await status.json(), samplePage().status);
@@ -44,6 +47,32 @@ Deno.test("answer() with a token set wants it as a bearer token or ?token=", () 
 
 Deno.test("answer() says 503 until the first reading, and the page still loads", () => {
   const empty = { ...options(), cache: { current: undefined } as unknown as SnapshotCache };
-  assert.equal(answer(new Request("http://h/api/status"), empty).status, 503);
-  assert.equal(answer(new Request("http://h/"), empty).status, 200);
+  const headers = { host: "127.0.0.1:1" };
+  assert.equal(answer(new Request("http://h/api/status", { headers }), empty).status, 503);
+  assert.equal(answer(new Request("http://h/", { headers }), empty).status, 200);
+});
+
+Deno.test("answer() without a token answers only a Host naming this machine", () => {
+  const ask = (host: string | undefined, token?: string) =>
+    answer(
+      new Request("http://h/api/status", { headers: host === undefined ? {} : { host } }),
+      options(token),
+    ).status;
+  for (const host of ["localhost", "LOCALHOST:1", "127.0.0.1:8686", "127.9.9.9", "[::1]:1"]) {
+    assert.equal(ask(host), 200, host);
+  }
+  for (
+    const host of ["attacker.example", "attacker.example:1", "127.0.0.1.nip.io", "", undefined]
+  ) {
+    assert.equal(ask(host), 421, String(host));
+  }
+  // With a token the token decides, whatever the name.
+  assert.equal(
+    answer(
+      new Request(`http://h/api/status?token=${TOKEN}`, { headers: { host: "my.vps.example" } }),
+      options(TOKEN),
+    ).status,
+    200,
+  );
+  assert.equal(ask("attacker.example", TOKEN), 401);
 });
