@@ -7,7 +7,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
-import type { RecordingEntry } from "../state/recording_history.ts";
+import { type RecordingEntry, recordingFile } from "../state/recording_history.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { type PageData, readHistory, readPageState, type WebCounters } from "./page_data.ts";
 
@@ -108,7 +108,7 @@ export class SnapshotCache {
     this.#history = await this.sources.readHistory();
     this.#historyAt = now;
     for (const entry of this.#history) {
-      const file = entry.path ?? entry.compressed_path ?? "";
+      const file = recordingFile(entry);
       if (this.#files.has(file)) continue;
       this.#files.add(file);
       if (!first) this.#unclaimed.push(entry);
