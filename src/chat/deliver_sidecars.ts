@@ -63,6 +63,23 @@ export function sidecarJobPath(tempDir: string, base: string): string {
   return join(tempDir, `${base}${JOB_SUFFIX}`);
 }
 
+/** The facts of `session` the sidecars need (a manifest holds more), with the parts' timing. */
+function sidecarJob(session: ChatSession, ranges: readonly DeliveredPart[]): SidecarJob {
+  const { user, base, started_at, stream_id, live_since, first_data_at, duration } = session;
+  return {
+    user,
+    base,
+    started_at,
+    ...(stream_id !== undefined ? { stream_id } : {}),
+    ...(live_since !== undefined ? { live_since } : {}),
+    ...(first_data_at !== undefined ? { first_data_at } : {}),
+    ...(duration !== undefined ? { duration } : {}),
+    parts: session.parts,
+    delivered: session.delivered ?? [],
+    ranges,
+  };
+}
+
 /** The job at `path`, or undefined when there is none (or it is not one). */
 async function readSidecarJob(path: string): Promise<SidecarJob | undefined> {
   const job = await readJsonFile(path).catch(() => undefined);
@@ -170,7 +187,7 @@ export async function deliverSidecars(
   }
   const kept = await readSidecarJob(job);
   const parts = kept?.ranges ?? await measureParts(session.parts);
-  if (!kept) await writeJsonAtomic(job, { ...session, ranges: parts });
+  if (!kept) await writeJsonAtomic(job, sidecarJob(session, parts));
   const loaded = await load(kept ?? session, tempDir, parts);
   if (!loaded) return undefined;
   const comments = await writeChat(kept ?? session, recording, loaded);
