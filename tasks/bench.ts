@@ -20,6 +20,7 @@ import {
   type WorkloadResult,
   writeResults,
 } from "./bench/bench_results.ts";
+import { chatFoldWorkload } from "./bench/chat_fold_workload.ts";
 import { cliLatencyWorkload } from "./bench/cli_latency.ts";
 import { saveToDocs } from "./bench/docs_results.ts";
 import { detectionWorkload } from "./bench/detection.ts";
@@ -46,6 +47,7 @@ const WORKLOADS: readonly Workload[] = [
   detectionWorkload,
   footprintWorkload,
   everySecondWorkload,
+  chatFoldWorkload,
 ];
 
 /** `bench-output/` at the repository root (git-ignored): results, cached inputs, work folders. */

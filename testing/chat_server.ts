@@ -37,8 +37,14 @@ interface Client {
   channels: Set<string>;
 }
 
+/** How the fake chat misbehaves. */
+export interface ChatServerOptions {
+  /** Answer every JOIN with RECONNECT: a server in a maintenance loop (a reconnect storm). */
+  readonly reconnectOnJoin?: boolean;
+}
+
 /** Starts the fake chat on a random loopback port. */
-export function startChatServer(): ChatServer {
+export function startChatServer(options: ChatServerOptions = {}): ChatServer {
   const clients = new Set<Client>();
   let connections = 0;
   let pongs = 0;
@@ -66,6 +72,7 @@ export function startChatServer(): ChatServer {
           socket.send(`:justinfan!justinfan@justinfan.tmi.twitch.tv JOIN ${args[0]}\r\n`);
           socket.send(`@room-id=4242;emote-only=0 :tmi.twitch.tv ROOMSTATE ${args[0]}\r\n`);
           waiters.splice(0).forEach((wake) => wake());
+          if (options.reconnectOnJoin) socket.send(":tmi.twitch.tv RECONNECT\r\n");
         } else if (command === "PONG") {
           pongs++;
         }

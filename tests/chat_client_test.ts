@@ -51,3 +51,26 @@ Deno.test("runChatClient() joins, answers PING, and reconnects after RECONNECT a
     await chat.close();
   }
 });
+
+Deno.test("runChatClient() backs off when the server keeps asking to reconnect", async () => {
+  const chat = startChatServer({ reconnectOnJoin: true });
+  const stop = new AbortController();
+  const client = runChatClient({
+    url: chat.url,
+    channel: "storm",
+    clock: systemClock,
+    onLine: () => {},
+    backoff: { firstMs: 500, maxMs: 4000 },
+  }, stop.signal);
+  try {
+    await eventually("a second connection", () => chat.connections >= 2 || undefined, 10_000);
+    // Reconnecting at once would connect hundreds of times in these seconds; backing off from
+    // 0.5 s, at most 0.5 + 1 + 2 s of waits fit (4 connections), fewer on a slow machine.
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    assert.ok(chat.connections <= 5, `${chat.connections} connections in about 4 s`);
+  } finally {
+    stop.abort();
+    await client;
+    await chat.close();
+  }
+});

@@ -1,14 +1,12 @@
 /**
- * Folds a chat journal into TwitchDownloader's chat JSON, the format chat renderers and
- * players read (field names and types as in TwitchDownloader's `TwitchObjects/ChatRoot.cs`:
- * `streamer.id` an integer, `user_color` null or `#RRGGBB` and never "", every comment with
- * `commenter` and `fragments`, badge versions as strings). Moderation is kept as a record:
- * CLEARMSG and CLEARCHAT flag the affected comments `state: "deleted"` instead of dropping
- * them; USERNOTICE (subs, raids...) becomes a comment carrying `user_notice_params`.
+ * TwitchDownloader's chat JSON, the format chat renderers and players read, and the comment
+ * one chat message becomes (`fold_chat.ts` writes the file from the journal). Field names and
+ * types are those of TwitchDownloader's `TwitchObjects/ChatRoot.cs`: `streamer.id` an integer,
+ * `user_color` null or `#RRGGBB` and never "", every comment with `commenter` and `fragments`,
+ * badge versions as strings. USERNOTICE (subs, raids...) becomes a comment carrying
+ * `user_notice_params`.
  */
-import { type IrcMessage, nickOf, parseIrcMessage } from "./irc_message.ts";
-import type { JournalEntry } from "./chat_journal.ts";
-import type { DeliveredTimeline } from "./delivered_timeline.ts";
+import { type IrcMessage, nickOf } from "./irc_message.ts";
 import { roundMillis } from "../util/round_millis.ts";
 
 /** One fragment of a message: text, or an emote with its id. */
@@ -64,68 +62,31 @@ export interface ChatArchiveInfo {
   readonly startedAt: string;
 }
 
-/** Builds the archive from journal entries placed on the delivered timeline. */
-export function buildChatArchive(
-  info: ChatArchiveInfo,
-  entries: readonly JournalEntry[],
-  timeline: DeliveredTimeline,
-): ChatArchive {
-  const comments: ChatComment[] = [];
-  const byId = new Map<string, ChatComment>();
-  let roomId = "";
-  let title = "";
-  for (const entry of entries) {
-    if (entry.k === "meta" && entry.title) title = entry.title;
-    if (entry.k !== "irc") continue;
-    const message = parseIrcMessage(entry.line);
-    if (!message) continue;
-    roomId ||= message.tags["room-id"] ?? "";
-    if (message.command === "CLEARMSG") {
-      const target = byId.get(message.tags["target-msg-id"] ?? "");
-      if (target) target.state = "deleted";
-      continue;
-    }
-    if (message.command === "CLEARCHAT") {
-      const login = message.params[1]?.toLowerCase();
-      for (const comment of comments) {
-        if (!login || comment.commenter.name === login) comment.state = "deleted";
-      }
-      continue;
-    }
-    if (message.command !== "PRIVMSG" && message.command !== "USERNOTICE") continue;
-    const offset = timeline.position(momentOf(message, entry.w));
-    if (offset === undefined) continue;
-    const comment = toComment(message, entry.w, offset, info.streamId ?? "");
-    comments.push(comment);
-    byId.set(comment._id, comment);
-  }
-  comments.sort((a, b) => a.content_offset_seconds - b.content_offset_seconds);
-  const startMs = timeline.startMs;
-  return {
-    streamer: { name: info.user, id: Number(roomId) || 0 },
-    video: {
-      title,
-      id: info.streamId ?? "",
-      created_at: startMs !== undefined ? new Date(startMs).toISOString() : info.startedAt,
-      start: 0,
-      end: roundMillis(timeline.totalSeconds),
-      length: roundMillis(timeline.totalSeconds),
-    },
-    comments,
-  };
+/**
+ * How far Twitch's `tmi-sent-ts` may be from the time a message arrived and still be trusted
+ * as its moment (a busy machine hands WebSocket messages over late; a badly set clock is not
+ * trusted). A message's moment is therefore never more than this before its arrival.
+ */
+export const SENT_TOLERANCE_MS = 10_000;
+
+/** How far `tmi-sent-ts` may be from the arrival and still be the comment's `created_at`. */
+const CREATED_TOLERANCE_MS = 24 * 3600_000;
+
+/**
+ * When a message was sent, on the wall clock: Twitch's `tmi-sent-ts` when it agrees with our
+ * receive time within {@link SENT_TOLERANCE_MS}, else the receive time.
+ */
+export function momentOf(message: IrcMessage, receivedAt: number): number {
+  const sent = Number(message.tags["tmi-sent-ts"]);
+  return Math.abs(sent - receivedAt) <= SENT_TOLERANCE_MS ? sent : receivedAt;
 }
 
 /**
- * When a message was sent: Twitch's `tmi-sent-ts` when it agrees with our receive time within
- * 10 s (a busy machine hands WebSocket messages over late; a badly set clock is not trusted),
- * else the receive time.
+ * The comment TwitchDownloader reads for one PRIVMSG or USERNOTICE, at `offset` seconds into
+ * the delivered file. `created_at` is Twitch's stamp, or the arrival time when the stamp is
+ * missing or absurd (more than a day off: a bad tag must not make the whole chat unwritable).
  */
-function momentOf(message: IrcMessage, receivedAt: number): number {
-  const sent = Number(message.tags["tmi-sent-ts"]);
-  return Number.isFinite(sent) && Math.abs(sent - receivedAt) <= 10_000 ? sent : receivedAt;
-}
-
-function toComment(
+export function toComment(
   message: IrcMessage,
   receivedAt: number,
   offset: number,
@@ -139,13 +100,13 @@ function toComment(
   if (action) text = text.slice(8, -1);
   const login = (tags.login ?? nickOf(message.prefix) ?? "").toLowerCase();
   const sentAt = Number(tags["tmi-sent-ts"]);
+  const stamped = Math.abs(sentAt - receivedAt) <= CREATED_TOLERANCE_MS;
   const system = notice ? tags["system-msg"] ?? "" : "";
   const body = notice ? [system, text].filter(Boolean).join(" ") : text;
   const emotes = notice ? [] : parseEmotes(tags.emotes ?? "");
   return {
     _id: tags.id || `${receivedAt}-${login}`,
-    created_at: new Date(Number.isFinite(sentAt) && sentAt > 0 ? sentAt : receivedAt)
-      .toISOString(),
+    created_at: new Date(stamped ? sentAt : receivedAt).toISOString(),
     channel_id: tags["room-id"] ?? "",
     content_type: "video",
     content_id: contentId,

@@ -21,10 +21,15 @@ export const ARCHIVED_COMMANDS = new Set([
   "ROOMSTATE",
 ]);
 
-/** Back-off between failed connections: doubling from `firstMs` up to `maxMs`. */
+/**
+ * Back-off between connections: doubling from `firstMs` up to `maxMs`, and starting over only
+ * after a connection that stayed up `stableMs` (a server that welcomes, then drops or asks to
+ * reconnect at once, must not be reconnected to in a loop).
+ */
 export interface ChatBackoff {
   readonly firstMs: number;
   readonly maxMs: number;
+  readonly stableMs?: number;
 }
 
 /** What the client needs. */
@@ -43,13 +48,26 @@ export interface ChatClientOptions {
 
 const DEFAULT_BACKOFF: ChatBackoff = { firstMs: 1000, maxMs: 30_000 };
 
+/** A connection up this long was a good one: the back-off starts over after it. */
+const STABLE_MS = 60_000;
+
 /**
  * Twitch PINGs about every five minutes: a connection silent for longer is dead even if no
  * close ever arrived (a vanished route), and is dropped to reconnect.
  */
 const SILENCE_MS = 6 * 60_000;
 
-/** Runs until `signal` aborts, connected as much as Twitch allows. */
+/**
+ * Longer IRC lines are not Twitch's (its limit is 8 KiB of tags and 512 bytes of message):
+ * they are neither parsed nor journaled, so one absurd line cannot bloat the journal.
+ */
+export const MAX_IRC_LINE_CHARS = 16_384;
+
+/**
+ * Runs until `signal` aborts, connected as much as Twitch allows. Every reconnect waits,
+ * RECONNECT included: Twitch sends it before maintenance, when a second's wait loses nothing
+ * that an instant reconnect would keep, and a server repeating it must not get a storm.
+ */
 export async function runChatClient(
   options: ChatClientOptions,
   signal: AbortSignal,
@@ -57,30 +75,30 @@ export async function runChatClient(
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   let delay = backoff.firstMs;
   while (!signal.aborted) {
+    const openedAt = options.clock.now();
     let outcome: ConnectionOutcome;
     try {
       outcome = await connectOnce(options, signal);
     } catch (error) {
-      outcome = { welcomed: false, reconnectAsked: false, why: (error as Error).message };
+      outcome = { welcomed: false, why: (error as Error).message };
     }
     if (signal.aborted) return;
-    if (outcome.welcomed) delay = backoff.firstMs;
-    const wait = outcome.reconnectAsked ? 0 : delay;
+    const stable = outcome.welcomed &&
+      options.clock.now() - openedAt >= (backoff.stableMs ?? STABLE_MS);
+    if (stable) delay = backoff.firstMs;
     log.info("Chat of {channel} disconnected ({why}); reconnecting in {seconds} s", {
       channel: options.channel,
       why: outcome.why,
-      seconds: wait / 1000,
+      seconds: delay / 1000,
     });
-    await options.clock.sleep(wait, signal);
-    if (!outcome.reconnectAsked && !outcome.welcomed) delay = Math.min(delay * 2, backoff.maxMs);
+    await options.clock.sleep(delay, signal);
+    delay = Math.min(delay * 2, backoff.maxMs);
   }
 }
 
 interface ConnectionOutcome {
-  /** The server accepted us (001): the back-off starts over. */
+  /** The server accepted us (001). */
   readonly welcomed: boolean;
-  /** Twitch sent RECONNECT: go again at once. */
-  readonly reconnectAsked: boolean;
   readonly why: string;
 }
 
@@ -88,7 +106,6 @@ interface ConnectionOutcome {
 function connectOnce(options: ChatClientOptions, signal: AbortSignal): Promise<ConnectionOutcome> {
   const socket = (options.connect ?? ((url) => new WebSocket(url)))(options.url);
   let welcomed = false;
-  let reconnectAsked = false;
   let lastHeard = options.clock.now();
   let why = "closed";
   const closed = new AbortController();
@@ -115,6 +132,10 @@ function connectOnce(options: ChatClientOptions, signal: AbortSignal): Promise<C
       const receivedAt = options.clock.now();
       lastHeard = receivedAt;
       for (const line of String(event.data).split("\r\n")) {
+        if (line.length > MAX_IRC_LINE_CHARS) {
+          log.warn("Skipped a chat line of {chars} characters", { chars: line.length });
+          continue;
+        }
         const message = parseIrcMessage(line);
         if (!message) continue;
         if (message.command === "PING") {
@@ -124,7 +145,6 @@ function connectOnce(options: ChatClientOptions, signal: AbortSignal): Promise<C
         } else if (message.command === "JOIN") {
           log.info("Joined the chat of {channel}", { channel: options.channel });
         } else if (message.command === "RECONNECT") {
-          reconnectAsked = true;
           why = "the server asked to reconnect";
           socket.close(1000);
         } else if (ARCHIVED_COMMANDS.has(message.command)) {
@@ -140,7 +160,7 @@ function connectOnce(options: ChatClientOptions, signal: AbortSignal): Promise<C
       closed.abort();
       void watchdog;
       if (why === "closed" && event.code !== 1000) why = `closed with code ${event.code}`;
-      resolve({ welcomed, reconnectAsked, why });
+      resolve({ welcomed, why });
     };
   });
 }

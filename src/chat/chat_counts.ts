@@ -6,7 +6,7 @@
  * and `listRecordings()` (src/state/ depends on no feature).
  */
 import { parseIrcMessage } from "./irc_message.ts";
-import { chatJournalPath, readJournal } from "./chat_journal.ts";
+import { chatJournalPath, journalEntries } from "./chat_journal.ts";
 import { readJsonFile } from "../state/atomic_write.ts";
 
 /**
@@ -14,15 +14,19 @@ import { readJsonFile } from "../state/atomic_write.ts";
  * journal says chat is not captured.
  */
 export async function journalMessageCount(tempDir: string, base: string): Promise<number | null> {
-  const entries = await readJournal(chatJournalPath(tempDir, base)).catch(() => []);
-  if (!entries.some((entry) => entry.k === "chat")) return null;
+  let chat = false;
   let count = 0;
-  for (const entry of entries) {
-    if (entry.k !== "irc") continue;
-    const command = parseIrcMessage(entry.line)?.command;
-    if (command === "PRIVMSG" || command === "USERNOTICE") count++;
+  try {
+    for await (const entry of journalEntries(chatJournalPath(tempDir, base))) {
+      if (entry.k === "chat") chat = true;
+      if (entry.k !== "irc") continue;
+      const command = parseIrcMessage(entry.line)?.command;
+      if (command === "PRIVMSG" || command === "USERNOTICE") count++;
+    }
+  } catch {
+    return null;
   }
-  return count;
+  return chat ? count : null;
 }
 
 /** Comments in a delivered `.chat.json`, or null when it is missing or unreadable. */

@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import type { Clock } from "../util/clock.ts";
+import { isJsonObject } from "../util/is_json_object.ts";
 
 const log = getLogger(["twitchtool", "chat"]);
 
@@ -111,24 +112,122 @@ async function endsWithNewline(path: string): Promise<boolean> {
   }
 }
 
-/** Every complete entry of a journal (none when it does not exist); torn lines are skipped. */
-export async function readJournal(path: string): Promise<JournalEntry[]> {
-  let text: string;
+/**
+ * Journal lines longer than this are skipped when read: a chat line is at most
+ * `MAX_IRC_LINE_CHARS` (16 Ki characters), which JSON escaping may make a few times longer in
+ * bytes. Reading never holds more than one line of this size.
+ */
+export const MAX_JOURNAL_LINE_BYTES = 256 * 1024;
+
+/** Lines a read skipped: cut short by a crash, malformed, or over the size limit. */
+export interface SkippedLines {
+  count: number;
+}
+
+/**
+ * Every complete, well-formed entry of a journal in order, read line by line so memory does not
+ * grow with the journal (none when it does not exist). A line torn by a crash, one that is not
+ * a journal entry (a time that is not a date included) and one over
+ * {@link MAX_JOURNAL_LINE_BYTES} are skipped and counted in `skipped`.
+ */
+export async function* journalEntries(
+  path: string,
+  skipped: SkippedLines = { count: 0 },
+): AsyncGenerator<JournalEntry> {
+  let file: Deno.FsFile;
   try {
-    text = await Deno.readTextFile(path);
+    file = await Deno.open(path, { read: true });
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
+    if (error instanceof Deno.errors.NotFound) return;
     throw error;
   }
+  const decoder = new TextDecoder();
+  try {
+    for await (const line of fileLines(file, MAX_JOURNAL_LINE_BYTES, skipped)) {
+      const text = decoder.decode(line);
+      if (!text.trim()) continue;
+      const entry = parseEntry(text);
+      if (entry) yield entry;
+      else skipped.count++;
+    }
+  } finally {
+    file.close();
+  }
+}
+
+/** Every entry of a journal in memory; for small journals and tests (see {@link journalEntries}). */
+export async function readJournal(path: string): Promise<JournalEntry[]> {
   const entries: JournalEntry[] = [];
-  for (const line of text.split("\n")) {
-    if (!line.trim()) continue;
-    try {
-      const value = JSON.parse(line) as JournalEntry;
-      if (value && typeof value.w === "number" && typeof value.k === "string") entries.push(value);
-    } catch {
-      // A line cut short by a crash: everything before it is intact.
+  for await (const entry of journalEntries(path)) entries.push(entry);
+  return entries;
+}
+
+/** The lines of `file` without their newline; longer ones are skipped without being held. */
+async function* fileLines(
+  file: Deno.FsFile,
+  maxBytes: number,
+  skipped: SkippedLines,
+): AsyncGenerator<Uint8Array> {
+  const chunk = new Uint8Array(256 * 1024);
+  let pieces: Uint8Array[] = [];
+  let size = 0;
+  let tooLong = false;
+  for (let read = await file.read(chunk); read !== null; read = await file.read(chunk)) {
+    const view = chunk.subarray(0, read);
+    for (let start = 0; start < view.length;) {
+      const newline = view.indexOf(0x0a, start);
+      const piece = view.subarray(start, newline < 0 ? view.length : newline);
+      size += piece.length;
+      if (!tooLong && size > maxBytes) [tooLong, pieces] = [true, []];
+      if (!tooLong) pieces.push(piece.slice());
+      if (newline < 0) break;
+      if (tooLong) skipped.count++;
+      else yield joinBytes(pieces, size);
+      [pieces, size, tooLong, start] = [[], 0, false, newline + 1];
     }
   }
-  return entries;
+  if (tooLong) skipped.count++;
+  else if (size > 0) yield joinBytes(pieces, size);
+}
+
+function joinBytes(pieces: readonly Uint8Array[], size: number): Uint8Array {
+  if (pieces.length === 1) return pieces[0]!;
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const piece of pieces) {
+    bytes.set(piece, at);
+    at += piece.length;
+  }
+  return bytes;
+}
+
+/** The largest time a `Date` holds, ms either side of the epoch. */
+const MAX_DATE_MS = 8.64e15;
+
+/** Whether `ms` is a time `new Date(ms).toISOString()` can write. */
+export function isDateTime(ms: unknown): ms is number {
+  return typeof ms === "number" && Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS;
+}
+
+/** One journal line as an entry, or undefined when it is torn or not one (wrong fields). */
+function parseEntry(text: string): JournalEntry | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined; // A line cut short by a crash: everything before it is intact.
+  }
+  if (!isJsonObject(value) || !isDateTime(value.w)) return undefined;
+  const text_ = (key: string) => typeof value[key] === "string";
+  const optional = (key: string) => value[key] === undefined || text_(key);
+  const fits = value.k === "irc"
+    ? text_("line")
+    : value.k === "part"
+    ? text_("part")
+    : value.k === "sample"
+    ? text_("part") && typeof value.d === "number" && Number.isFinite(value.d)
+    : value.k === "meta"
+    ? optional("title") && optional("game")
+    : value.k === "chat";
+  return fits ? value as unknown as JournalEntry : undefined;
 }

@@ -46,11 +46,14 @@ export class DeliveredTimeline {
   /**
    * `holeSeconds` is finalize's rule for a forward timestamp jump between parts: up to this
    * long it stays in the file as a hole (the same broadcast clock), longer ones are closed.
+   * `entries` need not hold the chat lines (only parts, samples and their times are read);
+   * `lastMs` is the journal's last time, chat included (the latest of `entries` by default).
    */
   constructor(
     parts: readonly DeliveredPart[],
     entries: readonly JournalEntry[],
     holeSeconds = 10,
+    lastMs = latestTime(entries),
   ) {
     const spans: PartSpan[] = [];
     let start = 0;
@@ -70,7 +73,7 @@ export class DeliveredTimeline {
         ? span + ((runs.at(-1) ?? anchorMs) - anchorMs) / 1000
         : sampled > 0
         ? sampled
-        : wallSeconds(entries, part.path, anchorMs);
+        : wallSeconds(entries, part.path, anchorMs, lastMs);
       const hole = part.range && previousEnd !== undefined ? part.range.start - previousEnd : 0;
       if (hole > 0 && hole <= holeSeconds) start += hole;
       // Finalize drops what a part repeats of the one before: its delivered media starts later.
@@ -158,12 +161,23 @@ function borrowedAnchor(
  * A part with no clock to read (fragmented MP4: no PCR, no samples): as long as the wall clock
  * says, from its start to the next part's start, or to the last journal entry.
  */
-function wallSeconds(entries: readonly JournalEntry[], path: string, anchorMs: number): number {
+function wallSeconds(
+  entries: readonly JournalEntry[],
+  path: string,
+  anchorMs: number,
+  lastMs: number,
+): number {
   const starts = entries.filter((e) => e.k === "part").map((e) => e as { w: number; part: string });
   const index = starts.findIndex((e) => e.part === path);
   const next = starts.slice(index + 1).find((e) => e.part !== path)?.w;
-  const end = next ?? Math.max(...entries.map((e) => e.w));
-  return Math.max(0, (end - anchorMs) / 1000);
+  return Math.max(0, ((next ?? lastMs) - anchorMs) / 1000);
+}
+
+/** The latest time in `entries` (a loop: a long journal is too many arguments for `Math.max`). */
+function latestTime(entries: readonly JournalEntry[]): number {
+  let latest = -Infinity;
+  for (const entry of entries) latest = Math.max(latest, entry.w);
+  return latest;
 }
 
 /**

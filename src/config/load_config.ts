@@ -436,6 +436,9 @@ function coerce(field: FieldSpec, raw: unknown, context: CoerceContext): unknown
       if (field.choices && !field.choices.includes(text)) {
         throw fail(`one of ${field.choices.join(", ")}`);
       }
+      if (field.schemes && !field.schemes.includes(URL.parse(text)?.protocol ?? "")) {
+        throw fail(`a ${field.schemes.map((scheme) => `${scheme}//`).join(" or ")} URL`);
+      }
       return text;
     }
     case "dir":

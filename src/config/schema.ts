@@ -63,6 +63,8 @@ export interface FieldSpec {
   readonly min?: number;
   readonly max?: number;
   readonly choices?: readonly string[];
+  /** A `string` that must be a URL with one of these schemes (`["ws:", "wss:"]`). */
+  readonly schemes?: readonly string[];
   /** One-line meaning (Markdown) for the key table of docs/configuration.md (`deno task docs`). */
   readonly doc: string;
   /** How `--help` and the docs state the default when it depends on other settings (else the plain value). */
@@ -621,7 +623,8 @@ const FIELD_TABLE = [
     key: "url",
     kind: "string",
     default: "wss://irc-ws.chat.twitch.tv:443",
-    doc: "Twitch chat (IRC over WebSocket) endpoint",
+    schemes: ["ws:", "wss:"],
+    doc: "Twitch chat (IRC over WebSocket) endpoint, a `ws://` or `wss://` URL",
   },
 ] as const satisfies readonly FieldSpec[];
 

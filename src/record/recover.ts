@@ -1,3 +1,4 @@
+import { deliverSidecars, leftSidecarJobs } from "../chat/deliver_sidecars.ts";
 import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
@@ -39,9 +40,12 @@ export interface RecoveryReport {
     | "capture-alive"
     | "busy"
     | "quarantined"
+    | "sidecars"
     | "failed";
   readonly detail?: string;
   readonly result?: FinishedSession;
+  /** With `sidecars`: the chat and info files written for a recording delivered earlier. */
+  readonly sidecars?: readonly string[];
   /** Unreadable parts moved to `temp/unreadable/` (with `recovered` or `quarantined`). */
   readonly quarantined?: readonly QuarantinedPart[];
 }
@@ -209,6 +213,46 @@ export async function recoverSessions(
         error: (error as Error).message,
       });
       reports.push({ ...summary, action: "failed", detail: (error as Error).message });
+    }
+  }
+  reports.push(...await recoverSidecars(config, options));
+  return reports;
+}
+
+/**
+ * Writes the chat and info of recordings delivered without them (their fold failed: the
+ * journal and the parts' timing were kept in the session folder for this).
+ */
+async function recoverSidecars(config: Config, options: RecoverOptions): Promise<RecoveryReport[]> {
+  const tempDir = config.paths.tempDir;
+  const reports: RecoveryReport[] = [];
+  for (const job of await leftSidecarJobs(tempDir)) {
+    if (job.base === options.excludeBase) continue;
+    if (options.onlyUser !== undefined && job.user !== options.onlyUser) continue;
+    const summary = { base: job.base, user: job.user, parts: 0 };
+    await ensureRuntimeDir(config.paths.runtimeDir);
+    await ensurePrivateDir(join(config.paths.runtimeDir, "recover"));
+    await using lock = await FileLock.tryAcquireRemovable(
+      join(config.paths.runtimeDir, "recover", `${job.base}.lock`),
+    );
+    // A session with a manifest is still being finished: its sidecars come with it.
+    if (!lock || await pathExists(manifestPath(tempDir, job.base))) continue;
+    if (options.dryRun) {
+      reports.push({ ...summary, action: "would-recover", detail: "its chat and info" });
+      continue;
+    }
+    try {
+      const written = await deliverSidecars(job, tempDir);
+      if (!written) continue; // Its journal was gone: nothing left to write.
+      const files = [written.chat, written.info].filter((file) => file !== undefined);
+      reports.push({ ...summary, action: "sidecars", sidecars: files });
+    } catch (error) {
+      const detail = `cannot write its chat and info: ${(error as Error).message}`;
+      log.error("Cannot write the chat and info of {base}: {error}", {
+        base: job.base,
+        error: (error as Error).message,
+      });
+      reports.push({ ...summary, action: "failed", detail });
     }
   }
   return reports;

@@ -7,18 +7,32 @@ import { basename, dirname, extname, join } from "node:path";
  * New files are 0600 unless `mode` says otherwise: state, manifests and jobs are nobody else's
  * business (they name channels, pids and paths).
  */
-export async function writeFileAtomic(
+export function writeFileAtomic(
   path: string,
   data: string | Uint8Array,
   options: { mode?: number } = {},
 ): Promise<void> {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  return writeFileAtomicWith(path, (write) => write(bytes), options);
+}
+
+/**
+ * {@link writeFileAtomic} for a file written piece by piece (`produce` calls `write` as often
+ * as it likes), so a large file never has to be held in memory whole.
+ */
+export async function writeFileAtomicWith(
+  path: string,
+  produce: (write: (bytes: Uint8Array) => Promise<void>) => Promise<void>,
+  options: { mode?: number } = {},
+): Promise<void> {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`);
   const file = await Deno.open(temp, { write: true, createNew: true, mode: options.mode ?? 0o600 });
   try {
-    let written = 0;
-    while (written < bytes.length) written += await file.write(bytes.subarray(written));
+    await produce(async (bytes) => {
+      let written = 0;
+      while (written < bytes.length) written += await file.write(bytes.subarray(written));
+    });
     await file.sync();
     file.close();
     await Deno.rename(temp, path);

@@ -27,6 +27,9 @@ export async function recoverCommand(
       case "recovered":
         printFinished("Recovered", report.result!);
         break;
+      case "sidecars":
+        printLine(`Wrote the chat and info of ${report.base}: ${report.sidecars?.join(", ")}`);
+        break;
       case "would-recover":
         printLine(`Would recover ${report.base} (${report.parts} part(s), ${report.detail})`);
         break;

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
-import { buildChatArchive, fragmentsOf, parseEmotes } from "./chat_archive.ts";
+import { join } from "node:path";
+import { type ChatArchive, fragmentsOf, parseEmotes } from "./chat_archive.ts";
 import type { JournalEntry } from "./chat_journal.ts";
 import { DeliveredTimeline } from "./delivered_timeline.ts";
+import { foldChat } from "./fold_chat.ts";
 
 const T0 = 1_700_000_000_000;
 
@@ -20,7 +22,22 @@ Deno.test("fragmentsOf() splits emotes by code points, surrogate pairs included"
   assert.deepEqual(fragmentsOf("", []), [{ text: "", emoticon: null }]);
 });
 
-Deno.test("buildChatArchive() flags moderation, keeps USERNOTICE, never writes an empty colour", () => {
+/** Folds `entries` (written as a journal) on `timeline`; the file's text and its parsed value. */
+async function fold(entries: readonly JournalEntry[], timeline: DeliveredTimeline) {
+  const dir = await Deno.makeTempDir();
+  try {
+    const journal = join(dir, "j.chat.jsonl");
+    await Deno.writeTextFile(journal, entries.map((e) => JSON.stringify(e) + "\n").join(""));
+    const path = join(dir, "j.chat.json");
+    const folded = await foldChat({ user: "chan", startedAt: "x" }, journal, timeline, path);
+    const text = await Deno.readTextFile(path);
+    return { folded, text, archive: JSON.parse(text) as ChatArchive };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("foldChat() flags moderation, keeps USERNOTICE, never writes an empty colour", async () => {
   const entries: JournalEntry[] = [
     { k: "sample", w: T0 + 5000, part: "p1", d: 5 },
     { k: "irc", w: T0 + 1000, line: privmsg("a", "ann", "first") },
@@ -45,7 +62,8 @@ Deno.test("buildChatArchive() flags moderation, keeps USERNOTICE, never writes a
     { k: "irc", w: T0 + 4500, line: privmsg("e", "bob", "after the timeout") },
   ];
   const timeline = new DeliveredTimeline([{ path: "p1", range: { start: 0, end: 10 } }], entries);
-  const archive = buildChatArchive({ user: "chan", startedAt: "x" }, entries, timeline);
+  const { archive, text } = await fold(entries, timeline);
+  assert.equal(text, JSON.stringify(archive, null, 2) + "\n", "pretty JSON, as before");
   assert.deepEqual(archive.streamer, { name: "chan", id: 77 });
   assert.deepEqual(
     archive.comments.map((c) => [c._id, c.state, c.content_offset_seconds]),
@@ -61,4 +79,22 @@ Deno.test("buildChatArchive() flags moderation, keeps USERNOTICE, never writes a
   assert.deepEqual(sub.commenter, { display_name: "Cat", _id: "5", name: "cat" });
   assert.equal(sub.message.user_color, "#00FF00");
   assert.equal(archive.comments[0]!.message.user_color, null);
+});
+
+Deno.test("foldChat() sorts by place in the file when tmi-sent-ts reorders arrivals", async () => {
+  const entries: JournalEntry[] = [{ k: "sample", w: T0 + 60_000, part: "p1", d: 60 }];
+  // Arrival order a..f; sent up to 9.5 s before arrival, so the moments run c, f, a, b, d, e.
+  const sentBefore = [3000, 0, 9000, 500, 100, 9500];
+  sentBefore.forEach((before, i) => {
+    const w = T0 + 10_000 + i * 1000;
+    const line = privmsg("abcdef"[i]!, "ann", `m${i}`, `;tmi-sent-ts=${w - before}`);
+    entries.push({ k: "irc", w, line });
+  });
+  const timeline = new DeliveredTimeline([{ path: "p1", range: { start: 0, end: 60 } }], entries);
+  const { archive, folded } = await fold(entries, timeline);
+  assert.deepEqual(archive.comments.map((c) => c._id), ["c", "f", "a", "b", "d", "e"]);
+  assert.equal(folded.comments, 6);
+  const none = await fold(entries.slice(0, 1), timeline);
+  assert.deepEqual(none.archive.comments, []);
+  assert.match(none.text, /"comments": \[\]\n}\n$/);
 });
