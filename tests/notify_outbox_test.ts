@@ -11,6 +11,8 @@ import {
   cliCommandArgs,
   type CliResult,
   collect,
+  defaultConfig,
+  listDir,
   makeSandbox,
   pollerSection,
   runCli,
@@ -22,6 +24,7 @@ import { makeClip, writeEncoderConfig, writeJob } from "../testing/encode_clips.
 import { eventually } from "../testing/eventually.ts";
 import { startGqlServer } from "../testing/gql_server.ts";
 import { type NotifySink, startNotifySink } from "../testing/notify_sink.ts";
+import { sleep, waitForState, withHlsServer } from "../testing/live.ts";
 
 const ENCODER = roleFlags("encoder");
 
@@ -185,4 +188,51 @@ Deno.test("kill -9 of a poller in the middle of sending loses nothing: notify fl
   } finally {
     await gql.close();
   }
+});
+
+Deno.test("record whose webhook is down exits once its file is delivered; a poller sends its events later", async () => {
+  await withHlsServer(async (server) => {
+    await using sink = startNotifySink("fail");
+    await using sb = await makeSandbox();
+    const gql = startGqlServer();
+    const usersFile = join(sb.home, "channels.txt");
+    await Deno.writeTextFile(usersFile, "");
+    await sb.writeConfig(
+      defaultConfig(sb, server.urlTemplate) + pollerSection(usersFile, { interval: 2 }) +
+        `\n[twitch]\ndetect = "gql"\ngql_url = "${gql.url}"\n` +
+        `\n[notify]\nurls = ["json://127.0.0.1:${sink.port}/hook"]\ngive_up_after = 300\n`,
+    );
+    server.goLive("dora");
+    const recorder = spawnCli(sb, ["record", "dora"]);
+    await waitForState(sb, "dora", "capturing");
+    await sleep(4000);
+    server.end("dora");
+    // Before the outbox, record waited up to give_up_after (300 s) for a dead webhook.
+    const result = await exitWithin(recorder, 60_000);
+    assert.ok(result, "record still waits for the dead webhook a minute after the stream ended");
+    assert.equal(result.code, 0, result.stderr);
+    const finals = (await listDir(sb.recordDir)).filter((name) => name.endsWith(".mp4"));
+    assert.equal(finals.length, 1);
+    assert.doesNotMatch(result.stderr, /Dropped notification/);
+
+    sink.mode = "ok";
+    const from = sink.requests.length;
+    const events = () => sink.requests.slice(from).map((r) => JSON.parse(r.body).event);
+    const poller = spawnCli(sb, ["poller", "run"]);
+    try {
+      await eventually("both events delivered", () => events().length >= 2, 60_000);
+      await eventually("an empty outbox", async () => {
+        const status = await statusJson(sb);
+        return (status.notifications as { waiting: number }).waiting === 0;
+      }, 30_000);
+    } finally {
+      poller.kill("SIGTERM");
+      await collect(poller);
+      await gql.close();
+    }
+    assert.deepEqual(events().sort(), ["recording_finished", "recording_started"]);
+    const finished = sink.requests.slice(from).map((r) => JSON.parse(r.body))
+      .find((m) => m.event === "recording_finished");
+    assert.equal(finished.file, join(sb.recordDir, finals[0]!));
+  });
 });
