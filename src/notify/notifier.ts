@@ -225,6 +225,11 @@ export class Notifier {
     this.#retries.set(claim.name, { attempts, nextAt: clock.now() + pause });
     const age = clock.now() - Date.parse(claim.record.created_at);
     if (how.signal.aborted || !how.mayDrop || age < giveUpAfterMs) {
+      log.debug("Left {event} to {target} in the outbox: {error}", {
+        event: claim.record.event.event,
+        target: target.display,
+        error: error.message,
+      });
       await releaseOutboxEntry(claim);
       return "kept";
     }

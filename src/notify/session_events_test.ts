@@ -19,6 +19,8 @@ Deno.test("reportSession() notifies a fallback deliverable and a failure, and st
       giveUpAfterMs: 1000,
       clock: systemClock,
       send: { fetch, apprise: () => Promise.resolve(), timeoutMs: 2000 },
+      stateDir: dir,
+      role: "write",
     }),
   );
   try {
