@@ -29,7 +29,12 @@ import { sleep, waitForState, withHlsServer } from "../testing/live.ts";
 const ENCODER = roleFlags("encoder");
 
 /** The encoder sandbox's config plus a poller (no channels) and one JSON webhook. */
-async function writeConfig(sb: Sandbox, sink: NotifySink, gqlUrl: string): Promise<void> {
+async function writeConfig(
+  sb: Sandbox,
+  sink: NotifySink,
+  gqlUrl: string,
+  notifyExtra = "",
+): Promise<void> {
   await writeEncoderConfig(sb);
   const usersFile = join(sb.home, "channels.txt");
   await Deno.writeTextFile(usersFile, "");
@@ -37,7 +42,7 @@ async function writeConfig(sb: Sandbox, sink: NotifySink, gqlUrl: string): Promi
   await sb.writeConfig(
     config + pollerSection(usersFile, { interval: 2 }) +
       `\n[twitch]\ndetect = "gql"\ngql_url = "${gqlUrl}"\n` +
-      `\n[notify]\nurls = ["json://127.0.0.1:${sink.port}/hook"]\nevents = ["encode_finished"]\n`,
+      `\n[notify]\nurls = ["json://127.0.0.1:${sink.port}/hook"]\nevents = ["encode_finished"]\n${notifyExtra}`,
   );
 }
 
@@ -235,4 +240,48 @@ Deno.test("record whose webhook is down exits once its file is delivered; a poll
       .find((m) => m.event === "recording_finished");
     assert.equal(finished.file, join(sb.recordDir, finals[0]!));
   });
+});
+
+Deno.test("status and doctor show waiting events; past give_up_after notify flush drops one with a line and a count", async () => {
+  await using sink = startNotifySink("fail");
+  await using sb = await makeSandbox();
+  const gql = startGqlServer();
+  try {
+    await writeConfig(sb, sink, gql.url);
+    await queueClip(sb, "late");
+    const encoded = await collect(
+      spawnCli(sb, ["encode-daemon", "run", "--exit-when-empty"], { flags: ENCODER }),
+    );
+    assert.equal(encoded.code, 0, encoded.stderr);
+    const waiting = await runCli(sb, ["status"]);
+    assert.match(waiting.stdout, /^Notifications: 1 waiting in the outbox$/m);
+    const doctor = await runCli(sb, ["doctor", "--offline"]);
+    assert.match(
+      doctor.stdout,
+      /^warn {2}outbox: 1 notification\(s\) waiting and no poller runs: "twitchtool notify flush" delivers them$/m,
+    );
+
+    await writeConfig(sb, sink, gql.url, "give_up_after = 0\n");
+    const flushed = await runCli(sb, ["notify", "flush"]);
+    assert.equal(flushed.code, 0, flushed.stderr);
+    assert.match(flushed.stdout, /^Delivered 0, dropped 1, 0 left in the outbox$/m);
+    const lines = flushed.stderr.split("\n").filter((line) => /Dropped notification/.test(line));
+    assert.equal(lines.length, 1, flushed.stderr);
+    assert.match(
+      lines[0]!,
+      /"encode_finished" to "json:\/\/127\.0\.0\.1:\d+\/hook" after 1 attempt\(s\): "HTTP 500/,
+    );
+    const status = await statusJson(sb);
+    assert.deepEqual(
+      [
+        status.notifications,
+        typeof (status.notifications as { last_dropped_at: unknown }).last_dropped_at,
+      ],
+      [{ ...(status.notifications as object), waiting: 0, dropped: 1 }, "string"],
+    );
+    const text = await runCli(sb, ["status"]);
+    assert.match(text.stdout, /^Notifications: 1 dropped after give_up_after, last at .+$/m);
+  } finally {
+    await gql.close();
+  }
 });
