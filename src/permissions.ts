@@ -130,6 +130,7 @@ export const COMMAND_NEEDS: Readonly<Record<string, CommandNeeds>> = {
   /** Retention notifies what it deleted (`apprise` may deliver it). */
   "clean --retention": { run: true, write: true, notify: true },
   "notify test": { run: true, write: true, notify: true },
+  "notify flush": { run: true, write: true, notify: true },
   users: { run: false, write: true },
   "encode-mode": { run: false, write: true },
   record: { run: true, write: true, notify: true, chat: true },

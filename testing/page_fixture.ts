@@ -59,6 +59,7 @@ export function samplePage(): PageData {
         last_deleted: [],
         last_low_disk: null,
       },
+      notifications: { waiting: 0, dropped: 0, last_dropped_at: null },
     },
     channels: [
       { user: "alpha", state: "recording", late_seconds: 3 },

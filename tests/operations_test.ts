@@ -162,6 +162,7 @@ Deno.test("status --json reports the encoder and the queue from their files, and
   const idle = JSON.parse((await runCli(sandbox, ["status", "--json"])).stdout);
   assert.deepEqual(Object.keys(idle).sort(), [
     "encoder",
+    "notifications",
     "poller",
     "queue",
     "record_limit",

@@ -52,6 +52,7 @@ Deno.test("without HTTP notification targets only poller run and doctor keep net
       "encode-daemon",
       "encode-daemon run",
       "notify test",
+      "notify flush",
       "tscompress",
       "encode-mode",
       "help",
@@ -63,7 +64,9 @@ Deno.test("without HTTP notification targets only poller run and doctor keep net
 });
 
 Deno.test("with an HTTP notification target the commands that notify keep network access, the others do not", async () => {
-  for (const command of ["record", "recover", "encode-daemon run", "clean --retention"]) {
+  for (
+    const command of ["record", "recover", "encode-daemon run", "clean --retention", "notify flush"]
+  ) {
     const caps = await probe(binaryFlags(), command, "http");
     assert.equal(caps.net, true, `${command} cannot notify`);
   }

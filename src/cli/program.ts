@@ -227,14 +227,22 @@ function addSlotCommands(program: Command, lazy: LazyAction): void {
       })()
     );
 
-  program
+  const notify = program
     .command("notify")
-    .description("Notifications (notify.urls)")
+    .description("Notifications (notify.urls)");
+  notify
     .command("test")
     .description("Send one test message to every notify.urls target and report each result")
     .action(lazy("notify test", async (_options, command) => {
       const { notifyTestCommand } = await import("./commands/notify.ts");
       return notifyTestCommand(globals(command));
+    }));
+  notify
+    .command("flush")
+    .description("Deliver the notification outbox now (what the poller does when it runs)")
+    .action(lazy("notify flush", async (_options, command) => {
+      const { notifyFlushCommand } = await import("./commands/notify.ts");
+      return notifyFlushCommand(globals(command));
     }));
 }
 

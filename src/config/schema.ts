@@ -565,7 +565,7 @@ const FIELD_TABLE = [
     kind: "number",
     default: 300,
     min: 0,
-    doc: "Seconds a notification is retried before it is dropped with one log line",
+    doc: "Seconds after its event a notification is retried, then dropped (one log line, a count)",
   },
   {
     section: "retention",

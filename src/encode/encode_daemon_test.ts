@@ -242,6 +242,8 @@ Deno.test("EncodeDaemon notifies encode_finished with the size ratio and encode_
       giveUpAfterMs: 1000,
       clock: systemClock,
       send: { fetch, apprise: () => Promise.resolve(), timeoutMs: 2000 },
+      stateDir: join(h.queueDir, "state"),
+      role: "write",
     }),
   );
   try {

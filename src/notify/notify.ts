@@ -19,7 +19,7 @@ export function installedNotifier(): Notifier | undefined {
   return current;
 }
 
-/** Sends `event` in the background; returns at once and never throws. */
+/** Writes `event` to the outbox and sends it in the background; returns at once, never throws. */
 export function notify(event: NotifyEvent): void {
   try {
     current?.emit(event);
@@ -28,7 +28,15 @@ export function notify(event: NotifyEvent): void {
   }
 }
 
-/** Waits for queued notifications (before the process exits). */
+/**
+ * Waits until emitted events are in the outbox and a writer's quick attempts ended (seconds at
+ * most), before the process exits; the outbox keeps the rest.
+ */
 export async function drainNotifications(): Promise<void> {
   await current?.drain();
+}
+
+/** The poller's delivery of the outbox until `signal` aborts (nothing without a notifier). */
+export async function runNotificationDelivery(signal: AbortSignal): Promise<void> {
+  await current?.runDelivery(signal);
 }

@@ -19,6 +19,8 @@ Deno.test("sessionNotifications notifies a fallback deliverable and a failure, a
       giveUpAfterMs: 1000,
       clock: systemClock,
       send: { fetch, apprise: () => Promise.resolve(), timeoutMs: 2000 },
+      stateDir: dir,
+      role: "write",
     }),
   );
   try {

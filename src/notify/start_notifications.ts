@@ -13,7 +13,7 @@ import { findExecutable } from "../proc/which.ts";
 import { withPrivateFile } from "../state/private_temp_file.ts";
 import { ensureRuntimeDir } from "../state/runtime_dir.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
-import { Notifier } from "./notifier.ts";
+import { Notifier, type NotifierOptions } from "./notifier.ts";
 import { installNotifier } from "./notify.ts";
 import { type NotifyTarget, notifyUrlSecrets, parseNotifyUrl } from "./notify_url.ts";
 import type { AppriseRunner } from "./send_notification.ts";
@@ -34,7 +34,7 @@ export function notifySecrets(config: Config): string[] {
 /** Builds a notifier for `config` (no permission changes, nothing installed). */
 export async function createNotifier(
   config: Config,
-  options: { clock?: Clock; fetch?: typeof fetch } = {},
+  options: { clock?: Clock; fetch?: typeof fetch; role?: NotifierOptions["role"] } = {},
 ): Promise<Notifier> {
   const targets = notifyTargets(config);
   const needsApprise = targets.find((target) => target.kind === "apprise");
@@ -59,6 +59,8 @@ export async function createNotifier(
     giveUpAfterMs: config.notify.giveUpAfter * 1000,
     clock: options.clock ?? systemClock,
     send: { fetch: options.fetch ?? fetch, apprise, timeoutMs: ATTEMPT_TIMEOUT_MS },
+    stateDir: config.paths.stateDir,
+    role: options.role ?? "write",
   });
 }
 
@@ -76,7 +78,10 @@ export async function startNotifications(
     await settleNetPermission(command, false, config.chat.enabled);
     return;
   }
-  const notifier = await createNotifier(config);
+  // The poller, the long-running process with the network, delivers the outbox.
+  const notifier = await createNotifier(config, {
+    role: command === "poller run" ? "deliver" : "write",
+  });
   await settleNetPermission(command, notifier.sendsOverHttp, config.chat.enabled);
   installNotifier(notifier);
 }

@@ -6,6 +6,7 @@
  */
 import { recorderLogPath } from "../state/recorder_log_path.ts";
 import { retentionLoop } from "../retention/retention_loop.ts";
+import { runNotificationDelivery } from "../notify/notify.ts";
 import { reportBroadcastMeta } from "../chat/broadcast_meta.ts";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
@@ -116,8 +117,12 @@ export async function runPollerDaemon(
     logPollerStart(config, wiring, interval, detectorName);
     const poller = new Poller(pollerSettings(config, interval), pollerDeps(config, wiring));
     const retention = retentionLoop(config, systemClock, signal);
+    // The poller is the process with the network: it delivers what every process wrote to the
+    // notification outbox (the encoder's unit has no network at all).
+    const delivery = runNotificationDelivery(signal);
     await poller.run(signal);
     await retention;
+    await delivery;
     log.info(
       host
         ? "Poller stopping; recordings keep capturing for the next poller to adopt"

@@ -4,6 +4,7 @@
  * lock decides whether a process runs, so the view is right even after a crash.
  */
 import { readRetentionState, type RetentionState } from "./retention_state.ts";
+import { type OutboxView, readOutboxView } from "./notify_outbox.ts";
 import type { Config } from "../config/config.ts";
 import { capturedBytes } from "./session_folder.ts";
 import { type DaemonState, readDaemonState } from "./daemon_state.ts";
@@ -102,6 +103,8 @@ export interface StatusSnapshot {
   readonly queue: QueueView;
   /** What retention deleted, and the last capture stopped for lack of space. */
   readonly retention: RetentionState;
+  /** The notification outbox: events waiting for delivery, and those given up. */
+  readonly notifications: OutboxView;
 }
 
 /** The encode queue: each job file in exactly one list. */
@@ -188,6 +191,7 @@ export async function collectStatus(
     encoder,
     queue: await queueView(paths.queueDir, encoder.running),
     retention: await readRetentionState(paths.stateDir),
+    notifications: await readOutboxView(paths.stateDir),
   };
 }
 

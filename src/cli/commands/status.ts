@@ -7,6 +7,7 @@ import {
   type StatusSnapshot,
 } from "../../state/status_snapshot.ts";
 import type { RetentionState } from "../../state/retention_state.ts";
+import type { OutboxView } from "../../state/notify_outbox.ts";
 import type { Config } from "../../config/config.ts";
 import { journalMessageCount } from "../../chat/chat_counts.ts";
 import { ExitCode } from "../../errors.ts";
@@ -52,6 +53,7 @@ export async function statusCommand(
   printLine();
   printQueue(status.queue, short);
   for (const line of retentionLines(status.retention)) printLine(line);
+  for (const line of outboxLines(status.notifications)) printLine(line);
   return 0;
 }
 
@@ -115,6 +117,20 @@ function retentionLines(retention: RetentionState): string[] {
   const low = retention.last_low_disk;
   if (low) lines.push(`Last stop for lack of space (${localTime(low.at)}): ${low.detail}`);
   return lines.length > 0 ? ["", ...lines] : [];
+}
+
+/** Notifications waiting in the outbox and those dropped (nothing while both are none). */
+function outboxLines(outbox: OutboxView): string[] {
+  const parts = [];
+  if (outbox.waiting > 0) parts.push(`${outbox.waiting} waiting in the outbox`);
+  if (outbox.dropped > 0) {
+    parts.push(
+      `${outbox.dropped} dropped after give_up_after, last at ${
+        localTime(outbox.last_dropped_at ?? "")
+      }`,
+    );
+  }
+  return parts.length > 0 ? ["", `Notifications: ${parts.join(", ")}`] : [];
 }
 
 /**
