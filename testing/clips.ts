@@ -15,9 +15,11 @@ export interface ClipSpec {
   readonly size?: string;
   readonly codec?: "h264" | "hevc" | "av1";
   readonly fmp4?: boolean;
+  /** Length of each segment (default 1 s; Twitch's are about 2 s). */
+  readonly segmentSeconds?: number;
 }
 
-/** One-second segments of a clip, and its init segment when fMP4. */
+/** Segments of a clip segments of a clip, and its init segment when fMP4. */
 export interface Clip {
   readonly segments: Uint8Array<ArrayBuffer>[];
   readonly init?: Uint8Array<ArrayBuffer>;
@@ -30,9 +32,10 @@ const VERSION = 1;
 export async function ensureClip(spec: ClipSpec): Promise<Clip> {
   const size = spec.size ?? "320x180";
   const codec = spec.codec ?? "h264";
+  const segmentSeconds = spec.segmentSeconds ?? 1;
   const name = `v${VERSION}-${spec.offset}-${spec.seconds}-${size}-${codec}-${
     spec.fmp4 ? "fmp4" : "ts"
-  }`;
+  }${segmentSeconds === 1 ? "" : `-${segmentSeconds}s`}`;
   const dir = join(CACHE, name);
   const cached = await readClip(dir, spec);
   if (cached) return cached;
@@ -51,7 +54,7 @@ export async function ensureClip(spec: ClipSpec): Promise<Clip> {
     ...(codec === "av1" ? [] : ["-preset", "veryfast"]),
     ...["-pix_fmt", "yuv420p", "-force_key_frames", "expr:gte(t,n_forced)"],
     ...["-c:a", "aac", "-ar", "44100", "-ac", "2", "-output_ts_offset", String(spec.offset)],
-    ...["-f", "hls", "-hls_time", "1", "-hls_list_size", "0"],
+    ...["-f", "hls", "-hls_time", String(segmentSeconds), "-hls_list_size", "0"],
     ...(spec.fmp4 ? ["-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", "init.mp4"] : []),
     ...["-hls_segment_filename", join(tmp, `s%03d.${extension}`), join(tmp, "index.m3u8")],
   ];
@@ -69,7 +72,7 @@ async function readClip(dir: string, spec: ClipSpec): Promise<Clip | undefined> 
   try {
     const names = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => /^s\d+\./.test(n))
       .sort();
-    if (names.length < spec.seconds) return undefined;
+    if (names.length < Math.ceil(spec.seconds / (spec.segmentSeconds ?? 1))) return undefined;
     const segments = await Promise.all(names.map((n) => Deno.readFile(join(dir, n))));
     const init = spec.fmp4 ? await Deno.readFile(join(dir, "init.mp4")) : undefined;
     return { segments, ...(init ? { init } : {}) };
@@ -113,7 +116,7 @@ export async function piecesScript(pieces: readonly BroadcastPiece[]): Promise<S
     clip.segments.forEach((bytes, i) =>
       segments.push({
         bytes,
-        seconds: 1,
+        seconds: piece.segmentSeconds ?? 1,
         ...(p > 0 && i === 0 ? { discontinuity: true } : {}),
         ...(piece.ad ? { ad: true } : {}),
         ...(clip.init ? { map: maps.length - 1 } : {}),

@@ -27,7 +27,17 @@ export function pipeRemuxArgs(
   input: PartContainer,
   output: string,
   format: FinalFormat,
-  options: { reserveMoovBytes?: number; hevc?: boolean; metadataFile?: string } = {},
+  options: {
+    reserveMoovBytes?: number;
+    hevc?: boolean;
+    metadataFile?: string;
+    /**
+     * The input is our own rewrap of fMP4 (runs joined as MPEG-TS): nothing in it is corrupt,
+     * but each run restarts the continuity counters, which `+discardcorrupt` would take as
+     * damage to the run's last frame and drop it.
+     */
+    rewrapped?: boolean;
+  } = {},
 ): string[] {
   const metadata = options.metadataFile
     ? {
@@ -44,7 +54,7 @@ export function pipeRemuxArgs(
     "-dts_delta_threshold",
     String(DTS_JUMP_THRESHOLD_SECONDS),
     "-fflags",
-    "+genpts+discardcorrupt",
+    options.rewrapped ? "+genpts" : "+genpts+discardcorrupt",
     "-f",
     input,
     "-i",
@@ -69,11 +79,16 @@ export function pipeRemuxArgs(
 /**
  * Rewraps a fragmented MP4 stream (stdin) as MPEG-TS (stdout), streams copied: a codec
  * configuration change mid-recording (a new init segment) then travels in-band, which the MP4
- * demuxer cannot do. H.264 and HEVC only.
+ * demuxer cannot do. H.264 and HEVC only. Each run of fragments is rewrapped on its own, already
+ * re-timed to follow the one before (`fmp4_timeline.ts`): its decode times are kept as they are
+ * (`-copyts`, and `-ignore_editlist` since each init's edit list would shift its run by another
+ * amount), or ffmpeg starts every run at zero and the joined stream jumps back at each run,
+ * left to the discontinuity repair.
  */
 export function fmp4ToMpegtsArgs(): string[] {
   return [
-    ...["-hide_banner", "-nostdin", "-loglevel", "error", "-f", "mp4", "-i", "pipe:0"],
+    ...["-hide_banner", "-nostdin", "-loglevel", "error", "-copyts", "-ignore_editlist", "1"],
+    ...["-f", "mp4", "-i", "pipe:0"],
     ...["-map", "0:v?", "-map", "0:a?", "-c", "copy", "-f", "mpegts", "pipe:1"],
   ];
 }

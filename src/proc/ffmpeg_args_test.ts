@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { encodeArgs, moovReserveForSamples, pipeRemuxArgs } from "./ffmpeg_args.ts";
+import {
+  encodeArgs,
+  fmp4ToMpegtsArgs,
+  moovReserveForSamples,
+  pipeRemuxArgs,
+} from "./ffmpeg_args.ts";
 
 Deno.test("pipeRemuxArgs() reads the parts from stdin and reserves room for the moov when asked", () => {
   const once = pipeRemuxArgs("mpegts", "/t/out.mp4.partial", "mp4", { reserveMoovBytes: 1000 });
@@ -37,4 +42,13 @@ Deno.test("encodeArgs() scales down to the height but never up", () => {
     loglevel: "error",
   });
   assert.equal(args[args.indexOf("-vf") + 1], "scale=-2:'min(720,trunc(ih/2)*2)'");
+});
+
+Deno.test("pipeRemuxArgs() keeps every packet of fMP4 rewrapped as MPEG-TS; fmp4ToMpegtsArgs() keeps each run's times", () => {
+  const flags = (args: string[]) => args[args.indexOf("-fflags") + 1];
+  assert.equal(flags(pipeRemuxArgs("mpegts", "/t/o.mp4", "mp4")), "+genpts+discardcorrupt");
+  assert.equal(flags(pipeRemuxArgs("mpegts", "/t/o.mp4", "mp4", { rewrapped: true })), "+genpts");
+  const rewrap = fmp4ToMpegtsArgs();
+  assert.ok(rewrap.includes("-copyts"));
+  assert.ok(rewrap.indexOf("-ignore_editlist") < rewrap.indexOf("-i"), "an input option");
 });

@@ -609,6 +609,7 @@ async function produceVerified(
   const path = join(settings.tempDir, `${settings.base}.${extension}.partial`);
   const args = pipeRemuxArgs(source.input, path, format, {
     hevc: source.hevc,
+    rewrapped: source.container !== source.input,
     ...(reserveMoovBytes ? { reserveMoovBytes } : {}),
     ...(settings.metadataFile && format === "mp4" ? { metadataFile: settings.metadataFile } : {}),
   });

@@ -9,6 +9,9 @@
  */
 import { type Fmp4Fragment, type Fmp4Init, type Fmp4Layout, sameInit } from "./fmp4_fragments.ts";
 
+/** How far a track's next fragment may start from where its last one ended and still continue. */
+const SEAMLESS_SECONDS = 0.1;
+
 /** A fragment and the decode times it gets, per track id. */
 interface PlannedFragment {
   readonly path: string;
@@ -59,10 +62,14 @@ export function planFmp4Timeline(
       }
       const start = (id: number, base: number) =>
         base / (fragment.init.tracks.get(id)?.timescale ?? 1);
-      const continuous = !newPart && fragment.tracks.every((track) => {
+      // A new part continues the run only where it follows on seamlessly (what it repeated of
+      // the part before dropped); any hole between parts is closed. Judged per track: with one
+      // `moof` per track, a part cut between them resumes with the other track's fragment.
+      const reach = newPart ? SEAMLESS_SECONDS : maxGapSeconds;
+      const continuous = fragment.tracks.every((track) => {
         const at = start(track.trackId, track.baseTime);
         const want = expected.get(track.trackId) ?? runStart;
-        return at - want > -0.1 && at - want <= maxGapSeconds;
+        return at - want > -SEAMLESS_SECONDS && at - want <= reach;
       });
       if (!continuous) {
         if (fragments.length > 0) joins++;

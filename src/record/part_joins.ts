@@ -60,10 +60,16 @@ export async function planTsJoins(parts: readonly string[]): Promise<JoinPlan> {
   return { skips, repeatsSeconds: roundMillis(repeats), gaps };
 }
 
-/** Plans the joins of fragmented-MP4 parts (in capture order). */
+/**
+ * Plans the joins of fragmented-MP4 parts (in capture order). Seconds and holes are measured on
+ * one track kind (video, or audio when there is none): a packager may put each track in its own
+ * `moof`, and a part cut between the two holds a last fragment of one track only, so a
+ * fragment's own first track says nothing about where the recording stands.
+ */
 export async function planFmp4Joins(parts: readonly Fmp4Part[]): Promise<JoinPlan> {
   const skips: number[] = [];
   const gaps: CoverageGap[] = [];
+  const kind = measuredKind(parts);
   let repeats = 0;
   let at = 0;
   let previous: { part: Fmp4Part; end: number } | undefined;
@@ -71,35 +77,52 @@ export async function planFmp4Joins(parts: readonly Fmp4Part[]): Promise<JoinPla
     const skip = previous ? await fmp4RepeatedFragments(previous.part, part) : 0;
     skips.push(skip);
     const fragments = part.layout.fragments;
-    for (const fragment of fragments.slice(0, skip)) repeats += videoSpan(fragment).seconds;
-    const kept = fragments.slice(skip);
+    const dropped = spans(fragments.slice(0, skip), kind);
+    const kept = spans(fragments.slice(skip), kind);
+    for (const span of dropped) repeats += span.seconds;
     const head = kept[0];
-    if (!head) continue;
-    const start = videoSpan(head).start;
+    const tail = kept[kept.length - 1];
+    if (!head || !tail) {
+      // Only the other track's fragments are new: the part still carries the recording on.
+      if (fragments.length > skip && previous) previous = { ...previous, part };
+      continue;
+    }
     if (previous) {
-      const gap = gapBetween(start - previous.end);
+      const gap = gapBetween(head.start - previous.end);
       if (gap !== undefined) gaps.push({ at_seconds: roundMillis(at), seconds: gap });
     }
-    for (const fragment of kept) at += videoSpan(fragment).seconds;
-    const tail = videoSpan(kept[kept.length - 1]!);
+    for (const span of kept) at += span.seconds;
     previous = { part, end: tail.start + tail.seconds };
   }
   return { skips, repeatsSeconds: roundMillis(repeats), gaps };
 }
 
-/** Start and length (seconds) of a fragment's video track (or its first track without video). */
-function videoSpan(fragment: Fmp4Layout["fragments"][number]): { start: number; seconds: number } {
-  const tracks = fragment.tracks.map((track) => ({
-    track,
-    info: fragment.init.tracks.get(track.trackId),
-  }));
-  const chosen = tracks.find((t) => t.info?.kind === "video") ?? tracks[0];
-  if (!chosen) return { start: 0, seconds: 0 };
-  const timescale = chosen.info?.timescale ?? 1;
-  return {
-    start: chosen.track.baseTime / timescale,
-    seconds: chosen.track.duration / timescale,
-  };
+/** The track kind seconds are measured on: video when any fragment carries video, else audio. */
+function measuredKind(parts: readonly Fmp4Part[]): "video" | "audio" {
+  const video = parts.some(({ layout }) =>
+    layout.inits.some((init) => [...init.tracks.values()].some((t) => t.kind === "video"))
+  );
+  return video ? "video" : "audio";
+}
+
+/** Start and length (seconds) of each fragment's `kind` track; fragments without one are left out. */
+function spans(
+  fragments: Fmp4Layout["fragments"],
+  kind: "video" | "audio",
+): { start: number; seconds: number }[] {
+  const found: { start: number; seconds: number }[] = [];
+  for (const fragment of fragments) {
+    for (const track of fragment.tracks) {
+      const info = fragment.init.tracks.get(track.trackId);
+      if (info?.kind !== kind) continue;
+      found.push({
+        start: track.baseTime / info.timescale,
+        seconds: track.duration / info.timescale,
+      });
+      break;
+    }
+  }
+  return found;
 }
 
 /**

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { tsRepeatedBytes } from "./part_overlap.ts";
+import { fmp4RepeatedFragments, tsRepeatedBytes } from "./part_overlap.ts";
+import { concatBytes } from "../../testing/frames.ts";
+import {
+  BROADCAST_INIT,
+  partBytes,
+  segmentFragments,
+  writeParts,
+} from "../../testing/fmp4_broadcast.ts";
 
 /** `count` MPEG-TS-like packets: sync byte, then bytes no other packet repeats. */
 function packets(count: number, seed: number): Uint8Array {
@@ -86,4 +93,49 @@ Deno.test("tsRepeatedBytes() takes the repeat at the end of the earlier part ove
   await withParts(earlier, later, async (a, b) => {
     assert.equal(await tsRepeatedBytes(a, b), 1_000 * 188);
   });
+});
+
+Deno.test("fmp4RepeatedFragments() drops exactly the fragments both parts hold, at every cut", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const separate of [false, true]) {
+      const perSegment = separate ? 2 : 1;
+      for (const from of [0, 3, 7, 8]) {
+        // Part 1: segments 0-7, then the start of segment 8 (its first fragment when separate,
+        // else half its bytes); part 2 reaches back to segment `from`.
+        const eight = segmentFragments(8, separate);
+        const cut = separate ? eight[0]! : eight[0]!.subarray(0, eight[0]!.byteLength / 2);
+        const [earlier, later] = await writeParts(dir, [
+          concatBytes([partBytes(0, 8, separate), cut]),
+          partBytes(from, 12, separate),
+        ]);
+        const whole = (8 - from) * perSegment + (separate && from <= 8 ? 1 : 0);
+        assert.equal(
+          await fmp4RepeatedFragments(earlier!, later!),
+          whole,
+          `separate ${separate}, part 2 from segment ${from}`,
+        );
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("fmp4RepeatedFragments() keeps the first fragment after a seam and a restarted clock", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // Part 2 starts right after part 1: nothing repeats, its first fragment is kept.
+    const [a, b] = await writeParts(dir, [partBytes(0, 8, false), partBytes(8, 12, false)]);
+    assert.equal(await fmp4RepeatedFragments(a!, b!), 0);
+    // An encoder restart: the same pictures and sounds on a clock from 0 are other fragments.
+    const restarted = concatBytes([
+      BROADCAST_INIT,
+      ...Array.from({ length: 4 }, (_, i) => segmentFragments(6 + i, false, 0)).flat(),
+    ]);
+    const [c, d] = await writeParts(dir, [partBytes(0, 8, false), restarted]);
+    assert.equal(await fmp4RepeatedFragments(c!, d!), 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
