@@ -21,6 +21,7 @@ import { startHlsServer } from "../testing/hls_server.ts";
 import { sleep } from "../testing/live.ts";
 import { ensureSegments } from "../testing/segments.ts";
 import { canMountTmpfs, mountTmpfs } from "../testing/tmpfs.ts";
+import type { StatusSnapshot } from "../src/state/status_snapshot.ts";
 
 const tmpfs = await canMountTmpfs();
 
@@ -99,7 +100,7 @@ Deno.test({
       await disk.resize("256m");
       const recordings = async () => {
         const status = await runCli(sandbox, ["--config", configPath, "status", "--json"]);
-        return (JSON.parse(status.stdout)?.recordings ?? []) as { user: string; bytes: number }[];
+        return (JSON.parse(status.stdout) as StatusSnapshot | undefined)?.recordings ?? [];
       };
       await eventually("a new capture once there is room", async () => {
         return (await recordings()).some((r) => r.user === "disk_full" && r.bytes > 0);

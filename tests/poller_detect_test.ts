@@ -21,26 +21,7 @@ import { eventually } from "../testing/eventually.ts";
 import { HELIX_SECRET, startGqlServer } from "../testing/gql_server.ts";
 import { startHlsServer } from "../testing/hls_server.ts";
 import { readManifest } from "../src/state/session_manifest.ts";
-
-interface Status {
-  recordings: {
-    user: string;
-    pid: number;
-    state: string;
-    bytes: number;
-    live_since: string | null;
-    late_seconds: number | null;
-  }[];
-  poller: {
-    running: boolean;
-    last_poll: string | null;
-    live: string[];
-    launched: { user: string; pid: number }[];
-    skipped: { user: string; reason: string }[];
-    detector: string | null;
-    detector_error: { at: string; message: string } | null;
-  };
-}
+import type { StatusSnapshot } from "../src/state/status_snapshot.ts";
 
 const CHANNELS = Array.from({ length: 100 }, (_, i) => `chan_${String(i).padStart(3, "0")}`);
 const LIVE = ["chan_011", "chan_047", "chan_093"];
@@ -74,19 +55,19 @@ Deno.test("poller with the GraphQL detector: 100 channels, exactly the 3 live on
   const usersFile = join(sandbox.home, "channels.txt");
   const env = { PATH: `${wrapper.path}:${sandbox.env.PATH}` };
   const pids = new Set<number>();
-  const status = async (): Promise<Status> => {
+  const status = async (): Promise<StatusSnapshot> => {
     const result = await runCli(sandbox, ["--config", configPath, "status", "--json"], { env });
     assert.equal(result.code, 0, result.stderr);
-    const parsed = JSON.parse(result.stdout) as Status;
+    const parsed = JSON.parse(result.stdout) as StatusSnapshot;
     for (const r of parsed.recordings) pids.add(r.pid);
     return parsed;
   };
-  const waitStatus = (what: string, check: (s: Status) => boolean, timeoutMs = 90_000) =>
+  const waitStatus = (what: string, check: (s: StatusSnapshot) => boolean, timeoutMs = 90_000) =>
     eventually(what, async () => {
       const s = await status();
       return check(s) ? s : undefined;
     }, timeoutMs);
-  const capturing = (s: Status) =>
+  const capturing = (s: StatusSnapshot) =>
     s.recordings.filter((r) => r.state === "capturing" && r.bytes > 0).map((r) => r.user).sort();
   const streamUrlCalls = async () =>
     (await Deno.readTextFile(wrapper.calls)).split("\n").filter((l) => l.includes("--stream-url"));
@@ -242,10 +223,10 @@ Deno.test("poller with the Helix detector: app token from the client secret, the
   const env = { TWITCH_CLIENT_SECRET: HELIX_SECRET };
   const pids = new Set<number>();
   let poller: { process: Deno.ChildProcess; result: Promise<CliResult> } | undefined;
-  const status = async (): Promise<Status> => {
+  const status = async (): Promise<StatusSnapshot> => {
     const result = await runCli(sandbox, ["--config", configPath, "status", "--json"]);
     assert.equal(result.code, 0, result.stderr);
-    const parsed = JSON.parse(result.stdout) as Status;
+    const parsed = JSON.parse(result.stdout) as StatusSnapshot;
     for (const r of parsed.recordings) pids.add(r.pid);
     return parsed;
   };
