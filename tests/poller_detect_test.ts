@@ -48,9 +48,9 @@ async function streamlinkWrapper(dir: string): Promise<{ path: string; calls: st
 }
 
 /**
- * A sandbox with the local HLS server, the fake of Twitch's GraphQL API, `streamlink` on PATH
- * logging its calls, a poller config (`detect = "gql"`, 2 s interval) and the channel list, and
- * the poller once started; `close()` stops what runs.
+ * A sandbox with the local HLS server, the fake of Twitch's APIs, `streamlink` on PATH logging
+ * its calls, a poller config (2 s interval, the `[twitch]` section `twitch` gives; GraphQL by
+ * default) and the channel list, and the poller once started; `close()` stops what runs.
  */
 class GqlWorld {
   readonly pids = new Set<number>();
@@ -63,9 +63,13 @@ class GqlWorld {
     readonly wrapper: { path: string; calls: string },
     readonly configPath: string,
     readonly usersFile: string,
+    readonly extraEnv: Record<string, string>,
   ) {}
 
-  static async start(): Promise<GqlWorld> {
+  static async start(
+    twitch = (gql: FakeGqlServer) => `detect = "gql"\ngql_url = "${gql.url}"\n`,
+    extraEnv: Record<string, string> = {},
+  ): Promise<GqlWorld> {
     const hls = await startHlsServer({ endGraceMs: 1200 });
     const gql = startGqlServer();
     const sandbox = await makeSandbox();
@@ -76,6 +80,7 @@ class GqlWorld {
       await streamlinkWrapper(sandbox.home),
       join(sandbox.home, "poller.toml"),
       join(sandbox.home, "channels.txt"),
+      extraEnv,
     );
     await Deno.remove(sandbox.configPath).catch(() => {});
     await Deno.writeTextFile(
@@ -84,14 +89,14 @@ class GqlWorld {
         sandbox,
         hls.urlTemplate,
         pollerSection(world.usersFile, { interval: 2 }) +
-          `\n[twitch]\ndetect = "gql"\ngql_url = "${gql.url}"\n`,
+          `\n[twitch]\n${twitch(gql)}`,
       ),
     );
     return world;
   }
 
   get env(): Record<string, string> {
-    return { PATH: `${this.wrapper.path}:${this.sandbox.env.PATH}` };
+    return { PATH: `${this.wrapper.path}:${this.sandbox.env.PATH}`, ...this.extraEnv };
   }
 
   /** Puts `users` live on both the HLS server and the API, begun `createdAt`. */
@@ -301,71 +306,38 @@ Deno.test("poller run refuses helix without a client secret and a gql_url that i
 });
 
 Deno.test("poller with the Helix detector: app token from the client secret, the live channel recorded, the secret never logged", async () => {
-  const hls = await startHlsServer({ endGraceMs: 1200 });
-  const gql = startGqlServer();
-  await using sandbox = await makeSandbox();
-  const configPath = join(sandbox.home, "poller.toml");
-  const usersFile = join(sandbox.home, "channels.txt");
-  const env = { TWITCH_CLIENT_SECRET: HELIX_SECRET };
-  const pids = new Set<number>();
-  let poller: { process: Deno.ChildProcess; result: Promise<CliResult> } | undefined;
-  const status = async (): Promise<StatusSnapshot> => {
-    const result = await runCli(sandbox, ["--config", configPath, "status", "--json"]);
-    assert.equal(result.code, 0, result.stderr);
-    const parsed = JSON.parse(result.stdout) as StatusSnapshot;
-    for (const r of parsed.recordings) pids.add(r.pid);
-    return parsed;
-  };
+  const world = await GqlWorld.start(
+    (gql) =>
+      `detect = "helix"\nclient_id = "my-app"\n` +
+      `helix_url = "${gql.helixUrl}"\noauth_url = "${gql.oauthUrl}"\n`,
+    { TWITCH_CLIENT_SECRET: HELIX_SECRET },
+  );
+  const { sandbox, gql, hls } = world;
   try {
-    await Deno.remove(sandbox.configPath).catch(() => {});
-    await Deno.writeTextFile(
-      configPath,
-      defaultConfig(
-        sandbox,
-        hls.urlTemplate,
-        pollerSection(usersFile, { interval: 2 }) +
-          `\n[twitch]\ndetect = "helix"\nclient_id = "my-app"\n` +
-          `helix_url = "${gql.helixUrl}"\noauth_url = "${gql.oauthUrl}"\n`,
-      ),
-    );
-    await Deno.writeTextFile(usersFile, CHANNELS.slice(0, 5).join("\n") + "\n");
+    await Deno.writeTextFile(world.usersFile, CHANNELS.slice(0, 5).join("\n") + "\n");
     hls.goLive("chan_002");
     gql.goLive("chan_002", "helix-stream", new Date().toISOString());
-    const process = spawnCli(sandbox, ["--config", configPath, "poller", "run"], { env });
-    poller = { process, result: collect(process) };
-    const seen = await eventually("chan_002 capturing, found by Helix", async () => {
-      const s = await status();
-      return s.poller.detector === "helix" &&
-          s.recordings.some((r) => r.user === "chan_002" && r.bytes > 0)
-        ? s
-        : undefined;
-    }, 90_000);
+    world.startPoller();
+    const seen = await world.waitStatus(
+      "chan_002 capturing, found by Helix",
+      (s) =>
+        s.poller.detector === "helix" &&
+        s.recordings.some((r) => r.user === "chan_002" && r.bytes > 0),
+    );
     assert.deepEqual(seen.recordings.map((r) => r.user), ["chan_002"]);
     assert.ok(seen.recordings[0]!.live_since, "live_since from Helix's started_at");
     assert.equal(gql.tokens, 1);
     assert.ok(gql.requests.every((r) => r.clientId === "my-app" && r.ops === 5));
 
-    poller.process.kill("SIGTERM");
-    const stopped = await poller.result;
-    poller = undefined;
+    const stopped = await world.stopPoller();
     assert.equal(stopped.code, 0, stopped.stderr);
     const pollerFile = await Deno.readTextFile(join(sandbox.stateDir, "poller.status.json"));
     for (const text of [stopped.stderr, stopped.stdout, pollerFile]) {
       assert.ok(!text.includes(HELIX_SECRET), text);
     }
     hls.end("chan_002");
-    await eventually(
-      "the recording finished",
-      async () => (await status()).recordings.length === 0,
-      90_000,
-    );
+    await world.waitStatus("the recording finished", (s) => s.recordings.length === 0);
   } finally {
-    if (poller) {
-      poller.process.kill("SIGTERM");
-      await poller.result;
-    }
-    killLeftovers(pids);
-    await gql.close();
-    await hls.close();
+    await world.close();
   }
 });
