@@ -22,7 +22,7 @@ export class TwitchtoolError extends Error {
   readonly exitCode: ExitCode;
   constructor(message: string, exitCode: ExitCode, options?: ErrorOptions) {
     super(message, options);
-    this.name = "TwitchtoolError";
+    this.name = new.target.name; // each subclass is named after itself
     this.exitCode = exitCode;
   }
 }
@@ -31,7 +31,6 @@ export class TwitchtoolError extends Error {
 export class UsageError extends TwitchtoolError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, ExitCode.Usage, options);
-    this.name = "UsageError";
   }
 }
 
@@ -39,7 +38,6 @@ export class UsageError extends TwitchtoolError {
 export class ConfigError extends TwitchtoolError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, ExitCode.Usage, options);
-    this.name = "ConfigError";
   }
 }
 
@@ -50,7 +48,6 @@ export class MissingToolError extends TwitchtoolError {
       `Cannot find "${tool}" on PATH: install it (e.g. apt-get install ${tool})`,
       ExitCode.Usage,
     );
-    this.name = "MissingToolError";
   }
 }
 
@@ -58,7 +55,6 @@ export class MissingToolError extends TwitchtoolError {
 export class AlreadyRunningError extends TwitchtoolError {
   constructor(message: string) {
     super(message, ExitCode.AlreadyRunning);
-    this.name = "AlreadyRunningError";
   }
 }
 
@@ -66,7 +62,6 @@ export class AlreadyRunningError extends TwitchtoolError {
 export class SlotUnavailableError extends TwitchtoolError {
   constructor(message: string) {
     super(message, ExitCode.NoSlot);
-    this.name = "SlotUnavailableError";
   }
 }
 
@@ -74,7 +69,6 @@ export class SlotUnavailableError extends TwitchtoolError {
 export class NothingCapturedError extends TwitchtoolError {
   constructor(message: string) {
     super(message, ExitCode.NothingCaptured);
-    this.name = "NothingCapturedError";
   }
 }
 
@@ -82,7 +76,6 @@ export class NothingCapturedError extends TwitchtoolError {
 export class MergeFailedError extends TwitchtoolError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, ExitCode.MergeFailed, options);
-    this.name = "MergeFailedError";
   }
 }
 
@@ -90,7 +83,6 @@ export class MergeFailedError extends TwitchtoolError {
 export class LowDiskError extends TwitchtoolError {
   constructor(message: string) {
     super(message, ExitCode.LowDisk);
-    this.name = "LowDiskError";
   }
 }
 
@@ -101,7 +93,6 @@ export class LowDiskError extends TwitchtoolError {
 export class TwitchApiError extends TwitchtoolError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, ExitCode.Failure, options);
-    this.name = "TwitchApiError";
   }
 }
 

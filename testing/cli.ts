@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import { binaryFlags } from "../src/permissions.ts";
 import { probeArgs } from "../src/proc/ffmpeg_args.ts";
+import type { StatusSnapshot } from "../src/state/status_snapshot.ts";
 
 /** Absolute path of `src/main.ts`. */
 export const MAIN_TS = new URL("../src/main.ts", import.meta.url).pathname;
@@ -202,12 +203,7 @@ export async function runCliOnTerminal(
 }
 
 /** `status --json` of the sandbox, parsed. */
-export async function statusJson(
-  sandbox: Sandbox,
-): Promise<
-  & { recordings: { slot: number; user: string; state: string; pid: number }[] }
-  & Record<string, unknown>
-> {
+export async function statusJson(sandbox: Sandbox): Promise<StatusSnapshot> {
   const result = await runCli(sandbox, ["status", "--json"]);
   if (result.code !== 0) throw new Error(`status failed (${result.code}): ${result.stderr}`);
   return JSON.parse(result.stdout);

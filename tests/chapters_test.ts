@@ -24,6 +24,7 @@ import { startGqlServer } from "../testing/gql_server.ts";
 import { startHlsServer } from "../testing/hls_server.ts";
 import { sleep } from "../testing/live.ts";
 import { ensureSegments } from "../testing/segments.ts";
+import type { StatusSnapshot } from "../src/state/status_snapshot.ts";
 
 interface Chapter {
   start_time: string;
@@ -62,7 +63,7 @@ Deno.test("a title change during a poller-hosted recording becomes a chapter, ke
   let poller: { process: Deno.ChildProcess; result: Promise<CliResult> } | undefined;
   const recordings = async () => {
     const result = await runCli(sandbox, ["--config", configPath, "status", "--json"]);
-    const parsed = JSON.parse(result.stdout) as { recordings: { pid: number; bytes: number }[] };
+    const parsed = JSON.parse(result.stdout) as StatusSnapshot;
     for (const r of parsed.recordings) pids.add(r.pid);
     return parsed.recordings;
   };

@@ -18,9 +18,9 @@ import {
   spawnCli,
 } from "../testing/cli.ts";
 import { startHlsServer } from "../testing/hls_server.ts";
-import { sleep } from "../testing/live.ts";
 import { ensureSegments } from "../testing/segments.ts";
 import { canMountTmpfs, mountTmpfs } from "../testing/tmpfs.ts";
+import type { StatusSnapshot } from "../src/state/status_snapshot.ts";
 
 const tmpfs = await canMountTmpfs();
 
@@ -88,7 +88,11 @@ Deno.test({
         return skipped.some((s: { reason: string }) => s.reason === "waiting for disk space");
       }, 120_000);
       // Several more cycles with the disk still full: no new attempt.
-      await sleep(5000);
+      const cycles = async () =>
+        JSON.parse(await Deno.readTextFile(join(sandbox.stateDir, "poller.status.json")))
+          .cycles as number;
+      const before = await cycles();
+      await eventually("5 more poll cycles", async () => (await cycles()) >= before + 5, 60_000);
       const log = await stderrSoFar();
       assert.match(log, /No space left on device/);
       assert.doesNotMatch(log, /Bad resource/);
@@ -99,7 +103,7 @@ Deno.test({
       await disk.resize("256m");
       const recordings = async () => {
         const status = await runCli(sandbox, ["--config", configPath, "status", "--json"]);
-        return (JSON.parse(status.stdout)?.recordings ?? []) as { user: string; bytes: number }[];
+        return (JSON.parse(status.stdout) as StatusSnapshot | undefined)?.recordings ?? [];
       };
       await eventually("a new capture once there is room", async () => {
         return (await recordings()).some((r) => r.user === "disk_full" && r.bytes > 0);

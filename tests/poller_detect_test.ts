@@ -15,32 +15,14 @@ import {
   makeSandbox,
   pollerSection,
   runCli,
+  type Sandbox,
   spawnCli,
 } from "../testing/cli.ts";
 import { eventually } from "../testing/eventually.ts";
-import { HELIX_SECRET, startGqlServer } from "../testing/gql_server.ts";
-import { startHlsServer } from "../testing/hls_server.ts";
+import { type FakeGqlServer, HELIX_SECRET, startGqlServer } from "../testing/gql_server.ts";
+import { type LiveHlsServer, startHlsServer } from "../testing/hls_server.ts";
 import { readManifest } from "../src/state/session_manifest.ts";
-
-interface Status {
-  recordings: {
-    user: string;
-    pid: number;
-    state: string;
-    bytes: number;
-    live_since: string | null;
-    late_seconds: number | null;
-  }[];
-  poller: {
-    running: boolean;
-    last_poll: string | null;
-    live: string[];
-    launched: { user: string; pid: number }[];
-    skipped: { user: string; reason: string }[];
-    detector: string | null;
-    detector_error: { at: string; message: string } | null;
-  };
-}
+import type { StatusSnapshot } from "../src/state/status_snapshot.ts";
 
 const CHANNELS = Array.from({ length: 100 }, (_, i) => `chan_${String(i).padStart(3, "0")}`);
 const LIVE = ["chan_011", "chan_047", "chan_093"];
@@ -65,61 +47,140 @@ async function streamlinkWrapper(dir: string): Promise<{ path: string; calls: st
   return { path: bin, calls };
 }
 
-Deno.test("poller with the GraphQL detector: 100 channels, exactly the 3 live ones recorded, no streamlink probe; API down falls back to probes", async () => {
-  const hls = await startHlsServer({ endGraceMs: 1200 });
-  const gql = startGqlServer();
-  await using sandbox = await makeSandbox();
-  const wrapper = await streamlinkWrapper(sandbox.home);
-  const configPath = join(sandbox.home, "poller.toml");
-  const usersFile = join(sandbox.home, "channels.txt");
-  const env = { PATH: `${wrapper.path}:${sandbox.env.PATH}` };
-  const pids = new Set<number>();
-  const status = async (): Promise<Status> => {
-    const result = await runCli(sandbox, ["--config", configPath, "status", "--json"], { env });
-    assert.equal(result.code, 0, result.stderr);
-    const parsed = JSON.parse(result.stdout) as Status;
-    for (const r of parsed.recordings) pids.add(r.pid);
-    return parsed;
-  };
-  const waitStatus = (what: string, check: (s: Status) => boolean, timeoutMs = 90_000) =>
-    eventually(what, async () => {
-      const s = await status();
-      return check(s) ? s : undefined;
-    }, timeoutMs);
-  const capturing = (s: Status) =>
-    s.recordings.filter((r) => r.state === "capturing" && r.bytes > 0).map((r) => r.user).sort();
-  const streamUrlCalls = async () =>
-    (await Deno.readTextFile(wrapper.calls)).split("\n").filter((l) => l.includes("--stream-url"));
+/**
+ * A sandbox with the local HLS server, the fake of Twitch's APIs, `streamlink` on PATH logging
+ * its calls, a poller config (2 s interval, the `[twitch]` section `twitch` gives; GraphQL by
+ * default) and the channel list, and the poller once started; `close()` stops what runs.
+ */
+class GqlWorld {
+  readonly pids = new Set<number>();
+  poller: { process: Deno.ChildProcess; result: Promise<CliResult> } | undefined;
 
-  let poller: { process: Deno.ChildProcess; result: Promise<CliResult> } | undefined;
-  try {
+  private constructor(
+    readonly hls: LiveHlsServer,
+    readonly gql: FakeGqlServer,
+    readonly sandbox: Sandbox,
+    readonly wrapper: { path: string; calls: string },
+    readonly configPath: string,
+    readonly usersFile: string,
+    readonly extraEnv: Record<string, string>,
+  ) {}
+
+  static async start(
+    twitch = (gql: FakeGqlServer) => `detect = "gql"\ngql_url = "${gql.url}"\n`,
+    extraEnv: Record<string, string> = {},
+  ): Promise<GqlWorld> {
+    const hls = await startHlsServer({ endGraceMs: 1200 });
+    const gql = startGqlServer();
+    const sandbox = await makeSandbox();
+    const world = new GqlWorld(
+      hls,
+      gql,
+      sandbox,
+      await streamlinkWrapper(sandbox.home),
+      join(sandbox.home, "poller.toml"),
+      join(sandbox.home, "channels.txt"),
+      extraEnv,
+    );
     await Deno.remove(sandbox.configPath).catch(() => {});
     await Deno.writeTextFile(
-      configPath,
+      world.configPath,
       defaultConfig(
         sandbox,
         hls.urlTemplate,
-        pollerSection(usersFile, { interval: 2 }) +
-          `\n[twitch]\ndetect = "gql"\ngql_url = "${gql.url}"\n`,
+        pollerSection(world.usersFile, { interval: 2 }) +
+          `\n[twitch]\n${twitch(gql)}`,
       ),
     );
-    await Deno.writeTextFile(usersFile, CHANNELS.join("\n") + "\n");
-    const createdAt = new Date(Date.now() - 60_000).toISOString();
-    for (const user of LIVE) {
-      hls.goLive(user);
-      gql.goLive(user, `stream-${user}`, createdAt);
+    return world;
+  }
+
+  get env(): Record<string, string> {
+    return { PATH: `${this.wrapper.path}:${this.sandbox.env.PATH}`, ...this.extraEnv };
+  }
+
+  /** Puts `users` live on both the HLS server and the API, begun `createdAt`. */
+  goLive(users: readonly string[], createdAt: string): void {
+    for (const user of users) {
+      this.hls.goLive(user);
+      this.gql.goLive(user, `stream-${user}`, createdAt);
     }
+  }
+
+  startPoller(): void {
+    const process = spawnCli(this.sandbox, ["--config", this.configPath, "poller", "run"], {
+      env: this.env,
+    });
+    this.poller = { process, result: collect(process) };
+  }
+
+  /** SIGTERM to the poller; what it printed. */
+  async stopPoller(): Promise<CliResult> {
+    const poller = this.poller!;
+    this.poller = undefined;
+    poller.process.kill("SIGTERM");
+    return await poller.result;
+  }
+
+  async status(): Promise<StatusSnapshot> {
+    const result = await runCli(this.sandbox, ["--config", this.configPath, "status", "--json"], {
+      env: this.env,
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const parsed = JSON.parse(result.stdout) as StatusSnapshot;
+    for (const r of parsed.recordings) this.pids.add(r.pid);
+    return parsed;
+  }
+
+  waitStatus(what: string, check: (s: StatusSnapshot) => boolean, timeoutMs = 90_000) {
+    return eventually(what, async () => {
+      const s = await this.status();
+      return check(s) ? s : undefined;
+    }, timeoutMs);
+  }
+
+  /** streamlink runs as a probe (`--stream-url`), as the wrapper logged them. */
+  async streamUrlCalls(): Promise<string[]> {
+    return (await Deno.readTextFile(this.wrapper.calls)).split("\n")
+      .filter((l) => l.includes("--stream-url"));
+  }
+
+  async close(): Promise<void> {
+    if (this.poller) {
+      try {
+        this.poller.process.kill("SIGTERM");
+      } catch {
+        // Already exited.
+      }
+      await this.poller.result;
+    }
+    killLeftovers(this.pids);
+    await this.gql.close();
+    await this.hls.close();
+    await this.sandbox[Symbol.asyncDispose]();
+  }
+}
+
+/** Users of `s` capturing with bytes written, sorted. */
+const capturing = (s: StatusSnapshot) =>
+  s.recordings.filter((r) => r.state === "capturing" && r.bytes > 0).map((r) => r.user).sort();
+
+Deno.test("poller with the GraphQL detector: 100 channels, exactly the 3 live ones recorded with their broadcast's id and start, no streamlink probe", async () => {
+  const world = await GqlWorld.start();
+  const { sandbox, gql, hls } = world;
+  try {
+    await Deno.writeTextFile(world.usersFile, CHANNELS.join("\n") + "\n");
+    const createdAt = new Date(Date.now() - 60_000).toISOString();
+    world.goLive(LIVE, createdAt);
     gql.setUnknown("chan_099");
+    world.startPoller();
 
-    const process = spawnCli(sandbox, ["--config", configPath, "poller", "run"], { env });
-    poller = { process, result: collect(process) };
-
-    const recording = await waitStatus(
+    const recording = await world.waitStatus(
       "the 3 live channels capturing",
       (s) => capturing(s).length === 3,
     );
     assert.deepEqual(capturing(recording), LIVE);
-    const settled = await waitStatus(
+    const settled = await world.waitStatus(
       "a cycle that finds all 3 already recording",
       (s) => s.poller.skipped.filter((k) => k.reason === "already recording").length === 3,
     );
@@ -139,8 +200,8 @@ Deno.test("poller with the GraphQL detector: 100 channels, exactly the 3 live on
     assert.equal(pollerFile.offline.length, 96);
 
     // Outside evidence: streamlink ran only as the 3 recorders, never as a probe.
-    const calls = (await Deno.readTextFile(wrapper.calls)).split("\n").filter(Boolean);
-    assert.deepEqual(await streamUrlCalls(), []);
+    const calls = (await Deno.readTextFile(world.wrapper.calls)).split("\n").filter(Boolean);
+    assert.deepEqual(await world.streamUrlCalls(), []);
     assert.ok(calls.length >= 3, calls.join("\n"));
     // Each request stayed within Twitch's 35 operations (the fake answers 400 above that).
     assert.ok(gql.requests.length >= 6, `${gql.requests.length} requests`);
@@ -164,20 +225,48 @@ Deno.test("poller with the GraphQL detector: 100 channels, exactly the 3 live on
       assert.match(log, new RegExp(`First data [\\d.]+ s after the broadcast "?stream-${user}"?`));
     }
 
+    const stopped = await world.stopPoller();
+    assert.equal(stopped.code, 0, stopped.stderr);
+    const count = (pattern: RegExp) => stopped.stderr.match(new RegExp(pattern, "g"))?.length ?? 0;
+    assert.equal(count(/Twitch does not know the channel "?chan_099"?/), 1, stopped.stderr);
+    assert.match(stopped.stderr, /detecting with "?gql"?/);
+
+    for (const user of LIVE) hls.end(user);
+    await world.waitStatus("every recording finished", (s) => s.recordings.length === 0, 120_000);
+  } finally {
+    await world.close();
+  }
+});
+
+Deno.test("poller with the GraphQL detector falls back to streamlink probes while the API fails and stops probing once it answers again", async () => {
+  const world = await GqlWorld.start();
+  const { gql, hls } = world;
+  try {
+    // 10 channels: 100 probes cost a minute of CPU.
+    await Deno.writeTextFile(
+      world.usersFile,
+      [...CHANNELS.slice(25, 32), ...LIVE].join("\n") + "\n",
+    );
+    world.goLive(LIVE, new Date(Date.now() - 60_000).toISOString());
+    world.startPoller();
+    await world.waitStatus(
+      "the 3 live channels capturing, found by the API",
+      (s) => s.poller.detector === "gql" && capturing(s).length === 3,
+    );
+
     // API down: the cycle probes with streamlink and still finds every live channel, including
-    // one that went live meanwhile. (10 channels here: 100 probes cost a minute of CPU.)
-    await Deno.writeTextFile(usersFile, [...CHANNELS.slice(25, 32), ...LIVE].join("\n") + "\n");
+    // one that went live meanwhile.
     gql.setMode("error500");
     hls.goLive("chan_030");
-    const fallback = await waitStatus(
+    const fallback = await world.waitStatus(
       "chan_030 found by streamlink probes and capturing",
       (s) => s.poller.detector === "streamlink" && capturing(s).includes("chan_030"),
       180_000,
     );
     assert.match(fallback.poller.detector_error?.message ?? "", /^HTTP 500 from "http:\/\/127/);
-    const probes = await streamUrlCalls();
+    const probes = await world.streamUrlCalls();
     assert.ok(probes.length >= 10, probes.join("\n"));
-    const probeCycle = await waitStatus(
+    const probeCycle = await world.waitStatus(
       "a streamlink cycle that sees all 4 live",
       (s) => s.poller.detector === "streamlink" && s.poller.live.length === 4,
       180_000,
@@ -187,37 +276,20 @@ Deno.test("poller with the GraphQL detector: 100 channels, exactly the 3 live on
     // The API answers again: back to no probes.
     gql.setMode("ok");
     gql.goLive("chan_030");
-    await waitStatus("a gql cycle", (s) => s.poller.detector === "gql", 180_000);
-    const before = (await streamUrlCalls()).length;
-    const lastPoll = (await status()).poller.last_poll;
-    await waitStatus("two more gql cycles", (s) => s.poller.last_poll !== lastPoll, 30_000);
-    await waitStatus("a third", (s) => s.poller.last_poll !== lastPoll, 30_000);
-    assert.equal((await streamUrlCalls()).length, before, "no probes while the API answers");
+    await world.waitStatus("a gql cycle", (s) => s.poller.detector === "gql", 180_000);
+    const before = (await world.streamUrlCalls()).length;
+    const lastPoll = (await world.status()).poller.last_poll;
+    await world.waitStatus("two more gql cycles", (s) => s.poller.last_poll !== lastPoll, 30_000);
+    await world.waitStatus("a third", (s) => s.poller.last_poll !== lastPoll, 30_000);
+    assert.equal((await world.streamUrlCalls()).length, before, "no probes while the API answers");
 
-    poller.process.kill("SIGTERM");
-    const stopped = await poller.result;
-    poller = undefined;
+    const stopped = await world.stopPoller();
     assert.equal(stopped.code, 0, stopped.stderr);
     const count = (pattern: RegExp) => stopped.stderr.match(new RegExp(pattern, "g"))?.length ?? 0;
-    assert.equal(count(/Twitch does not know the channel "?chan_099"?/), 1, stopped.stderr);
     assert.equal(count(/Twitch API \("?gql"?\) failed: '?HTTP 500/), 1, stopped.stderr);
     assert.equal(count(/Twitch API \("?gql"?\) answers again/), 1, stopped.stderr);
-    assert.match(stopped.stderr, /detecting with "?gql"?/);
-
-    for (const user of [...LIVE, "chan_030"]) hls.end(user);
-    await waitStatus("every recording finished", (s) => s.recordings.length === 0, 120_000);
   } finally {
-    if (poller) {
-      try {
-        poller.process.kill("SIGTERM");
-      } catch {
-        // Already exited.
-      }
-      await poller.result;
-    }
-    killLeftovers(pids);
-    await gql.close();
-    await hls.close();
+    await world.close();
   }
 });
 
@@ -234,71 +306,38 @@ Deno.test("poller run refuses helix without a client secret and a gql_url that i
 });
 
 Deno.test("poller with the Helix detector: app token from the client secret, the live channel recorded, the secret never logged", async () => {
-  const hls = await startHlsServer({ endGraceMs: 1200 });
-  const gql = startGqlServer();
-  await using sandbox = await makeSandbox();
-  const configPath = join(sandbox.home, "poller.toml");
-  const usersFile = join(sandbox.home, "channels.txt");
-  const env = { TWITCH_CLIENT_SECRET: HELIX_SECRET };
-  const pids = new Set<number>();
-  let poller: { process: Deno.ChildProcess; result: Promise<CliResult> } | undefined;
-  const status = async (): Promise<Status> => {
-    const result = await runCli(sandbox, ["--config", configPath, "status", "--json"]);
-    assert.equal(result.code, 0, result.stderr);
-    const parsed = JSON.parse(result.stdout) as Status;
-    for (const r of parsed.recordings) pids.add(r.pid);
-    return parsed;
-  };
+  const world = await GqlWorld.start(
+    (gql) =>
+      `detect = "helix"\nclient_id = "my-app"\n` +
+      `helix_url = "${gql.helixUrl}"\noauth_url = "${gql.oauthUrl}"\n`,
+    { TWITCH_CLIENT_SECRET: HELIX_SECRET },
+  );
+  const { sandbox, gql, hls } = world;
   try {
-    await Deno.remove(sandbox.configPath).catch(() => {});
-    await Deno.writeTextFile(
-      configPath,
-      defaultConfig(
-        sandbox,
-        hls.urlTemplate,
-        pollerSection(usersFile, { interval: 2 }) +
-          `\n[twitch]\ndetect = "helix"\nclient_id = "my-app"\n` +
-          `helix_url = "${gql.helixUrl}"\noauth_url = "${gql.oauthUrl}"\n`,
-      ),
-    );
-    await Deno.writeTextFile(usersFile, CHANNELS.slice(0, 5).join("\n") + "\n");
+    await Deno.writeTextFile(world.usersFile, CHANNELS.slice(0, 5).join("\n") + "\n");
     hls.goLive("chan_002");
     gql.goLive("chan_002", "helix-stream", new Date().toISOString());
-    const process = spawnCli(sandbox, ["--config", configPath, "poller", "run"], { env });
-    poller = { process, result: collect(process) };
-    const seen = await eventually("chan_002 capturing, found by Helix", async () => {
-      const s = await status();
-      return s.poller.detector === "helix" &&
-          s.recordings.some((r) => r.user === "chan_002" && r.bytes > 0)
-        ? s
-        : undefined;
-    }, 90_000);
+    world.startPoller();
+    const seen = await world.waitStatus(
+      "chan_002 capturing, found by Helix",
+      (s) =>
+        s.poller.detector === "helix" &&
+        s.recordings.some((r) => r.user === "chan_002" && r.bytes > 0),
+    );
     assert.deepEqual(seen.recordings.map((r) => r.user), ["chan_002"]);
     assert.ok(seen.recordings[0]!.live_since, "live_since from Helix's started_at");
     assert.equal(gql.tokens, 1);
     assert.ok(gql.requests.every((r) => r.clientId === "my-app" && r.ops === 5));
 
-    poller.process.kill("SIGTERM");
-    const stopped = await poller.result;
-    poller = undefined;
+    const stopped = await world.stopPoller();
     assert.equal(stopped.code, 0, stopped.stderr);
     const pollerFile = await Deno.readTextFile(join(sandbox.stateDir, "poller.status.json"));
     for (const text of [stopped.stderr, stopped.stdout, pollerFile]) {
       assert.ok(!text.includes(HELIX_SECRET), text);
     }
     hls.end("chan_002");
-    await eventually(
-      "the recording finished",
-      async () => (await status()).recordings.length === 0,
-      90_000,
-    );
+    await world.waitStatus("the recording finished", (s) => s.recordings.length === 0);
   } finally {
-    if (poller) {
-      poller.process.kill("SIGTERM");
-      await poller.result;
-    }
-    killLeftovers(pids);
-    await gql.close();
-    await hls.close();
+    await world.close();
   }
 });

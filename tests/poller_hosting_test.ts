@@ -25,19 +25,7 @@ import { readProcStat } from "../testing/proc_stat.ts";
 import { startHlsServer } from "../testing/hls_server.ts";
 import { contentSeconds } from "../testing/media.ts";
 import { encoderStatus, makeClip, writeJob } from "../testing/encode_clips.ts";
-
-interface Recording {
-  slot: number;
-  user: string;
-  pid: number;
-  state: string;
-  bytes: number;
-}
-interface Status {
-  recordings: Recording[];
-  poller: { running: boolean; pid: number | null; skipped: { user: string; reason: string }[] };
-  queue: { pending: { input: string }[] };
-}
+import type { StatusSnapshot } from "../src/state/status_snapshot.ts";
 
 const CHANNELS = ["host_a", "host_b", "host_c"];
 
@@ -69,13 +57,13 @@ class World {
     return this.poller;
   }
 
-  async status(): Promise<Status> {
+  async status(): Promise<StatusSnapshot> {
     const result = await this.cli(["status", "--json"]);
     assert.equal(result.code, 0, result.stderr);
     return JSON.parse(result.stdout);
   }
 
-  waitStatus(what: string, check: (status: Status) => boolean, timeoutMs = 60_000) {
+  waitStatus(what: string, check: (status: StatusSnapshot) => boolean, timeoutMs = 60_000) {
     return eventually(what, async () => {
       const status = await this.status();
       return check(status) ? status : undefined;

@@ -25,22 +25,9 @@ import {
 } from "../testing/cli.ts";
 import { eventually } from "../testing/eventually.ts";
 import { type LiveHlsServer, startHlsServer } from "../testing/hls_server.ts";
+import type { StatusSnapshot } from "../src/state/status_snapshot.ts";
 
 /** The parts of `status --json` these tests read. */
-interface Status {
-  recordings: { slot: number; user: string; pid: number; state: string; bytes: number }[];
-  poller: {
-    running: boolean;
-    pid: number | null;
-    last_poll: string | null;
-    live: string[];
-    launched: { user: string; pid: number }[];
-    skipped: { user: string; reason: string }[];
-  };
-  encoder: { running: boolean };
-  queue: { pending: { input: string; output: string; created_at: string }[]; failed: unknown[] };
-}
-
 /** A sandbox whose only config is `<home>/poller.toml`, polling every second. */
 class PollerWorld {
   readonly configPath: string;
@@ -84,17 +71,17 @@ class PollerWorld {
     return { process, result: collect(process) };
   }
 
-  async status(): Promise<Status> {
+  async status(): Promise<StatusSnapshot> {
     const result = await this.cli(["status", "--json"]);
     assert.equal(result.code, 0, result.stderr);
-    const status = JSON.parse(result.stdout) as Status;
+    const status = JSON.parse(result.stdout) as StatusSnapshot;
     for (const recording of status.recordings) this.pids.add(recording.pid);
     for (const launch of status.poller.launched) this.pids.add(launch.pid);
     return status;
   }
 
   /** Waits for a `status --json` satisfying `check`. */
-  waitStatus(what: string, check: (status: Status) => boolean, timeoutMs = 60_000) {
+  waitStatus(what: string, check: (status: StatusSnapshot) => boolean, timeoutMs = 60_000) {
     return eventually(what, async () => {
       const status = await this.status();
       return check(status) ? status : undefined;
@@ -115,7 +102,7 @@ class PollerWorld {
 }
 
 const count = (text: string, pattern: RegExp) => text.match(new RegExp(pattern, "g"))?.length ?? 0;
-const capturing = (status: Status, user: string) =>
+const capturing = (status: StatusSnapshot, user: string) =>
   status.recordings.find((r) => r.user === user && r.state === "capturing" && r.bytes > 0);
 
 async function stopPoller(poller: { process: Deno.ChildProcess; result: Promise<CliResult> }) {

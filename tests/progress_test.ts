@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { roleFlags } from "../src/permissions.ts";
 import { collect, makeSandbox, runCli, runCliOnTerminal, spawnCli } from "../testing/cli.ts";
-import { sleep, waitForState, withHlsServer } from "../testing/live.ts";
+import { eventually } from "../testing/eventually.ts";
+import { waitForState, withHlsServer } from "../testing/live.ts";
 import { makeClip, writeEncoderConfig, writeJob } from "../testing/encode_clips.ts";
 
 Deno.test("record logs its size and duration while capturing, a give-up countdown while waiting, and keeps a log file", async () => {
@@ -16,7 +17,11 @@ Deno.test("record logs its size and duration while capturing, a give-up countdow
     server.goLive("carol");
     const recorder = spawnCli(sandbox, ["record", "carol", "--retry-window", "6"]);
     await waitForState(sandbox, "carol", "capturing");
-    await sleep(7000);
+    const logFile = join(sandbox.stateDir, "logs", "carol.log");
+    await eventually("a progress line 5 s or more into the capture", async () => {
+      const logged = await Deno.readTextFile(logFile).catch(() => "");
+      return /Capturing "carol": .* [5-9]s so far/.test(logged);
+    }, 60_000);
     server.end("carol");
     const result = await collect(recorder);
     assert.equal(result.code, 0, result.stderr);
@@ -39,7 +44,6 @@ Deno.test("record logs its size and duration while capturing, a give-up countdow
       /\[INF\] [^\n]*streamlink: "?(error|\[[^\]]+\]\[(error|warning)\])/,
     );
 
-    const logFile = join(sandbox.stateDir, "logs", "carol.log");
     const logged = await Deno.readTextFile(logFile);
     assert.match(logged, /^--- \S+ twitchtool record carol\n/);
     assert.match(logged, /Recording "carol" in slot 1/);

@@ -86,13 +86,11 @@ Deno.test("record survives an outage: two parts merged into one continuous file"
     await waitForState(sandbox, "bob", "capturing");
     await sleep(5000);
     server.end("bob");
-    await sleep(2000);
-    const stop = Date.now();
     // The retry window is long here; end the wait with SIGINT once the second part is done.
     await eventually("second part finished", async () => {
       const status = await statusJson(sandbox);
-      return status.recordings.every((r) => r.state !== "capturing") || Date.now() - stop > 20000;
-    });
+      return status.recordings.every((r) => r.state !== "capturing");
+    }, 30_000);
     recorder.kill("SIGINT");
     const result = await collect(recorder);
     assert.equal(result.code, 0, result.stderr);

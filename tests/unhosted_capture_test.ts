@@ -25,19 +25,7 @@ import {
 import { type LiveHlsServer, startHlsServer } from "../testing/hls_server.ts";
 import { contentSeconds } from "../testing/media.ts";
 import { encoderStatus, makeClip, writeJob } from "../testing/encode_clips.ts";
-
-interface Recording {
-  slot: number | null;
-  user: string;
-  pid: number;
-  state: string;
-  hosted: boolean;
-  bytes: number;
-}
-interface Status {
-  recordings: Recording[];
-  queue: { pending: { input: string }[] };
-}
+import type { RecordingView, StatusSnapshot } from "../src/state/status_snapshot.ts";
 
 class World {
   readonly configPath: string;
@@ -76,13 +64,13 @@ class World {
     return this.poller;
   }
 
-  async status(): Promise<Status> {
+  async status(): Promise<StatusSnapshot> {
     const result = await this.cli(["status", "--json"]);
     assert.equal(result.code, 0, result.stderr);
     return JSON.parse(result.stdout);
   }
 
-  waitRecording(what: string, check: (r: Recording) => boolean, timeoutMs = 60_000) {
+  waitRecording(what: string, check: (r: RecordingView) => boolean, timeoutMs = 60_000) {
     return eventually(what, async () => (await this.status()).recordings.find(check), timeoutMs);
   }
 
@@ -245,7 +233,7 @@ Deno.test("a poller killed at a part boundary or right after starting streamlink
     await new Promise((resolve) => setTimeout(resolve, 4000));
     server.end("alice");
     const broadcast = (Date.now() - start) / 1000;
-    let last: Status | undefined;
+    let last: StatusSnapshot | undefined;
     await eventually("alice finished and queued", async () => {
       last = await world.status();
       return last.recordings.length === 0 && last.queue.pending.length === 1;

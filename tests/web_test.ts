@@ -1,8 +1,7 @@
 /**
- * End to end: the status page of issue 19 in a real browser. A real `poller run` records two
- * channels from the local HLS server while a real encoder works (and pauses for them); headless
- * Chromium loads the page and the test reads the DOM it rendered and saves a screenshot under
- * test-artifacts/. Also: `/metrics` through a strict Prometheus parser, `/api/status` against
+ * End to end: the status page in a real browser. A real `poller run` records two channels from
+ * the local HLS server (while a real encoder works and pauses for them); headless Chromium loads
+ * the page, the tests read the DOM it rendered and save a screenshot under test-artifacts/. Also: `/metrics` through a strict Prometheus parser, `/api/status` against
  * `status --json`, the refusal of a non-loopback bind without a token, and 200 stalled clients
  * that must not hold up a single poll cycle.
  */
@@ -27,7 +26,8 @@ import {
   findChromium,
   screenshot,
 } from "../testing/chromium.ts";
-import { startHlsServer } from "../testing/hls_server.ts";
+import { type LiveHlsServer, startHlsServer } from "../testing/hls_server.ts";
+import type { PageData } from "../src/web/page_data.ts";
 import { parsePrometheusText } from "../testing/prometheus.ts";
 import { encoderStatus, makeClip, writeJob } from "../testing/encode_clips.ts";
 import { freePort, readUntilClosed } from "../testing/raw_http.ts";
@@ -89,36 +89,38 @@ async function stop(process: Deno.ChildProcess | undefined): Promise<void> {
   }
 }
 
-interface PageJson {
-  status: { recordings: { user: string; bytes: number; state: string }[] };
-  history: { user: string; path: string | null }[];
-}
-
-Deno.test({
-  name:
-    "the poller's status page in Chromium shows two recordings growing, the paused encode and, once a broadcast ends, its history bar; /metrics and /api/status agree with the files",
-  ignore: findChromium() === undefined,
-  fn: async () => {
-    const server = await startHlsServer({ endGraceMs: 1200 });
-    await using sandbox = await makeSandbox();
-    const configPath = join(sandbox.home, "web.toml");
-    const usersFile = join(sandbox.home, "channels.txt");
-    const port = freePort();
-    const base = `http://127.0.0.1:${port}`;
-    await Deno.writeTextFile(
-      configPath,
-      defaultConfig(
-        sandbox,
-        server.urlTemplate,
-        pollerSection(usersFile) +
-          `\n[encode_daemon]\npreset = "medium"\n\n[web]\nlisten = "127.0.0.1:${port}"\n`,
-      ),
-    );
-    await Deno.writeTextFile(usersFile, "web_a\nweb_b\n");
-    const leftovers = new Set<number>();
-    let encoder: Deno.ChildProcess | undefined;
-    let poller: Deno.ChildProcess | undefined;
-    try {
+/**
+ * A real `poller run` with its status page on a free loopback port, recording `channels` from the
+ * local HLS server (both growing before `fn` runs); with `encode`, an encoder first works on a
+ * 30-second clip and reports progress (it pauses for the recordings).
+ */
+async function withRecordingPoller(
+  options: { channels: readonly string[]; encode: boolean },
+  fn: (
+    world: { base: string; server: LiveHlsServer; sandbox: Sandbox; configPath: string },
+  ) => Promise<void>,
+): Promise<void> {
+  const server = await startHlsServer({ endGraceMs: 1200 });
+  await using sandbox = await makeSandbox();
+  const configPath = join(sandbox.home, "web.toml");
+  const usersFile = join(sandbox.home, "channels.txt");
+  const port = freePort();
+  const base = `http://127.0.0.1:${port}`;
+  await Deno.writeTextFile(
+    configPath,
+    defaultConfig(
+      sandbox,
+      server.urlTemplate,
+      pollerSection(usersFile) +
+        `\n[encode_daemon]\npreset = "medium"\n\n[web]\nlisten = "127.0.0.1:${port}"\n`,
+    ),
+  );
+  await Deno.writeTextFile(usersFile, options.channels.join("\n") + "\n");
+  const leftovers = new Set<number>();
+  let encoder: Deno.ChildProcess | undefined;
+  let poller: Deno.ChildProcess | undefined;
+  try {
+    if (options.encode) {
       await Deno.mkdir(sandbox.recordDir, { recursive: true });
       const clip = await makeClip(join(sandbox.recordDir, "clip.mp4"), { seconds: 30 });
       await writeJob(sandbox, "clip.json", {
@@ -134,17 +136,34 @@ Deno.test({
         if (job?.ffmpeg_pid) leftovers.add(job.ffmpeg_pid);
         return (job?.percent ?? 0) > 0;
       }, 90_000);
+    }
+    for (const channel of options.channels) server.goLive(channel);
+    poller = spawnCli(sandbox, ["--config", configPath, "poller", "run"]);
+    leftovers.add(poller.pid);
+    await eventually("every recording growing on the page's data", async () => {
+      const page = await getJson(`${base}/api/page`).catch(() => undefined) as PageData;
+      const growing = page?.status.recordings.filter((r) => r.bytes > 0) ?? [];
+      return growing.length === options.channels.length;
+    }, 90_000);
+    await fn({ base, server, sandbox, configPath });
+  } finally {
+    await stop(poller);
+    await stop(encoder);
+    killLeftovers(leftovers);
+    // streamlinks of this sandbox (detached, they outlive the poller)
+    killLeftovers(await pidsWith(sandbox.tempDir));
+    await server.close();
+  }
+}
 
-      server.goLive("web_a");
-      server.goLive("web_b");
-      poller = spawnCli(sandbox, ["--config", configPath, "poller", "run"]);
-      leftovers.add(poller.pid);
-      await eventually("both recordings on the page's data", async () => {
-        const page = await getJson(`${base}/api/page`).catch(() => undefined) as PageJson;
-        const growing = page?.status.recordings.filter((r) => r.bytes > 0) ?? [];
-        return growing.length === 2;
-      }, 90_000);
+const withChromium = { ignore: findChromium() === undefined };
 
+Deno.test({
+  name:
+    "the poller's status page in Chromium shows two recordings with their sizes and the encode paused for them",
+  ...withChromium,
+  fn: () =>
+    withRecordingPoller({ channels: ["web_a", "web_b"], encode: true }, async ({ base }) => {
       const first = recordingRows(await dumpDom(`${base}/`));
       assert.deepEqual(first.map((r) => r.user).sort(), ["web_a", "web_b"]);
       for (const row of first) {
@@ -159,37 +178,47 @@ Deno.test({
       const percent = Number(/class="bar" data-percent="([\d.]+)"/.exec(dom)?.[1]);
       assert.ok(percent > 0 && percent < 100, `progress bar at ${percent} %`);
       assert.match(dom, /<tr data-user="web_a"><td>web_a<\/td><td class="state-recording">/);
+    }),
+});
 
-      // The page stays open and updates itself: both sizes grow without a reload.
-      {
-        await using page = await BrowserPage.open(`${base}/`);
-        const sizes = () =>
-          page.evaluate<Record<string, number>>(
-            `Object.fromEntries([...document.querySelectorAll("#recordings tbody tr")]
-              .map((tr) => [tr.dataset.user, Number(tr.dataset.bytes)]))`,
-          );
-        const start = await eventually("the open page listing both", async () => {
-          const now = await sizes();
-          return (now.web_a ?? 0) > 0 && (now.web_b ?? 0) > 0 && now;
-        });
-        await eventually("both sizes grown in the open page", async () => {
-          const now = await sizes();
-          return now.web_a! > start.web_a! && now.web_b! > start.web_b!;
-        }, 60_000);
-        const fetched = await page.evaluate<number>(
-          `performance.getEntriesByType("resource").filter((e) => e.name.includes("/api/page")).length`,
+Deno.test({
+  name: "the status page left open in Chromium updates itself: both sizes grow without a reload",
+  ...withChromium,
+  fn: () =>
+    withRecordingPoller({ channels: ["web_a", "web_b"], encode: false }, async ({ base }) => {
+      await using page = await BrowserPage.open(`${base}/`);
+      const sizes = () =>
+        page.evaluate<Record<string, number>>(
+          `Object.fromEntries([...document.querySelectorAll("#recordings tbody tr")]
+            .map((tr) => [tr.dataset.user, Number(tr.dataset.bytes)]))`,
         );
-        assert.ok(fetched >= 1, "the page polled /api/page");
-      }
+      const start = await eventually("the open page listing both", async () => {
+        const now = await sizes();
+        return (now.web_a ?? 0) > 0 && (now.web_b ?? 0) > 0 && now;
+      });
+      await eventually("both sizes grown in the open page", async () => {
+        const now = await sizes();
+        return now.web_a! > start.web_a! && now.web_b! > start.web_b!;
+      }, 60_000);
+      const fetched = await page.evaluate<number>(
+        `performance.getEntriesByType("resource").filter((e) => e.name.includes("/api/page")).length`,
+      );
+      assert.ok(fetched >= 1, "the page polled /api/page");
+    }),
+});
 
-      // /metrics: strict text format, and the values of this moment.
+Deno.test("/metrics (strict text format) and /api/status of a recording poller agree with the files", () =>
+  withRecordingPoller(
+    { channels: ["web_a", "web_b"], encode: true },
+    async ({ base, sandbox, configPath }) => {
       const metrics = await eventually("metrics with both recordings", async () => {
         const text = await (await fetch(`${base}/metrics`)).text();
         const families = parsePrometheusText(text);
         return families.get("twitchtool_recordings_active")?.samples[0]?.value === 2 && families;
       });
       const sample = (name: string, user?: string) =>
-        metrics.get(name)?.samples.find((s) => user === undefined || s.labels.user === user)?.value;
+        metrics.get(name)?.samples.find((s) => user === undefined || s.labels.user === user)
+          ?.value;
       for (const user of ["web_a", "web_b"]) {
         assert.ok(sample("twitchtool_recording_bytes", user)! > 0, user);
         assert.equal(sample("twitchtool_channel_live", user), 1, user);
@@ -210,62 +239,64 @@ Deno.test({
         ];
         return JSON.stringify(stripVolatile(cli)) === JSON.stringify(stripVolatile(api));
       }, 30_000);
+    },
+  ));
 
-      // A broadcast ends: its recording finishes and its bar appears on the time axis.
-      server.end("web_a");
-      await eventually("web_a finished: in the history, off the recordings", async () => {
-        const page = await getJson(`${base}/api/page`) as PageJson;
-        return page.history.some((h) => h.user === "web_a" && h.path?.endsWith(".mp4")) &&
-          !page.status.recordings.some((r) => r.user === "web_a");
-      }, 120_000);
-      const ended = await dumpDom(`${base}/`);
-      assert.match(
-        ended,
-        /<rect class="bar-rect" data-user="web_a" data-file="web_a_[\d-]+_[\d-]+\.mp4"/,
-      );
-      assert.doesNotMatch(ended, /<rect class="bar-rect" data-user="web_b"/);
-      assert.match(ended, /<rect class="bar-live" data-user="web_b"/, "web_b recording now");
-      assert.deepEqual(recordingRows(ended).map((r) => r.user), ["web_b"]);
-      assert.match(ended, /<tr data-user="web_a"><td>web_a_[\d-]+_[\d-]+\.mp4<\/td>/);
-      await eventually("the finished recording counted", async () => {
-        const families = parsePrometheusText(await (await fetch(`${base}/metrics`)).text());
-        return families.get("twitchtool_recordings_finished_total")?.samples[0]?.value === 1;
-      }, 60_000);
+Deno.test({
+  name:
+    "once a broadcast ends the status page draws its recording as a bar on the time axis, and the gap before its next recording",
+  ...withChromium,
+  fn: () =>
+    withRecordingPoller(
+      { channels: ["web_a", "web_b"], encode: false },
+      async ({ base, server }) => {
+        server.end("web_a");
+        await eventually("web_a finished: in the history, off the recordings", async () => {
+          const page = await getJson(`${base}/api/page`) as PageData;
+          return page.history.some((h) => h.user === "web_a" && h.path?.endsWith(".mp4")) &&
+            !page.status.recordings.some((r) => r.user === "web_a");
+        }, 120_000);
+        const ended = await dumpDom(`${base}/`);
+        assert.match(
+          ended,
+          /<rect class="bar-rect" data-user="web_a" data-file="web_a_[\d-]+_[\d-]+\.mp4"/,
+        );
+        assert.doesNotMatch(ended, /<rect class="bar-rect" data-user="web_b"/);
+        assert.match(ended, /<rect class="bar-live" data-user="web_b"/, "web_b recording now");
+        assert.deepEqual(recordingRows(ended).map((r) => r.user), ["web_b"]);
+        assert.match(ended, /<tr data-user="web_a"><td>web_a_[\d-]+_[\d-]+\.mp4<\/td>/);
+        await eventually("the finished recording counted", async () => {
+          const families = parsePrometheusText(await (await fetch(`${base}/metrics`)).text());
+          return families.get("twitchtool_recordings_finished_total")?.samples[0]?.value === 1;
+        }, 60_000);
 
-      // web_a comes back: a second recording, and the gap between the two is marked.
-      server.goLive("web_a");
-      await eventually("web_a recording again", async () => {
-        const page = await getJson(`${base}/api/page`) as PageJson;
-        return page.status.recordings.some((r) => r.user === "web_a" && r.bytes > 0);
-      }, 90_000);
-      server.end("web_a");
-      await eventually("two web_a recordings in the history", async () => {
-        const page = await getJson(`${base}/api/page`) as PageJson;
-        return page.history.filter((h) => h.user === "web_a").length === 2;
-      }, 120_000);
-      const twice = await dumpDom(`${base}/`);
-      await Deno.mkdir(ARTIFACTS_DIR, { recursive: true });
-      await Deno.writeTextFile(join(ARTIFACTS_DIR, "status_page.html"), twice);
-      assert.equal([...twice.matchAll(/<rect class="bar-rect" data-user="web_a"/g)].length, 2);
-      assert.match(
-        twice,
-        /<line class="gap" data-user="web_a"[^>]*><title>gap of \d+[hms][\dhms]*<\/title>/,
-      );
+        // web_a comes back: a second recording, and the gap between the two is marked.
+        server.goLive("web_a");
+        await eventually("web_a recording again", async () => {
+          const page = await getJson(`${base}/api/page`) as PageData;
+          return page.status.recordings.some((r) => r.user === "web_a" && r.bytes > 0);
+        }, 90_000);
+        server.end("web_a");
+        await eventually("two web_a recordings in the history", async () => {
+          const page = await getJson(`${base}/api/page`) as PageData;
+          return page.history.filter((h) => h.user === "web_a").length === 2;
+        }, 120_000);
+        const twice = await dumpDom(`${base}/`);
+        await Deno.mkdir(ARTIFACTS_DIR, { recursive: true });
+        await Deno.writeTextFile(join(ARTIFACTS_DIR, "status_page.html"), twice);
+        assert.equal([...twice.matchAll(/<rect class="bar-rect" data-user="web_a"/g)].length, 2);
+        assert.match(
+          twice,
+          /<line class="gap" data-user="web_a"[^>]*><title>gap of \d+[hms][\dhms]*<\/title>/,
+        );
 
-      const png = await screenshot(`${base}/`, "status_page.png");
-      const bytes = await Deno.readFile(png);
-      assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], "a PNG");
-      assert.ok(bytes.length > 20_000, `screenshot of ${bytes.length} bytes`);
-      server.end("web_b");
-    } finally {
-      await stop(poller);
-      await stop(encoder);
-      killLeftovers(leftovers);
-      // streamlinks of this sandbox (detached, they outlive the poller)
-      killLeftovers(await pidsWith(sandbox.tempDir));
-      await server.close();
-    }
-  },
+        const png = await screenshot(`${base}/`, "status_page.png");
+        const bytes = await Deno.readFile(png);
+        assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], "a PNG");
+        assert.ok(bytes.length > 20_000, `screenshot of ${bytes.length} bytes`);
+        server.end("web_b");
+      },
+    ),
 });
 
 Deno.test("a non-loopback status page is refused without a token (exit 2) and wants the token with one", async () => {

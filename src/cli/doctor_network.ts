@@ -64,13 +64,12 @@ function streamOrigin(urlTemplate: string): string | undefined {
 async function checkHost(name: string, url: string): Promise<CheckResult> {
   const host = new URL(url).host;
   const hostname = new URL(url).hostname;
-  if (!(DOCTOR_NET_HOSTS as readonly string[]).includes(hostname)) {
-    return {
-      level: "warn",
-      name,
-      detail: `${host} not checked: doctor may only reach Twitch's own hosts and loopback`,
-    };
-  }
+  const notChecked: CheckResult = {
+    level: "warn",
+    name,
+    detail: `${host} not checked: doctor may only reach Twitch's own hosts and loopback`,
+  };
+  if (!(DOCTOR_NET_HOSTS as readonly string[]).includes(hostname)) return notChecked;
   try {
     const response = await fetch(url, {
       method: "HEAD",
@@ -81,11 +80,7 @@ async function checkHost(name: string, url: string): Promise<CheckResult> {
     return { level: "ok", name, detail: `${host} answers (HTTP ${response.status})` };
   } catch (error) {
     if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
-      return {
-        level: "warn",
-        name,
-        detail: `${host} not checked: doctor may only reach Twitch's own hosts and loopback`,
-      };
+      return notChecked;
     }
     return {
       level: "warn",

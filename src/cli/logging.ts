@@ -5,7 +5,6 @@ import {
   getTextFormatter,
   jsonLinesFormatter,
   type LogRecord,
-  reset,
   type Sink,
 } from "@logtape/logtape";
 import { AsyncLocalStorage } from "node:async_hooks";
@@ -174,9 +173,4 @@ async function isFileAt(fd: number, path: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** Drops the logging setup (tests). */
-export async function resetLogging(): Promise<void> {
-  await reset();
 }

@@ -58,7 +58,7 @@ function schemaSections(
       ? sizeValue(layers, defaults, field)
       : layeredValue(layers, defaults, fieldName(field));
   }
-  // The shape follows from configProperty, which mirrors SchemaConfig (schema_config_test.ts).
+  // The shape follows from configProperty, which places keys as SchemaConfig types them.
   return sections as unknown as SchemaConfig;
 }
 

@@ -1,10 +1,8 @@
 /**
  * Where each schema key lands in the `Config` object, at run time ({@link configProperty}) and
- * at compile time ({@link SchemaConfig}): `[encode_daemon] video_codec` is
- * `config.encodeDaemon.videoCodec`, its type follows from its kind, choices and default. The
- * rule is mechanical so no key has to be named by hand to be assembled; `schema_config_test.ts`
- * proves the hand-written `Config` interface (config.ts, which documents each value) is exactly
- * the derived type plus the values that are not keys.
+ * at compile time ({@link SchemaConfig}, the keys' part of `Config`): `[encode_daemon]
+ * video_codec` is `config.encodeDaemon.videoCodec`, its type follows from its kind, choices and
+ * default. The rule is mechanical so no key has to be named by hand to be assembled or typed.
  */
 import type { FieldSpec, SchemaFields } from "./schema.ts";
 

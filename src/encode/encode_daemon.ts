@@ -11,7 +11,13 @@ import { dirname } from "node:path";
 import { LowDiskError } from "../errors.ts";
 import { encodeArgs, type LowPriorityTools } from "../proc/ffmpeg_args.ts";
 import { failpoint } from "../proc/failpoint.ts";
-import { ensurePrivateDir, isSameFile, pathExists, removeIfExists } from "../state/atomic_write.ts";
+import {
+  ensurePrivateDir,
+  isSameFile,
+  pathExists,
+  removeIfExists,
+  statOrUndefined,
+} from "../state/atomic_write.ts";
 import {
   type ClaimedJob,
   completeJob,
@@ -475,10 +481,5 @@ async function foreignOutputReason(job: EncodeJob): Promise<string> {
 }
 
 async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isFile;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
+  return (await statOrUndefined(path))?.isFile ?? false;
 }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { FakeClock } from "../../testing/fake_clock.ts";
 import { describeProgress, ProgressLog } from "./progress_log.ts";
 
 const snapshot = (percent: number | null, at = { speed: 2, etaSeconds: 90 }) => ({
@@ -10,11 +11,11 @@ const snapshot = (percent: number | null, at = { speed: 2, etaSeconds: 90 }) => 
 });
 
 Deno.test("ProgressLog.next() logs each 10 % step once and at least once a minute", () => {
-  let now = 0;
-  const progress = new ProgressLog(() => now);
+  const clock = new FakeClock();
+  const progress = new ProgressLog(clock.now);
   const logged: (string | undefined)[] = [];
   for (const [at, percent] of [[1, 3], [2, 9.9], [3, 10.2], [4, 14], [5, 35], [6, 36]] as const) {
-    now = at * 1000;
+    clock.time = at * 1000;
     logged.push(progress.next(snapshot(percent)));
   }
   assert.deepEqual(logged, [
@@ -25,11 +26,11 @@ Deno.test("ProgressLog.next() logs each 10 % step once and at least once a minut
     "35.0%, 2x, about 1m30s left",
     undefined,
   ]);
-  now = 66_000;
+  clock.time = 66_000;
   assert.equal(progress.next(snapshot(36.5)), "36.5%, 2x, about 1m30s left", "a minute passed");
-  now = 67_000;
+  clock.time = 67_000;
   assert.equal(progress.next(snapshot(null)), undefined);
-  now = 127_000;
+  clock.time = 127_000;
   assert.equal(progress.next(snapshot(null)), "?%, 2x, about 1m30s left");
   assert.equal(
     progress.next({ ...snapshot(100), done: true }),

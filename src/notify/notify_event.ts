@@ -27,7 +27,10 @@ export type NotifyEvent =
     readonly duration_seconds: number;
     readonly bytes: number;
     readonly parts: number;
-    /** Reconnects inside the recording (parts joined with a gap between them). */
+    /**
+     * Reconnects inside the recording (parts joined), named `gaps` on the wire for the scripts
+     * that read it; not the media holes of `history`'s coverage.
+     */
     readonly gaps: number;
   }
   | {
@@ -103,12 +106,12 @@ const RENDERERS: {
     tags: ["red_circle"],
   }),
   recording_finished: (event) => {
-    const gaps = event.gaps > 0 ? `, ${event.gaps} gap(s)` : "";
+    const reconnects = event.gaps > 0 ? `, ${event.gaps} gap(s)` : "";
     return {
       title: `Recorded ${event.channel}`,
       body: `${basename(event.file)}: ${formatDuration(event.duration_seconds)}, ${
         formatBytes(event.bytes)
-      }${gaps}`,
+      }${reconnects}`,
       type: "success",
       tags: ["white_check_mark"],
     };

@@ -64,7 +64,7 @@ async function notifyRecordingFinished(user: string, recording: DeliveredRecordi
       duration_seconds: Math.round(recording.duration * 10) / 10,
       bytes: await sizeOrZero(file),
       parts: recording.parts,
-      gaps: Math.max(0, recording.parts - 1),
+      gaps: Math.max(0, recording.parts - 1), // the reconnects: each part after the first
     });
   }
 }

@@ -7,7 +7,7 @@
  * processes.
  */
 import { TwitchApiError } from "../errors.ts";
-import { mapLimit } from "../util/map_limit.ts";
+import { chunks, mapLimit } from "../util/map_limit.ts";
 import { isJsonObject } from "../util/is_json_object.ts";
 import { requestJson } from "./request_json.ts";
 import type { StreamInfo, StreamsAnswer, StreamsApi } from "./detect_live.ts";
@@ -34,10 +34,7 @@ export interface GqlOperation {
 
 /** Splits `users` into batches of at most `size` (capped at {@link GQL_MAX_BATCH}). */
 export function gqlBatches(users: readonly string[], size: number): string[][] {
-  const step = Math.max(1, Math.min(size, GQL_MAX_BATCH));
-  const batches: string[][] = [];
-  for (let i = 0; i < users.length; i += step) batches.push(users.slice(i, i + step));
-  return batches;
+  return chunks(users, Math.min(size, GQL_MAX_BATCH));
 }
 
 /** The request body of one batch: a JSON array with one plain query per login. */

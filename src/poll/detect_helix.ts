@@ -7,7 +7,7 @@
  */
 import { TwitchApiError } from "../errors.ts";
 import type { Clock } from "../util/clock.ts";
-import { mapLimit } from "../util/map_limit.ts";
+import { chunks, mapLimit } from "../util/map_limit.ts";
 import { requestJson } from "./request_json.ts";
 import type { StreamInfo, StreamsAnswer, StreamsApi } from "./detect_live.ts";
 
@@ -100,12 +100,8 @@ export class HelixApi implements StreamsApi {
 
   /** Asks about every user, 100 per request; throws {@link TwitchApiError} on any failure. */
   async lookup(users: readonly string[], signal: AbortSignal): Promise<StreamsAnswer> {
-    const batches: string[][] = [];
-    for (let i = 0; i < users.length; i += HELIX_MAX_BATCH) {
-      batches.push(users.slice(i, i + HELIX_MAX_BATCH));
-    }
     const answers = await mapLimit(
-      batches,
+      chunks(users, HELIX_MAX_BATCH),
       this.settings.concurrency,
       (batch) => this.#ask(batch, signal),
       signal,

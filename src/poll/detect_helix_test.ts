@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Clock } from "../util/clock.ts";
+import { FakeClock } from "../../testing/fake_clock.ts";
 import {
   HelixApi,
   helixArchiveUrl,
@@ -30,8 +30,7 @@ Deno.test("parseHelixStreams() reads the live streams and refuses malformed answ
 });
 
 Deno.test("HelixApi fetches one app token, reuses it, renews it when it expires or Helix answers 401", async () => {
-  let now = 0;
-  const clock: Clock = { now: () => now, sleep: () => Promise.resolve() };
+  const clock = new FakeClock();
   const calls: string[] = [];
   let tokens = 0;
   let revoked = "";
@@ -79,7 +78,7 @@ Deno.test("HelixApi fetches one app token, reuses it, renews it when it expires 
   assert.deepEqual(calls.filter((c) => c === "token").length, 1, "one token for two requests");
   assert.equal(calls.filter((c) => c.startsWith("streams")).length, 2, "151 logins = 2 requests");
 
-  now = 3_600_000;
+  clock.time = 3_600_000;
   calls.length = 0;
   await api.lookup(["on_1"], signal);
   assert.deepEqual(calls, ["token", "streams Bearer tok2"], "renewed at expiry");
@@ -100,7 +99,7 @@ Deno.test("HelixApi never puts the client secret into an error, even when the se
       concurrency: 1,
       timeoutMs: 1000,
     },
-    { now: () => 0, sleep: () => Promise.resolve() },
+    new FakeClock(),
     (_url, init) =>
       Promise.resolve(
         new Response(`invalid client: ${init?.body}`, { status: 403 }),
@@ -137,7 +136,7 @@ Deno.test("HelixApi reports the archive video of a live broadcast when back-fill
       concurrency: 1,
       timeoutMs: 5000,
     };
-    const clock: Clock = { now: () => 0, sleep: () => Promise.resolve() };
+    const clock = new FakeClock();
     const signal = new AbortController().signal;
     const plain = await new HelixApi(settings, clock).lookup(["vod_2"], signal);
     assert.equal(plain.live.get("vod_2")?.vodId, undefined);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { configure, reset } from "@logtape/logtape";
 import { type Clock, systemClock } from "../util/clock.ts";
+import { FakeClock } from "../../testing/fake_clock.ts";
 import { TwitchApiError } from "../errors.ts";
 import { FallbackDetector, type StreamInfo } from "./detect_live.ts";
 import type { PollerStatus } from "../state/daemon_status.ts";
@@ -8,15 +9,7 @@ import { Poller, type PollerDeps } from "./poller.ts";
 import type { ProbeResult } from "./probe_channels.ts";
 import { UsersFileError, type UsersList } from "./users_file.ts";
 
-class FakeClock implements Clock {
-  time = Date.parse("2024-05-01T12:00:00Z");
-  now = () => this.time;
-  sleep = async (ms: number, signal?: AbortSignal) => {
-    if (signal?.aborted) return;
-    this.time += Math.max(0, ms);
-    await Promise.resolve();
-  };
-}
+const START = Date.parse("2024-05-01T12:00:00Z");
 
 /** A scripted world: who is live, who holds locks, which launched recorders exited. */
 class World {
@@ -111,7 +104,7 @@ Deno.test("Poller.pollOnce() launches free live channels up to the record limit"
   world.users = { users: ["a_1", "b_1", "c_1", "d_1"], invalid: [{ line: 3, text: "x y" }] };
   world.live = new Set(["a_1", "b_1", "c_1"]);
   world.locked = new Set(["a_1"]);
-  const poller = new Poller(SETTINGS, world.deps(new FakeClock()));
+  const poller = new Poller(SETTINGS, world.deps(new FakeClock(START)));
   const report = await poller.pollOnce(new AbortController().signal);
   assert.deepEqual(world.launches, ["b_1"]);
   assert.deepEqual(report.live, ["a_1", "b_1", "c_1"]);
@@ -130,7 +123,7 @@ Deno.test("Poller.pollOnce() counts slots held by recorders it did not launch", 
   world.users = { users: ["a_1", "b_1"], invalid: [] };
   world.live = new Set(["a_1", "b_1"]);
   world.slots = ["Manual_1", "other_2"];
-  const report = await new Poller(SETTINGS, world.deps(new FakeClock())).pollOnce(
+  const report = await new Poller(SETTINGS, world.deps(new FakeClock(START))).pollOnce(
     new AbortController().signal,
   );
   assert.deepEqual(world.launches, []);
@@ -141,7 +134,7 @@ Deno.test("Poller.pollOnce() does not relaunch a recorder that is still starting
   const world = new World();
   world.users = { users: ["a_1", "b_1"], invalid: [] };
   world.live = new Set(["a_1", "b_1"]);
-  const clock = new FakeClock();
+  const clock = new FakeClock(START);
   const poller = new Poller({ ...SETTINGS, recordLimit: 1 }, world.deps(clock));
   const signal = new AbortController().signal;
   await poller.pollOnce(signal);
@@ -172,7 +165,7 @@ Deno.test("Poller.run() survives a failing cycle, writes status each cycle and s
   world.users = { users: ["a_1"], invalid: [] };
   world.live = new Set(["a_1"]);
   world.failReads = 1;
-  const clock = new FakeClock();
+  const clock = new FakeClock(START);
   const controller = new AbortController();
   const poller = new Poller(
     SETTINGS,
@@ -221,7 +214,7 @@ Deno.test("Poller with the API launches with the stream's details, and falls bac
   world.live = new Set(["a_1"]);
   world.unknown = new Set(["ghost_1"]);
   world.apiUp = true;
-  const clock = new FakeClock();
+  const clock = new FakeClock(START);
   const controller = new AbortController();
   let cycles = 0;
   const poller = new Poller(
@@ -270,7 +263,7 @@ Deno.test("Poller.pollOnce() logs a hosted launch as recording in this process, 
     world.users = { users: ["a_1", "b_1"], invalid: [] };
     world.live = new Set(["a_1"]);
     world.hosted = true;
-    const poller = new Poller(SETTINGS, world.deps(new FakeClock()));
+    const poller = new Poller(SETTINGS, world.deps(new FakeClock(START)));
     const hosted = await poller.pollOnce(new AbortController().signal);
     assert.deepEqual(hosted.launched, [{ user: "a_1", pid: 7, log: "/logs/a_1.log" }]);
     world.hosted = false;
@@ -293,14 +286,14 @@ Deno.test("Poller says an unreadable users file and invalid lines once, not ever
     const world = new World();
     const invalid = Array.from({ length: 8 }, (_, i) => ({ line: i + 2, text: `bad-${i}` }));
     world.users = { users: ["a_1"], invalid };
-    const poller = new Poller(SETTINGS, world.deps(new FakeClock()));
+    const poller = new Poller(SETTINGS, world.deps(new FakeClock(START)));
     for (let i = 0; i < 3; i++) await poller.pollOnce(new AbortController().signal);
     const skipping = messages.filter((m) => m.startsWith("Skipping"));
     assert.deepEqual(skipping, [
       'Skipping 8 invalid channel name(s) in /cfg/users.txt: "bad-0" (line 2), "bad-1" (line 3), ' +
       '"bad-2" (line 4), "bad-3" (line 5), "bad-4" (line 6) and 3 more',
     ]);
-    const deps = world.deps(new FakeClock());
+    const deps = world.deps(new FakeClock(START));
     const broken = new Poller(SETTINGS, {
       ...deps,
       readUsers: () => Promise.reject(new UsersFileError("Cannot read users file: a FIFO")),
@@ -322,7 +315,7 @@ Deno.test("Poller backs off a channel whose recording ended for lack of space un
     world.users = { users: ["a_1", "b_1"], invalid: [] };
     world.live = new Set(["a_1", "b_1"]);
     let room = false;
-    const deps = world.deps(new FakeClock());
+    const deps = world.deps(new FakeClock(START));
     const exits = new Map<string, (code: number) => void>();
     const poller = new Poller(SETTINGS, {
       ...deps,

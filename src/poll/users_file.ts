@@ -117,12 +117,7 @@ export async function readUsersBytes(
 }
 
 /** The users file cannot be used as it is (not a regular file, or too large). */
-export class UsersFileError extends UsageError {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsersFileError";
-  }
-}
+export class UsersFileError extends UsageError {}
 
 function tooLarge(path: string, size: number, maxBytes: number): UsersFileError {
   return new UsersFileError(

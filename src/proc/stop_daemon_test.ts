@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { writeJsonAtomic } from "../state/atomic_write.ts";
 import { daemonPaths } from "../state/daemon_status.ts";
-import { instantClock } from "../../testing/fake_clock.ts";
+import { FakeClock } from "../../testing/fake_clock.ts";
 import { holdLock } from "../../testing/lock_holder.ts";
 import { spawnChild } from "./spawn.ts";
 import { stopDaemon } from "./stop_daemon.ts";
@@ -31,7 +31,7 @@ Deno.test("stopDaemon() with force reports timeout, not killed, when the lock ou
   const pidOwner = spawnChild("sleep", ["120"]);
   try {
     await writeJsonAtomic(paths.pid, pidOwner.pid);
-    const clock = instantClock();
+    const clock = new FakeClock();
     const result = await stopDaemon(stateDir, "poller", { timeoutMs: 10_000, force: true, clock });
     assert.equal(result, "timeout");
     assert.equal(

@@ -1,20 +1,9 @@
 import assert from "node:assert/strict";
 import type { Child, ChildExit } from "../proc/spawn.ts";
-import type { Clock } from "../util/clock.ts";
+import { FakeClock } from "../../testing/fake_clock.ts";
 import { type CaptureDeps, captureLoop, type CaptureReport } from "./capture_loop.ts";
 
-/** A clock whose sleeps advance virtual time at once, recording each wait. */
-class FakeClock implements Clock {
-  time = 1_000_000;
-  readonly sleeps: number[] = [];
-  now = () => this.time;
-  sleep = async (ms: number, signal?: AbortSignal) => {
-    if (signal?.aborted) return;
-    this.sleeps.push(ms);
-    this.time += ms;
-    await Promise.resolve();
-  };
-}
+const START = 1_000_000;
 
 /** One scripted streamlink run: bytes it writes and how it exits (or hangs until stopped). */
 interface Attempt {
@@ -69,7 +58,7 @@ function scriptedDeps(clock: FakeClock, script: Attempt[], extra: Partial<Captur
 const settings = { retryDelayMs: 60_000, retryWindowMs: 900_000, firstRetryMs: 1000, pollMs: 500 };
 
 Deno.test("captureLoop() keeps parts with data whatever the exit code and starts the next at once", async () => {
-  const clock = new FakeClock();
+  const clock = new FakeClock(START);
   const { deps, removed } = scriptedDeps(clock, [{ bytes: 500, code: 1 }, { bytes: 700, code: 0 }]);
   const result = await captureLoop(settings, deps, new AbortController().signal);
   assert.deepEqual(result.parts, ["/tmp/u_part01.ts", "/tmp/u_part02.ts"]);
@@ -82,7 +71,7 @@ Deno.test("captureLoop() keeps parts with data whatever the exit code and starts
 });
 
 Deno.test("captureLoop() retries quickly, doubling up to retry_delay, until retry_window after the last part", async () => {
-  const clock = new FakeClock();
+  const clock = new FakeClock(START);
   const start = clock.time;
   const { deps } = scriptedDeps(clock, [{ bytes: 100, code: 0 }]);
   const result = await captureLoop(settings, deps, new AbortController().signal);
@@ -95,14 +84,14 @@ Deno.test("captureLoop() retries quickly, doubling up to retry_delay, until retr
 });
 
 Deno.test("captureLoop() reports capturing while data flows and waiting between attempts", async () => {
-  const clock = new FakeClock();
+  const clock = new FakeClock(START);
   const { deps, states } = scriptedDeps(clock, [{ bytes: 10, code: 0 }], {});
   await captureLoop({ ...settings, retryWindowMs: 5000 }, deps, new AbortController().signal);
   assert.deepEqual(states, ["capturing", "waiting"]);
 });
 
 Deno.test("captureLoop() stops a running capture on abort and keeps what it wrote", async () => {
-  const clock = new FakeClock();
+  const clock = new FakeClock(START);
   const controller = new AbortController();
   const { deps } = scriptedDeps(clock, [{ bytes: 900, hang: true }], {
     onState: (state) => {
@@ -116,7 +105,7 @@ Deno.test("captureLoop() stops a running capture on abort and keeps what it wrot
 });
 
 Deno.test("captureLoop() stopped on request does not report the stream as waiting", async () => {
-  const clock = new FakeClock();
+  const clock = new FakeClock(START);
   const controller = new AbortController();
   const states: string[] = [];
   const { deps } = scriptedDeps(clock, [{ bytes: 900, hang: true }], {
@@ -132,7 +121,7 @@ Deno.test("captureLoop() stopped on request does not report the stream as waitin
 });
 
 Deno.test("captureLoop() stops with low-disk before starting a part when space runs out", async () => {
-  const clock = new FakeClock();
+  const clock = new FakeClock(START);
   let checks = 0;
   const { deps, attempts } = scriptedDeps(clock, [{ bytes: 50, code: 0 }, { bytes: 50, code: 0 }], {
     checkDisk: () => Promise.resolve(++checks > 1 ? "only 1 MiB free" : undefined),
@@ -145,7 +134,7 @@ Deno.test("captureLoop() stops with low-disk before starting a part when space r
 });
 
 Deno.test("captureLoop() with the channel offline from the start gives up after retry_window", async () => {
-  const clock = new FakeClock();
+  const clock = new FakeClock(START);
   const { deps } = scriptedDeps(clock, []);
   const result = await captureLoop(
     { ...settings, retryWindowMs: 10_000 },
@@ -157,7 +146,7 @@ Deno.test("captureLoop() with the channel offline from the start gives up after 
 });
 
 Deno.test("captureLoop() ends with low-disk, keeping the part, when recording it hits ENOSPC", async () => {
-  const clock = new FakeClock();
+  const clock = new FakeClock(START);
   const full = Object.assign(new Error("No space left on device (os error 28)"), {
     code: "ENOSPC",
   });
@@ -172,7 +161,7 @@ Deno.test("captureLoop() ends with low-disk, keeping the part, when recording it
 });
 
 Deno.test("captureLoop() discards parts that repeat an ended playlist and lets the window expire", async () => {
-  const clock = new FakeClock();
+  const clock = new FakeClock(START);
   const ended = Array.from({ length: 40 }, () => ({ bytes: 600, code: 0 }));
   const { deps, removed, attempts } = scriptedDeps(clock, [{ bytes: 900, code: 0 }, ...ended], {
     repeatsPart: (path, previous) =>
@@ -190,14 +179,14 @@ Deno.test("captureLoop() discards parts that repeat an ended playlist and lets t
 });
 
 Deno.test("captureLoop() keeps a part with new content after an ended one", async () => {
-  const clock = new FakeClock();
+  const clock = new FakeClock(START);
   const { deps } = scriptedDeps(clock, [{ bytes: 900, code: 0 }, { bytes: 600, code: 0 }]);
   const result = await captureLoop(settings, deps, new AbortController().signal);
   assert.deepEqual(result.parts, ["/tmp/u_part01.ts", "/tmp/u_part02.ts"]);
 });
 
 Deno.test("captureLoop() reports size and duration while capturing, then the time left to wait", async () => {
-  const clock = new FakeClock();
+  const clock = new FakeClock(START);
   const controller = new AbortController();
   const reports: CaptureReport[] = [];
   const { deps } = scriptedDeps(clock, [{ bytes: 900, hang: true }], {
@@ -212,7 +201,7 @@ Deno.test("captureLoop() reports size and duration while capturing, then the tim
     { kind: "capturing", bytes: 900, parts: 1, ms: 65_000 },
   ]);
 
-  const offline = scriptedDeps(new FakeClock(), [{ bytes: 100, code: 0 }], {
+  const offline = scriptedDeps(new FakeClock(START), [{ bytes: 100, code: 0 }], {
     onReport: (report) => reports.push(report),
   });
   reports.length = 0;
@@ -230,7 +219,7 @@ Deno.test("captureLoop() reports size and duration while capturing, then the tim
 });
 
 Deno.test("captureLoop() left mid-part returns at once without stopping streamlink; an adopter resumes at the given part", async () => {
-  const clock = new FakeClock();
+  const clock = new FakeClock(START);
   const leave = new AbortController();
   const signals: string[] = [];
   const { deps } = scriptedDeps(clock, [{ bytes: 900, hang: true }], {
@@ -250,7 +239,7 @@ Deno.test("captureLoop() left mid-part returns at once without stopping streamli
   assert.deepEqual(left.parts, [], "the running part is not the leaver's to keep");
   assert.deepEqual(signals, [], "streamlink is never stopped");
 
-  const adopter = scriptedDeps(new FakeClock(), [{ bytes: 300, code: 1 }]);
+  const adopter = scriptedDeps(new FakeClock(START), [{ bytes: 300, code: 1 }]);
   const resumed = await captureLoop(
     { ...settings, retryWindowMs: 5000 },
     adopter.deps,

@@ -229,7 +229,7 @@ function coverageOf(
     captured_seconds: roundMillis(source.contentSeconds),
     backfilled_seconds: 0,
     repeats_dropped_seconds: rawFmp4 ? 0 : source.joins.repeatsSeconds,
-    gaps: source.joins.gaps,
+    gaps: source.joins.holes,
   };
   if (coverage.repeats_dropped_seconds > 0 || coverage.gaps.length > 0) {
     log.info("{base}: dropped {repeats} s that later parts repeated; {gaps} hole(s) left", {

@@ -5,7 +5,7 @@
  * continues it, and reported with an unknown length where it does not (an encoder restart or a
  * new broadcast clock: no timestamp says how much is missing, and the wall clock is no measure).
  */
-import type { CoverageGap } from "../state/session_manifest.ts";
+import type { MediaHole } from "../state/session_manifest.ts";
 import type { Fmp4Layout } from "./fmp4_fragments.ts";
 import { type Fmp4Part, fmp4RepeatedFragments, tsRepeatedBytes } from "./part_overlap.ts";
 import {
@@ -19,7 +19,7 @@ import {
 import { roundMillis } from "../util/round_millis.ts";
 
 /** A hole shorter than this is jitter between segments, not missing broadcast. */
-const GAP_MIN_SECONDS = 0.5;
+const HOLE_MIN_SECONDS = 0.5;
 
 /** What joining the parts drops and leaves out. */
 export interface JoinPlan {
@@ -28,13 +28,13 @@ export interface JoinPlan {
   /** Seconds of video dropped as repeats. */
   readonly repeatsSeconds: number;
   /** Holes between parts, by their place in the joined recording. */
-  readonly gaps: readonly CoverageGap[];
+  readonly holes: readonly MediaHole[];
 }
 
 /** Plans the joins of MPEG-TS parts (in capture order). */
 export async function planTsJoins(parts: readonly string[]): Promise<JoinPlan> {
   const skips: number[] = [];
-  const gaps: CoverageGap[] = [];
+  const holes: MediaHole[] = [];
   let repeats = 0;
   let at = 0;
   let previous: { path: string; last: number; step: number } | undefined;
@@ -50,14 +50,14 @@ export async function planTsJoins(parts: readonly string[]): Promise<JoinPlan> {
     const edges = await tsEdges(part, skip);
     if (!edges) continue;
     if (previous) {
-      const gap = gapBetween(tsGapSeconds(previous, edges));
-      if (gap !== undefined) gaps.push({ at_seconds: roundMillis(at), seconds: gap });
+      const hole = holeBetween(tsGapSeconds(previous, edges));
+      if (hole !== undefined) holes.push({ at_seconds: roundMillis(at), seconds: hole });
     }
     const span = ptsDelta(edges.first, edges.last + edges.step) / TS_CLOCK;
     if (span > 0 && span < NEW_CLOCK_SECONDS) at += span;
     previous = { path: part, last: edges.last, step: edges.step };
   }
-  return { skips, repeatsSeconds: roundMillis(repeats), gaps };
+  return { skips, repeatsSeconds: roundMillis(repeats), holes };
 }
 
 /**
@@ -68,7 +68,7 @@ export async function planTsJoins(parts: readonly string[]): Promise<JoinPlan> {
  */
 export async function planFmp4Joins(parts: readonly Fmp4Part[]): Promise<JoinPlan> {
   const skips: number[] = [];
-  const gaps: CoverageGap[] = [];
+  const holes: MediaHole[] = [];
   const kind = measuredKind(parts);
   let repeats = 0;
   let at = 0;
@@ -88,13 +88,13 @@ export async function planFmp4Joins(parts: readonly Fmp4Part[]): Promise<JoinPla
       continue;
     }
     if (previous) {
-      const gap = gapBetween(head.start - previous.end);
-      if (gap !== undefined) gaps.push({ at_seconds: roundMillis(at), seconds: gap });
+      const hole = holeBetween(head.start - previous.end);
+      if (hole !== undefined) holes.push({ at_seconds: roundMillis(at), seconds: hole });
     }
     for (const span of kept) at += span.seconds;
     previous = { part, end: tail.start + tail.seconds };
   }
-  return { skips, repeatsSeconds: roundMillis(repeats), gaps };
+  return { skips, repeatsSeconds: roundMillis(repeats), holes };
 }
 
 /** The track kind seconds are measured on: video when any fragment carries video, else audio. */
@@ -129,8 +129,8 @@ function spans(
  * The hole a jump of `delta` seconds between two parts leaves: undefined when the timeline
  * continues, `null` (unknown length) when it jumps back or to another clock.
  */
-function gapBetween(delta: number): number | null | undefined {
-  if (Math.abs(delta) < GAP_MIN_SECONDS) return undefined;
+function holeBetween(delta: number): number | null | undefined {
+  if (Math.abs(delta) < HOLE_MIN_SECONDS) return undefined;
   if (delta < 0 || delta > NEW_CLOCK_SECONDS) return null;
   return roundMillis(delta);
 }

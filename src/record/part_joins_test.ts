@@ -24,7 +24,7 @@ Deno.test("planFmp4Joins() measures the repeat and the seam on video when each t
     const plan = await planFmp4Joins(parts);
     assert.deepEqual(plan.skips, [0, 9]);
     assert.equal(plan.repeatsSeconds, 10, "five segments of video, 2 s each");
-    assert.deepEqual(plan.gaps, [], "part 2 carries on where part 1's video ends");
+    assert.deepEqual(plan.holes, [], "part 2 carries on where part 1's video ends");
   });
 });
 
@@ -34,6 +34,6 @@ Deno.test("planFmp4Joins() measures a hole between parts on video when each trac
     const parts = await writeParts(dir, [partBytes(0, 8, true), partBytes(10, 15, true)]);
     const plan = await planFmp4Joins(parts);
     assert.deepEqual(plan.skips, [0, 0]);
-    assert.deepEqual(plan.gaps, [{ at_seconds: 16, seconds: 4 }]);
+    assert.deepEqual(plan.holes, [{ at_seconds: 16, seconds: 4 }]);
   });
 });

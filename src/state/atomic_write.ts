@@ -65,25 +65,28 @@ export async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-/** Reads and parses a JSON file; `undefined` when it does not exist. */
-export async function readJsonFile(path: string): Promise<unknown> {
+/**
+ * What `operation` (a file-system call on one path) gives, or undefined when the path does not
+ * exist; any other failure is thrown. The one place "missing is fine" is decided.
+ */
+export async function ifFound<T>(operation: Promise<T>): Promise<T | undefined> {
   try {
-    return JSON.parse(await Deno.readTextFile(path));
+    return await operation;
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
 }
 
+/** Reads and parses a JSON file; `undefined` when it does not exist. */
+export async function readJsonFile(path: string): Promise<unknown> {
+  const text = await ifFound(Deno.readTextFile(path));
+  return text === undefined ? undefined : JSON.parse(text);
+}
+
 /** A folder's entries sorted by name; none when the folder does not exist. */
 export async function listDirEntries(dir: string): Promise<Deno.DirEntry[]> {
-  const entries: Deno.DirEntry[] = [];
-  try {
-    for await (const entry of Deno.readDir(dir)) entries.push(entry);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
-    throw error;
-  }
+  const entries = await ifFound(Array.fromAsync(Deno.readDir(dir))) ?? [];
   return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
@@ -93,13 +96,8 @@ export async function listNames(dir: string): Promise<string[]> {
 }
 
 /** What `path` names (links followed), or undefined when nothing is there. */
-export async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
-  try {
-    return await Deno.stat(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
+export function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
+  return ifFound(Deno.stat(path));
 }
 
 /**
@@ -121,13 +119,7 @@ export async function freeName(
 
 /** Whether anything (file, folder, dangling link) exists at `path`. */
 export async function pathExists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
+  return (await ifFound(Deno.lstat(path))) !== undefined;
 }
 
 /**
@@ -167,11 +159,5 @@ export async function sizeOrZero(path: string): Promise<number> {
 
 /** Removes a file, ignoring one that is already gone. */
 export async function removeIfExists(path: string): Promise<boolean> {
-  try {
-    await Deno.remove(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
+  return (await ifFound(Deno.remove(path).then(() => true))) ?? false;
 }

@@ -1,6 +1,7 @@
 import { AlreadyRunningError } from "../errors.ts";
 import {
   ensurePrivateDir,
+  ifFound,
   pathExists,
   readJsonFile,
   removeIfExists,
@@ -103,13 +104,7 @@ export async function removeStalePidFile(
 ): Promise<string | undefined> {
   const paths = daemonPaths(stateDir, name);
   if (!(await pathExists(paths.pid))) return undefined;
-  let lock: FileLock | undefined;
-  try {
-    lock = await FileLock.tryAcquire(paths.lock);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
+  const lock = await ifFound(FileLock.tryAcquire(paths.lock));
   if (!lock) return undefined;
   try {
     return (await removeIfExists(paths.pid)) ? paths.pid : undefined;

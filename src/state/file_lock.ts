@@ -1,3 +1,5 @@
+import { ifFound, statOrUndefined } from "./atomic_write.ts";
+
 /**
  * An exclusive advisory lock on a file (`Deno.FsFile.tryLock`, a `flock`). The kernel drops it
  * when the holder dies (kill -9 included), so "is the lock held" is the one trustworthy liveness
@@ -90,13 +92,8 @@ export class FileLock {
    * lock where `/proc/locks` is readable (see the module doc).
    */
   static async isHeld(path: string): Promise<boolean> {
-    let info: Deno.FileInfo;
-    try {
-      info = await Deno.stat(path);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return false;
-      throw error;
-    }
+    const info = await statOrUndefined(path);
+    if (!info) return false;
     const table = await readKernelLocks();
     if (table !== undefined) return kernelLockHeld(table, info.dev, info.ino ?? -1);
     return await probeByLocking(path);
@@ -133,13 +130,8 @@ export class FileLock {
    * a stale or reused one, unlike a pid kept in a file.
    */
   static async holderPid(path: string): Promise<number | undefined> {
-    let info: Deno.FileInfo;
-    try {
-      info = await Deno.stat(path);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return undefined;
-      throw error;
-    }
+    const info = await statOrUndefined(path);
+    if (!info) return undefined;
     const table = await readKernelLocks();
     return table === undefined ? undefined : kernelLockHolder(table, info.dev, info.ino ?? -1);
   }
@@ -205,13 +197,8 @@ export function kernelLockHolder(table: string, dev: number, ino: number): numbe
 
 /** The fallback check: try the lock and give it back at once. */
 async function probeByLocking(path: string): Promise<boolean> {
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path, { read: true, write: true });
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
+  const file = await ifFound(Deno.open(path, { read: true, write: true }));
+  if (!file) return false;
   try {
     const locked = await file.tryLock(true);
     if (locked) await file.unlock();

@@ -14,6 +14,7 @@ import { isJsonObject } from "../util/is_json_object.ts";
 import {
   ensurePrivateDir,
   freeName,
+  ifFound,
   listNames,
   pathExists,
   readJsonFile,
@@ -183,14 +184,8 @@ export function parseJob(text: string, fallbackCreatedAt: Date): ParsedJob {
 
 /** Identity of the file at `path` (not following a symlink); `undefined` when missing. */
 export async function stampOf(path: string): Promise<OutputStamp | undefined> {
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.lstat(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
-  if (!info.isFile || info.dev === null || info.ino === null) return undefined;
+  const info = await ifFound(Deno.lstat(path));
+  if (!info || !info.isFile || info.dev === null || info.ino === null) return undefined;
   return { dev: info.dev, ino: info.ino, size: info.size, mtime_ms: info.mtime?.getTime() ?? 0 };
 }
 
@@ -282,12 +277,7 @@ export async function takeNextJob(
   await ensurePrivateDir(runningDir(queueDir));
   for (const { job, name } of valid) {
     const claimed = join(runningDir(queueDir), name);
-    try {
-      await Deno.rename(job.path, claimed);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) continue;
-      throw error;
-    }
+    if (!(await ifFound(Deno.rename(job.path, claimed).then(() => true)))) continue;
     await syncDirectory(runningDir(queueDir));
     await syncDirectory(jobsDir(queueDir));
     const { path: _path, ...plain } = job;
@@ -447,12 +437,7 @@ async function readJobFiles(
 async function moveAside(path: string, suffix: string): Promise<string | undefined> {
   const dir = join(path, "..");
   const target = await freeJobName(dir, stemOf(basename(path)) + suffix);
-  try {
-    await Deno.rename(path, target);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
+  if (!(await ifFound(Deno.rename(path, target).then(() => true)))) return undefined;
   await syncDirectory(dir);
   return target;
 }

@@ -9,19 +9,15 @@
  */
 import { dirname, join } from "node:path";
 import { ConfigError } from "../errors.ts";
+import { ifFound } from "./atomic_write.ts";
 
 /**
  * Fails unless `runtimeDir` is trustworthy (see the module doc). A missing folder passes: there
  * is nothing in it to trust, and whoever creates it goes through {@link ensureRuntimeDir}.
  */
 export async function verifyRuntimeDir(runtimeDir: string): Promise<void> {
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.lstat(runtimeDir);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return;
-    throw error;
-  }
+  const info = await ifFound(Deno.lstat(runtimeDir));
+  if (!info) return;
   const problem = untrustedBecause(info, Deno.uid());
   if (problem) {
     throw new ConfigError(

@@ -28,8 +28,12 @@ export interface CaptureProcess {
   readonly slot?: number;
 }
 
-/** A hole the recording leaves: where it falls in the file, and how long (null: unknown). */
-export interface CoverageGap {
+/**
+ * A hole in the media: broadcast missing from the file between two parts, where it falls and how
+ * long (null: unknown). Measured on the media timeline, unlike the wall-clock breaks of
+ * `info.json` (`chat/session_info.ts`) and the reconnect count of a notification.
+ */
+export interface MediaHole {
   /** Seconds into the recording where the missing stretch would be. */
   readonly at_seconds: number;
   /** Seconds missing; null when the timeline gives no measure (a new broadcast clock). */
@@ -45,7 +49,8 @@ export interface RecordingCoverage {
   readonly captured_seconds: number;
   readonly backfilled_seconds: number;
   readonly repeats_dropped_seconds: number;
-  readonly gaps: readonly CoverageGap[];
+  /** The holes left in the file; `gaps` in the JSON that `history --json` prints (kept for scripts). */
+  readonly gaps: readonly MediaHole[];
 }
 
 /** `<temp>/<base>.session.json`: who recorded what, which parts belong to it, how far it got. */

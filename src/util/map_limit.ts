@@ -1,6 +1,7 @@
 /**
- * Runs `fn` over `items` with at most `limit` calls in flight: the one bound shared by
- * streamlink probes and API requests, so a long users file never starts everything at once.
+ * Runs `fn` over `items` with at most `limit` calls in flight (the one bound shared by
+ * streamlink probes and API requests, so a long users file never starts everything at once), and
+ * cuts a list into the batches of one request each.
  */
 
 /**
@@ -24,4 +25,13 @@ export async function mapLimit<T, R>(
   const workers = Math.max(1, Math.min(limit, items.length));
   await Promise.all(Array.from({ length: workers }, worker));
   return results;
+}
+
+/** `items` in runs of `size` (at least 1), in order: the requests of a batched API. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const step = Math.max(1, size);
+  return Array.from(
+    { length: Math.ceil(items.length / step) },
+    (_, i) => items.slice(i * step, (i + 1) * step),
+  );
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { samplePage } from "../../testing/page_fixture.ts";
 import type { RecordingEntry } from "../state/recording_history.ts";
-import type { Clock } from "../util/clock.ts";
+import { FakeClock } from "../../testing/fake_clock.ts";
 import type { PageData } from "./page_data.ts";
 import { SnapshotCache } from "./snapshot_cache.ts";
 
@@ -41,8 +41,7 @@ function entry(user: string, file: string): RecordingEntry {
 }
 
 Deno.test("SnapshotCache measures bitrates and counts bytes, finished and failed recordings across readings", async () => {
-  let now = T0;
-  const clock: Clock = { now: () => now, sleep: () => Promise.resolve() };
+  const clock = new FakeClock(T0);
   let state = reading([]);
   let history: RecordingEntry[] = [entry("older", "older_2025-01-01_00-00-00.mp4")];
   const cache = new SnapshotCache({
@@ -50,7 +49,7 @@ Deno.test("SnapshotCache measures bitrates and counts bytes, finished and failed
     readHistory: () => Promise.resolve(history),
   }, { clock, historyRefreshMs: 0 });
 
-  now = T0 + 2000;
+  clock.time = T0 + 2000;
   state = reading([
     { user: "alpha", pid: 10, started: T0 + 1000, bytes: 1000 }, // began after the cache
     { user: "beta", pid: 10, started: T0 - 3_600_000, bytes: 5000 }, // was running already
@@ -59,7 +58,7 @@ Deno.test("SnapshotCache measures bitrates and counts bytes, finished and failed
   assert.deepEqual(page.details.map((d) => d.bytes_per_second), [null, null]);
   assert.equal(page.counters.bytes_written, 1000, "alpha from zero, beta from here on");
 
-  now = T0 + 4000;
+  clock.time = T0 + 4000;
   state = reading([
     { user: "alpha", pid: 10, started: T0 + 1000, bytes: 3000 },
     { user: "beta", pid: 10, started: T0 - 3_600_000, bytes: 6000 },
@@ -69,13 +68,13 @@ Deno.test("SnapshotCache measures bitrates and counts bytes, finished and failed
   assert.equal(page.counters.bytes_written, 4000);
 
   // alpha's file is delivered while it is still listed (finalizing): nothing counted yet.
-  now = T0 + 5000;
+  clock.time = T0 + 5000;
   history = [entry("alpha", "alpha_2026-01-01_00-00-01.mp4"), ...history];
   page = await cache.refresh();
   assert.deepEqual([page.counters.recordings_finished, page.counters.recordings_failed], [0, 0]);
 
   // Both end; only alpha left a file.
-  now = T0 + 6000;
+  clock.time = T0 + 6000;
   state = reading([]);
   page = await cache.refresh();
   assert.deepEqual(page.counters, {
@@ -86,10 +85,10 @@ Deno.test("SnapshotCache measures bitrates and counts bytes, finished and failed
   assert.equal(page.history.length, 2);
 
   // A new recording of alpha in the same (hosting) process counts again.
-  now = T0 + 8000;
+  clock.time = T0 + 8000;
   state = reading([{ user: "alpha", pid: 10, started: T0 + 7000, bytes: 10 }]);
   await cache.refresh();
-  now = T0 + 10_000;
+  clock.time = T0 + 10_000;
   state = reading([]);
   history = [entry("alpha", "alpha_2026-01-01_00-00-07.mp4"), ...history];
   page = await cache.refresh();

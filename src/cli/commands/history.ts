@@ -92,9 +92,9 @@ export function describeCoverage(coverage: RecordingCoverage): string {
     ? `, ${formatDuration(coverage.backfilled_seconds)} from the VOD`
     : "";
   if (coverage.gaps.length === 0) return `complete${filled}`;
-  return coverage.gaps.map((gap) =>
-    `gap ${gap.seconds === null ? "?" : formatDuration(gap.seconds)} at ${
-      formatDuration(gap.at_seconds)
+  return coverage.gaps.map((hole) =>
+    `gap ${hole.seconds === null ? "?" : formatDuration(hole.seconds)} at ${
+      formatDuration(hole.at_seconds)
     }`
   ).join(", ") + filled;
 }
