@@ -39,6 +39,8 @@ export interface Config {
     readonly enableRemux: boolean;
     readonly deleteTsAfterRemux: boolean;
     readonly deleteInputOnSuccess: boolean;
+    /** `[record] live_remux`: the deliverable grows while recording (`live_remux.ts`). */
+    readonly liveRemux: boolean;
   };
   readonly encodeDaemon: {
     readonly preset: typeof ENCODER_PRESETS[number];
