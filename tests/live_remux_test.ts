@@ -66,7 +66,8 @@ Deno.test("live_remux drops the head a restarted streamlink repeats", async () =
           .find((name) => name.endsWith("_part01.ts")) ?? "none",
       );
       const size = (await Deno.stat(part).catch(() => undefined))?.size ?? 0;
-      const pids = await pidsWith(`${sandbox.tempDir}/live_crashy_`);
+      // The part's streamlink only: the live ffmpeg's argv names the session folder too.
+      const pids = await pidsWith(part);
       return size >= eight && pids.length > 0 ? pids : undefined;
     }, 60_000);
     for (const pid of streamlink) {

@@ -226,7 +226,10 @@ export class LiveRemux {
     try {
       await this.#ffmpeg.writer.write(chunk);
     } catch (error) {
-      this.#fail(`writing into ffmpeg failed: ${(error as Error).message}`);
+      // ffmpeg stopped reading: what it said last tells why.
+      const said = await Promise.race([this.#ffmpeg.notes, this.#clock.sleep(5000)]);
+      const why = Array.isArray(said) ? said.at(-1) : undefined;
+      this.#fail(`ffmpeg stopped reading (${why ?? (error as Error).message})`);
     }
   }
 
