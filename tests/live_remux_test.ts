@@ -7,9 +7,17 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { clipBroadcast } from "../testing/clips.ts";
-import { collect, killLeftovers, listDir, makeSandbox, runCli, spawnCli } from "../testing/cli.ts";
+import {
+  collect,
+  killLeftovers,
+  listDir,
+  makeSandbox,
+  runCli,
+  spawnCli,
+  statusJson,
+} from "../testing/cli.ts";
 import { eventually } from "../testing/eventually.ts";
-import { frameHashes, frameHashesOf, repeatedFrames } from "../testing/frames.ts";
+import { frameHashes, frameHashesOf, framesMissing, repeatedFrames } from "../testing/frames.ts";
 import { startHlsServer } from "../testing/hls_server.ts";
 import { pidsWith } from "../testing/processes.ts";
 
@@ -84,6 +92,118 @@ Deno.test("live_remux drops the head a restarted streamlink repeats", async () =
     assert.ok(entry.coverage.repeats_dropped_seconds > 0, JSON.stringify(entry));
   } finally {
     killLeftovers(killed);
+    await server.close();
+  }
+});
+
+/** The live file of the one session in the session folder, once it exists. */
+function liveFile(sandbox: { tempDir: string }): Promise<string> {
+  return eventually("the live file", async () => {
+    const name = (await listDir(sandbox.tempDir)).find((n) => n.endsWith(".live.mp4"));
+    return name ? join(sandbox.tempDir, name) : undefined;
+  }, 60_000);
+}
+
+Deno.test("live_remux falls back to the parts when its ffmpeg is killed for good", async () => {
+  const { script, segments } = await clipBroadcast(20);
+  const server = await startHlsServer({ windowSize: 10, endGraceMs: 2000 });
+  const killed = new Set<number>();
+  try {
+    await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
+    server.playScript("live_fallback", script);
+    const recorder = spawnCli(sandbox, ["record", "live_fallback"], { env: LIVE });
+    const file = await liveFile(sandbox);
+    const ffmpeg = await eventually("the live ffmpeg", async () => {
+      const pids = await pidsWith(file);
+      return pids.length > 0 ? pids : undefined;
+    }, 30_000);
+    for (const pid of ffmpeg) {
+      Deno.kill(pid, "SIGKILL");
+      killed.add(pid);
+    }
+    const result = await collect(recorder);
+    assert.equal(result.code, 0, result.stderr.slice(-2000));
+    const { mp4, entry } = await delivered(sandbox);
+    const frames = await frameHashes(mp4);
+    assert.deepEqual(frames, await frameHashesOf(segments, sandbox.home), "every frame once");
+    assert.equal(entry.coverage.delivered_by, "parts", liveLines(result.stderr));
+    const jobs = await listDir(sandbox.jobsDir);
+    const job = JSON.parse(await Deno.readTextFile(join(sandbox.jobsDir, jobs[0]!)));
+    assert.match(job.note, /finalized from the parts/, JSON.stringify(job));
+    assert.deepEqual(await listDir(sandbox.tempDir), [], "the live file went with the parts");
+  } finally {
+    killLeftovers(killed);
+    await server.close();
+  }
+});
+
+Deno.test("live_remux: a recorder killed with -9 mid-recording is recovered from its parts", async () => {
+  const { script, segments } = await clipBroadcast(20);
+  const server = await startHlsServer({ windowSize: 10, endGraceMs: 2000 });
+  const leftovers = new Set<number>();
+  try {
+    await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
+    server.playScript("live_killed", script);
+    const recorder = spawnCli(sandbox, ["record", "live_killed"], { env: LIVE });
+    leftovers.add(recorder.pid);
+    const file = await liveFile(sandbox);
+    await eventually("the live file holds data", async () => {
+      const size = (await Deno.stat(file).catch(() => undefined))?.size ?? 0;
+      return size > 100_000 || undefined;
+    }, 30_000);
+    recorder.kill("SIGKILL");
+    await collect(recorder);
+    // The orphaned streamlink and ffmpeg end with the broadcast (or with their input).
+    await eventually("no process of the sandbox left", async () => {
+      const pids = await pidsWith(sandbox.tempDir);
+      return pids.length === 0 || undefined;
+    }, 60_000);
+    const result = await runCli(sandbox, ["recover"], { env: LIVE });
+    assert.equal(result.code, 0, result.stderr);
+    const { mp4, entry } = await delivered(sandbox);
+    const frames = await frameHashes(mp4);
+    const source = await frameHashesOf(segments, sandbox.home);
+    assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
+    const missing = framesMissing(frames, source);
+    assert.ok(missing !== undefined && missing <= 300, `${missing} of ${source.length} missing`);
+    assert.equal(entry.coverage.delivered_by, "parts", JSON.stringify(entry));
+    assert.deepEqual(await listDir(sandbox.tempDir), [], "nothing left in the session folder");
+  } finally {
+    killLeftovers(leftovers);
+    await server.close();
+  }
+});
+
+Deno.test("live_remux: sixty seconds in, the growing file decodes to at least the first 40 s", async () => {
+  const { script, segments } = await clipBroadcast(75);
+  const server = await startHlsServer({ windowSize: 10, endGraceMs: 2000 });
+  try {
+    await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
+    server.playScript("live_grows", script);
+    const recorder = spawnCli(sandbox, ["record", "live_grows"], { env: LIVE });
+    const started = Date.now();
+    const growing = await eventually("status names the growing file", async () => {
+      const status = await statusJson(sandbox);
+      const recording = status.recordings[0] as { growing_file?: string } | undefined;
+      return recording?.growing_file;
+    }, 60_000);
+    assert.equal(growing, await liveFile(sandbox));
+    await eventually("sixty seconds of recording", () => Date.now() - started >= 60_000, {
+      timeoutMs: 90_000,
+      everyMs: 1000,
+    });
+    const copy = join(sandbox.home, "growing.mp4");
+    await Deno.copyFile(growing, copy);
+    const frames = await frameHashes(copy);
+    const source = await frameHashesOf(segments, sandbox.home);
+    assert.ok(frames.length >= 40 * 30, `${frames.length} frames decode`);
+    assert.deepEqual(frames, source.slice(0, frames.length), "the broadcast's first frames");
+    const result = await collect(recorder);
+    assert.equal(result.code, 0, result.stderr.slice(-2000));
+    const { mp4, entry } = await delivered(sandbox);
+    assert.deepEqual(await frameHashes(mp4), source, "every frame once");
+    assert.equal(entry.coverage.delivered_by, "live", liveLines(result.stderr));
+  } finally {
     await server.close();
   }
 });

@@ -244,6 +244,9 @@ export class LiveRemux {
     await Deno.remove(this.file).catch(() => {});
     const process = new Deno.Command("ffmpeg", {
       args: liveFmp4Args(this.file, { hevc }),
+      // Its own session: a Ctrl-C on the terminal stops streamlink, never the file in the middle
+      // of a write; it still ends with our stdin, however this process ends.
+      detached: true,
       stdin: "piped",
       stdout: "null",
       stderr: "piped",

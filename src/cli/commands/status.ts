@@ -79,6 +79,11 @@ function printRecordings(status: StatusSnapshot): void {
       ...(chat ? [r.chat_messages === null ? "-" : String(r.chat_messages)] : []),
     ]),
   ));
+  for (const r of recordings) {
+    if (r.growing_file) {
+      printLine(`${r.user}: the .mp4 grows in ${r.growing_file} (plays as it grows)`);
+    }
+  }
 }
 
 /** The queue's summary line, then its pending and failed jobs (paths shortened by `short`). */
