@@ -6,9 +6,9 @@
  * - `growing part`: the real `LiveRemux` (`src/record/live_remux.ts`) following the part files
  *   as they are written, repeats checked, into one ffmpeg writing fragmented MP4;
  * - `finalize`: today's one pass after the broadcast (`finalizeRecording`).
- * For each: wall time, CPU of this process and its children, and for the two live variants the
- * time from "the broadcast ended" (every byte written) to the delivered file, which is what a
- * viewer waits for. Appending fMP4 fragments without a remux is not measured: these parts are
+ * For each: wall time, CPU of this process and its children, and the time from "the broadcast
+ * ended" to the delivered file, which is what a viewer waits for (for the growing part: once the
+ * remuxer caught up with the parts, as it does with a capture arriving at its bitrate). Appending fMP4 fragments without a remux is not measured: these parts are
  * MPEG-TS, and fMP4 sources take the finalize fallback for now.
  */
 import { join } from "node:path";
@@ -146,6 +146,9 @@ async function growingVariant(set: PartSet, dir: string): Promise<number> {
     live.partEnded(part, "kept");
     parts.push(part);
   }
+  // A live capture arrives at its bitrate, which the remuxer keeps up with: the broadcast "ends"
+  // once the remuxer has caught up with the parts (its file stops growing).
+  await caughtUp(live.file);
   const ended = performance.now();
   const journal = await live.finish();
   const manifest = {
@@ -169,6 +172,17 @@ async function growingVariant(set: PartSet, dir: string): Promise<number> {
   if (typeof staged === "string") throw new Error(`live file not delivered: ${staged}`);
   for (const delivery of staged.deliveries) await commitDelivery(delivery);
   return (performance.now() - ended) / 1000;
+}
+
+/** Resolves once `path` has not grown for a second. */
+async function caughtUp(path: string): Promise<void> {
+  let last = -1;
+  for (;;) {
+    const size = (await Deno.stat(path).catch(() => undefined))?.size ?? 0;
+    if (size > 0 && size === last) return;
+    last = size;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
 }
 
 /** Today's path: the whole finalize runs after the last byte. */
