@@ -223,6 +223,8 @@ async function stageLive(
     return { staged: live };
   }
   log.warn("Finalizing the parts of {base}: {reason}", { base: manifest.base, reason: live });
+  // Never delivered from now on: its room goes to the pass over the parts.
+  await removeIfExists(manifest.live.file);
   return { reason: live };
 }
 

@@ -69,6 +69,8 @@ export class LiveRemux {
   #closing = false;
   #failed: string | undefined;
   #ffmpeg: LiveFfmpeg | undefined;
+  /** Bytes given to ffmpeg so far (the bench waits for the feed to catch up). */
+  #fed = 0;
   /** The last part fed, which a new part's repeated head is compared with. */
   #previous: string | undefined;
   readonly #pump: Promise<void>;
@@ -84,6 +86,11 @@ export class LiveRemux {
     return this.#failed
       ? { file: this.file, state: "failed", reason: this.#failed }
       : { file: this.file, state: "running" };
+  }
+
+  /** Bytes given to ffmpeg so far, repeats not counted. */
+  get fedBytes(): number {
+    return this.#fed;
   }
 
   /** streamlink starts writing `path`. */
@@ -225,6 +232,7 @@ export class LiveRemux {
     this.#ffmpeg ??= await this.#startFfmpeg(path);
     try {
       await this.#ffmpeg.writer.write(chunk);
+      this.#fed += chunk.byteLength;
     } catch (error) {
       // ffmpeg stopped reading: what it said last tells why.
       const said = await Promise.race([this.#ffmpeg.notes, this.#clock.sleep(5000)]);
