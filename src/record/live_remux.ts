@@ -193,7 +193,8 @@ export class LiveRemux {
     } finally {
       file?.close();
     }
-    if (offset > 0 && part.end === "kept") this.#previous = part.path;
+    // As finalize's join plan: a part wholly repeated is never the one the next is compared with.
+    if (offset > skip && part.end === "kept") this.#previous = part.path;
   }
 
   /**
