@@ -194,8 +194,10 @@ async function enqueueOnce(
   const stem = basename(input).replace(/\.[^.]+$/, "");
   const output = join(dirs.recordDir, `${stem}_compressed.mp4`);
   if (await pathExists(output)) return undefined;
-  const note = [manifest.fallback_reason, manifest.backfill?.note, deliveredBy(manifest)]
-    .filter(Boolean).join("; ");
+  const fallback = manifest.fallback_reason && `not a verified .mp4: ${manifest.fallback_reason}`;
+  const note = [fallback, manifest.backfill?.note, deliveredBy(manifest)].filter(Boolean).join(
+    "; ",
+  );
   return await enqueueJob(dirs.queueDir, {
     input,
     output,
@@ -228,14 +230,13 @@ async function stageLive(
   return { reason: live };
 }
 
-/** Which path delivered, for the job's note (only with live remux). */
+/**
+ * The job's note when live remux was on but the parts delivered (a file written while recording
+ * needs no note: `coverage.delivered_by` says so).
+ */
 function deliveredBy(manifest: SessionManifest): string | undefined {
-  const by = manifest.coverage?.delivered_by;
-  if (by === "live") return "written while recording";
-  if (by === "parts") {
-    return `finalized from the parts: ${manifest.live?.reason ?? "live remux failed"}`;
-  }
-  return undefined;
+  if (manifest.coverage?.delivered_by !== "parts") return undefined;
+  return `finalized from the parts: ${manifest.live?.reason ?? "live remux failed"}`;
 }
 
 /** The manifest with its parts back-filled from the VOD (`backfill` records that it ran). */

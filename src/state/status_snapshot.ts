@@ -94,7 +94,10 @@ export interface JobView {
   readonly path: string;
   readonly running?: boolean;
   readonly error?: string;
-  /** Why the input is not a verified `.mp4` (finalize's honest fallback). */
+  /**
+   * What the input's maker had to say: why it is not a verified `.mp4` (finalize's honest
+   * fallback), what back-fill could not fill, why live remux did not deliver it.
+   */
   readonly note?: string;
 }
 
