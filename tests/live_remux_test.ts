@@ -9,9 +9,12 @@ import { join } from "node:path";
 import { clipBroadcast } from "../testing/clips.ts";
 import {
   collect,
+  defaultConfig,
   killLeftovers,
   listDir,
   makeSandbox,
+  pollerSection,
+  recordingsOf,
   runCli,
   spawnCli,
   statusJson,
@@ -204,6 +207,53 @@ Deno.test("live_remux: sixty seconds in, the growing file decodes to at least th
     assert.deepEqual(await frameHashes(mp4), source, "every frame once");
     assert.equal(entry.coverage.delivered_by, "live", liveLines(result.stderr));
   } finally {
+    await server.close();
+  }
+});
+
+Deno.test("live_remux: a poller killed with -9 mid-recording; the next one adopts, the parts deliver", async () => {
+  const { script, segments } = await clipBroadcast(30);
+  const server = await startHlsServer({ windowSize: 10, endGraceMs: 2000 });
+  await using sandbox = await makeSandbox();
+  const leftovers = new Set<number>();
+  try {
+    const configPath = join(sandbox.home, "hosting.toml");
+    const usersFile = join(sandbox.home, "channels.txt");
+    await Deno.writeTextFile(
+      configPath,
+      defaultConfig(sandbox, server.urlTemplate, pollerSection(usersFile)),
+    );
+    await Deno.writeTextFile(usersFile, "live_hosted\n");
+    server.playScript("live_hosted", script);
+    const poll = () => spawnCli(sandbox, ["--config", configPath, "poller", "run"], { env: LIVE });
+    const first = poll();
+    leftovers.add(first.pid);
+    const file = await liveFile(sandbox);
+    await eventually("the live file holds data", async () => {
+      const size = (await Deno.stat(file).catch(() => undefined))?.size ?? 0;
+      return size > 100_000 || undefined;
+    }, 30_000);
+    first.kill("SIGKILL");
+    await collect(first);
+    const second = poll();
+    leftovers.add(second.pid);
+    const mp4s = await eventually("the adopted recording delivered", async () => {
+      const found = await recordingsOf(sandbox.recordDir, "live_hosted");
+      return found.length > 0 ? found : undefined;
+    }, 120_000);
+    second.kill("SIGTERM");
+    await collect(second);
+    for (const pid of await pidsWith(sandbox.tempDir)) leftovers.add(pid);
+    assert.equal(mp4s.length, 1, `${mp4s}`);
+    const frames = await frameHashes(mp4s[0]!);
+    const source = await frameHashesOf(segments, sandbox.home);
+    assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
+    const missing = framesMissing(frames, source);
+    assert.ok(missing !== undefined && missing <= 300, `${missing} of ${source.length} missing`);
+    const history = JSON.parse((await runCli(sandbox, ["history", "--json"])).stdout);
+    assert.equal(history.recordings[0].coverage.delivered_by, "parts", JSON.stringify(history));
+  } finally {
+    killLeftovers(leftovers);
     await server.close();
   }
 });
