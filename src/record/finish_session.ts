@@ -22,7 +22,7 @@ import {
   stageDeliverables,
   type StagedFinalize,
 } from "./finalize.ts";
-import { stageLiveDelivery } from "./live_delivery.ts";
+import { isPlannedFallback, stageLiveDelivery } from "./live_delivery.ts";
 import { roundMillis } from "../util/round_millis.ts";
 
 const log = getLogger(["twitchtool", "finalize"]);
@@ -231,11 +231,12 @@ async function stageLive(
 }
 
 /**
- * The job's note when live remux was on but the parts delivered (a file written while recording
- * needs no note: `coverage.delivered_by` says so).
+ * The job's note when live remux failed and the parts delivered instead (a file written while
+ * recording, or parts delivering by plan, need none: `coverage.delivered_by` says which).
  */
 function deliveredBy(manifest: SessionManifest): string | undefined {
   if (manifest.coverage?.delivered_by !== "parts") return undefined;
+  if (isPlannedFallback(manifest.live?.reason)) return undefined;
   return `finalized from the parts: ${manifest.live?.reason ?? "live remux failed"}`;
 }
 

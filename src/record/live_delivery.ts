@@ -13,6 +13,21 @@ import { deliveryTargets, type FinalizeSettings, type StagedFinalize } from "./f
 import { type Fmp4Layout, readFmp4Layout } from "./fmp4_fragments.ts";
 import { planTsJoins } from "./part_joins.ts";
 
+/**
+ * Why the parts deliver although the live file is fine: content only finalize can add (or a
+ * second output). Not a failure of the live path, so the encode job gets no note for it.
+ */
+export const PLANNED_FALLBACKS = {
+  mergedTs: "a merged .ts is asked for, which only finalize writes",
+  backfill: "back-fill inserts content from the VOD",
+  chapters: "chapters are written in by finalize",
+} as const;
+
+/** Whether the parts delivered for a {@link PLANNED_FALLBACKS} reason. */
+export function isPlannedFallback(reason: string | undefined): boolean {
+  return Object.values(PLANNED_FALLBACKS).some((planned) => planned === reason);
+}
+
 /** What the fragments of a live file hold of one kind of track. */
 interface TrackSum {
   samples: number;
@@ -35,11 +50,9 @@ export async function stageLiveDelivery(
   if (live.state !== "closed") {
     return live.reason ?? "the live file was not closed: its recorder stopped mid-recording";
   }
-  if (!manifest.enable_remux || !manifest.delete_ts_after_remux) {
-    return "a merged .ts is asked for, which only finalize writes";
-  }
-  if ((manifest.backfill?.seconds ?? 0) > 0) return "back-fill inserts content from the VOD";
-  if (chapters) return "chapters are written in by finalize";
+  if (!manifest.enable_remux || !manifest.delete_ts_after_remux) return PLANNED_FALLBACKS.mergedTs;
+  if ((manifest.backfill?.seconds ?? 0) > 0) return PLANNED_FALLBACKS.backfill;
+  if (chapters) return PLANNED_FALLBACKS.chapters;
   const problem = await liveFileProblem(live);
   if (typeof problem === "string") return `the live file ${problem}`;
   const joins = await planTsJoins(manifest.parts);
