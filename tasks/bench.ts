@@ -28,6 +28,7 @@ import { encoderPauseWorkload } from "./bench/encoder_pause.ts";
 import { everySecondWorkload } from "./bench/every_second_workload.ts";
 import { finalizeWorkload } from "./bench/finalize_workload.ts";
 import { footprintWorkload } from "./bench/footprint.ts";
+import { liveRemuxWorkload } from "./bench/live_remux_workload.ts";
 import { loadAverage, machineInfo } from "./bench/machine_info.ts";
 import { pollCycleWorkload } from "./bench/poll_cycle.ts";
 import { BenchProgressLog } from "./bench/bench_progress_log.ts";
@@ -48,6 +49,7 @@ const WORKLOADS: readonly Workload[] = [
   footprintWorkload,
   everySecondWorkload,
   chatFoldWorkload,
+  liveRemuxWorkload,
 ];
 
 /** `bench-output/` at the repository root (git-ignored): results, cached inputs, work folders. */

@@ -318,6 +318,18 @@ const FIELD_TABLE = [
     doc: "encoder deletes the input after success",
   },
   {
+    section: "record",
+    key: "live_remux",
+    kind: "bool",
+    default: false,
+    env: "LIVE_REMUX",
+    option: {
+      flags: "--live-remux",
+      help: "write the .mp4 while recording (fragmented MP4, parts kept as the fallback)",
+    },
+    doc: "write the `.mp4` while recording; parts-then-finalize stays the fallback",
+  },
+  {
     section: "encode_daemon",
     key: "preset",
     kind: "string",

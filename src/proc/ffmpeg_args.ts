@@ -77,6 +77,28 @@ export function pipeRemuxArgs(
 }
 
 /**
+ * The live remux (`record/live_remux.ts`): the same pass as {@link pipeRemuxArgs} from MPEG-TS on
+ * stdin, written as fragmented MP4 (a fragment at each keyframe, the index up front and empty),
+ * so the file plays and seeks while it grows and stays readable up to its last whole fragment
+ * when anything is killed. No moov to place at the end: closing it costs nothing.
+ */
+export function liveFmp4Args(output: string, options: { hevc?: boolean } = {}): string[] {
+  const args = pipeRemuxArgs("mpegts", output, "mp4", options.hevc ? { hevc: true } : {});
+  const at = args.indexOf("-movflags");
+  // The index is written before the first audio packet, so ADTS headers must be converted
+  // explicitly (the muxer only does it by itself when it writes the index at the end).
+  args.splice(
+    at,
+    2,
+    "-bsf:a",
+    "aac_adtstoasc",
+    "-movflags",
+    "+frag_keyframe+empty_moov+default_base_moof",
+  );
+  return args;
+}
+
+/**
  * Rewraps a fragmented MP4 stream (stdin) as MPEG-TS (stdout), streams copied: a codec
  * configuration change mid-recording (a new init segment) then travels in-band, which the MP4
  * demuxer cannot do. H.264 and HEVC only. Each run of fragments is rewrapped on its own, already

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   encodeArgs,
   fmp4ToMpegtsArgs,
+  liveFmp4Args,
   moovReserveForSamples,
   pipeRemuxArgs,
 } from "./ffmpeg_args.ts";
@@ -20,6 +21,21 @@ Deno.test("pipeRemuxArgs() reads the parts from stdin and reserves room for the 
   assert.equal(twice[twice.indexOf("-tag:v") + 1], "hvc1");
   const ts = pipeRemuxArgs("mpegts", "/t/out.ts.partial", "mpegts", { reserveMoovBytes: 1 });
   assert.ok(!ts.includes("-moov_size") && !ts.includes("+faststart"));
+});
+
+Deno.test("liveFmp4Args() writes fragmented MP4 from MPEG-TS on stdin, the index up front and empty", () => {
+  const args = liveFmp4Args("/t/b.live.mp4", { hevc: true });
+  assert.equal(args[args.indexOf("-movflags") + 1], "+frag_keyframe+empty_moov+default_base_moof");
+  assert.ok(!args.includes("+faststart") && !args.includes("-moov_size"));
+  assert.equal(args[args.indexOf("-bsf:a") + 1], "aac_adtstoasc");
+  assert.equal(args[args.indexOf("-tag:v") + 1], "hvc1");
+  assert.deepEqual(args.slice(args.indexOf("-i") - 2, args.indexOf("-i") + 2), [
+    "-f",
+    "mpegts",
+    "-i",
+    "pipe:0",
+  ]);
+  assert.deepEqual(args.slice(-4), ["-f", "mp4", "-y", "/t/b.live.mp4"]);
 });
 
 Deno.test("moovReserveForSamples() grows with the samples and covers what ffmpeg measured", () => {

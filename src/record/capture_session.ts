@@ -32,6 +32,7 @@ import { ensurePrivateDirs } from "../state/private_dirs.ts";
 import { partIndexOf, partPath, sessionBase } from "../state/session_folder.ts";
 import {
   type CaptureProcess,
+  type LiveRemuxJournal,
   removeManifest,
   type SessionManifest,
   writeManifest,
@@ -53,6 +54,7 @@ import {
   DEFAULT_CAPTURE_TIMING,
 } from "./capture_loop.ts";
 import { backfillSettings, type FinishedSession, finishSession } from "./finish_session.ts";
+import { LiveRemux } from "./live_remux.ts";
 import { isTailOfPart } from "./part_tail.ts";
 import { logRecoveryReports, recoverSessions } from "./recover.ts";
 import { normalizeUsername } from "./username.ts";
@@ -161,6 +163,8 @@ interface SessionState {
   readonly networkTrouble: string | undefined;
   /** Set when streamlink reports ENOSPC: the disk is full whatever disk_free_min says. */
   readonly diskFull: string | undefined;
+  /** The live file once its remuxer ended (or an adopted session's, which cannot go on). */
+  readonly live: LiveRemuxJournal | undefined;
 }
 
 /**
@@ -226,6 +230,8 @@ export class CaptureSession {
   /** Ends the waits that must also end when the session is left. */
   readonly #waitSignal: AbortSignal;
   #state: SessionState;
+  /** The deliverable growing while capturing (`[record] live_remux`), see `live_remux.ts`. */
+  #live: LiveRemux | undefined;
 
   constructor(request: SessionRequest, signals: SessionSignals, deps: SessionDeps = {}) {
     const { adopt, user, config } = request;
@@ -250,6 +256,7 @@ export class CaptureSession {
       captureEndedAt: undefined,
       networkTrouble: undefined,
       diskFull: undefined,
+      live: adoptedLive(adopt?.manifest),
     };
   }
 
@@ -346,11 +353,13 @@ export class CaptureSession {
       clock: this.#clock,
     });
     let result: CaptureResult | undefined;
+    this.#live = this.#startLiveRemux();
     try {
       result = await captureLoop(
         captureSettings(config),
         this.#captureDeps(async (output) => {
           chat?.partStarted(output, this.#clock.now());
+          this.#live?.partStarted(output);
           return await streamlink.start(output);
         }),
         this.#stop,
@@ -364,7 +373,25 @@ export class CaptureSession {
     } finally {
       await chat?.stop();
       await this.#releaseSlot(result?.reason === "left");
+      await this.#endLiveRemux(result?.reason === "left");
     }
+  }
+
+  /** A live remuxer when `[record] live_remux` asks for one and the session can have one. */
+  #startLiveRemux(): LiveRemux | undefined {
+    const { config, adopt } = this.#request;
+    const { liveRemux, enableRemux, deleteTsAfterRemux } = config.record;
+    if (!liveRemux || adopt || !enableRemux || !deleteTsAfterRemux) return undefined;
+    return new LiveRemux(this.#tempDir, this.#state.base, { clock: this.#clock });
+  }
+
+  /** Closes the live file once capturing ended (or gives it up when the capture is left). */
+  async #endLiveRemux(leaving: boolean): Promise<void> {
+    const live = this.#live;
+    if (!live) return;
+    if (leaving) live.abandon("the capture was left running for the next poller");
+    this.#set({ live: await live.finish() });
+    this.#live = undefined;
   }
 
   /**
@@ -552,7 +579,10 @@ export class CaptureSession {
       startCapture,
       stopCapture: (child) => stopChild(child, { first: "SIGINT", graceMs: 5000, clock }),
       fileSize: sizeOrZero,
-      discardPart: async (path) => void await removeIfExists(path),
+      discardPart: async (path) => {
+        this.#live?.partEnded(path, "discarded");
+        await removeIfExists(path);
+      },
       repeatsPart: isTailOfPart,
       onState: (state) => this.#onState(state),
       onPart: (path) => this.#onPart(path),
@@ -601,6 +631,7 @@ export class CaptureSession {
 
   /** A part is complete and kept: journal it (no streamlink runs until the next part). */
   async #onPart(path: string): Promise<void> {
+    this.#live?.partEnded(path, "kept");
     this.#set({ parts: [...this.#state.parts, path], capture: undefined });
     await this.#journal();
   }
@@ -642,6 +673,7 @@ export class CaptureSession {
     const adopted = adopt?.manifest;
     const stream = this.#stream;
     const state = this.#state;
+    const live = state.live ?? this.#live?.journal;
     return {
       user,
       base: state.base,
@@ -659,8 +691,22 @@ export class CaptureSession {
       ...(detachedLog !== undefined ? { host: "poller" as const } : {}),
       ...(state.capture ? { capture: state.capture } : {}),
       ...(state.captureEndedAt ? { capture_ended_at: state.captureEndedAt } : {}),
+      ...(live ? { live } : {}),
     };
   }
+}
+
+/**
+ * The live file of an adopted session: its remuxer stopped with the previous host, and a new
+ * one cannot append to it, so the parts are finalized (the file is removed then).
+ */
+function adoptedLive(manifest: SessionManifest | undefined): LiveRemuxJournal | undefined {
+  if (!manifest?.live) return undefined;
+  return {
+    file: manifest.live.file,
+    state: "failed",
+    reason: manifest.live.reason ?? "the session changed hosts mid-recording",
+  };
 }
 
 /** The broadcast an adopted manifest journaled, when it names one. */

@@ -201,7 +201,7 @@ async function joinAfter(
 }
 
 /** A free name in the record dir for each staged file (`-1`, `-2`, ... when taken). */
-async function deliveryTargets(
+export async function deliveryTargets(
   staged: readonly Staged[],
   settings: FinalizeSettings,
 ): Promise<StagedDelivery[]> {
@@ -248,7 +248,7 @@ function extensionOf(item: Staged): string {
 }
 
 /** An output written in the temp dir; `verified` unless it is the byte-for-byte join. */
-interface Staged {
+export interface Staged {
   readonly path: string;
   readonly format: FinalFormat;
   readonly container: PartContainer;
@@ -588,7 +588,7 @@ function closeQuietly(file: Deno.FsFile): void {
  * `Input stream #0:1 (audio): 1234 packets read`: what ffmpeg read of the first stream of each
  * kind (the one measured in the output).
  */
-function packetsRead(stderr: string): { video?: number; audio?: number } {
+export function packetsRead(stderr: string): { video?: number; audio?: number } {
   const read: { video?: number; audio?: number } = {};
   for (
     const match of stderr.matchAll(/Input stream #0:\d+ \((video|audio)\): (\d+) packets read/g)

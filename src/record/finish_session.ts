@@ -4,7 +4,7 @@ import type { Config } from "../config/config.ts";
 import type { LowPriorityTools } from "../proc/ffmpeg_args.ts";
 import { failpoint } from "../proc/failpoint.ts";
 import { deliverSidecars, stageChapters } from "../chat/deliver_sidecars.ts";
-import { pathExists } from "../state/atomic_write.ts";
+import { pathExists, removeIfExists } from "../state/atomic_write.ts";
 import { writeCoverageRecord } from "../state/coverage_record.ts";
 import { enqueueJob, listQueue } from "../state/job_queue.ts";
 import {
@@ -20,7 +20,9 @@ import {
   removeParts,
   removeStaleOutputs,
   stageDeliverables,
+  type StagedFinalize,
 } from "./finalize.ts";
+import { isPlannedFallback, stageLiveDelivery } from "./live_delivery.ts";
 import { roundMillis } from "../util/round_millis.ts";
 
 const log = getLogger(["twitchtool", "finalize"]);
@@ -105,7 +107,9 @@ export async function finishSession(
       log.error("No chapters for {base}: {error}", { base: manifest.base, error: error.message });
       return undefined;
     });
-    const staged = await stageDeliverables(
+    const live = await stageLive(manifest, settings, chapters);
+    if (live.reason) manifest = { ...manifest, live: { ...manifest.live!, reason: live.reason } };
+    const staged = live.staged ?? await stageDeliverables(
       manifest.parts,
       chapters ? { ...settings, metadataFile: chapters } : settings,
     );
@@ -121,6 +125,7 @@ export async function finishSession(
         ...staged.coverage,
         captured_seconds: Math.max(0, roundMillis(staged.coverage.captured_seconds - filled)),
         backfilled_seconds: filled,
+        ...(manifest.live ? { delivered_by: live.staged ? "live" : "parts" } : {}),
       },
       ...(staged.fallbackReason ? { fallback_reason: staged.fallbackReason } : {}),
     };
@@ -151,6 +156,8 @@ export async function finishSession(
     })
   );
   await removeParts(manifest.parts, settings);
+  // A live file that was not delivered (the parts were finalized instead) goes with them.
+  if (manifest.live) await removeIfExists(manifest.live.file);
   let job: string | undefined;
   const deliverable = delivered[0];
   if (manifest.enable_remux && deliverable) {
@@ -187,7 +194,10 @@ async function enqueueOnce(
   const stem = basename(input).replace(/\.[^.]+$/, "");
   const output = join(dirs.recordDir, `${stem}_compressed.mp4`);
   if (await pathExists(output)) return undefined;
-  const note = [manifest.fallback_reason, manifest.backfill?.note].filter(Boolean).join("; ");
+  const fallback = manifest.fallback_reason && `not a verified .mp4: ${manifest.fallback_reason}`;
+  const note = [fallback, manifest.backfill?.note, deliveredBy(manifest)].filter(Boolean).join(
+    "; ",
+  );
   return await enqueueJob(dirs.queueDir, {
     input,
     output,
@@ -195,6 +205,39 @@ async function enqueueOnce(
     delete_input_on_success: manifest.delete_input_on_success,
     ...(note ? { note } : {}),
   });
+}
+
+/**
+ * The live file staged as the deliverable (`[record] live_remux`), or why the parts are finalized
+ * instead (logged); nothing without live remux.
+ */
+async function stageLive(
+  manifest: SessionManifest,
+  settings: FinalizeSettings,
+  chapters: string | undefined,
+): Promise<{ staged?: StagedFinalize; reason?: string }> {
+  if (!manifest.live) return {};
+  const live = await stageLiveDelivery(manifest, settings, chapters);
+  if (typeof live !== "string") {
+    log.info("{base} was written while recording: delivered without a pass over its parts", {
+      base: manifest.base,
+    });
+    return { staged: live };
+  }
+  log.warn("Finalizing the parts of {base}: {reason}", { base: manifest.base, reason: live });
+  // Never delivered from now on: its room goes to the pass over the parts.
+  await removeIfExists(manifest.live.file);
+  return { reason: live };
+}
+
+/**
+ * The job's note when live remux failed and the parts delivered instead (a file written while
+ * recording, or parts delivering by plan, need none: `coverage.delivered_by` says which).
+ */
+function deliveredBy(manifest: SessionManifest): string | undefined {
+  if (manifest.coverage?.delivered_by !== "parts") return undefined;
+  if (isPlannedFallback(manifest.live?.reason)) return undefined;
+  return `finalized from the parts: ${manifest.live?.reason ?? "live remux failed"}`;
 }
 
 /** The manifest with its parts back-filled from the VOD (`backfill` records that it ran). */

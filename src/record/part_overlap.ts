@@ -64,6 +64,24 @@ export async function tsNeedleStarts(path: string, needle: Uint8Array): Promise<
   return starts.filter((start) => start + needle.byteLength <= size);
 }
 
+/**
+ * How many leading bytes of a later part must be written before {@link tsRepeatedBytes} can tell
+ * its repeat of `earlier`: the longest tail of `earlier` that `head` (the later part's first
+ * bytes) may begin; 0 when no tail can be repeated. The live remuxer waits for this much, so it
+ * drops the same repeat finalize drops.
+ */
+export async function tsRepeatLengthBound(earlier: string, head: Uint8Array): Promise<number> {
+  const needle = head.subarray(0, Math.min(head.byteLength, NEEDLE_PACKETS * TS_PACKET_SIZE));
+  if (needle.byteLength < TS_PACKET_SIZE || needle[0] !== 0x47) return 0;
+  using a = await Deno.open(earlier, { read: true });
+  const aSize = (await a.stat()).size;
+  const starts = await candidateStarts(a, aSize, needle, OVERLAP_SEARCH_BYTES);
+  return starts.length > 0 ? aSize - starts[0]! : 0;
+}
+
+/** The bytes of a later part's head {@link tsRepeatLengthBound} needs. */
+export const REPEAT_NEEDLE_BYTES = NEEDLE_PACKETS * TS_PACKET_SIZE;
+
 /** Packet starts in the last `searchBytes` of `a` where `needle` begins (cut short at the end). */
 async function candidateStarts(
   a: Deno.FsFile,

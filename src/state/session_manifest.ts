@@ -51,6 +51,24 @@ export interface RecordingCoverage {
   readonly repeats_dropped_seconds: number;
   /** The holes left in the file; `gaps` in the JSON that `history --json` prints (kept for scripts). */
   readonly gaps: readonly MediaHole[];
+  /**
+   * With `[record] live_remux`: `live` when the file written while recording was delivered,
+   * `parts` when the parts were finalized instead (the fallback). Absent without live remux.
+   */
+  readonly delivered_by?: "live" | "parts";
+}
+
+/**
+ * The deliverable written while recording (`[record] live_remux`, `record/live_remux.ts`):
+ * `running` while it is fed, `closed` once ffmpeg ended it cleanly after the last part (only
+ * then may it be delivered), `failed` when the parts must be finalized instead (`reason`).
+ */
+export interface LiveRemuxJournal {
+  readonly file: string;
+  readonly state: "running" | "closed" | "failed";
+  readonly reason?: string;
+  /** Packets ffmpeg read of each kind: what the file is verified against. */
+  readonly packets?: { readonly video?: number; readonly audio?: number };
 }
 
 /** `<temp>/<base>.session.json`: who recorded what, which parts belong to it, how far it got. */
@@ -99,6 +117,8 @@ export interface SessionManifest {
   readonly backfill?: { readonly seconds: number; readonly note?: string };
   /** From `moving` on: what the deliverable holds of the broadcast. */
   readonly coverage?: RecordingCoverage;
+  /** The file written while recording, when `[record] live_remux` is on. */
+  readonly live?: LiveRemuxJournal;
 }
 
 /** Writes the manifest atomically (a crash leaves the previous complete version). */

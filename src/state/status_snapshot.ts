@@ -49,6 +49,11 @@ export interface RecordingView {
   readonly coverage: RecordingCoverage | null;
   /** Chat messages captured so far; null when chat is not captured. */
   readonly chat_messages: number | null;
+  /**
+   * The deliverable growing in the session folder (`[record] live_remux`), playable and
+   * seekable while it grows; absent without one.
+   */
+  readonly growing_file?: string;
 }
 
 /** The poller as seen from its lock and status file. */
@@ -90,7 +95,10 @@ export interface JobView {
   readonly path: string;
   readonly running?: boolean;
   readonly error?: string;
-  /** Why the input is not a verified `.mp4` (finalize's honest fallback). */
+  /**
+   * What the input's maker had to say: why it is not a verified `.mp4` (finalize's honest
+   * fallback), what back-fill could not fill, why live remux did not deliver it.
+   */
   readonly note?: string;
 }
 
@@ -161,6 +169,7 @@ export async function collectStatus(
       ...lateness(manifest),
       coverage: manifest?.coverage ?? null,
       chat_messages: manifest ? await chatMessages(tempDir, manifest.base) : null,
+      ...growingFile(manifest),
     });
   }
   // A recorder that has released its slot but still holds its channel lock is finalizing; one
@@ -181,6 +190,7 @@ export async function collectStatus(
       ...lateness(manifest),
       coverage: manifest?.coverage ?? null,
       chat_messages: await chatMessages(tempDir, manifest.base),
+      ...growingFile(manifest),
     });
   }
   const encoder = encoderView(await readDaemonState(paths.stateDir, "encoder"));
@@ -242,6 +252,11 @@ export function pollerView(state: DaemonState<"poller">): PollerView {
     detector_error: status.detector_error ?? null,
     status_unreadable: state.unreadable,
   };
+}
+
+/** The live file while it grows, from the session manifest. */
+function growingFile(manifest: SessionManifest | undefined): Pick<RecordingView, "growing_file"> {
+  return manifest?.live?.state === "running" ? { growing_file: manifest.live.file } : {};
 }
 
 /** When the broadcast started and how late its capture began, from the session manifest. */

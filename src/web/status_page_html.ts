@@ -99,7 +99,8 @@ function render(d) {
   rows("recordings", st.recordings, (r) => {
     const x = d.details.find((k) => k.user === r.user && k.pid === r.pid) || {};
     return el("tr", { "data-user": r.user, "data-bytes": r.bytes },
-      el("td", {}, r.user), el("td", {}, r.slot === null ? "-" : r.slot),
+      el("td", r.growing_file ? { title: "growing: " + r.growing_file } : {}, r.user),
+      el("td", {}, r.slot === null ? "-" : r.slot),
       el("td", { class: "state-" + r.state }, r.state),
       el("td", {}, dur((now - Date.parse(r.started_at)) / 1000)),
       el("td", { class: "size" }, bytes(r.bytes)),

@@ -81,12 +81,16 @@ function printRecordings(status: StatusSnapshot): void {
       ...(chat ? [r.chat_messages === null ? "-" : String(r.chat_messages)] : []),
     ]),
   ));
+  for (const r of recordings) {
+    if (r.growing_file) {
+      printLine(`${r.user}: the .mp4 grows in ${r.growing_file} (plays as it grows)`);
+    }
+  }
 }
 
 /** The queue's summary line, then its pending and failed jobs (paths shortened by `short`). */
 function printQueue(queue: QueueView, short: (path: string) => string): void {
-  const input = (job: JobView) =>
-    job.note ? `${short(job.input)}\nnot a verified .mp4: ${job.note}` : short(job.input);
+  const input = (job: JobView) => job.note ? `${short(job.input)}\n${job.note}` : short(job.input);
   printLine(queueSummary(queue));
   if (queue.pending.length > 0) {
     printLine(renderTable(

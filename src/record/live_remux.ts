@@ -1,0 +1,290 @@
+/**
+ * The deliverable written while the broadcast is captured (`[record] live_remux`), so that the end
+ * of a broadcast costs a close and a rename instead of a pass over every part.
+ *
+ * Why this shape: streamlink keeps writing part files (a detached one outlives the poller, and
+ * `recover` and adoption work from the parts), and this remuxer *reads each part as it grows*,
+ * drops the head a reconnected streamlink repeats (the same byte comparison finalize makes,
+ * `part_overlap.ts`, waiting only for as many bytes as the comparison needs) and pipes the rest
+ * into one long-lived ffmpeg per recording that writes fragmented MP4 into the session folder.
+ * The feed is the very stream finalize gives its ffmpeg (parts in order, repeats skipped), so ads
+ * on their own clock, encoder restarts, resolution changes and the 33-bit wrap come out as they
+ * do there. A fragmented MP4 plays and seeks while it grows and stays readable up to its last
+ * whole fragment (about two seconds) whatever is killed.
+ *
+ * The parts stay until delivery: whenever the live file cannot be trusted (ffmpeg died, the host
+ * went away or was killed, the session was adopted, back-fill or chapters must go in, fMP4
+ * source parts, the file fails verification) the session is finalized from its parts as before,
+ * and the manifest, `history --json` and the job's note say which path delivered.
+ */
+import { join } from "node:path";
+import { getLogger } from "@logtape/logtape";
+import { liveFmp4Args } from "../proc/ffmpeg_args.ts";
+import { probeMedia } from "../proc/ffprobe.ts";
+import type { LiveRemuxJournal } from "../state/session_manifest.ts";
+import { sizeOrZero } from "../state/atomic_write.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
+import { readAt } from "../util/read_at.ts";
+import { packetsRead } from "./finalize.ts";
+import { partContainer } from "./part_container.ts";
+import { REPEAT_NEEDLE_BYTES, tsRepeatedBytes, tsRepeatLengthBound } from "./part_overlap.ts";
+
+const log = getLogger(["twitchtool", "record"]);
+
+/** How often a growing part is checked for new bytes. */
+const FOLLOW_MS = 250;
+
+/** Bytes read from a part per write into ffmpeg. */
+const CHUNK = 1 << 20;
+
+/** The first part is probed (H.264 or HEVC) once it holds this much, or once it ended. */
+const PROBE_BYTES = 256 * 1024;
+
+/** The growing deliverable of session `base`: `<tempDir>/<base>.live.mp4`. */
+export function liveFilePath(tempDir: string, base: string): string {
+  return join(tempDir, `${base}.live.mp4`);
+}
+
+/** One part as the remuxer follows it. */
+interface FollowedPart {
+  readonly path: string;
+  /** `kept`: complete and kept by the capture loop; `discarded`: removed, never fed. */
+  end?: "kept" | "discarded";
+}
+
+/** The running ffmpeg and its stdin. */
+interface LiveFfmpeg {
+  readonly process: Deno.ChildProcess;
+  readonly writer: WritableStreamDefaultWriter<Uint8Array>;
+  /** ffmpeg's stderr lines worth keeping: packet counts and errors. */
+  readonly notes: Promise<string[]>;
+}
+
+/** Where the remuxer is told about parts and asked for its result; see the module doc. */
+export class LiveRemux {
+  readonly file: string;
+  readonly #clock: Clock;
+  readonly #parts: FollowedPart[] = [];
+  #wake: (() => void) | undefined;
+  #closing = false;
+  #failed: string | undefined;
+  #ffmpeg: LiveFfmpeg | undefined;
+  /** Bytes given to ffmpeg so far (the bench waits for the feed to catch up). */
+  #fed = 0;
+  /** The last part fed, which a new part's repeated head is compared with. */
+  #previous: string | undefined;
+  readonly #pump: Promise<void>;
+
+  constructor(tempDir: string, base: string, options: { clock?: Clock } = {}) {
+    this.file = liveFilePath(tempDir, base);
+    this.#clock = options.clock ?? systemClock;
+    this.#pump = this.#run().catch((error) => this.#fail((error as Error).message));
+  }
+
+  /** The journal entry of the file as of now. */
+  get journal(): LiveRemuxJournal {
+    return this.#failed
+      ? { file: this.file, state: "failed", reason: this.#failed }
+      : { file: this.file, state: "running" };
+  }
+
+  /** Bytes given to ffmpeg so far, repeats not counted. */
+  get fedBytes(): number {
+    return this.#fed;
+  }
+
+  /** streamlink starts writing `path`. */
+  partStarted(path: string): void {
+    this.#parts.push({ path });
+    this.#poke();
+  }
+
+  /** The capture loop is done with `path`: kept, or discarded (empty or wholly a repeat). */
+  partEnded(path: string, end: "kept" | "discarded"): void {
+    const part = this.#parts.find((p) => p.path === path && !p.end);
+    if (part) part.end = end;
+    this.#poke();
+  }
+
+  /** Gives up on the live file for good: the parts will be finalized. */
+  abandon(reason: string): void {
+    this.#fail(reason);
+  }
+
+  /**
+   * Feeds what is left of the parts, closes ffmpeg's input and waits for it: `closed` with the
+   * packets read when the file is whole, else `failed` with the reason.
+   */
+  async finish(): Promise<LiveRemuxJournal> {
+    this.#closing = true;
+    for (const part of this.#parts) part.end ??= "kept";
+    this.#poke();
+    await this.#pump;
+    const ffmpeg = this.#ffmpeg;
+    if (!ffmpeg) return { file: this.file, state: "failed", reason: this.#failed ?? "no data" };
+    await ffmpeg.writer.close().catch(() => {});
+    const [status, notes] = await Promise.all([ffmpeg.process.status, ffmpeg.notes]);
+    if (!this.#failed && status.code !== 0) {
+      this.#fail(`ffmpeg exited with ${status.code}: ${notes.at(-1) ?? ""}`);
+    }
+    if (this.#failed) return { file: this.file, state: "failed", reason: this.#failed };
+    return { file: this.file, state: "closed", packets: packetsRead(notes.join("\n")) };
+  }
+
+  #fail(reason: string): void {
+    if (this.#failed) return;
+    this.#failed = reason;
+    log.warn("Live remux of {file} stopped: {reason}; the parts will be finalized instead", {
+      file: this.file,
+      reason,
+    });
+    this.#ffmpeg?.writer.abort(new Error(reason)).catch(() => {});
+    this.#poke();
+  }
+
+  #poke(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  /** Waits for news from the capture loop, or at most {@link FOLLOW_MS}. */
+  async #nap(): Promise<void> {
+    const woken = new Promise<void>((resolve) => this.#wake = resolve);
+    const controller = new AbortController();
+    await Promise.race([woken, this.#clock.sleep(FOLLOW_MS, controller.signal).catch(() => {})]);
+    controller.abort();
+  }
+
+  /** Follows the parts in order until finishing and every part is fed. */
+  async #run(): Promise<void> {
+    for (let index = 0; !this.#failed; index++) {
+      while (!this.#parts[index] && !this.#closing && !this.#failed) await this.#nap();
+      const part = this.#parts[index];
+      if (!part || this.#failed) return;
+      await this.#follow(part);
+    }
+  }
+
+  /** Feeds one part from after its repeated head to its end. */
+  async #follow(part: FollowedPart): Promise<void> {
+    const skip = await this.#repeatedHead(part);
+    if (skip === undefined) return;
+    let offset = skip;
+    let file: Deno.FsFile | undefined;
+    try {
+      for (;;) {
+        if (this.#failed) return;
+        const ended = part.end;
+        file ??= await Deno.open(part.path, { read: true }).catch(() => undefined);
+        const size = file ? (await file.stat()).size : 0;
+        if (offset < size) {
+          const chunk = await readAt(file!, offset, Math.min(CHUNK, size - offset));
+          await this.#write(part.path, chunk);
+          offset += chunk.byteLength;
+          continue;
+        }
+        if (ended === "discarded" && offset > skip) {
+          throw new Error(`"${part.path}" was discarded after part of it was fed`);
+        }
+        if (ended) break;
+        await this.#nap();
+      }
+    } finally {
+      file?.close();
+    }
+    // As finalize's join plan: a part wholly repeated is never the one the next is compared with.
+    if (offset > skip && part.end === "kept") this.#previous = part.path;
+  }
+
+  /**
+   * How many leading bytes of `part` repeat the part fed before, waiting for as many bytes as
+   * the comparison needs; undefined when the part was discarded before any of it counted.
+   */
+  async #repeatedHead(part: FollowedPart): Promise<number | undefined> {
+    const previous = this.#previous;
+    const grown = (bytes: number) =>
+      this.#until(part, async () => await sizeOrZero(part.path) >= bytes);
+    if (!(await grown(previous ? REPEAT_NEEDLE_BYTES : 1)) && part.end === "discarded") {
+      return undefined;
+    }
+    if (!previous) return 0;
+    const head = await readHead(part.path, REPEAT_NEEDLE_BYTES);
+    const bound = await tsRepeatLengthBound(previous, head);
+    if (bound === 0) return 0;
+    await grown(bound);
+    if (part.end === "discarded") return undefined;
+    return await tsRepeatedBytes(previous, part.path);
+  }
+
+  /** Waits until `ready()` or the part ended; whether it got ready. */
+  async #until(part: FollowedPart, ready: () => Promise<boolean>): Promise<boolean> {
+    for (;;) {
+      if (this.#failed) return false;
+      const ended = part.end;
+      if (await ready()) return true;
+      if (ended) return false;
+      await this.#nap();
+    }
+  }
+
+  /** Writes into ffmpeg, starting it at the first bytes (probed for its codec). */
+  async #write(path: string, chunk: Uint8Array): Promise<void> {
+    this.#ffmpeg ??= await this.#startFfmpeg(path);
+    try {
+      await this.#ffmpeg.writer.write(chunk);
+      this.#fed += chunk.byteLength;
+    } catch (error) {
+      // ffmpeg stopped reading: what it said last tells why.
+      const said = await Promise.race([this.#ffmpeg.notes, this.#clock.sleep(5000)]);
+      const why = Array.isArray(said) ? said.at(-1) : undefined;
+      this.#fail(`ffmpeg stopped reading (${why ?? (error as Error).message})`);
+    }
+  }
+
+  /** The long-lived ffmpeg, once the first part shows what it holds. */
+  async #startFfmpeg(first: string): Promise<LiveFfmpeg> {
+    const part = this.#parts.find((p) => p.path === first);
+    if (part) await this.#until(part, async () => await sizeOrZero(first) >= PROBE_BYTES);
+    if ((await partContainer(first)) !== "mpegts") {
+      throw new Error("the parts are fragmented MP4, which only finalize joins");
+    }
+    const hevc = (await probeMedia(first))?.streams.some((s) => s.codec_name === "hevc") ?? false;
+    await Deno.remove(this.file).catch(() => {});
+    const process = new Deno.Command("ffmpeg", {
+      args: liveFmp4Args(this.file, { hevc }),
+      // Its own session: a Ctrl-C on the terminal stops streamlink, never the file in the middle
+      // of a write; it still ends with our stdin, however this process ends.
+      detached: true,
+      stdin: "piped",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    log.info("Live remux into {file} (ffmpeg {pid})", { file: this.file, pid: process.pid });
+    return { process, writer: process.stdin.getWriter(), notes: keptNotes(process.stderr) };
+  }
+}
+
+/** The first `length` bytes of a file. */
+async function readHead(path: string, length: number): Promise<Uint8Array> {
+  using file = await Deno.open(path, { read: true });
+  return await readAt(file, 0, length);
+}
+
+/** ffmpeg's stderr lines that count packets or read like an error (the rest is dropped). */
+async function keptNotes(stderr: ReadableStream<Uint8Array>): Promise<string[]> {
+  const kept: string[] = [];
+  let pending = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of stderr) {
+    pending += decoder.decode(chunk, { stream: true });
+    const lines = pending.split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines) {
+      if (/packets read|error|invalid|failed/i.test(line)) kept.push(line);
+      if (kept.length > 400) kept.splice(0, 200);
+    }
+  }
+  if (pending) kept.push(pending);
+  return kept;
+}
