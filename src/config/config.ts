@@ -59,6 +59,8 @@ export interface Config {
     readonly downloadCmd: string;
     readonly timeout: number;
     readonly probeConcurrency: number;
+    /** `"K/N"`: record only the channels of shard K of N (`poll/shard.ts`); unset records all. */
+    readonly shard: string | undefined;
   };
   readonly streamlink: { readonly urlTemplate: string; readonly extraArgs: readonly string[] };
   readonly twitch: {
@@ -88,6 +90,8 @@ export interface Config {
     readonly minFreeBytes: number | undefined;
     readonly maxAgeDays: number | undefined;
     readonly keepPerChannel: number | undefined;
+    /** While uploads are configured, files not uploaded yet may go too (docs/uploads.md). */
+    readonly deleteUnuploaded: boolean;
   };
   /** The status page and metrics (`src/web/`); both unset by default. */
   readonly web: {
@@ -98,6 +102,18 @@ export interface Config {
   };
   /** Live chat capture (`src/chat/`). */
   readonly chat: { readonly enabled: boolean; readonly url: string };
+  /** Uploads with rclone (`src/upload/`, docs/uploads.md); off while `remote` is unset. */
+  readonly upload: {
+    /** rclone `remote:path`; `undefined` turns uploads off. */
+    readonly remote: string | undefined;
+    /** Passed to rclone with `--config`; `undefined` leaves rclone's own default. */
+    readonly rcloneConfig: string | undefined;
+    readonly deleteLocal: boolean;
+    /** Which kinds of files go (`UPLOAD_KINDS`). */
+    readonly what: readonly string[];
+    readonly pathTemplate: string;
+    readonly extraArgs: readonly string[];
+  };
 }
 
 /** One GiB, the unit of `disk_free_min_gb`. */

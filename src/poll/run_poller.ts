@@ -47,6 +47,7 @@ import { SessionHost } from "./session_host.ts";
 import { readUsersFile } from "./users_file.ts";
 import { checkedListenAddress } from "../web/listen_address.ts";
 import { startStatusWeb, type StatusWeb } from "../web/start_status_web.ts";
+import { uploadLoop } from "../upload/run_uploads.ts";
 
 const log = getLogger(["twitchtool", "poll"]);
 
@@ -116,8 +117,10 @@ export async function runPollerDaemon(
     logPollerStart(config, wiring, interval, detectorName);
     const poller = new Poller(pollerSettings(config, interval), pollerDeps(config, wiring));
     const retention = retentionLoop(config, systemClock, signal);
+    const uploads = uploadLoop(config, signal);
     await poller.run(signal);
     await retention;
+    await uploads;
     log.info(
       host
         ? "Poller stopping; recordings keep capturing for the next poller to adopt"

@@ -22,6 +22,7 @@ import {
   stageDeliverables,
 } from "./finalize.ts";
 import { roundMillis } from "../util/round_millis.ts";
+import { queueUploads, type UploadSettings, uploadSettings } from "../upload/upload_settings.ts";
 
 const log = getLogger(["twitchtool", "finalize"]);
 
@@ -36,6 +37,8 @@ export interface SessionDirs {
   readonly stateDir?: string;
   /** `[twitch] backfill = true`: fill what the parts missed from the VOD before staging. */
   readonly backfill?: BackfillSettings;
+  /** `[upload] remote` set: the delivered files are queued for upload (src/upload/). */
+  readonly upload?: UploadSettings;
 }
 
 /** What back-fill needs from the config. */
@@ -54,6 +57,12 @@ export function backfillSettings(config: Config): { backfill?: BackfillSettings 
   return {
     backfill: { vodUrlTemplate: config.twitch.vodUrlTemplate, quality: config.record.quality },
   };
+}
+
+/** `{ upload }` for {@link SessionDirs} when `[upload] remote` is set, else nothing. */
+export function sessionUploadSettings(config: Config): { upload?: UploadSettings } {
+  const upload = uploadSettings(config);
+  return upload ? { upload } : {};
 }
 
 /** What finishing a session produced. */
@@ -157,6 +166,9 @@ export async function finishSession(
     job = await enqueueOnce(dirs, deliverable, manifest, now());
     await failpoint("enqueued");
   }
+  // After the encode job, so the uploader sees that the encoder still needs the recording.
+  const files = await sessionFiles(delivered);
+  await queueUploads(dirs.upload, dirs.queueDir, manifest.user, files, now());
   await removeManifest(dirs.tempDir, manifest.base);
   log.info("Finished {base}: {file}", { base: manifest.base, file: deliverable });
   return {
@@ -195,6 +207,16 @@ async function enqueueOnce(
     delete_input_on_success: manifest.delete_input_on_success,
     ...(note ? { note } : {}),
   });
+}
+
+/** The delivered files with the chat and info sidecars that sit beside the first of them. */
+async function sessionFiles(delivered: readonly string[]): Promise<string[]> {
+  const first = delivered[0];
+  if (!first) return [...delivered];
+  const stem = first.replace(/\.[^./]+$/, "");
+  const sidecars = [`${stem}.chat.json`, `${stem}.info.json`];
+  const present = await Promise.all(sidecars.map((path) => pathExists(path)));
+  return [...delivered, ...sidecars.filter((_, index) => present[index])];
 }
 
 /** The manifest with its parts back-filled from the VOD (`backfill` records that it ran). */
