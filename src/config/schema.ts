@@ -677,8 +677,7 @@ const FIELD_TABLE = [
     kind: "string",
     env: "UPLOAD_REMOTE",
     check: checkRemote,
-    doc:
-      "rclone destination `remote:path` the recordings are uploaded to (uploads are off when unset)",
+    doc: "rclone `remote:path` the recordings go to (uploads are off when unset)",
   },
   {
     section: "upload",
@@ -708,7 +707,7 @@ const FIELD_TABLE = [
     kind: "string",
     default: "{user}/{file}",
     check: checkPathTemplate,
-    doc: "where a file goes under `remote`: `{user}`, `{file}`, `{host}`, `{date}` (YYYY-MM-DD)",
+    doc: "path under `remote`: `{user}`, `{file}`, `{host}`, `{date}` (YYYY-MM-DD)",
   },
   {
     section: "upload",

@@ -9,5 +9,3 @@
  *
  * @module
  */
-export * from "./upload_settings.ts";
-export * from "./run_uploads.ts";
