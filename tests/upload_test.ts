@@ -12,6 +12,7 @@ import { makeClip, writeJob } from "../testing/encode_clips.ts";
 import { eventually } from "../testing/eventually.ts";
 import { processesWith } from "../testing/processes.ts";
 import { startWebdav } from "../testing/webdav_server.ts";
+import { canMountTmpfs, mountTmpfs } from "../testing/tmpfs.ts";
 
 const HAS_RCLONE = await new Deno.Command("rclone", {
   args: ["version"],
@@ -239,5 +240,43 @@ Deno.test({
     assert.deepEqual(arrived, [`${BASE}.mp4`]);
     assert.equal(await sha256(join(served, "archive", "alice", `${BASE}.mp4`)), sum);
     assert.equal((await uploadStatus(sb)).pending_files, 0);
+  },
+});
+
+Deno.test({
+  name: "a full remote (local and WebDAV on a small tmpfs) stops the queue with one line each",
+  ignore: !HAS_RCLONE || !(await canMountTmpfs()),
+  fn: async () => {
+    await using sb = await makeSandbox();
+    const small = join(sb.home, "small");
+    await using _mount = await mountTmpfs(small, "1m");
+    await Deno.mkdir(join(small, "served"));
+    await using dav = await startWebdav(join(small, "served"), sb.home, { pass: PASSWORD });
+    await Deno.mkdir(sb.recordDir, { recursive: true });
+    const big = join(sb.recordDir, `${BASE}.mp4`);
+    await Deno.writeFile(big, crypto.getRandomValues(new Uint8Array(65536)));
+    const file = await Deno.open(big, { append: true });
+    for (let i = 0; i < 31; i++) await file.write(crypto.getRandomValues(new Uint8Array(65536)));
+    file.close();
+    await queue(sb, [big]);
+    const localConfig = join(sb.home, "local.conf");
+    await Deno.writeTextFile(localConfig, "[loc]\ntype = local\n");
+    const remotes = [
+      { remote: `loc:${join(small, "local")}`, config: localConfig, line: /Remote full/ },
+      { remote: "dav:archive", config: dav.rcloneConfig, line: /Remote refused the write/ },
+    ];
+    for (const { remote, config, line } of remotes) {
+      await writeUploadConfig(
+        sb,
+        `remote = "${remote}"\nrclone_config = "${config}"\ndelete_local = true`,
+      );
+      const result = await runCli(sb, ["upload", "run"]);
+      assert.equal(result.code, 1, result.stderr);
+      const last = result.stderr.trim().split("\n").at(-1)!;
+      assert.match(last, /Uploads stopped: /);
+      assert.match(last, line);
+      assert.equal(await exists(big), true, "the local file is kept");
+      assert.equal((await uploadStatus(sb)).pending_files, 1);
+    }
   },
 });

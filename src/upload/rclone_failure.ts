@@ -22,7 +22,12 @@ const PERMANENT: readonly [RegExp, string][] = [
     /\b(401|403)\b|unauthori[sz]ed|forbidden|access ?denied|invalid_grant|InvalidAccessKeyId|SignatureDoesNotMatch|authenticat/i,
     "credentials refused",
   ],
-  [/\b507\b|insufficient storage|quota|no space left|storage (is )?full/i, "remote full"],
+  [
+    /\b507\b|\b413\b|insufficient storage|quota|no space left|storage (is )?full|too big for remaining disk space/i,
+    "remote full",
+  ],
+  // A WebDAV server answers a PUT it cannot store (its disk full, a read-only share) with 405.
+  [/\b405\b.*PUT|Method Not Allowed/i, "remote refused the write (full or read-only)"],
 ];
 
 /** Classifies a failed run from its stderr (JSON log lines or plain text) and exit code. */
