@@ -152,6 +152,14 @@ Deno.test({
       });
       assert.equal(await exists(mp4), true);
       assert.equal(await exists(info), true);
+      const all = await runCli(sb, ["status", "--json"]);
+      const uploads = JSON.parse(all.stdout).uploads;
+      assert.equal(uploads.remote, "dav:archive");
+      assert.equal(uploads.pending_files, 2);
+      assert.match(uploads.error, /connection refused/);
+      const text = await runCli(sb, ["status"]);
+      assert.match(text.stdout, /Uploads to dav:archive: retrying, 2 file\(s\) pending/);
+      assert.match(text.stdout, /last error: .*connection refused/);
       await dav.start();
       const output = await run.output();
       const stderr = new TextDecoder().decode(output.stderr);

@@ -3,6 +3,8 @@
  * keep (slots, locks, status files, the queue). Nothing here asks a process anything: a file
  * lock decides whether a process runs, so the view is right even after a crash.
  */
+import { FileLock } from "./file_lock.ts";
+import { uploadLockPath, type UploadView, uploadView } from "./upload_queue.ts";
 import { readRetentionState, type RetentionState } from "./retention_state.ts";
 import type { Config } from "../config/config.ts";
 import { capturedBytes } from "./session_folder.ts";
@@ -102,6 +104,8 @@ export interface StatusSnapshot {
   readonly queue: QueueView;
   /** What retention deleted, and the last capture stopped for lack of space. */
   readonly retention: RetentionState;
+  /** The upload queue (`remote` null while uploads are off; see docs/uploads.md). */
+  readonly uploads: UploadView & { readonly remote: string | null };
 }
 
 /** The encode queue: each job file in exactly one list. */
@@ -188,6 +192,10 @@ export async function collectStatus(
     encoder,
     queue: await queueView(paths.queueDir, encoder.running),
     retention: await readRetentionState(paths.stateDir),
+    uploads: {
+      remote: config.upload.remote ?? null,
+      ...await uploadView(paths.queueDir, await FileLock.isHeld(uploadLockPath(paths.queueDir))),
+    },
   };
 }
 

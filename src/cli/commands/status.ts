@@ -7,6 +7,7 @@ import {
   type StatusSnapshot,
 } from "../../state/status_snapshot.ts";
 import type { RetentionState } from "../../state/retention_state.ts";
+import { uploadLines } from "../upload_lines.ts";
 import type { Config } from "../../config/config.ts";
 import { journalMessageCount } from "../../chat/chat_counts.ts";
 import { ExitCode } from "../../errors.ts";
@@ -52,6 +53,11 @@ export async function statusCommand(
   printLine();
   printQueue(status.queue, short);
   for (const line of retentionLines(status.retention)) printLine(line);
+  if (status.uploads.remote !== null || status.uploads.pending_files > 0) {
+    for (const line of uploadLines(status.uploads.remote ?? undefined, status.uploads)) {
+      printLine(line);
+    }
+  }
   return 0;
 }
 

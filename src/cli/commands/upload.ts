@@ -1,12 +1,12 @@
 import { ExitCode } from "../../errors.ts";
 import { withShutdownSignals } from "../../proc/signals.ts";
 import { FileLock } from "../../state/file_lock.ts";
-import { uploadLockPath, type UploadView, uploadView } from "../../state/upload_queue.ts";
+import { uploadLockPath, uploadView } from "../../state/upload_queue.ts";
 import { runUploadsOnce } from "../../upload/run_uploads.ts";
 import { formatBytes } from "../../util/disk_space.ts";
 import { type GlobalOptions, loadCommandConfig } from "../context.ts";
 import { printLine, renderTable } from "../output.ts";
-import { localTime } from "../human_values.ts";
+import { uploadLines } from "../upload_lines.ts";
 
 /** `upload run`: uploads every queued file, then exits (see run_uploads.ts for exit codes). */
 export async function uploadRunCommand(globals: GlobalOptions): Promise<number> {
@@ -38,33 +38,4 @@ export async function uploadStatusCommand(
     ));
   }
   return ExitCode.Ok;
-}
-
-/** The summary lines `upload status` and `status` print. */
-export function uploadLines(remote: string | undefined, view: UploadView): string[] {
-  if (remote === undefined && view.pending_files === 0) {
-    return ['Uploads: off (set "upload.remote")'];
-  }
-  const lines = [
-    `Uploads to ${
-      remote ?? "(no remote set)"
-    }: ${view.state}, ${view.pending_files} file(s) pending (${
-      formatBytes(view.pending_bytes)
-    }), ${view.failed_total} failed attempt(s)`,
-  ];
-  if (view.current) {
-    const percent = view.current.total > 0
-      ? Math.floor((view.current.bytes / view.current.total) * 100)
-      : 0;
-    lines.push(
-      `  uploading ${view.current.local}: ${percent}% of ${formatBytes(view.current.total)} at ${
-        formatBytes(view.current.speed)
-      }/s`,
-    );
-  }
-  if (view.error) {
-    const when = view.retry_at ? ` (next try ${localTime(view.retry_at)})` : "";
-    lines.push(`  ${view.state === "stopped" ? "stopped" : "last error"}: ${view.error}${when}`);
-  }
-  return lines;
 }
