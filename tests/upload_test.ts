@@ -107,6 +107,11 @@ Deno.test({
     assert.equal(await sha256(join(remoteDir, "alice", `${BASE}.info.json`)), sums.info);
     assert.equal(await exists(info), false, "the info sidecar goes once it arrived");
     assert.equal(await exists(mp4), true, "the recording stays until its encode is done");
+    const history = JSON.parse((await runCli(sb, ["history", "--json"])).stdout);
+    assert.equal(history.recordings[0].uploaded.original, `loc:${remoteDir}/alice/${BASE}.mp4`);
+    const table = (await runCli(sb, ["history"])).stdout;
+    assert.match(table, /uploaded/);
+    assert.match(table, /\byes\b.*$/m);
 
     const encode = await runCli(sb, ["encode-daemon", "run", "--exit-when-empty"]);
     assert.equal(encode.code, 0, encode.stderr);
@@ -200,7 +205,14 @@ Deno.test({
     const status = await uploadStatus(sb);
     assert.equal(status.pending_files, 1);
     assert.match(String(status.error), /Credentials refused/);
+    assert.equal(status.state, "stopped");
     assert.ok(!result.stderr.includes(PASSWORD));
+    const doctor = await runCli(sb, ["doctor"]);
+    const said = doctor.stdout.split("\n").filter((line) => /uploads/.test(line));
+    assert.equal(said.length, 2, doctor.stdout);
+    assert.match(said[0]!, /FAIL.*wrong:archive: Credentials refused: .*401/);
+    assert.match(said[1]!, /FAIL.*the queue stopped: Credentials refused/);
+    assert.ok(!doctor.stdout.includes(PASSWORD) && !doctor.stderr.includes(PASSWORD));
   },
 });
 

@@ -202,7 +202,8 @@ export async function uploadView(queueDir: string, workerRunning: boolean): Prom
   const live = workerRunning && status !== undefined;
   return {
     worker_running: workerRunning,
-    state: live ? status.state : "not running",
+    // A queue stopped by a permanent failure stays stopped after its worker exited.
+    state: live ? status.state : status?.state === "stopped" ? "stopped" : "not running",
     pending_files: pending.length,
     pending_bytes: pending.reduce((sum, item) => sum + item.bytes, 0),
     failed_total: status?.failed_total ?? 0,

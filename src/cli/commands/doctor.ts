@@ -17,6 +17,7 @@ import {
 } from "../doctor_checks.ts";
 import { checkNetwork } from "../doctor_network.ts";
 import { checkNotifications } from "../notify_doctor_check.ts";
+import { checkUploads } from "../upload_doctor_check.ts";
 
 /** Options of `twitchtool doctor`. */
 export interface DoctorOptions {
@@ -86,6 +87,7 @@ export async function doctorCommand(
   await check("stale state", () => checkStaleState(config));
   await check("daemons", () => checkDaemons(config));
   await check("notifications", () => checkNotifications(config));
+  await check("uploads", () => checkUploads(config, options.offline ?? false));
   if (!options.offline) await check("network", () => checkNetwork(config));
   return summarize(results);
 }
