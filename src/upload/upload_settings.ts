@@ -34,12 +34,12 @@ export function uploadSettings(config: Config): UploadSettings | undefined {
 }
 
 /**
- * The machine's name, read from the kernel (`Deno.hostname()` needs a permission the roles do
- * not have); "localhost" where it cannot be read.
+ * The machine's name: `/etc/hostname` (reading the kernel's own, `/proc/sys/kernel/hostname`,
+ * or `Deno.hostname()` needs permissions the roles do not have); "localhost" without one.
  */
 export function hostName(): string {
   try {
-    return Deno.readTextFileSync("/proc/sys/kernel/hostname").trim() || "localhost";
+    return Deno.readTextFileSync("/etc/hostname").trim().split(".")[0] || "localhost";
   } catch {
     return "localhost";
   }
