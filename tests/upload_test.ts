@@ -300,3 +300,45 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "poller run works the upload queue; upload run meanwhile exits 3",
+  ignore: !HAS_RCLONE,
+  fn: async () => {
+    await using sb = await makeSandbox();
+    const remoteDir = join(sb.home, "remote");
+    const rcloneConfig = join(sb.home, "rclone.conf");
+    await Deno.writeTextFile(rcloneConfig, "[loc]\ntype = local\n");
+    const usersFile = join(sb.home, "users.txt");
+    await Deno.writeTextFile(usersFile, "");
+    await writeUploadConfig(
+      sb,
+      `remote = "loc:${remoteDir}"\nrclone_config = "${rcloneConfig}"\n\n` +
+        `[poller]\nusers_file = "${usersFile}"\ninterval = 1\n\n[twitch]\ndetect = "streamlink"`,
+    );
+    const { mp4 } = await recording(sb);
+    const sum = await sha256(mp4);
+    const poller = spawnCli(sb, ["poller", "run"]);
+    try {
+      await eventually("the poller's worker holding the queue", async () => {
+        const status = await uploadStatus(sb);
+        return status.worker_running === true;
+      });
+      const busy = await runCli(sb, ["upload", "run"]);
+      assert.equal(busy.code, 3, busy.stderr);
+      assert.match(busy.stderr, /Another process is working the upload queue/);
+      await queue(sb, [mp4]);
+      const arrived = join(remoteDir, "alice", `${BASE}.mp4`);
+      await eventually("the recording at the remote", async () => {
+        const status = await uploadStatus(sb);
+        return status.pending_files === 0 && await exists(arrived);
+      }, 60_000);
+      assert.equal(await sha256(arrived), sum);
+      assert.equal(await exists(mp4), true, "delete_local is off");
+    } finally {
+      poller.kill("SIGTERM");
+      const output = await poller.output();
+      assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+    }
+  },
+});
