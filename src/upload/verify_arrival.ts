@@ -43,14 +43,19 @@ export async function verifyArrival(
     };
   }
   const type = HASH_TYPES.find((name) => typeof entry.Hashes?.[name] === "string");
+  const hashType = type ?? "sha256";
+  // The local hash is read while the remote one is computed (or read back).
+  const local$ = hashFile(local, hashType);
   let remoteHash = type ? String(entry.Hashes![type]).toLowerCase() : undefined;
   if (!type) {
     const read = await run(downloadHashArgs(settings, remote));
-    if (read.code !== 0) return { ok: false, ...rcloneFailure(read.stderr, read.code) };
+    if (read.code !== 0) {
+      await local$.catch(() => undefined);
+      return { ok: false, ...rcloneFailure(read.stderr, read.code) };
+    }
     remoteHash = read.stdout.trim().split(/\s+/)[0]?.toLowerCase();
   }
-  const hashType = type ?? "sha256";
-  const localHash = await hashFile(local, hashType);
+  const localHash = await local$;
   if (remoteHash !== localHash) {
     return {
       ok: false,
