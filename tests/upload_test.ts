@@ -13,6 +13,7 @@ import { eventually } from "../testing/eventually.ts";
 import { processesWith } from "../testing/processes.ts";
 import { startWebdav } from "../testing/webdav_server.ts";
 import { canMountTmpfs, mountTmpfs } from "../testing/tmpfs.ts";
+import { startNotifySink } from "../testing/notify_sink.ts";
 
 const HAS_RCLONE = await new Deno.Command("rclone", {
   args: ["version"],
@@ -190,9 +191,11 @@ Deno.test({
     const served = join(sb.home, "served");
     await Deno.mkdir(served);
     await using dav = await startWebdav(served, sb.home, { pass: PASSWORD });
+    await using sink = startNotifySink();
     await writeUploadConfig(
       sb,
-      `remote = "wrong:archive"\nrclone_config = "${dav.rcloneConfig}"\ndelete_local = true`,
+      `remote = "wrong:archive"\nrclone_config = "${dav.rcloneConfig}"\ndelete_local = true\n\n` +
+        `[notify]\nurls = ["json://127.0.0.1:${sink.port}/hook"]`,
     );
     const { mp4 } = await recording(sb);
     await queue(sb, [mp4]);
@@ -206,6 +209,12 @@ Deno.test({
     assert.equal(status.pending_files, 1);
     assert.match(String(status.error), /Credentials refused/);
     assert.equal(status.state, "stopped");
+    const events = sink.requests.map((request) => JSON.parse(request.body));
+    const failed = events.filter((event) => event.event === "upload_failed");
+    assert.equal(failed.length, 1, JSON.stringify(events));
+    assert.equal(failed[0].stopped, true);
+    assert.match(failed[0].reason, /^Credentials refused: /);
+    assert.ok(!JSON.stringify(events).includes(PASSWORD));
     assert.ok(!result.stderr.includes(PASSWORD));
     const doctor = await runCli(sb, ["doctor"]);
     const said = doctor.stdout.split("\n").filter((line) => /uploads/.test(line));
