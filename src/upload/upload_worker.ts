@@ -166,7 +166,8 @@ export class UploadWorker {
       },
     });
     await writing;
-    if (result.code === 0 || signal.aborted) return undefined;
+    if (signal.aborted) return { kind: "failed", permanent: false, reason: "Stopped" };
+    if (result.code === 0) return undefined;
     const failure = rcloneFailure(result.stderr, result.code);
     // `flock -w` gave up: the rclone of a worker killed mid-copy still holds the transfer lock.
     const reason = result.stderr.trim() === "" && result.code === 1
