@@ -119,6 +119,7 @@ function render(d) {
     .concat(st.queue.failed.map((j) => "failed: " + j.input.split("/").pop()));
   $("queue").replaceChildren(...queue.map((t) => el("li", {}, t)));
   const up = st.uploads, cur = up.current;
+  $("uploads").closest("section").hidden = up.remote === null && up.pending_files === 0;
   $("uploads").textContent = up.remote === null ? "Uploads off"
     : up.state + ": " + up.pending_files + " file(s), " + bytes(up.pending_bytes) + " pending for " + up.remote;
   const upct = cur && cur.total ? 100 * cur.bytes / cur.total : 0;
