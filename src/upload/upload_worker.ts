@@ -14,6 +14,7 @@ import { listQueue } from "../state/job_queue.ts";
 import {
   dropUpload,
   listPendingUploads,
+  markLocalDeleted,
   type PendingUpload,
   readUploaded,
   settleUpload,
@@ -120,16 +121,20 @@ export class UploadWorker {
     if (!arrival.ok) {
       return { kind: "failed", permanent: arrival.permanent, reason: arrival.reason };
     }
-    const deleted = this.settings.deleteLocal && !(await this.#encodeInput(item.local)) &&
-      await removeIfExists(item.local);
-    await settleUpload(this.options.queueDir, item, {
+    // The arrival is recorded before the local copy goes: a crash in between leaves a file
+    // known to be uploaded (retention deletes those first), never one gone without a record.
+    const record = {
       local: item.local,
       remote,
       bytes: info.size,
       checked: arrival.checked,
       uploaded_at: this.#now().toISOString(),
-      local_deleted: deleted,
-    });
+      local_deleted: false,
+    };
+    await settleUpload(this.options.queueDir, item, record);
+    const deleted = this.settings.deleteLocal && !(await this.#encodeInput(item.local)) &&
+      await removeIfExists(item.local);
+    if (deleted) await markLocalDeleted(this.options.queueDir, record);
     log.info("Uploaded {file} to {remote} ({checked})", {
       file: item.local,
       remote,
