@@ -142,6 +142,8 @@ export const COMMAND_NEEDS: Readonly<Record<string, CommandNeeds>> = {
   "encode-daemon run": { run: true, write: true, notify: true },
   tscompress: { run: true, write: true },
   doctor: { run: true, write: true, net: true },
+  "upload run": { run: true, write: true, notify: true },
+  "upload status": { run: false, write: true },
 };
 
 /** The subcommand dispatched in this process (for {@link settleNetPermission}). */

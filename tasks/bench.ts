@@ -34,6 +34,7 @@ import { pollCycleWorkload } from "./bench/poll_cycle.ts";
 import { BenchProgressLog } from "./bench/bench_progress_log.ts";
 import { reconnectWorkload } from "./bench/reconnect.ts";
 import { recorderWorkload } from "./bench/recorder_workload.ts";
+import { uploadThroughputWorkload } from "./bench/upload_throughput.ts";
 import { InterruptedError } from "./bench/wait.ts";
 import type { Workload, WorkloadContext } from "./bench/workload.ts";
 
@@ -50,6 +51,7 @@ const WORKLOADS: readonly Workload[] = [
   everySecondWorkload,
   chatFoldWorkload,
   liveRemuxWorkload,
+  uploadThroughputWorkload,
 ];
 
 /** `bench-output/` at the repository root (git-ignored): results, cached inputs, work folders. */

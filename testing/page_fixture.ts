@@ -60,6 +60,21 @@ export function samplePage(): PageData {
         last_low_disk: null,
       },
       notifications: { waiting: 0, dropped: 0, last_dropped_at: null },
+      uploads: {
+        remote: "b2:archive",
+        worker_running: true,
+        state: "uploading",
+        pending_files: 2,
+        pending_bytes: 3_000_000_000,
+        failed_total: 1,
+        current: {
+          local: "/videos/alice_2026-05-01_20-00-00.mp4",
+          bytes: 1_200_000_000,
+          total: 2_000_000_000,
+          speed: 8_000_000,
+        },
+        pending: [],
+      },
     },
     channels: [
       { user: "alpha", state: "recording", late_seconds: 3 },

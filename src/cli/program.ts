@@ -60,6 +60,7 @@ export function buildProgram(run: ProgramRun): Command {
   addSlotCommands(program, lazy);
   addSetupCommands(program, lazy);
   addEncoderCommands(program, lazy);
+  addUploadCommands(program, lazy);
   addFileCommands(program, lazy);
   addHelpCommands(program, lazy);
   annotateConfigOptions(program);
@@ -331,6 +332,32 @@ function addEncoderCommands(program: Command, lazy: LazyAction): void {
     .action(lazy("status", async (options, command) => {
       const { encodeDaemonStatusCommand } = await import("./commands/encode_daemon.ts");
       return encodeDaemonStatusCommand(options, globals(command));
+    }));
+}
+
+/** `upload run` and `upload status` (docs/uploads.md). */
+function addUploadCommands(program: Command, lazy: LazyAction): void {
+  const upload = program
+    .command("upload")
+    .description("Upload recordings to an rclone remote, verified before any local file goes");
+  upload
+    .command("run")
+    .description(
+      "Upload every queued file, then exit (exit 1 when a permanent failure stops the queue)",
+    )
+    .addOption(keyOption("paths.queue_dir"))
+    .action(lazy("upload run", async (_options, command) => {
+      const { uploadRunCommand } = await import("./commands/upload.ts");
+      return uploadRunCommand(globals(command));
+    }));
+  upload
+    .command("status")
+    .description("Show the upload worker's state, its current file and the files still to upload")
+    .option("--json", "print one JSON object")
+    .addOption(keyOption("paths.queue_dir"))
+    .action(lazy("upload status", async (options, command) => {
+      const { uploadStatusCommand } = await import("./commands/upload.ts");
+      return uploadStatusCommand(options, globals(command));
     }));
 }
 

@@ -7,6 +7,7 @@ import { closestName } from "./closest_name.ts";
 import {
   baseDirs,
   CONFIG_FIELDS,
+  type ConfigValue,
   defaultValues,
   type EnvReader,
   fieldName,
@@ -219,6 +220,8 @@ function setChecked(
       const wrong = pathShapeProblem(value as string, field.kind);
       if (wrong) throw problem.shape(wrong);
     }
+    const expected = field.check?.(value as ConfigValue);
+    if (expected) throw problem.type(expected);
     layer.set(fieldName(field), value);
   } catch (error) {
     if (!(error instanceof ConfigError || error instanceof UsageError)) throw error;

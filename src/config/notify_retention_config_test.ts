@@ -26,6 +26,7 @@ Deno.test("loadConfig() leaves notifications and retention off by default", asyn
     minFreeBytes: undefined,
     maxAgeDays: undefined,
     keepPerChannel: undefined,
+    deleteUnuploaded: false,
   });
 });
 
@@ -35,7 +36,12 @@ Deno.test("loadConfig() reads [notify] and [retention]; min_free_bytes wins over
       `[retention]\nmin_free_gb = 2\nmax_age_days = 7\nkeep_per_channel = 3\n`,
   );
   assert.deepEqual(config.notify, { urls: ["ntfy://t"], events: ["disk_low"], giveUpAfter: 30 });
-  assert.deepEqual(config.retention, { minFreeBytes: 2 * GIB, maxAgeDays: 7, keepPerChannel: 3 });
+  assert.deepEqual(config.retention, {
+    minFreeBytes: 2 * GIB,
+    maxAgeDays: 7,
+    keepPerChannel: 3,
+    deleteUnuploaded: false,
+  });
   const bytes = await load(`[retention]\nmin_free_gb = 2\nmin_free_bytes = 1000\n`);
   assert.equal(bytes.config.retention.minFreeBytes, 1000);
 });

@@ -76,6 +76,8 @@ export interface FieldSpec {
   readonly docsDefault?: string;
   /** The value may hold a credential: an error about it shows the value with its text masked. */
   readonly secret?: boolean;
+  /** A check beyond the kind and bounds: the expectation text when the value cannot be used. */
+  readonly check?: (value: ConfigValue) => string | undefined;
 }
 
 /** Log levels streamlink accepts for `--loglevel`. */
@@ -131,7 +133,52 @@ export const NOTIFY_EVENTS = [
   "encode_failed",
   "disk_low",
   "retention_deleted",
+  "upload_finished",
+  "upload_failed",
 ] as const;
+
+/** The kinds of files `[upload] what` may name (see src/upload/upload_kind.ts). */
+export const UPLOAD_KINDS = ["recording", "compressed", "chat", "info"] as const;
+
+/** Placeholders `[upload] path_template` knows. */
+export const PATH_TEMPLATE_FIELDS = ["user", "file", "host", "date"] as const;
+
+/** `remote:path`, or a `:backend:` on-the-fly remote; never something rclone reads as a flag. */
+function checkRemote(value: ConfigValue): string | undefined {
+  const text = String(value);
+  return /^(?:[A-Za-z0-9_][\w. -]*|:[a-z0-9]+(?:,[^:]*)?):/.test(text) && !text.startsWith("-")
+    ? undefined
+    : 'an rclone remote like "name:path"';
+}
+
+/** Known placeholders only, `{file}` among them, a relative path without `..`. */
+function checkPathTemplate(value: ConfigValue): string | undefined {
+  const text = String(value);
+  const names = [...text.matchAll(/\{([^}]*)\}/g)].map((match) => match[1]);
+  const known: readonly string[] = PATH_TEMPLATE_FIELDS;
+  if (names.some((name) => !known.includes(name ?? ""))) {
+    return `a path using only ${PATH_TEMPLATE_FIELDS.map((name) => `{${name}}`).join(", ")}`;
+  }
+  if (!names.includes("file")) return "a path with a {file} placeholder";
+  if (text.startsWith("/") || text.split("/").includes("..")) return "a relative path without ..";
+  return undefined;
+}
+
+/** Options only: the config file and its password come from their own keys or the environment. */
+function checkExtraArgs(value: ConfigValue): string | undefined {
+  const args = value as readonly string[];
+  const banned = args.find((arg) => /^--(config|password-command|ask-password)(=|$)/.test(arg));
+  return banned === undefined
+    ? undefined
+    : `rclone options other than ${JSON.stringify(banned)} (set "upload.rclone_config" instead)`;
+}
+
+/** `"K/N"` with 1 <= K <= N <= 1000. */
+function checkShard(value: ConfigValue): string | undefined {
+  const match = /^(\d+)\/(\d+)$/.exec(String(value));
+  const [k, n] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
+  return k >= 1 && k <= n && n <= 1000 ? undefined : 'a shard like "1/3" (K of N, 1 <= K <= N)';
+}
 
 /**
  * The public Client-ID of Twitch's own web player, the one streamlink sends: it lets the poller
@@ -637,6 +684,67 @@ const FIELD_TABLE = [
     default: "wss://irc-ws.chat.twitch.tv:443",
     schemes: ["ws:", "wss:"],
     doc: "Twitch chat (IRC over WebSocket) endpoint, a `ws://` or `wss://` URL",
+  },
+  // Uploads (issue 26, docs/uploads.md) and shards: one block, so merges stay easy.
+  {
+    section: "upload",
+    key: "remote",
+    kind: "string",
+    env: "UPLOAD_REMOTE",
+    check: checkRemote,
+    doc: "rclone `remote:path` the recordings go to (uploads are off when unset)",
+  },
+  {
+    section: "upload",
+    key: "rclone_config",
+    kind: "file",
+    doc: "rclone config file (passed with `--config`; default: rclone's own)",
+  },
+  {
+    section: "upload",
+    key: "delete_local",
+    kind: "bool",
+    default: false,
+    doc: "delete the local copy once its upload is verified (size and hash)",
+  },
+  {
+    section: "upload",
+    key: "what",
+    kind: "string_list",
+    default: UPLOAD_KINDS,
+    choices: UPLOAD_KINDS,
+    doc: "which files go: `recording`, `compressed`, `chat`, `info` (default: all)",
+    docsDefault: "all",
+  },
+  {
+    section: "upload",
+    key: "path_template",
+    kind: "string",
+    default: "{user}/{file}",
+    check: checkPathTemplate,
+    doc: "path under `remote`: `{user}`, `{file}`, `{host}`, `{date}` (YYYY-MM-DD)",
+  },
+  {
+    section: "upload",
+    key: "extra_args",
+    kind: "string_list",
+    default: [],
+    check: checkExtraArgs,
+    doc: 'extra rclone arguments, e.g. `["--bwlimit", "8M"]`',
+  },
+  {
+    section: "retention",
+    key: "delete_unuploaded",
+    kind: "bool",
+    default: false,
+    doc: "while uploads are configured, let retention delete files not uploaded yet",
+  },
+  {
+    section: "poller",
+    key: "shard",
+    kind: "string",
+    check: checkShard,
+    doc: 'record only the channels a hash of the login assigns to shard K of N (`"K/N"`)',
   },
 ] as const satisfies readonly FieldSpec[];
 

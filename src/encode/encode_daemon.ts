@@ -77,6 +77,11 @@ export interface EncodeDaemonDeps {
   readonly probe?: Prober;
   /** Yields when `jobs/` changes, so an idle daemon starts a new job at once. */
   readonly queueChanges?: (signal: AbortSignal) => AsyncIterable<unknown>;
+  /**
+   * Called once an output is installed (before the job is settled, so a crash calls it again:
+   * it must be safe to repeat). Queues the output for upload (src/upload/after_encode.ts).
+   */
+  readonly onEncoded?: (input: string, output: string) => Promise<void>;
 }
 
 /** What a run did, for `--exit-when-empty`'s exit code. */
@@ -347,6 +352,7 @@ export class EncodeDaemon {
       }
       await failpoint("input-deleted");
     }
+    await this.deps.onEncoded?.(input, output);
     await completeJob(claim);
     summary.done++;
   }

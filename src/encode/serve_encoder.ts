@@ -17,6 +17,8 @@ import { resolveEncodeSettings } from "./encode_settings.ts";
 import { ffmpegPidOf, stopOrphanFfmpeg } from "./orphan_ffmpeg.ts";
 import { PauseController, recordingsCapturing, watchDirectory } from "./pause_controller.ts";
 import { transcodeFile } from "./transcode_file.ts";
+import { afterEncode } from "../upload/after_encode.ts";
+import { uploadSettings } from "../upload/upload_settings.ts";
 
 const log = getLogger(["twitchtool", "encode"]);
 
@@ -60,6 +62,8 @@ export async function serveEncoder(
         lowPriority,
         freeBytes,
         queueChanges: (watchSignal) => watchDirectory(jobsDir(config.paths.queueDir), watchSignal),
+        onEncoded: (input, output) =>
+          afterEncode(uploadSettings(config), config.paths.queueDir, input, output),
       },
     );
     log.info("Encoder started (pid {pid}), queue {queueDir}", {

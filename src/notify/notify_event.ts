@@ -63,6 +63,22 @@ export type NotifyEvent =
     readonly bytes: number;
     readonly reason: string;
   }
+  | {
+    readonly event: "upload_finished";
+    readonly file: string;
+    /** Where it went, `remote:path` (never a credential: rclone keeps those in its config). */
+    readonly remote: string;
+    readonly bytes: number;
+    /** The local copy was deleted after the check (`[upload] delete_local`). */
+    readonly local_deleted: boolean;
+  }
+  | {
+    readonly event: "upload_failed";
+    readonly file: string;
+    readonly reason: string;
+    /** The queue stopped (auth, missing remote, remote full) rather than retrying. */
+    readonly stopped: boolean;
+  }
   | { readonly event: "test" };
 
 /** A rendered message: what every target sends in its own format. */
@@ -152,6 +168,20 @@ const RENDERERS: {
     }`,
     type: "info",
     tags: ["wastebasket"],
+  }),
+  upload_finished: (event) => ({
+    title: "Upload finished",
+    body: `${basename(event.file)}: ${formatBytes(event.bytes)} verified at ${event.remote}${
+      event.local_deleted ? ", local copy deleted" : ""
+    }`,
+    type: "success",
+    tags: ["outbox_tray"],
+  }),
+  upload_failed: (event) => ({
+    title: event.stopped ? "Uploads stopped" : "Upload failed",
+    body: `${basename(event.file)}: ${event.reason}`,
+    type: "failure",
+    tags: ["warning"],
   }),
   test: () => ({
     title: "twitchtool test",

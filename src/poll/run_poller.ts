@@ -46,8 +46,10 @@ import { Poller, type PollerDeps, type PollerSettings } from "./poller.ts";
 import { probeChannel, probeChannels } from "./probe_channels.ts";
 import { SessionHost } from "./session_host.ts";
 import { readUsersFile } from "./users_file.ts";
+import { parseShard, usersOfShard } from "./shard.ts";
 import { checkedListenAddress } from "../web/listen_address.ts";
 import { startStatusWeb, type StatusWeb } from "../web/start_status_web.ts";
+import { uploadLoop } from "../upload/run_uploads.ts";
 
 const log = getLogger(["twitchtool", "poll"]);
 
@@ -118,11 +120,13 @@ export async function runPollerDaemon(
     const poller = new Poller(pollerSettings(config, interval), pollerDeps(config, wiring));
     const retention = retentionLoop(config, systemClock, signal);
     // The poller is the process with the network: it delivers what every process wrote to the
-    // notification outbox (the encoder's unit has no network at all).
+    // notification outbox (the encoder's unit has no network at all), and works the upload queue.
     const delivery = runNotificationDelivery(signal);
+    const uploads = uploadLoop(config, signal);
     await poller.run(signal);
     await retention;
     await delivery;
+    await uploads;
     log.info(
       host
         ? "Poller stopping; recordings keep capturing for the next poller to adopt"
@@ -193,6 +197,11 @@ function logPollerStart(
         }`,
     },
   );
+  if (settings.shard) {
+    log.info("Shard {shard}: recording only the channels of the users file in this shard", {
+      shard: settings.shard,
+    });
+  }
 }
 
 /** The poll loop's timing: the detector's interval, and the probes' as the fallback's. */
@@ -212,7 +221,11 @@ function pollerDeps(config: Config, wiring: PollerWiring): PollerDeps {
   const pool = new SlotPool(paths.runtimeDir, config.limits.recordLimit);
   return {
     clock: systemClock,
-    readUsers: () => readUsersFile(settings.usersFile),
+    // With `[poller] shard`, this host watches only its shard of the file (shard.ts).
+    readUsers: async () => {
+      const list = await readUsersFile(settings.usersFile);
+      return list && usersOfShard(list, parseShard(settings.shard));
+    },
     detector: new FallbackDetector(wiring.api, (users, probeSignal) =>
       probeChannels(
         users,

@@ -53,7 +53,12 @@ import {
   type CaptureSettings,
   DEFAULT_CAPTURE_TIMING,
 } from "./capture_loop.ts";
-import { backfillSettings, type FinishedSession, finishSession } from "./finish_session.ts";
+import {
+  backfillSettings,
+  type FinishedSession,
+  finishSession,
+  sessionUploadSettings,
+} from "./finish_session.ts";
 import { LiveRemux } from "./live_remux.ts";
 import { isTailOfPart } from "./part_tail.ts";
 import { logRecoveryReports, recoverSessions } from "./recover.ts";
@@ -475,6 +480,7 @@ export class CaptureSession {
         stateDir: config.paths.stateDir,
         ...(lowPriority ? { lowPriority } : {}),
         ...backfillSettings(config),
+        ...sessionUploadSettings(config),
       });
     } catch (error) {
       const outOfSpace = isNoSpaceError(error) ||

@@ -24,6 +24,7 @@ import {
 } from "./finalize.ts";
 import { isPlannedFallback, stageLiveDelivery } from "./live_delivery.ts";
 import { roundMillis } from "../util/round_millis.ts";
+import { queueUploads, type UploadSettings, uploadSettings } from "../upload/upload_settings.ts";
 
 const log = getLogger(["twitchtool", "finalize"]);
 
@@ -38,6 +39,8 @@ export interface SessionDirs {
   readonly stateDir?: string;
   /** `[twitch] backfill = true`: fill what the parts missed from the VOD before staging. */
   readonly backfill?: BackfillSettings;
+  /** `[upload] remote` set: the delivered files are queued for upload (src/upload/). */
+  readonly upload?: UploadSettings;
 }
 
 /** What back-fill needs from the config. */
@@ -56,6 +59,12 @@ export function backfillSettings(config: Config): { backfill?: BackfillSettings 
   return {
     backfill: { vodUrlTemplate: config.twitch.vodUrlTemplate, quality: config.record.quality },
   };
+}
+
+/** `{ upload }` for {@link SessionDirs} when `[upload] remote` is set, else nothing. */
+export function sessionUploadSettings(config: Config): { upload?: UploadSettings } {
+  const upload = uploadSettings(config);
+  return upload ? { upload } : {};
 }
 
 /** What finishing a session produced. */
@@ -164,6 +173,9 @@ export async function finishSession(
     job = await enqueueOnce(dirs, deliverable, manifest, now());
     await failpoint("enqueued");
   }
+  // After the encode job, so the uploader sees that the encoder still needs the recording.
+  const files = await sessionFiles(delivered);
+  await queueUploads(dirs.upload, dirs.queueDir, manifest.user, files, now());
   await removeManifest(dirs.tempDir, manifest.base);
   log.info("Finished {base}: {file}", { base: manifest.base, file: deliverable });
   return {
@@ -238,6 +250,16 @@ function deliveredBy(manifest: SessionManifest): string | undefined {
   if (manifest.coverage?.delivered_by !== "parts") return undefined;
   if (isPlannedFallback(manifest.live?.reason)) return undefined;
   return `finalized from the parts: ${manifest.live?.reason ?? "live remux failed"}`;
+}
+
+/** The delivered files with the chat and info sidecars that sit beside the first of them. */
+async function sessionFiles(delivered: readonly string[]): Promise<string[]> {
+  const first = delivered[0];
+  if (!first) return [...delivered];
+  const stem = first.replace(/\.[^./]+$/, "");
+  const sidecars = [`${stem}.chat.json`, `${stem}.info.json`];
+  const present = await Promise.all(sidecars.map((path) => pathExists(path)));
+  return [...delivered, ...sidecars.filter((_, index) => present[index])];
 }
 
 /** The manifest with its parts back-filled from the VOD (`backfill` records that it ran). */

@@ -8,7 +8,12 @@ import { FileLock } from "../state/file_lock.ts";
 import { readManifest, removeManifest, type SessionManifest } from "../state/session_manifest.ts";
 import { ensureRuntimeDir } from "../state/runtime_dir.ts";
 import { isUserHosted } from "../state/user_lock.ts";
-import { backfillSettings, type FinishedSession, finishSession } from "./finish_session.ts";
+import {
+  backfillSettings,
+  type FinishedSession,
+  finishSession,
+  sessionUploadSettings,
+} from "./finish_session.ts";
 import {
   type QuarantinedPart,
   quarantinePart,
@@ -199,6 +204,7 @@ export async function recoverSessions(
         queueDir: config.paths.queueDir,
         stateDir: config.paths.stateDir,
         ...backfillSettings(config),
+        ...sessionUploadSettings(config),
       });
       await removeCaptureLock(config.paths.runtimeDir, manifest.base);
       reports.push({

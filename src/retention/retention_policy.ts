@@ -8,6 +8,11 @@
  * deletion frees is not known beforehand (a file hard-linked elsewhere or still open frees
  * nothing), so {@link carryOut} goes on to the next candidate until the free space measured
  * after a deletion reaches `min_free`; a dry run can only estimate it.
+ *
+ * With uploads configured ({@link UploadFacts}), files whose upload is verified go first when
+ * room is needed, and a file not uploaded yet is never deleted by any rule unless
+ * `delete_unuploaded` allows it: the plan lists such files as `heldForUpload` so a run that
+ * falls short can say why.
  */
 import type { OwnRecording, ProtectedRecordings } from "../state/own_recordings.ts";
 import { formatBytes } from "../util/disk_space.ts";
@@ -19,6 +24,14 @@ export interface RetentionRules {
   readonly minFreeBytes: number | undefined;
   readonly maxAgeDays: number | undefined;
   readonly keepPerChannel: number | undefined;
+}
+
+/** What retention knows of uploads (docs/uploads.md); absent while uploads are off. */
+export interface UploadFacts {
+  /** Paths whose upload arrived and was verified. */
+  readonly uploaded: ReadonlySet<string>;
+  /** `[retention] delete_unuploaded`: files not uploaded yet may go too (after the uploaded). */
+  readonly deleteUnuploaded: boolean;
 }
 
 /** One planned deletion. */
@@ -40,6 +53,10 @@ export interface RetentionPlan {
   /** Then deleted one at a time, in this order, while free space is below `minFree`. */
   readonly forSpace: PlannedDeletion[];
   readonly minFree: number | undefined;
+  /** Files a rule would delete but that wait for their upload. */
+  readonly heldForUpload: readonly OwnRecording[];
+  /** Files that could make room but wait for their upload (said when room falls short). */
+  readonly heldForSpace: readonly OwnRecording[];
 }
 
 /** What carrying out a plan did. */
@@ -49,6 +66,12 @@ export interface RetentionOutcome {
   readonly freeAfter: number;
   /** `min_free` is set and stays out of reach with every candidate gone. */
   readonly shortfall: boolean;
+}
+
+/** Whether a file must wait for its upload before any rule may delete it. */
+function waitsForUpload(uploads: UploadFacts | undefined): (file: OwnRecording) => boolean {
+  if (!uploads || uploads.deleteUnuploaded) return () => false;
+  return (file) => !uploads.uploaded.has(file.path);
 }
 
 /** Whether any rule is set. */
@@ -63,13 +86,17 @@ export function planRetention(
   protect: ProtectedRecordings,
   rules: RetentionRules,
   now: number,
+  uploads?: UploadFacts,
 ): RetentionPlan {
   const isProtected = (file: OwnRecording) =>
     protect.identities.has(file.identity) || protect.bases.has(file.base);
   const left = files.filter((file) => !isProtected(file));
+  const waits = waitsForUpload(uploads);
   const byRule: PlannedDeletion[] = [];
+  const heldByRule: OwnRecording[] = [];
   const take = (file: OwnRecording, reason: string) => {
-    byRule.push(planned(file, reason));
+    if (waits(file)) heldByRule.push(file);
+    else byRule.push(planned(file, reason));
     left.splice(left.indexOf(file), 1);
   };
   if (rules.maxAgeDays !== undefined) {
@@ -84,15 +111,20 @@ export function planRetention(
     }
   }
   const minFree = rules.minFreeBytes;
-  if (minFree === undefined) return { byRule, forSpace: [], minFree };
-  const stems = new Set(left.filter((f) => f.compressed).map((f) => f.stem));
+  const held = { heldForUpload: heldByRule, heldForSpace: left.filter(waits) };
+  if (minFree === undefined) return { byRule, forSpace: [], minFree, ...held, heldForSpace: [] };
+  const free = left.filter((file) => !waits(file));
+  const stems = new Set(free.filter((f) => f.compressed).map((f) => f.stem));
   const encoded = (f: OwnRecording) => !f.compressed && stems.has(f.stem);
   const reason = `to keep ${formatBytes(minFree)} free`;
+  // Uploaded files first (they live on at the remote), then the usual order.
+  const isUploaded = (f: OwnRecording) => uploads?.uploaded.has(f.path) ?? false;
   const forSpace = [
-    ...oldestFirst(left.filter(encoded)),
-    ...oldestFirst(left.filter((f) => !encoded(f))),
+    ...oldestFirst(free.filter(isUploaded)),
+    ...oldestFirst(free.filter((f) => !isUploaded(f) && encoded(f))),
+    ...oldestFirst(free.filter((f) => !isUploaded(f) && !encoded(f))),
   ].map((file) => planned(file, reason));
-  return { byRule, forSpace, minFree };
+  return { byRule, forSpace, minFree, ...held };
 }
 
 /**

@@ -109,3 +109,35 @@ Deno.test("planRetention() applies max_age_days and keep_per_channel without a f
   ]);
   assert.equal(done.shortfall, false);
 });
+
+Deno.test("planRetention() with uploads: uploaded files go first, a file not uploaded never", async () => {
+  const old = file("alice", 9, 100);
+  const middle = file("bob", 5, 100);
+  const recent = file("alice", 2, 100);
+  const files = [old, middle, recent];
+  const uploads = { uploaded: new Set([recent.path, middle.path]), deleteUnuploaded: false };
+  const plan = planRetention(
+    files,
+    none,
+    { ...rules, minFreeBytes: 1000, maxAgeDays: 7 },
+    NOW,
+    uploads,
+  );
+  assert.deepEqual(plan.byRule, [], "max_age_days spares the old file: it is not uploaded");
+  assert.deepEqual(plan.forSpace.map((d) => d.path), [middle.path, recent.path]);
+  assert.deepEqual(plan.heldForUpload.map((f) => f.path), [old.path]);
+  assert.deepEqual(plan.heldForSpace, []);
+  const { remove, removed } = disk(files);
+  const outcome = await carryOut(plan, 0, remove);
+  assert.deepEqual(removed, [middle.path, recent.path]);
+  assert.equal(outcome.shortfall, true);
+
+  const allowed = planRetention(files, none, { ...rules, minFreeBytes: 1000 }, NOW, {
+    ...uploads,
+    deleteUnuploaded: true,
+  });
+  assert.deepEqual(allowed.forSpace.map((d) => d.path), [middle.path, recent.path, old.path]);
+  assert.deepEqual(allowed.heldForUpload, []);
+  const space = planRetention(files, none, { ...rules, minFreeBytes: 1000 }, NOW, uploads);
+  assert.deepEqual(space.heldForSpace.map((f) => f.path), [old.path]);
+});

@@ -20,7 +20,9 @@ import {
   planRetention,
   retentionEnabled,
   type RetentionRules,
+  type UploadFacts,
 } from "./retention_policy.ts";
+import { readUploaded } from "../state/upload_queue.ts";
 
 const log = getLogger(["twitchtool", "retention"]);
 
@@ -33,6 +35,9 @@ export interface RetentionResult {
   readonly freeAfter: number;
   /** `min_free` stays out of reach with every candidate gone. */
   readonly shortfall: boolean;
+  /** Files kept because their upload has not arrived (uploads configured, see docs/uploads.md). */
+  readonly heldForUpload: number;
+  readonly heldForUploadBytes: number;
 }
 
 /** Options of {@link runRetention}. */
@@ -53,15 +58,32 @@ export async function runRetention(
   const measure = () => (options.freeBytes ?? freeBytes)(config.paths.recordDir);
   if (!retentionEnabled(config.retention)) {
     const now = await measure().catch(() => 0);
-    return { enabled: false, deleted: [], freeBefore: now, freeAfter: now, shortfall: false };
+    return {
+      enabled: false,
+      deleted: [],
+      freeBefore: now,
+      freeAfter: now,
+      shortfall: false,
+      heldForUpload: 0,
+      heldForUploadBytes: 0,
+    };
   }
   const run = async (remove: Parameters<typeof carryOut>[2]) => {
     const freeBefore = await measure();
     const files = await listOwnRecordings(config.paths.recordDir);
     const protect = await protectedRecordings(config.paths.queueDir, config.paths.tempDir);
     const rules = rulesOf(config, options.atLeastFree);
-    const plan = planRetention(files, protect, rules, options.now?.() ?? Date.now());
-    return { enabled: true, freeBefore, ...await carryOut(plan, freeBefore, remove) };
+    const uploads = await uploadFacts(config, files);
+    const plan = planRetention(files, protect, rules, options.now?.() ?? Date.now(), uploads);
+    const outcome = await carryOut(plan, freeBefore, remove);
+    const held = [...plan.heldForUpload, ...(outcome.shortfall ? plan.heldForSpace : [])];
+    return {
+      enabled: true,
+      freeBefore,
+      ...outcome,
+      heldForUpload: held.length,
+      heldForUploadBytes: held.reduce((sum, file) => sum + file.bytes, 0),
+    };
   };
   if (options.dryRun) return await run(estimateFree);
   return await withRetentionLock(config.paths.stateDir, async () => {
@@ -69,8 +91,34 @@ export async function runRetention(
       await deleteOne(deletion) ? await measure() : undefined
     );
     if (result.deleted.length > 0) await record(config, result.deleted);
+    if (result.heldForUpload > 0) log.warn(heldLine(result));
     return result;
   });
+}
+
+/**
+ * The one line that says retention kept files because their upload has not arrived (and, when
+ * it fell short of `min_free`, that this is why).
+ */
+export function heldLine(result: RetentionResult): string {
+  const what = `${result.heldForUpload} file(s) (${formatBytes(result.heldForUploadBytes)})`;
+  const why = "not uploaded yet (retention.delete_unuploaded = true lets them go)";
+  return result.shortfall
+    ? `Retention cannot make room: ${what} ${why}`
+    : `Retention keeps ${what} it would delete: ${why}`;
+}
+
+/** Which files arrived at the remote, when uploads are configured (`[upload] remote`). */
+async function uploadFacts(
+  config: Config,
+  files: readonly { path: string }[],
+): Promise<UploadFacts | undefined> {
+  if (config.upload.remote === undefined) return undefined;
+  const uploaded = new Set<string>();
+  for (const file of files) {
+    if (await readUploaded(config.paths.queueDir, file.path)) uploaded.add(file.path);
+  }
+  return { uploaded, deleteUnuploaded: config.retention.deleteUnuploaded };
 }
 
 /** The configured rules, `min_free` raised to `atLeastFree` when retention keeps free space. */

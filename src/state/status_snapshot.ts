@@ -3,6 +3,8 @@
  * keep (slots, locks, status files, the queue). Nothing here asks a process anything: a file
  * lock decides whether a process runs, so the view is right even after a crash.
  */
+import { FileLock } from "./file_lock.ts";
+import { uploadLockPath, type UploadView, uploadView } from "./upload_queue.ts";
 import { readRetentionState, type RetentionState } from "./retention_state.ts";
 import { type OutboxView, readOutboxView } from "./notify_outbox.ts";
 import type { Config } from "../config/config.ts";
@@ -113,6 +115,8 @@ export interface StatusSnapshot {
   readonly retention: RetentionState;
   /** The notification outbox: events waiting for delivery, and those given up. */
   readonly notifications: OutboxView;
+  /** The upload queue (`remote` null while uploads are off; see docs/uploads.md). */
+  readonly uploads: UploadView & { readonly remote: string | null };
 }
 
 /** The encode queue: each job file in exactly one list. */
@@ -202,6 +206,10 @@ export async function collectStatus(
     queue: await queueView(paths.queueDir, encoder.running),
     retention: await readRetentionState(paths.stateDir),
     notifications: await readOutboxView(paths.stateDir),
+    uploads: {
+      remote: config.upload.remote ?? null,
+      ...await uploadView(paths.queueDir, await FileLock.isHeld(uploadLockPath(paths.queueDir))),
+    },
   };
 }
 

@@ -25,7 +25,28 @@ export function renderMetrics(page: PageData): string {
 }
 
 function metricFamilies(page: PageData): Family[] {
-  return [...recordingFamilies(page), ...daemonFamilies(page), ...counterFamilies(page)];
+  return [
+    ...recordingFamilies(page),
+    ...daemonFamilies(page),
+    ...uploadFamilies(page),
+    ...counterFamilies(page),
+  ];
+}
+
+/** The upload queue (docs/uploads.md). */
+function uploadFamilies({ status }: PageData): Family[] {
+  const uploads = status.uploads;
+  return [
+    gauge("twitchtool_upload_pending_files", "Files queued for upload, not yet verified", [
+      [{}, uploads.pending_files],
+    ]),
+    gauge("twitchtool_upload_pending_bytes", "Bytes of the files queued for upload", [
+      [{}, uploads.pending_bytes],
+    ]),
+    counter("twitchtool_uploads_failed_total", "Upload attempts that failed", [
+      [{}, uploads.failed_total],
+    ]),
+  ];
 }
 
 const one = (value: number | null): Sample[] => value === null ? [] : [[{}, value]];

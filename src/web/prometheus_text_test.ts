@@ -20,6 +20,9 @@ Deno.test("renderMetrics() writes strict Prometheus text with HELP/TYPE, _total 
   assert.equal(value("twitchtool_recordings_finished_total"), 2);
   assert.equal(value("twitchtool_recordings_failed_total"), 1);
   assert.equal(value("twitchtool_recorded_bytes_total"), 4096);
+  assert.equal(value("twitchtool_upload_pending_files"), 2);
+  assert.equal(value("twitchtool_upload_pending_bytes"), 3_000_000_000);
+  assert.equal(value("twitchtool_uploads_failed_total"), 1);
   for (const family of families.values()) {
     assert.equal(family.type === "counter", family.name.endsWith("_total"), family.name);
   }

@@ -28,6 +28,7 @@ export function statusPageHtml(data: PageData | null): string {
 <section><h2>Channels</h2><table id="channels"><thead><tr><th>channel</th><th>state</th><th>late</th></tr></thead><tbody></tbody></table><p class="note" id="lastcheck"></p></section>
 <section class="wide"><h2>Recordings</h2><table id="recordings"><thead><tr><th>channel</th><th>slot</th><th>state</th><th>running</th><th>size</th><th>bitrate</th><th>parts</th></tr></thead><tbody></tbody></table></section>
 <section><h2>Encoder</h2><div id="encoder"></div><div class="bar"><div id="encode-bar"></div></div><p id="encode-eta" class="note"></p><ul id="queue"></ul></section>
+<section><h2>Uploads</h2><div id="uploads"></div><div class="bar"><div id="upload-bar"></div></div><p id="upload-note" class="note"></p></section>
 <section><h2>Disk</h2><div class="bar"><div id="disk-bar"></div><div id="disk-min" class="mark"></div></div><p id="disk" class="note"></p></section>
 <section class="wide"><h2>History</h2><svg id="history" xmlns="http://www.w3.org/2000/svg"></svg><table id="history-list"><thead><tr><th>file</th><th>started</th><th>duration</th><th>size</th></tr></thead><tbody></tbody></table></section>
 </main>
@@ -118,6 +119,15 @@ function render(d) {
   const queue = st.queue.pending.map((j) => "pending: " + j.input.split("/").pop())
     .concat(st.queue.failed.map((j) => "failed: " + j.input.split("/").pop()));
   $("queue").replaceChildren(...queue.map((t) => el("li", {}, t)));
+  const up = st.uploads, cur = up.current;
+  $("uploads").closest("section").hidden = up.remote === null && up.pending_files === 0;
+  $("uploads").textContent = up.remote === null ? "Uploads off"
+    : up.state + ": " + up.pending_files + " file(s), " + bytes(up.pending_bytes) + " pending for " + up.remote;
+  const upct = cur && cur.total ? 100 * cur.bytes / cur.total : 0;
+  $("upload-bar").style.width = upct + "%";
+  $("upload-bar").parentElement.setAttribute("data-percent", upct.toFixed(1));
+  $("upload-note").textContent = (cur ? cur.local.split("/").pop() + ": " + upct.toFixed(1) + " % at " + bytes(cur.speed) + "/s" : "") +
+    (up.error ? (cur ? "; " : "") + up.error : "");
   const disk = d.disk, free = disk.free_bytes;
   const scale = Math.max(free || 0, disk.min_free_bytes) * 1.25 || 1;
   $("disk-bar").style.width = (free === null ? 0 : 100 * free / scale) + "%";

@@ -1,5 +1,5 @@
 import type { Config } from "../../config/config.ts";
-import { runRetention } from "../../retention/run_retention.ts";
+import { heldLine, runRetention } from "../../retention/run_retention.ts";
 import { removeStalePidFile } from "../../state/daemon_state.ts";
 import { formatBytes } from "../../util/disk_space.ts";
 import { SlotPool } from "../../state/slot_pool.ts";
@@ -77,5 +77,6 @@ async function cleanRetention(config: Config, dryRun: boolean): Promise<number> 
   if (result.shortfall) {
     printLine("retention.min_free cannot be reached: nothing else may be deleted");
   }
+  if (result.heldForUpload > 0) printLine(heldLine(result));
   return 0;
 }

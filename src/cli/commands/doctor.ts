@@ -18,6 +18,7 @@ import {
 import { checkNetwork } from "../doctor_network.ts";
 import { checkNotifications } from "../notify_doctor_check.ts";
 import { checkOutbox } from "../outbox_doctor_check.ts";
+import { checkUploads } from "../upload_doctor_check.ts";
 
 /** Options of `twitchtool doctor`. */
 export interface DoctorOptions {
@@ -88,6 +89,7 @@ export async function doctorCommand(
   await check("daemons", () => checkDaemons(config));
   await check("notifications", () => checkNotifications(config));
   await check("outbox", () => checkOutbox(config));
+  await check("uploads", () => checkUploads(config, options.offline ?? false));
   if (!options.offline) await check("network", () => checkNetwork(config));
   return summarize(results);
 }

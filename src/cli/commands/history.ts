@@ -10,6 +10,7 @@ import { formatBytes } from "../../util/disk_space.ts";
 import { formatDuration } from "../../util/format_duration.ts";
 import { type GlobalOptions, loadCommandConfig } from "../context.ts";
 import { printLine, renderTable, tableLimit } from "../output.ts";
+import { isUploadPending, readUploaded } from "../../state/upload_queue.ts";
 import { fitsWhole } from "../table_layout.ts";
 import { localTime } from "../human_values.ts";
 import { parseCount } from "../options.ts";
@@ -33,13 +34,17 @@ export async function historyCommand(
   const config = await loadCommandConfig(globals);
   const recordDir = config.paths.recordDir;
   const recordings = await listRecordings(recordDir, limit, chatFileCount, config.paths.stateDir);
+  const uploads = await Promise.all(
+    recordings.map((r) => uploadsOf(config.paths.queueDir, r)),
+  );
   if (options.json) {
     // `file` is never null: the one to open, whichever of the two is left.
-    const listed = recordings.map(({ user, started_at, ...rest }) => ({
+    const listed = recordings.map(({ user, started_at, ...rest }, index) => ({
       user,
       started_at,
       file: recordingFile(rest),
       ...rest,
+      uploaded: uploads[index]!,
     }));
     printLine(JSON.stringify({ record_dir: recordDir, recordings: listed }));
     return 0;
@@ -49,7 +54,11 @@ export async function historyCommand(
     return 0;
   }
   printLine(`Newest ${recordings.length} recording(s) in ${recordDir}`);
-  printLine(historyTable(recordings));
+  const shown = config.upload.remote !== undefined ||
+      uploads.some((u) => u.original !== null || u.compressed !== null)
+    ? uploads
+    : undefined;
+  printLine(historyTable(recordings, shown));
   // What each recording holds of its broadcast, where finalize recorded it.
   for (const r of recordings) {
     if (r.coverage) {
@@ -65,16 +74,28 @@ export async function historyCommand(
  * value whole: at 80 columns the channel and time say which broadcast it is, and `--json` names
  * the file.
  */
-function historyTable(recordings: readonly RecordingEntry[]): string {
+function historyTable(
+  recordings: readonly RecordingEntry[],
+  uploads: readonly RecordingUploads[] | undefined,
+): string {
   const chat = recordings.some((r) => r.chat_messages !== null);
-  const head = ["started", "user", "duration", "size", "encoded", ...(chat ? ["chat"] : [])];
-  const rows = recordings.map((r) => [
+  const head = [
+    "started",
+    "user",
+    "duration",
+    "size",
+    "encoded",
+    ...(chat ? ["chat"] : []),
+    ...(uploads ? ["uploaded"] : []),
+  ];
+  const rows = recordings.map((r, index) => [
     localTime(r.started_at),
     r.user,
     r.duration_seconds === null ? "?" : formatDuration(r.duration_seconds),
     formatBytes(r.bytes ?? r.compressed_bytes ?? 0),
     !r.encoded ? "no" : r.path ? "yes" : "yes, original deleted",
     ...(chat ? [r.chat_messages === null ? "-" : String(r.chat_messages)] : []),
+    ...(uploads ? [uploadedText(uploads[index]!)] : []),
   ]);
   const withFile = rows.map((row, index) => [...row, basename(recordingFile(recordings[index]!))]);
   return fitsWhole([...head, "file"], withFile, tableLimit())
@@ -97,4 +118,40 @@ export function describeCoverage(coverage: RecordingCoverage): string {
       formatDuration(hole.at_seconds)
     }`
   ).join(", ") + filled;
+}
+
+/** Where a recording's files arrived (`remote:path`, null when not), and whether some wait. */
+interface RecordingUploads {
+  readonly original: string | null;
+  readonly compressed: string | null;
+  readonly pending: boolean;
+  /** Every file of the recording still here has arrived. */
+  readonly all: boolean;
+}
+
+/** The upload records of a recording's original and encode (state/upload_queue.ts). */
+async function uploadsOf(queueDir: string, r: RecordingEntry): Promise<RecordingUploads> {
+  const files = [r.path, r.compressed_path];
+  const [original, compressed] = await Promise.all(
+    files.map(async (path) => path ? (await readUploaded(queueDir, path))?.remote ?? null : null),
+  );
+  const waiting = await Promise.all(
+    files.map((path) => path ? isUploadPending(queueDir, path) : false),
+  );
+  const all = (r.path === null || original !== null) &&
+    (r.compressed_path === null || compressed !== null);
+  return {
+    original: original!,
+    compressed: compressed!,
+    pending: waiting.some(Boolean),
+    all,
+  };
+}
+
+/** `yes`, `original`, `encode`, `pending` or `no`, for the table. */
+function uploadedText(uploads: RecordingUploads): string {
+  if (uploads.all) return "yes";
+  const one = uploads.original ? "original" : uploads.compressed ? "encode" : undefined;
+  if (uploads.pending) return one ? `${one}, rest pending` : "pending";
+  return one ?? "no";
 }

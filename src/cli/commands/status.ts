@@ -8,6 +8,7 @@ import {
 } from "../../state/status_snapshot.ts";
 import type { RetentionState } from "../../state/retention_state.ts";
 import type { OutboxView } from "../../state/notify_outbox.ts";
+import { uploadLines } from "../upload_lines.ts";
 import type { Config } from "../../config/config.ts";
 import { journalMessageCount } from "../../chat/chat_counts.ts";
 import { ExitCode } from "../../errors.ts";
@@ -54,6 +55,11 @@ export async function statusCommand(
   printQueue(status.queue, short);
   for (const line of retentionLines(status.retention)) printLine(line);
   for (const line of outboxLines(status.notifications)) printLine(line);
+  if (status.uploads.remote !== null || status.uploads.pending_files > 0) {
+    for (const line of uploadLines(status.uploads.remote ?? undefined, status.uploads)) {
+      printLine(line);
+    }
+  }
   return 0;
 }
 

@@ -1,6 +1,7 @@
 import { addUsers, editUsersFile, readUsersFile, removeUsers } from "../../poll/users_file.ts";
 import { type GlobalOptions, loadCommandConfig } from "../context.ts";
 import { printLine } from "../output.ts";
+import { parseShard, type Shard, shardOf } from "../../poll/shard.ts";
 import { getLogger } from "@logtape/logtape";
 
 /** The users file in effect (`users --users-file` arrives in `globals`). */
@@ -13,7 +14,8 @@ async function usersFilePath(globals: GlobalOptions): Promise<string> {
 export async function usersListCommand(
   globals: GlobalOptions,
 ): Promise<number> {
-  const path = await usersFilePath(globals);
+  const config = await loadCommandConfig(globals);
+  const path = config.poller.usersFile;
   const list = await readUsersFile(path);
   const log = getLogger(["twitchtool", "users"]);
   if (!list) {
@@ -29,7 +31,8 @@ export async function usersListCommand(
       text: entry.text,
     });
   }
-  for (const user of list.users) printLine(user);
+  const shard = parseShard(config.poller.shard);
+  for (const user of list.users) printLine(shard ? shardLine(user, shard) : user);
   return 0;
 }
 
@@ -55,4 +58,12 @@ export async function usersRemoveCommand(
   if (result.removed.length) printLine(`Removed from ${path}: ${result.removed.join(", ")}`);
   if (result.missing.length) printLine(`Not listed: ${result.missing.join(", ")}`);
   return 0;
+}
+
+/** `alice  shard 2/3 (this host)`: the channel, its shard, and whether this host records it. */
+function shardLine(user: string, shard: Shard): string {
+  const own = shardOf(user, shard.count);
+  return `${user.padEnd(25)}  shard ${own}/${shard.count}${
+    own === shard.index ? " (this host)" : ""
+  }`;
 }

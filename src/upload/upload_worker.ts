@@ -1,0 +1,253 @@
+/**
+ * The worker that empties the upload queue, oldest file first: copy with `rclone copyto`
+ * (progress into the status file), verify size and hash, record the arrival, and only then
+ * delete the local copy (`delete_local`). Transient failures retry the same file with back-off
+ * for as long as it takes; a permanent one (credentials, a missing or full remote) stops the
+ * queue with one line in the log, the status and a notification, and is tried again after
+ * {@link UploadWorkerOptions.stoppedRetryMs} or at the next start. Only the holder of the
+ * queue's worker lock runs this (run_uploads.ts).
+ */
+import { getLogger } from "@logtape/logtape";
+import { notify } from "../notify/notify.ts";
+import { removeIfExists, statOrUndefined } from "../state/atomic_write.ts";
+import { listQueue } from "../state/job_queue.ts";
+import {
+  dropUpload,
+  listPendingUploads,
+  markLocalDeleted,
+  type PendingUpload,
+  readUploaded,
+  settleUpload,
+  type UploadStatus,
+} from "../state/upload_queue.ts";
+import { copyArgs } from "./rclone_args.ts";
+import { rcloneFailure } from "./rclone_failure.ts";
+import type { RunRclone } from "./run_rclone.ts";
+import { remoteFile, type UploadSettings } from "./upload_settings.ts";
+import { verifyArrival } from "./verify_arrival.ts";
+
+const log = getLogger(["twitchtool", "upload"]);
+
+/** Timing of the worker (tests shorten it). */
+export interface UploadWorkerOptions {
+  readonly queueDir: string;
+  /** Return once the queue is empty, or stopped by a permanent failure (`upload run`). */
+  readonly untilEmpty: boolean;
+  readonly idleMs?: number;
+  readonly firstRetryMs?: number;
+  readonly maxRetryMs?: number;
+  readonly stoppedRetryMs?: number;
+}
+
+/** The outside world of the worker. */
+export interface UploadWorkerDeps {
+  readonly run: RunRclone;
+  /** The lock a copy holds (see run_rclone.ts). */
+  readonly transferLock: string;
+  readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly writeStatus: (status: UploadStatus) => Promise<void>;
+  readonly now?: () => Date;
+}
+
+/** How a run of the worker ended. */
+export type UploadRunEnd = "empty" | "stopped" | "aborted";
+
+/** What one attempt at one file came to. */
+type Attempt =
+  | { readonly kind: "done" | "gone" }
+  | { readonly kind: "failed"; readonly permanent: boolean; readonly reason: string };
+
+/** Works the queue until it is empty (`untilEmpty`), stopped, or `signal` aborts. */
+export class UploadWorker {
+  #failedTotal = 0;
+  #failures = 0;
+  #lastStop: string | undefined;
+
+  constructor(
+    private readonly settings: UploadSettings,
+    private readonly options: UploadWorkerOptions,
+    private readonly deps: UploadWorkerDeps,
+  ) {}
+
+  /** The loop: one file at a time, oldest first. */
+  async run(signal: AbortSignal, failedTotal = 0): Promise<UploadRunEnd> {
+    this.#failedTotal = failedTotal;
+    while (!signal.aborted) {
+      const [item] = await listPendingUploads(this.options.queueDir);
+      if (!item) {
+        await this.#status({ state: "idle" });
+        if (this.options.untilEmpty) return "empty";
+        await this.deps.sleep(this.options.idleMs ?? 15_000, signal);
+        continue;
+      }
+      const attempt = await this.#attempt(item, signal);
+      if (signal.aborted) break;
+      if (attempt.kind !== "failed") {
+        this.#failures = 0;
+        this.#lastStop = undefined;
+        continue;
+      }
+      this.#failedTotal++;
+      if (attempt.permanent) {
+        const end = await this.#stop(item, attempt.reason, signal);
+        if (end) return end;
+      } else {
+        await this.#retryLater(item, attempt.reason, signal);
+      }
+    }
+    await this.#status({ state: "idle" });
+    return "aborted";
+  }
+
+  /** Uploads, verifies and settles one file. */
+  async #attempt(item: PendingUpload, signal: AbortSignal): Promise<Attempt> {
+    const info = await statOrUndefined(item.local);
+    if (!info?.isFile) {
+      const uploaded = await readUploaded(this.options.queueDir, item.local);
+      if (!uploaded) log.warn("Not uploaded {file}: it is gone", { file: item.local });
+      await dropUpload(item);
+      return { kind: "gone" };
+    }
+    const remote = remoteFile(this.settings.remote, item.dest);
+    const copied = await this.#copy(item, remote, info.size, signal);
+    if (copied) return copied;
+    const arrival = await verifyArrival(
+      this.deps.run,
+      this.settings,
+      item.local,
+      remote,
+      info.size,
+    );
+    if (!arrival.ok) {
+      return { kind: "failed", permanent: arrival.permanent, reason: arrival.reason };
+    }
+    // The arrival is recorded before the local copy goes: a crash in between leaves a file
+    // known to be uploaded (retention deletes those first), never one gone without a record.
+    const record = {
+      local: item.local,
+      remote,
+      bytes: info.size,
+      checked: arrival.checked,
+      uploaded_at: this.#now().toISOString(),
+      local_deleted: false,
+    };
+    await settleUpload(this.options.queueDir, item, record);
+    const deleted = this.settings.deleteLocal && !(await this.#encodeInput(item.local)) &&
+      await removeIfExists(item.local);
+    if (deleted) await markLocalDeleted(this.options.queueDir, record);
+    log.info("Uploaded {file} to {remote} ({checked})", {
+      file: item.local,
+      remote,
+      checked: arrival.checked.split(":")[0],
+    });
+    notify({
+      event: "upload_finished",
+      file: item.local,
+      remote,
+      bytes: info.size,
+      local_deleted: deleted,
+    });
+    return { kind: "done" };
+  }
+
+  /** Runs `rclone copyto`; a failure as an {@link Attempt}, `undefined` when it copied. */
+  async #copy(
+    item: PendingUpload,
+    remote: string,
+    total: number,
+    signal: AbortSignal,
+  ): Promise<Attempt | undefined> {
+    const current = { local: item.local, bytes: 0, total, speed: 0 };
+    await this.#status({ state: "uploading", current });
+    let writing = Promise.resolve();
+    const result = await this.deps.run(copyArgs(this.settings, item.local, remote), {
+      signal,
+      lock: this.deps.transferLock,
+      onStderr: (line) => {
+        const stats = progressOf(line);
+        if (!stats) return;
+        const next = { ...current, bytes: stats.bytes, speed: stats.speed };
+        writing = writing.then(() => this.#status({ state: "uploading", current: next }));
+      },
+    });
+    await writing;
+    if (signal.aborted) return { kind: "failed", permanent: false, reason: "Stopped" };
+    if (result.code === 0) return undefined;
+    const failure = rcloneFailure(result.stderr, result.code);
+    // `flock -w` gave up: the rclone of a worker killed mid-copy still holds the transfer lock.
+    const reason = result.stderr.trim() === "" && result.code === 1
+      ? "An earlier rclone of this queue is still copying; waiting for it"
+      : failure.reason;
+    return { kind: "failed", permanent: failure.permanent, reason };
+  }
+
+  /** A file the encoder still has to read stays until its encode is done (encode_daemon.ts). */
+  async #encodeInput(local: string): Promise<boolean> {
+    const queue = await listQueue(this.options.queueDir);
+    return queue.pending.some((job) => job.input === local);
+  }
+
+  async #retryLater(item: PendingUpload, reason: string, signal: AbortSignal): Promise<void> {
+    const first = this.options.firstRetryMs ?? 5_000;
+    const delay = Math.min(first * 2 ** this.#failures, this.options.maxRetryMs ?? 300_000);
+    this.#failures++;
+    log.warn("Upload of {file} failed, retrying in {seconds} s: {reason}", {
+      file: item.local,
+      seconds: Math.round(delay / 1000),
+      reason,
+    });
+    await this.#status({ state: "retrying", error: reason, retry_at: this.#at(delay) });
+    await this.deps.sleep(delay, signal);
+  }
+
+  /** The queue stops: one line (logged and notified once per reason). */
+  async #stop(
+    item: PendingUpload,
+    reason: string,
+    signal: AbortSignal,
+  ): Promise<UploadRunEnd | undefined> {
+    const delay = this.options.stoppedRetryMs ?? 600_000;
+    if (this.#lastStop !== reason) {
+      log.error("Uploads stopped: {reason}", { reason });
+      notify({ event: "upload_failed", file: item.local, reason, stopped: true });
+      this.#lastStop = reason;
+    }
+    await this.#status({
+      state: "stopped",
+      error: reason,
+      ...(this.options.untilEmpty ? {} : { retry_at: this.#at(delay) }),
+    });
+    if (this.options.untilEmpty) return "stopped";
+    await this.deps.sleep(delay, signal);
+    return undefined;
+  }
+
+  #status(fields: Omit<UploadStatus, "pid" | "updated_at" | "failed_total">): Promise<void> {
+    return this.deps.writeStatus({
+      pid: Deno.pid,
+      updated_at: this.#now().toISOString(),
+      failed_total: this.#failedTotal,
+      ...fields,
+    });
+  }
+
+  #now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  #at(delayMs: number): string {
+    return new Date(this.#now().getTime() + delayMs).toISOString();
+  }
+}
+
+/** Bytes done and speed from one `--use-json-log --stats` line of rclone, if it is one. */
+export function progressOf(line: string): { bytes: number; speed: number } | undefined {
+  if (!line.startsWith("{") || !line.includes('"stats"')) return undefined;
+  try {
+    const stats = (JSON.parse(line) as { stats?: { bytes?: unknown; speed?: unknown } }).stats;
+    if (typeof stats?.bytes !== "number") return undefined;
+    return { bytes: stats.bytes, speed: typeof stats.speed === "number" ? stats.speed : 0 };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,109 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { enqueueUpload, listPendingUploads, readUploaded } from "../state/upload_queue.ts";
+import type { UploadStatus } from "../state/upload_queue.ts";
+import type { RcloneResult, RunRclone } from "./run_rclone.ts";
+import type { UploadSettings } from "./upload_settings.ts";
+import { UploadWorker } from "./upload_worker.ts";
+
+const SETTINGS: UploadSettings = {
+  remote: "r:",
+  deleteLocal: true,
+  what: ["recording"],
+  pathTemplate: "{file}",
+  extraArgs: [],
+  host: "h",
+};
+
+const DOWN =
+  "2026/12/07 10:00:00 Failed to copyto: dial tcp 127.0.0.1:9: connect: connection refused";
+const AUTH = "2026/12/07 10:00:00 Failed to copyto: Unauthorized: 401 Unauthorized";
+
+/**
+ * rclone as a script: each `copyto` takes the next answer (an stderr line means failure, else
+ * it succeeds); `lsjson` reports the local file's size and sha256, as a remote with hashes does.
+ */
+function scripted(copies: (string | undefined)[], bytes: Uint8Array): RunRclone {
+  return (args) => {
+    const done = (code: number, stdout = "", stderr = ""): Promise<RcloneResult> =>
+      Promise.resolve({ code, stdout, stderr });
+    if (args[0] === "copyto") {
+      const failure = copies.shift();
+      return failure === undefined ? done(0) : done(1, "", failure);
+    }
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    return done(0, JSON.stringify({ Size: bytes.length, Hashes: { sha256 } }));
+  };
+}
+
+async function setUp() {
+  const dir = await Deno.makeTempDir();
+  const local = join(dir, "alice_2026-12-07_10-00-00.mp4");
+  const bytes = new Uint8Array(1000).fill(3);
+  await Deno.writeFile(local, bytes);
+  await enqueueUpload(dir, {
+    local,
+    dest: "alice_2026-12-07_10-00-00.mp4",
+    user: "alice",
+    kind: "recording",
+    queued_at: "2026-12-07T10:00:00.000Z",
+  });
+  return { dir, local, bytes };
+}
+
+Deno.test("UploadWorker retries a transient failure with back-off, then settles and deletes", async () => {
+  const { dir, local, bytes } = await setUp();
+  try {
+    const waits: number[] = [];
+    const statuses: UploadStatus[] = [];
+    const worker = new UploadWorker(SETTINGS, { queueDir: dir, untilEmpty: true }, {
+      run: scripted([DOWN, DOWN, DOWN], bytes),
+      transferLock: join(dir, "transfer.lock"),
+      sleep: (ms) => Promise.resolve(void waits.push(ms)),
+      writeStatus: (status) => Promise.resolve(void statuses.push(status)),
+    });
+    assert.equal(await worker.run(new AbortController().signal), "empty");
+    assert.deepEqual(waits, [5_000, 10_000, 20_000]);
+    assert.ok(statuses.some((s) => s.state === "retrying" && /connection refused/.test(s.error!)));
+    assert.equal(statuses.at(-1)?.state, "idle");
+    assert.equal(statuses.at(-1)?.failed_total, 3);
+    assert.equal(await Deno.stat(local).then(() => true, () => false), false);
+    assert.equal((await readUploaded(dir, local))?.local_deleted, true);
+    assert.deepEqual(await listPendingUploads(dir), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("UploadWorker stops on refused credentials, keeps the file, and tries again later", async () => {
+  const { dir, local, bytes } = await setUp();
+  try {
+    const waits: number[] = [];
+    const statuses: UploadStatus[] = [];
+    const controller = new AbortController();
+    const worker = new UploadWorker(
+      SETTINGS,
+      { queueDir: dir, untilEmpty: false, stoppedRetryMs: 600_000 },
+      {
+        run: scripted([AUTH, AUTH], bytes),
+        transferLock: join(dir, "transfer.lock"),
+        sleep: (ms) => {
+          waits.push(ms);
+          // Idle once the file is through: the test is over.
+          if (ms !== 600_000) controller.abort();
+          return Promise.resolve();
+        },
+        writeStatus: (status) => Promise.resolve(void statuses.push(status)),
+      },
+    );
+    assert.equal(await worker.run(controller.signal), "aborted");
+    assert.deepEqual(waits, [600_000, 600_000, 15_000]);
+    const stopped = statuses.filter((s) => s.state === "stopped");
+    assert.equal(stopped.length, 2);
+    assert.match(stopped[0]!.error!, /^Credentials refused: Failed to copyto: .*401/);
+    assert.equal((await readUploaded(dir, local))?.bytes, 1000, "arrived on the third try");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,103 @@
+/**
+ * A real WebDAV server on loopback for the upload tests and the bench: `rclone serve webdav`
+ * over a folder, with a user and password, and an rclone config file that reaches it (the
+ * password stored obscured, as `rclone config` stores it). It can be stopped and started again
+ * on the same port, as a server that goes away and comes back.
+ */
+import { join } from "node:path";
+
+/** A running (or stopped) WebDAV server and the rclone config that reaches it as `dav:`. */
+export interface WebdavServer {
+  readonly port: number;
+  /** The folder it serves. */
+  readonly root: string;
+  /** An rclone config file with `[dav]` (right password) and `[wrong]` (wrong password). */
+  readonly rcloneConfig: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Starts `rclone serve webdav` on a free loopback port, serving `root` to `user`/`pass`. */
+export async function startWebdav(
+  root: string,
+  configDir: string,
+  options: { user?: string; pass?: string } = {},
+): Promise<WebdavServer> {
+  const user = options.user ?? "u";
+  const pass = options.pass ?? "p";
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  const rcloneConfig = join(configDir, "rclone.conf");
+  const remote = async (name: string, password: string) =>
+    `[${name}]\ntype = webdav\nurl = http://127.0.0.1:${port}\nvendor = other\nuser = ${user}\npass = ${await obscure(
+      password,
+    )}\n`;
+  await Deno.writeTextFile(
+    rcloneConfig,
+    (await remote("dav", pass)) + (await remote("wrong", pass + "-wrong")),
+    { mode: 0o600 },
+  );
+  let child: Deno.ChildProcess | undefined;
+  const server: WebdavServer = {
+    port,
+    root,
+    rcloneConfig,
+    start: async () => {
+      child = new Deno.Command("rclone", {
+        args: [
+          "serve",
+          "webdav",
+          root,
+          "--addr",
+          `127.0.0.1:${port}`,
+          "--user",
+          user,
+          "--pass",
+          pass,
+        ],
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      await waitForPort(port);
+    },
+    stop: async () => {
+      if (!child) return;
+      child.kill("SIGTERM");
+      await child.status;
+      child = undefined;
+    },
+    [Symbol.asyncDispose]: () => server.stop(),
+  };
+  await server.start();
+  return server;
+}
+
+/** `rclone obscure`: how rclone's config files store a password. */
+async function obscure(password: string): Promise<string> {
+  const output = await new Deno.Command("rclone", {
+    args: ["obscure", "-"],
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const writer = output.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(password));
+  await writer.close();
+  const result = await output.output();
+  return new TextDecoder().decode(result.stdout).trim();
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    try {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      conn.close();
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  throw new Error(`rclone serve webdav did not listen on 127.0.0.1:${port}`);
+}
