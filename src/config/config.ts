@@ -6,6 +6,7 @@ import type {
   VIDEO_CODECS,
 } from "./schema.ts";
 import type { ValueOrigin } from "./value_origin.ts";
+import type { ChannelTable } from "./channel_tables.ts";
 
 /**
  * The resolved configuration every command works from: a camelCase mirror of the schema's keys
@@ -17,6 +18,11 @@ export interface Config {
   readonly source: { readonly path: string; readonly exists: boolean };
   /** Where each key not left at its default was set (`section.key` to flag/variable/file:line). */
   readonly origins?: Readonly<Record<string, ValueOrigin>>;
+  /**
+   * The `[channel.<login>]` tables by lower-case login; read them through `channelSettings()`
+   * (channel_settings.ts), which applies them over the global keys.
+   */
+  readonly channels?: Readonly<Record<string, ChannelTable>>;
   readonly paths: {
     readonly recordDir: string;
     readonly queueDir: string;
