@@ -10,7 +10,7 @@ import { splitSecretArgs } from "../proc/streamlink_args.ts";
 import { logLiteral } from "../util/log_literal.ts";
 import { notifySecrets, startNotifications } from "../notify/start_notifications.ts";
 import { dispatchedCommand } from "../permissions.ts";
-import { maskInLogs } from "./logging.ts";
+import { alsoMaskInLogs, maskInLogs } from "./logging.ts";
 
 /** Options every command accepts, before or after the subcommand. */
 export interface GlobalOptions {
@@ -38,14 +38,37 @@ export async function loadCommandConfig(
     overrides: globals.configOverrides ?? {},
     ...(options.allowMissingFile ? { allowMissingFile: true } : {}),
   });
-  const { clientSecret } = config.twitch;
-  maskInLogs([
-    ...splitSecretArgs(config.streamlink.extraArgs).secrets,
-    ...(clientSecret ? [clientSecret] : []),
-    ...notifySecrets(config),
-  ]);
+  maskInLogs(configSecrets(config));
   const log = getLogger(["twitchtool", "config"]);
   for (const warning of warnings) log.warn(logLiteral(warning));
   await startNotifications(config, dispatchedCommand());
   return config;
+}
+
+/**
+ * The config read again as {@link loadCommandConfig} read it (same file, flags, environment),
+ * for a daemon's reload: its secrets join the masked ones; throws when it does not validate.
+ */
+export async function reloadCommandConfig(globals: GlobalOptions): Promise<Config> {
+  const { config, warnings } = await loadConfig({
+    configPath: globals.config,
+    overrides: globals.configOverrides ?? {},
+  });
+  alsoMaskInLogs(configSecrets(config));
+  const log = getLogger(["twitchtool", "config"]);
+  for (const warning of warnings) log.warn(logLiteral(warning));
+  return config;
+}
+
+/** Secrets of `config` (streamlink header options, the client secret, notify URLs) never logged. */
+function configSecrets(config: Config): string[] {
+  const { clientSecret } = config.twitch;
+  const channelArgs = Object.values(config.channels ?? {}).flatMap((table) =>
+    (table.values.extra_args as string[] | undefined) ?? []
+  );
+  return [
+    ...splitSecretArgs([...config.streamlink.extraArgs, ...channelArgs]).secrets,
+    ...(clientSecret ? [clientSecret] : []),
+    ...notifySecrets(config),
+  ];
 }

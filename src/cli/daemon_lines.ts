@@ -2,6 +2,7 @@
  * Human-readable lines about the daemons and the queue, shared by `status`, `poller status`
  * and `encode-daemon status` so they say the same thing the same way.
  */
+import type { ConfigFileState } from "../config/config_watch.ts";
 import { describeProgress } from "../encode/progress_log.ts";
 import type { EncoderView, PollerView, QueueView } from "../state/status_snapshot.ts";
 import { renderTable } from "./output.ts";
@@ -45,6 +46,24 @@ function pollerLines(view: PollerView): string[] {
     lines.push(
       `  last Twitch API error (${view.detector_error.at}): ${view.detector_error.message}`,
     );
+  }
+  lines.push(...configLines(view.config));
+  return lines;
+}
+
+/** Whether the config on disk is in force, and the keys that wait for a restart. */
+export function configLines(state: ConfigFileState | null | undefined): string[] {
+  if (!state) return [];
+  const lines: string[] = [];
+  if (!state.in_force && state.error) {
+    lines.push(
+      `  config ${state.path} NOT in force (refused ${
+        localTime(state.error.at)
+      }): ${state.error.message}; the last good config is used`,
+    );
+  }
+  if (state.restart_needed?.length) {
+    lines.push(`  config changes that need a restart: ${state.restart_needed.join(", ")}`);
   }
   return lines;
 }

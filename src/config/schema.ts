@@ -129,6 +129,8 @@ export const NOTIFY_EVENTS = [
   "encode_failed",
   "disk_low",
   "retention_deleted",
+  "config_refused",
+  "channel_renamed",
 ] as const;
 
 /**

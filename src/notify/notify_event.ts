@@ -60,6 +60,19 @@ export type NotifyEvent =
     readonly bytes: number;
     readonly reason: string;
   }
+  | {
+    /** A config edit that does not validate: the daemon keeps the last good config. */
+    readonly event: "config_refused";
+    readonly path: string;
+    readonly error: string;
+  }
+  | {
+    /** A channel now answers to a new login: it is recorded under that one. */
+    readonly event: "channel_renamed";
+    readonly channel: string;
+    readonly previous: string;
+    readonly user_id: string;
+  }
   | { readonly event: "test" };
 
 /** A rendered message: what every target sends in its own format. */
@@ -149,6 +162,19 @@ const RENDERERS: {
     }`,
     type: "info",
     tags: ["wastebasket"],
+  }),
+  config_refused: (event) => ({
+    title: "Config not applied",
+    body: `${event.path} is not in force, the last good config is used: ${event.error}`,
+    type: "warning",
+    tags: ["warning"],
+  }),
+  channel_renamed: (event) => ({
+    title: `${event.previous} is now ${event.channel}`,
+    body:
+      `Twitch user ${event.user_id} renamed ${event.previous} to ${event.channel}: recording it under the new name`,
+    type: "info",
+    tags: ["label"],
   }),
   test: () => ({
     title: "twitchtool test",

@@ -12,6 +12,7 @@ import type {
 } from "../state/daemon_status.ts";
 import { ExitCode } from "../errors.ts";
 import type { Clock } from "../util/clock.ts";
+import type { ConfigFileState } from "../config/config_watch.ts";
 import type { Detection, DetectorName, LiveDetector, StreamInfo } from "./detect_live.ts";
 import type { DetachedChild } from "./launch_detached.ts";
 import type { ProbeResult } from "./probe_channels.ts";
@@ -57,6 +58,13 @@ export interface PollerDeps {
   diskHasRoom?(): Promise<boolean>;
   /** Hears each live channel's stream details every cycle (title/game for chapters). */
   observe?(user: string, stream: StreamInfo): void;
+  /**
+   * Runs before each cycle: re-reads config.toml when it changed (`config/config_watch.ts`),
+   * applying a good one through {@link Poller.updateSettings} and the deps' own reads.
+   */
+  beforeCycle?(): Promise<void>;
+  /** The config file's state for the status file (whether the file on disk is in force). */
+  configState?(): ConfigFileState;
 }
 
 /** A recording the loop started: a detached recorder process, or a session in this process. */
@@ -94,19 +102,26 @@ export class Poller {
   readonly #outOfSpace = new Set<string>();
   #waitingForSpace = "";
 
-  constructor(private readonly settings: PollerSettings, private readonly deps: PollerDeps) {}
+  constructor(private settings: PollerSettings, private readonly deps: PollerDeps) {}
+
+  /** Takes a reloaded config's timing and limits; the next cycle runs with them. */
+  updateSettings(settings: PollerSettings): void {
+    this.settings = settings;
+  }
 
   /** Runs cycles until `signal` aborts; a failing cycle is logged and the loop goes on. */
   async run(signal: AbortSignal): Promise<void> {
     const { clock } = this.deps;
     const iso = (ms: number) => new Date(ms).toISOString();
-    const base = {
-      started_at: iso(clock.now()),
+    const startedAt = iso(clock.now());
+    const base = () => ({
+      started_at: startedAt,
       interval_seconds: this.settings.intervalMs / 1000,
       record_limit: this.settings.recordLimit,
       users_file: this.settings.usersFile,
-    };
-    let last: PollerStatus = { ...base, state: "starting", last_poll: null, next_poll: null };
+      ...(this.deps.configState ? { config: this.deps.configState() } : {}),
+    });
+    let last: PollerStatus = { ...base(), state: "starting", last_poll: null, next_poll: null };
     await this.#write(last);
     let cycles = 0;
     while (!signal.aborted) {
@@ -114,6 +129,7 @@ export class Poller {
       let report: CycleReport | undefined;
       let lastError: string | undefined;
       try {
+        await this.deps.beforeCycle?.();
         report = await this.pollOnce(signal);
       } catch (error) {
         lastError = error instanceof Error ? error.message : String(error);
@@ -127,7 +143,7 @@ export class Poller {
           : this.settings.intervalMs);
       cycles++;
       last = {
-        ...base,
+        ...base(),
         ...report,
         state: "running",
         last_poll: iso(cycleStart),
@@ -140,7 +156,7 @@ export class Poller {
       await this.#write(last);
       await clock.sleep(nextPoll - clock.now(), signal);
     }
-    await this.#write({ ...last, state: "stopped", next_poll: null });
+    await this.#write({ ...last, ...base(), state: "stopped", next_poll: null });
   }
 
   /** One cycle: read users, detect, launch what is live and free, within the limit. */

@@ -43,7 +43,10 @@ import {
 import { launchDetached } from "./launch_detached.ts";
 import { Poller, type PollerDeps, type PollerSettings } from "./poller.ts";
 import { probeChannel, probeChannels } from "./probe_channels.ts";
-import { SessionHost } from "./session_host.ts";
+import { hostedConfig, SessionHost } from "./session_host.ts";
+import { ConfigWatch } from "../config/config_watch.ts";
+import { channelSettings, channelTableWarnings } from "../config/channel_settings.ts";
+import { installChannelEvents, notify } from "../notify/notify.ts";
 import { readUsersFile } from "./users_file.ts";
 import { checkedListenAddress } from "../web/listen_address.ts";
 import { startStatusWeb, type StatusWeb } from "../web/start_status_web.ts";
@@ -63,7 +66,20 @@ export interface PollerRunOptions {
   readonly configPath?: string | undefined;
   /** `--record-limit` given on the poller's command line. */
   readonly recordLimitOverride?: number | undefined;
+  /**
+   * Reads the config again as the poller's command did (same file, flags, environment), for a
+   * reload when config.toml changes or on SIGHUP; absent: the config never changes.
+   */
+  readonly reload?: () => Promise<Config>;
+  /** Hands over the function a SIGHUP should call (re-read the config now). */
+  readonly onReloadRequest?: (reload: () => void) => void;
 }
+
+/**
+ * What the poller cannot change while it runs: its folders and locks, the status page's
+ * listener, the detector built at start, the recorder command and the notifier.
+ */
+export const POLLER_FIXED_KEYS = ["paths.", "web.", "twitch.", "poller.download_cmd", "notify."];
 
 /**
  * Runs the poller until `signal` aborts. Fails before taking the lock on a bad download_cmd,
@@ -112,10 +128,24 @@ export async function runPollerDaemon(
       configPath: options.configPath,
       recordLimit: options.recordLimitOverride,
     };
-    const wiring = { api, host, command, recorder, streamlinkExtra, handle };
+    const watch = await ConfigWatch.start(config, {
+      load: options.reload ?? (() => Promise.resolve(config)),
+      fixed: POLLER_FIXED_KEYS,
+      clock: systemClock,
+      applied: (next) => {
+        host?.update(next);
+        poller.updateSettings(pollerSettings(next, pollInterval(next, detectorName)));
+        warnChannelTables(next);
+      },
+      refused: (path, error) => notify({ event: "config_refused", path, error }),
+    });
+    options.onReloadRequest?.(() => void watch.check(true));
+    installChannelEvents((channel) => channelSettings(watch.current, channel).notify);
+    const wiring = { api, host, command, recorder, streamlinkExtra, handle, watch };
     logPollerStart(config, wiring, interval, detectorName);
-    const poller = new Poller(pollerSettings(config, interval), pollerDeps(config, wiring));
-    const retention = retentionLoop(config, systemClock, signal);
+    warnChannelTables(config);
+    const poller: Poller = new Poller(pollerSettings(config, interval), pollerDeps(wiring));
+    const retention = retentionLoop(() => watch.current, systemClock, signal);
     await poller.run(signal);
     await retention;
     log.info(
@@ -157,6 +187,8 @@ interface PollerWiring {
   readonly recorder: RecorderOptions;
   readonly streamlinkExtra: StreamlinkExtraArgs;
   readonly handle: DaemonHandle<"poller">;
+  /** The config in force (re-read when config.toml changes). */
+  readonly watch: ConfigWatch;
 }
 
 /** The start-up lines: an API interval raised to its minimum, and how the poller runs. */
@@ -201,23 +233,27 @@ function pollerSettings(config: Config, interval: number): PollerSettings {
 }
 
 /** The poll loop's real collaborators: detection, locks, launching recordings, the status file. */
-function pollerDeps(config: Config, wiring: PollerWiring): PollerDeps {
-  const { poller: settings, paths } = config;
-  const { host, command, recorder, handle } = wiring;
-  const pool = new SlotPool(paths.runtimeDir, config.limits.recordLimit);
+function pollerDeps(wiring: PollerWiring): PollerDeps {
+  const { host, command, recorder, handle, watch } = wiring;
+  // The folders never change while running; every other value is read from the config in force.
+  const paths = watch.current.paths;
+  const pool = new SlotPool(paths.runtimeDir, watch.current.limits.recordLimit);
+  const now = () => watch.current;
   return {
     clock: systemClock,
-    readUsers: () => readUsersFile(settings.usersFile),
+    beforeCycle: async () => void await watch.check(),
+    configState: () => watch.state,
+    readUsers: () => readUsersFile(now().poller.usersFile),
     detector: new FallbackDetector(wiring.api, (users, probeSignal) =>
       probeChannels(
         users,
-        settings.probeConcurrency,
+        now().poller.probeConcurrency,
         (user) =>
           probeChannel(user, {
-            urlTemplate: config.streamlink.urlTemplate,
-            quality: settings.quality,
+            urlTemplate: now().streamlink.urlTemplate,
+            quality: channelSettings(hostedConfig(now()), user).quality,
             extraArgs: wiring.streamlinkExtra.args,
-            timeoutMs: settings.timeout * 1000,
+            timeoutMs: now().poller.timeout * 1000,
           }, probeSignal),
         probeSignal,
       )),
@@ -226,25 +262,34 @@ function pollerDeps(config: Config, wiring: PollerWiring): PollerDeps {
     launch: async (user, stream) => {
       if (host) return host.start(user, stream);
       const logPath = recorderLogPath(paths.logsDir, user);
+      // The channel's own quality, computed here: the recorder gets it as its --quality flag.
+      const quality = channelSettings(hostedConfig(now()), user).quality;
       const child = await launchDetached(
         command.program,
-        recorderArgs(command, user, recorder),
+        recorderArgs(command, user, { ...recorder, quality }),
         logPath,
         recorderEnv(stream),
-        logRotation(config.logging.maxLogMb),
+        logRotation(now().logging.maxLogMb),
       );
       return { ...child, log: logPath, hosted: false };
     },
     writeStatus: (status) => handle.writeStatus(status),
     diskHasRoom: async () =>
       await freeBytes(paths.recordDir) >=
-        Math.max(config.storage.diskFreeMinBytes, RESUME_FREE_BYTES),
+        Math.max(now().storage.diskFreeMinBytes, RESUME_FREE_BYTES),
     observe: (user, stream) =>
       reportBroadcastMeta(user, {
         ...(stream.title !== undefined ? { title: stream.title } : {}),
         ...(stream.game !== undefined ? { game: stream.game } : {}),
       }),
   };
+}
+
+/** One warning per `[channel.<login>]` table whose channel the users file does not list. */
+function warnChannelTables(config: Config): void {
+  readUsersFile(config.poller.usersFile).then((list) => {
+    for (const warning of channelTableWarnings(config, list?.users ?? [])) log.warn(warning);
+  }).catch(() => {});
 }
 
 /**

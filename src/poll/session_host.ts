@@ -45,11 +45,18 @@ export class SessionHost {
   /** Never aborted by the host: a session stops on its own or through a stop request. */
   readonly #stop = new AbortController();
   readonly #sessions = new Map<string, Promise<number>>();
-  readonly #config: Config;
+  #config: Config;
 
   constructor(private readonly options: SessionHostOptions) {
-    const { config } = options;
-    this.#config = { ...config, record: { ...config.record, quality: config.poller.quality } };
+    this.#config = hostedConfig(options.config);
+  }
+
+  /**
+   * Takes a reloaded config: sessions started from now on record with it, and each running
+   * session's next streamlink part takes its quality from it (the running one is not touched).
+   */
+  update(config: Config): void {
+    this.#config = hostedConfig(config);
   }
 
   /** Channels with a session in this process (capturing, waiting or finalizing). */
@@ -165,6 +172,7 @@ export class SessionHost {
         {
           user,
           config: this.#config,
+          current: () => this.#config,
           failFast: false,
           detachedLog: logPath,
           lowPriority: this.options.lowPriority,
@@ -195,6 +203,20 @@ export class SessionHost {
       await clock.sleep(20);
     }
   }
+}
+
+/**
+ * The config a poller's recording starts from: `poller.quality` in place of `record.quality`
+ * (a channel's own table still wins over both).
+ */
+export function hostedConfig(config: Config): Config {
+  const origin = config.origins?.["poller.quality"];
+  const { "record.quality": _record, ...origins } = config.origins ?? {};
+  return {
+    ...config,
+    record: { ...config.record, quality: config.poller.quality },
+    origins: origin ? { ...origins, "record.quality": origin } : origins,
+  };
 }
 
 /** The slot a left streamlink holds, as its manifest journaled it. */

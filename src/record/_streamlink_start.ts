@@ -47,6 +47,8 @@ export interface StreamlinkSession {
   readonly base: string;
   readonly url: string;
   readonly config: Config;
+  /** The channel's settings in force now: each new part's quality and log level come from here. */
+  current(): Config;
   /** Hosted by the poller: streamlink runs detached, writing into this log. */
   readonly detachedLog: string | undefined;
   readonly slot: SlotHandle | undefined;
@@ -120,7 +122,8 @@ export class StreamlinkStarter {
       this.#adopted = undefined;
       return await this.#attach(adopted);
     }
-    const { config } = this.session;
+    // A reloaded config reaches the next part; the running streamlink is never touched.
+    const config = this.session.current();
     const detachedLog = this.session.detachedLog;
     const args = captureArgs({
       url: this.session.url,

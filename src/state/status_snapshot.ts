@@ -3,6 +3,7 @@
  * keep (slots, locks, status files, the queue). Nothing here asks a process anything: a file
  * lock decides whether a process runs, so the view is right even after a crash.
  */
+import type { ConfigFileState } from "../config/config_watch.ts";
 import { readRetentionState, type RetentionState } from "./retention_state.ts";
 import type { Config } from "../config/config.ts";
 import { capturedBytes } from "./session_folder.ts";
@@ -66,6 +67,8 @@ export interface PollerView {
   readonly detector: string | null;
   /** The Twitch API's most recent failure and when it happened. */
   readonly detector_error: { readonly at: string; readonly message: string } | null;
+  /** The running poller's config file: whether the file on disk is in force. */
+  readonly config: ConfigFileState | null;
   /** Why the status file cannot be read (corrupt or foreign), else null. */
   readonly status_unreadable: string | null;
 }
@@ -236,6 +239,7 @@ export function pollerView(state: DaemonState<"poller">): PollerView {
     last_error: live ? status.last_error ?? null : null,
     detector: live ? status.detector ?? null : null,
     detector_error: status.detector_error ?? null,
+    config: live ? status.config ?? null : null,
     status_unreadable: state.unreadable,
   };
 }
