@@ -33,6 +33,7 @@ export function samplePage(): PageData {
         last_error: null,
         detector: "gql",
         detector_error: null,
+        config: null,
         status_unreadable: null,
       },
       encoder: {

@@ -66,7 +66,12 @@ export interface Config {
     readonly timeout: number;
     readonly probeConcurrency: number;
   };
-  readonly streamlink: { readonly urlTemplate: string; readonly extraArgs: readonly string[] };
+  readonly streamlink: {
+    readonly urlTemplate: string;
+    readonly extraArgs: readonly string[];
+    /** Passed as `--twitch-supported-codecs` when the installed streamlink is 8.0 or newer. */
+    readonly supportedCodecs: string;
+  };
   readonly twitch: {
     readonly detect: typeof DETECT_MODES[number];
     readonly gqlUrl: string;

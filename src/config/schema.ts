@@ -469,6 +469,13 @@ const FIELD_TABLE = [
     doc: "extra streamlink arguments, after twitchtool's own",
   },
   {
+    section: "streamlink",
+    key: "supported_codecs",
+    kind: "string",
+    default: "h264,h265",
+    doc: "codecs offered to Twitch (`--twitch-supported-codecs`, streamlink 8.0+)",
+  },
+  {
     section: "twitch",
     key: "detect",
     kind: "string",

@@ -29,6 +29,7 @@ import type { Config } from "../config/config.ts";
 import type { SlotHandle } from "../state/slot_pool.ts";
 import type { Clock } from "../util/clock.ts";
 import { streamlinkLogLevel } from "./streamlink_log_level.ts";
+import { streamlinkVersion } from "../proc/streamlink_version.ts";
 
 /** How often an adopted streamlink is checked for its end, and a session for a stop request. */
 export const WATCH_MS = 500;
@@ -136,6 +137,7 @@ export class StreamlinkStarter {
       // ones so a restart after a crash or a network error covers what the outage skipped.
       // What a later part repeats of the one before is dropped by content at finalize.
       fromWindowStart: true,
+      codecs: { list: config.streamlink.supportedCodecs, version: await streamlinkVersion() },
     });
     log.debug("Running streamlink {args}", { args: redactArgs(args).join(" ") });
     this.session.setNetworkTrouble(undefined);
