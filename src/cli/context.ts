@@ -5,7 +5,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
-import { type CliOverride, loadConfig } from "../config/load_config.ts";
+import { type CliOverride, inspectConfig, loadConfig } from "../config/load_config.ts";
 import { splitSecretArgs } from "../proc/streamlink_args.ts";
 import { logLiteral } from "../util/log_literal.ts";
 import { notifySecrets, startNotifications } from "../notify/start_notifications.ts";
@@ -31,9 +31,9 @@ export function override(value: unknown, flag: string): CliOverride | undefined 
  */
 export async function loadCommandConfig(
   globals: GlobalOptions,
-  options: { allowMissingFile?: boolean } = {},
+  options: { allowMissingFile?: boolean; tolerant?: boolean } = {},
 ): Promise<Config> {
-  const { config, warnings } = await loadConfig({
+  const { config, warnings } = options.tolerant ? await tolerantConfig(globals) : await loadConfig({
     configPath: globals.config,
     overrides: globals.configOverrides ?? {},
     ...(options.allowMissingFile ? { allowMissingFile: true } : {}),
@@ -43,6 +43,22 @@ export async function loadCommandConfig(
   for (const warning of warnings) log.warn(logLiteral(warning));
   await startNotifications(config, dispatchedCommand());
   return config;
+}
+
+/**
+ * The config with each unusable value left at the next layer's (or its default), its problems
+ * as warnings: `status` must still show what runs while the file on disk has a mistake the
+ * daemons refused (they keep their last good config, and `status` says so).
+ */
+async function tolerantConfig(
+  globals: GlobalOptions,
+): Promise<{ config: Config; warnings: readonly string[] }> {
+  const inspected = await inspectConfig({
+    configPath: globals.config,
+    overrides: globals.configOverrides ?? {},
+  });
+  const refused = inspected.problems.map((problem) => `${problem.message} (ignored here)`);
+  return { config: inspected.config, warnings: [...inspected.warnings, ...refused] };
 }
 
 /**

@@ -101,6 +101,9 @@ export class Poller {
   /** Channels whose last recording ended for lack of space: not relaunched until room returns. */
   readonly #outOfSpace = new Set<string>();
   #waitingForSpace = "";
+  #startedAt = "";
+  /** The status last written while running (undefined once stopped). */
+  #last: PollerStatus | undefined;
 
   constructor(private settings: PollerSettings, private readonly deps: PollerDeps) {}
 
@@ -113,15 +116,10 @@ export class Poller {
   async run(signal: AbortSignal): Promise<void> {
     const { clock } = this.deps;
     const iso = (ms: number) => new Date(ms).toISOString();
-    const startedAt = iso(clock.now());
-    const base = () => ({
-      started_at: startedAt,
-      interval_seconds: this.settings.intervalMs / 1000,
-      record_limit: this.settings.recordLimit,
-      users_file: this.settings.usersFile,
-      ...(this.deps.configState ? { config: this.deps.configState() } : {}),
-    });
+    this.#startedAt = iso(clock.now());
+    const base = () => this.#base();
     let last: PollerStatus = { ...base(), state: "starting", last_poll: null, next_poll: null };
+    this.#last = last;
     await this.#write(last);
     let cycles = 0;
     while (!signal.aborted) {
@@ -153,10 +151,31 @@ export class Poller {
         ...(lastError ? { last_error: lastError } : {}),
         ...(this.#detectorError ? { detector_error: this.#detectorError } : {}),
       };
+      this.#last = last;
       await this.#write(last);
       await clock.sleep(nextPoll - clock.now(), signal);
     }
+    this.#last = undefined;
     await this.#write({ ...last, ...base(), state: "stopped", next_poll: null });
+  }
+
+  /**
+   * Writes the status again at once with the settings and config state now in force: a reload
+   * asked by SIGHUP shows in `status` without waiting for the next cycle.
+   */
+  async refreshStatus(): Promise<void> {
+    if (this.#last) await this.#write({ ...this.#last, ...this.#base() });
+  }
+
+  /** The status fields that do not come from a cycle. */
+  #base() {
+    return {
+      started_at: this.#startedAt,
+      interval_seconds: this.settings.intervalMs / 1000,
+      record_limit: this.settings.recordLimit,
+      users_file: this.settings.usersFile,
+      ...(this.deps.configState ? { config: this.deps.configState() } : {}),
+    };
   }
 
   /** One cycle: read users, detect, launch what is live and free, within the limit. */

@@ -139,7 +139,9 @@ export async function runPollerDaemon(
       },
       refused: (path, error) => notify({ event: "config_refused", path, error }),
     });
-    options.onReloadRequest?.(() => void watch.check(true));
+    options.onReloadRequest?.(() => {
+      watch.check(true).then(() => poller.refreshStatus());
+    });
     installChannelEvents((channel) => channelSettings(watch.current, channel).notify);
     const wiring = { api, host, command, recorder, streamlinkExtra, handle, watch };
     logPollerStart(config, wiring, interval, detectorName);
@@ -251,7 +253,8 @@ function pollerDeps(wiring: PollerWiring): PollerDeps {
         (user) =>
           probeChannel(user, {
             urlTemplate: now().streamlink.urlTemplate,
-            quality: channelSettings(hostedConfig(now()), user).quality,
+            // The global quality: a channel's own may name a rendition a probe must not need.
+            quality: now().poller.quality,
             extraArgs: wiring.streamlinkExtra.args,
             timeoutMs: now().poller.timeout * 1000,
           }, probeSignal),
