@@ -134,4 +134,18 @@ export function hasChannelTables(config: Config): boolean {
   return Object.keys(config.channels ?? {}).length > 0;
 }
 
+/**
+ * The config a poller's recording starts from: `poller.quality` in place of `record.quality`
+ * (a channel's own table still wins over both).
+ */
+export function hostedConfig(config: Config): Config {
+  const origin = config.origins?.["poller.quality"];
+  const { "record.quality": _record, ...origins } = config.origins ?? {};
+  return {
+    ...config,
+    record: { ...config.record, quality: config.poller.quality },
+    origins: origin ? { ...origins, "record.quality": origin } : origins,
+  };
+}
+
 export type { ChannelTable };

@@ -43,9 +43,9 @@ import {
 import { launchDetached } from "./launch_detached.ts";
 import { Poller, type PollerDeps, type PollerSettings } from "./poller.ts";
 import { probeChannel, probeChannels } from "./probe_channels.ts";
-import { hostedConfig, SessionHost } from "./session_host.ts";
+import { SessionHost } from "./session_host.ts";
 import { ConfigWatch } from "../config/config_watch.ts";
-import { channelSettings, channelTableWarnings } from "../config/channel_settings.ts";
+import { channelSettings, channelTableWarnings, hostedConfig } from "../config/channel_settings.ts";
 import { installChannelEvents, notify } from "../notify/notify.ts";
 import { readUsersFile } from "./users_file.ts";
 import { checkedListenAddress } from "../web/listen_address.ts";

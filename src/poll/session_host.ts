@@ -13,6 +13,7 @@
 import { getLogger, withContext } from "@logtape/logtape";
 import { recorderLogPath } from "../state/recorder_log_path.ts";
 import type { Config } from "../config/config.ts";
+import { hostedConfig } from "../config/channel_settings.ts";
 import { exitCodeOf } from "../errors.ts";
 import type { LowPriorityTools } from "../proc/ffmpeg_args.ts";
 import {
@@ -203,20 +204,6 @@ export class SessionHost {
       await clock.sleep(20);
     }
   }
-}
-
-/**
- * The config a poller's recording starts from: `poller.quality` in place of `record.quality`
- * (a channel's own table still wins over both).
- */
-export function hostedConfig(config: Config): Config {
-  const origin = config.origins?.["poller.quality"];
-  const { "record.quality": _record, ...origins } = config.origins ?? {};
-  return {
-    ...config,
-    record: { ...config.record, quality: config.poller.quality },
-    origins: origin ? { ...origins, "record.quality": origin } : origins,
-  };
 }
 
 /** The slot a left streamlink holds, as its manifest journaled it. */

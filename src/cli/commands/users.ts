@@ -1,3 +1,14 @@
+import {
+  type ChannelSettings,
+  channelSettings,
+  channelTableWarnings,
+  hostedConfig,
+  type SettingOrigin,
+} from "../../config/channel_settings.ts";
+import type { ChannelKey } from "../../config/channel_tables.ts";
+import { CHANNEL_KEYS } from "../../config/schema.ts";
+import { redactArgs, splitSecretArgs } from "../../proc/streamlink_args.ts";
+import { logLiteral } from "../../util/log_literal.ts";
 import { addUsers, editUsersFile, readUsersFile, removeUsers } from "../../poll/users_file.ts";
 import { type GlobalOptions, loadCommandConfig } from "../context.ts";
 import { printLine } from "../output.ts";
@@ -9,11 +20,22 @@ async function usersFilePath(globals: GlobalOptions): Promise<string> {
   return config.poller.usersFile;
 }
 
-/** `twitchtool users list`: the watched channels, one per line; invalid lines as warnings. */
+/** Options of `users list`. */
+export interface UsersListOptions {
+  /** Every channel's effective settings with their origins. */
+  settings?: boolean;
+}
+
+/**
+ * `twitchtool users list`: the watched channels, one per line (with what their own tables set);
+ * invalid lines as warnings. With `--settings`, each channel's effective settings.
+ */
 export async function usersListCommand(
   globals: GlobalOptions,
+  options: UsersListOptions = {},
 ): Promise<number> {
-  const path = await usersFilePath(globals);
+  const config = await loadCommandConfig(globals);
+  const path = config.poller.usersFile;
   const list = await readUsersFile(path);
   const log = getLogger(["twitchtool", "users"]);
   if (!list) {
@@ -29,8 +51,60 @@ export async function usersListCommand(
       text: entry.text,
     });
   }
-  for (const user of list.users) printLine(user);
+  for (const warning of channelTableWarnings(config, list.users)) log.warn(logLiteral(warning));
+  // As the poller records them: `poller.quality` is the global quality there.
+  const hosted = hostedConfig(config);
+  for (const user of list.users) {
+    const own = channelSettings(hosted, user);
+    if (options.settings) {
+      printLine(user);
+      for (const line of settingLines(own)) printLine(`  ${line}`);
+      continue;
+    }
+    const set = CHANNEL_KEYS.filter((spec) => own.origins[spec.key].source === "channel")
+      .map((spec) => `${spec.key}=${shownValue(spec.key, own)}`);
+    printLine(set.length > 0 ? `${user}  [channel.${user}] ${set.join(" ")}` : user);
+  }
   return 0;
+}
+
+/** `key = value  (origin)` for each per-channel setting. */
+function settingLines(own: ChannelSettings): string[] {
+  return CHANNEL_KEYS.map((spec) =>
+    `${spec.key} = ${shownValue(spec.key, own)}  (${originText(own.origins[spec.key])})`
+  );
+}
+
+/** A setting's value as the config file would write it (extra_args masked: they may hold tokens). */
+function shownValue(key: ChannelKey, own: ChannelSettings): string {
+  const values: Record<ChannelKey, unknown> = {
+    quality: own.quality,
+    chat: own.chat,
+    backfill: own.backfill,
+    keep: own.keep,
+    max_age_days: own.maxAgeDays,
+    upload: own.upload,
+    notify: own.notify,
+    extra_args: redactArgs(splitSecretArgs(own.extraArgs).visible),
+  };
+  const value = values[key];
+  return value === undefined ? "unset" : JSON.stringify(value);
+}
+
+/** Where a setting came from, in words. */
+function originText(origin: SettingOrigin): string {
+  switch (origin.source) {
+    case "channel":
+      return origin.label;
+    case "cli":
+      return `flag ${origin.label}`;
+    case "env":
+      return `environment variable ${origin.label}`;
+    case "file":
+      return `config ${origin.label}`;
+    default:
+      return `default of ${origin.label || "the upload feature"}`;
+  }
 }
 
 /** `twitchtool users add <names...>`: appends new channels; all-or-nothing on invalid names. */
