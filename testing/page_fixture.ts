@@ -34,6 +34,7 @@ export function samplePage(): PageData {
         detector: "gql",
         detector_error: null,
         config: null,
+        renamed: [],
         status_unreadable: null,
       },
       encoder: {

@@ -20,6 +20,7 @@ import { clipBroadcast } from "../testing/clips.ts";
 import { eventually } from "../testing/eventually.ts";
 import { frameHashes, frameHashesOf, repeatedFrames } from "../testing/frames.ts";
 import { startHlsServer } from "../testing/hls_server.ts";
+import { startGqlServer } from "../testing/gql_server.ts";
 import { isAlive, type LiveProcess, processesWith } from "../testing/processes.ts";
 
 interface ConfigState {
@@ -183,5 +184,85 @@ Deno.test("SIGHUP re-reads the config at once: a broken file is refused, a good 
   } finally {
     killLeftovers(leftovers);
     await server.close();
+  }
+});
+
+Deno.test("a channel renamed on Twitch is followed by its user ID: its next broadcast recorded under the new name from its first frame, both listed under it", async () => {
+  const { script, segments } = await clipBroadcast(20);
+  const hls = await startHlsServer({ windowSize: 40, endGraceMs: 1200 });
+  const gql = startGqlServer();
+  const leftovers = new Set<number>();
+  try {
+    await using sandbox = await makeSandbox();
+    const configPath = join(sandbox.home, "renames.toml");
+    const usersFile = join(sandbox.home, "users.txt");
+    await Deno.writeTextFile(
+      configPath,
+      defaultConfig(sandbox, hls.urlTemplate, pollerSection(usersFile)) +
+        `\n[twitch]\ndetect = "gql"\ngql_url = "${gql.url}"\n`,
+    );
+    await Deno.writeTextFile(usersFile, "# watched\nold_name\n");
+    const poller = spawnCli(sandbox, ["--config", configPath, "poller", "run"]);
+    leftovers.add(poller.pid);
+
+    // A first broadcast under the old name: the poller learns the channel's user ID.
+    hls.goLive("old_name");
+    gql.goLive("old_name", "stream-1");
+    const first = await eventually(
+      "old_name capturing",
+      () => streamlinkOf(sandbox, "old_name"),
+      60_000,
+    );
+    leftovers.add(first.pid);
+    await eventually("old_name's part growing", async () => {
+      const status = await runCli(sandbox, ["--config", configPath, "status", "--json"]);
+      const recordings = JSON.parse(status.stdout).recordings as { user: string; bytes: number }[];
+      return recordings.some((r) => r.user === "old_name" && r.bytes > 200_000);
+    }, 60_000);
+    hls.end("old_name");
+    gql.goOffline("old_name");
+    await eventually("old_name delivered", async () => {
+      const files = await recordingsOf(sandbox.recordDir, "old_name");
+      return files.length > 0 ? files : undefined;
+    }, 90_000);
+
+    // The rename, and a broadcast under the new name at once.
+    gql.rename("old_name", "new_name");
+    hls.playScript("new_name", script);
+    gql.goLive("new_name", "stream-2");
+    const mp4 = await eventually("new_name delivered", async () => {
+      const files = await recordingsOf(sandbox.recordDir, "new_name");
+      return files.length > 0 ? files : undefined;
+    }, 120_000);
+    assert.equal(mp4.length, 1);
+    const frames = await frameHashes(mp4[0]!);
+    assert.deepEqual(frames, await frameHashesOf(segments, sandbox.home), "from its first frame");
+
+    const status = await runCli(sandbox, ["--config", configPath, "status", "--json"]);
+    const renamed = JSON.parse(status.stdout).poller.renamed;
+    assert.deepEqual(renamed.map((r: { from: string; to: string }) => [r.from, r.to]), [[
+      "old_name",
+      "new_name",
+    ]]);
+    // "follow" (the default) leaves the users file as the user wrote it.
+    assert.equal(await Deno.readTextFile(usersFile), "# watched\nold_name\n");
+    const users = await runCli(sandbox, ["--config", configPath, "users", "list"]);
+    assert.equal(users.stdout.trim(), "old_name -> new_name (renamed on Twitch)");
+    const history = await runCli(sandbox, ["--config", configPath, "history", "--json"]);
+    const listed = JSON.parse(history.stdout).recordings as {
+      user: string;
+      recorded_as?: string;
+    }[];
+    assert.deepEqual(
+      listed.map((r) => [r.user, r.recorded_as ?? null]).sort(),
+      [["new_name", null], ["new_name", "old_name"]],
+    );
+
+    poller.kill("SIGTERM");
+    await collect(poller);
+  } finally {
+    killLeftovers(leftovers);
+    await gql.close();
+    await hls.close();
   }
 });

@@ -48,6 +48,11 @@ function pollerLines(view: PollerView): string[] {
     );
   }
   lines.push(...configLines(view.config));
+  for (const rename of view.renamed) {
+    lines.push(
+      `  renamed on Twitch: ${rename.from} is now ${rename.to} (since ${localTime(rename.at)})`,
+    );
+  }
   return lines;
 }
 

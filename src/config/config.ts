@@ -2,6 +2,7 @@ import type {
   DETECT_MODES,
   ENCODER_PRESETS,
   FFMPEG_LOGLEVELS,
+  FOLLOW_RENAMES,
   STREAMLINK_LOGLEVELS,
   VIDEO_CODECS,
 } from "./schema.ts";
@@ -65,6 +66,8 @@ export interface Config {
     readonly downloadCmd: string;
     readonly timeout: number;
     readonly probeConcurrency: number;
+    /** A channel renamed on Twitch: followed; `rewrite` also edits the users file. */
+    readonly followRenames: typeof FOLLOW_RENAMES[number];
   };
   readonly streamlink: {
     readonly urlTemplate: string;

@@ -117,6 +117,9 @@ export const ENCODER_PRESETS = [
 /** The video codecs the encoder supports. */
 export const VIDEO_CODECS = ["libx265", "libx264"] as const;
 
+/** What the poller does when a channel renames itself on Twitch (src/poll/channel_renames.ts). */
+export const FOLLOW_RENAMES = ["follow", "rewrite"] as const;
+
 /** How the poller finds live channels (see src/poll/detect_live.ts). */
 export const DETECT_MODES = ["auto", "gql", "helix", "streamlink"] as const;
 
@@ -467,6 +470,14 @@ const FIELD_TABLE = [
     kind: "string_list",
     default: [],
     doc: "extra streamlink arguments, after twitchtool's own",
+  },
+  {
+    section: "poller",
+    key: "follow_renames",
+    kind: "string",
+    default: "follow",
+    choices: FOLLOW_RENAMES,
+    doc: "a renamed channel: `follow` it, or also `rewrite` the users file",
   },
   {
     section: "streamlink",

@@ -13,6 +13,7 @@ import type {
 import { ExitCode } from "../errors.ts";
 import type { Clock } from "../util/clock.ts";
 import type { ConfigFileState } from "../config/config_watch.ts";
+import type { ChannelRename } from "../state/channel_ids.ts";
 import type { Detection, DetectorName, LiveDetector, StreamInfo } from "./detect_live.ts";
 import type { DetachedChild } from "./launch_detached.ts";
 import type { ProbeResult } from "./probe_channels.ts";
@@ -65,6 +66,15 @@ export interface PollerDeps {
   beforeCycle?(): Promise<void>;
   /** The config file's state for the status file (whether the file on disk is in force). */
   configState?(): ConfigFileState;
+  /** The logins to watch for the users file's names: renamed channels under their new login. */
+  currentLogins?(users: readonly string[]): string[];
+  /**
+   * Follows channels the API no longer knows by login to their new login (by user ID) and
+   * returns the detection with the renamed channels detected under their new login.
+   */
+  followRenames?(detection: Detection, signal: AbortSignal): Promise<Detection>;
+  /** The renames followed so far, for the status file. */
+  renames?(): readonly ChannelRename[];
 }
 
 /** A recording the loop started: a detached recorder process, or a session in this process. */
@@ -175,19 +185,27 @@ export class Poller {
       record_limit: this.settings.recordLimit,
       users_file: this.settings.usersFile,
       ...(this.deps.configState ? { config: this.deps.configState() } : {}),
+      ...(this.deps.renames?.().length
+        ? { renamed: this.deps.renames().map(({ from, to, at }) => ({ from, to, at })) }
+        : {}),
     };
   }
 
   /** One cycle: read users, detect, launch what is live and free, within the limit. */
   async pollOnce(signal: AbortSignal): Promise<CycleReport> {
     const list = await this.#readUsers();
-    const detection = await this.deps.detector.detect(list.users, signal);
+    let users = this.deps.currentLogins?.(list.users) ?? list.users;
+    let detection = await this.deps.detector.detect(users, signal);
+    if (this.deps.followRenames) {
+      detection = await this.deps.followRenames(detection, signal);
+      users = this.deps.currentLogins?.(list.users) ?? users;
+    }
     this.#noteDetection(detection);
     const results = detection.results;
-    const pick = (wanted: ProbeResult) => list.users.filter((user) => results.get(user) === wanted);
+    const pick = (wanted: ProbeResult) => users.filter((user) => results.get(user) === wanted);
     const live = pick("live");
 
-    const busy = await this.#busyChannels(list.users);
+    const busy = await this.#busyChannels(users);
 
     const launched: LaunchRecord[] = [];
     const skipped: SkipRecord[] = [];
@@ -220,7 +238,7 @@ export class Poller {
     this.#logHeldBack(skipped);
     const report: CycleReport = {
       detector: detection.detector,
-      users: list.users.length,
+      users: users.length,
       invalid: list.invalid,
       live,
       offline: pick("offline"),
@@ -234,7 +252,7 @@ export class Poller {
     log.debug("Poll cycle ({detector}): {live} live of {users}, {launched} launched", {
       detector: detection.detector,
       live: live.length,
-      users: list.users.length,
+      users: users.length,
       launched: launched.length,
     });
     return report;

@@ -25,6 +25,7 @@ import { GqlApi } from "./detect_gql.ts";
 import { HelixApi } from "./detect_helix.ts";
 import {
   chooseDetector,
+  type Detection,
   type DetectorName,
   FallbackDetector,
   pollInterval,
@@ -47,7 +48,9 @@ import { SessionHost } from "./session_host.ts";
 import { ConfigWatch } from "../config/config_watch.ts";
 import { channelSettings, channelTableWarnings, hostedConfig } from "../config/channel_settings.ts";
 import { installChannelEvents, notify } from "../notify/notify.ts";
-import { readUsersFile } from "./users_file.ts";
+import { editUsersFile, lineEntry, readUsersFile } from "./users_file.ts";
+import { ChannelRenames } from "./channel_renames.ts";
+import type { ChannelRename } from "../state/channel_ids.ts";
 import { checkedListenAddress } from "../web/listen_address.ts";
 import { startStatusWeb, type StatusWeb } from "../web/start_status_web.ts";
 
@@ -143,7 +146,8 @@ export async function runPollerDaemon(
       watch.check(true).then(() => poller.refreshStatus());
     });
     installChannelEvents((channel) => channelSettings(watch.current, channel).notify);
-    const wiring = { api, host, command, recorder, streamlinkExtra, handle, watch };
+    const renames = api ? await ChannelRenames.load(config.paths.stateDir) : undefined;
+    const wiring = { api, host, command, recorder, streamlinkExtra, handle, watch, renames };
     logPollerStart(config, wiring, interval, detectorName);
     warnChannelTables(config);
     const poller: Poller = new Poller(pollerSettings(config, interval), pollerDeps(wiring));
@@ -191,6 +195,8 @@ interface PollerWiring {
   readonly handle: DaemonHandle<"poller">;
   /** The config in force (re-read when config.toml changes). */
   readonly watch: ConfigWatch;
+  /** Channel IDs and renames followed (with an API detector only). */
+  readonly renames: ChannelRenames | undefined;
 }
 
 /** The start-up lines: an API interval raised to its minimum, and how the poller runs. */
@@ -241,25 +247,35 @@ function pollerDeps(wiring: PollerWiring): PollerDeps {
   const paths = watch.current.paths;
   const pool = new SlotPool(paths.runtimeDir, watch.current.limits.recordLimit);
   const now = () => watch.current;
+  const detector = new FallbackDetector(wiring.api, (users, probeSignal) =>
+    probeChannels(
+      users,
+      now().poller.probeConcurrency,
+      (user) =>
+        probeChannel(user, {
+          urlTemplate: now().streamlink.urlTemplate,
+          // The global quality: a channel's own may name a rendition a probe must not need.
+          quality: now().poller.quality,
+          extraArgs: wiring.streamlinkExtra.args,
+          timeoutMs: now().poller.timeout * 1000,
+        }, probeSignal),
+      probeSignal,
+    ));
+  const renames = wiring.renames;
   return {
     clock: systemClock,
     beforeCycle: async () => void await watch.check(),
     configState: () => watch.state,
     readUsers: () => readUsersFile(now().poller.usersFile),
-    detector: new FallbackDetector(wiring.api, (users, probeSignal) =>
-      probeChannels(
-        users,
-        now().poller.probeConcurrency,
-        (user) =>
-          probeChannel(user, {
-            urlTemplate: now().streamlink.urlTemplate,
-            // The global quality: a channel's own may name a rendition a probe must not need.
-            quality: now().poller.quality,
-            extraArgs: wiring.streamlinkExtra.args,
-            timeoutMs: now().poller.timeout * 1000,
-          }, probeSignal),
-        probeSignal,
-      )),
+    detector,
+    ...(renames
+      ? {
+        currentLogins: (users: readonly string[]) => renames.current(users),
+        followRenames: (detection: Detection, signal: AbortSignal) =>
+          followRenames(renames, detector, detection, now(), signal),
+        renames: () => renames.renames,
+      }
+      : {}),
     slotHolders: async () => (await pool.list()).map((slot) => slot.username),
     isRecording: (user) => isUserLocked(paths.runtimeDir, user),
     launch: async (user, stream) => {
@@ -286,6 +302,65 @@ function pollerDeps(wiring: PollerWiring): PollerDeps {
         ...(stream.game !== undefined ? { game: stream.game } : {}),
       }),
   };
+}
+
+/**
+ * Learns the IDs a detection told and follows the channels it did not know to their new login
+ * (notified, and written into the users file with `follow_renames = "rewrite"`); the renamed
+ * channels are detected again under their new login in the same cycle, so a broadcast that
+ * started with the rename is not missed.
+ */
+async function followRenames(
+  renames: ChannelRenames,
+  detector: FallbackDetector,
+  detection: Detection,
+  config: Config,
+  signal: AbortSignal,
+): Promise<Detection> {
+  await renames.learn(detection.ids ?? new Map());
+  let found: ChannelRename[];
+  try {
+    const loginsOf = (ids: readonly string[]) => detector.loginsOf(ids, signal);
+    found = await renames.follow(detection.unknown, loginsOf, new Date());
+  } catch (error) {
+    log.debug("Cannot look renamed channels up: {error}", { error: (error as Error).message });
+    return detection;
+  }
+  if (found.length === 0) return detection;
+  for (const rename of found) {
+    notify({
+      event: "channel_renamed",
+      channel: rename.to,
+      previous: rename.from,
+      user_id: rename.id,
+    });
+    if (config.poller.followRenames === "rewrite") {
+      await editUsersFile(config.poller.usersFile, (text) => renameUser(text, rename))
+        .catch((error) =>
+          log.error("Cannot rewrite {path}: {error}", {
+            path: config.poller.usersFile,
+            error: (error as Error).message,
+          })
+        );
+    }
+  }
+  const again = await detector.detect(found.map((rename) => rename.to), signal);
+  const gone = new Set(found.map((rename) => rename.from));
+  return {
+    ...detection,
+    results: new Map([...detection.results, ...again.results]),
+    streams: new Map([...detection.streams, ...again.streams]),
+    unknown: [...detection.unknown.filter((user) => !gone.has(user)), ...again.unknown],
+    ids: new Map([...detection.ids ?? [], ...again.ids ?? []]),
+  };
+}
+
+/** The users file with `rename.from`'s line replaced by `rename.to` (comments and order kept). */
+function renameUser(text: string, rename: ChannelRename): { text: string } {
+  const lines = text.split("\n").map((line) =>
+    lineEntry(line).toLowerCase() === rename.from ? line.replace(/[A-Za-z0-9_]+/, rename.to) : line
+  );
+  return { text: lines.join("\n") };
 }
 
 /** One warning per `[channel.<login>]` table whose channel the users file does not list. */

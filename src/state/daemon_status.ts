@@ -89,6 +89,15 @@ export interface PollerStatus extends Partial<PollerCycleFields> {
   readonly detector_error?: { readonly at: string; readonly message: string };
   /** The config file: whether the one on disk is in force (config/config_watch.ts). */
   readonly config?: ConfigFileState;
+  /** Channels followed through a rename on Twitch (poll/channel_renames.ts). */
+  readonly renamed?: readonly RenameRecord[];
+}
+
+/** A rename the poller followed, as `status` shows it. */
+export interface RenameRecord {
+  readonly from: string;
+  readonly to: string;
+  readonly at: string;
 }
 
 /** What the encoder is doing. */
@@ -259,6 +268,7 @@ const parsePoller = (value: unknown): ReadStatus<"poller"> =>
     last_error: text,
     detector_error: record({ at: text, message: text }, ["at", "message"]),
     config: configFileState,
+    renamed: listOf(record<RenameRecord>({ from: text, to: text, at: text }, ["from", "to", "at"])),
     detector: text,
     users: count,
     invalid: listOf(record<InvalidLine>({ line: count, text }, ["line", "text"])),

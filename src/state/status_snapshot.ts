@@ -4,6 +4,7 @@
  * lock decides whether a process runs, so the view is right even after a crash.
  */
 import type { ConfigFileState } from "../config/config_watch.ts";
+import type { RenameRecord } from "./daemon_status.ts";
 import { readRetentionState, type RetentionState } from "./retention_state.ts";
 import type { Config } from "../config/config.ts";
 import { capturedBytes } from "./session_folder.ts";
@@ -69,6 +70,8 @@ export interface PollerView {
   readonly detector_error: { readonly at: string; readonly message: string } | null;
   /** The running poller's config file: whether the file on disk is in force. */
   readonly config: ConfigFileState | null;
+  /** Channels followed through a rename on Twitch. */
+  readonly renamed: readonly RenameRecord[];
   /** Why the status file cannot be read (corrupt or foreign), else null. */
   readonly status_unreadable: string | null;
 }
@@ -240,6 +243,7 @@ export function pollerView(state: DaemonState<"poller">): PollerView {
     detector: live ? status.detector ?? null : null,
     detector_error: status.detector_error ?? null,
     config: live ? status.config ?? null : null,
+    renamed: status.renamed ?? [],
     status_unreadable: state.unreadable,
   };
 }

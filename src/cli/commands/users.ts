@@ -9,6 +9,7 @@ import type { ChannelKey } from "../../config/channel_tables.ts";
 import { CHANNEL_KEYS } from "../../config/schema.ts";
 import { redactArgs, splitSecretArgs } from "../../proc/streamlink_args.ts";
 import { logLiteral } from "../../util/log_literal.ts";
+import { currentLogin, readChannelIds } from "../../state/channel_ids.ts";
 import { addUsers, editUsersFile, readUsersFile, removeUsers } from "../../poll/users_file.ts";
 import { type GlobalOptions, loadCommandConfig } from "../context.ts";
 import { printLine } from "../output.ts";
@@ -54,16 +55,20 @@ export async function usersListCommand(
   for (const warning of channelTableWarnings(config, list.users)) log.warn(logLiteral(warning));
   // As the poller records them: `poller.quality` is the global quality there.
   const hosted = hostedConfig(config);
-  for (const user of list.users) {
+  const { renames } = await readChannelIds(config.paths.stateDir);
+  for (const listed of list.users) {
+    const user = currentLogin(renames, listed);
+    const renamed = user === listed ? "" : `${listed} -> `;
     const own = channelSettings(hosted, user);
     if (options.settings) {
-      printLine(user);
+      printLine(`${renamed}${user}`);
       for (const line of settingLines(own)) printLine(`  ${line}`);
       continue;
     }
     const set = CHANNEL_KEYS.filter((spec) => own.origins[spec.key].source === "channel")
       .map((spec) => `${spec.key}=${shownValue(spec.key, own)}`);
-    printLine(set.length > 0 ? `${user}  [channel.${user}] ${set.join(" ")}` : user);
+    const shown = renamed ? `${listed} -> ${user} (renamed on Twitch)` : user;
+    printLine(set.length > 0 ? `${shown}  [channel.${user}] ${set.join(" ")}` : shown);
   }
   return 0;
 }
