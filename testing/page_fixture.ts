@@ -42,6 +42,7 @@ export function samplePage(): PageData {
         pid: 11,
         state: "paused",
         paused: true,
+        config: null,
         status_unreadable: null,
         current_job: {
           job: "j",

@@ -78,7 +78,8 @@ export function describeEncoder(
   view: EncoderView,
   short: (path: string) => string = (path) => path,
 ): string[] {
-  return withUnreadableStatus(encoderLines(view, short), view.status_unreadable);
+  const lines = [...encoderLines(view, short), ...configLines(view.config)];
+  return withUnreadableStatus(lines, view.status_unreadable);
 }
 
 function encoderLines(view: EncoderView, short: (path: string) => string): string[] {

@@ -71,6 +71,11 @@ export interface EncodeDaemonDeps {
   readonly probe?: Prober;
   /** Yields when `jobs/` changes, so an idle daemon starts a new job at once. */
   readonly queueChanges?: (signal: AbortSignal) => AsyncIterable<unknown>;
+  /**
+   * The encode settings in force before each job: re-reads config.toml when it changed
+   * (`config/config_watch.ts`), so a job started after an edit uses it; absent: `settings`.
+   */
+  readonly currentSettings?: () => Promise<EncodeSettings>;
 }
 
 /** What a run did, for `--exit-when-empty`'s exit code. */
@@ -239,7 +244,8 @@ export class EncodeDaemon {
     summary: EncodeDaemonSummary,
   ): Promise<boolean> {
     const { job } = claim;
-    const settings = this.options.settings;
+    // A job in progress keeps the settings it started with; the next one takes an edit.
+    const settings = await this.deps.currentSettings?.() ?? this.options.settings;
     this.current = {
       job: claim.path,
       input: job.input,

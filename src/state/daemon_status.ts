@@ -126,6 +126,8 @@ export interface EncoderStatus {
   /** Jobs waiting in `jobs/`, not counting the current one. */
   readonly queue_length: number;
   readonly current_job: CurrentJobStatus | null;
+  /** The config file: whether the one on disk is in force (config/config_watch.ts). */
+  readonly config?: ConfigFileState;
 }
 
 /** What each daemon writes. */
@@ -291,6 +293,7 @@ const parseEncoder = (value: unknown): ReadStatus<"encoder"> =>
     state: oneOf("idle", "encoding", "paused", "low-disk"),
     paused: flag,
     queue_length: count,
+    config: configFileState,
     current_job: orNull(record<CurrentJobStatus>(
       {
         job: text,

@@ -83,6 +83,8 @@ export interface EncoderView {
   readonly state: EncoderState | null;
   readonly paused: boolean;
   readonly current_job: CurrentJobStatus | null;
+  /** The running encoder's config file: whether the file on disk is in force. */
+  readonly config: ConfigFileState | null;
   /** Why the status file cannot be read (corrupt or foreign), else null. */
   readonly status_unreadable: string | null;
 }
@@ -271,6 +273,7 @@ export function encoderView(state: DaemonState<"encoder">): EncoderView {
     state: live ? status.state ?? null : null,
     paused: live && status.paused === true,
     current_job: live ? status.current_job ?? null : null,
+    config: live ? status.config ?? null : null,
     status_unreadable: state.unreadable,
   };
 }
