@@ -1,10 +1,15 @@
 /**
  * End-to-end: the encoder daemon re-reads config.toml on SIGHUP (and when it changes) before
  * each job: a broken file is refused and said in its status, a good one applies to the next job.
+ * And an AV1 fMP4 recording (Twitch's enhanced broadcasting, reached with streamlink 8.0+'s
+ * `--twitch-supported-codecs`) encodes like any other.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { collect, killLeftovers, makeSandbox, spawnCli } from "../testing/cli.ts";
+import { collect, killLeftovers, makeSandbox, runCli, spawnCli } from "../testing/cli.ts";
+import { ensureClip } from "../testing/clips.ts";
+import { concatBytes } from "../testing/frames.ts";
+import { measureContent } from "../src/proc/media_content.ts";
 import { encoderStatus, makeClip, writeJob } from "../testing/encode_clips.ts";
 import { eventually } from "../testing/eventually.ts";
 import { isAlive } from "../testing/processes.ts";
@@ -93,4 +98,31 @@ Deno.test("encode-daemon: SIGHUP refuses a broken config (status says so) and ap
   } finally {
     killLeftovers(leftovers);
   }
+});
+
+Deno.test("encode-daemon encodes an AV1 fMP4 recording (enhanced broadcasting's codec) to H.264", async () => {
+  await using sandbox = await makeSandbox();
+  const clip = await ensureClip({ offset: 1000, seconds: 4, fmp4: true, codec: "av1" });
+  await sandbox.writeConfig(
+    `[paths]\nruntime_dir = "${sandbox.runtimeDir}"\n\n[storage]\ndisk_free_min_bytes = 1048576\n\n` +
+      `[encode_daemon]\npreset = "ultrafast"\nvideo_codec = "libx264"\nheight = 144\n`,
+  );
+  await Deno.mkdir(sandbox.recordDir, { recursive: true });
+  const input = join(sandbox.recordDir, "av1.mp4");
+  await Deno.writeFile(input, concatBytes([clip.init!, ...clip.segments]));
+  const output = join(sandbox.recordDir, "av1_compressed.mp4");
+  await writeJob(sandbox, "av1.json", {
+    input,
+    output,
+    created_at: "2024-01-01T00:00:00Z",
+    delete_input_on_success: false,
+  });
+  const result = await runCli(sandbox, ["encode-daemon", "run", "--exit-when-empty"]);
+  assert.equal(result.code, 0, result.stderr);
+  const content = await measureContent(output);
+  assert.equal(content?.video?.codec, "h264");
+  // 4 s at 30 fps; a constant-rate output may hold the last frame once more.
+  const packets = content?.video?.packets ?? 0;
+  assert.ok(packets >= 120 && packets <= 121, `${packets} video packets`);
+  assert.equal(await heightOf(output), 144);
 });
