@@ -129,7 +129,11 @@ export class ConfigWatch {
         : "Config {path} applied",
       { path, keys: restartNeeded.map((key) => `"${key}"`).join(", ") },
     );
-    this.options.applied?.(config);
+    try {
+      this.options.applied?.(config);
+    } catch (error) {
+      log.error("Cannot apply config {path}: {error}", { path, error: (error as Error).message });
+    }
     return "applied";
   }
 }

@@ -131,26 +131,18 @@ export async function runPollerDaemon(
       configPath: options.configPath,
       recordLimit: options.recordLimitOverride,
     };
-    const watch = await ConfigWatch.start(config, {
-      load: options.reload ?? (() => Promise.resolve(config)),
-      fixed: POLLER_FIXED_KEYS,
-      clock: systemClock,
-      applied: (next) => {
-        host?.update(next);
-        poller.updateSettings(pollerSettings(next, pollInterval(next, detectorName)));
-        warnChannelTables(next);
-      },
-      refused: (path, error) => notify({ event: "config_refused", path, error }),
+    const watch = await watchConfig(config, options, (next) => {
+      host?.update(next);
+      poller.updateSettings(pollerSettings(next, pollInterval(next, detectorName)));
+      warnChannelTables(next);
     });
-    options.onReloadRequest?.(() => {
-      watch.check(true).then(() => poller.refreshStatus());
-    });
-    installChannelEvents((channel) => channelSettings(watch.current, channel).notify);
     const renames = api ? await ChannelRenames.load(config.paths.stateDir) : undefined;
     const wiring = { api, host, command, recorder, streamlinkExtra, handle, watch, renames };
     logPollerStart(config, wiring, interval, detectorName);
     warnChannelTables(config);
     const poller: Poller = new Poller(pollerSettings(config, interval), pollerDeps(wiring));
+    // SIGHUP: read the file now, and show the outcome in the status without waiting a cycle.
+    options.onReloadRequest?.(() => void watch.check(true).then(() => poller.refreshStatus()));
     const retention = retentionLoop(() => watch.current, systemClock, signal);
     await poller.run(signal);
     await retention;
@@ -302,6 +294,27 @@ function pollerDeps(wiring: PollerWiring): PollerDeps {
         ...(stream.game !== undefined ? { game: stream.game } : {}),
       }),
   };
+}
+
+/**
+ * The poller's config, re-read when the file changes (each cycle) and on SIGHUP: `applied`
+ * hears each good one. Notifications about a channel follow its `[channel.<login>] notify` in
+ * the config in force.
+ */
+async function watchConfig(
+  config: Config,
+  options: PollerRunOptions,
+  applied: (config: Config) => void,
+): Promise<ConfigWatch> {
+  const watch = await ConfigWatch.start(config, {
+    load: options.reload ?? (() => Promise.resolve(config)),
+    fixed: POLLER_FIXED_KEYS,
+    clock: systemClock,
+    applied,
+    refused: (path, error) => notify({ event: "config_refused", path, error }),
+  });
+  installChannelEvents((channel) => channelSettings(watch.current, channel).notify);
+  return watch;
 }
 
 /**
