@@ -11,6 +11,8 @@ import { logLiteral } from "../util/log_literal.ts";
 import { notifySecrets, startNotifications } from "../notify/start_notifications.ts";
 import { dispatchedCommand } from "../permissions.ts";
 import { alsoMaskInLogs, maskInLogs } from "./logging.ts";
+import { baseDirs } from "../config/schema.ts";
+import { readDaemonState } from "../state/daemon_state.ts";
 
 /** Options every command accepts, before or after the subcommand. */
 export interface GlobalOptions {
@@ -46,19 +48,33 @@ export async function loadCommandConfig(
 }
 
 /**
- * The config with each unusable value left at the next layer's (or its default), its problems
- * as warnings: `status` must still show what runs while the file on disk has a mistake the
- * daemons refused (they keep their last good config, and `status` says so).
+ * The config as {@link loadConfig} reads it; but while a running daemon has refused the file on
+ * disk (it keeps its last good config), each unusable value is left at the next layer's (or its
+ * default) and its problem becomes a warning: `status` must then still show what runs, and that
+ * the file is not in force. With no daemon refusing it, a bad file is an error as everywhere.
  */
 async function tolerantConfig(
   globals: GlobalOptions,
 ): Promise<{ config: Config; warnings: readonly string[] }> {
-  const inspected = await inspectConfig({
-    configPath: globals.config,
-    overrides: globals.configOverrides ?? {},
-  });
+  const options = { configPath: globals.config, overrides: globals.configOverrides ?? {} };
+  try {
+    return await loadConfig(options);
+  } catch (error) {
+    if (!(await daemonRefusedConfig())) throw error;
+  }
+  const inspected = await inspectConfig(options);
   const refused = inspected.problems.map((problem) => `${problem.message} (ignored here)`);
   return { config: inspected.config, warnings: [...inspected.warnings, ...refused] };
+}
+
+/** Whether a running poller or encoder says the config file on disk is not in force. */
+async function daemonRefusedConfig(): Promise<boolean> {
+  const { stateDir } = baseDirs((name) => Deno.env.get(name));
+  for (const name of ["poller", "encoder"] as const) {
+    const state = await readDaemonState(stateDir, name).catch(() => undefined);
+    if (state?.running && state.status?.config?.in_force === false) return true;
+  }
+  return false;
 }
 
 /**
