@@ -6,7 +6,7 @@
  * Helix's token and streams endpoints are served too. Used beside the live HLS server:
  * detection asks here, recorders record from there.
  */
-import { GQL_ARCHIVE_QUERY, GQL_QUERY } from "../src/poll/detect_gql.ts";
+import { GQL_ARCHIVE_QUERY, GQL_LOGIN_BY_ID_QUERY, GQL_QUERY } from "../src/poll/detect_gql.ts";
 
 /** The client secret the fake Helix accepts. */
 export const HELIX_SECRET = "fake-helix-secret";
@@ -33,6 +33,11 @@ export interface FakeGqlServer {
   setVod(user: string, id: string): void;
   /** Twitch answers `user: null` for this channel. */
   setUnknown(user: string): void;
+  /**
+   * The channel `from` renames itself `to` on Twitch: `from` answers `user: null` from now on,
+   * `to` answers with `from`'s user ID (and its live stream, if any).
+   */
+  rename(from: string, to: string): void;
   setMode(mode: GqlMode): void;
   /** How long a `slow` answer takes (default 30 s). */
   slowMs: number;
@@ -45,7 +50,9 @@ export interface FakeGqlServer {
 
 /** The GraphQL error Twitch returns for an unexpected query; the fake accepts only ours. */
 function rejectQuery(query: unknown): Response | undefined {
-  if (query === GQL_QUERY || query === GQL_ARCHIVE_QUERY) return undefined;
+  if (query === GQL_QUERY || query === GQL_ARCHIVE_QUERY || query === GQL_LOGIN_BY_ID_QUERY) {
+    return undefined;
+  }
   return Response.json({ errors: [{ message: `unexpected query ${JSON.stringify(query)}` }] }, {
     status: 400,
   });
@@ -60,6 +67,9 @@ export function startGqlServer(): FakeGqlServer {
   const requests: { ops: number; clientId: string | null }[] = [];
   let mode: GqlMode = "ok";
   let nextId = 1000;
+  /** Logins whose user ID is not the default `uid-<login>` (renamed channels). */
+  const userIds = new Map<string, string>();
+  const idOf = (login: string) => userIds.get(login) ?? `uid-${login}`;
   const closing = new AbortController();
 
   const server = Deno.serve({
@@ -103,9 +113,16 @@ export function startGqlServer(): FakeGqlServer {
       });
     }
     const answers = [];
-    for (const operation of body as { query?: unknown; variables?: { login?: unknown } }[]) {
+    type Operation = { query?: unknown; variables?: { login?: unknown; id?: unknown } };
+    for (const operation of body as Operation[]) {
       const rejected = rejectQuery(operation?.query);
       if (rejected) return rejected;
+      if (operation.query === GQL_LOGIN_BY_ID_QUERY) {
+        const id = String(operation.variables?.id ?? "");
+        const owner = [...userIds].find(([, userId]) => userId === id)?.[0];
+        answers.push({ data: { user: owner ? { id, login: owner } : null } });
+        continue;
+      }
       const login = String(operation?.variables?.login ?? "");
       if (unknown.has(login)) {
         answers.push({ data: { user: null } });
@@ -116,6 +133,7 @@ export function startGqlServer(): FakeGqlServer {
       answers.push({
         data: {
           user: {
+            id: idOf(login),
             login,
             ...(operation.query === GQL_ARCHIVE_QUERY
               ? { videos: { edges: vod ? [{ node: { id: vod, status: "RECORDING" } }] : [] } }
@@ -199,6 +217,15 @@ export function startGqlServer(): FakeGqlServer {
     setTitle: (user, title, game) => void titles.set(user, { title, game }),
     setVod: (user, id) => void vods.set(user, id),
     setUnknown: (user) => void unknown.add(user),
+    rename(from, to) {
+      userIds.set(to, idOf(from));
+      userIds.delete(from);
+      unknown.add(from);
+      unknown.delete(to);
+      const stream = live.get(from);
+      live.delete(from);
+      if (stream) live.set(to, stream);
+    },
     setMode: (value) => void (mode = value),
     async close() {
       closing.abort();

@@ -33,6 +33,8 @@ export function samplePage(): PageData {
         last_error: null,
         detector: "gql",
         detector_error: null,
+        config: null,
+        renamed: [],
         status_unreadable: null,
       },
       encoder: {
@@ -40,6 +42,7 @@ export function samplePage(): PageData {
         pid: 11,
         state: "paused",
         paused: true,
+        config: null,
         status_unreadable: null,
         current_job: {
           job: "j",

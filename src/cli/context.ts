@@ -5,12 +5,14 @@
  */
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
-import { type CliOverride, loadConfig } from "../config/load_config.ts";
+import { type CliOverride, inspectConfig, loadConfig } from "../config/load_config.ts";
 import { splitSecretArgs } from "../proc/streamlink_args.ts";
 import { logLiteral } from "../util/log_literal.ts";
 import { notifySecrets, startNotifications } from "../notify/start_notifications.ts";
 import { dispatchedCommand } from "../permissions.ts";
-import { maskInLogs } from "./logging.ts";
+import { alsoMaskInLogs, maskInLogs } from "./logging.ts";
+import { baseDirs } from "../config/schema.ts";
+import { readDaemonState } from "../state/daemon_state.ts";
 
 /** Options every command accepts, before or after the subcommand. */
 export interface GlobalOptions {
@@ -31,21 +33,74 @@ export function override(value: unknown, flag: string): CliOverride | undefined 
  */
 export async function loadCommandConfig(
   globals: GlobalOptions,
-  options: { allowMissingFile?: boolean } = {},
+  options: { allowMissingFile?: boolean; tolerant?: boolean } = {},
 ): Promise<Config> {
-  const { config, warnings } = await loadConfig({
+  const { config, warnings } = options.tolerant ? await tolerantConfig(globals) : await loadConfig({
     configPath: globals.config,
     overrides: globals.configOverrides ?? {},
     ...(options.allowMissingFile ? { allowMissingFile: true } : {}),
   });
-  const { clientSecret } = config.twitch;
-  maskInLogs([
-    ...splitSecretArgs(config.streamlink.extraArgs).secrets,
-    ...(clientSecret ? [clientSecret] : []),
-    ...notifySecrets(config),
-  ]);
+  maskInLogs(configSecrets(config));
   const log = getLogger(["twitchtool", "config"]);
   for (const warning of warnings) log.warn(logLiteral(warning));
   await startNotifications(config, dispatchedCommand());
   return config;
+}
+
+/**
+ * The config as {@link loadConfig} reads it; but while a running daemon has refused the file on
+ * disk (it keeps its last good config), each unusable value is left at the next layer's (or its
+ * default) and its problem becomes a warning: `status` must then still show what runs, and that
+ * the file is not in force. With no daemon refusing it, a bad file is an error as everywhere.
+ */
+async function tolerantConfig(
+  globals: GlobalOptions,
+): Promise<{ config: Config; warnings: readonly string[] }> {
+  const options = { configPath: globals.config, overrides: globals.configOverrides ?? {} };
+  try {
+    return await loadConfig(options);
+  } catch (error) {
+    if (!(await daemonRefusedConfig())) throw error;
+  }
+  const inspected = await inspectConfig(options);
+  const refused = inspected.problems.map((problem) => `${problem.message} (ignored here)`);
+  return { config: inspected.config, warnings: [...inspected.warnings, ...refused] };
+}
+
+/** Whether a running poller or encoder says the config file on disk is not in force. */
+async function daemonRefusedConfig(): Promise<boolean> {
+  const { stateDir } = baseDirs((name) => Deno.env.get(name));
+  for (const name of ["poller", "encoder"] as const) {
+    const state = await readDaemonState(stateDir, name).catch(() => undefined);
+    if (state?.running && state.status?.config?.in_force === false) return true;
+  }
+  return false;
+}
+
+/**
+ * The config read again as {@link loadCommandConfig} read it (same file, flags, environment),
+ * for a daemon's reload: its secrets join the masked ones; throws when it does not validate.
+ */
+export async function reloadCommandConfig(globals: GlobalOptions): Promise<Config> {
+  const { config, warnings } = await loadConfig({
+    configPath: globals.config,
+    overrides: globals.configOverrides ?? {},
+  });
+  alsoMaskInLogs(configSecrets(config));
+  const log = getLogger(["twitchtool", "config"]);
+  for (const warning of warnings) log.warn(logLiteral(warning));
+  return config;
+}
+
+/** Secrets of `config` (streamlink header options, the client secret, notify URLs) never logged. */
+function configSecrets(config: Config): string[] {
+  const { clientSecret } = config.twitch;
+  const channelArgs = Object.values(config.channels ?? {}).flatMap((table) =>
+    (table.values.extra_args as string[] | undefined) ?? []
+  );
+  return [
+    ...splitSecretArgs([...config.streamlink.extraArgs, ...channelArgs]).secrets,
+    ...(clientSecret ? [clientSecret] : []),
+    ...notifySecrets(config),
+  ];
 }

@@ -2,6 +2,7 @@
  * Human-readable lines about the daemons and the queue, shared by `status`, `poller status`
  * and `encode-daemon status` so they say the same thing the same way.
  */
+import type { ConfigFileState } from "../config/config_watch.ts";
 import { describeProgress } from "../encode/progress_log.ts";
 import type { EncoderView, PollerView, QueueView } from "../state/status_snapshot.ts";
 import { renderTable } from "./output.ts";
@@ -46,6 +47,29 @@ function pollerLines(view: PollerView): string[] {
       `  last Twitch API error (${view.detector_error.at}): ${view.detector_error.message}`,
     );
   }
+  lines.push(...configLines(view.config));
+  for (const rename of view.renamed) {
+    lines.push(
+      `  renamed on Twitch: ${rename.from} is now ${rename.to} (since ${localTime(rename.at)})`,
+    );
+  }
+  return lines;
+}
+
+/** Whether the config on disk is in force, and the keys that wait for a restart. */
+export function configLines(state: ConfigFileState | null | undefined): string[] {
+  if (!state) return [];
+  const lines: string[] = [];
+  if (!state.in_force && state.error) {
+    lines.push(
+      `  config ${state.path} NOT in force (refused ${
+        localTime(state.error.at)
+      }): ${state.error.message}; the last good config is used`,
+    );
+  }
+  if (state.restart_needed?.length) {
+    lines.push(`  config changes that need a restart: ${state.restart_needed.join(", ")}`);
+  }
   return lines;
 }
 
@@ -54,7 +78,8 @@ export function describeEncoder(
   view: EncoderView,
   short: (path: string) => string = (path) => path,
 ): string[] {
-  return withUnreadableStatus(encoderLines(view, short), view.status_unreadable);
+  const lines = [...encoderLines(view, short), ...configLines(view.config)];
+  return withUnreadableStatus(lines, view.status_unreadable);
 }
 
 function encoderLines(view: EncoderView, short: (path: string) => string): string[] {

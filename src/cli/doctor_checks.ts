@@ -31,22 +31,10 @@ export interface CheckResult {
 /** streamlink releases before this have Twitch plugins that Twitch has since broken. */
 export const MIN_STREAMLINK: readonly [number, number] = [6, 0];
 
-/** `[major, minor, patch]` from a `--version`/`-version` first line, e.g. "streamlink 5.2.1". */
-export function parseVersion(text: string): number[] | undefined {
-  const match = /(\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
-  if (!match) return undefined;
-  return [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)];
-}
-
-/** Whether `version` is older than `minimum` (compared component by component). */
-export function isOlder(version: readonly number[], minimum: readonly number[]): boolean {
-  for (let i = 0; i < minimum.length; i++) {
-    const have = version[i] ?? 0;
-    const want = minimum[i] ?? 0;
-    if (have !== want) return have < want;
-  }
-  return false;
-}
+export { isOlder, parseVersion } from "../util/version.ts";
+import { codecArgs, SUPPORTED_CODECS_SINCE } from "../proc/streamlink_args.ts";
+import { streamlinkVersion } from "../proc/streamlink_version.ts";
+import { isOlder, parseVersion } from "../util/version.ts";
 
 /** Finds a tool and reads its version line. */
 export async function checkTool(
@@ -278,4 +266,25 @@ export function foldersOf(config: Config): [string, string][] {
     ["runtime", config.paths.runtimeDir],
     ["state", config.paths.stateDir],
   ];
+}
+
+/**
+ * A note when the installed streamlink predates `--twitch-supported-codecs` (8.0): Twitch then
+ * offers it H.264 renditions only, and the HEVC/AV1 ones of enhanced broadcasting are out of
+ * reach whatever `streamlink.supported_codecs` says.
+ */
+export async function checkSupportedCodecs(codecs: string): Promise<CheckResult | CheckResult[]> {
+  const name = "streamlink codecs";
+  const version = await streamlinkVersion();
+  if (!version) return [];
+  if (codecArgs(codecs, version).length > 0) {
+    return { level: "ok", name, detail: `--twitch-supported-codecs ${codecs}` };
+  }
+  return {
+    level: "note",
+    name,
+    detail: `streamlink ${version.join(".")} is older than ${
+      SUPPORTED_CODECS_SINCE.join(".")
+    }: HEVC/AV1 renditions (Twitch's enhanced broadcasting) are not reachable, H.264 only`,
+  };
 }

@@ -31,6 +31,11 @@ export function maskInLogs(secrets: readonly string[]): void {
   secretsToMask = [...secrets];
 }
 
+/** Adds to the values {@link maskInLogs} set (a reloaded config's): none set before is unmasked. */
+export function alsoMaskInLogs(secrets: readonly string[]): void {
+  secretsToMask = [...new Set([...secretsToMask, ...secrets])];
+}
+
 /** Sink and format choices taken from the global options and environment. */
 export interface LoggingOptions {
   /** `--json-logs`: one JSON object per line. */

@@ -256,10 +256,13 @@ function addSetupCommands(program: Command, lazy: LazyAction): void {
     .addOption(keyOption("poller.users_file", "the users file"));
   users
     .command("list")
-    .description("Print the watched channels, one per line")
-    .action(lazy("users", async (_options, command) => {
+    .description(
+      "Print the watched channels, one per line, with what their [channel.<login>] tables set",
+    )
+    .option("--settings", "print each channel's effective settings and where each comes from")
+    .action(lazy("users", async (options, command) => {
       const { usersListCommand } = await import("./commands/users.ts");
-      return usersListCommand(globals(command));
+      return usersListCommand(globals(command), options);
     }));
   users
     .command("add")

@@ -1,5 +1,6 @@
 import type { SchemaConfig } from "./schema_config.ts";
 import type { ValueOrigin } from "./value_origin.ts";
+import type { ChannelTable } from "./channel_tables.ts";
 
 /**
  * The resolved configuration every command works from: each schema key under its camelCase name
@@ -12,6 +13,11 @@ export type Config = Omit<SchemaConfig, "paths" | "poller"> & {
   readonly source: { readonly path: string; readonly exists: boolean };
   /** Where each key not left at its default was set (`section.key` to flag/variable/file:line). */
   readonly origins?: Readonly<Record<string, ValueOrigin>>;
+  /**
+   * The `[channel.<login>]` tables by lower-case login; read them through `channelSettings()`
+   * (channel_settings.ts), which applies them over the global keys.
+   */
+  readonly channels?: Readonly<Record<string, ChannelTable>>;
   readonly paths: SchemaConfig["paths"] & {
     /** `~/.local/state/twitchtool`: pid and status files of the daemons. */
     readonly stateDir: string;

@@ -4,8 +4,10 @@ import { ConfigError, type TwitchtoolError, UsageError } from "../errors.ts";
 import { assembleConfig, type Layer } from "./assemble_config.ts";
 import type { Config } from "./config.ts";
 import { closestName } from "./closest_name.ts";
+import { type ChannelTable, readChannelTables } from "./channel_tables.ts";
 import {
   baseDirs,
+  CHANNEL_SECTION,
   CONFIG_FIELDS,
   type ConfigValue,
   defaultValues,
@@ -99,7 +101,8 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<In
   const layers = [cliLayer, envLayer, file.layer];
   const source = { path: filePath, exists: file.text !== undefined };
   const defaults = defaultValues(dirs, env, isDirectory);
-  const config = assembleConfig(layers, defaults, { source, origins }, dirs);
+  const assembled = assembleConfig(layers, defaults, { source, origins }, dirs);
+  const config = { ...assembled, channels: file.channels };
   if (!config.streamlink.urlTemplate.includes("{user}")) {
     warnings.push(
       `"streamlink.url_template" has no {user} placeholder: every channel gets the same URL`,
@@ -115,7 +118,7 @@ async function readConfigFile(
   expand: (path: string) => string,
   origins: Record<string, ValueOrigin>,
   refusals: Refusals & { readonly source: "file" },
-): Promise<{ text: string | undefined; layer: Layer }> {
+): Promise<{ text: string | undefined; layer: Layer; channels: Record<string, ChannelTable> }> {
   const problems = refusals.problems;
   const before = problems.length;
   let fileText: string | undefined;
@@ -132,17 +135,18 @@ async function readConfigFile(
   }
 
   const fileLayer: Layer = new Map();
+  const channels: Record<string, ChannelTable> = {};
   if (fileText !== undefined) {
     try {
       const table = parseFile(filePath, fileText);
-      const file = { path: filePath, lines: tomlKeyLines(fileText), origins };
+      const file = { path: filePath, lines: tomlKeyLines(fileText), origins, channels };
       readFileLayer(table, file, fileLayer, refusals, expand);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       problems.push(error);
     }
   }
-  return { text: fileText, layer: fileLayer };
+  return { text: fileText, layer: fileLayer, channels };
 }
 
 /** The values environment variables set, checked like the file's. */
@@ -325,6 +329,8 @@ interface FileContext {
   readonly path: string;
   readonly lines: ReadonlyMap<string, number>;
   readonly origins: Record<string, ValueOrigin>;
+  /** Where the `[channel.<login>]` tables go. */
+  readonly channels: Record<string, ChannelTable>;
 }
 
 /**
@@ -341,6 +347,12 @@ function readFileLayer(
 ): void {
   const { path } = file;
   for (const [section, body] of Object.entries(table)) {
+    if (section === CHANNEL_SECTION) {
+      const check = (field: FieldSpec, raw: unknown, name: string) =>
+        checkFileValue(field, raw, name, file, expand);
+      Object.assign(file.channels, readChannelTables(body, file, check, refusals.problems));
+      continue;
+    }
     const sectionFields = CONFIG_FIELDS.filter((f) => f.section === section);
     if (sectionFields.length === 0) {
       refusals.problems.push(unknownName(section, body, file));
@@ -381,6 +393,27 @@ function readFileLayer(
   }
 }
 
+/** One `[channel.<login>]` value as its kind, or the ConfigError naming its file and line. */
+function checkFileValue(
+  field: FieldSpec,
+  raw: unknown,
+  name: string,
+  file: FileContext,
+  expand: (path: string) => string,
+): unknown {
+  const where = `Cannot use config "${file.path}":${lineOf(file, name)}`;
+  return coerce(field, raw, {
+    expand,
+    typed: true,
+    fail: (expected, hint) =>
+      new ConfigError(
+        `${where} expected ${expected} for "${name}", got ${tomlText(raw)}${
+          hint ? ` (${hint})` : ""
+        }`,
+      ),
+  });
+}
+
 /** ` line 4:` when the line of `name` is known, else empty. */
 function lineOf(file: FileContext, name: string): string {
   const line = file.lines.get(name);
@@ -396,7 +429,7 @@ function unknownName(name: string, body: unknown, file: FileContext): ConfigErro
   const isTable = typeof body === "object" && body !== null && !Array.isArray(body);
   const dotted = name.includes(".");
   const kind = dotted || !isTable ? "key" : "section";
-  const sections = [...new Set(CONFIG_FIELDS.map((f) => f.section))];
+  const sections = [...new Set(CONFIG_FIELDS.map((f) => f.section)), CHANNEL_SECTION];
   const keyPart = name.slice(name.lastIndexOf(".") + 1);
   const guess = kind === "section"
     ? closestName(name, sections.map((section) => ({ match: section, name: section })))

@@ -6,7 +6,7 @@ import { inspectConfig, loadConfig, pathShapeProblem } from "./load_config.ts";
 import { CONFIG_FIELDS } from "./schema.ts";
 
 /** Every section, in schema order, as the unknown-section error lists them. */
-const SECTIONS = [...new Set(CONFIG_FIELDS.map((field) => field.section))].join(", ");
+const SECTIONS = [...new Set(CONFIG_FIELDS.map((field) => field.section)), "channel"].join(", ");
 
 async function withHome(fn: (home: string) => Promise<void>): Promise<void> {
   const home = await Deno.makeTempDir();

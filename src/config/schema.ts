@@ -121,6 +121,9 @@ export const ENCODER_PRESETS = [
 /** The video codecs the encoder supports. */
 export const VIDEO_CODECS = ["libx265", "libx264"] as const;
 
+/** What the poller does when a channel renames itself on Twitch (src/poll/channel_renames.ts). */
+export const FOLLOW_RENAMES = ["follow", "rewrite"] as const;
+
 /** How the poller finds live channels (see src/poll/detect_live.ts). */
 export const DETECT_MODES = ["auto", "gql", "helix", "streamlink"] as const;
 
@@ -135,6 +138,8 @@ export const NOTIFY_EVENTS = [
   "retention_deleted",
   "upload_finished",
   "upload_failed",
+  "config_refused",
+  "channel_renamed",
 ] as const;
 
 /** The kinds of files `[upload] what` may name (see src/upload/upload_kind.ts). */
@@ -528,6 +533,21 @@ const FIELD_TABLE = [
     doc: "extra streamlink arguments, after twitchtool's own",
   },
   {
+    section: "poller",
+    key: "follow_renames",
+    kind: "string",
+    default: "follow",
+    choices: FOLLOW_RENAMES,
+    doc: "a renamed channel: `follow` it, or also `rewrite` the users file",
+  },
+  {
+    section: "streamlink",
+    key: "supported_codecs",
+    kind: "string",
+    default: "h264,h265",
+    doc: "codecs offered to Twitch (`--twitch-supported-codecs`, streamlink 8.0+)",
+  },
+  {
     section: "twitch",
     key: "detect",
     kind: "string",
@@ -827,3 +847,70 @@ export function defaultOf(field: FieldSpec, machine: DefaultContext): unknown {
   if (typeof value === "function") return value(machine);
   return Array.isArray(value) ? [...value] : value;
 }
+
+// Per-channel tables (issue 27): `[channel.<login>]` overrides a few keys for one channel.
+
+/** How a `[channel.<login>]` key is read: a global key's kind, or `notify`'s on/off-or-events. */
+export type ChannelKeyKind = "string" | "bool" | "int" | "number" | "string_list" | "notify";
+
+/** One key of a `[channel.<login>]` table. */
+export interface ChannelKeySpec {
+  readonly key: string;
+  readonly kind: ChannelKeyKind;
+  /** The global key this one overrides for the channel (absent: the feature has no global key). */
+  readonly overrides?: string;
+  readonly min?: number;
+  /** One-line meaning (Markdown) for docs/configuration.md. */
+  readonly doc: string;
+}
+
+/**
+ * The keys a `[channel.<login>]` table may set, validated like the global key each overrides.
+ * A channel's value wins over the file, the environment and the default; only a flag given to
+ * `record` itself (`--quality`) wins over it.
+ */
+export const CHANNEL_KEYS = [
+  {
+    key: "quality",
+    kind: "string",
+    overrides: "record.quality",
+    doc: "streamlink quality for this channel (`poller.quality`/`record.quality` otherwise)",
+  },
+  { key: "chat", kind: "bool", overrides: "chat.enabled", doc: "capture this channel's chat" },
+  {
+    key: "backfill",
+    kind: "bool",
+    overrides: "twitch.backfill",
+    doc: "fill gaps from this channel's VOD",
+  },
+  {
+    key: "keep",
+    kind: "int",
+    overrides: "retention.keep_per_channel",
+    min: 1,
+    doc: "newest broadcasts retention keeps for this channel",
+  },
+  {
+    key: "max_age_days",
+    kind: "number",
+    overrides: "retention.max_age_days",
+    min: 0,
+    doc: "days retention keeps this channel's recordings",
+  },
+  { key: "upload", kind: "bool", doc: "upload this channel's recordings (on/off)" },
+  {
+    key: "notify",
+    kind: "notify",
+    overrides: "notify.events",
+    doc: "`true`/`false`, or the events to notify for this channel",
+  },
+  {
+    key: "extra_args",
+    kind: "string_list",
+    overrides: "streamlink.extra_args",
+    doc: "streamlink arguments appended to `streamlink.extra_args` for this channel",
+  },
+] as const satisfies readonly ChannelKeySpec[];
+
+/** The section name of per-channel tables: `[channel.<login>]`. */
+export const CHANNEL_SECTION = "channel";

@@ -14,7 +14,12 @@ export function tomlKeyLines(text: string): Map<string, number> {
     const header = /^\[\s*([A-Za-z0-9_.\-"' ]+?)\s*\]/.exec(line);
     if (header && !line.startsWith("[[")) {
       section = unquote(header[1]!);
-      if (!lines.has(section)) lines.set(section, index + 1);
+      // `[channel.alice]` also places `channel`, so a misspelt parent table has a line.
+      const parts = section.split(".");
+      parts.forEach((_, end) => {
+        const prefix = parts.slice(0, end + 1).join(".");
+        if (!lines.has(prefix)) lines.set(prefix, index + 1);
+      });
       return;
     }
     const key = /^([A-Za-z0-9_.\-"']+)\s*=/.exec(line);

@@ -82,6 +82,11 @@ export interface EncodeDaemonDeps {
    * it must be safe to repeat). Queues the output for upload (src/upload/after_encode.ts).
    */
   readonly onEncoded?: (input: string, output: string) => Promise<void>;
+  /**
+   * The encode settings in force before each job: re-reads config.toml when it changed
+   * (`config/config_watch.ts`), so a job started after an edit uses it; absent: `settings`.
+   */
+  readonly currentSettings?: () => Promise<EncodeSettings>;
 }
 
 /** What a run did, for `--exit-when-empty`'s exit code. */
@@ -250,7 +255,8 @@ export class EncodeDaemon {
     summary: EncodeDaemonSummary,
   ): Promise<boolean> {
     const { job } = claim;
-    const settings = this.options.settings;
+    // A job in progress keeps the settings it started with; the next one takes an edit.
+    const settings = await this.deps.currentSettings?.() ?? this.options.settings;
     this.current = {
       job: claim.path,
       input: job.input,

@@ -19,13 +19,27 @@ import { PauseController, recordingsCapturing, watchDirectory } from "./pause_co
 import { transcodeFile } from "./transcode_file.ts";
 import { afterEncode } from "../upload/after_encode.ts";
 import { uploadSettings } from "../upload/upload_settings.ts";
+import { ConfigWatch } from "../config/config_watch.ts";
+import { notify } from "../notify/notify.ts";
 
 const log = getLogger(["twitchtool", "encode"]);
+
+/**
+ * What the encoder cannot change while it runs: its folders and locks, the pause rule's slot
+ * count, the free-space floor and the notifier. `[encode_daemon]` applies from the next job.
+ */
+export const ENCODER_FIXED_KEYS = ["paths.", "limits.", "storage.", "notify."];
 
 /** Runs the encoder daemon until `signal` aborts (or the queue is empty with `exitWhenEmpty`). */
 export async function serveEncoder(
   config: Config,
-  options: { exitWhenEmpty: boolean },
+  options: {
+    exitWhenEmpty: boolean;
+    /** Reads the config again as the command did, for a reload (file changed, or SIGHUP). */
+    reload?: () => Promise<Config>;
+    /** Hands over the function a SIGHUP should call. */
+    onReloadRequest?: (reload: () => void) => void;
+  },
   signal: AbortSignal,
 ): Promise<EncodeDaemonSummary> {
   await requireTools(["ffmpeg", "ffprobe"]);
@@ -38,6 +52,23 @@ export async function serveEncoder(
 
     const { settings, warnings } = resolveEncodeSettings(config.encodeDaemon, config.origins);
     for (const warning of warnings) log.warn(warning);
+    const watch = await ConfigWatch.start(config, {
+      load: options.reload ?? (() => Promise.resolve(config)),
+      fixed: ENCODER_FIXED_KEYS,
+      clock: systemClock,
+      applied: (next) => {
+        for (const warning of resolveEncodeSettings(next.encodeDaemon, next.origins).warnings) {
+          log.warn(warning);
+        }
+      },
+      refused: (path, error) => notify({ event: "config_refused", path, error }),
+    });
+    options.onReloadRequest?.(() => void watch.check(true));
+    const currentSettings = async () => {
+      await watch.check();
+      const current = watch.current;
+      return resolveEncodeSettings(current.encodeDaemon, current.origins).settings;
+    };
     const runtimeDir = config.paths.runtimeDir;
     await ensureRuntimeDir(runtimeDir);
     const lowPriority = await findLowPriorityTools();
@@ -56,7 +87,7 @@ export async function serveEncoder(
       },
       {
         clock: systemClock,
-        writeStatus: (status) => handle.writeStatus(status),
+        writeStatus: (status) => handle.writeStatus({ ...status, config: watch.state }),
         transcode: transcodeFile,
         pause,
         lowPriority,
@@ -64,6 +95,7 @@ export async function serveEncoder(
         queueChanges: (watchSignal) => watchDirectory(jobsDir(config.paths.queueDir), watchSignal),
         onEncoded: (input, output) =>
           afterEncode(uploadSettings(config), config.paths.queueDir, input, output),
+        currentSettings,
       },
     );
     log.info("Encoder started (pid {pid}), queue {queueDir}", {

@@ -8,6 +8,17 @@ import type { NotifyEvent } from "./notify_event.ts";
 import type { Notifier } from "./notifier.ts";
 
 let current: Notifier | undefined;
+let forChannel: ((channel: string) => readonly string[]) | undefined;
+
+/**
+ * Makes `events` say which events are sent for a channel (its `[channel.<login>] notify`): an
+ * event about a channel not in its list goes nowhere. Only narrows `notify.events`.
+ */
+export function installChannelEvents(
+  events: ((channel: string) => readonly string[]) | undefined,
+): void {
+  forChannel = events;
+}
 
 /** Makes `notifier` the one {@link notify} uses (undefined: none). */
 export function installNotifier(notifier: Notifier | undefined): void {
@@ -22,6 +33,8 @@ export function installedNotifier(): Notifier | undefined {
 /** Writes `event` to the outbox and sends it in the background; returns at once, never throws. */
 export function notify(event: NotifyEvent): void {
   try {
+    const channel = "channel" in event ? event.channel : undefined;
+    if (channel && forChannel && !forChannel(channel).includes(event.event)) return;
     current?.emit(event);
   } catch {
     // Notifying must never break what it reports on.

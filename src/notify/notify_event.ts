@@ -79,6 +79,19 @@ export type NotifyEvent =
     /** The queue stopped (auth, missing remote, remote full) rather than retrying. */
     readonly stopped: boolean;
   }
+  | {
+    /** A config edit that does not validate: the daemon keeps the last good config. */
+    readonly event: "config_refused";
+    readonly path: string;
+    readonly error: string;
+  }
+  | {
+    /** A channel now answers to a new login: it is recorded under that one. */
+    readonly event: "channel_renamed";
+    readonly channel: string;
+    readonly previous: string;
+    readonly user_id: string;
+  }
   | { readonly event: "test" };
 
 /** A rendered message: what every target sends in its own format. */
@@ -182,6 +195,19 @@ const RENDERERS: {
     body: `${basename(event.file)}: ${event.reason}`,
     type: "failure",
     tags: ["warning"],
+  }),
+  config_refused: (event) => ({
+    title: "Config not applied",
+    body: `${event.path} is not in force, the last good config is used: ${event.error}`,
+    type: "warning",
+    tags: ["warning"],
+  }),
+  channel_renamed: (event) => ({
+    title: `${event.previous} is now ${event.channel}`,
+    body:
+      `Twitch user ${event.user_id} renamed ${event.previous} to ${event.channel}: recording it under the new name`,
+    type: "info",
+    tags: ["label"],
   }),
   test: () => ({
     title: "twitchtool test",

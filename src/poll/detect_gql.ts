@@ -14,14 +14,20 @@ import type { StreamInfo, StreamsAnswer, StreamsApi } from "./detect_live.ts";
 
 /** The one query sent per channel, exactly as Twitch's web client would accept it. */
 export const GQL_QUERY =
-  "query($login: String!) { user(login: $login) { login stream { id type createdAt title game { name } } } }";
+  "query($login: String!) { user(login: $login) { id login stream { id type createdAt title game { name } } } }";
+
+/**
+ * The login a Twitch user ID answers to now: a channel renamed on Twitch keeps its ID, so the
+ * poller follows it to its new login instead of losing it as "unknown".
+ */
+export const GQL_LOGIN_BY_ID_QUERY = "query($id: ID!) { user(id: $id) { id login } }";
 
 /**
  * {@link GQL_QUERY} plus the channel's newest archive video, asked only with `[twitch] backfill`
  * on: an archive whose `status` is `RECORDING` is the running broadcast's VOD.
  */
 export const GQL_ARCHIVE_QUERY =
-  "query($login: String!) { user(login: $login) { login stream { id type createdAt title game { name } } videos(first: 1, type: ARCHIVE, sort: TIME) { edges { node { id status } } } } }";
+  "query($login: String!) { user(login: $login) { id login stream { id type createdAt title game { name } } videos(first: 1, type: ARCHIVE, sort: TIME) { edges { node { id status } } } } }";
 
 /** Operations per request Twitch accepts (36 answers HTTP 400). */
 export const GQL_MAX_BATCH = 35;
@@ -64,6 +70,7 @@ export function parseGqlAnswer(batch: readonly string[], body: unknown): Streams
   }
   const live = new Map<string, StreamInfo>();
   const unknown: string[] = [];
+  const ids = new Map<string, string>();
   batch.forEach((login, index) => {
     const item = body[index] as { data?: { user?: unknown }; errors?: unknown } | null;
     if (!isJsonObject(item) || !isJsonObject(item.data) || !("user" in item.data)) {
@@ -78,6 +85,7 @@ export function parseGqlAnswer(batch: readonly string[], body: unknown): Streams
       return;
     }
     if (!isJsonObject(user) || !("stream" in user)) throw fail(`no user.stream for "${login}"`);
+    if (typeof user.id === "string") ids.set(login, user.id);
     const stream = user.stream;
     if (stream === null) return;
     if (
@@ -99,7 +107,24 @@ export function parseGqlAnswer(batch: readonly string[], body: unknown): Streams
       ...(game !== undefined ? { game } : {}),
     });
   });
-  return { live, unknown };
+  return { live, unknown, ids };
+}
+
+/**
+ * Reads the answer to a batch of {@link GQL_LOGIN_BY_ID_QUERY}: the login each ID answers to,
+ * leaving out IDs Twitch does not know (a deleted or banned account).
+ */
+export function parseLoginsById(ids: readonly string[], body: unknown): Map<string, string> {
+  if (!Array.isArray(body) || body.length !== ids.length) {
+    throw new TwitchApiError(`Malformed GraphQL answer: expected ${ids.length} users by id`);
+  }
+  const logins = new Map<string, string>();
+  ids.forEach((id, index) => {
+    const item = body[index] as { data?: { user?: { login?: unknown } | null } } | null;
+    const login = item?.data?.user?.login;
+    if (typeof login === "string" && login !== "") logins.set(id, login.toLowerCase());
+  });
+  return logins;
 }
 
 /** Where and how to reach the GraphQL endpoint. */
@@ -133,12 +158,36 @@ export class GqlApi implements StreamsApi {
     );
     const live = new Map<string, StreamInfo>();
     const unknown: string[] = [];
+    const ids = new Map<string, string>();
     for (const answer of answers) {
       if (!answer) continue;
       for (const [user, info] of answer.live) live.set(user, info);
+      for (const [user, id] of answer.ids ?? []) ids.set(user, id);
       unknown.push(...answer.unknown);
     }
-    return { live, unknown };
+    return { live, unknown, ids };
+  }
+
+  /** The login each of `ids` answers to now (see {@link GQL_LOGIN_BY_ID_QUERY}). */
+  async loginsOf(ids: readonly string[], signal: AbortSignal): Promise<Map<string, string>> {
+    const logins = new Map<string, string>();
+    for (const batch of gqlBatches(ids, this.settings.batchSize)) {
+      const body = await requestJson(
+        this.fetcher,
+        this.settings.url,
+        {
+          method: "POST",
+          headers: { "Client-ID": this.settings.clientId, "Content-Type": "application/json" },
+          body: JSON.stringify(
+            batch.map((id) => ({ query: GQL_LOGIN_BY_ID_QUERY, variables: { id } })),
+          ),
+        },
+        this.settings.timeoutMs,
+        signal,
+      );
+      for (const [id, login] of parseLoginsById(batch, body)) logins.set(id, login);
+    }
+    return logins;
   }
 
   async #ask(batch: readonly string[], signal: AbortSignal): Promise<StreamsAnswer> {

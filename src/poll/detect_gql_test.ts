@@ -27,7 +27,7 @@ Deno.test("gqlRequestBody() is an array of plain queries, one per login", () => 
     JSON.stringify([
       {
         query:
-          "query($login: String!) { user(login: $login) { login stream { id type createdAt title game { name } } } }",
+          "query($login: String!) { user(login: $login) { id login stream { id type createdAt title game { name } } } }",
         variables: { login: "a_1" },
       },
       { query: GQL_QUERY, variables: { login: "b_2" } },

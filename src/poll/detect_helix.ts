@@ -107,12 +107,15 @@ export class HelixApi implements StreamsApi {
       signal,
     );
     const live = new Map<string, StreamInfo>();
+    const ids = new Map<string, string>();
     for (const answer of answers) {
       for (const [user, info] of answer?.live ?? []) live.set(user, info);
+      for (const [user, id] of answer?.ids ?? []) ids.set(user, id);
     }
     const liveIds = new Set([...live.values()].map((info) => info.id));
     for (const id of this.#archives.keys()) if (!liveIds.has(id)) this.#archives.delete(id);
-    return { live, unknown: [] };
+    // Helix tells a user ID only with a live stream; it is kept for following renames.
+    return { live, unknown: [], ids };
   }
 
   async #ask(batch: readonly string[], signal: AbortSignal): Promise<StreamsAnswer> {
@@ -126,13 +129,15 @@ export class HelixApi implements StreamsApi {
       answer = parseHelixStreams(batch, await this.#get(url, await this.#appToken(signal), signal));
     }
     const live = new Map<string, StreamInfo>();
+    const ids = new Map<string, string>();
     for (const [login, { userId, ...stream }] of answer.live) {
+      if (userId) ids.set(login, userId);
       const vodId = userId && this.settings.archive
         ? await this.#archive(userId, stream.id, signal)
         : undefined;
       live.set(login, { ...stream, ...(vodId ? { vodId } : {}) });
     }
-    return { live, unknown: answer.unknown };
+    return { live, unknown: answer.unknown, ids };
   }
 
   /** The running broadcast's archive video; undefined (never an error) when none is found. */

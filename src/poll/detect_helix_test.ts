@@ -140,6 +140,8 @@ Deno.test("HelixApi reports the archive video of a live broadcast when back-fill
     const signal = new AbortController().signal;
     const plain = await new HelixApi(settings, clock).lookup(["vod_2"], signal);
     assert.equal(plain.live.get("vod_2")?.vodId, undefined);
+    // The user ID of a live channel is told, for following renames.
+    assert.deepEqual([...plain.ids ?? []], [["vod_2", "uid-vod_2"]]);
     const archive = await new HelixApi({ ...settings, archive: true }, clock).lookup(
       ["vod_2"],
       signal,

@@ -30,12 +30,16 @@ export interface StreamInfo {
 export interface StreamsAnswer {
   readonly live: ReadonlyMap<string, StreamInfo>;
   readonly unknown: readonly string[];
+  /** Each known login's Twitch user ID, when the API tells it (it survives a rename). */
+  readonly ids?: ReadonlyMap<string, string>;
 }
 
 /** A Twitch API client; `lookup` throws a TwitchApiError when the answer cannot be trusted. */
 export interface StreamsApi {
   readonly name: "gql" | "helix";
   lookup(users: readonly string[], signal: AbortSignal): Promise<StreamsAnswer>;
+  /** The login each Twitch user ID answers to now (IDs Twitch does not know are left out). */
+  loginsOf?(ids: readonly string[], signal: AbortSignal): Promise<Map<string, string>>;
 }
 
 /** Which detector answered a cycle. */
@@ -50,6 +54,8 @@ export interface Detection {
   readonly streams: ReadonlyMap<string, StreamInfo>;
   /** Channels the API does not know. */
   readonly unknown: readonly string[];
+  /** Twitch user IDs of the asked channels, when the API told them. */
+  readonly ids?: ReadonlyMap<string, string>;
   /** Why the API was not used this cycle (the detector is then `streamlink`). */
   readonly apiError?: string;
 }
@@ -57,6 +63,8 @@ export interface Detection {
 /** The interface the poller calls. */
 export interface LiveDetector {
   detect(users: readonly string[], signal: AbortSignal): Promise<Detection>;
+  /** The login each Twitch user ID answers to now (for following renames). */
+  loginsOf?(ids: readonly string[], signal: AbortSignal): Promise<Map<string, string>>;
 }
 
 /** Probes every user with streamlink (bounded by `probe_concurrency`). */
@@ -127,7 +135,14 @@ export class FallbackDetector implements LiveDetector {
       results,
       streams: answer.live,
       unknown: users.filter((user) => unknown.has(user)),
+      ...(answer.ids ? { ids: answer.ids } : {}),
     };
+  }
+
+  /** The login each of `ids` answers to now; empty without an API that can tell. */
+  async loginsOf(ids: readonly string[], signal: AbortSignal): Promise<Map<string, string>> {
+    if (!this.api?.loginsOf || ids.length === 0) return new Map();
+    return await this.api.loginsOf(ids, signal);
   }
 
   #probe(users: readonly string[], signal: AbortSignal): Promise<Map<string, ProbeResult>> {

@@ -12,6 +12,8 @@ import type {
 } from "../state/daemon_status.ts";
 import { ExitCode } from "../errors.ts";
 import type { Clock } from "../util/clock.ts";
+import type { ConfigFileState } from "../config/config_watch.ts";
+import type { ChannelRename } from "../state/channel_ids.ts";
 import type { Detection, DetectorName, LiveDetector, StreamInfo } from "./detect_live.ts";
 import type { DetachedChild } from "./launch_detached.ts";
 import type { ProbeResult } from "./probe_channels.ts";
@@ -57,6 +59,22 @@ export interface PollerDeps {
   diskHasRoom?(): Promise<boolean>;
   /** Hears each live channel's stream details every cycle (title/game for chapters). */
   observe?(user: string, stream: StreamInfo): void;
+  /**
+   * Runs before each cycle: re-reads config.toml when it changed (`config/config_watch.ts`),
+   * applying a good one through {@link Poller.updateSettings} and the deps' own reads.
+   */
+  beforeCycle?(): Promise<void>;
+  /** The config file's state for the status file (whether the file on disk is in force). */
+  configState?(): ConfigFileState;
+  /** The logins to watch for the users file's names: renamed channels under their new login. */
+  currentLogins?(users: readonly string[]): string[];
+  /**
+   * Follows channels the API no longer knows by login to their new login (by user ID) and
+   * returns the detection with the renamed channels detected under their new login.
+   */
+  followRenames?(detection: Detection, signal: AbortSignal): Promise<Detection>;
+  /** The renames followed so far, for the status file. */
+  renames?(): readonly ChannelRename[];
 }
 
 /** A recording the loop started: a detached recorder process, or a session in this process. */
@@ -93,20 +111,25 @@ export class Poller {
   /** Channels whose last recording ended for lack of space: not relaunched until room returns. */
   readonly #outOfSpace = new Set<string>();
   #waitingForSpace = "";
+  #startedAt = "";
+  /** The status last written while running (undefined once stopped). */
+  #last: PollerStatus | undefined;
 
-  constructor(private readonly settings: PollerSettings, private readonly deps: PollerDeps) {}
+  constructor(private settings: PollerSettings, private readonly deps: PollerDeps) {}
+
+  /** Takes a reloaded config's timing and limits; the next cycle runs with them. */
+  updateSettings(settings: PollerSettings): void {
+    this.settings = settings;
+  }
 
   /** Runs cycles until `signal` aborts; a failing cycle is logged and the loop goes on. */
   async run(signal: AbortSignal): Promise<void> {
     const { clock } = this.deps;
     const iso = (ms: number) => new Date(ms).toISOString();
-    const base = {
-      started_at: iso(clock.now()),
-      interval_seconds: this.settings.intervalMs / 1000,
-      record_limit: this.settings.recordLimit,
-      users_file: this.settings.usersFile,
-    };
-    let last: PollerStatus = { ...base, state: "starting", last_poll: null, next_poll: null };
+    this.#startedAt = iso(clock.now());
+    const base = () => this.#base();
+    let last: PollerStatus = { ...base(), state: "starting", last_poll: null, next_poll: null };
+    this.#last = last;
     await this.#write(last);
     let cycles = 0;
     while (!signal.aborted) {
@@ -114,6 +137,7 @@ export class Poller {
       let report: CycleReport | undefined;
       let lastError: string | undefined;
       try {
+        await this.deps.beforeCycle?.();
         report = await this.pollOnce(signal);
       } catch (error) {
         lastError = error instanceof Error ? error.message : String(error);
@@ -127,7 +151,7 @@ export class Poller {
           : this.settings.intervalMs);
       cycles++;
       last = {
-        ...base,
+        ...base(),
         ...report,
         state: "running",
         last_poll: iso(cycleStart),
@@ -137,22 +161,51 @@ export class Poller {
         ...(lastError ? { last_error: lastError } : {}),
         ...(this.#detectorError ? { detector_error: this.#detectorError } : {}),
       };
+      this.#last = last;
       await this.#write(last);
       await clock.sleep(nextPoll - clock.now(), signal);
     }
-    await this.#write({ ...last, state: "stopped", next_poll: null });
+    this.#last = undefined;
+    await this.#write({ ...last, ...base(), state: "stopped", next_poll: null });
+  }
+
+  /**
+   * Writes the status again at once with the settings and config state now in force: a reload
+   * asked by SIGHUP shows in `status` without waiting for the next cycle.
+   */
+  async refreshStatus(): Promise<void> {
+    if (this.#last) await this.#write({ ...this.#last, ...this.#base() });
+  }
+
+  /** The status fields that do not come from a cycle. */
+  #base() {
+    return {
+      started_at: this.#startedAt,
+      interval_seconds: this.settings.intervalMs / 1000,
+      record_limit: this.settings.recordLimit,
+      users_file: this.settings.usersFile,
+      ...(this.deps.configState ? { config: this.deps.configState() } : {}),
+      ...(this.deps.renames?.().length
+        ? { renamed: this.deps.renames().map(({ from, to, at }) => ({ from, to, at })) }
+        : {}),
+    };
   }
 
   /** One cycle: read users, detect, launch what is live and free, within the limit. */
   async pollOnce(signal: AbortSignal): Promise<CycleReport> {
     const list = await this.#readUsers();
-    const detection = await this.deps.detector.detect(list.users, signal);
+    let users = this.deps.currentLogins?.(list.users) ?? list.users;
+    let detection = await this.deps.detector.detect(users, signal);
+    if (this.deps.followRenames) {
+      detection = await this.deps.followRenames(detection, signal);
+      users = this.deps.currentLogins?.(list.users) ?? users;
+    }
     this.#noteDetection(detection);
     const results = detection.results;
-    const pick = (wanted: ProbeResult) => list.users.filter((user) => results.get(user) === wanted);
+    const pick = (wanted: ProbeResult) => users.filter((user) => results.get(user) === wanted);
     const live = pick("live");
 
-    const busy = await this.#busyChannels(list.users);
+    const busy = await this.#busyChannels(users);
 
     const launched: LaunchRecord[] = [];
     const skipped: SkipRecord[] = [];
@@ -185,7 +238,7 @@ export class Poller {
     this.#logHeldBack(skipped);
     const report: CycleReport = {
       detector: detection.detector,
-      users: list.users.length,
+      users: users.length,
       invalid: list.invalid,
       live,
       offline: pick("offline"),
@@ -199,7 +252,7 @@ export class Poller {
     log.debug("Poll cycle ({detector}): {live} live of {users}, {launched} launched", {
       detector: detection.detector,
       live: live.length,
-      users: list.users.length,
+      users: users.length,
       launched: launched.length,
     });
     return report;

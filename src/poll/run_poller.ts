@@ -6,7 +6,6 @@
  */
 import { recorderLogPath } from "../state/recorder_log_path.ts";
 import { retentionLoop } from "../retention/retention_loop.ts";
-import { runNotificationDelivery } from "../notify/notify.ts";
 import { reportBroadcastMeta } from "../chat/broadcast_meta.ts";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
@@ -26,6 +25,7 @@ import { GqlApi } from "./detect_gql.ts";
 import { HelixApi } from "./detect_helix.ts";
 import {
   chooseDetector,
+  type Detection,
   type DetectorName,
   FallbackDetector,
   pollInterval,
@@ -45,8 +45,13 @@ import { launchDetached } from "./launch_detached.ts";
 import { Poller, type PollerDeps, type PollerSettings } from "./poller.ts";
 import { probeChannel, probeChannels } from "./probe_channels.ts";
 import { SessionHost } from "./session_host.ts";
-import { readUsersFile } from "./users_file.ts";
 import { parseShard, usersOfShard } from "./shard.ts";
+import { ConfigWatch } from "../config/config_watch.ts";
+import { channelSettings, channelTableWarnings, hostedConfig } from "../config/channel_settings.ts";
+import { installChannelEvents, notify, runNotificationDelivery } from "../notify/notify.ts";
+import { editUsersFile, lineEntry, readUsersFile } from "./users_file.ts";
+import { ChannelRenames } from "./channel_renames.ts";
+import type { ChannelRename } from "../state/channel_ids.ts";
 import { checkedListenAddress } from "../web/listen_address.ts";
 import { startStatusWeb, type StatusWeb } from "../web/start_status_web.ts";
 import { uploadLoop } from "../upload/run_uploads.ts";
@@ -66,7 +71,20 @@ export interface PollerRunOptions {
   readonly configPath?: string | undefined;
   /** `--record-limit` given on the poller's command line. */
   readonly recordLimitOverride?: number | undefined;
+  /**
+   * Reads the config again as the poller's command did (same file, flags, environment), for a
+   * reload when config.toml changes or on SIGHUP; absent: the config never changes.
+   */
+  readonly reload?: () => Promise<Config>;
+  /** Hands over the function a SIGHUP should call (re-read the config now). */
+  readonly onReloadRequest?: (reload: () => void) => void;
 }
+
+/**
+ * What the poller cannot change while it runs: its folders and locks, the status page's
+ * listener, the detector built at start, the recorder command and the notifier.
+ */
+export const POLLER_FIXED_KEYS = ["paths.", "web.", "twitch.", "poller.download_cmd", "notify."];
 
 /**
  * Runs the poller until `signal` aborts. Fails before taking the lock on a bad download_cmd,
@@ -115,10 +133,19 @@ export async function runPollerDaemon(
       configPath: options.configPath,
       recordLimit: options.recordLimitOverride,
     };
-    const wiring = { api, host, command, recorder, streamlinkExtra, handle };
+    const watch = await watchConfig(config, options, (next) => {
+      host?.update(next);
+      poller.updateSettings(pollerSettings(next, pollInterval(next, detectorName)));
+      warnChannelTables(next);
+    });
+    const renames = api ? await ChannelRenames.load(config.paths.stateDir) : undefined;
+    const wiring = { api, host, command, recorder, streamlinkExtra, handle, watch, renames };
     logPollerStart(config, wiring, interval, detectorName);
-    const poller = new Poller(pollerSettings(config, interval), pollerDeps(config, wiring));
-    const retention = retentionLoop(config, systemClock, signal);
+    warnChannelTables(config);
+    const poller: Poller = new Poller(pollerSettings(config, interval), pollerDeps(wiring));
+    // SIGHUP: read the file now, and show the outcome in the status without waiting a cycle.
+    options.onReloadRequest?.(() => void watch.check(true).then(() => poller.refreshStatus()));
+    const retention = retentionLoop(() => watch.current, systemClock, signal);
     // The poller is the process with the network: it delivers what every process wrote to the
     // notification outbox (the encoder's unit has no network at all), and works the upload queue.
     const delivery = runNotificationDelivery(signal);
@@ -166,6 +193,10 @@ interface PollerWiring {
   readonly recorder: RecorderOptions;
   readonly streamlinkExtra: StreamlinkExtraArgs;
   readonly handle: DaemonHandle<"poller">;
+  /** The config in force (re-read when config.toml changes). */
+  readonly watch: ConfigWatch;
+  /** Channel IDs and renames followed (with an API detector only). */
+  readonly renames: ChannelRenames | undefined;
 }
 
 /** The start-up lines: an API interval raised to its minimum, and how the poller runs. */
@@ -215,54 +246,158 @@ function pollerSettings(config: Config, interval: number): PollerSettings {
 }
 
 /** The poll loop's real collaborators: detection, locks, launching recordings, the status file. */
-function pollerDeps(config: Config, wiring: PollerWiring): PollerDeps {
-  const { poller: settings, paths } = config;
-  const { host, command, recorder, handle } = wiring;
-  const pool = new SlotPool(paths.runtimeDir, config.limits.recordLimit);
+function pollerDeps(wiring: PollerWiring): PollerDeps {
+  const { host, command, recorder, handle, watch } = wiring;
+  // The folders never change while running; every other value is read from the config in force.
+  const paths = watch.current.paths;
+  const pool = new SlotPool(paths.runtimeDir, watch.current.limits.recordLimit);
+  const now = () => watch.current;
+  const detector = new FallbackDetector(wiring.api, (users, probeSignal) =>
+    probeChannels(
+      users,
+      now().poller.probeConcurrency,
+      (user) =>
+        probeChannel(user, {
+          urlTemplate: now().streamlink.urlTemplate,
+          // The global quality: a channel's own may name a rendition a probe must not need.
+          quality: now().poller.quality,
+          extraArgs: wiring.streamlinkExtra.args,
+          timeoutMs: now().poller.timeout * 1000,
+        }, probeSignal),
+      probeSignal,
+    ));
+  const renames = wiring.renames;
   return {
     clock: systemClock,
+    beforeCycle: async () => void await watch.check(),
+    configState: () => watch.state,
     // With `[poller] shard`, this host watches only its shard of the file (shard.ts).
     readUsers: async () => {
-      const list = await readUsersFile(settings.usersFile);
-      return list && usersOfShard(list, parseShard(settings.shard));
+      const list = await readUsersFile(now().poller.usersFile);
+      return list && usersOfShard(list, parseShard(now().poller.shard));
     },
-    detector: new FallbackDetector(wiring.api, (users, probeSignal) =>
-      probeChannels(
-        users,
-        settings.probeConcurrency,
-        (user) =>
-          probeChannel(user, {
-            urlTemplate: config.streamlink.urlTemplate,
-            quality: settings.quality,
-            extraArgs: wiring.streamlinkExtra.args,
-            timeoutMs: settings.timeout * 1000,
-          }, probeSignal),
-        probeSignal,
-      )),
+    detector,
+    ...(renames
+      ? {
+        currentLogins: (users: readonly string[]) => renames.current(users),
+        followRenames: (detection: Detection, signal: AbortSignal) =>
+          followRenames(renames, detector, detection, now(), signal),
+        renames: () => renames.renames,
+      }
+      : {}),
     slotHolders: async () => (await pool.list()).map((slot) => slot.username),
     isRecording: (user) => isUserLocked(paths.runtimeDir, user),
     launch: async (user, stream) => {
       if (host) return host.start(user, stream);
       const logPath = recorderLogPath(paths.logsDir, user);
+      // The channel's own quality, computed here: the recorder gets it as its --quality flag.
+      const quality = channelSettings(hostedConfig(now()), user).quality;
       const child = await launchDetached(
         command.program,
-        recorderArgs(command, user, recorder),
+        recorderArgs(command, user, { ...recorder, quality }),
         logPath,
         recorderEnv(stream),
-        logRotation(config.logging.maxLogMb),
+        logRotation(now().logging.maxLogMb),
       );
       return { ...child, log: logPath, hosted: false };
     },
     writeStatus: (status) => handle.writeStatus(status),
     diskHasRoom: async () =>
       await freeBytes(paths.recordDir) >=
-        Math.max(config.storage.diskFreeMinBytes, RESUME_FREE_BYTES),
+        Math.max(now().storage.diskFreeMinBytes, RESUME_FREE_BYTES),
     observe: (user, stream) =>
       reportBroadcastMeta(user, {
         ...(stream.title !== undefined ? { title: stream.title } : {}),
         ...(stream.game !== undefined ? { game: stream.game } : {}),
       }),
   };
+}
+
+/**
+ * The poller's config, re-read when the file changes (each cycle) and on SIGHUP: `applied`
+ * hears each good one. Notifications about a channel follow its `[channel.<login>] notify` in
+ * the config in force.
+ */
+async function watchConfig(
+  config: Config,
+  options: PollerRunOptions,
+  applied: (config: Config) => void,
+): Promise<ConfigWatch> {
+  const watch = await ConfigWatch.start(config, {
+    load: options.reload ?? (() => Promise.resolve(config)),
+    fixed: POLLER_FIXED_KEYS,
+    clock: systemClock,
+    applied,
+    refused: (path, error) => notify({ event: "config_refused", path, error }),
+  });
+  installChannelEvents((channel) => channelSettings(watch.current, channel).notify);
+  return watch;
+}
+
+/**
+ * Learns the IDs a detection told and follows the channels it did not know to their new login
+ * (notified, and written into the users file with `follow_renames = "rewrite"`); the renamed
+ * channels are detected again under their new login in the same cycle, so a broadcast that
+ * started with the rename is not missed.
+ */
+async function followRenames(
+  renames: ChannelRenames,
+  detector: FallbackDetector,
+  detection: Detection,
+  config: Config,
+  signal: AbortSignal,
+): Promise<Detection> {
+  await renames.learn(detection.ids ?? new Map());
+  let found: ChannelRename[];
+  try {
+    const loginsOf = (ids: readonly string[]) => detector.loginsOf(ids, signal);
+    found = await renames.follow(detection.unknown, loginsOf, new Date());
+  } catch (error) {
+    log.debug("Cannot look renamed channels up: {error}", { error: (error as Error).message });
+    return detection;
+  }
+  if (found.length === 0) return detection;
+  for (const rename of found) {
+    notify({
+      event: "channel_renamed",
+      channel: rename.to,
+      previous: rename.from,
+      user_id: rename.id,
+    });
+    if (config.poller.followRenames === "rewrite") {
+      await editUsersFile(config.poller.usersFile, (text) => renameUser(text, rename))
+        .catch((error) =>
+          log.error("Cannot rewrite {path}: {error}", {
+            path: config.poller.usersFile,
+            error: (error as Error).message,
+          })
+        );
+    }
+  }
+  const again = await detector.detect(found.map((rename) => rename.to), signal);
+  const gone = new Set(found.map((rename) => rename.from));
+  return {
+    ...detection,
+    results: new Map([...detection.results, ...again.results]),
+    streams: new Map([...detection.streams, ...again.streams]),
+    unknown: [...detection.unknown.filter((user) => !gone.has(user)), ...again.unknown],
+    ids: new Map([...detection.ids ?? [], ...again.ids ?? []]),
+  };
+}
+
+/** The users file with `rename.from`'s line replaced by `rename.to` (comments and order kept). */
+function renameUser(text: string, rename: ChannelRename): { text: string } {
+  const lines = text.split("\n").map((line) =>
+    lineEntry(line).toLowerCase() === rename.from ? line.replace(/[A-Za-z0-9_]+/, rename.to) : line
+  );
+  return { text: lines.join("\n") };
+}
+
+/** One warning per `[channel.<login>]` table whose channel the users file does not list. */
+function warnChannelTables(config: Config): void {
+  readUsersFile(config.poller.usersFile).then((list) => {
+    for (const warning of channelTableWarnings(config, list?.users ?? [])) log.warn(warning);
+  }).catch(() => {});
 }
 
 /**

@@ -13,6 +13,7 @@
 import { getLogger, withContext } from "@logtape/logtape";
 import { recorderLogPath } from "../state/recorder_log_path.ts";
 import type { Config } from "../config/config.ts";
+import { hostedConfig } from "../config/channel_settings.ts";
 import { exitCodeOf } from "../errors.ts";
 import type { LowPriorityTools } from "../proc/ffmpeg_args.ts";
 import {
@@ -45,11 +46,18 @@ export class SessionHost {
   /** Never aborted by the host: a session stops on its own or through a stop request. */
   readonly #stop = new AbortController();
   readonly #sessions = new Map<string, Promise<number>>();
-  readonly #config: Config;
+  #config: Config;
 
   constructor(private readonly options: SessionHostOptions) {
-    const { config } = options;
-    this.#config = { ...config, record: { ...config.record, quality: config.poller.quality } };
+    this.#config = hostedConfig(options.config);
+  }
+
+  /**
+   * Takes a reloaded config: sessions started from now on record with it, and each running
+   * session's next streamlink part takes its quality from it (the running one is not touched).
+   */
+  update(config: Config): void {
+    this.#config = hostedConfig(config);
   }
 
   /** Channels with a session in this process (capturing, waiting or finalizing). */
@@ -165,6 +173,7 @@ export class SessionHost {
         {
           user,
           config: this.#config,
+          current: () => this.#config,
           failFast: false,
           detachedLog: logPath,
           lowPriority: this.options.lowPriority,

@@ -15,3 +15,14 @@ export async function withShutdownSignals<T>(
     for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
   }
 }
+
+/**
+ * Calls `reload()` on each SIGHUP (what `systemctl reload` sends through the units'
+ * `ExecReload=kill -HUP $MAINPID`) until the returned handle is disposed. Without a listener a
+ * SIGHUP ends the process.
+ */
+export function onReloadSignal(reload: () => void): Disposable {
+  const listener = () => reload();
+  Deno.addSignalListener("SIGHUP", listener);
+  return { [Symbol.dispose]: () => Deno.removeSignalListener("SIGHUP", listener) };
+}

@@ -1,6 +1,7 @@
 /**
  * Pure builders for streamlink command lines, so tests can read exactly what would run.
  */
+import { isOlder } from "../util/version.ts";
 
 /** Options that keep a long live capture going through short network trouble. */
 export const LIVE_CAPTURE_DEFAULTS: readonly string[] = [
@@ -15,6 +16,19 @@ export const LIVE_CAPTURE_DEFAULTS: readonly string[] = [
 /** The stream URL for a channel: `{user}` in the template replaced by the username. */
 export function streamUrl(template: string, username: string): string {
   return template.replaceAll("{user}", username);
+}
+
+/** The first streamlink with `--twitch-supported-codecs` (Twitch's "enhanced broadcasting"). */
+export const SUPPORTED_CODECS_SINCE: readonly [number, number] = [8, 0];
+
+/**
+ * `--twitch-supported-codecs <codecs>` for a streamlink that knows it (8.0 and newer), else
+ * nothing: an older one refuses the unknown option and would record nothing at all. Without it
+ * Twitch offers H.264 renditions only.
+ */
+export function codecArgs(codecs: string, version: readonly number[] | undefined): string[] {
+  if (!version || codecs === "" || isOlder(version, SUPPORTED_CODECS_SINCE)) return [];
+  return ["--twitch-supported-codecs", codecs];
 }
 
 /** What one capture attempt needs. */
@@ -32,6 +46,8 @@ export interface CaptureArgsSpec {
    * when the parts are joined (`record/part_overlap.ts`).
    */
   readonly fromWindowStart?: boolean;
+  /** `streamlink.supported_codecs` with the installed streamlink's version ({@link codecArgs}). */
+  readonly codecs?: { readonly list: string; readonly version: readonly number[] | undefined };
 }
 
 /**
@@ -46,6 +62,7 @@ export function captureArgs(spec: CaptureArgsSpec): string[] {
     spec.output,
     ...LIVE_CAPTURE_DEFAULTS,
     ...(spec.fromWindowStart ? ["--hls-live-restart"] : []),
+    ...(spec.codecs ? codecArgs(spec.codecs.list, spec.codecs.version) : []),
     ...spec.extraArgs,
     spec.url,
     spec.quality,

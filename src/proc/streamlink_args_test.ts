@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   captureArgs,
+  codecArgs,
   LIVE_CAPTURE_DEFAULTS,
   maskSecrets,
   redactArgs,
@@ -99,4 +100,27 @@ Deno.test("vodFetchArgs() fetches one stretch of a VOD with HH:MM:SS offsets", (
   assert.equal(at("--output"), "/t/a.ts");
   assert.deepEqual(args.slice(-2), ["https://www.twitch.tv/videos/1", "best"]);
   assert.ok(!args.includes("--hls-live-restart"));
+});
+
+Deno.test("captureArgs() offers streamlink.supported_codecs to a streamlink 8.0 or newer only", () => {
+  const spec = {
+    url: "https://twitch.tv/alice",
+    quality: "best",
+    output: "/t/alice.ts",
+    loglevel: "error",
+    extraArgs: ["--twitch-low-latency"],
+  };
+  const debian = captureArgs({ ...spec, codecs: { list: "h264,h265", version: [5, 2, 1] } });
+  assert.equal(debian.includes("--twitch-supported-codecs"), false);
+  const eight = captureArgs({ ...spec, codecs: { list: "h264,h265,av1", version: [8, 0, 0] } });
+  const at = eight.indexOf("--twitch-supported-codecs");
+  assert.deepEqual(eight.slice(at, at + 3), [
+    "--twitch-supported-codecs",
+    "h264,h265,av1",
+    "--twitch-low-latency",
+  ]);
+  assert.deepEqual(eight.slice(-2), ["https://twitch.tv/alice", "best"]);
+  assert.deepEqual(codecArgs("h264,h265", [7, 9, 9]), []);
+  assert.deepEqual(codecArgs("h264,h265", [9, 1, 0]), ["--twitch-supported-codecs", "h264,h265"]);
+  assert.deepEqual(codecArgs("h264,h265", undefined), []);
 });

@@ -29,6 +29,7 @@ import type { Config } from "../config/config.ts";
 import type { SlotHandle } from "../state/slot_pool.ts";
 import type { Clock } from "../util/clock.ts";
 import { streamlinkLogLevel } from "./streamlink_log_level.ts";
+import { streamlinkVersion } from "../proc/streamlink_version.ts";
 
 /** How often an adopted streamlink is checked for its end, and a session for a stop request. */
 export const WATCH_MS = 500;
@@ -47,6 +48,8 @@ export interface StreamlinkSession {
   readonly base: string;
   readonly url: string;
   readonly config: Config;
+  /** The channel's settings in force now: each new part's quality and log level come from here. */
+  current(): Config;
   /** Hosted by the poller: streamlink runs detached, writing into this log. */
   readonly detachedLog: string | undefined;
   readonly slot: SlotHandle | undefined;
@@ -120,7 +123,8 @@ export class StreamlinkStarter {
       this.#adopted = undefined;
       return await this.#attach(adopted);
     }
-    const { config } = this.session;
+    // A reloaded config reaches the next part; the running streamlink is never touched.
+    const config = this.session.current();
     const detachedLog = this.session.detachedLog;
     const args = captureArgs({
       url: this.session.url,
@@ -133,6 +137,7 @@ export class StreamlinkStarter {
       // ones so a restart after a crash or a network error covers what the outage skipped.
       // What a later part repeats of the one before is dropped by content at finalize.
       fromWindowStart: true,
+      codecs: { list: config.streamlink.supportedCodecs, version: await streamlinkVersion() },
     });
     log.debug("Running streamlink {args}", { args: redactArgs(args).join(" ") });
     this.session.setNetworkTrouble(undefined);

@@ -19,6 +19,8 @@ import { dirname } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import { ChatRecorder } from "../chat/chat_recorder.ts";
 import type { Config } from "../config/config.ts";
+import { channelConfig, channelSettings } from "../config/channel_settings.ts";
+import { installChannelEvents } from "../notify/notify.ts";
 import { LowDiskError, NothingCapturedError } from "../errors.ts";
 import { sessionNotifications, type SessionObserver } from "../notify/session_events.ts";
 import type { LowPriorityTools } from "../proc/ffmpeg_args.ts";
@@ -71,7 +73,17 @@ const log = getLogger(["twitchtool", "record"]);
 export interface SessionRequest {
   /** Normalized channel name. */
   readonly user: string;
+  /**
+   * The global config: the session lays the channel's `[channel.<login>]` table over it
+   * (`channelConfig()`), where a `record --quality` flag still wins.
+   */
   readonly config: Config;
+  /**
+   * The config in force now, when it may be reloaded while the session runs (the poller's): each
+   * new streamlink part takes its quality and log level from it, so a capture's next reconnect
+   * follows an edit while the running streamlink is never touched. Absent: `config`.
+   */
+  readonly current?: () => Config;
   readonly failFast: boolean;
   /**
    * Hosted by the poller: streamlink runs detached with its output appended to this file and
@@ -204,6 +216,8 @@ export async function runRecorder(
 ): Promise<{ reason: CaptureEndReason; finished: FinishedSession }> {
   const user = normalizeUsername(request.username);
   await requireTools(["streamlink", "ffmpeg", "ffprobe", "flock"]);
+  // The channel's `[channel.<login>] notify` narrows what is notified about it.
+  installChannelEvents((channel) => channelSettings(request.config, channel).notify);
   const outcome = await runCaptureSession(
     {
       user,
@@ -239,8 +253,11 @@ export class CaptureSession {
   #live: LiveRemux | undefined;
 
   constructor(request: SessionRequest, signals: SessionSignals, deps: SessionDeps = {}) {
-    const { adopt, user, config } = request;
-    this.#request = request;
+    const { adopt, user } = request;
+    // The channel's table over the global keys; a flag given to `record` itself still wins.
+    const flagWins = request.detachedLog === undefined;
+    const config = channelConfig(request.config, user, { flagWins });
+    this.#request = { ...request, config };
     this.#clock = deps.clock ?? systemClock;
     this.#freeBytes = freeBytesMakingRoom(config, user, deps.freeBytes ?? freeBytes);
     this.#observer = deps.observer ?? sessionNotifications;
@@ -499,6 +516,14 @@ export class CaptureSession {
     }
   }
 
+  /** This channel's settings in force now (a reloaded config's, or the session's own). */
+  #current(): Config {
+    const { current, user, config } = this.#request;
+    return current
+      ? channelConfig(current(), user, { flagWins: !this.#request.detachedLog })
+      : config;
+  }
+
   get #tempDir(): string {
     return this.#request.config.paths.tempDir;
   }
@@ -606,6 +631,7 @@ export class CaptureSession {
       base: this.#state.base,
       url: this.#url,
       config,
+      current: () => this.#current(),
       detachedLog,
       slot: this.#state.slot,
       clock: this.#clock,

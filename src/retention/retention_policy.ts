@@ -24,6 +24,17 @@ export interface RetentionRules {
   readonly minFreeBytes: number | undefined;
   readonly maxAgeDays: number | undefined;
   readonly keepPerChannel: number | undefined;
+  /**
+   * One channel's `max_age_days` and `keep` (its `[channel.<login>]` table over the global
+   * rules); absent means every channel follows the global ones.
+   */
+  readonly forChannel?: (user: string) => ChannelRules;
+}
+
+/** The two rules a `[channel.<login>]` table may change. */
+export interface ChannelRules {
+  readonly maxAgeDays: number | undefined;
+  readonly keepPerChannel: number | undefined;
 }
 
 /** What retention knows of uploads (docs/uploads.md); absent while uploads are off. */
@@ -74,10 +85,11 @@ function waitsForUpload(uploads: UploadFacts | undefined): (file: OwnRecording) 
   return (file) => !uploads.uploaded.has(file.path);
 }
 
-/** Whether any rule is set. */
-export function retentionEnabled(rules: RetentionRules): boolean {
-  return rules.minFreeBytes !== undefined || rules.maxAgeDays !== undefined ||
-    rules.keepPerChannel !== undefined;
+/** Whether any rule is set (`channels`: the users whose tables may set their own). */
+export function retentionEnabled(rules: RetentionRules, channels: readonly string[] = []): boolean {
+  const set = (r: ChannelRules) => r.maxAgeDays !== undefined || r.keepPerChannel !== undefined;
+  return rules.minFreeBytes !== undefined || set(rules) ||
+    channels.some((user) => rules.forChannel && set(rules.forChannel(user)));
 }
 
 /** Plans deletions (see the module doc); the free space is only known while carrying it out. */
@@ -99,16 +111,15 @@ export function planRetention(
     else byRule.push(planned(file, reason));
     left.splice(left.indexOf(file), 1);
   };
-  if (rules.maxAgeDays !== undefined) {
-    const limit = now - rules.maxAgeDays * DAY_MS;
-    for (const file of oldestFirst(left).filter((f) => f.startedAt < limit)) {
-      take(file, `older than max_age_days ${rules.maxAgeDays}`);
+  const ruleOf = (user: string) => rules.forChannel?.(user) ?? rules;
+  for (const file of oldestFirst(left)) {
+    const days = ruleOf(file.user).maxAgeDays;
+    if (days !== undefined && file.startedAt < now - days * DAY_MS) {
+      take(file, `older than max_age_days ${days}`);
     }
   }
-  if (rules.keepPerChannel !== undefined) {
-    for (const file of beyondNewest(files, left, rules.keepPerChannel)) {
-      take(file, `more than keep_per_channel ${rules.keepPerChannel} for ${file.user}`);
-    }
+  for (const file of beyondNewest(files, left, (user) => ruleOf(user).keepPerChannel)) {
+    take(file, `more than keep_per_channel ${ruleOf(file.user).keepPerChannel} for ${file.user}`);
   }
   const minFree = rules.minFreeBytes;
   const held = { heldForUpload: heldByRule, heldForSpace: left.filter(waits) };
@@ -182,7 +193,7 @@ function oldestFirst(files: readonly OwnRecording[]): OwnRecording[] {
 function beyondNewest(
   all: readonly OwnRecording[],
   left: readonly OwnRecording[],
-  keep: number,
+  keepOf: (user: string) => number | undefined,
 ): OwnRecording[] {
   const basesByUser = new Map<string, { base: string; startedAt: number }[]>();
   for (const file of all) {
@@ -191,7 +202,9 @@ function beyondNewest(
     basesByUser.set(file.user, bases);
   }
   const dropped = new Set<string>();
-  for (const bases of basesByUser.values()) {
+  for (const [user, bases] of basesByUser) {
+    const keep = keepOf(user);
+    if (keep === undefined) continue;
     bases.sort((a, b) => b.startedAt - a.startedAt || (a.base < b.base ? 1 : -1));
     for (const old of bases.slice(keep)) dropped.add(old.base);
   }

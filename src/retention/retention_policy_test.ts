@@ -141,3 +141,24 @@ Deno.test("planRetention() with uploads: uploaded files go first, a file not upl
   const space = planRetention(files, none, { ...rules, minFreeBytes: 1000 }, NOW, uploads);
   assert.deepEqual(space.heldForSpace.map((f) => f.path), [old.path]);
 });
+
+Deno.test("planRetention() applies a channel's own keep and max_age_days over the global rules", () => {
+  const files = [
+    file("alice", 1, 10),
+    file("alice", 2, 10),
+    file("alice", 3, 10),
+    file("bob", 1, 10),
+    file("bob", 2, 10),
+    file("bob", 20, 10),
+  ];
+  const forChannel = (user: string) =>
+    user === "alice"
+      ? { maxAgeDays: undefined, keepPerChannel: 1 }
+      : { maxAgeDays: 10, keepPerChannel: undefined };
+  const plan = planRetention(files, none, { ...rules, keepPerChannel: 5, forChannel }, NOW);
+  assert.deepEqual(plan.byRule.map((d) => [d.path, d.reason]), [
+    ["/r/bob_2026-06-10_10-00-00.mp4", "older than max_age_days 10"],
+    ["/r/alice_2026-06-27_10-00-00.mp4", "more than keep_per_channel 1 for alice"],
+    ["/r/alice_2026-06-28_10-00-00.mp4", "more than keep_per_channel 1 for alice"],
+  ]);
+});

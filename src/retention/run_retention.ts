@@ -7,6 +7,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
+import { channelSettings } from "../config/channel_settings.ts";
 import { notify } from "../notify/notify.ts";
 import { removeIfExists } from "../state/atomic_write.ts";
 import { listOwnRecordings, protectedRecordings } from "../state/own_recordings.ts";
@@ -56,7 +57,7 @@ export async function runRetention(
   options: RetentionOptions = {},
 ): Promise<RetentionResult> {
   const measure = () => (options.freeBytes ?? freeBytes)(config.paths.recordDir);
-  if (!retentionEnabled(config.retention)) {
+  if (!retentionConfigured(config)) {
     const now = await measure().catch(() => 0);
     return {
       enabled: false,
@@ -121,13 +122,22 @@ async function uploadFacts(
   return { uploaded, deleteUnuploaded: config.retention.deleteUnuploaded };
 }
 
+/** Whether `[retention]` or any `[channel.<login>]` table sets a rule. */
+export function retentionConfigured(config: Config): boolean {
+  return retentionEnabled(rulesOf(config, undefined), Object.keys(config.channels ?? {}));
+}
+
 /** The configured rules, `min_free` raised to `atLeastFree` when retention keeps free space. */
 function rulesOf(config: Config, atLeastFree: number | undefined): RetentionRules {
   const { minFreeBytes } = config.retention;
   const wanted = minFreeBytes === undefined || atLeastFree === undefined
     ? minFreeBytes
     : Math.max(minFreeBytes, atLeastFree);
-  return { ...config.retention, minFreeBytes: wanted };
+  const forChannel = (user: string) => {
+    const own = channelSettings(config, user);
+    return { maxAgeDays: own.maxAgeDays, keepPerChannel: own.keep };
+  };
+  return { ...config.retention, minFreeBytes: wanted, forChannel };
 }
 
 /** Deletes one file and the sidecars it leaves orphaned; false when it was not deleted. */

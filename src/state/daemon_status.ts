@@ -6,6 +6,7 @@
  * a daemon that is starting, or from an older version) but a file that is not JSON, not an
  * object or has a field of the wrong type is reported as unreadable, never cast.
  */
+import type { ConfigFileState } from "../config/config_watch.ts";
 import { join } from "node:path";
 import { isJsonObject } from "../util/is_json_object.ts";
 import { readJsonFile, writeJsonAtomic } from "./atomic_write.ts";
@@ -86,6 +87,17 @@ export interface PollerStatus extends Partial<PollerCycleFields> {
   readonly last_error?: string;
   /** The API's most recent failure (kept after it answers again, with its time). */
   readonly detector_error?: { readonly at: string; readonly message: string };
+  /** The config file: whether the one on disk is in force (config/config_watch.ts). */
+  readonly config?: ConfigFileState;
+  /** Channels followed through a rename on Twitch (poll/channel_renames.ts). */
+  readonly renamed?: readonly RenameRecord[];
+}
+
+/** A rename the poller followed, as `status` shows it. */
+export interface RenameRecord {
+  readonly from: string;
+  readonly to: string;
+  readonly at: string;
 }
 
 /** What the encoder is doing. */
@@ -114,6 +126,8 @@ export interface EncoderStatus {
   /** Jobs waiting in `jobs/`, not counting the current one. */
   readonly queue_length: number;
   readonly current_job: CurrentJobStatus | null;
+  /** The config file: whether the one on disk is in force (config/config_watch.ts). */
+  readonly config?: ConfigFileState;
 }
 
 /** What each daemon writes. */
@@ -232,6 +246,15 @@ function record<T>(
 
 const stampChecks = { pid: count, updated_at: text };
 
+/** A daemon's `config` field as read back. */
+const configFileState = record<ConfigFileState>({
+  path: text,
+  in_force: flag,
+  loaded_at: text,
+  error: record({ at: text, message: text }, ["at", "message"]),
+  restart_needed: listOf(text),
+}, ["path", "in_force", "loaded_at"]);
+
 const parsePoller = (value: unknown): ReadStatus<"poller"> =>
   record<ReadStatus<"poller">>({
     ...stampChecks,
@@ -246,6 +269,8 @@ const parsePoller = (value: unknown): ReadStatus<"poller"> =>
     cycle_seconds: count,
     last_error: text,
     detector_error: record({ at: text, message: text }, ["at", "message"]),
+    config: configFileState,
+    renamed: listOf(record<RenameRecord>({ from: text, to: text, at: text }, ["from", "to", "at"])),
     detector: text,
     users: count,
     invalid: listOf(record<InvalidLine>({ line: count, text }, ["line", "text"])),
@@ -268,6 +293,7 @@ const parseEncoder = (value: unknown): ReadStatus<"encoder"> =>
     state: oneOf("idle", "encoding", "paused", "low-disk"),
     paused: flag,
     queue_length: count,
+    config: configFileState,
     current_job: orNull(record<CurrentJobStatus>(
       {
         job: text,

@@ -5,6 +5,8 @@
  */
 import { FileLock } from "./file_lock.ts";
 import { uploadLockPath, type UploadView, uploadView } from "./upload_queue.ts";
+import type { ConfigFileState } from "../config/config_watch.ts";
+import type { RenameRecord } from "./daemon_status.ts";
 import { readRetentionState, type RetentionState } from "./retention_state.ts";
 import { type OutboxView, readOutboxView } from "./notify_outbox.ts";
 import type { Config } from "../config/config.ts";
@@ -74,6 +76,10 @@ export interface PollerView {
   readonly detector: string | null;
   /** The Twitch API's most recent failure and when it happened. */
   readonly detector_error: { readonly at: string; readonly message: string } | null;
+  /** The running poller's config file: whether the file on disk is in force. */
+  readonly config: ConfigFileState | null;
+  /** Channels followed through a rename on Twitch. */
+  readonly renamed: readonly RenameRecord[];
   /** Why the status file cannot be read (corrupt or foreign), else null. */
   readonly status_unreadable: string | null;
 }
@@ -85,6 +91,8 @@ export interface EncoderView {
   readonly state: EncoderState | null;
   readonly paused: boolean;
   readonly current_job: CurrentJobStatus | null;
+  /** The running encoder's config file: whether the file on disk is in force. */
+  readonly config: ConfigFileState | null;
   /** Why the status file cannot be read (corrupt or foreign), else null. */
   readonly status_unreadable: string | null;
 }
@@ -258,6 +266,8 @@ export function pollerView(state: DaemonState<"poller">): PollerView {
     last_error: live ? status.last_error ?? null : null,
     detector: live ? status.detector ?? null : null,
     detector_error: status.detector_error ?? null,
+    config: live ? status.config ?? null : null,
+    renamed: status.renamed ?? [],
     status_unreadable: state.unreadable,
   };
 }
@@ -290,6 +300,7 @@ export function encoderView(state: DaemonState<"encoder">): EncoderView {
     state: live ? status.state ?? null : null,
     paused: live && status.paused === true,
     current_job: live ? status.current_job ?? null : null,
+    config: live ? status.config ?? null : null,
     status_unreadable: state.unreadable,
   };
 }

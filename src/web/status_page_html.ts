@@ -95,7 +95,11 @@ function render(d) {
   $("lastcheck").textContent = st.poller.running
     ? "Poller running" + (st.poller.detector ? " (" + st.poller.detector + ")" : "") + "; last check " +
       clock(st.poller.last_poll) + ", next " + clock(st.poller.next_poll) +
-      (st.poller.last_error ? "; last cycle failed: " + st.poller.last_error : "")
+      (st.poller.last_error ? "; last cycle failed: " + st.poller.last_error : "") +
+      (st.poller.config && !st.poller.config.in_force && st.poller.config.error
+        ? "; config " + st.poller.config.path + " NOT in force (the last good one is used): " +
+          st.poller.config.error.message
+        : "")
     : "No poller running (states from the files only)";
   rows("recordings", st.recordings, (r) => {
     const x = d.details.find((k) => k.user === r.user && k.pid === r.pid) || {};

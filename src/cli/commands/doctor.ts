@@ -10,6 +10,7 @@ import {
   type CheckResult,
   checkRuntimeFolder,
   checkStaleState,
+  checkSupportedCodecs,
   checkTool,
   checkUsersFile,
   foldersOf,
@@ -73,6 +74,7 @@ export async function doctorCommand(
     }
   };
   await check("streamlink", () => checkTool("streamlink", "--version", MIN_STREAMLINK));
+  await check("streamlink codecs", () => checkSupportedCodecs(config.streamlink.supportedCodecs));
   await check("ffmpeg", () => checkTool("ffmpeg", "-version"));
   await check("ffprobe", () => checkTool("ffprobe", "-version"));
   await check("flock", () => checkTool("flock", "--version"));

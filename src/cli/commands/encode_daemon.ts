@@ -1,11 +1,11 @@
 import { serveEncoder } from "../../encode/serve_encoder.ts";
 import { stopEncoder } from "../../encode/stop_encoder.ts";
 import { ExitCode, TwitchtoolError } from "../../errors.ts";
-import { withShutdownSignals } from "../../proc/signals.ts";
+import { onReloadSignal, withShutdownSignals } from "../../proc/signals.ts";
 import { type DaemonState, readDaemonState } from "../../state/daemon_state.ts";
 import { listQueue } from "../../state/job_queue.ts";
 import { encoderView, type QueueView, queueView } from "../../state/status_snapshot.ts";
-import { type GlobalOptions, loadCommandConfig } from "../context.ts";
+import { type GlobalOptions, loadCommandConfig, reloadCommandConfig } from "../context.ts";
 import { printLine, renderTable } from "../output.ts";
 import { badJobLines, describeEncoder, outlivedKillMessage } from "../daemon_lines.ts";
 import { parseSeconds } from "../options.ts";
@@ -22,9 +22,15 @@ export async function encodeDaemonRunCommand(
   globals: GlobalOptions,
 ): Promise<number> {
   const config = await loadCommandConfig(globals);
+  let reloadNow = () => {};
+  using _hup = onReloadSignal(() => reloadNow());
   return await withShutdownSignals(async (signal) => {
     const exitWhenEmpty = options.exitWhenEmpty ?? false;
-    const summary = await serveEncoder(config, { exitWhenEmpty }, signal);
+    const summary = await serveEncoder(config, {
+      exitWhenEmpty,
+      reload: () => reloadCommandConfig(globals),
+      onReloadRequest: (reload) => reloadNow = reload,
+    }, signal);
     if (!exitWhenEmpty) return ExitCode.Ok;
     const left = await listQueue(config.paths.queueDir);
     const parts = [`${summary.done} encoded`, `${summary.failed} failed`];

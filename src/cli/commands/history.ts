@@ -14,6 +14,7 @@ import { isUploadPending, readUploaded } from "../../state/upload_queue.ts";
 import { fitsWhole } from "../table_layout.ts";
 import { localTime } from "../human_values.ts";
 import { parseCount } from "../options.ts";
+import { currentLogin, readChannelIds } from "../../state/channel_ids.ts";
 
 /** Options of `twitchtool history`. */
 export interface HistoryOptions {
@@ -33,14 +34,18 @@ export async function historyCommand(
   const limit = parseCount(options.limit, "--limit", 20);
   const config = await loadCommandConfig(globals);
   const recordDir = config.paths.recordDir;
-  const recordings = await listRecordings(recordDir, limit, chatFileCount, config.paths.stateDir);
+  const listedAs = await listRecordings(recordDir, limit, chatFileCount, config.paths.stateDir);
+  // A channel renamed on Twitch: its recordings under both names are listed under the new one.
+  const { renames } = await readChannelIds(config.paths.stateDir);
+  const recordings = listedAs.map((r) => ({ ...r, user: currentLogin(renames, r.user) }));
   const uploads = await Promise.all(
-    recordings.map((r) => uploadsOf(config.paths.queueDir, r)),
+    listedAs.map((r) => uploadsOf(config.paths.queueDir, r)),
   );
   if (options.json) {
     // `file` is never null: the one to open, whichever of the two is left.
     const listed = recordings.map(({ user, started_at, ...rest }, index) => ({
       user,
+      ...(listedAs[index]!.user !== user ? { recorded_as: listedAs[index]!.user } : {}),
       started_at,
       file: recordingFile(rest),
       ...rest,

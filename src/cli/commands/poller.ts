@@ -1,10 +1,10 @@
 import { ExitCode, TwitchtoolError } from "../../errors.ts";
 import { runPollerDaemon } from "../../poll/run_poller.ts";
-import { withShutdownSignals } from "../../proc/signals.ts";
+import { onReloadSignal, withShutdownSignals } from "../../proc/signals.ts";
 import { stopDaemon } from "../../proc/stop_daemon.ts";
 import { readDaemonState } from "../../state/daemon_state.ts";
 import { pollerView } from "../../state/status_snapshot.ts";
-import { type GlobalOptions, loadCommandConfig } from "../context.ts";
+import { type GlobalOptions, loadCommandConfig, reloadCommandConfig } from "../context.ts";
 import { printLine } from "../output.ts";
 import { describePoller, outlivedKillMessage } from "../daemon_lines.ts";
 import { parseSeconds } from "../options.ts";
@@ -12,8 +12,12 @@ import { parseSeconds } from "../options.ts";
 /** `twitchtool poller run`: watch the users file and launch recorders until SIGINT/SIGTERM. */
 export async function pollerRunCommand(globals: GlobalOptions): Promise<number> {
   const config = await loadCommandConfig(globals);
+  let reloadNow = () => {};
+  using _hup = onReloadSignal(() => reloadNow());
   return await withShutdownSignals(async (signal) => {
     await runPollerDaemon(config, {
+      reload: () => reloadCommandConfig(globals),
+      onReloadRequest: (reload) => reloadNow = reload,
       configPath: globals.config === undefined ? undefined : config.source.path,
       // Only a --record-limit flag is passed on to the recorders the poller launches.
       recordLimitOverride: globals.configOverrides?.["limits.record_limit"] === undefined

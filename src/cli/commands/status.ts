@@ -37,7 +37,7 @@ export async function statusCommand(
   options: StatusOptions,
   globals: GlobalOptions,
 ): Promise<number> {
-  const config = await loadCommandConfig(globals);
+  const config = await loadCommandConfig(globals, { tolerant: true });
   if (options.serve !== undefined) return await serveStatus(config, options.serve);
   const status = await collectStatus(config, journalMessageCount);
   if (options.json) {

@@ -1,3 +1,15 @@
+import {
+  type ChannelSettings,
+  channelSettings,
+  channelTableWarnings,
+  hostedConfig,
+  type SettingOrigin,
+} from "../../config/channel_settings.ts";
+import type { ChannelKey } from "../../config/channel_tables.ts";
+import { CHANNEL_KEYS } from "../../config/schema.ts";
+import { redactArgs, splitSecretArgs } from "../../proc/streamlink_args.ts";
+import { logLiteral } from "../../util/log_literal.ts";
+import { currentLogin, readChannelIds } from "../../state/channel_ids.ts";
 import { addUsers, editUsersFile, readUsersFile, removeUsers } from "../../poll/users_file.ts";
 import { type GlobalOptions, loadCommandConfig } from "../context.ts";
 import { printLine } from "../output.ts";
@@ -10,9 +22,19 @@ async function usersFilePath(globals: GlobalOptions): Promise<string> {
   return config.poller.usersFile;
 }
 
-/** `twitchtool users list`: the watched channels, one per line; invalid lines as warnings. */
+/** Options of `users list`. */
+export interface UsersListOptions {
+  /** Every channel's effective settings with their origins. */
+  settings?: boolean;
+}
+
+/**
+ * `twitchtool users list`: the watched channels, one per line (with what their own tables set);
+ * invalid lines as warnings. With `--settings`, each channel's effective settings.
+ */
 export async function usersListCommand(
   globals: GlobalOptions,
+  options: UsersListOptions = {},
 ): Promise<number> {
   const config = await loadCommandConfig(globals);
   const path = config.poller.usersFile;
@@ -32,8 +54,66 @@ export async function usersListCommand(
     });
   }
   const shard = parseShard(config.poller.shard);
-  for (const user of list.users) printLine(shard ? shardLine(user, shard) : user);
+  for (const warning of channelTableWarnings(config, list.users)) log.warn(logLiteral(warning));
+  // As the poller records them: `poller.quality` is the global quality there.
+  const hosted = hostedConfig(config);
+  const { renames } = await readChannelIds(config.paths.stateDir);
+  for (const listed of list.users) {
+    const user = currentLogin(renames, listed);
+    const renamed = user === listed ? "" : `${listed} -> `;
+    const own = channelSettings(hosted, user);
+    if (options.settings) {
+      printLine(`${renamed}${user}`);
+      for (const line of settingLines(own)) printLine(`  ${line}`);
+      continue;
+    }
+    const set = CHANNEL_KEYS.filter((spec) => own.origins[spec.key].source === "channel")
+      .map((spec) => `${spec.key}=${shownValue(spec.key, own)}`);
+    // With `[poller] shard`: which host records it.
+    const name = shard ? shardLine(user, shard) : user;
+    const shown = renamed ? `${listed} -> ${name} (renamed on Twitch)` : name;
+    printLine(set.length > 0 ? `${shown}  [channel.${user}] ${set.join(" ")}` : shown);
+  }
   return 0;
+}
+
+/** `key = value  (origin)` for each per-channel setting. */
+function settingLines(own: ChannelSettings): string[] {
+  return CHANNEL_KEYS.map((spec) =>
+    `${spec.key} = ${shownValue(spec.key, own)}  (${originText(own.origins[spec.key])})`
+  );
+}
+
+/** A setting's value as the config file would write it (extra_args masked: they may hold tokens). */
+function shownValue(key: ChannelKey, own: ChannelSettings): string {
+  const values: Record<ChannelKey, unknown> = {
+    quality: own.quality,
+    chat: own.chat,
+    backfill: own.backfill,
+    keep: own.keep,
+    max_age_days: own.maxAgeDays,
+    upload: own.upload,
+    notify: own.notify,
+    extra_args: redactArgs(splitSecretArgs(own.extraArgs).visible),
+  };
+  const value = values[key];
+  return value === undefined ? "unset" : JSON.stringify(value);
+}
+
+/** Where a setting came from, in words. */
+function originText(origin: SettingOrigin): string {
+  switch (origin.source) {
+    case "channel":
+      return origin.label;
+    case "cli":
+      return `flag ${origin.label}`;
+    case "env":
+      return `environment variable ${origin.label}`;
+    case "file":
+      return `config ${origin.label}`;
+    default:
+      return `default of ${origin.label || "the upload feature"}`;
+  }
 }
 
 /** `twitchtool users add <names...>`: appends new channels; all-or-nothing on invalid names. */

@@ -1,0 +1,97 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { channelConfig, channelSettings, channelTableWarnings } from "./channel_settings.ts";
+import { inspectConfig, loadConfig } from "./load_config.ts";
+
+async function withConfig(
+  text: string,
+  fn: (path: string, home: string) => Promise<void>,
+  env: Record<string, string> = {},
+): Promise<void> {
+  const home = await Deno.makeTempDir();
+  try {
+    const path = join(home, "config.toml");
+    await Deno.writeTextFile(path, text);
+    await fn(path, home);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+  void env;
+}
+
+const TABLES = `[record]
+quality = "best"
+
+[streamlink]
+extra_args = ["--twitch-low-latency"]
+
+[channel.Alice]
+quality = "720p60"
+chat = true
+keep = 3
+notify = ["recording_failed"]
+extra_args = ["--http-timeout", "30"]
+
+[channel.bob]
+notify = false
+max_age_days = 7
+upload = true
+`;
+
+Deno.test("channelSettings() lays a channel's table over the global keys, with origins", async () => {
+  await withConfig(TABLES, async (path, home) => {
+    const { config } = await loadConfig({ configPath: path, env: (n) => ({ HOME: home })[n] });
+    const alice = channelSettings(config, "alice");
+    assert.equal(alice.quality, "720p60");
+    assert.equal(alice.chat, true);
+    assert.equal(alice.keep, 3);
+    assert.deepEqual(alice.notify, ["recording_failed"]);
+    assert.deepEqual(alice.extraArgs, ["--twitch-low-latency", "--http-timeout", "30"]);
+    assert.equal(alice.origins.quality.source, "channel");
+    assert.equal(alice.origins.quality.label, `[channel.alice] ${path}:8`);
+    assert.deepEqual(alice.origins.backfill, { source: "default", label: "twitch.backfill" });
+    const bob = channelSettings(config, "BOB");
+    assert.equal(bob.quality, "best");
+    assert.deepEqual(bob.origins.quality, { source: "file", label: `${path}:2` });
+    assert.deepEqual(bob.notify, []);
+    assert.equal(bob.maxAgeDays, 7);
+    assert.equal(bob.upload, true);
+    assert.equal(channelSettings(config, "carol").upload, undefined);
+    assert.equal(channelConfig(config, "alice").record.quality, "720p60");
+    assert.equal(channelConfig(config, "carol").record.quality, "best");
+    assert.deepEqual(channelTableWarnings(config, ["alice"]), [
+      `[channel.bob] in config "${path}" names a channel that is not in the users file "${config.poller.usersFile}"`,
+    ]);
+  });
+});
+
+Deno.test("channelSettings() lets a record --quality flag win over the channel's table", async () => {
+  await withConfig(TABLES, async (path, home) => {
+    const { config } = await loadConfig({
+      configPath: path,
+      env: (n) => ({ HOME: home })[n],
+      overrides: { "record.quality": { value: "480p", flag: "--quality" } },
+    });
+    assert.equal(channelSettings(config, "alice", { flagWins: true }).quality, "480p");
+    assert.equal(channelSettings(config, "alice").quality, "720p60");
+  });
+});
+
+Deno.test("loadConfig() refuses unknown and mistyped channel keys, naming file and line", async () => {
+  const text = `[channel.alice]\nqualty = "720p"\nkeep = 0\nnotify = ["recording_begun"]\n` +
+    `[channel.x]\nchat = true\n[chanel.bob]\nchat = true\n`;
+  await withConfig(text, async (path, home) => {
+    const { problems } = await inspectConfig({
+      configPath: path,
+      env: (n) => ({ HOME: home })[n],
+    });
+    const messages = problems.map((problem) => problem.message);
+    assert.deepEqual(messages, [
+      `Unknown key "channel.alice.qualty" in config "${path}": line 2: did you mean "channel.alice.quality"?`,
+      `Cannot use config "${path}": line 3: expected an integer >= 1 for "channel.alice.keep", got 0`,
+      `Cannot use config "${path}": line 4: expected an array of recording_started, recording_finished, recording_failed, encode_finished, encode_failed, disk_low, retention_deleted, config_refused, channel_renamed (not "recording_begun") for "channel.alice.notify", got ["recording_begun"]`,
+      `Cannot use [channel.x] in config "${path}": line 5: "x" is not a Twitch login (3-25 letters, digits or underscores)`,
+      `Unknown section "chanel" in config "${path}": line 7: did you mean "channel"?`,
+    ]);
+  });
+});
