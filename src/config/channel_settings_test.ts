@@ -89,7 +89,7 @@ Deno.test("loadConfig() refuses unknown and mistyped channel keys, naming file a
     assert.deepEqual(messages, [
       `Unknown key "channel.alice.qualty" in config "${path}": line 2: did you mean "channel.alice.quality"?`,
       `Cannot use config "${path}": line 3: expected an integer >= 1 for "channel.alice.keep", got 0`,
-      `Cannot use config "${path}": line 4: expected an array of recording_started, recording_finished, recording_failed, encode_finished, encode_failed, disk_low, retention_deleted, config_refused, channel_renamed (not "recording_begun") for "channel.alice.notify", got ["recording_begun"]`,
+      `Cannot use config "${path}": line 4: expected an array of recording_started, recording_finished, recording_failed, encode_finished, encode_failed, disk_low, retention_deleted, upload_finished, upload_failed, config_refused, channel_renamed (not "recording_begun") for "channel.alice.notify", got ["recording_begun"]`,
       `Cannot use [channel.x] in config "${path}": line 5: "x" is not a Twitch login (3-25 letters, digits or underscores)`,
       `Unknown section "chanel" in config "${path}": line 7: did you mean "channel"?`,
     ]);
