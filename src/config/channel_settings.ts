@@ -113,6 +113,8 @@ export function channelConfig(
     retention: { ...config.retention, keepPerChannel: own.keep, maxAgeDays: own.maxAgeDays },
     notify: { ...config.notify, events: own.notify },
     streamlink: { ...config.streamlink, extraArgs: own.extraArgs },
+    // `upload = false`: this channel's files never join the upload queue.
+    upload: own.upload === false ? { ...config.upload, remote: undefined } : config.upload,
   };
 }
 

@@ -95,3 +95,17 @@ Deno.test("loadConfig() refuses unknown and mistyped channel keys, naming file a
     ]);
   });
 });
+
+Deno.test("channelConfig() leaves a channel with upload = false out of the upload queue", async () => {
+  const text = `[upload]\nremote = "archive:vods"\n\n[channel.alice]\nupload = false\n\n` +
+    `[channel.bob]\nupload = true\n`;
+  await withConfig(text, async (path, home) => {
+    const { config } = await loadConfig({
+      configPath: path,
+      env: (name) => ({ HOME: home })[name],
+    });
+    assert.equal(channelConfig(config, "alice").upload.remote, undefined);
+    assert.equal(channelConfig(config, "bob").upload.remote, "archive:vods");
+    assert.equal(channelConfig(config, "carol").upload.remote, "archive:vods");
+  });
+});

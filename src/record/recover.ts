@@ -2,6 +2,7 @@ import { deliverSidecars, leftSidecarJobs } from "../chat/deliver_sidecars.ts";
 import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
+import { channelConfig } from "../config/channel_settings.ts";
 import { ensurePrivateDir, pathExists } from "../state/atomic_write.ts";
 import { isSessionCaptureAlive, removeCaptureLock } from "../state/capture_lock.ts";
 import { FileLock } from "../state/file_lock.ts";
@@ -204,7 +205,8 @@ export async function recoverSessions(
         queueDir: config.paths.queueDir,
         stateDir: config.paths.stateDir,
         ...backfillSettings(config),
-        ...sessionUploadSettings(config),
+        // A channel's own `[channel.<login>] upload = false` holds after a crash too.
+        ...sessionUploadSettings(channelConfig(config, manifest.user)),
       });
       await removeCaptureLock(config.paths.runtimeDir, manifest.base);
       reports.push({
