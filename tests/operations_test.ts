@@ -168,6 +168,7 @@ Deno.test("status --json reports the encoder and the queue from their files, and
     "record_limit",
     "recordings",
     "retention",
+    "uploads",
   ]);
   assert.deepEqual(idle.recordings, []);
   assert.equal(idle.poller.running, false);
