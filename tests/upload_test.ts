@@ -292,7 +292,7 @@ Deno.test({
     assert.ok(!JSON.stringify(events).includes(PASSWORD));
     assert.ok(!result.stderr.includes(PASSWORD));
     const doctor = await runCli(sb, ["doctor"]);
-    const said = doctor.stdout.split("\n").filter((line) => /uploads/.test(line));
+    const said = doctor.stdout.split("\n").filter((line) => /^\S+ +uploads:/.test(line));
     assert.equal(said.length, 2, doctor.stdout);
     assert.match(said[0]!, /FAIL.*wrong:archive: Credentials refused: .*401/);
     assert.match(said[1]!, /FAIL.*the queue stopped: Credentials refused/);

@@ -24,7 +24,7 @@ import { copyArgs } from "./rclone_args.ts";
 import { rcloneFailure } from "./rclone_failure.ts";
 import type { RunRclone } from "./run_rclone.ts";
 import { remoteFile, type UploadSettings } from "./upload_settings.ts";
-import { verifyArrival } from "./verify_arrival.ts";
+import { hashFile, type KnownHash, remoteHashType, verifyArrival } from "./verify_arrival.ts";
 
 const log = getLogger(["twitchtool", "upload"]);
 
@@ -62,6 +62,8 @@ export class UploadWorker {
   #failedTotal = 0;
   #failures = 0;
   #lastStop: string | undefined;
+  /** The remote's hash for the check (null: none, undefined: rclone could not say). */
+  #hashType: Promise<string | null | undefined> | undefined;
 
   constructor(
     private readonly settings: UploadSettings,
@@ -109,6 +111,7 @@ export class UploadWorker {
       return { kind: "gone" };
     }
     const remote = remoteFile(this.settings.remote, item.dest);
+    const known = await this.#hashDuringCopy(item.local);
     const copied = await this.#copy(item, remote, info.size, signal);
     if (copied) return copied;
     const arrival = await verifyArrival(
@@ -117,6 +120,7 @@ export class UploadWorker {
       item.local,
       remote,
       info.size,
+      known,
     );
     if (!arrival.ok) {
       return { kind: "failed", permanent: arrival.permanent, reason: arrival.reason };
@@ -148,6 +152,21 @@ export class UploadWorker {
       local_deleted: deleted,
     });
     return { kind: "done" };
+  }
+
+  /**
+   * Starts hashing `local` with the hash the remote will be compared by, so the file is read
+   * while rclone copies it (from the page cache) instead of after. Undefined when the remote's
+   * hashes are unknown: the check then finds out itself.
+   */
+  async #hashDuringCopy(local: string): Promise<KnownHash | undefined> {
+    // Asked once per worker: the remote's backend does not change while it runs.
+    this.#hashType ??= remoteHashType(this.deps.run, this.settings, this.settings.remote);
+    const type = await this.#hashType;
+    if (type === undefined) return undefined;
+    const hashing = hashFile(local, type ?? "sha256");
+    hashing.catch(() => undefined); // awaited by the check; a copy that fails leaves it unread
+    return { type, local: hashing };
   }
 
   /** Runs `rclone copyto`; a failure as an {@link Attempt}, `undefined` when it copied. */

@@ -107,3 +107,33 @@ Deno.test("UploadWorker stops on refused credentials, keeps the file, and tries 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("UploadWorker compares the one hash the remote supports, hashed locally during the copy", async () => {
+  const { dir, local, bytes } = await setUp();
+  try {
+    const md5 = createHash("md5").update(bytes).digest("hex");
+    const asked: string[][] = [];
+    // A remote with md5 only (as S3): it answers with the hashes asked for that it has.
+    const run: RunRclone = (args) => {
+      const done = (stdout = ""): Promise<RcloneResult> =>
+        Promise.resolve({ code: 0, stdout, stderr: "" });
+      if (args[0] === "backend") return done(JSON.stringify({ Hashes: ["md5", "crc32"] }));
+      if (args[0] !== "lsjson") return done();
+      const types = args.flatMap((arg, index) => args[index - 1] === "--hash-type" ? [arg] : []);
+      asked.push(types);
+      const hashes = types.includes("md5") ? { md5 } : {};
+      return done(JSON.stringify({ Size: bytes.length, Hashes: hashes }));
+    };
+    const worker = new UploadWorker(SETTINGS, { queueDir: dir, untilEmpty: true }, {
+      run,
+      transferLock: join(dir, "transfer.lock"),
+      sleep: () => Promise.resolve(),
+      writeStatus: () => Promise.resolve(),
+    });
+    assert.equal(await worker.run(new AbortController().signal), "empty");
+    assert.equal((await readUploaded(dir, local))?.checked, `md5:${md5}`);
+    assert.deepEqual(asked, [["md5"]], "one hash asked of the remote, not three");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
