@@ -47,6 +47,11 @@ export interface UploadWorkerDeps {
   readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly writeStatus: (status: UploadStatus) => Promise<void>;
   readonly now?: () => Date;
+  /**
+   * Events of the queue's `pending/` folder: an idle worker starts a newly queued file at once
+   * instead of at its next look ({@link UploadWorkerOptions.idleMs}).
+   */
+  readonly queueChanges?: (signal: AbortSignal) => AsyncIterable<unknown>;
 }
 
 /** How a run of the worker ended. */
@@ -62,6 +67,10 @@ export class UploadWorker {
   #failedTotal = 0;
   #failures = 0;
   #lastStop: string | undefined;
+  /** Ends the idle wait early (a change in the queue). */
+  #wake: () => void = () => {};
+  /** The queue changed since the worker last looked: do not sleep. */
+  #changed = false;
   /** The remote's hash for the check (null: none, undefined: rclone could not say). */
   #hashType: Promise<string | null | undefined> | undefined;
 
@@ -74,12 +83,27 @@ export class UploadWorker {
   /** The loop: one file at a time, oldest first. */
   async run(signal: AbortSignal, failedTotal = 0): Promise<UploadRunEnd> {
     this.#failedTotal = failedTotal;
+    const watching = new AbortController();
+    const stopWatching = () => watching.abort();
+    signal.addEventListener("abort", stopWatching, { once: true });
+    const watcher = this.options.untilEmpty ? undefined : this.#watchQueue(watching.signal);
+    try {
+      return await this.#loop(signal);
+    } finally {
+      watching.abort();
+      signal.removeEventListener("abort", stopWatching);
+      await watcher;
+    }
+  }
+
+  async #loop(signal: AbortSignal): Promise<UploadRunEnd> {
     while (!signal.aborted) {
+      this.#changed = false;
       const [item] = await listPendingUploads(this.options.queueDir);
       if (!item) {
         await this.#status({ state: "idle" });
         if (this.options.untilEmpty) return "empty";
-        await this.deps.sleep(this.options.idleMs ?? 15_000, signal);
+        await this.#idle(this.options.idleMs ?? 15_000, signal);
         continue;
       }
       const attempt = await this.#attempt(item, signal);
@@ -99,6 +123,38 @@ export class UploadWorker {
     }
     await this.#status({ state: "idle" });
     return "aborted";
+  }
+
+  /** Sleeps `ms`, or less when the queue changes (also when it changed since the last look). */
+  async #idle(ms: number, signal: AbortSignal): Promise<void> {
+    if (this.#changed) return;
+    const waking = new AbortController();
+    const stop = () => waking.abort();
+    signal.addEventListener("abort", stop, { once: true });
+    this.#wake = stop;
+    try {
+      await this.deps.sleep(ms, waking.signal);
+    } finally {
+      this.#wake = () => {};
+      signal.removeEventListener("abort", stop);
+    }
+  }
+
+  /** Wakes the idle loop on each change of the queue; a watch that fails leaves the polling. */
+  async #watchQueue(signal: AbortSignal): Promise<void> {
+    if (!this.deps.queueChanges) return;
+    try {
+      for await (const _change of this.deps.queueChanges(signal)) {
+        this.#changed = true;
+        this.#wake();
+      }
+    } catch (error) {
+      if (!signal.aborted) {
+        log.warn("Cannot watch the upload queue ({error}); looking every few seconds", {
+          error: String(error),
+        });
+      }
+    }
   }
 
   /** Uploads, verifies and settles one file. */
