@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { queueUploads, type UploadSettings } from "../src/upload/upload_settings.ts";
-import { makeSandbox, runCli, type Sandbox, spawnCli } from "../testing/cli.ts";
+import { makeSandbox, runCli, runCliOnTerminal, type Sandbox, spawnCli } from "../testing/cli.ts";
+import { writeCoverageRecord } from "../src/state/coverage_record.ts";
 import { makeClip, writeJob } from "../testing/encode_clips.ts";
 import { eventually } from "../testing/eventually.ts";
 import { processesWith } from "../testing/processes.ts";
@@ -133,6 +134,80 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "history keeps a recording uploaded and deleted locally, as remote only, within 80 and 120 columns",
+  ignore: !HAS_RCLONE,
+  fn: async () => {
+    await using sb = await makeSandbox();
+    const remoteDir = join(sb.home, "remote");
+    const rcloneConfig = join(sb.home, "rclone.conf");
+    await Deno.writeTextFile(rcloneConfig, "[loc]\ntype = local\n");
+    await writeUploadConfig(
+      sb,
+      `remote = "loc:${remoteDir}"\nrclone_config = "${rcloneConfig}"\ndelete_local = true`,
+    );
+    // A long login (Twitch allows 25 characters) gone to the remote, and a local one beside it.
+    const user = "archivist_one_long_name1";
+    const base = `${user}_2026-12-07_11-00-00`;
+    await Deno.mkdir(sb.recordDir, { recursive: true });
+    const mp4 = await makeClip(join(sb.recordDir, `${base}.mp4`), {
+      seconds: 2,
+      width: 320,
+      height: 180,
+    });
+    const bytes = (await Deno.stat(mp4)).size;
+    await writeCoverageRecord(sb.stateDir, base, [mp4], {
+      captured_seconds: 2,
+      backfilled_seconds: 0,
+      repeats_dropped_seconds: 0,
+      gaps: [],
+    });
+    const settings: UploadSettings = {
+      remote: "unused:",
+      deleteLocal: true,
+      what: ["recording"],
+      pathTemplate: "{user}/{file}",
+      extraArgs: [],
+      host: "test",
+    };
+    await queueUploads(settings, sb.queueDir, user, [mp4], new Date());
+    await recording(sb);
+
+    const run = await runCli(sb, ["upload", "run"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(await exists(mp4), false, "deleted once it arrived");
+    const remote = `loc:${remoteDir}/${user}/${base}.mp4`;
+
+    const json = await runCli(sb, ["history", "--json"]);
+    assert.equal(json.code, 0, json.stderr);
+    const listed = JSON.parse(json.stdout).recordings;
+    assert.deepEqual(listed.map((r: { user: string }) => r.user), [user, "alice"]);
+    assert.equal(listed[0].remote_only, true);
+    assert.equal(listed[0].file, remote);
+    assert.equal(listed[0].uploaded.original, remote);
+    assert.equal(listed[0].bytes, bytes);
+    assert.equal(listed[0].duration_seconds, 2);
+    assert.equal(listed[1].remote_only, false);
+    assert.equal(listed[1].uploaded.original, null);
+
+    const piped = await runCli(sb, ["history"]);
+    assert.match(piped.stdout, new RegExp(`${user} .*│ remote only +│ ${base}\\.mp4 +│`));
+    for (const columns of [80, 120]) {
+      const shown = await runCliOnTerminal(sb, ["history"], { columns });
+      assert.equal(shown.code, 0, shown.stdout);
+      // deno-lint-ignore no-control-regex -- the terminal's colour codes are stripped
+      const lines = shown.stdout.replace(/\x1b\[[0-9;]*m/g, "").split(/\r?\n/)
+        .filter((line) => /^[┌│├└]/.test(line));
+      for (const line of lines) assert.ok(line.length <= columns, `${line.length}: ${line}`);
+      // At 80 columns the cell may wrap at its space, never inside a word.
+      const whole = columns === 120 ? /│ remote only +│/ : /│ remote( only)? +│/;
+      assert.ok(lines.some((line) => whole.test(line)), shown.stdout);
+      assert.ok(lines.some((line) => /│ no +│/.test(line)), shown.stdout);
+    }
+  },
+});
+
+Deno.test({
   name: "a WebDAV server stopped while files are queued: nothing deleted, pending, then arrival",
   ignore: !HAS_RCLONE,
   fn: async () => {
@@ -217,7 +292,7 @@ Deno.test({
     assert.ok(!JSON.stringify(events).includes(PASSWORD));
     assert.ok(!result.stderr.includes(PASSWORD));
     const doctor = await runCli(sb, ["doctor"]);
-    const said = doctor.stdout.split("\n").filter((line) => /uploads/.test(line));
+    const said = doctor.stdout.split("\n").filter((line) => /^\S+ +uploads:/.test(line));
     assert.equal(said.length, 2, doctor.stdout);
     assert.match(said[0]!, /FAIL.*wrong:archive: Credentials refused: .*401/);
     assert.match(said[1]!, /FAIL.*the queue stopped: Credentials refused/);

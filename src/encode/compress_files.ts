@@ -9,7 +9,8 @@ import { findExecutable, requireTools } from "../proc/which.ts";
 import { ensureRuntimeDir } from "../state/runtime_dir.ts";
 import { resolveEncodeSettings } from "./encode_settings.ts";
 import { expandInputs } from "./expand_inputs.ts";
-import { PauseController, recordingsCapturing, watchDirectory } from "./pause_controller.ts";
+import { PauseController, recordingsCapturing } from "./pause_controller.ts";
+import { watchDirectory } from "../util/watch_directory.ts";
 import { runTscompress, type TscompressEvent, type TscompressResult } from "./tscompress.ts";
 
 const log = getLogger(["twitchtool", "encode"]);

@@ -140,23 +140,3 @@ export function recordingsCapturing(
   const pool = new SlotPool(runtimeDir, recordLimit);
   return async () => (await pool.list()).some((slot) => slot.state === "capturing");
 }
-
-/** Yields once per filesystem event in `dir` (not recursive) until `signal` aborts. */
-export async function* watchDirectory(dir: string, signal: AbortSignal): AsyncIterable<void> {
-  if (signal.aborted) return;
-  const watcher = Deno.watchFs(dir, { recursive: false });
-  const close = () => {
-    try {
-      watcher.close();
-    } catch {
-      // Already closed.
-    }
-  };
-  signal.addEventListener("abort", close, { once: true });
-  try {
-    for await (const _event of watcher) yield;
-  } finally {
-    signal.removeEventListener("abort", close);
-    close();
-  }
-}

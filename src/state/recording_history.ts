@@ -3,11 +3,12 @@
  * (or `.ts` without remux) and, once encoded, `<same>_compressed.mp4` beside it (alone when
  * the encoder deleted the input). Read-only, for `twitchtool history`.
  */
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { parseSessionBase } from "./session_folder.ts";
 import { mediaDuration } from "../util/media_duration.ts";
-import { listDirEntries } from "./atomic_write.ts";
-import { readCoverageRecord } from "./coverage_record.ts";
+import { listDirEntries, listNames, readJsonFile, statOrUndefined } from "./atomic_write.ts";
+import { coverageRecordPath, readCoverageRecord } from "./coverage_record.ts";
+import { readUploaded } from "./upload_queue.ts";
 import type { RecordingCoverage } from "./session_manifest.ts";
 
 /** One finished recording. */
@@ -83,6 +84,85 @@ export async function listRecordings(
       chat_messages: await chatMessages(join(recordDir, `${stem}.chat.json`)),
     };
   }));
+}
+
+/** A recording none of whose files is left in record_dir, each gone only after it arrived. */
+export interface RemoteOnlyRecording extends RecordingEntry {
+  /** `remote:path` the recording arrived at, null when it did not go (or not whole). */
+  readonly remote_original: string | null;
+  /** `remote:path` its encode arrived at, null without one. */
+  readonly remote_compressed: string | null;
+}
+
+/**
+ * The newest `limit` recordings (newer than `after` when given) that finalize delivered (their
+ * coverage records in `stateDir`) and that are no longer on disk because they were uploaded and
+ * then deleted (`[upload] delete_local`): `history` goes on listing them from the upload queue's
+ * records of what arrived (state/upload_queue.ts). Sizes are the uploaded ones; the playing time
+ * is the coverage's (captured plus back-filled seconds), since no file is left to read it from.
+ */
+export async function listRemoteOnlyRecordings(
+  stateDir: string,
+  queueDir: string,
+  limit: number,
+  after?: Date,
+): Promise<RemoteOnlyRecording[]> {
+  const stems = (await listNames(join(stateDir, "recordings")))
+    .filter((name) => name.endsWith(".json"))
+    .map((name) => ({ stem: name.slice(0, -5), base: parseSessionBase(name.slice(0, -5)) }))
+    .filter(({ base }) => base !== undefined && (!after || base.startedAt > after))
+    .sort((a, b) =>
+      b.base!.startedAt.getTime() - a.base!.startedAt.getTime() || (a.stem < b.stem ? 1 : -1)
+    );
+  const found: RemoteOnlyRecording[] = [];
+  for (const { stem, base } of stems) {
+    if (found.length >= limit) break;
+    const entry = await remoteOnly(stateDir, queueDir, stem, base!.user, base!.startedAt);
+    if (entry) found.push(entry);
+  }
+  return found;
+}
+
+/** Session `stem` as a remote-only recording, or null when a file of it is still here or never arrived. */
+async function remoteOnly(
+  stateDir: string,
+  queueDir: string,
+  stem: string,
+  user: string,
+  startedAt: Date,
+): Promise<RemoteOnlyRecording | null> {
+  const record = await readJsonFile(coverageRecordPath(stateDir, stem)).catch(() => undefined) as
+    | { delivered?: unknown }
+    | undefined;
+  const delivered = Array.isArray(record?.delivered) ? record.delivered : [];
+  const original = delivered.find((path): path is string => {
+    const match = typeof path === "string" ? RECORDING.exec(basename(path)) : null;
+    return match !== null && match[2] === undefined;
+  });
+  if (!original) return null;
+  const compressed = join(dirname(original), `${stem}_compressed.mp4`);
+  for (const path of [original, compressed]) {
+    if (await statOrUndefined(path)) return null;
+  }
+  const [sent, sentEncode] = await Promise.all(
+    [original, compressed].map((path) => readUploaded(queueDir, path)),
+  );
+  if (!sent && !sentEncode) return null;
+  const coverage = await readCoverageRecord(stateDir, stem);
+  return {
+    user,
+    started_at: startedAt.toISOString(),
+    path: null,
+    bytes: sent?.bytes ?? null,
+    duration_seconds: coverage ? coverage.captured_seconds + coverage.backfilled_seconds : null,
+    encoded: sentEncode !== undefined,
+    compressed_path: null,
+    compressed_bytes: sentEncode?.bytes ?? null,
+    coverage,
+    chat_messages: null,
+    remote_original: sent?.remote ?? null,
+    remote_compressed: sentEncode?.remote ?? null,
+  };
 }
 
 /**

@@ -77,6 +77,11 @@ export function uploadsDir(queueDir: string): string {
   return join(queueDir, "uploads");
 }
 
+/** The folder of pending items: the worker watches it to start a newly queued file at once. */
+export function pendingUploadsDir(queueDir: string): string {
+  return join(uploadsDir(queueDir), "pending");
+}
+
 /** The lock the worker holds while it works the queue. */
 export function uploadLockPath(queueDir: string): string {
   return join(uploadsDir(queueDir), "worker.lock");
@@ -90,7 +95,7 @@ export function uploadKey(local: string): string {
 /** Queues `item` unless it is queued already or uploaded; returns whether it was queued now. */
 export async function enqueueUpload(queueDir: string, item: UploadItem): Promise<boolean> {
   const key = uploadKey(item.local);
-  const dir = join(uploadsDir(queueDir), "pending");
+  const dir = pendingUploadsDir(queueDir);
   const path = join(dir, `${key}.json`);
   if (await statOrUndefined(path)) return false;
   if (await readUploaded(queueDir, item.local)) return false;
@@ -101,7 +106,7 @@ export async function enqueueUpload(queueDir: string, item: UploadItem): Promise
 
 /** Pending items, oldest first; unreadable files are skipped (a half-written one is never seen). */
 export async function listPendingUploads(queueDir: string): Promise<PendingUpload[]> {
-  const dir = join(uploadsDir(queueDir), "pending");
+  const dir = pendingUploadsDir(queueDir);
   const items: PendingUpload[] = [];
   for (const name of await listNames(dir)) {
     if (!name.endsWith(".json") || name.startsWith(".")) continue;
@@ -127,7 +132,7 @@ export async function settleUpload(
   await ensurePrivateDir(dir);
   await writeJsonAtomic(join(dir, `${uploadKey(item.local)}.json`), record);
   await removeIfExists(item.path);
-  await syncDirectory(join(uploadsDir(queueDir), "pending"));
+  await syncDirectory(pendingUploadsDir(queueDir));
 }
 
 /** Drops a pending item without an upload (its file is gone). */
@@ -149,7 +154,7 @@ export async function readUploaded(
 
 /** Whether `local` is queued for upload and has not arrived yet. */
 export async function isUploadPending(queueDir: string, local: string): Promise<boolean> {
-  const path = join(uploadsDir(queueDir), "pending", `${uploadKey(local)}.json`);
+  const path = join(pendingUploadsDir(queueDir), `${uploadKey(local)}.json`);
   return (await statOrUndefined(path)) !== undefined;
 }
 

@@ -36,10 +36,25 @@ export function copyArgs(settings: RcloneSettings, local: string, remote: string
   ];
 }
 
-/** `rclone lsjson --stat`: size and the hashes the remote can give without reading the file. */
-export function statArgs(settings: RcloneSettings, remote: string, hashes: boolean): string[] {
-  const hashArgs = hashes ? ["--hash", ...HASH_TYPES.flatMap((type) => ["--hash-type", type])] : [];
+/**
+ * `rclone lsjson --stat`: size and the hashes of `hashTypes` the remote can give. Only the one
+ * the check compares is asked for when known: a remote that computes hashes by reading the file
+ * (local, SFTP with a shell) then reads it once for one hash, not for three.
+ */
+export function statArgs(
+  settings: RcloneSettings,
+  remote: string,
+  hashTypes: readonly string[],
+): string[] {
+  const hashArgs = hashTypes.length > 0
+    ? ["--hash", ...hashTypes.flatMap((type) => ["--hash-type", type])]
+    : [];
   return ["lsjson", "--stat", ...hashArgs, remote, ...commonArgs(settings)];
+}
+
+/** `rclone backend features`: which hashes a remote supports (its `Hashes` list). */
+export function featuresArgs(settings: RcloneSettings, remote: string): string[] {
+  return ["backend", "features", remote, ...commonArgs(settings)];
 }
 
 /** `rclone hashsum sha256 --download`: for remotes without hashes, the content read back. */

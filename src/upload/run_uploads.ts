@@ -9,12 +9,14 @@ import { AlreadyRunningError, ExitCode, TwitchtoolError } from "../errors.ts";
 import { ensurePrivateDir } from "../state/atomic_write.ts";
 import { FileLock } from "../state/file_lock.ts";
 import {
+  pendingUploadsDir,
   readUploadStatus,
   uploadLockPath,
   uploadsDir,
   writeUploadStatus,
 } from "../state/upload_queue.ts";
 import { systemClock } from "../util/clock.ts";
+import { watchDirectory } from "../util/watch_directory.ts";
 import { type RunRclone, runRclone } from "./run_rclone.ts";
 import { uploadSettings } from "./upload_settings.ts";
 import { type UploadRunEnd, UploadWorker, type UploadWorkerOptions } from "./upload_worker.ts";
@@ -42,11 +44,14 @@ export async function workUploads(
   const lock = await FileLock.tryAcquire(uploadLockPath(queueDir));
   if (!lock) return "busy";
   try {
+    // Watched for new items, so it must exist before the first file is queued.
+    await ensurePrivateDir(pendingUploadsDir(queueDir));
     const worker = new UploadWorker(settings, { untilEmpty: false, ...options, queueDir }, {
       run: options.run ?? runRclone,
       transferLock: join(uploadsDir(queueDir), "transfer.lock"),
       sleep: systemClock.sleep,
       writeStatus: (status) => writeUploadStatus(queueDir, status),
+      queueChanges: (signal) => watchDirectory(pendingUploadsDir(queueDir), signal),
     });
     const before = await readUploadStatus(queueDir);
     return await worker.run(signal, before?.failed_total ?? 0);

@@ -24,7 +24,7 @@ import { copyArgs } from "./rclone_args.ts";
 import { rcloneFailure } from "./rclone_failure.ts";
 import type { RunRclone } from "./run_rclone.ts";
 import { remoteFile, type UploadSettings } from "./upload_settings.ts";
-import { verifyArrival } from "./verify_arrival.ts";
+import { hashFile, type KnownHash, remoteHashType, verifyArrival } from "./verify_arrival.ts";
 
 const log = getLogger(["twitchtool", "upload"]);
 
@@ -47,6 +47,11 @@ export interface UploadWorkerDeps {
   readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly writeStatus: (status: UploadStatus) => Promise<void>;
   readonly now?: () => Date;
+  /**
+   * Events of the queue's `pending/` folder: an idle worker starts a newly queued file at once
+   * instead of at its next look ({@link UploadWorkerOptions.idleMs}).
+   */
+  readonly queueChanges?: (signal: AbortSignal) => AsyncIterable<unknown>;
 }
 
 /** How a run of the worker ended. */
@@ -62,6 +67,12 @@ export class UploadWorker {
   #failedTotal = 0;
   #failures = 0;
   #lastStop: string | undefined;
+  /** Ends the idle wait early (a change in the queue). */
+  #wake: () => void = () => {};
+  /** The queue changed since the worker last looked: do not sleep. */
+  #changed = false;
+  /** The remote's hash for the check (null: none, undefined: rclone could not say). */
+  #hashType: Promise<string | null | undefined> | undefined;
 
   constructor(
     private readonly settings: UploadSettings,
@@ -72,12 +83,27 @@ export class UploadWorker {
   /** The loop: one file at a time, oldest first. */
   async run(signal: AbortSignal, failedTotal = 0): Promise<UploadRunEnd> {
     this.#failedTotal = failedTotal;
+    const watching = new AbortController();
+    const stopWatching = () => watching.abort();
+    signal.addEventListener("abort", stopWatching, { once: true });
+    const watcher = this.options.untilEmpty ? undefined : this.#watchQueue(watching.signal);
+    try {
+      return await this.#loop(signal);
+    } finally {
+      watching.abort();
+      signal.removeEventListener("abort", stopWatching);
+      await watcher;
+    }
+  }
+
+  async #loop(signal: AbortSignal): Promise<UploadRunEnd> {
     while (!signal.aborted) {
+      this.#changed = false;
       const [item] = await listPendingUploads(this.options.queueDir);
       if (!item) {
         await this.#status({ state: "idle" });
         if (this.options.untilEmpty) return "empty";
-        await this.deps.sleep(this.options.idleMs ?? 15_000, signal);
+        await this.#idle(this.options.idleMs ?? 15_000, signal);
         continue;
       }
       const attempt = await this.#attempt(item, signal);
@@ -99,6 +125,38 @@ export class UploadWorker {
     return "aborted";
   }
 
+  /** Sleeps `ms`, or less when the queue changes (also when it changed since the last look). */
+  async #idle(ms: number, signal: AbortSignal): Promise<void> {
+    if (this.#changed) return;
+    const waking = new AbortController();
+    const stop = () => waking.abort();
+    signal.addEventListener("abort", stop, { once: true });
+    this.#wake = stop;
+    try {
+      await this.deps.sleep(ms, waking.signal);
+    } finally {
+      this.#wake = () => {};
+      signal.removeEventListener("abort", stop);
+    }
+  }
+
+  /** Wakes the idle loop on each change of the queue; a watch that fails leaves the polling. */
+  async #watchQueue(signal: AbortSignal): Promise<void> {
+    if (!this.deps.queueChanges) return;
+    try {
+      for await (const _change of this.deps.queueChanges(signal)) {
+        this.#changed = true;
+        this.#wake();
+      }
+    } catch (error) {
+      if (!signal.aborted) {
+        log.warn("Cannot watch the upload queue ({error}); looking every few seconds", {
+          error: String(error),
+        });
+      }
+    }
+  }
+
   /** Uploads, verifies and settles one file. */
   async #attempt(item: PendingUpload, signal: AbortSignal): Promise<Attempt> {
     const info = await statOrUndefined(item.local);
@@ -109,6 +167,7 @@ export class UploadWorker {
       return { kind: "gone" };
     }
     const remote = remoteFile(this.settings.remote, item.dest);
+    const known = await this.#hashDuringCopy(item.local);
     const copied = await this.#copy(item, remote, info.size, signal);
     if (copied) return copied;
     const arrival = await verifyArrival(
@@ -117,6 +176,7 @@ export class UploadWorker {
       item.local,
       remote,
       info.size,
+      known,
     );
     if (!arrival.ok) {
       return { kind: "failed", permanent: arrival.permanent, reason: arrival.reason };
@@ -148,6 +208,21 @@ export class UploadWorker {
       local_deleted: deleted,
     });
     return { kind: "done" };
+  }
+
+  /**
+   * Starts hashing `local` with the hash the remote will be compared by, so the file is read
+   * while rclone copies it (from the page cache) instead of after. Undefined when the remote's
+   * hashes are unknown: the check then finds out itself.
+   */
+  async #hashDuringCopy(local: string): Promise<KnownHash | undefined> {
+    // Asked once per worker: the remote's backend does not change while it runs.
+    this.#hashType ??= remoteHashType(this.deps.run, this.settings, this.settings.remote);
+    const type = await this.#hashType;
+    if (type === undefined) return undefined;
+    const hashing = hashFile(local, type ?? "sha256");
+    hashing.catch(() => undefined); // awaited by the check; a copy that fails leaves it unread
+    return { type, local: hashing };
   }
 
   /** Runs `rclone copyto`; a failure as an {@link Attempt}, `undefined` when it copied. */

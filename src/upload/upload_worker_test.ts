@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { enqueueUpload, listPendingUploads, readUploaded } from "../state/upload_queue.ts";
+import {
+  enqueueUpload,
+  listPendingUploads,
+  pendingUploadsDir,
+  readUploaded,
+} from "../state/upload_queue.ts";
+import { eventually } from "../../testing/eventually.ts";
+import { watchDirectory } from "../util/watch_directory.ts";
 import type { UploadStatus } from "../state/upload_queue.ts";
 import type { RcloneResult, RunRclone } from "./run_rclone.ts";
 import type { UploadSettings } from "./upload_settings.ts";
@@ -104,6 +111,78 @@ Deno.test("UploadWorker stops on refused credentials, keeps the file, and tries 
     assert.match(stopped[0]!.error!, /^Credentials refused: Failed to copyto: .*401/);
     assert.equal((await readUploaded(dir, local))?.bytes, 1000, "arrived on the third try");
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("UploadWorker compares the one hash the remote supports, hashed locally during the copy", async () => {
+  const { dir, local, bytes } = await setUp();
+  try {
+    const md5 = createHash("md5").update(bytes).digest("hex");
+    const asked: string[][] = [];
+    // A remote with md5 only (as S3): it answers with the hashes asked for that it has.
+    const run: RunRclone = (args) => {
+      const done = (stdout = ""): Promise<RcloneResult> =>
+        Promise.resolve({ code: 0, stdout, stderr: "" });
+      if (args[0] === "backend") return done(JSON.stringify({ Hashes: ["md5", "crc32"] }));
+      if (args[0] !== "lsjson") return done();
+      const types = args.flatMap((arg, index) => args[index - 1] === "--hash-type" ? [arg] : []);
+      asked.push(types);
+      const hashes = types.includes("md5") ? { md5 } : {};
+      return done(JSON.stringify({ Size: bytes.length, Hashes: hashes }));
+    };
+    const worker = new UploadWorker(SETTINGS, { queueDir: dir, untilEmpty: true }, {
+      run,
+      transferLock: join(dir, "transfer.lock"),
+      sleep: () => Promise.resolve(),
+      writeStatus: () => Promise.resolve(),
+    });
+    assert.equal(await worker.run(new AbortController().signal), "empty");
+    assert.equal((await readUploaded(dir, local))?.checked, `md5:${md5}`);
+    assert.deepEqual(asked, [["md5"]], "one hash asked of the remote, not three");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("UploadWorker, idle, starts a newly queued file when the queue folder changes", async () => {
+  const dir = await Deno.makeTempDir();
+  const controller = new AbortController();
+  try {
+    const pending = pendingUploadsDir(dir);
+    await Deno.mkdir(pending, { recursive: true });
+    const local = join(dir, "alice_2026-12-07_10-00-00.mp4");
+    const bytes = new Uint8Array(1000).fill(5);
+    await Deno.writeFile(local, bytes);
+    const statuses: UploadStatus[] = [];
+    // The idle wait never ends by itself: only a change in the queue can end it.
+    const forever = (_ms: number, signal: AbortSignal) =>
+      new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve()));
+    const worker = new UploadWorker(SETTINGS, { queueDir: dir, untilEmpty: false }, {
+      run: scripted([], bytes),
+      transferLock: join(dir, "transfer.lock"),
+      sleep: forever,
+      writeStatus: (status) => Promise.resolve(void statuses.push(status)),
+      queueChanges: (signal) => watchDirectory(pending, signal),
+    });
+    const running = worker.run(controller.signal);
+    await eventually("the worker idle", () => statuses.some((s) => s.state === "idle"));
+    await enqueueUpload(dir, {
+      local,
+      dest: "alice_2026-12-07_10-00-00.mp4",
+      user: "alice",
+      kind: "recording",
+      queued_at: "2026-12-07T10:00:00.000Z",
+    });
+    await eventually(
+      "the file uploaded",
+      async () => (await readUploaded(dir, local)) !== undefined,
+    );
+    assert.equal(await Deno.stat(local).then(() => true, () => false), false, "delete_local");
+    controller.abort();
+    assert.equal(await running, "aborted");
+  } finally {
+    controller.abort();
     await Deno.remove(dir, { recursive: true });
   }
 });

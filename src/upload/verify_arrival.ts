@@ -5,7 +5,7 @@
  * for remotes that keep none (plain WebDAV, SFTP without shell access).
  */
 import { createHash } from "node:crypto";
-import { downloadHashArgs, HASH_TYPES, statArgs } from "./rclone_args.ts";
+import { downloadHashArgs, featuresArgs, HASH_TYPES, statArgs } from "./rclone_args.ts";
 import { rcloneFailure } from "./rclone_failure.ts";
 import type { RunRclone } from "./run_rclone.ts";
 import type { UploadSettings } from "./upload_settings.ts";
@@ -15,15 +15,48 @@ export type Arrival =
   | { readonly ok: true; readonly checked: string }
   | { readonly ok: false; readonly permanent: boolean; readonly reason: string };
 
-/** Compares the remote file `remote` with the local `local` of `size` bytes. */
+/**
+ * The hash the check will compare for `remote`: the strongest of {@link HASH_TYPES} it supports,
+ * null when it supports none of them (the file is then read back and hashed with sha256), or
+ * undefined when rclone could not say (the check then asks for all three).
+ */
+export async function remoteHashType(
+  run: RunRclone,
+  settings: Pick<UploadSettings, "rcloneConfig" | "extraArgs">,
+  remote: string,
+): Promise<string | null | undefined> {
+  const result = await run(featuresArgs(settings, remote));
+  if (result.code !== 0) return undefined;
+  try {
+    const hashes = (JSON.parse(result.stdout) as { Hashes?: unknown }).Hashes;
+    if (!Array.isArray(hashes)) return undefined;
+    return HASH_TYPES.find((type) => hashes.includes(type)) ?? null;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the caller already knows: the hash type to compare and the local file's hash of it. */
+export interface KnownHash {
+  readonly type: string | null;
+  /** Started while the file was copied, so its reading overlaps the copy. */
+  readonly local: Promise<string>;
+}
+
+/**
+ * Compares the remote file `remote` with the local `local` of `size` bytes; with `known`, asks
+ * the remote for that one hash and takes the local hash computed during the copy.
+ */
 export async function verifyArrival(
   run: RunRclone,
   settings: Pick<UploadSettings, "rcloneConfig" | "extraArgs">,
   local: string,
   remote: string,
   size: number,
+  known?: KnownHash,
 ): Promise<Arrival> {
-  const stat = await run(statArgs(settings, remote, true));
+  const asked = known ? (known.type ? [known.type] : []) : HASH_TYPES;
+  const stat = await run(statArgs(settings, remote, asked));
   if (stat.code !== 0) return { ok: false, ...rcloneFailure(stat.stderr, stat.code) };
   let entry: { Size?: unknown; Hashes?: Record<string, unknown> };
   try {
@@ -42,10 +75,13 @@ export async function verifyArrival(
       reason: `Size differs after the copy: ${entry.Size} at "${remote}", ${size} here`,
     };
   }
-  const type = HASH_TYPES.find((name) => typeof entry.Hashes?.[name] === "string");
+  const type = asked.find((name) => typeof entry.Hashes?.[name] === "string");
   const hashType = type ?? "sha256";
-  // The local hash is read while the remote one is computed (or read back).
-  const local$ = hashFile(local, hashType);
+  // The local hash is read while the remote one is computed (or read back), or was already
+  // read during the copy; a known hash of another type than the remote gave is not used.
+  const local$ = known && (known.type ?? "sha256") === hashType
+    ? known.local
+    : hashFile(local, hashType);
   let remoteHash = type ? String(entry.Hashes![type]).toLowerCase() : undefined;
   if (!type) {
     const read = await run(downloadHashArgs(settings, remote));

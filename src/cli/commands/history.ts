@@ -2,8 +2,10 @@ import { chatFileCount } from "../../chat/chat_counts.ts";
 import { basename } from "node:path";
 import {
   listRecordings,
+  listRemoteOnlyRecordings,
   type RecordingEntry,
   recordingFile,
+  type RemoteOnlyRecording,
 } from "../../state/recording_history.ts";
 import type { RecordingCoverage } from "../../state/session_manifest.ts";
 import { formatBytes } from "../../util/disk_space.ts";
@@ -25,7 +27,8 @@ export interface HistoryOptions {
 /**
  * `twitchtool history`: the newest finished recordings in record_dir with start, duration,
  * size (of the recording, or of its encode when only that is left) and whether they are
- * encoded; `--json` prints one object with the full values and paths.
+ * encoded and uploaded; `--json` prints one object with the full values and paths. Recordings
+ * uploaded and then deleted here (`[upload] delete_local`) stay listed, as `remote only`.
  */
 export async function historyCommand(
   options: HistoryOptions,
@@ -34,7 +37,7 @@ export async function historyCommand(
   const limit = parseCount(options.limit, "--limit", 20);
   const config = await loadCommandConfig(globals);
   const recordDir = config.paths.recordDir;
-  const listedAs = await listRecordings(recordDir, limit, chatFileCount, config.paths.stateDir);
+  const listedAs = await listAll(config.paths, limit);
   // A channel renamed on Twitch: its recordings under both names are listed under the new one.
   const { renames } = await readChannelIds(config.paths.stateDir);
   const recordings = listedAs.map((r) => ({ ...r, user: currentLogin(renames, r.user) }));
@@ -47,8 +50,9 @@ export async function historyCommand(
       user,
       ...(listedAs[index]!.user !== user ? { recorded_as: listedAs[index]!.user } : {}),
       started_at,
-      file: recordingFile(rest),
-      ...rest,
+      file: shownFile(listedAs[index]!),
+      ...withoutRemote(rest),
+      remote_only: isRemoteOnly(listedAs[index]!),
       uploaded: uploads[index]!,
     }));
     printLine(JSON.stringify({ record_dir: recordDir, recordings: listed }));
@@ -71,6 +75,44 @@ export async function historyCommand(
     }
   }
   return 0;
+}
+
+/**
+ * The newest `limit` recordings: those in record_dir and those only the remote holds now, merged
+ * newest first. Remote-only ones older than the last of a full local list cannot make the cut.
+ */
+async function listAll(
+  paths: { recordDir: string; stateDir: string; queueDir: string },
+  limit: number,
+): Promise<(RecordingEntry | RemoteOnlyRecording)[]> {
+  const local = await listRecordings(paths.recordDir, limit, chatFileCount, paths.stateDir);
+  const oldest = local.length >= limit && local.length > 0
+    ? new Date(local.at(-1)!.started_at)
+    : undefined;
+  const remote = await listRemoteOnlyRecordings(paths.stateDir, paths.queueDir, limit, oldest);
+  return [...local, ...remote]
+    .sort((a, b) => a.started_at < b.started_at ? 1 : a.started_at > b.started_at ? -1 : 0)
+    .slice(0, limit);
+}
+
+function isRemoteOnly(r: RecordingEntry): r is RemoteOnlyRecording {
+  return "remote_original" in r;
+}
+
+/** The file to open: the local one, or where a remote-only recording went (its encode first). */
+function shownFile(r: RecordingEntry): string {
+  return isRemoteOnly(r) ? (r.remote_compressed ?? r.remote_original)! : recordingFile(r);
+}
+
+/** An entry without the remote paths, which `uploaded` already names in `--json`. */
+function withoutRemote<T extends object>(
+  entry: T,
+): Omit<T, "remote_original" | "remote_compressed"> {
+  const { remote_original: _o, remote_compressed: _c, ...rest } = entry as T & {
+    remote_original?: unknown;
+    remote_compressed?: unknown;
+  };
+  return rest;
 }
 
 /**
@@ -98,11 +140,11 @@ function historyTable(
     r.user,
     r.duration_seconds === null ? "?" : formatDuration(r.duration_seconds),
     formatBytes(r.bytes ?? r.compressed_bytes ?? 0),
-    !r.encoded ? "no" : r.path ? "yes" : "yes, original deleted",
+    !r.encoded ? "no" : r.path || isRemoteOnly(r) ? "yes" : "yes, original deleted",
     ...(chat ? [r.chat_messages === null ? "-" : String(r.chat_messages)] : []),
     ...(uploads ? [uploadedText(uploads[index]!)] : []),
   ]);
-  const withFile = rows.map((row, index) => [...row, basename(recordingFile(recordings[index]!))]);
+  const withFile = rows.map((row, index) => [...row, basename(shownFile(recordings[index]!))]);
   return fitsWhole([...head, "file"], withFile, tableLimit())
     ? renderTable([...head, "file"], withFile)
     : renderTable(head, rows);
@@ -132,10 +174,16 @@ interface RecordingUploads {
   readonly pending: boolean;
   /** Every file of the recording still here has arrived. */
   readonly all: boolean;
+  /** No file of it is left here: the remote holds what there is. */
+  readonly remote_only: boolean;
 }
 
 /** The upload records of a recording's original and encode (state/upload_queue.ts). */
 async function uploadsOf(queueDir: string, r: RecordingEntry): Promise<RecordingUploads> {
+  if (isRemoteOnly(r)) {
+    const [original, compressed] = [r.remote_original, r.remote_compressed];
+    return { original, compressed, pending: false, all: true, remote_only: true };
+  }
   const files = [r.path, r.compressed_path];
   const [original, compressed] = await Promise.all(
     files.map(async (path) => path ? (await readUploaded(queueDir, path))?.remote ?? null : null),
@@ -150,11 +198,13 @@ async function uploadsOf(queueDir: string, r: RecordingEntry): Promise<Recording
     compressed: compressed!,
     pending: waiting.some(Boolean),
     all,
+    remote_only: false,
   };
 }
 
-/** `yes`, `original`, `encode`, `pending` or `no`, for the table. */
+/** `remote only`, `yes`, `original`, `encode`, `pending` or `no`, for the table. */
 function uploadedText(uploads: RecordingUploads): string {
+  if (uploads.remote_only) return "remote only";
   if (uploads.all) return "yes";
   const one = uploads.original ? "original" : uploads.compressed ? "encode" : undefined;
   if (uploads.pending) return one ? `${one}, rest pending` : "pending";
