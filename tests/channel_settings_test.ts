@@ -20,7 +20,7 @@ import { clipBroadcast } from "../testing/clips.ts";
 import { eventually } from "../testing/eventually.ts";
 import { frameHashes, frameHashesOf, repeatedFrames } from "../testing/frames.ts";
 import { startHlsServer } from "../testing/hls_server.ts";
-import { startGqlServer } from "../testing/gql_server.ts";
+import { type FakeGqlServer, HELIX_SECRET, startGqlServer } from "../testing/gql_server.ts";
 import { isAlive, type LiveProcess, processesWith } from "../testing/processes.ts";
 
 interface ConfigState {
@@ -192,82 +192,98 @@ Deno.test("SIGHUP re-reads the config at once: a broken file is refused, a good 
   }
 });
 
-Deno.test("a channel renamed on Twitch is followed by its user ID: its next broadcast recorded under the new name from its first frame, both listed under it", async () => {
-  const { script, segments } = await clipBroadcast(20);
-  const hls = await startHlsServer({ windowSize: 40, endGraceMs: 1200 });
-  const gql = startGqlServer();
-  const leftovers = new Set<number>();
-  try {
-    await using sandbox = await makeSandbox();
-    const configPath = join(sandbox.home, "renames.toml");
-    const usersFile = join(sandbox.home, "users.txt");
-    await Deno.writeTextFile(
-      configPath,
-      defaultConfig(sandbox, hls.urlTemplate, pollerSection(usersFile)) +
-        `\n[twitch]\ndetect = "gql"\ngql_url = "${gql.url}"\n`,
-    );
-    await Deno.writeTextFile(usersFile, "# watched\nold_name\n");
-    const poller = spawnCli(sandbox, ["--config", configPath, "poller", "run"]);
-    leftovers.add(poller.pid);
+/** The `[twitch]` table and environment that make the poller detect with `detector`. */
+function detectWith(detector: "gql" | "helix", gql: FakeGqlServer) {
+  return detector === "gql"
+    ? { table: `\n[twitch]\ndetect = "gql"\ngql_url = "${gql.url}"\n`, env: {} }
+    : {
+      table: `\n[twitch]\ndetect = "helix"\nclient_id = "my-app"\n` +
+        `helix_url = "${gql.helixUrl}"\noauth_url = "${gql.oauthUrl}"\n`,
+      env: { TWITCH_CLIENT_SECRET: HELIX_SECRET },
+    };
+}
 
-    // A first broadcast under the old name: the poller learns the channel's user ID.
-    hls.goLive("old_name");
-    gql.goLive("old_name", "stream-1");
-    const first = await eventually(
-      "old_name capturing",
-      () => streamlinkOf(sandbox, "old_name"),
-      60_000,
-    );
-    leftovers.add(first.pid);
-    await eventually("old_name's part growing", async () => {
-      const status = await runCli(sandbox, ["--config", configPath, "status", "--json"]);
-      const recordings = JSON.parse(status.stdout).recordings as { user: string; bytes: number }[];
-      return recordings.some((r) => r.user === "old_name" && r.bytes > 200_000);
-    }, 60_000);
-    hls.end("old_name");
-    gql.goOffline("old_name");
-    await eventually("old_name delivered", async () => {
-      const files = await recordingsOf(sandbox.recordDir, "old_name");
-      return files.length > 0 ? files : undefined;
-    }, 90_000);
+for (const detector of ["gql", "helix"] as const) {
+  Deno.test(`a channel renamed on Twitch is followed by its user ID (${detector}): its next broadcast recorded under the new name from its first frame, both listed under it`, async () => {
+    const { script, segments } = await clipBroadcast(20);
+    const hls = await startHlsServer({ windowSize: 40, endGraceMs: 1200 });
+    const gql = startGqlServer();
+    const leftovers = new Set<number>();
+    try {
+      await using sandbox = await makeSandbox();
+      const configPath = join(sandbox.home, "renames.toml");
+      const usersFile = join(sandbox.home, "users.txt");
+      const { table, env } = detectWith(detector, gql);
+      await Deno.writeTextFile(
+        configPath,
+        defaultConfig(sandbox, hls.urlTemplate, pollerSection(usersFile)) + table,
+      );
+      await Deno.writeTextFile(usersFile, "# watched\nold_name\n");
+      const poller = spawnCli(sandbox, ["--config", configPath, "poller", "run"], { env });
+      leftovers.add(poller.pid);
 
-    // The rename, and a broadcast under the new name at once.
-    gql.rename("old_name", "new_name");
-    hls.playScript("new_name", script);
-    gql.goLive("new_name", "stream-2");
-    const mp4 = await eventually("new_name delivered", async () => {
-      const files = await recordingsOf(sandbox.recordDir, "new_name");
-      return files.length > 0 ? files : undefined;
-    }, 120_000);
-    assert.equal(mp4.length, 1);
-    const frames = await frameHashes(mp4[0]!);
-    assert.deepEqual(frames, await frameHashesOf(segments, sandbox.home), "from its first frame");
+      // A first broadcast under the old name: the poller learns the channel's user ID.
+      hls.goLive("old_name");
+      gql.goLive("old_name", "stream-1");
+      const first = await eventually(
+        "old_name capturing",
+        () => streamlinkOf(sandbox, "old_name"),
+        60_000,
+      );
+      leftovers.add(first.pid);
+      await eventually("old_name's part growing", async () => {
+        const status = await runCli(sandbox, ["--config", configPath, "status", "--json"], { env });
+        const recordings = JSON.parse(status.stdout).recordings as {
+          user: string;
+          bytes: number;
+        }[];
+        return recordings.some((r) => r.user === "old_name" && r.bytes > 200_000);
+      }, 60_000);
+      hls.end("old_name");
+      gql.goOffline("old_name");
+      await eventually("old_name delivered", async () => {
+        const files = await recordingsOf(sandbox.recordDir, "old_name");
+        return files.length > 0 ? files : undefined;
+      }, 90_000);
 
-    const status = await runCli(sandbox, ["--config", configPath, "status", "--json"]);
-    const renamed = JSON.parse(status.stdout).poller.renamed;
-    assert.deepEqual(renamed.map((r: { from: string; to: string }) => [r.from, r.to]), [[
-      "old_name",
-      "new_name",
-    ]]);
-    // "follow" (the default) leaves the users file as the user wrote it.
-    assert.equal(await Deno.readTextFile(usersFile), "# watched\nold_name\n");
-    const users = await runCli(sandbox, ["--config", configPath, "users", "list"]);
-    assert.equal(users.stdout.trim(), "old_name -> new_name (renamed on Twitch)");
-    const history = await runCli(sandbox, ["--config", configPath, "history", "--json"]);
-    const listed = JSON.parse(history.stdout).recordings as {
-      user: string;
-      recorded_as?: string;
-    }[];
-    assert.deepEqual(
-      listed.map((r) => [r.user, r.recorded_as ?? null]).sort(),
-      [["new_name", null], ["new_name", "old_name"]],
-    );
+      // The rename, and a broadcast under the new name at once.
+      gql.rename("old_name", "new_name");
+      hls.playScript("new_name", script);
+      gql.goLive("new_name", "stream-2");
+      const mp4 = await eventually("new_name delivered", async () => {
+        const files = await recordingsOf(sandbox.recordDir, "new_name");
+        return files.length > 0 ? files : undefined;
+      }, 120_000);
+      assert.equal(mp4.length, 1);
+      const frames = await frameHashes(mp4[0]!);
+      assert.deepEqual(frames, await frameHashesOf(segments, sandbox.home), "from its first frame");
 
-    poller.kill("SIGTERM");
-    await collect(poller);
-  } finally {
-    killLeftovers(leftovers);
-    await gql.close();
-    await hls.close();
-  }
-});
+      const status = await runCli(sandbox, ["--config", configPath, "status", "--json"], { env });
+      const renamed = JSON.parse(status.stdout).poller.renamed;
+      assert.deepEqual(renamed.map((r: { from: string; to: string }) => [r.from, r.to]), [[
+        "old_name",
+        "new_name",
+      ]]);
+      // "follow" (the default) leaves the users file as the user wrote it.
+      assert.equal(await Deno.readTextFile(usersFile), "# watched\nold_name\n");
+      const users = await runCli(sandbox, ["--config", configPath, "users", "list"], { env });
+      assert.equal(users.stdout.trim(), "old_name -> new_name (renamed on Twitch)");
+      const history = await runCli(sandbox, ["--config", configPath, "history", "--json"], { env });
+      const listed = JSON.parse(history.stdout).recordings as {
+        user: string;
+        recorded_as?: string;
+      }[];
+      assert.deepEqual(
+        listed.map((r) => [r.user, r.recorded_as ?? null]).sort(),
+        [["new_name", null], ["new_name", "old_name"]],
+      );
+
+      poller.kill("SIGTERM");
+      await collect(poller);
+    } finally {
+      killLeftovers(leftovers);
+      await gql.close();
+      await hls.close();
+    }
+  });
+}
