@@ -192,6 +192,45 @@ Deno.test("SIGHUP re-reads the config at once: a broken file is refused, a good 
   }
 });
 
+Deno.test("users list shows a renamed channel's table under its old login applying to the new one, until the user writes the new one's", async () => {
+  await using sandbox = await makeSandbox();
+  const configPath = join(sandbox.home, "tables.toml");
+  const usersFile = join(sandbox.home, "users.txt");
+  const base = defaultConfig(sandbox, "http://127.0.0.1:9/{user}", pollerSection(usersFile));
+  await Deno.writeTextFile(configPath, base + `\n[channel.old_name]\nquality = "worst"\n`);
+  await Deno.writeTextFile(usersFile, "old_name\n");
+  await Deno.mkdir(sandbox.stateDir, { recursive: true });
+  await Deno.writeTextFile(
+    join(sandbox.stateDir, "channels.json"),
+    JSON.stringify({
+      ids: { new_name: "42" },
+      renames: [{ from: "old_name", to: "new_name", id: "42", at: "2026-12-07T10:00:00.000Z" }],
+    }),
+  );
+  const list = await runCli(sandbox, ["--config", configPath, "users", "list"]);
+  assert.equal(list.code, 0, list.stderr);
+  assert.equal(
+    list.stdout.trim(),
+    `old_name -> new_name (renamed on Twitch)  [channel.old_name] (until [channel.new_name] is written) quality="worst"`,
+  );
+  assert.doesNotMatch(list.stderr, /not in the users file/);
+  const settings = await runCli(sandbox, ["--config", configPath, "users", "list", "--settings"]);
+  assert.match(
+    settings.stdout,
+    /quality = "worst" {2}\(\[channel\.old_name\] .*tables\.toml:\d+\)/,
+  );
+
+  await Deno.writeTextFile(
+    configPath,
+    base + `\n[channel.old_name]\nquality = "worst"\n\n[channel.new_name]\nchat = true\n`,
+  );
+  const edited = await runCli(sandbox, ["--config", configPath, "users", "list"]);
+  assert.equal(
+    edited.stdout.trim(),
+    "old_name -> new_name (renamed on Twitch)  [channel.new_name] chat=true",
+  );
+});
+
 /** The `[twitch]` table and environment that make the poller detect with `detector`. */
 function detectWith(detector: "gql" | "helix", gql: FakeGqlServer) {
   return detector === "gql"
