@@ -192,6 +192,68 @@ Deno.test("SIGHUP re-reads the config at once: a broken file is refused, a good 
   }
 });
 
+Deno.test("an extra_args edit reaches a running capture's next streamlink part, its secret option through a private file, never argv", async () => {
+  const server = await startHlsServer({ endGraceMs: 1200 });
+  const leftovers = new Set<number>();
+  const secret = "OAuth s3cr3t-edit-token";
+  try {
+    await using sandbox = await makeSandbox();
+    const configPath = join(sandbox.home, "extra.toml");
+    const usersFile = join(sandbox.home, "users.txt");
+    const base = defaultConfig(sandbox, server.urlTemplate, pollerSection(usersFile));
+    const write = (extra: string[]) =>
+      Deno.writeTextFile(
+        configPath,
+        base + `\n[channel.xarg_a]\nextra_args = ${JSON.stringify(extra)}\n`,
+      );
+    await write(["--http-timeout", "30"]);
+    await Deno.writeTextFile(usersFile, "xarg_a\n");
+    server.goLive("xarg_a");
+    const poller = spawnCli(sandbox, ["--config", configPath, "poller", "run"]);
+    leftovers.add(poller.pid);
+    const first = await eventually(
+      "xarg_a capturing",
+      () => streamlinkOf(sandbox, "xarg_a"),
+      60_000,
+    );
+    leftovers.add(first.pid);
+    assert.ok(first.argv.join(" ").includes("--http-timeout 30"), first.argv.join(" "));
+
+    const before = (await pollerConfig(sandbox, configPath))!;
+    await write(["--http-timeout", "31", "--twitch-api-header", `Authorization=${secret}`]);
+    await eventually("the edit applied", async () => {
+      const state = await pollerConfig(sandbox, configPath);
+      return state?.in_force && state.loaded_at !== before.loaded_at ? state : undefined;
+    }, 30_000);
+    assert.equal(
+      (await streamlinkOf(sandbox, "xarg_a"))?.pid,
+      first.pid,
+      "the running part untouched",
+    );
+
+    // The part ends as at a network drop: the capture's next streamlink has the new arguments.
+    Deno.kill(first.pid, "SIGKILL");
+    const next = await eventually("the next part", async () => {
+      const found = await streamlinkOf(sandbox, "xarg_a");
+      return found && found.pid !== first.pid ? found : undefined;
+    }, 60_000);
+    leftovers.add(next.pid);
+    const argv = next.argv.join(" ");
+    assert.ok(argv.includes("--http-timeout 31"), argv);
+    assert.ok(!argv.includes("s3cr3t"), argv);
+    const argsFile = next.argv.find((arg) => arg.startsWith("@"))?.slice(1);
+    assert.ok(argsFile, argv);
+    assert.equal((await Deno.stat(argsFile)).mode! & 0o777, 0o600);
+    assert.equal(await Deno.readTextFile(argsFile), `twitch-api-header=Authorization=${secret}\n`);
+
+    poller.kill("SIGTERM");
+    await collect(poller);
+  } finally {
+    killLeftovers(leftovers);
+    await server.close();
+  }
+});
+
 Deno.test("users list shows a renamed channel's table under its old login applying to the new one, until the user writes the new one's", async () => {
   await using sandbox = await makeSandbox();
   const configPath = join(sandbox.home, "tables.toml");
