@@ -317,7 +317,8 @@ for (const detector of ["gql", "helix"] as const) {
       const { table, env } = detectWith(detector, gql);
       await Deno.writeTextFile(
         configPath,
-        defaultConfig(sandbox, hls.urlTemplate, pollerSection(usersFile)) + table,
+        defaultConfig(sandbox, hls.urlTemplate, pollerSection(usersFile)) + table +
+          `\n[channel.old_name]\nquality = "worst"\n`,
       );
       await Deno.writeTextFile(usersFile, "# watched\nold_name\n");
       const poller = spawnCli(sandbox, ["--config", configPath, "poller", "run"], { env });
@@ -351,6 +352,14 @@ for (const detector of ["gql", "helix"] as const) {
       gql.rename("old_name", "new_name");
       hls.playScript("new_name", script);
       gql.goLive("new_name", "stream-2");
+      // The table written for the old login applies to the new one.
+      const second = await eventually(
+        "new_name capturing",
+        () => streamlinkOf(sandbox, "new_name"),
+        60_000,
+      );
+      leftovers.add(second.pid);
+      assert.equal(qualityOf(second), "worst", second.argv.join(" "));
       const mp4 = await eventually("new_name delivered", async () => {
         const files = await recordingsOf(sandbox.recordDir, "new_name");
         return files.length > 0 ? files : undefined;
@@ -368,7 +377,10 @@ for (const detector of ["gql", "helix"] as const) {
       // "follow" (the default) leaves the users file as the user wrote it.
       assert.equal(await Deno.readTextFile(usersFile), "# watched\nold_name\n");
       const users = await runCli(sandbox, ["--config", configPath, "users", "list"], { env });
-      assert.equal(users.stdout.trim(), "old_name -> new_name (renamed on Twitch)");
+      assert.equal(
+        users.stdout.trim(),
+        `old_name -> new_name (renamed on Twitch)  [channel.old_name] (until [channel.new_name] is written) quality="worst"`,
+      );
       const history = await runCli(sandbox, ["--config", configPath, "history", "--json"], { env });
       const listed = JSON.parse(history.stdout).recordings as {
         user: string;
