@@ -3,7 +3,7 @@
  * batched shape the poller sends: a JSON array of `user(login:)` queries answered by an array of
  * `{"data": {"user": ...}}`. Switches make channels live/offline/unknown and the endpoint
  * fail the ways the real one does: HTTP 400 over 35 operations, 500s, slow or malformed answers.
- * Helix's token and streams endpoints are served too. Used beside the live HLS server:
+ * Helix's token, streams, users and videos endpoints are served too. Used beside the live HLS server:
  * detection asks here, recorders record from there.
  */
 import { GQL_ARCHIVE_QUERY, GQL_LOGIN_BY_ID_QUERY, GQL_QUERY } from "../src/poll/detect_gql.ts";
@@ -43,6 +43,8 @@ export interface FakeGqlServer {
   slowMs: number;
   /** Helix `/videos` (archive) requests answered so far. */
   readonly videoRequests: number;
+  /** Helix `/users` requests answered so far (they are not in {@link requests}). */
+  readonly userRequests: number;
   /** Requests answered so far, with their operation counts and Client-ID. */
   readonly requests: { readonly ops: number; readonly clientId: string | null }[];
   close(): Promise<void>;
@@ -70,6 +72,13 @@ export function startGqlServer(): FakeGqlServer {
   /** Logins whose user ID is not the default `uid-<login>` (renamed channels). */
   const userIds = new Map<string, string>();
   const idOf = (login: string) => userIds.get(login) ?? `uid-${login}`;
+  /** The login a user ID answers to now; undefined for an ID Twitch does not know. */
+  const loginOfId = (id: string): string | undefined => {
+    const renamed = [...userIds].find(([, userId]) => userId === id)?.[0];
+    if (renamed) return renamed;
+    const login = id.replace(/^uid-/, "");
+    return id.startsWith("uid-") && !unknown.has(login) && !userIds.has(login) ? login : undefined;
+  };
   const closing = new AbortController();
 
   const server = Deno.serve({
@@ -79,7 +88,7 @@ export function startGqlServer(): FakeGqlServer {
     onListen: () => {},
   }, async (request) => {
     const path = new URL(request.url).pathname;
-    if (["/oauth2/token", "/helix/streams", "/helix/videos"].includes(path)) {
+    if (["/oauth2/token", "/helix/streams", "/helix/users", "/helix/videos"].includes(path)) {
       return helix(request, path);
     }
     if (path !== "/gql" || request.method !== "POST") {
@@ -119,7 +128,7 @@ export function startGqlServer(): FakeGqlServer {
       if (rejected) return rejected;
       if (operation.query === GQL_LOGIN_BY_ID_QUERY) {
         const id = String(operation.variables?.id ?? "");
-        const owner = [...userIds].find(([, userId]) => userId === id)?.[0];
+        const owner = loginOfId(id);
         answers.push({ data: { user: owner ? { id, login: owner } : null } });
         continue;
       }
@@ -171,20 +180,21 @@ export function startGqlServer(): FakeGqlServer {
     if (path === "/helix/videos") {
       videoRequests++;
       const userId = new URL(request.url).searchParams.get("user_id") ?? "";
-      const login = userId.replace(/^uid-/, "");
+      const login = loginOfId(userId) ?? "";
       const vod = vods.get(login);
       const data = vod && live.has(login)
         ? [{ id: vod, stream_id: live.get(login)!.id, user_id: userId, type: "archive" }]
         : [];
       return Response.json({ data, pagination: {} });
     }
+    if (path === "/helix/users") return helixUsers(new URL(request.url).searchParams);
     const logins = new URL(request.url).searchParams.getAll("user_login");
     requests.push({ ops: logins.length, clientId: request.headers.get("Client-Id") });
     if (logins.length > 100) return Response.json({ status: 400 }, { status: 400 });
-    const data = logins.filter((login) => live.has(login)).map((login) => ({
+    const data = logins.filter((login) => live.has(login) && !unknown.has(login)).map((login) => ({
       id: live.get(login)!.id,
       user_login: login,
-      user_id: `uid-${login}`,
+      user_id: idOf(login),
       type: "live",
       started_at: live.get(login)!.createdAt,
       title: `${login} live`,
@@ -192,8 +202,26 @@ export function startGqlServer(): FakeGqlServer {
     }));
     return Response.json({ data, pagination: {} });
   };
+  /** `GET /users?login=..&id=..`: the users Twitch knows among those asked, at most 100. */
+  const helixUsers = (params: URLSearchParams): Response => {
+    userRequests++;
+    const logins = params.getAll("login").filter((login) => !unknown.has(login));
+    const byId = params.getAll("id").map(loginOfId).filter((login) => login !== undefined);
+    if (params.getAll("login").length + params.getAll("id").length > 100) {
+      return Response.json({ status: 400 }, { status: 400 });
+    }
+    const data = [...new Set([...logins, ...byId])].map((login) => ({
+      id: idOf(login),
+      login,
+      display_name: login,
+      type: "",
+      broadcaster_type: "",
+    }));
+    return Response.json({ data });
+  };
   let tokens = 0;
   let videoRequests = 0;
+  let userRequests = 0;
 
   const fake: FakeGqlServer = {
     helixUrl: `http://127.0.0.1:${server.addr.port}/helix`,
@@ -203,6 +231,9 @@ export function startGqlServer(): FakeGqlServer {
     },
     get videoRequests() {
       return videoRequests;
+    },
+    get userRequests() {
+      return userRequests;
     },
     url: `http://127.0.0.1:${server.addr.port}/gql`,
     slowMs: 30_000,

@@ -20,7 +20,7 @@ import { clipBroadcast } from "../testing/clips.ts";
 import { eventually } from "../testing/eventually.ts";
 import { frameHashes, frameHashesOf, repeatedFrames } from "../testing/frames.ts";
 import { startHlsServer } from "../testing/hls_server.ts";
-import { startGqlServer } from "../testing/gql_server.ts";
+import { type FakeGqlServer, HELIX_SECRET, startGqlServer } from "../testing/gql_server.ts";
 import { isAlive, type LiveProcess, processesWith } from "../testing/processes.ts";
 
 interface ConfigState {
@@ -192,82 +192,211 @@ Deno.test("SIGHUP re-reads the config at once: a broken file is refused, a good 
   }
 });
 
-Deno.test("a channel renamed on Twitch is followed by its user ID: its next broadcast recorded under the new name from its first frame, both listed under it", async () => {
-  const { script, segments } = await clipBroadcast(20);
-  const hls = await startHlsServer({ windowSize: 40, endGraceMs: 1200 });
-  const gql = startGqlServer();
+Deno.test("an extra_args edit reaches a running capture's next streamlink part, its secret option through a private file, never argv", async () => {
+  const server = await startHlsServer({ endGraceMs: 1200 });
   const leftovers = new Set<number>();
+  const secret = "OAuth s3cr3t-edit-token";
   try {
     await using sandbox = await makeSandbox();
-    const configPath = join(sandbox.home, "renames.toml");
+    const configPath = join(sandbox.home, "extra.toml");
     const usersFile = join(sandbox.home, "users.txt");
-    await Deno.writeTextFile(
-      configPath,
-      defaultConfig(sandbox, hls.urlTemplate, pollerSection(usersFile)) +
-        `\n[twitch]\ndetect = "gql"\ngql_url = "${gql.url}"\n`,
-    );
-    await Deno.writeTextFile(usersFile, "# watched\nold_name\n");
+    const base = defaultConfig(sandbox, server.urlTemplate, pollerSection(usersFile));
+    const write = (extra: string[]) =>
+      Deno.writeTextFile(
+        configPath,
+        base + `\n[channel.xarg_a]\nextra_args = ${JSON.stringify(extra)}\n`,
+      );
+    await write(["--http-timeout", "30"]);
+    await Deno.writeTextFile(usersFile, "xarg_a\n");
+    server.goLive("xarg_a");
     const poller = spawnCli(sandbox, ["--config", configPath, "poller", "run"]);
     leftovers.add(poller.pid);
-
-    // A first broadcast under the old name: the poller learns the channel's user ID.
-    hls.goLive("old_name");
-    gql.goLive("old_name", "stream-1");
     const first = await eventually(
-      "old_name capturing",
-      () => streamlinkOf(sandbox, "old_name"),
+      "xarg_a capturing",
+      () => streamlinkOf(sandbox, "xarg_a"),
       60_000,
     );
     leftovers.add(first.pid);
-    await eventually("old_name's part growing", async () => {
-      const status = await runCli(sandbox, ["--config", configPath, "status", "--json"]);
-      const recordings = JSON.parse(status.stdout).recordings as { user: string; bytes: number }[];
-      return recordings.some((r) => r.user === "old_name" && r.bytes > 200_000);
-    }, 60_000);
-    hls.end("old_name");
-    gql.goOffline("old_name");
-    await eventually("old_name delivered", async () => {
-      const files = await recordingsOf(sandbox.recordDir, "old_name");
-      return files.length > 0 ? files : undefined;
-    }, 90_000);
+    assert.ok(first.argv.join(" ").includes("--http-timeout 30"), first.argv.join(" "));
 
-    // The rename, and a broadcast under the new name at once.
-    gql.rename("old_name", "new_name");
-    hls.playScript("new_name", script);
-    gql.goLive("new_name", "stream-2");
-    const mp4 = await eventually("new_name delivered", async () => {
-      const files = await recordingsOf(sandbox.recordDir, "new_name");
-      return files.length > 0 ? files : undefined;
-    }, 120_000);
-    assert.equal(mp4.length, 1);
-    const frames = await frameHashes(mp4[0]!);
-    assert.deepEqual(frames, await frameHashesOf(segments, sandbox.home), "from its first frame");
-
-    const status = await runCli(sandbox, ["--config", configPath, "status", "--json"]);
-    const renamed = JSON.parse(status.stdout).poller.renamed;
-    assert.deepEqual(renamed.map((r: { from: string; to: string }) => [r.from, r.to]), [[
-      "old_name",
-      "new_name",
-    ]]);
-    // "follow" (the default) leaves the users file as the user wrote it.
-    assert.equal(await Deno.readTextFile(usersFile), "# watched\nold_name\n");
-    const users = await runCli(sandbox, ["--config", configPath, "users", "list"]);
-    assert.equal(users.stdout.trim(), "old_name -> new_name (renamed on Twitch)");
-    const history = await runCli(sandbox, ["--config", configPath, "history", "--json"]);
-    const listed = JSON.parse(history.stdout).recordings as {
-      user: string;
-      recorded_as?: string;
-    }[];
-    assert.deepEqual(
-      listed.map((r) => [r.user, r.recorded_as ?? null]).sort(),
-      [["new_name", null], ["new_name", "old_name"]],
+    const before = (await pollerConfig(sandbox, configPath))!;
+    await write(["--http-timeout", "31", "--twitch-api-header", `Authorization=${secret}`]);
+    await eventually("the edit applied", async () => {
+      const state = await pollerConfig(sandbox, configPath);
+      return state?.in_force && state.loaded_at !== before.loaded_at ? state : undefined;
+    }, 30_000);
+    assert.equal(
+      (await streamlinkOf(sandbox, "xarg_a"))?.pid,
+      first.pid,
+      "the running part untouched",
     );
+
+    // The part ends as at a network drop: the capture's next streamlink has the new arguments.
+    Deno.kill(first.pid, "SIGKILL");
+    const next = await eventually("the next part", async () => {
+      const found = await streamlinkOf(sandbox, "xarg_a");
+      return found && found.pid !== first.pid ? found : undefined;
+    }, 60_000);
+    leftovers.add(next.pid);
+    const argv = next.argv.join(" ");
+    assert.ok(argv.includes("--http-timeout 31"), argv);
+    assert.ok(!argv.includes("s3cr3t"), argv);
+    const argsFile = next.argv.find((arg) => arg.startsWith("@"))?.slice(1);
+    assert.ok(argsFile, argv);
+    assert.equal((await Deno.stat(argsFile)).mode! & 0o777, 0o600);
+    assert.equal(await Deno.readTextFile(argsFile), `twitch-api-header=Authorization=${secret}\n`);
 
     poller.kill("SIGTERM");
     await collect(poller);
   } finally {
     killLeftovers(leftovers);
-    await gql.close();
-    await hls.close();
+    await server.close();
   }
 });
+
+Deno.test("users list shows a renamed channel's table under its old login applying to the new one, until the user writes the new one's", async () => {
+  await using sandbox = await makeSandbox();
+  const configPath = join(sandbox.home, "tables.toml");
+  const usersFile = join(sandbox.home, "users.txt");
+  const base = defaultConfig(sandbox, "http://127.0.0.1:9/{user}", pollerSection(usersFile));
+  await Deno.writeTextFile(configPath, base + `\n[channel.old_name]\nquality = "worst"\n`);
+  await Deno.writeTextFile(usersFile, "old_name\n");
+  await Deno.mkdir(sandbox.stateDir, { recursive: true });
+  await Deno.writeTextFile(
+    join(sandbox.stateDir, "channels.json"),
+    JSON.stringify({
+      ids: { new_name: "42" },
+      renames: [{ from: "old_name", to: "new_name", id: "42", at: "2026-12-07T10:00:00.000Z" }],
+    }),
+  );
+  const list = await runCli(sandbox, ["--config", configPath, "users", "list"]);
+  assert.equal(list.code, 0, list.stderr);
+  assert.equal(
+    list.stdout.trim(),
+    `old_name -> new_name (renamed on Twitch)  [channel.old_name] (until [channel.new_name] is written) quality="worst"`,
+  );
+  assert.doesNotMatch(list.stderr, /not in the users file/);
+  const settings = await runCli(sandbox, ["--config", configPath, "users", "list", "--settings"]);
+  assert.match(
+    settings.stdout,
+    /quality = "worst" {2}\(\[channel\.old_name\] .*tables\.toml:\d+\)/,
+  );
+
+  await Deno.writeTextFile(
+    configPath,
+    base + `\n[channel.old_name]\nquality = "worst"\n\n[channel.new_name]\nchat = true\n`,
+  );
+  const edited = await runCli(sandbox, ["--config", configPath, "users", "list"]);
+  assert.equal(
+    edited.stdout.trim(),
+    "old_name -> new_name (renamed on Twitch)  [channel.new_name] chat=true",
+  );
+});
+
+/** The `[twitch]` table and environment that make the poller detect with `detector`. */
+function detectWith(detector: "gql" | "helix", gql: FakeGqlServer) {
+  return detector === "gql"
+    ? { table: `\n[twitch]\ndetect = "gql"\ngql_url = "${gql.url}"\n`, env: {} }
+    : {
+      table: `\n[twitch]\ndetect = "helix"\nclient_id = "my-app"\n` +
+        `helix_url = "${gql.helixUrl}"\noauth_url = "${gql.oauthUrl}"\n`,
+      env: { TWITCH_CLIENT_SECRET: HELIX_SECRET },
+    };
+}
+
+for (const detector of ["gql", "helix"] as const) {
+  Deno.test(`a channel renamed on Twitch is followed by its user ID (${detector}): its next broadcast recorded under the new name from its first frame, both listed under it`, async () => {
+    const { script, segments } = await clipBroadcast(20);
+    const hls = await startHlsServer({ windowSize: 40, endGraceMs: 1200 });
+    const gql = startGqlServer();
+    const leftovers = new Set<number>();
+    try {
+      await using sandbox = await makeSandbox();
+      const configPath = join(sandbox.home, "renames.toml");
+      const usersFile = join(sandbox.home, "users.txt");
+      const { table, env } = detectWith(detector, gql);
+      await Deno.writeTextFile(
+        configPath,
+        defaultConfig(sandbox, hls.urlTemplate, pollerSection(usersFile)) + table +
+          `\n[channel.old_name]\nquality = "worst"\n`,
+      );
+      await Deno.writeTextFile(usersFile, "# watched\nold_name\n");
+      const poller = spawnCli(sandbox, ["--config", configPath, "poller", "run"], { env });
+      leftovers.add(poller.pid);
+
+      // A first broadcast under the old name: the poller learns the channel's user ID.
+      hls.goLive("old_name");
+      gql.goLive("old_name", "stream-1");
+      const first = await eventually(
+        "old_name capturing",
+        () => streamlinkOf(sandbox, "old_name"),
+        60_000,
+      );
+      leftovers.add(first.pid);
+      await eventually("old_name's part growing", async () => {
+        const status = await runCli(sandbox, ["--config", configPath, "status", "--json"], { env });
+        const recordings = JSON.parse(status.stdout).recordings as {
+          user: string;
+          bytes: number;
+        }[];
+        return recordings.some((r) => r.user === "old_name" && r.bytes > 200_000);
+      }, 60_000);
+      hls.end("old_name");
+      gql.goOffline("old_name");
+      await eventually("old_name delivered", async () => {
+        const files = await recordingsOf(sandbox.recordDir, "old_name");
+        return files.length > 0 ? files : undefined;
+      }, 90_000);
+
+      // The rename, and a broadcast under the new name at once.
+      gql.rename("old_name", "new_name");
+      hls.playScript("new_name", script);
+      gql.goLive("new_name", "stream-2");
+      // The table written for the old login applies to the new one.
+      const second = await eventually(
+        "new_name capturing",
+        () => streamlinkOf(sandbox, "new_name"),
+        60_000,
+      );
+      leftovers.add(second.pid);
+      assert.equal(qualityOf(second), "worst", second.argv.join(" "));
+      const mp4 = await eventually("new_name delivered", async () => {
+        const files = await recordingsOf(sandbox.recordDir, "new_name");
+        return files.length > 0 ? files : undefined;
+      }, 120_000);
+      assert.equal(mp4.length, 1);
+      const frames = await frameHashes(mp4[0]!);
+      assert.deepEqual(frames, await frameHashesOf(segments, sandbox.home), "from its first frame");
+
+      const status = await runCli(sandbox, ["--config", configPath, "status", "--json"], { env });
+      const renamed = JSON.parse(status.stdout).poller.renamed;
+      assert.deepEqual(renamed.map((r: { from: string; to: string }) => [r.from, r.to]), [[
+        "old_name",
+        "new_name",
+      ]]);
+      // "follow" (the default) leaves the users file as the user wrote it.
+      assert.equal(await Deno.readTextFile(usersFile), "# watched\nold_name\n");
+      const users = await runCli(sandbox, ["--config", configPath, "users", "list"], { env });
+      assert.equal(
+        users.stdout.trim(),
+        `old_name -> new_name (renamed on Twitch)  [channel.old_name] (until [channel.new_name] is written) quality="worst"`,
+      );
+      const history = await runCli(sandbox, ["--config", configPath, "history", "--json"], { env });
+      const listed = JSON.parse(history.stdout).recordings as {
+        user: string;
+        recorded_as?: string;
+      }[];
+      assert.deepEqual(
+        listed.map((r) => [r.user, r.recorded_as ?? null]).sort(),
+        [["new_name", null], ["new_name", "old_name"]],
+      );
+
+      poller.kill("SIGTERM");
+      await collect(poller);
+    } finally {
+      killLeftovers(leftovers);
+      await gql.close();
+      await hls.close();
+    }
+  });
+}

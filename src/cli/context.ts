@@ -13,6 +13,8 @@ import { dispatchedCommand } from "../permissions.ts";
 import { alsoMaskInLogs, maskInLogs } from "./logging.ts";
 import { baseDirs } from "../config/schema.ts";
 import { readDaemonState } from "../state/daemon_state.ts";
+import { readChannelIds } from "../state/channel_ids.ts";
+import { withChannelRenames } from "../config/channel_settings.ts";
 
 /** Options every command accepts, before or after the subcommand. */
 export interface GlobalOptions {
@@ -44,7 +46,16 @@ export async function loadCommandConfig(
   const log = getLogger(["twitchtool", "config"]);
   for (const warning of warnings) log.warn(logLiteral(warning));
   await startNotifications(config, dispatchedCommand());
-  return config;
+  return await withRenamesFollowed(config);
+}
+
+/**
+ * `config` with the renames the poller followed on Twitch, so a `[channel.<login>]` table
+ * follows its channel to the new login. Unreadable state reads as no renames.
+ */
+async function withRenamesFollowed(config: Config): Promise<Config> {
+  const { renames } = await readChannelIds(config.paths.stateDir);
+  return withChannelRenames(config, renames);
 }
 
 /**
@@ -89,7 +100,7 @@ export async function reloadCommandConfig(globals: GlobalOptions): Promise<Confi
   alsoMaskInLogs(configSecrets(config));
   const log = getLogger(["twitchtool", "config"]);
   for (const warning of warnings) log.warn(logLiteral(warning));
-  return config;
+  return await withRenamesFollowed(config);
 }
 
 /** Secrets of `config` (streamlink header options, the client secret, notify URLs) never logged. */

@@ -28,6 +28,11 @@ export interface ChannelSettings {
   readonly notify: readonly string[];
   /** `streamlink.extra_args` followed by the channel's own. */
   readonly extraArgs: readonly string[];
+  /**
+   * The login whose `[channel.<login>]` table applies: the channel's own, or after a rename on
+   * Twitch the table of an earlier name until the user writes one for the new; undefined: none.
+   */
+  readonly table: string | undefined;
   readonly origins: Readonly<Record<ChannelKey, SettingOrigin>>;
 }
 
@@ -46,7 +51,9 @@ export function channelSettings(
   login: string,
   options: ChannelSettingsOptions = {},
 ): ChannelSettings {
-  const table = config.channels?.[login.toLowerCase()];
+  const tableLogin = [login.toLowerCase(), ...earlierLogins(config, login)]
+    .find((name) => config.channels?.[name] !== undefined);
+  const table = tableLogin === undefined ? undefined : config.channels?.[tableLogin];
   const globals: Record<ChannelKey, unknown> = {
     quality: config.record.quality,
     chat: config.chat.enabled,
@@ -71,7 +78,7 @@ export function channelSettings(
     }
     origins[key] = {
       source: "channel",
-      label: `[channel.${login.toLowerCase()}] ${table?.labels[key] ?? ""}`.trim(),
+      label: `[channel.${tableLogin}] ${table?.labels[key] ?? ""}`.trim(),
     };
     values[key] = channelValue(key, own, globals[key]);
   }
@@ -84,8 +91,34 @@ export function channelSettings(
     upload: values.upload as boolean | undefined,
     notify: values.notify as readonly string[],
     extraArgs: values.extra_args as readonly string[],
+    table: tableLogin,
     origins,
   };
+}
+
+/** `config` knowing the renames followed on Twitch (see {@link Config.channelRenames}). */
+export function withChannelRenames(
+  config: Config,
+  renames: readonly { readonly from: string; readonly to: string }[],
+): Config {
+  return renames.length === 0 && !config.channelRenames
+    ? config
+    : { ...config, channelRenames: renames };
+}
+
+/**
+ * The names `login` went by before its renames on Twitch, newest first (`a` renamed `b`, then
+ * `b` renamed `c`: `c` was `b`, then `a`).
+ */
+export function earlierLogins(config: Config, login: string): string[] {
+  const names: string[] = [];
+  let name = login.toLowerCase();
+  for (const rename of [...config.channelRenames ?? []].reverse()) {
+    if (rename.to !== name || names.includes(rename.from)) continue;
+    name = rename.from;
+    names.push(name);
+  }
+  return names;
 }
 
 /** A table's value as the effective one: `notify = true` means the global events, lists append. */
@@ -124,8 +157,14 @@ export function channelConfig(
  */
 export function channelTableWarnings(config: Config, users: readonly string[]): string[] {
   const listed = new Set(users.map((user) => user.toLowerCase()));
+  // A channel renamed on Twitch is listed under either name (the table follows the rename).
+  for (const user of [...listed]) {
+    for (const name of earlierLogins(config, user)) listed.add(name);
+  }
   return Object.keys(config.channels ?? {})
-    .filter((login) => !listed.has(login))
+    .filter((login) =>
+      !listed.has(login) && !earlierLogins(config, login).some((n) => listed.has(n))
+    )
     .map((login) =>
       `[channel.${login}] in config "${config.source.path}" names a channel that is not in the users file "${config.poller.usersFile}"`
     );

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { channelConfig, channelSettings, channelTableWarnings } from "./channel_settings.ts";
+import {
+  channelConfig,
+  channelSettings,
+  channelTableWarnings,
+  earlierLogins,
+  withChannelRenames,
+} from "./channel_settings.ts";
 import { inspectConfig, loadConfig } from "./load_config.ts";
 
 async function withConfig(
@@ -107,5 +113,37 @@ Deno.test("channelConfig() leaves a channel with upload = false out of the uploa
     assert.equal(channelConfig(config, "alice").upload.remote, undefined);
     assert.equal(channelConfig(config, "bob").upload.remote, "archive:vods");
     assert.equal(channelConfig(config, "carol").upload.remote, "archive:vods");
+  });
+});
+
+Deno.test("a channel's table follows it through renames on Twitch until a table for its new login is written", async () => {
+  await withConfig(TABLES, async (path, home) => {
+    const { config } = await loadConfig({ configPath: path, env: (n) => ({ HOME: home })[n] });
+    // alice renamed herself al, then al renamed itself alyx.
+    const renamed = withChannelRenames(config, [
+      { from: "alice", to: "al" },
+      { from: "zed", to: "zoe" },
+      { from: "al", to: "alyx" },
+    ]);
+    assert.deepEqual(earlierLogins(renamed, "ALYX"), ["al", "alice"]);
+    const alyx = channelSettings(renamed, "alyx");
+    assert.equal(alyx.quality, "720p60");
+    assert.equal(alyx.table, "alice");
+    assert.equal(alyx.origins.quality.label, `[channel.alice] ${path}:8`);
+    assert.equal(channelConfig(renamed, "alyx").record.quality, "720p60");
+    assert.equal(channelSettings(config, "alyx").quality, "best", "without the renames: none");
+    assert.equal(channelSettings(renamed, "zoe").table, undefined);
+    // The table under the old login is not a stray one while its channel is listed by either name.
+    assert.deepEqual(channelTableWarnings(renamed, ["alyx", "bob"]), []);
+    assert.deepEqual(channelTableWarnings(renamed, ["alice", "bob"]), []);
+
+    // The user writes a table for the new login: it is the channel's from then on.
+    await Deno.writeTextFile(path, TABLES + `\n[channel.alyx]\nquality = "480p"\n`);
+    const edited = (await loadConfig({ configPath: path, env: (n) => ({ HOME: home })[n] }))
+      .config;
+    const own = channelSettings(withChannelRenames(edited, renamed.channelRenames!), "alyx");
+    assert.equal(own.quality, "480p");
+    assert.equal(own.table, "alyx");
+    assert.equal(own.chat, false, "the old table no longer applies in part");
   });
 });

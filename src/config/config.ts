@@ -18,6 +18,11 @@ export type Config = Omit<SchemaConfig, "paths" | "poller"> & {
    * (channel_settings.ts), which applies them over the global keys.
    */
   readonly channels?: Readonly<Record<string, ChannelTable>>;
+  /**
+   * The renames followed on Twitch (`<state_dir>/channels.json`, oldest first), so a channel's
+   * table follows it to its new login (`withChannelRenames()`, channel_settings.ts).
+   */
+  readonly channelRenames?: readonly { readonly from: string; readonly to: string }[];
   readonly paths: SchemaConfig["paths"] & {
     /** `~/.local/state/twitchtool`: pid and status files of the daemons. */
     readonly stateDir: string;

@@ -3,15 +3,21 @@
  * (`client_id` + `client_secret`). The app token comes from the client-credentials grant, is
  * kept until shortly before it expires and fetched again once when Helix answers 401 (tokens
  * can be revoked early). `GET /streams` takes up to 100 logins per request and lists only the
- * live ones, so Helix cannot tell an unknown channel from an offline one.
+ * live ones, so the logins it did not list are asked of `GET /users?login=` (one more request per
+ * 100): a login missing there is unknown, and every known one's user ID is learned. That is what
+ * follows a channel through a rename, as with GraphQL: a login that stops resolving is looked up
+ * by its ID (`GET /users?id=`), which answers the login it goes by now.
  */
 import { TwitchApiError } from "../errors.ts";
+import { getLogger } from "@logtape/logtape";
 import type { Clock } from "../util/clock.ts";
 import { chunks, mapLimit } from "../util/map_limit.ts";
 import { requestJson } from "./request_json.ts";
 import type { StreamInfo, StreamsAnswer, StreamsApi } from "./detect_live.ts";
 
-/** Logins per `GET /streams` request (Helix's maximum). */
+const log = getLogger(["twitchtool", "poll"]);
+
+/** Logins per `GET /streams` or `GET /users` request (Helix's maximum). */
 export const HELIX_MAX_BATCH = 100;
 
 /** Renew the token this long before Twitch says it expires. */
@@ -43,6 +49,34 @@ export function parseHelixArchive(streamId: string, body: unknown): string | und
   const data = (body as { data?: unknown } | null)?.data;
   const video = Array.isArray(data) ? data[0] as Record<string, unknown> | undefined : undefined;
   return typeof video?.id === "string" && video.stream_id === streamId ? video.id : undefined;
+}
+
+/** The `GET /users` URL for up to 100 logins (`key` "login") or user IDs (`key` "id"). */
+export function helixUsersUrl(
+  base: string,
+  key: "login" | "id",
+  values: readonly string[],
+): string {
+  const url = new URL(`${base.replace(/\/+$/, "")}/users`);
+  for (const value of values) url.searchParams.append(key, value);
+  return url.toString();
+}
+
+/**
+ * Reads a `GET /users` answer: each listed user's login (lower case) and ID. Users Twitch does
+ * not know (renamed, deleted, banned) are simply not listed.
+ */
+export function parseHelixUsers(body: unknown): Map<string, string> {
+  const data = (body as { data?: unknown } | null)?.data;
+  if (!Array.isArray(data)) throw new TwitchApiError("Malformed Helix answer: no data array");
+  const users = new Map<string, string>();
+  for (const entry of data as Record<string, unknown>[]) {
+    if (typeof entry?.login !== "string" || !entry.login || typeof entry.id !== "string") {
+      throw new TwitchApiError("Malformed Helix answer: a user lacks id or login");
+    }
+    users.set(entry.login.toLowerCase(), entry.id);
+  }
+  return users;
 }
 
 /** The `GET /streams` URL for up to 100 logins. */
@@ -108,26 +142,35 @@ export class HelixApi implements StreamsApi {
     );
     const live = new Map<string, StreamInfo>();
     const ids = new Map<string, string>();
+    const unknown: string[] = [];
     for (const answer of answers) {
       for (const [user, info] of answer?.live ?? []) live.set(user, info);
       for (const [user, id] of answer?.ids ?? []) ids.set(user, id);
+      unknown.push(...answer?.unknown ?? []);
     }
     const liveIds = new Set([...live.values()].map((info) => info.id));
     for (const id of this.#archives.keys()) if (!liveIds.has(id)) this.#archives.delete(id);
-    // Helix tells a user ID only with a live stream; it is kept for following renames.
-    return { live, unknown: [], ids };
+    return { live, unknown, ids };
+  }
+
+  /**
+   * The login each of `ids` answers to now (`GET /users?id=`, 100 per request); IDs Twitch does
+   * not know are left out. Throws {@link TwitchApiError} on any failure.
+   */
+  async loginsOf(ids: readonly string[], signal: AbortSignal): Promise<Map<string, string>> {
+    const logins = new Map<string, string>();
+    for (const batch of chunks(ids, HELIX_MAX_BATCH)) {
+      const url = helixUsersUrl(this.settings.helixUrl, "id", batch);
+      for (const [login, id] of parseHelixUsers(await this.#authed(url, signal))) {
+        logins.set(id, login);
+      }
+    }
+    return logins;
   }
 
   async #ask(batch: readonly string[], signal: AbortSignal): Promise<StreamsAnswer> {
     const url = helixStreamsUrl(this.settings.helixUrl, batch);
-    let answer: ReturnType<typeof parseHelixStreams>;
-    try {
-      answer = parseHelixStreams(batch, await this.#get(url, await this.#appToken(signal), signal));
-    } catch (error) {
-      if (!(error instanceof TwitchApiError) || !/^HTTP 401 /.test(error.message)) throw error;
-      this.#token = undefined;
-      answer = parseHelixStreams(batch, await this.#get(url, await this.#appToken(signal), signal));
-    }
+    const answer = parseHelixStreams(batch, await this.#authed(url, signal));
     const live = new Map<string, StreamInfo>();
     const ids = new Map<string, string>();
     for (const [login, { userId, ...stream }] of answer.live) {
@@ -137,7 +180,40 @@ export class HelixApi implements StreamsApi {
         : undefined;
       live.set(login, { ...stream, ...(vodId ? { vodId } : {}) });
     }
-    return { live, unknown: answer.unknown, ids };
+    const offline = batch.filter((login) => !live.has(login));
+    const known = await this.#known(offline, signal);
+    for (const [login, id] of known ?? []) ids.set(login, id);
+    const unknown = known ? offline.filter((login) => !known.has(login)) : [];
+    return { live, unknown, ids };
+  }
+
+  /**
+   * The IDs of the `offline` logins that Twitch knows; undefined when `GET /users` fails: the
+   * live channels are known from `/streams` already, and the lookup is retried next cycle.
+   */
+  async #known(offline: readonly string[], signal: AbortSignal) {
+    if (offline.length === 0) return new Map<string, string>();
+    try {
+      const url = helixUsersUrl(this.settings.helixUrl, "login", offline);
+      return parseHelixUsers(await this.#authed(url, signal));
+    } catch (error) {
+      if (signal.aborted) throw error;
+      log.debug("Cannot ask Helix which channels exist: {error}", {
+        error: (error as Error).message,
+      });
+      return undefined;
+    }
+  }
+
+  /** A Helix GET with the app token, asked again once with a new token after a 401. */
+  async #authed(url: string, signal: AbortSignal): Promise<unknown> {
+    try {
+      return await this.#get(url, await this.#appToken(signal), signal);
+    } catch (error) {
+      if (!(error instanceof TwitchApiError) || !/^HTTP 401 /.test(error.message)) throw error;
+      this.#token = undefined;
+      return await this.#get(url, await this.#appToken(signal), signal);
+    }
   }
 
   /** The running broadcast's archive video; undefined (never an error) when none is found. */
@@ -146,10 +222,7 @@ export class HelixApi implements StreamsApi {
     if (known) return known;
     try {
       const url = helixArchiveUrl(this.settings.helixUrl, userId);
-      const found = parseHelixArchive(
-        streamId,
-        await this.#get(url, await this.#appToken(signal), signal),
-      );
+      const found = parseHelixArchive(streamId, await this.#authed(url, signal));
       if (found) this.#archives.set(streamId, found);
       return found;
     } catch {

@@ -4,8 +4,10 @@ import {
   HelixApi,
   helixArchiveUrl,
   helixStreamsUrl,
+  helixUsersUrl,
   parseHelixArchive,
   parseHelixStreams,
+  parseHelixUsers,
 } from "./detect_helix.ts";
 import { HELIX_SECRET, startGqlServer } from "../../testing/gql_server.ts";
 
@@ -46,7 +48,7 @@ Deno.test("HelixApi fetches one app token, reuses it, renews it when it expires 
       );
     }
     const auth = new Headers(init?.headers).get("Authorization");
-    calls.push(`streams ${auth}`);
+    calls.push(`${new URL(href).pathname.split("/").at(-1)} ${auth}`);
     if (auth === `Bearer ${revoked}`) {
       return Promise.resolve(new Response("invalid token", { status: 401 }));
     }
@@ -77,6 +79,8 @@ Deno.test("HelixApi fetches one app token, reuses it, renews it when it expires 
   assert.deepEqual([...first.live.keys()], ["on_1"]);
   assert.deepEqual(calls.filter((c) => c === "token").length, 1, "one token for two requests");
   assert.equal(calls.filter((c) => c.startsWith("streams")).length, 2, "151 logins = 2 requests");
+  assert.equal(calls.filter((c) => c.startsWith("users")).length, 2, "150 offline = 2 requests");
+  assert.equal(first.unknown.length, 150, "the mock knows no user");
 
   clock.time = 3_600_000;
   calls.length = 0;
@@ -160,6 +164,57 @@ Deno.test("HelixApi reports the archive video of a live broadcast when back-fill
     server.setVod("vod_2", "9003");
     assert.equal((await api.lookup(["vod_2"], signal)).live.get("vod_2")?.vodId, "9003");
     assert.equal(server.videoRequests - asked, 2);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("parseHelixUsers() reads each user's login and ID and refuses malformed answers", () => {
+  assert.equal(
+    helixUsersUrl("https://api.twitch.tv/helix/", "id", ["1", "2"]),
+    "https://api.twitch.tv/helix/users?id=1&id=2",
+  );
+  assert.deepEqual(
+    [...parseHelixUsers({ data: [{ id: "7", login: "New_Name", display_name: "New_Name" }] })],
+    [["new_name", "7"]],
+  );
+  assert.throws(() => parseHelixUsers({ users: [] }), /no data array/);
+  assert.throws(() => parseHelixUsers({ data: [{ login: "a" }] }), /lacks id or login/);
+});
+
+Deno.test("HelixApi tells unknown logins and every known one's ID, and the login an ID answers to after a rename", async () => {
+  const server = startGqlServer();
+  try {
+    const api = new HelixApi({
+      helixUrl: server.helixUrl,
+      oauthUrl: server.oauthUrl,
+      clientId: "x",
+      clientSecret: HELIX_SECRET,
+      concurrency: 1,
+      timeoutMs: 5000,
+    }, new FakeClock());
+    const signal = new AbortController().signal;
+    server.goLive("on_air", "5");
+    server.setUnknown("gone_1");
+    const first = await api.lookup(["on_air", "quiet", "gone_1"], signal);
+    assert.deepEqual([...first.live.keys()], ["on_air"]);
+    assert.deepEqual(first.unknown, ["gone_1"]);
+    assert.deepEqual(
+      [...first.ids ?? []].sort(),
+      [["on_air", "uid-on_air"], ["quiet", "uid-quiet"]],
+    );
+
+    server.rename("quiet", "loud");
+    const after = await api.lookup(["quiet"], signal);
+    assert.deepEqual(after.unknown, ["quiet"], "the old login no longer resolves");
+    assert.deepEqual([...await api.loginsOf(["uid-quiet", "999"], signal)], [[
+      "uid-quiet",
+      "loud",
+    ]]);
+
+    // A failing /users costs the unknown list of one cycle, never the live channels.
+    server.setMode("error500");
+    await assert.rejects(api.lookup(["on_air"], signal), /HTTP 500/);
   } finally {
     await server.close();
   }

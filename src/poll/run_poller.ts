@@ -47,7 +47,12 @@ import { probeChannel, probeChannels } from "./probe_channels.ts";
 import { SessionHost } from "./session_host.ts";
 import { parseShard, usersOfShard } from "./shard.ts";
 import { ConfigWatch } from "../config/config_watch.ts";
-import { channelSettings, channelTableWarnings, hostedConfig } from "../config/channel_settings.ts";
+import {
+  channelSettings,
+  channelTableWarnings,
+  hostedConfig,
+  withChannelRenames,
+} from "../config/channel_settings.ts";
 import { installChannelEvents, notify, runNotificationDelivery } from "../notify/notify.ts";
 import { editUsersFile, lineEntry, readUsersFile } from "./users_file.ts";
 import { ChannelRenames } from "./channel_renames.ts";
@@ -133,19 +138,22 @@ export async function runPollerDaemon(
       configPath: options.configPath,
       recordLimit: options.recordLimitOverride,
     };
-    const watch = await watchConfig(config, options, (next) => {
-      host?.update(next);
-      poller.updateSettings(pollerSettings(next, pollInterval(next, detectorName)));
-      warnChannelTables(next);
-    });
     const renames = api ? await ChannelRenames.load(config.paths.stateDir) : undefined;
+    // The config in force, knowing every rename followed so far (tables follow their channel).
+    const inForce = () =>
+      renames ? withChannelRenames(watch.current, renames.renames) : watch.current;
+    const watch = await watchConfig(config, options, inForce, (next) => {
+      host?.update(inForce());
+      poller.updateSettings(pollerSettings(next, pollInterval(next, detectorName)));
+      warnChannelTables(inForce());
+    });
     const wiring = { api, host, command, recorder, streamlinkExtra, handle, watch, renames };
     logPollerStart(config, wiring, interval, detectorName);
-    warnChannelTables(config);
+    warnChannelTables(inForce());
     const poller: Poller = new Poller(pollerSettings(config, interval), pollerDeps(wiring));
     // SIGHUP: read the file now, and show the outcome in the status without waiting a cycle.
     options.onReloadRequest?.(() => void watch.check(true).then(() => poller.refreshStatus()));
-    const retention = retentionLoop(() => watch.current, systemClock, signal);
+    const retention = retentionLoop(inForce, systemClock, signal);
     // The poller is the process with the network: it delivers what every process wrote to the
     // notification outbox (the encoder's unit has no network at all), and works the upload queue.
     const delivery = runNotificationDelivery(signal);
@@ -251,7 +259,8 @@ function pollerDeps(wiring: PollerWiring): PollerDeps {
   // The folders never change while running; every other value is read from the config in force.
   const paths = watch.current.paths;
   const pool = new SlotPool(paths.runtimeDir, watch.current.limits.recordLimit);
-  const now = () => watch.current;
+  const renames = wiring.renames;
+  const now = () => renames ? withChannelRenames(watch.current, renames.renames) : watch.current;
   const detector = new FallbackDetector(wiring.api, (users, probeSignal) =>
     probeChannels(
       users,
@@ -266,7 +275,6 @@ function pollerDeps(wiring: PollerWiring): PollerDeps {
         }, probeSignal),
       probeSignal,
     ));
-  const renames = wiring.renames;
   return {
     clock: systemClock,
     beforeCycle: async () => void await watch.check(),
@@ -280,8 +288,13 @@ function pollerDeps(wiring: PollerWiring): PollerDeps {
     ...(renames
       ? {
         currentLogins: (users: readonly string[]) => renames.current(users),
-        followRenames: (detection: Detection, signal: AbortSignal) =>
-          followRenames(renames, detector, detection, now(), signal),
+        followRenames: async (detection: Detection, signal: AbortSignal) => {
+          const known = renames.renames.length;
+          const followed = await followRenames(renames, detector, detection, now(), signal);
+          // Sessions started from now on see the renamed channel's table under its new login.
+          if (renames.renames.length !== known) host?.update(now());
+          return followed;
+        },
         renames: () => renames.renames,
       }
       : {}),
@@ -321,6 +334,7 @@ function pollerDeps(wiring: PollerWiring): PollerDeps {
 async function watchConfig(
   config: Config,
   options: PollerRunOptions,
+  inForce: () => Config,
   applied: (config: Config) => void,
 ): Promise<ConfigWatch> {
   const watch = await ConfigWatch.start(config, {
@@ -330,7 +344,7 @@ async function watchConfig(
     applied,
     refused: (path, error) => notify({ event: "config_refused", path, error }),
   });
-  installChannelEvents((channel) => channelSettings(watch.current, channel).notify);
+  installChannelEvents((channel) => channelSettings(inForce(), channel).notify);
   return watch;
 }
 

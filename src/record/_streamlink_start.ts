@@ -23,7 +23,7 @@ import { sizeOrZero } from "../state/atomic_write.ts";
 import { FileLock } from "../state/file_lock.ts";
 import { captureHolderPid, prepareLockFile } from "../state/capture_lock.ts";
 import type { CaptureProcess } from "../state/session_manifest.ts";
-import type { StreamlinkExtraArgs } from "../state/streamlink_args_file.ts";
+import { privateStreamlinkArgs, type StreamlinkExtraArgs } from "../state/streamlink_args_file.ts";
 import { userCaptureLockPath } from "../state/user_lock.ts";
 import type { Config } from "../config/config.ts";
 import type { SlotHandle } from "../state/slot_pool.ts";
@@ -66,43 +66,38 @@ export interface StreamlinkSession {
   journalCapture(capture: CaptureProcess): Promise<void>;
 }
 
-/** Starts (or takes over) the streamlink of each part of one session. */
-export class StreamlinkStarter {
+/**
+ * Starts (or takes over) the streamlink of each part of one session. It owns the private file of
+ * the session's secret streamlink options (state/streamlink_args_file.ts): made again when a
+ * reloaded config changes `extra_args`, removed when the session is done with it.
+ */
+export class StreamlinkStarter implements AsyncDisposable {
   /** The adopted streamlink, until its part is asked for (then only new ones are spawned). */
   #adopted: CaptureProcess | undefined;
+  /** `extra_args` ready for argv, and the `extra_args` they were made from. */
+  #extra: { made: StreamlinkExtraArgs; from: readonly string[] };
 
   private constructor(
     readonly session: StreamlinkSession,
     readonly captureLock: string,
-    readonly extra: StreamlinkExtraArgs,
-    /** The loglevel of a detached streamlink, whose output this process cannot mask. */
-    readonly detachedLoglevel: string,
+    extra: { made: StreamlinkExtraArgs; from: readonly string[] },
     /** Every lock each streamlink holds for its whole life. */
     readonly heldLocks: readonly string[],
   ) {
     this.#adopted = session.adopted;
+    this.#extra = extra;
   }
 
   /**
-   * Warns when a hosted streamlink must run at a lower loglevel than asked, and prepares the lock
-   * files streamlink will hold.
+   * Prepares the lock files streamlink will hold and the private file of the secret options of
+   * `extra_args` (never in argv: `ps` shows argv to everyone), and warns when a hosted streamlink
+   * must run at a lower loglevel than asked.
    */
   static async prepare(
     session: StreamlinkSession,
     captureLock: string,
-    extra: StreamlinkExtraArgs,
   ): Promise<StreamlinkStarter> {
     const { config } = session;
-    const detachedLoglevel = unmaskedOutputLoglevel(
-      config.record.loglevel,
-      extra.secrets.length > 0,
-    );
-    if (session.detachedLog && detachedLoglevel !== config.record.loglevel) {
-      log.warn(
-        "streamlink runs at loglevel {used}, not {asked}: at {asked} it prints the secret options of streamlink.extra_args into {file}, which this process cannot mask for a recording the poller hosts (run `twitchtool record` for a debug log)",
-        { used: detachedLoglevel, asked: config.record.loglevel, file: session.detachedLog },
-      );
-    }
     // Besides the session's capture lock, each streamlink holds its slot's and its channel's
     // capture locks: a capture whose host is gone still counts against record_limit, keeps its
     // channel taken and pauses the encoder, for exactly as long as it runs.
@@ -113,7 +108,28 @@ export class StreamlinkStarter {
       captureLock,
     ];
     for (const path of heldLocks) await prepareLockFile(path);
-    return new StreamlinkStarter(session, captureLock, extra, detachedLoglevel, heldLocks);
+    const current = session.current();
+    const extra = await privateStreamlinkArgs(
+      config.paths.runtimeDir,
+      current.streamlink.extraArgs,
+    );
+    const detachedLoglevel = unmaskedOutputLoglevel(
+      current.record.loglevel,
+      extra.secrets.length > 0,
+    );
+    if (session.detachedLog && detachedLoglevel !== current.record.loglevel) {
+      log.warn(
+        "streamlink runs at loglevel {used}, not {asked}: at {asked} it prints the secret options of streamlink.extra_args into {file}, which this process cannot mask for a recording the poller hosts (run `twitchtool record` for a debug log)",
+        { used: detachedLoglevel, asked: current.record.loglevel, file: session.detachedLog },
+      );
+    }
+    const made = { made: extra, from: current.streamlink.extraArgs };
+    return new StreamlinkStarter(session, captureLock, made, heldLocks);
+  }
+
+  /** Removes the private args file (every streamlink started has read it by then). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.#extra.made[Symbol.asyncDispose]();
   }
 
   /** The streamlink writing `output`: the adopted one when it writes that part, else a new one. */
@@ -126,12 +142,16 @@ export class StreamlinkStarter {
     // A reloaded config reaches the next part; the running streamlink is never touched.
     const config = this.session.current();
     const detachedLog = this.session.detachedLog;
+    const extra = await this.#extraArgs(config);
     const args = captureArgs({
       url: this.session.url,
       quality: config.record.quality,
       output,
-      loglevel: detachedLog ? this.detachedLoglevel : config.record.loglevel,
-      extraArgs: this.extra.args,
+      // A detached streamlink's output cannot be masked: no level that prints secret options.
+      loglevel: detachedLog
+        ? unmaskedOutputLoglevel(config.record.loglevel, extra.secrets.length > 0)
+        : config.record.loglevel,
+      extraArgs: extra.args,
       // Every part reaches back to the oldest segment the live playlist holds: the first so the
       // recording starts with the broadcast, not where detection happened to notice it; later
       // ones so a restart after a crash or a network error covers what the outage skipped.
@@ -145,6 +165,30 @@ export class StreamlinkStarter {
     return detachedLog
       ? await this.#spawnDetached(output, args, locked, detachedLog)
       : this.#spawnPiped(output, locked);
+  }
+
+  /**
+   * `extra_args` of the config in force, for the next part: when a reload changed them, a new
+   * private file is made and the previous one removed (the streamlink that was given it read it
+   * as it started). A new file that cannot be made keeps the previous arguments, said once.
+   */
+  async #extraArgs(config: Config): Promise<StreamlinkExtraArgs> {
+    const wanted = config.streamlink.extraArgs;
+    const { made, from } = this.#extra;
+    if (JSON.stringify(wanted) === JSON.stringify(from)) return made;
+    try {
+      const next = await privateStreamlinkArgs(config.paths.runtimeDir, wanted);
+      this.#extra = { made: next, from: wanted };
+      await made[Symbol.asyncDispose]();
+      return next;
+    } catch (error) {
+      this.#extra = { made, from: wanted };
+      log.error("Keeping the previous streamlink.extra_args for {user}: {error}", {
+        user: this.session.user,
+        error: (error as Error).message,
+      });
+      return made;
+    }
   }
 
   /** Watches the adopted streamlink until it ends, journaling its real pid and slot. */

@@ -41,7 +41,6 @@ import {
 } from "../state/session_manifest.ts";
 import { type SlotHandle, SlotPool } from "../state/slot_pool.ts";
 import { clearStopRequest, isStopRequested } from "../state/stop_request.ts";
-import { privateStreamlinkArgs } from "../state/streamlink_args_file.ts";
 import { acquireUserLock } from "../state/user_lock.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { formatBytes, freeBytes, freeSpaceShortfall, isNoSpaceError } from "../util/disk_space.ts";
@@ -345,20 +344,12 @@ export class CaptureSession {
     // Each streamlink holds this lock for its whole life, so `recover` and the next poller know a
     // part is still being written even after this process is killed with -9.
     const captureLock = await prepareCaptureLock(config.paths.runtimeDir, base);
-    // Secret streamlink options go through a 0600 file, never argv (`ps` shows argv to everyone).
-    await using streamlinkExtra = await privateStreamlinkArgs(
-      config.paths.runtimeDir,
-      config.streamlink.extraArgs,
-    );
     // Sessions abandoned by dead recorders are finished alongside, never delaying the capture.
     const recovery = recoverSessions(config, { ownUser: user, excludeBase: base })
       .then(logRecoveryReports)
       .catch((error) => log.error("Recovery failed: {error}", { error: (error as Error).message }));
-    const streamlink = await StreamlinkStarter.prepare(
-      this.#streamlinkView(),
-      captureLock,
-      streamlinkExtra,
-    );
+    // It holds the private file of the secret streamlink options until the capture ends.
+    await using streamlink = await StreamlinkStarter.prepare(this.#streamlinkView(), captureLock);
     const result = await this.#captureParts(streamlink);
     return await this.#endCapture(result, recovery);
   }

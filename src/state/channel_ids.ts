@@ -54,7 +54,10 @@ export function writeChannelIds(stateDir: string, content: ChannelIds): Promise<
  * The login `name` answers to now, following renames in order (`a` renamed `b`, then `b`
  * renamed `c`: `a` is `c`). Names never renamed are themselves.
  */
-export function currentLogin(renames: readonly ChannelRename[], name: string): string {
+export function currentLogin(
+  renames: readonly Pick<ChannelRename, "from" | "to">[],
+  name: string,
+): string {
   let login = name.toLowerCase();
   for (const rename of renames) if (rename.from === login) login = rename.to;
   return login;

@@ -9,7 +9,7 @@ import type { ChannelKey } from "../../config/channel_tables.ts";
 import { CHANNEL_KEYS } from "../../config/schema.ts";
 import { redactArgs, splitSecretArgs } from "../../proc/streamlink_args.ts";
 import { logLiteral } from "../../util/log_literal.ts";
-import { currentLogin, readChannelIds } from "../../state/channel_ids.ts";
+import { currentLogin } from "../../state/channel_ids.ts";
 import { addUsers, editUsersFile, readUsersFile, removeUsers } from "../../poll/users_file.ts";
 import { type GlobalOptions, loadCommandConfig } from "../context.ts";
 import { printLine } from "../output.ts";
@@ -57,7 +57,7 @@ export async function usersListCommand(
   for (const warning of channelTableWarnings(config, list.users)) log.warn(logLiteral(warning));
   // As the poller records them: `poller.quality` is the global quality there.
   const hosted = hostedConfig(config);
-  const { renames } = await readChannelIds(config.paths.stateDir);
+  const renames = config.channelRenames ?? [];
   for (const listed of list.users) {
     const user = currentLogin(renames, listed);
     const renamed = user === listed ? "" : `${listed} -> `;
@@ -72,9 +72,19 @@ export async function usersListCommand(
     // With `[poller] shard`: which host records it.
     const name = shard ? shardLine(user, shard) : user;
     const shown = renamed ? `${listed} -> ${name} (renamed on Twitch)` : name;
-    printLine(set.length > 0 ? `${shown}  [channel.${user}] ${set.join(" ")}` : shown);
+    printLine(set.length > 0 ? `${shown}  ${tableText(user, own)} ${set.join(" ")}` : shown);
   }
   return 0;
+}
+
+/**
+ * `[channel.alice]`, or for a channel renamed on Twitch whose table still has its old name,
+ * `[channel.old] (until [channel.new] is written)`: the old table applies to the new login.
+ */
+function tableText(user: string, own: ChannelSettings): string {
+  return own.table === user
+    ? `[channel.${user}]`
+    : `[channel.${own.table}] (until [channel.${user}] is written)`;
 }
 
 /** `key = value  (origin)` for each per-channel setting. */
