@@ -31,6 +31,13 @@ import { piecesScript } from "../testing/clips.ts";
 import { sleep, waitForState, withHlsServer } from "../testing/live.ts";
 import { ensureSegments } from "../testing/segments.ts";
 
+/**
+ * How far a message may land from its moment in the file: the placement is good to a segment
+ * (1 s here, docs/chat.md), and the samples it rests on are taken on a machine that also runs
+ * other tests. An ad, an outage or a dropped repeat placed wrongly is off by seconds more.
+ */
+const PLACEMENT_TOLERANCE_S = 1.5;
+
 interface Sent {
   readonly id: string;
   readonly sentAt: number;
@@ -175,7 +182,7 @@ Deno.test("record --chat writes TwitchDownloader chat JSON with offsets on the d
       for (const [i, comment] of comments.entries()) {
         const moment = (sent[i]!.sentAt - wentLive) / 1000 - firstSecond;
         assert.ok(
-          Math.abs(comment.content_offset_seconds - moment) <= 1,
+          Math.abs(comment.content_offset_seconds - moment) <= PLACEMENT_TOLERANCE_S,
           `message ${i} at ${comment.content_offset_seconds} s, its moment is at ${moment} s`,
         );
       }
@@ -255,7 +262,7 @@ Deno.test("chat offsets follow the delivered file across an outage; outage messa
       const check = (sent: Sent, moment: number) => {
         const offset = byId.get(sent.id)!;
         assert.ok(
-          Math.abs(offset - moment) <= 1,
+          Math.abs(offset - moment) <= PLACEMENT_TOLERANCE_S,
           `${sent.id} at ${offset} s, expected ${moment} s`,
         );
       };
@@ -440,7 +447,7 @@ Deno.test("chat offsets stay on the delivered file across an ad on its own clock
       const moment = (message.sentAt - startedAt) / 1000;
       const offset = offsets.get(message.id);
       assert.ok(
-        offset !== undefined && Math.abs(offset - moment) <= 1,
+        offset !== undefined && Math.abs(offset - moment) <= PLACEMENT_TOLERANCE_S,
         `sent at ${moment} s, placed at ${offset} s`,
       );
     }
