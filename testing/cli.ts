@@ -209,6 +209,20 @@ export async function statusJson(sandbox: Sandbox): Promise<StatusSnapshot> {
   return JSON.parse(result.stdout);
 }
 
+/**
+ * The one `.mp4` a test recording delivered and its entry in `history --json`; throws when the
+ * record dir holds none or more than one.
+ */
+export async function deliveredRecording(sandbox: Sandbox) {
+  const finals = (await listDir(sandbox.recordDir)).filter((name) => name.endsWith(".mp4"));
+  if (finals.length !== 1) throw new Error(`expected one delivered .mp4, found: ${finals}`);
+  const history = await runCli(sandbox, ["history", "--json"]);
+  return {
+    mp4: join(sandbox.recordDir, finals[0]!),
+    entry: JSON.parse(history.stdout).recordings[0],
+  };
+}
+
 /** ffprobe of a media file: duration and stream types. */
 export async function ffprobe(
   path: string,

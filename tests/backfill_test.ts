@@ -13,6 +13,7 @@ import { clipBroadcast } from "../testing/clips.ts";
 import {
   collect,
   defaultConfig,
+  deliveredRecording,
   killLeftovers,
   listDir,
   makeSandbox,
@@ -48,15 +49,13 @@ function broadcastEnv(liveSince: Date, vodId?: string): Record<string, string> {
 
 /** The delivered .mp4, its `history --json` entry and the encode job's note. */
 async function delivered(sandbox: Sandbox) {
-  const finals = (await listDir(sandbox.recordDir)).filter((name) => name.endsWith(".mp4"));
-  assert.equal(finals.length, 1, `record dir: ${finals}`);
-  const history = await runCli(sandbox, ["history", "--json"]);
+  const { mp4, entry } = await deliveredRecording(sandbox);
   const jobs = (await listDir(sandbox.jobsDir)).filter((name) => name.endsWith(".json"));
   assert.equal(jobs.length, 1, `jobs: ${jobs}`);
   const job = JSON.parse(await Deno.readTextFile(join(sandbox.jobsDir, jobs[0]!)));
   return {
-    mp4: join(sandbox.recordDir, finals[0]!),
-    entry: JSON.parse(history.stdout).recordings[0],
+    mp4,
+    entry,
     note: job.note as string | undefined,
   };
 }

@@ -13,6 +13,7 @@ import { clipBroadcast } from "../testing/clips.ts";
 import {
   collect,
   defaultConfig,
+  deliveredRecording,
   killLeftovers,
   listDir,
   makeSandbox,
@@ -41,17 +42,6 @@ async function hostingConfig(sandbox: Sandbox, server: LiveHlsServer, user: stri
   return configPath;
 }
 
-/** The single delivered .mp4 and its entry in `history --json`. */
-async function delivered(sandbox: Sandbox) {
-  const finals = (await listDir(sandbox.recordDir)).filter((name) => name.endsWith(".mp4"));
-  assert.equal(finals.length, 1, `record dir: ${finals}`);
-  const history = await runCli(sandbox, ["history", "--json"]);
-  return {
-    mp4: join(sandbox.recordDir, finals[0]!),
-    entry: JSON.parse(history.stdout).recordings[0],
-  };
-}
-
 Deno.test("record starts at the oldest segment the live playlist still holds", async () => {
   const { script, segments } = await clipBroadcast(14);
   const server = await startHlsServer({ windowSize: 10, endGraceMs: 2000 });
@@ -61,7 +51,7 @@ Deno.test("record starts at the oldest segment the live playlist still holds", a
     server.playScript("late_start", script, { heldAtStart: 6 });
     const result = await collect(spawnCli(sandbox, ["record", "late_start"]));
     assert.equal(result.code, 0, result.stderr.slice(-2000));
-    const { mp4, entry } = await delivered(sandbox);
+    const { mp4, entry } = await deliveredRecording(sandbox);
     const frames = await frameHashes(mp4);
     assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
     assert.deepEqual(frames, await frameHashesOf(segments, sandbox.home), "from the first frame");
@@ -96,7 +86,7 @@ Deno.test("a streamlink killed mid-broadcast and restarted inside the live windo
     }
     const result = await collect(recorder);
     assert.equal(result.code, 0, result.stderr.slice(-2000));
-    const { mp4, entry } = await delivered(sandbox);
+    const { mp4, entry } = await deliveredRecording(sandbox);
     const frames = await frameHashes(mp4);
     assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
     assert.deepEqual(frames, await frameHashesOf(segments, sandbox.home), "every frame once");

@@ -10,6 +10,7 @@ import { clipBroadcast } from "../testing/clips.ts";
 import {
   collect,
   defaultConfig,
+  deliveredRecording,
   killLeftovers,
   listDir,
   makeSandbox,
@@ -31,17 +32,6 @@ function liveLines(stderr: string): string {
   return stderr.split("\n").filter((line) => /live|Finalizing the parts/i.test(line)).join("\n");
 }
 
-/** The single delivered .mp4 and its entry in `history --json`. */
-async function delivered(sandbox: { recordDir: string } & Parameters<typeof runCli>[0]) {
-  const finals = (await listDir(sandbox.recordDir)).filter((name) => name.endsWith(".mp4"));
-  assert.equal(finals.length, 1, `record dir: ${finals}`);
-  const history = await runCli(sandbox, ["history", "--json"]);
-  return {
-    mp4: join(sandbox.recordDir, finals[0]!),
-    entry: JSON.parse(history.stdout).recordings[0],
-  };
-}
-
 Deno.test("live_remux delivers the file written while recording, every frame once", async () => {
   const { script, segments } = await clipBroadcast(14);
   const server = await startHlsServer({ windowSize: 10, endGraceMs: 2000 });
@@ -50,7 +40,7 @@ Deno.test("live_remux delivers the file written while recording, every frame onc
     server.playScript("live_one", script, { heldAtStart: 6 });
     const result = await collect(spawnCli(sandbox, ["record", "live_one"], { env: LIVE }));
     assert.equal(result.code, 0, result.stderr.slice(-2000));
-    const { mp4, entry } = await delivered(sandbox);
+    const { mp4, entry } = await deliveredRecording(sandbox);
     const frames = await frameHashes(mp4);
     assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
     assert.deepEqual(frames, await frameHashesOf(segments, sandbox.home), "every frame once");
@@ -87,7 +77,7 @@ Deno.test("live_remux drops the head a restarted streamlink repeats", async () =
     }
     const result = await collect(recorder);
     assert.equal(result.code, 0, result.stderr.slice(-2000));
-    const { mp4, entry } = await delivered(sandbox);
+    const { mp4, entry } = await deliveredRecording(sandbox);
     const frames = await frameHashes(mp4);
     assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
     assert.deepEqual(frames, await frameHashesOf(segments, sandbox.home), "every frame once");
@@ -126,7 +116,7 @@ Deno.test("live_remux falls back to the parts when its ffmpeg is killed for good
     }
     const result = await collect(recorder);
     assert.equal(result.code, 0, result.stderr.slice(-2000));
-    const { mp4, entry } = await delivered(sandbox);
+    const { mp4, entry } = await deliveredRecording(sandbox);
     const frames = await frameHashes(mp4);
     assert.deepEqual(frames, await frameHashesOf(segments, sandbox.home), "every frame once");
     assert.equal(entry.coverage.delivered_by, "parts", liveLines(result.stderr));
@@ -163,7 +153,7 @@ Deno.test("live_remux: a recorder killed with -9 mid-recording is recovered from
     }, 60_000);
     const result = await runCli(sandbox, ["recover"], { env: LIVE });
     assert.equal(result.code, 0, result.stderr);
-    const { mp4, entry } = await delivered(sandbox);
+    const { mp4, entry } = await deliveredRecording(sandbox);
     const frames = await frameHashes(mp4);
     const source = await frameHashesOf(segments, sandbox.home);
     assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
@@ -203,7 +193,7 @@ Deno.test("live_remux: sixty seconds in, the growing file decodes to at least th
     assert.deepEqual(frames, source.slice(0, frames.length), "the broadcast's first frames");
     const result = await collect(recorder);
     assert.equal(result.code, 0, result.stderr.slice(-2000));
-    const { mp4, entry } = await delivered(sandbox);
+    const { mp4, entry } = await deliveredRecording(sandbox);
     assert.deepEqual(await frameHashes(mp4), source, "every frame once");
     assert.equal(entry.coverage.delivered_by, "live", liveLines(result.stderr));
   } finally {
