@@ -1,26 +1,11 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { ConfigError } from "../errors.ts";
 import { GIB } from "./config.ts";
-import { loadConfig } from "./load_config.ts";
+import { loadConfigText } from "../../testing/config_text.ts";
 import { NOTIFY_EVENTS } from "./schema.ts";
 
-async function load(toml: string) {
-  const home = await Deno.makeTempDir();
-  try {
-    const path = join(home, "config.toml");
-    await Deno.writeTextFile(path, toml);
-    return await loadConfig({
-      configPath: path,
-      env: (name) => (name === "HOME" ? home : undefined),
-    });
-  } finally {
-    await Deno.remove(home, { recursive: true });
-  }
-}
-
 Deno.test("loadConfig() leaves notifications and retention off by default", async () => {
-  const { config } = await load("");
+  const { config } = await loadConfigText("");
   assert.deepEqual(config.notify, { urls: [], events: [...NOTIFY_EVENTS], giveUpAfter: 300 });
   assert.deepEqual(config.retention, {
     minFreeBytes: undefined,
@@ -31,7 +16,7 @@ Deno.test("loadConfig() leaves notifications and retention off by default", asyn
 });
 
 Deno.test("loadConfig() reads [notify] and [retention]; min_free_bytes wins over min_free_gb", async () => {
-  const { config } = await load(
+  const { config } = await loadConfigText(
     `[notify]\nurls = ["ntfy://t"]\nevents = ["disk_low"]\ngive_up_after = 30\n` +
       `[retention]\nmin_free_gb = 2\nmax_age_days = 7\nkeep_per_channel = 3\n`,
   );
@@ -42,14 +27,14 @@ Deno.test("loadConfig() reads [notify] and [retention]; min_free_bytes wins over
     keepPerChannel: 3,
     deleteUnuploaded: false,
   });
-  const bytes = await load(`[retention]\nmin_free_gb = 2\nmin_free_bytes = 1000\n`);
+  const bytes = await loadConfigText(`[retention]\nmin_free_gb = 2\nmin_free_bytes = 1000\n`);
   assert.equal(bytes.config.retention.minFreeBytes, 1000);
 });
 
 Deno.test("loadConfig() refuses an unknown event name and keep_per_channel = 0", async () => {
   await assert.rejects(
-    () => load(`[notify]\nevents = ["disk_low", "coffee_ready"]\n`),
+    () => loadConfigText(`[notify]\nevents = ["disk_low", "coffee_ready"]\n`),
     (error: Error) => error instanceof ConfigError && /coffee_ready/.test(error.message),
   );
-  await assert.rejects(() => load(`[retention]\nkeep_per_channel = 0\n`), ConfigError);
+  await assert.rejects(() => loadConfigText(`[retention]\nkeep_per_channel = 0\n`), ConfigError);
 });

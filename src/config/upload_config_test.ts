@@ -1,32 +1,17 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { ConfigError } from "../errors.ts";
-import { loadConfig } from "./load_config.ts";
-
-async function load(toml: string) {
-  const home = await Deno.makeTempDir();
-  try {
-    const path = join(home, "config.toml");
-    await Deno.writeTextFile(path, toml);
-    return await loadConfig({
-      configPath: path,
-      env: (name) => (name === "HOME" ? home : undefined),
-    });
-  } finally {
-    await Deno.remove(home, { recursive: true });
-  }
-}
+import { loadConfigText } from "../../testing/config_text.ts";
 
 async function refused(toml: string, pattern: RegExp): Promise<void> {
   await assert.rejects(
-    () => load(toml),
+    () => loadConfigText(toml),
     (error: Error) => error instanceof ConfigError && pattern.test(error.message),
     toml,
   );
 }
 
 Deno.test("loadConfig() leaves uploads off and shards unset by default", async () => {
-  const { config } = await load("");
+  const { config } = await loadConfigText("");
   assert.equal(config.upload.remote, undefined);
   assert.equal(config.upload.deleteLocal, false);
   assert.deepEqual(config.upload.what, ["recording", "compressed", "chat", "info"]);
@@ -35,7 +20,7 @@ Deno.test("loadConfig() leaves uploads off and shards unset by default", async (
 });
 
 Deno.test("loadConfig() reads [upload] and poller.shard", async () => {
-  const { config } = await load(
+  const { config } = await loadConfigText(
     `[upload]\nremote = "b2:archive/twitch"\nwhat = ["compressed"]\n` +
       `path_template = "{host}/{user}/{date}/{file}"\nextra_args = ["--bwlimit", "8M"]\n` +
       `[poller]\nshard = "2/3"\n`,
