@@ -234,10 +234,12 @@ Deno.test("a poller killed at a part boundary or right after starting streamlink
     server.end("alice");
     const broadcast = (Date.now() - start) / 1000;
     let last: StatusSnapshot | undefined;
+    // The poller finalizes at nice 19 and idle I/O: on a machine busy with other work (CI runs
+    // the suite in parallel) that can take minutes, and it is the behaviour wanted.
     await eventually("alice finished and queued", async () => {
       last = await world.status();
       return last.recordings.length === 0 && last.queue.pending.length === 1;
-    }, 90_000).catch((error) => {
+    }, 300_000).catch((error) => {
       throw new Error(`${error.message}; last status: ${JSON.stringify(last)}`);
     });
     const files = await recordingsOf(sandbox.recordDir, "alice");
