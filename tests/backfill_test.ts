@@ -209,7 +209,7 @@ Deno.test("a recording the poller hosts is back-filled from the archive video th
     const mp4s = await eventually("the hosted recording delivered", async () => {
       const found = await recordingsOf(sandbox.recordDir, "hosted_vod");
       return found.length > 0 ? found : undefined;
-    }, 120_000);
+    }, 300_000);
     gql.goOffline("hosted_vod");
     poller.kill("SIGTERM");
     const result = await collect(poller);

@@ -110,7 +110,7 @@ Deno.test("two channels record at their own quality; an edit mid-capture leaves 
     const mp4 = await eventually("chan_a delivered", async () => {
       const files = await recordingsOf(sandbox.recordDir, "chan_a");
       return files.length > 0 ? files : undefined;
-    }, 90_000);
+    }, 300_000);
     assert.equal(mp4.length, 1);
     const frames = await frameHashes(mp4[0]!);
     assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
@@ -346,7 +346,7 @@ for (const detector of ["gql", "helix"] as const) {
       await eventually("old_name delivered", async () => {
         const files = await recordingsOf(sandbox.recordDir, "old_name");
         return files.length > 0 ? files : undefined;
-      }, 90_000);
+      }, 300_000);
 
       // The rename, and a broadcast under the new name at once.
       gql.rename("old_name", "new_name");
@@ -363,7 +363,7 @@ for (const detector of ["gql", "helix"] as const) {
       const mp4 = await eventually("new_name delivered", async () => {
         const files = await recordingsOf(sandbox.recordDir, "new_name");
         return files.length > 0 ? files : undefined;
-      }, 120_000);
+      }, 300_000);
       assert.equal(mp4.length, 1);
       const frames = await frameHashes(mp4[0]!);
       assert.deepEqual(frames, await frameHashesOf(segments, sandbox.home), "from its first frame");

@@ -87,7 +87,7 @@ Deno.test("a title change during a poller-hosted recording becomes a chapter, ke
     const part = await eventually("the first part", async () => {
       const name = (await listDir(sandbox.tempDir)).find((n) => n.endsWith("_part01.ts"));
       return name ? join(sandbox.tempDir, name) : undefined;
-    }, 90_000);
+    }, 300_000);
     const keep = join(sandbox.home, "part01.ts");
     await Deno.link(part, keep);
     await eventually(
@@ -104,7 +104,7 @@ Deno.test("a title change during a poller-hosted recording becomes a chapter, ke
     await eventually(
       "the recording finished",
       async () => (await recordings()).length === 0,
-      90_000,
+      300_000,
     );
     poller.process.kill("SIGTERM");
     const stopped = await poller.result;

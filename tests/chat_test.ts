@@ -342,7 +342,7 @@ Deno.test("a poller-hosted recording captures chat, and the next poller adopts i
     await eventually(
       `capturing in poller ${pid}`,
       async () => (await recordings()).some((r) => r.pid === pid && r.bytes > 0),
-      90_000,
+      300_000,
     );
   };
   const stopPoller = async () => {
@@ -387,7 +387,7 @@ Deno.test("a poller-hosted recording captures chat, and the next poller adopts i
     await eventually(
       "the recording finished",
       async () => (await recordings()).length === 0,
-      90_000,
+      300_000,
     );
     await stopPoller();
     const archive = await readChat(sandbox.recordDir);

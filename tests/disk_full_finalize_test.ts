@@ -86,7 +86,7 @@ Deno.test({
         const status = await runCli(sandbox, ["--config", configPath, "status", "--json"]);
         const skipped = JSON.parse(status.stdout)?.poller?.skipped ?? [];
         return skipped.some((s: { reason: string }) => s.reason === "waiting for disk space");
-      }, 120_000);
+      }, 300_000);
       // Several more cycles with the disk still full: no new attempt.
       const cycles = async () =>
         JSON.parse(await Deno.readTextFile(join(sandbox.stateDir, "poller.status.json")))
@@ -107,11 +107,11 @@ Deno.test({
       };
       await eventually("a new capture once there is room", async () => {
         return (await recordings()).some((r) => r.user === "disk_full" && r.bytes > 0);
-      }, 120_000);
+      }, 300_000);
       server.end("disk_full");
       await eventually("the new recording to finish", async () => {
         return (await recordings()).length === 0;
-      }, 120_000);
+      }, 300_000);
     } catch (error) {
       poller.kill("SIGTERM");
       console.error((await result).stderr);

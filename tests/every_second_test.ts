@@ -115,7 +115,7 @@ Deno.test("a recording the poller hosts also starts at the oldest segment the li
         const found = await recordingsOf(sandbox.recordDir, "hosted_late");
         return found.length > 0 ? found : undefined;
       },
-      120_000,
+      300_000,
     );
     poller.kill("SIGTERM");
     const result = await collect(poller);
@@ -147,7 +147,7 @@ Deno.test("a poller killed with -9 mid-broadcast and restarted adopts the captur
     await eventually("the hosted capture growing", async () => {
       const status = await runCli(sandbox, ["--config", configPath, "status", "--json"]);
       return JSON.parse(status.stdout).recordings.some((r: { bytes: number }) => r.bytes > 200_000);
-    }, 90_000);
+    }, 300_000);
     first.kill("SIGKILL");
     await collect(first);
     const second = startPoller();

@@ -46,7 +46,7 @@ async function pollBriefly(sandbox: Sandbox, configPath: string): Promise<string
         polls++;
       }
       return polls >= 3;
-    }, 90_000);
+    }, 300_000);
   } finally {
     poller.kill("SIGTERM");
   }

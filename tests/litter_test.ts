@@ -47,7 +47,7 @@ async function startPoller(sandbox: Sandbox, configPath: string) {
     const poller = JSON.parse(status.stdout || "{}")?.poller;
     // This poller's own status: a killed one's stays behind.
     return poller?.pid === process.pid && poller?.last_poll;
-  }, 90_000);
+  }, 300_000);
   return { process, result };
 }
 

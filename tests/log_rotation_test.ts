@@ -42,11 +42,11 @@ Deno.test("a hosted recording's log rotates at [logging] max_log_mb, keeps 3 old
       const status = await runCli(sandbox, ["--config", configPath, "status", "--json"]);
       const recording = JSON.parse(status.stdout).recordings?.[0];
       return recording && recording.bytes > 300_000;
-    }, 120_000);
+    }, 300_000);
     server.end("rot_user");
     await eventually("the finished recording", async () => {
       return (await recordingsOf(sandbox.recordDir, "rot_user")).length === 1;
-    }, 120_000);
+    }, 300_000);
   } finally {
     poller.kill("SIGTERM");
     await server.close();

@@ -96,11 +96,11 @@ Deno.test("a hosted recording whose server vanishes says the stream cannot be re
     await eventually("data on disk", async () => {
       const status = await runCli(sandbox, ["--config", configPath, "status", "--json"]);
       return JSON.parse(status.stdout).recordings?.[0]?.bytes > 200_000;
-    }, 120_000);
+    }, 300_000);
     await server.close();
     await eventually("the recording, finalized", async () => {
       return (await recordingsOf(sandbox.recordDir, "vanishing")).length === 1;
-    }, 120_000);
+    }, 300_000);
   } finally {
     poller.kill("SIGTERM");
     await server.close();

@@ -203,7 +203,7 @@ Deno.test("a recording hosted by the poller notifies started (with the API's tit
       await eventually(
         "recording_started",
         () => Promise.resolve(events("recording_started").length > 0),
-        90_000,
+        300_000,
       );
       await sleep(3000);
       server.end("host_n");
@@ -211,7 +211,7 @@ Deno.test("a recording hosted by the poller notifies started (with the API's tit
       await eventually(
         "recording_finished",
         () => Promise.resolve(events("recording_finished").length > 0),
-        90_000,
+        300_000,
       );
       await sleep(1000);
     } finally {

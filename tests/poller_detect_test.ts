@@ -132,7 +132,7 @@ class GqlWorld {
     return parsed;
   }
 
-  waitStatus(what: string, check: (s: StatusSnapshot) => boolean, timeoutMs = 90_000) {
+  waitStatus(what: string, check: (s: StatusSnapshot) => boolean, timeoutMs = 300_000) {
     return eventually(what, async () => {
       const s = await this.status();
       return check(s) ? s : undefined;
@@ -232,7 +232,7 @@ Deno.test("poller with the GraphQL detector: 100 channels, exactly the 3 live on
     assert.match(stopped.stderr, /detecting with "?gql"?/);
 
     for (const user of LIVE) hls.end(user);
-    await world.waitStatus("every recording finished", (s) => s.recordings.length === 0, 120_000);
+    await world.waitStatus("every recording finished", (s) => s.recordings.length === 0, 300_000);
   } finally {
     await world.close();
   }

@@ -198,7 +198,7 @@ Deno.test("the poller records 3 channels in its own process; kill -9 and SIGTERM
       (s) =>
         s.recordings.length === 0 &&
         s.queue.pending.filter((job) => job.input !== clip).length === 3,
-      90_000,
+      300_000,
     );
     for (const user of ["host_b", "host_c"]) {
       const files = await world.mp4s(user);

@@ -232,7 +232,7 @@ Deno.test("with record_limit 1 a second live channel waits; a poller restart nei
     const beta = await world.waitStatus(
       "beta_ch capturing",
       (s) => capturing(s, "beta_ch") !== undefined,
-      90_000,
+      300_000,
     );
     assert.deepEqual(beta.recordings.map((r) => r.user), ["beta_ch"]);
     assert.equal((await world.mp4s("alpha_ch")).length, 1);

@@ -60,7 +60,7 @@ Deno.test("under umask 022 a poller's first start creates its folders 0700", asy
       const text = await Deno.readTextFile(join(sandbox.stateDir, "poller.status.json"))
         .catch(() => "");
       return text.includes('"running"');
-    }, 90_000);
+    }, 300_000);
   } finally {
     poller.kill("SIGTERM");
   }

@@ -254,7 +254,7 @@ Deno.test("recover never touches a part a killed recorder's streamlink is still 
     await eventually(
       "the orphaned streamlink to exit",
       async () => !(await isSessionCaptureAlive(sandbox.runtimeDir, base)),
-      90_000,
+      300_000,
     );
     const onDisk = await partsSeconds(sandbox);
     const result = await runCli(sandbox, ["recover"]);

@@ -84,7 +84,7 @@ Deno.test("three pollers with shards 1/3, 2/3, 3/3 on one users file record each
       await eventually(`shard ${index + 1}/3 capturing ${mine.join(", ")}`, async () => {
         const users = await capturing(host);
         return JSON.stringify(users) === JSON.stringify(mine);
-      }, 120_000);
+      }, 300_000);
     }
     // Two more cycles on each host: still nobody records another shard's channel.
     for (const host of hosts) {
@@ -104,7 +104,7 @@ Deno.test("three pollers with shards 1/3, 2/3, 3/3 on one users file record each
       await eventually(
         "recordings finished",
         async () => (await status(host, pids)).recordings.length === 0,
-        120_000,
+        300_000,
       );
     }
     for (const user of CHANNELS) {

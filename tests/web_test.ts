@@ -135,7 +135,7 @@ async function withRecordingPoller(
         const job = (await encoderStatus(sandbox))?.current_job;
         if (job?.ffmpeg_pid) leftovers.add(job.ffmpeg_pid);
         return (job?.percent ?? 0) > 0;
-      }, 90_000);
+      }, 300_000);
     }
     for (const channel of options.channels) server.goLive(channel);
     poller = spawnCli(sandbox, ["--config", configPath, "poller", "run"]);
@@ -144,7 +144,7 @@ async function withRecordingPoller(
       const page = await getJson(`${base}/api/page`).catch(() => undefined) as PageData;
       const growing = page?.status.recordings.filter((r) => r.bytes > 0) ?? [];
       return growing.length === options.channels.length;
-    }, 90_000);
+    }, 300_000);
     await fn({ base, server, sandbox, configPath });
   } finally {
     await stop(poller);
@@ -255,7 +255,7 @@ Deno.test({
           const page = await getJson(`${base}/api/page`) as PageData;
           return page.history.some((h) => h.user === "web_a" && h.path?.endsWith(".mp4")) &&
             !page.status.recordings.some((r) => r.user === "web_a");
-        }, 120_000);
+        }, 300_000);
         const ended = await dumpDom(`${base}/`);
         assert.match(
           ended,
@@ -275,12 +275,12 @@ Deno.test({
         await eventually("web_a recording again", async () => {
           const page = await getJson(`${base}/api/page`) as PageData;
           return page.status.recordings.some((r) => r.user === "web_a" && r.bytes > 0);
-        }, 90_000);
+        }, 300_000);
         server.end("web_a");
         await eventually("two web_a recordings in the history", async () => {
           const page = await getJson(`${base}/api/page`) as PageData;
           return page.history.filter((h) => h.user === "web_a").length === 2;
-        }, 120_000);
+        }, 300_000);
         const twice = await dumpDom(`${base}/`);
         await Deno.mkdir(ARTIFACTS_DIR, { recursive: true });
         await Deno.writeTextFile(join(ARTIFACTS_DIR, "status_page.html"), twice);
@@ -398,7 +398,7 @@ Deno.test("200 stalled clients of the status page do not hold up the poller's cy
     const before = await cycles();
     await eventually("3 more poll cycles with 200 stalled clients", async () => {
       return (await cycles()) >= before + 3;
-    }, 90_000);
+    }, 300_000);
     // And the page still answers everyone else.
     const response = await fetch(`http://127.0.0.1:${port}/metrics`);
     assert.equal(response.status, 200);
