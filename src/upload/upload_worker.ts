@@ -20,7 +20,8 @@ import {
   settleUpload,
   type UploadStatus,
 } from "../state/upload_queue.ts";
-import { copyArgs } from "./rclone_args.ts";
+import { type CopyCheck, copyCheckOf } from "./copy_check.ts";
+import { copyArgs, READ_BACK_HASH } from "./rclone_args.ts";
 import { rcloneFailure } from "./rclone_failure.ts";
 import type { RunRclone } from "./run_rclone.ts";
 import { remoteFile, type UploadSettings } from "./upload_settings.ts";
@@ -57,10 +58,11 @@ export interface UploadWorkerDeps {
 /** How a run of the worker ended. */
 export type UploadRunEnd = "empty" | "stopped" | "aborted";
 
+/** A failed attempt: permanent ones stop the queue. */
+type Failed = { readonly kind: "failed"; readonly permanent: boolean; readonly reason: string };
+
 /** What one attempt at one file came to. */
-type Attempt =
-  | { readonly kind: "done" | "gone" }
-  | { readonly kind: "failed"; readonly permanent: boolean; readonly reason: string };
+type Attempt = { readonly kind: "done" | "gone" } | Failed;
 
 /** Works the queue until it is empty (`untilEmpty`), stopped, or `signal` aborts. */
 export class UploadWorker {
@@ -168,15 +170,15 @@ export class UploadWorker {
     }
     const remote = remoteFile(this.settings.remote, item.dest);
     const known = await this.#hashDuringCopy(item.local);
-    const copied = await this.#copy(item, remote, info.size, signal);
-    if (copied) return copied;
+    const copy = await this.#copy(item, remote, info.size, signal);
+    if (copy.kind === "failed") return copy;
     const arrival = await verifyArrival(
       this.deps.run,
       this.settings,
       item.local,
       remote,
       info.size,
-      known,
+      known && { ...known, copied: copy.check },
     );
     if (!arrival.ok) {
       return { kind: "failed", permanent: arrival.permanent, reason: arrival.reason };
@@ -195,10 +197,11 @@ export class UploadWorker {
     const deleted = this.settings.deleteLocal && !(await this.#encodeInput(item.local)) &&
       await removeIfExists(item.local);
     if (deleted) await markLocalDeleted(this.options.queueDir, record);
-    log.info("Uploaded {file} to {remote} ({checked})", {
+    log.info("Uploaded {file} to {remote} ({checked}, remote hash by {by})", {
       file: item.local,
       remote,
       checked: arrival.checked.split(":")[0],
+      by: arrival.by,
     });
     notify({
       event: "upload_finished",
@@ -220,25 +223,30 @@ export class UploadWorker {
     this.#hashType ??= remoteHashType(this.deps.run, this.settings, this.settings.remote);
     const type = await this.#hashType;
     if (type === undefined) return undefined;
-    const hashing = hashFile(local, type ?? "sha256");
+    const hashing = hashFile(local, type ?? READ_BACK_HASH);
     hashing.catch(() => undefined); // awaited by the check; a copy that fails leaves it unread
     return { type, local: hashing };
   }
 
-  /** Runs `rclone copyto`; a failure as an {@link Attempt}, `undefined` when it copied. */
+  /**
+   * Runs `rclone copyto`; a failure as an {@link Attempt}, else `copied` with rclone's own hash
+   * check of the copy when it logged one.
+   */
   async #copy(
     item: PendingUpload,
     remote: string,
     total: number,
     signal: AbortSignal,
-  ): Promise<Attempt | undefined> {
+  ): Promise<Failed | { readonly kind: "copied"; readonly check: CopyCheck | undefined }> {
     const current = { local: item.local, bytes: 0, total, speed: 0 };
     await this.#status({ state: "uploading", current });
     let writing = Promise.resolve();
+    let check: CopyCheck | undefined;
     const result = await this.deps.run(copyArgs(this.settings, item.local, remote), {
       signal,
       lock: this.deps.transferLock,
       onStderr: (line) => {
+        check = copyCheckOf(line) ?? check;
         const stats = progressOf(line);
         if (!stats) return;
         const next = { ...current, bytes: stats.bytes, speed: stats.speed };
@@ -247,7 +255,7 @@ export class UploadWorker {
     });
     await writing;
     if (signal.aborted) return { kind: "failed", permanent: false, reason: "Stopped" };
-    if (result.code === 0) return undefined;
+    if (result.code === 0) return { kind: "copied", check };
     const failure = rcloneFailure(result.stderr, result.code);
     // `flock -w` gave up: the rclone of a worker killed mid-copy still holds the transfer lock.
     const reason = result.stderr.trim() === "" && result.code === 1

@@ -186,3 +186,48 @@ Deno.test("UploadWorker, idle, starts a newly queued file when the queue folder 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/**
+ * A remote with md5 (as SFTP with a shell) whose `copyto` logs its own check of the copy with the
+ * next of `copyHashes` (then refuses the credentials); a listing gives the size only and a
+ * read-back fails, so only the copy's check can settle a file.
+ */
+function loggingCopies(copyHashes: string[], size: number): RunRclone {
+  return (args, options) => {
+    const done = (code: number, stdout = "", stderr = ""): Promise<RcloneResult> =>
+      Promise.resolve({ code, stdout, stderr });
+    if (args[0] === "backend") return done(0, JSON.stringify({ Hashes: ["md5", "sha1"] }));
+    if (args[0] === "lsjson") return done(0, JSON.stringify({ Size: size }));
+    if (args[0] !== "copyto") return done(1, "", "Failed to hashsum: not expected");
+    const hash = copyHashes.shift();
+    if (hash === undefined) return done(1, "", AUTH); // the script is over: the queue stops
+    options?.onStderr?.(
+      `{"level":"debug","msg":"md5 = ${hash} OK","object":"a.mp4","objectType":"*local.Object","source":"operations/operations.go:116"}`,
+    );
+    return done(0);
+  };
+}
+
+Deno.test("UploadWorker takes rclone copyto's own hash check when it matches the local hash", async () => {
+  const { dir, local, bytes } = await setUp();
+  try {
+    const md5 = createHash("md5").update(bytes).digest("hex");
+    const statuses: UploadStatus[] = [];
+    const keptAtRetry: boolean[] = [];
+    const worker = new UploadWorker(SETTINGS, { queueDir: dir, untilEmpty: true }, {
+      // The first copy's check names another content (the file changed under rclone).
+      run: loggingCopies(["0".repeat(32), md5], bytes.length),
+      transferLock: join(dir, "transfer.lock"),
+      sleep: async () =>
+        void keptAtRetry.push(await Deno.stat(local).then(() => true, () => false)),
+      writeStatus: (status) => Promise.resolve(void statuses.push(status)),
+    });
+    assert.equal(await worker.run(new AbortController().signal), "empty");
+    assert.deepEqual(keptAtRetry, [true], "kept after a check that names another hash");
+    assert.ok(statuses.some((s) => s.state === "retrying" && /Hash differs/.test(s.error!)));
+    assert.equal((await readUploaded(dir, local))?.checked, `md5:${md5}`);
+    assert.equal((await readUploaded(dir, local))?.local_deleted, true);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
