@@ -5,6 +5,7 @@
  * on the same port, as a server that goes away and comes back.
  */
 import { join } from "node:path";
+import { freeLoopbackPort, obscure, waitForPort } from "./rclone_serve.ts";
 
 /** A running (or stopped) WebDAV server and the rclone config that reaches it as `dav:`. */
 export interface WebdavServer {
@@ -26,9 +27,7 @@ export async function startWebdav(
 ): Promise<WebdavServer> {
   const user = options.user ?? "u";
   const pass = options.pass ?? "p";
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
+  const port = freeLoopbackPort();
   const rcloneConfig = join(configDir, "rclone.conf");
   const remote = async (name: string, password: string) =>
     `[${name}]\ntype = webdav\nurl = http://127.0.0.1:${port}\nvendor = other\nuser = ${user}\npass = ${await obscure(
@@ -61,7 +60,7 @@ export async function startWebdav(
         stdout: "null",
         stderr: "null",
       }).spawn();
-      await waitForPort(port);
+      await waitForPort(port, "rclone serve webdav");
     },
     stop: async () => {
       if (!child) return;
@@ -73,31 +72,4 @@ export async function startWebdav(
   };
   await server.start();
   return server;
-}
-
-/** `rclone obscure`: how rclone's config files store a password. */
-async function obscure(password: string): Promise<string> {
-  const output = await new Deno.Command("rclone", {
-    args: ["obscure", "-"],
-    stdin: "piped",
-    stdout: "piped",
-  }).spawn();
-  const writer = output.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(password));
-  await writer.close();
-  const result = await output.output();
-  return new TextDecoder().decode(result.stdout).trim();
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    try {
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-      conn.close();
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  throw new Error(`rclone serve webdav did not listen on 127.0.0.1:${port}`);
 }

@@ -7,10 +7,14 @@
  * logs no such line. Taking that line saves reading the remote copy a second time for our check.
  */
 
-/** The hash rclone compared, both sides equal: its type (`md5`, `sha1`, ...) and hex value. */
+/**
+ * The hash rclone compared, both sides equal: its type (`md5`, `sha1`, ...), hex value, and the
+ * file it names (for copyto, the source's base name).
+ */
 export interface CopyCheck {
   readonly type: string;
   readonly hash: string;
+  readonly object: string;
 }
 
 const OK_LINE = /^([a-z0-9]+) = ([0-9a-f]+) OK$/;
@@ -21,16 +25,17 @@ const OK_LINE = /^([a-z0-9]+) = ([0-9a-f]+) OK$/;
  * @example
  * ```ts
  * copyCheckOf('{"level":"debug","msg":"md5 = c55…06 OK","object":"a.mp4",…}');
- * // { type: "md5", hash: "c55…06" }
+ * // { type: "md5", hash: "c55…06", object: "a.mp4" }
  * ```
  */
 export function copyCheckOf(line: string): CopyCheck | undefined {
   if (!line.startsWith("{") || !line.includes(" OK")) return undefined;
   try {
-    const entry = JSON.parse(line) as { level?: unknown; msg?: unknown };
+    const entry = JSON.parse(line) as { level?: unknown; msg?: unknown; object?: unknown };
     if (entry.level !== "debug" || typeof entry.msg !== "string") return undefined;
+    if (typeof entry.object !== "string") return undefined;
     const match = OK_LINE.exec(entry.msg.trim());
-    return match ? { type: match[1]!, hash: match[2]! } : undefined;
+    return match ? { type: match[1]!, hash: match[2]!, object: entry.object } : undefined;
   } catch {
     return undefined;
   }

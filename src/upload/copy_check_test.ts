@@ -18,6 +18,7 @@ Deno.test("copyCheckOf() reads rclone's hash check of a copy, and nothing else",
   assert.deepEqual(copyCheckOf(LOCAL_OK), {
     type: "md5",
     hash: "c5509ce801fa773f21b345bab1f24306",
+    object: "f.bin",
   });
   assert.equal(copyCheckOf(NO_DST_HASH), undefined);
   assert.equal(copyCheckOf(COPIED), undefined);
@@ -29,7 +30,7 @@ Deno.test("copyCheckOf() reads rclone's hash check of a copy, and nothing else",
     undefined,
   );
   // Only rclone's own debug line: an error that happens to end in " OK" is not a check.
-  assert.equal(copyCheckOf(`{"level":"error","msg":"md5 = 00 OK"}`), undefined);
+  assert.equal(copyCheckOf(`{"level":"error","msg":"md5 = 00 OK","object":"f.bin"}`), undefined);
   assert.equal(copyCheckOf("2026/12/07 13:40:02 DEBUG : f.bin: md5 = 00 OK"), undefined);
 });
 
@@ -56,7 +57,7 @@ Deno.test("rclone copyto to a local remote logs its md5 check of the copy", asyn
     const config = join(dir, "rclone.conf");
     await Deno.writeTextFile(config, "[loc]\ntype = local\n");
     const { checks, md5 } = await copyCheckOfRun(dir, config, `loc:${dir}/remote/a.mp4`);
-    assert.deepEqual(checks, [{ type: "md5", hash: md5 }]);
+    assert.deepEqual(checks, [{ type: "md5", hash: md5, object: "alice_2026-12-07_10-00-00.mp4" }]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

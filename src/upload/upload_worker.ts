@@ -8,6 +8,7 @@
  * queue's worker lock runs this (run_uploads.ts).
  */
 import { getLogger } from "@logtape/logtape";
+import { basename } from "node:path";
 import { notify } from "../notify/notify.ts";
 import { removeIfExists, statOrUndefined } from "../state/atomic_write.ts";
 import { listQueue } from "../state/job_queue.ts";
@@ -21,11 +22,11 @@ import {
   type UploadStatus,
 } from "../state/upload_queue.ts";
 import { type CopyCheck, copyCheckOf } from "./copy_check.ts";
-import { copyArgs, READ_BACK_HASH } from "./rclone_args.ts";
+import { copyArgs } from "./rclone_args.ts";
 import { rcloneFailure } from "./rclone_failure.ts";
 import type { RunRclone } from "./run_rclone.ts";
 import { remoteFile, type UploadSettings } from "./upload_settings.ts";
-import { hashFile, type KnownHash, remoteHashType, verifyArrival } from "./verify_arrival.ts";
+import { remoteHashType, verifyArrival } from "./verify_arrival.ts";
 
 const log = getLogger(["twitchtool", "upload"]);
 
@@ -169,16 +170,24 @@ export class UploadWorker {
       return { kind: "gone" };
     }
     const remote = remoteFile(this.settings.remote, item.dest);
-    const known = await this.#hashDuringCopy(item.local);
     const copy = await this.#copy(item, remote, info.size, signal);
     if (copy.kind === "failed") return copy;
+    // Asked only when the copy did not check a hash itself, and once per worker: the remote's
+    // backend does not change while it runs.
+    if (!copy.check) {
+      this.#hashType ??= remoteHashType(this.deps.run, this.settings, this.settings.remote);
+    }
+    const hashType = copy.check ? undefined : await this.#hashType;
     const arrival = await verifyArrival(
       this.deps.run,
       this.settings,
       item.local,
       remote,
       info.size,
-      known && { ...known, copied: copy.check },
+      {
+        copied: copy.check,
+        ...(hashType === undefined ? {} : { hashType }),
+      },
     );
     if (!arrival.ok) {
       return { kind: "failed", permanent: arrival.permanent, reason: arrival.reason };
@@ -214,21 +223,6 @@ export class UploadWorker {
   }
 
   /**
-   * Starts hashing `local` with the hash the remote will be compared by, so the file is read
-   * while rclone copies it (from the page cache) instead of after. Undefined when the remote's
-   * hashes are unknown: the check then finds out itself.
-   */
-  async #hashDuringCopy(local: string): Promise<KnownHash | undefined> {
-    // Asked once per worker: the remote's backend does not change while it runs.
-    this.#hashType ??= remoteHashType(this.deps.run, this.settings, this.settings.remote);
-    const type = await this.#hashType;
-    if (type === undefined) return undefined;
-    const hashing = hashFile(local, type ?? READ_BACK_HASH);
-    hashing.catch(() => undefined); // awaited by the check; a copy that fails leaves it unread
-    return { type, local: hashing };
-  }
-
-  /**
    * Runs `rclone copyto`; a failure as an {@link Attempt}, else `copied` with rclone's own hash
    * check of the copy when it logged one.
    */
@@ -246,7 +240,9 @@ export class UploadWorker {
       signal,
       lock: this.deps.transferLock,
       onStderr: (line) => {
-        check = copyCheckOf(line) ?? check;
+        // Only a check of this file (copyto copies one; its log names it by its base name).
+        const logged = copyCheckOf(line);
+        if (logged?.object === basename(item.local)) check = logged;
         const stats = progressOf(line);
         if (!stats) return;
         const next = { ...current, bytes: stats.bytes, speed: stats.speed };

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import {
   enqueueUpload,
   listPendingUploads,
@@ -115,7 +115,7 @@ Deno.test("UploadWorker stops on refused credentials, keeps the file, and tries 
   }
 });
 
-Deno.test("UploadWorker compares the one hash the remote supports, hashed locally during the copy", async () => {
+Deno.test("UploadWorker, when the copy checked no hash, compares the one hash the remote supports", async () => {
   const { dir, local, bytes } = await setUp();
   try {
     const md5 = createHash("md5").update(bytes).digest("hex");
@@ -188,43 +188,43 @@ Deno.test("UploadWorker, idle, starts a newly queued file when the queue folder 
 });
 
 /**
- * A remote with md5 (as SFTP with a shell) whose `copyto` logs its own check of the copy with the
- * next of `copyHashes` (then refuses the credentials); a listing gives the size only and a
- * read-back fails, so only the copy's check can settle a file.
+ * A remote with md5 (as SFTP with a shell) whose `copyto` logs its own check of the copy of the
+ * next file of `checkedFiles` (then refuses the credentials); a listing gives the size only and a
+ * read-back fails, so only the copy's check of the right file can settle it.
  */
-function loggingCopies(copyHashes: string[], size: number): RunRclone {
+function loggingCopies(checkedFiles: string[], md5: string, size: number): RunRclone {
   return (args, options) => {
     const done = (code: number, stdout = "", stderr = ""): Promise<RcloneResult> =>
       Promise.resolve({ code, stdout, stderr });
     if (args[0] === "backend") return done(0, JSON.stringify({ Hashes: ["md5", "sha1"] }));
     if (args[0] === "lsjson") return done(0, JSON.stringify({ Size: size }));
     if (args[0] !== "copyto") return done(1, "", "Failed to hashsum: not expected");
-    const hash = copyHashes.shift();
-    if (hash === undefined) return done(1, "", AUTH); // the script is over: the queue stops
+    const file = checkedFiles.shift();
+    if (file === undefined) return done(1, "", AUTH); // the script is over: the queue stops
     options?.onStderr?.(
-      `{"level":"debug","msg":"md5 = ${hash} OK","object":"a.mp4","objectType":"*local.Object","source":"operations/operations.go:116"}`,
+      `{"level":"debug","msg":"md5 = ${md5} OK","object":"${file}","objectType":"*local.Object","source":"operations/operations.go:116"}`,
     );
     return done(0);
   };
 }
 
-Deno.test("UploadWorker takes rclone copyto's own hash check when it matches the local hash", async () => {
+Deno.test("UploadWorker settles on rclone copyto's own hash check of that file, without a read-back", async () => {
   const { dir, local, bytes } = await setUp();
   try {
     const md5 = createHash("md5").update(bytes).digest("hex");
     const statuses: UploadStatus[] = [];
     const keptAtRetry: boolean[] = [];
     const worker = new UploadWorker(SETTINGS, { queueDir: dir, untilEmpty: true }, {
-      // The first copy's check names another content (the file changed under rclone).
-      run: loggingCopies(["0".repeat(32), md5], bytes.length),
+      // The first copy's log checks another file: not a check of this one.
+      run: loggingCopies(["bob_2026-12-07_10-00-00.mp4", basename(local)], md5, bytes.length),
       transferLock: join(dir, "transfer.lock"),
       sleep: async () =>
         void keptAtRetry.push(await Deno.stat(local).then(() => true, () => false)),
       writeStatus: (status) => Promise.resolve(void statuses.push(status)),
     });
     assert.equal(await worker.run(new AbortController().signal), "empty");
-    assert.deepEqual(keptAtRetry, [true], "kept after a check that names another hash");
-    assert.ok(statuses.some((s) => s.state === "retrying" && /Hash differs/.test(s.error!)));
+    assert.deepEqual(keptAtRetry, [true], "kept while no check of this file was seen");
+    assert.ok(statuses.some((s) => s.state === "retrying" && /not expected/.test(s.error!)));
     assert.equal((await readUploaded(dir, local))?.checked, `md5:${md5}`);
     assert.equal((await readUploaded(dir, local))?.local_deleted, true);
   } finally {

@@ -52,19 +52,23 @@ export async function remoteHashType(
   }
 }
 
-/** What the caller already knows: the hash type to compare and the local file's hash of it. */
-export interface KnownHash {
-  readonly type: string | null;
-  /** Started while the file was copied, so its reading overlaps the copy. */
-  readonly local: Promise<string>;
+/** What the caller already knows about the copy and the remote. */
+export interface CopyFacts {
   /** rclone copyto's own check of the copy (copy_check.ts), when it logged one. */
   readonly copied?: CopyCheck | undefined;
+  /**
+   * The hash the remote supports ({@link remoteHashType}): null for none, absent when unknown
+   * (then all of {@link HASH_TYPES} are asked for). Not needed when `copied` is given.
+   */
+  readonly hashType?: string | null;
 }
 
 /**
- * Compares the remote file `remote` with the local `local` of `size` bytes; with `known`, asks
- * the remote for that one hash (none when the copy checked it) and takes the local hash computed
- * during the copy.
+ * Compares the remote file `remote` with the local `local` of `size` bytes. The size always
+ * comes from a listing of the remote. The hash: when rclone copyto checked the copy itself
+ * (`copied`: the hash of the bytes it read from `local` equal to the remote copy's), that check;
+ * else the remote's hash from the listing, or the remote copy read back, against our own hash
+ * of `local` (read while the remote's is computed).
  */
 export async function verifyArrival(
   run: RunRclone,
@@ -72,10 +76,10 @@ export async function verifyArrival(
   local: string,
   remote: string,
   size: number,
-  known?: KnownHash,
+  facts: CopyFacts = {},
 ): Promise<Arrival> {
-  const copied = known?.copied && known.copied.type === known.type ? known.copied : undefined;
-  const asked = copied ? [] : known ? (known.type ? [known.type] : []) : HASH_TYPES;
+  const { copied, hashType: supported } = facts;
+  const asked = copied ? [] : supported === undefined ? HASH_TYPES : supported ? [supported] : [];
   const entry = await statRemote(run, settings, remote, asked);
   if ("ok" in entry) return entry;
   if (entry.size !== size) {
@@ -85,16 +89,12 @@ export async function verifyArrival(
       reason: `Size differs after the copy: ${entry.size} at "${remote}", ${size} here`,
     };
   }
+  if (copied) return { ok: true, checked: `${copied.type}:${copied.hash}`, by: "copy" };
   const listed = asked.find((name) => entry.hashes[name] !== undefined);
-  const hashType = copied?.type ?? listed ?? known?.type ?? READ_BACK_HASH;
-  // The local hash is read while the remote one is computed (or read back), or was already
-  // read during the copy; a known hash of another type than the remote gave is not used.
-  const local$ = known && (known.type ?? READ_BACK_HASH) === hashType
-    ? known.local
-    : hashFile(local, hashType);
-  const by: CheckedBy = copied ? "copy" : listed ? "listing" : "read-back";
-  let remoteHash = copied?.hash ?? (listed ? entry.hashes[listed] : undefined);
-  if (by === "read-back") {
+  const hashType = listed ?? supported ?? READ_BACK_HASH;
+  const local$ = hashFile(local, hashType);
+  let remoteHash = listed ? entry.hashes[listed] : undefined;
+  if (!listed) {
     const read = await run(downloadHashArgs(settings, remote, hashType));
     if (read.code !== 0) {
       await local$.catch(() => undefined);
@@ -110,7 +110,7 @@ export async function verifyArrival(
       reason: `Hash differs after the copy (${hashType}) for "${remote}"`,
     };
   }
-  return { ok: true, checked: `${hashType}:${localHash}`, by };
+  return { ok: true, checked: `${hashType}:${localHash}`, by: listed ? "listing" : "read-back" };
 }
 
 /** `lsjson --stat` of `remote`: its size and the hashes of `hashTypes` it gave (lower case). */
