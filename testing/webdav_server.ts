@@ -5,7 +5,9 @@
  * on the same port, as a server that goes away and comes back.
  */
 import { join } from "node:path";
+import { makeSandbox, type Sandbox } from "./cli.ts";
 import { freeLoopbackPort, obscure, waitForPort } from "./rclone_serve.ts";
+import { mountTmpfs } from "./tmpfs.ts";
 
 /** A running (or stopped) WebDAV server and the rclone config that reaches it as `dav:`. */
 export interface WebdavServer {
@@ -72,4 +74,33 @@ export async function startWebdav(
   };
   await server.start();
   return server;
+}
+
+/** What {@link withWebdavSandbox} hands a test. */
+export interface WebdavSandbox {
+  readonly sb: Sandbox;
+  readonly dav: WebdavServer;
+  /** The folder the server serves: what arrived there arrived at the remote. */
+  readonly served: string;
+  /** The folder `served` is in: the sandbox's HOME, or the tmpfs with `tmpfs`. */
+  readonly disk: string;
+}
+
+/**
+ * Runs `test` with a CLI sandbox and a WebDAV server (user and `pass`) serving a folder of it,
+ * its rclone config in the sandbox's HOME; on a small tmpfs of `tmpfs` bytes (e.g. `"1m"`) when
+ * given, for a remote that fills up. The server stops, the tmpfs goes and the sandbox is removed
+ * afterwards, in that order, also when the test fails.
+ */
+export async function withWebdavSandbox<T>(
+  options: { pass?: string; tmpfs?: string },
+  test: (context: WebdavSandbox) => Promise<T>,
+): Promise<T> {
+  await using sb = await makeSandbox();
+  const disk = options.tmpfs ? join(sb.home, "small") : sb.home;
+  await using _mount = options.tmpfs ? await mountTmpfs(disk, options.tmpfs) : undefined;
+  const served = join(disk, "served");
+  await Deno.mkdir(served);
+  await using dav = await startWebdav(served, sb.home, options);
+  return await test({ sb, dav, served, disk });
 }

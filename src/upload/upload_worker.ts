@@ -170,14 +170,10 @@ export class UploadWorker {
       return { kind: "gone" };
     }
     const remote = remoteFile(this.settings.remote, item.dest);
+    const hashType = this.#remoteHashType();
     const copy = await this.#copy(item, remote, info.size, signal);
     if (copy.kind === "failed") return copy;
-    // Asked only when the copy did not check a hash itself, and once per worker: the remote's
-    // backend does not change while it runs.
-    if (!copy.check) {
-      this.#hashType ??= remoteHashType(this.deps.run, this.settings, this.settings.remote);
-    }
-    const hashType = copy.check ? undefined : await this.#hashType;
+    const supported = copy.check ? undefined : await hashType;
     const arrival = await verifyArrival(
       this.deps.run,
       this.settings,
@@ -186,7 +182,7 @@ export class UploadWorker {
       info.size,
       {
         copied: copy.check,
-        ...(hashType === undefined ? {} : { hashType }),
+        ...(supported === undefined ? {} : { hashType: supported }),
       },
     );
     if (!arrival.ok) {
@@ -220,6 +216,21 @@ export class UploadWorker {
       local_deleted: deleted,
     });
     return { kind: "done" };
+  }
+
+  /**
+   * The hash the remote supports, asked during the first copy (it is needed only when a copy
+   * checks none) and then once per worker: the remote's backend does not change while it runs.
+   * Asked again when rclone could not say.
+   */
+  #remoteHashType(): Promise<string | null | undefined> {
+    this.#hashType ??= remoteHashType(this.deps.run, this.settings, this.settings.remote)
+      .catch(() => undefined)
+      .then((type) => {
+        if (type === undefined) this.#hashType = undefined;
+        return type;
+      });
+    return this.#hashType;
   }
 
   /**

@@ -29,7 +29,8 @@ const AUTH = "2026/12/07 10:00:00 Failed to copyto: Unauthorized: 401 Unauthoriz
 
 /**
  * rclone as a script: each `copyto` takes the next answer (an stderr line means failure, else
- * it succeeds); `lsjson` reports the local file's size and sha256, as a remote with hashes does.
+ * it succeeds); `lsjson` reports the local file's size and sha256, as a remote with hashes does;
+ * `hashsum` of the local file answers its hash.
  */
 function scripted(copies: (string | undefined)[], bytes: Uint8Array): RunRclone {
   return (args) => {
@@ -39,9 +40,15 @@ function scripted(copies: (string | undefined)[], bytes: Uint8Array): RunRclone 
       const failure = copies.shift();
       return failure === undefined ? done(0) : done(1, "", failure);
     }
+    if (args[0] === "hashsum") return done(0, localHashsum(args, bytes));
     const sha256 = createHash("sha256").update(bytes).digest("hex");
     return done(0, JSON.stringify({ Size: bytes.length, Hashes: { sha256 } }));
   };
+}
+
+/** `rclone hashsum <type> <local file>`'s answer for a local file of `bytes`. */
+function localHashsum(args: readonly string[], bytes: Uint8Array): string {
+  return `${createHash(args[1]!).update(bytes).digest("hex")}  ${args[2]}`;
 }
 
 async function setUp() {
@@ -125,6 +132,7 @@ Deno.test("UploadWorker, when the copy checked no hash, compares the one hash th
       const done = (stdout = ""): Promise<RcloneResult> =>
         Promise.resolve({ code: 0, stdout, stderr: "" });
       if (args[0] === "backend") return done(JSON.stringify({ Hashes: ["md5", "crc32"] }));
+      if (args[0] === "hashsum") return done(localHashsum(args, bytes));
       if (args[0] !== "lsjson") return done();
       const types = args.flatMap((arg, index) => args[index - 1] === "--hash-type" ? [arg] : []);
       asked.push(types);

@@ -6,12 +6,12 @@
  * (`hashsum --download`) for remotes that keep none (plain WebDAV, SFTP without shell access).
  * In each case it is compared with our own hash of the local file.
  */
-import { createHash } from "node:crypto";
 import type { CopyCheck } from "./copy_check.ts";
 import {
   downloadHashArgs,
   featuresArgs,
   HASH_TYPES,
+  localHashArgs,
   READ_BACK_HASH,
   statArgs,
 } from "./rclone_args.ts";
@@ -92,17 +92,18 @@ export async function verifyArrival(
   if (copied) return { ok: true, checked: `${copied.type}:${copied.hash}`, by: "copy" };
   const listed = asked.find((name) => entry.hashes[name] !== undefined);
   const hashType = listed ?? supported ?? READ_BACK_HASH;
-  const local$ = hashFile(local, hashType);
+  const local$ = hashOf(run, localHashArgs(settings, local, hashType));
   let remoteHash = listed ? entry.hashes[listed] : undefined;
   if (!listed) {
-    const read = await run(downloadHashArgs(settings, remote, hashType));
-    if (read.code !== 0) {
+    const read = await hashOf(run, downloadHashArgs(settings, remote, hashType));
+    if (typeof read !== "string") {
       await local$.catch(() => undefined);
-      return { ok: false, ...rcloneFailure(read.stderr, read.code) };
+      return read;
     }
-    remoteHash = read.stdout.trim().split(/\s+/)[0]?.toLowerCase();
+    remoteHash = read;
   }
   const localHash = await local$;
+  if (typeof localHash !== "string") return localHash;
   if (remoteHash !== localHash) {
     return {
       ok: false,
@@ -138,10 +139,10 @@ async function statRemote(
   }
 }
 
-/** `type` hash of a file, read in chunks so a recording of any size fits in memory. */
-export async function hashFile(path: string, type: string): Promise<string> {
-  const hash = createHash(type);
-  const file = await Deno.open(path, { read: true });
-  for await (const chunk of file.readable) hash.update(chunk);
-  return hash.digest("hex");
+/** The hash an `rclone hashsum` run printed (lower case), or why it failed. */
+async function hashOf(run: RunRclone, args: string[]): Promise<string | Failed> {
+  const result = await run(args);
+  if (result.code !== 0) return { ok: false, ...rcloneFailure(result.stderr, result.code) };
+  const hash = result.stdout.trim().split(/\s+/)[0]?.toLowerCase();
+  return hash || { ok: false, permanent: false, reason: `Unreadable answer of rclone ${args[0]}` };
 }
