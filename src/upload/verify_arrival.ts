@@ -91,7 +91,8 @@ export async function verifyArrival(
   }
   if (copied) return { ok: true, checked: `${copied.type}:${copied.hash}`, by: "copy" };
   const listed = asked.find((name) => entry.hashes[name] !== undefined);
-  const hashType = listed ?? supported ?? READ_BACK_HASH;
+  // A read-back may use any hash: the cheapest.
+  const hashType = listed ?? READ_BACK_HASH;
   const local$ = hashOf(run, localHashArgs(settings, local, hashType));
   let remoteHash = listed ? entry.hashes[listed] : undefined;
   if (!listed) {
