@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { queueUploads, type UploadSettings } from "../src/upload/upload_settings.ts";
+import { readUploaded } from "../src/state/upload_queue.ts";
 import { makeSandbox, runCli, runCliOnTerminal, type Sandbox, spawnCli } from "../testing/cli.ts";
 import { writeCoverageRecord } from "../src/state/coverage_record.ts";
 import { makeClip, writeJob } from "../testing/encode_clips.ts";
@@ -36,6 +37,10 @@ const PASSWORD = "Sup3r-secret-dav-pass";
 
 async function sha256(path: string): Promise<string> {
   return createHash("sha256").update(await Deno.readFile(path)).digest("hex");
+}
+
+async function md5(path: string): Promise<string> {
+  return createHash("md5").update(await Deno.readFile(path)).digest("hex");
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -132,8 +137,13 @@ Deno.test({
     });
     await queue(sb, [mp4, info]);
 
-    const first = await runCli(sb, ["upload", "run"]);
+    const first = await runCli(sb, ["upload", "run", "--json-logs"]);
     assert.equal(first.code, 0, first.stderr);
+    // rclone checked the copy's md5 itself: taken from its log, no second reading of the copy.
+    const uploaded = first.stderr.split("\n").filter((line) => line.includes('"Uploaded '))
+      .map((line) => JSON.parse(line).properties);
+    assert.deepEqual(uploaded.map((p) => [p.checked, p.by]), [["md5", "copy"], ["md5", "copy"]]);
+    assert.equal((await readUploaded(sb.queueDir, mp4))?.checked, `md5:${await md5(mp4)}`);
     assert.equal(await sha256(join(remoteDir, "alice", `${BASE}.mp4`)), sums.mp4);
     assert.equal(await sha256(join(remoteDir, "alice", `${BASE}.info.json`)), sums.info);
     assert.equal(await exists(info), false, "the info sidecar goes once it arrived");
@@ -313,6 +323,10 @@ Deno.test({
         const stderr = new TextDecoder().decode(output.stderr);
         assert.equal(output.code, 0, stderr);
         assert.ok(!stderr.includes(PASSWORD), "the password is not logged");
+        // WebDAV keeps no hash: each file was read back to check it.
+        const by = stderr.split("\n").filter((line) => line.includes('"Uploaded '))
+          .map((line) => JSON.parse(line).properties.by);
+        assert.deepEqual(by, ["read-back", "read-back"]);
       } finally {
         try {
           run.kill("SIGKILL");
