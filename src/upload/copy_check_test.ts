@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { startSftp } from "../../testing/sftp_server.ts";
 import { startWebdav } from "../../testing/webdav_server.ts";
 import { copyCheckOf } from "./copy_check.ts";
 import { copyArgs } from "./rclone_args.ts";
@@ -71,6 +72,19 @@ Deno.test("rclone copyto to a WebDAV server without hashes logs no check", async
     await using dav = await startWebdav(served, dir);
     const { checks } = await copyCheckOfRun(dir, dav.rcloneConfig, "dav:a.mp4");
     assert.deepEqual(checks, []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("rclone copyto to an SFTP server with md5sum logs its md5 check of the copy", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const served = join(dir, "served");
+    await Deno.mkdir(served);
+    await using sftp = await startSftp(served, dir);
+    const { checks, md5 } = await copyCheckOfRun(dir, sftp.rcloneConfig, "sftp:a.mp4");
+    assert.deepEqual(checks, [{ type: "md5", hash: md5, object: "alice_2026-12-07_10-00-00.mp4" }]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
