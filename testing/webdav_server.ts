@@ -5,6 +5,9 @@
  * on the same port, as a server that goes away and comes back.
  */
 import { join } from "node:path";
+import { makeSandbox, type Sandbox } from "./cli.ts";
+import { freeLoopbackPort, obscure, waitForPort } from "./rclone_serve.ts";
+import { mountTmpfs } from "./tmpfs.ts";
 
 /** A running (or stopped) WebDAV server and the rclone config that reaches it as `dav:`. */
 export interface WebdavServer {
@@ -26,9 +29,7 @@ export async function startWebdav(
 ): Promise<WebdavServer> {
   const user = options.user ?? "u";
   const pass = options.pass ?? "p";
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
+  const port = freeLoopbackPort();
   const rcloneConfig = join(configDir, "rclone.conf");
   const remote = async (name: string, password: string) =>
     `[${name}]\ntype = webdav\nurl = http://127.0.0.1:${port}\nvendor = other\nuser = ${user}\npass = ${await obscure(
@@ -61,7 +62,7 @@ export async function startWebdav(
         stdout: "null",
         stderr: "null",
       }).spawn();
-      await waitForPort(port);
+      await waitForPort(port, "rclone serve webdav");
     },
     stop: async () => {
       if (!child) return;
@@ -75,29 +76,31 @@ export async function startWebdav(
   return server;
 }
 
-/** `rclone obscure`: how rclone's config files store a password. */
-async function obscure(password: string): Promise<string> {
-  const output = await new Deno.Command("rclone", {
-    args: ["obscure", "-"],
-    stdin: "piped",
-    stdout: "piped",
-  }).spawn();
-  const writer = output.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(password));
-  await writer.close();
-  const result = await output.output();
-  return new TextDecoder().decode(result.stdout).trim();
+/** What {@link withWebdavSandbox} hands a test. */
+export interface WebdavSandbox {
+  readonly sb: Sandbox;
+  readonly dav: WebdavServer;
+  /** The folder the server serves: what arrived there arrived at the remote. */
+  readonly served: string;
+  /** The folder `served` is in: the sandbox's HOME, or the tmpfs with `tmpfs`. */
+  readonly disk: string;
 }
 
-async function waitForPort(port: number): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    try {
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-      conn.close();
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  throw new Error(`rclone serve webdav did not listen on 127.0.0.1:${port}`);
+/**
+ * Runs `test` with a CLI sandbox and a WebDAV server (user and `pass`) serving a folder of it,
+ * its rclone config in the sandbox's HOME; on a small tmpfs of `tmpfs` bytes (e.g. `"1m"`) when
+ * given, for a remote that fills up. The server stops, the tmpfs goes and the sandbox is removed
+ * afterwards, in that order, also when the test fails.
+ */
+export async function withWebdavSandbox<T>(
+  options: { pass?: string; tmpfs?: string },
+  test: (context: WebdavSandbox) => Promise<T>,
+): Promise<T> {
+  await using sb = await makeSandbox();
+  const disk = options.tmpfs ? join(sb.home, "small") : sb.home;
+  await using _mount = options.tmpfs ? await mountTmpfs(disk, options.tmpfs) : undefined;
+  const served = join(disk, "served");
+  await Deno.mkdir(served);
+  await using dav = await startWebdav(served, sb.home, options);
+  return await test({ sb, dav, served, disk });
 }

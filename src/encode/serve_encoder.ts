@@ -19,7 +19,6 @@ import { PauseController, recordingsCapturing } from "./pause_controller.ts";
 import { watchDirectory } from "../util/watch_directory.ts";
 import { transcodeFile } from "./transcode_file.ts";
 import { afterEncode } from "../upload/after_encode.ts";
-import { uploadSettings } from "../upload/upload_settings.ts";
 import { ConfigWatch } from "../config/config_watch.ts";
 import { notify } from "../notify/notify.ts";
 
@@ -94,8 +93,7 @@ export async function serveEncoder(
         lowPriority,
         freeBytes,
         queueChanges: (watchSignal) => watchDirectory(jobsDir(config.paths.queueDir), watchSignal),
-        onEncoded: (input, output) =>
-          afterEncode(uploadSettings(config), config.paths.queueDir, input, output),
+        onEncoded: (input, output) => afterEncode(config, input, output),
         currentSettings,
       },
     );

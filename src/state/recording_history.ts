@@ -166,6 +166,31 @@ async function remoteOnly(
 }
 
 /**
+ * The newest `limit` finished recordings, newest first: those in record_dir and those only the
+ * remote holds now (uploaded, then deleted here), merged. `history` and the status page both
+ * list these. Remote-only ones older than the last of a full local list cannot make the cut.
+ */
+export async function listFinishedRecordings(
+  paths: { recordDir: string; stateDir: string; queueDir: string },
+  limit: number,
+  chatMessages: ChatFileCount,
+): Promise<(RecordingEntry | RemoteOnlyRecording)[]> {
+  const local = await listRecordings(paths.recordDir, limit, chatMessages, paths.stateDir);
+  const oldest = local.length >= limit && local.length > 0
+    ? new Date(local.at(-1)!.started_at)
+    : undefined;
+  const remote = await listRemoteOnlyRecordings(paths.stateDir, paths.queueDir, limit, oldest);
+  return [...local, ...remote]
+    .sort((a, b) => a.started_at < b.started_at ? 1 : a.started_at > b.started_at ? -1 : 0)
+    .slice(0, limit);
+}
+
+/** Whether `entry` is a recording only the remote holds now. */
+export function isRemoteOnly(entry: RecordingEntry): entry is RemoteOnlyRecording {
+  return "remote_original" in entry;
+}
+
+/**
  * The recording's file as it is in record_dir now: the delivered original, or its encode when
  * only that is left (`listRecordings()` lists no entry without either).
  */

@@ -17,8 +17,9 @@ export function commonArgs(settings: RcloneSettings): string[] {
 
 /**
  * `rclone copyto`: one file to its exact remote path, progress as JSON lines on stderr every
- * second. rclone's own whole-run retries are off (`--retries 1`): the worker retries with its
- * own back-off and says so in `status`.
+ * second, and at debug level so rclone logs its own hash check of the copy (copy_check.ts).
+ * rclone's own whole-run retries are off (`--retries 1`): the worker retries with its own
+ * back-off and says so in `status`.
  */
 export function copyArgs(settings: RcloneSettings, local: string, remote: string): string[] {
   return [
@@ -26,6 +27,8 @@ export function copyArgs(settings: RcloneSettings, local: string, remote: string
     local,
     remote,
     "--use-json-log",
+    "--log-level",
+    "DEBUG",
     "--stats",
     "1s",
     "--stats-log-level",
@@ -57,9 +60,31 @@ export function featuresArgs(settings: RcloneSettings, remote: string): string[]
   return ["backend", "features", remote, ...commonArgs(settings)];
 }
 
-/** `rclone hashsum sha256 --download`: for remotes without hashes, the content read back. */
-export function downloadHashArgs(settings: RcloneSettings, remote: string): string[] {
-  return ["hashsum", "sha256", "--download", remote, ...commonArgs(settings)];
+/** `rclone hashsum <type> --download`: for remotes without hashes, the content read back. */
+export function downloadHashArgs(
+  settings: RcloneSettings,
+  remote: string,
+  hashType: string,
+): string[] {
+  return ["hashsum", hashType, "--download", remote, ...commonArgs(settings)];
+}
+
+/**
+ * `rclone hashsum <type> <local file>`: our own hash of the local file, computed by rclone (Go's
+ * hashes run two to three times as fast as Deno's here, and in a process of their own, beside the
+ * remote's). Without `extra_args`: they are for the remote.
+ */
+export function localHashArgs(
+  settings: Pick<RcloneSettings, "rcloneConfig">,
+  local: string,
+  hashType: string,
+): string[] {
+  return [
+    "hashsum",
+    hashType,
+    local,
+    ...(settings.rcloneConfig ? ["--config", settings.rcloneConfig] : []),
+  ];
 }
 
 /** `rclone lsd <remote>`: `doctor`'s check that the remote answers and lets us in. */
@@ -67,5 +92,15 @@ export function lsdArgs(settings: RcloneSettings & { remote: string }): string[]
   return ["lsd", "--max-depth", "1", settings.remote, ...commonArgs(settings)];
 }
 
-/** Hashes the check accepts, strongest first (each is computed locally to compare). */
-export const HASH_TYPES = ["sha256", "sha1", "md5"] as const;
+/**
+ * Hashes the check accepts, in the order rclone's own copy check picks them (md5 first): the
+ * hash the remote stores or computes is then the one `copyto` already compared, and the
+ * cheapest to compute locally. Each is a check against transfer damage, not an attacker.
+ */
+export const HASH_TYPES = ["md5", "sha1", "sha256"] as const;
+
+/**
+ * The hash of a read-back, for a remote that keeps none: the cheapest to compute (rclone 1.60
+ * here: sha1 0.66 s of CPU for 512 MiB, md5 1.07 s, sha256 1.24 s).
+ */
+export const READ_BACK_HASH = "sha1";

@@ -30,11 +30,17 @@ const PERMANENT: readonly [RegExp, string][] = [
   [/\b405\b.*PUT|Method Not Allowed/i, "remote refused the write (full or read-only)"],
 ];
 
-/** Classifies a failed run from its stderr (JSON log lines or plain text) and exit code. */
+/**
+ * Classifies a failed run from its stderr (JSON log lines or plain text) and exit code. Debug and
+ * info lines are not read: a copy logs at debug level, and its lines name the files and the
+ * argv, where a path with "quota" or "forbidden" in it must not read as a permanent failure.
+ */
 export function rcloneFailure(stderr: string, code: number): RcloneFailure {
   const reason = failureLine(stderr) ?? `rclone exited with code ${code}`;
+  const said = stderr.split("\n").filter((line) => !/^\{"level":"(debug|info)"/.test(line.trim()))
+    .join("\n");
   for (const [pattern, kind] of PERMANENT) {
-    if (pattern.test(reason) || pattern.test(stderr)) {
+    if (pattern.test(reason) || pattern.test(said)) {
       return { permanent: true, reason: `${capitalize(kind)}: ${reason}` };
     }
   }

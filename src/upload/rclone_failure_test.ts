@@ -44,3 +44,17 @@ Deno.test("progressOf() reads bytes and speed from a stats line only", () => {
   assert.equal(progressOf(`{"level":"info","msg":"Copied (new)"}`), undefined);
   assert.equal(progressOf("not json"), undefined);
 });
+
+Deno.test("rcloneFailure() does not read a copy's debug lines (its argv names the local path)", () => {
+  // A real `copyto --log-level DEBUG` to a server that is down, of a file under a folder "quota".
+  const stderr = [
+    String
+      .raw`{"level":"debug","msg":"Version \"v1.60.1-DEV\" starting with parameters [\"rclone\" \"copyto\" \"quota/a.mp4\" \"d:a.mp4\" \"--config\" \"dead.conf\" \"--use-json-log\" \"--log-level\" \"DEBUG\"]","object":"rclone","objectType":"string","source":"cmd/cmd.go:414"}`,
+    String
+      .raw`{"level":"error","msg":"Attempt 1/1 failed with 1 errors and: read metadata failed: Propfind \"http://127.0.0.1:9/a.mp4\": dial tcp 127.0.0.1:9: connect: connection refused","source":"cmd/cmd.go:283"}`,
+    `2026/12/07 13:41:57 Failed to copyto: read metadata failed: Propfind "http://127.0.0.1:9/a.mp4": dial tcp 127.0.0.1:9: connect: connection refused`,
+  ].join("\n");
+  const failure = rcloneFailure(stderr, 1);
+  assert.equal(failure.permanent, false, failure.reason);
+  assert.match(failure.reason, /^Failed to copyto: .*connection refused$/);
+});

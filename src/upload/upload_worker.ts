@@ -8,6 +8,7 @@
  * queue's worker lock runs this (run_uploads.ts).
  */
 import { getLogger } from "@logtape/logtape";
+import { basename } from "node:path";
 import { notify } from "../notify/notify.ts";
 import { removeIfExists, statOrUndefined } from "../state/atomic_write.ts";
 import { listQueue } from "../state/job_queue.ts";
@@ -20,11 +21,12 @@ import {
   settleUpload,
   type UploadStatus,
 } from "../state/upload_queue.ts";
+import { type CopyCheck, copyCheckOf } from "./copy_check.ts";
 import { copyArgs } from "./rclone_args.ts";
 import { rcloneFailure } from "./rclone_failure.ts";
 import type { RunRclone } from "./run_rclone.ts";
 import { remoteFile, type UploadSettings } from "./upload_settings.ts";
-import { hashFile, type KnownHash, remoteHashType, verifyArrival } from "./verify_arrival.ts";
+import { remoteHashType, verifyArrival } from "./verify_arrival.ts";
 
 const log = getLogger(["twitchtool", "upload"]);
 
@@ -57,10 +59,11 @@ export interface UploadWorkerDeps {
 /** How a run of the worker ended. */
 export type UploadRunEnd = "empty" | "stopped" | "aborted";
 
+/** A failed attempt: permanent ones stop the queue. */
+type Failed = { readonly kind: "failed"; readonly permanent: boolean; readonly reason: string };
+
 /** What one attempt at one file came to. */
-type Attempt =
-  | { readonly kind: "done" | "gone" }
-  | { readonly kind: "failed"; readonly permanent: boolean; readonly reason: string };
+type Attempt = { readonly kind: "done" | "gone" } | Failed;
 
 /** Works the queue until it is empty (`untilEmpty`), stopped, or `signal` aborts. */
 export class UploadWorker {
@@ -167,16 +170,20 @@ export class UploadWorker {
       return { kind: "gone" };
     }
     const remote = remoteFile(this.settings.remote, item.dest);
-    const known = await this.#hashDuringCopy(item.local);
-    const copied = await this.#copy(item, remote, info.size, signal);
-    if (copied) return copied;
+    const hashType = this.#remoteHashType();
+    const copy = await this.#copy(item, remote, info.size, signal);
+    if (copy.kind === "failed") return copy;
+    const supported = copy.check ? undefined : await hashType;
     const arrival = await verifyArrival(
       this.deps.run,
       this.settings,
       item.local,
       remote,
       info.size,
-      known,
+      {
+        copied: copy.check,
+        ...(supported === undefined ? {} : { hashType: supported }),
+      },
     );
     if (!arrival.ok) {
       return { kind: "failed", permanent: arrival.permanent, reason: arrival.reason };
@@ -195,10 +202,11 @@ export class UploadWorker {
     const deleted = this.settings.deleteLocal && !(await this.#encodeInput(item.local)) &&
       await removeIfExists(item.local);
     if (deleted) await markLocalDeleted(this.options.queueDir, record);
-    log.info("Uploaded {file} to {remote} ({checked})", {
+    log.info("Uploaded {file} to {remote} ({checked}, remote hash by {by})", {
       file: item.local,
       remote,
       checked: arrival.checked.split(":")[0],
+      by: arrival.by,
     });
     notify({
       event: "upload_finished",
@@ -211,34 +219,41 @@ export class UploadWorker {
   }
 
   /**
-   * Starts hashing `local` with the hash the remote will be compared by, so the file is read
-   * while rclone copies it (from the page cache) instead of after. Undefined when the remote's
-   * hashes are unknown: the check then finds out itself.
+   * The hash the remote supports, asked during the first copy (it is needed only when a copy
+   * checks none) and then once per worker: the remote's backend does not change while it runs.
+   * Asked again when rclone could not say.
    */
-  async #hashDuringCopy(local: string): Promise<KnownHash | undefined> {
-    // Asked once per worker: the remote's backend does not change while it runs.
-    this.#hashType ??= remoteHashType(this.deps.run, this.settings, this.settings.remote);
-    const type = await this.#hashType;
-    if (type === undefined) return undefined;
-    const hashing = hashFile(local, type ?? "sha256");
-    hashing.catch(() => undefined); // awaited by the check; a copy that fails leaves it unread
-    return { type, local: hashing };
+  #remoteHashType(): Promise<string | null | undefined> {
+    this.#hashType ??= remoteHashType(this.deps.run, this.settings, this.settings.remote)
+      .catch(() => undefined)
+      .then((type) => {
+        if (type === undefined) this.#hashType = undefined;
+        return type;
+      });
+    return this.#hashType;
   }
 
-  /** Runs `rclone copyto`; a failure as an {@link Attempt}, `undefined` when it copied. */
+  /**
+   * Runs `rclone copyto`; a failure as an {@link Attempt}, else `copied` with rclone's own hash
+   * check of the copy when it logged one.
+   */
   async #copy(
     item: PendingUpload,
     remote: string,
     total: number,
     signal: AbortSignal,
-  ): Promise<Attempt | undefined> {
+  ): Promise<Failed | { readonly kind: "copied"; readonly check: CopyCheck | undefined }> {
     const current = { local: item.local, bytes: 0, total, speed: 0 };
     await this.#status({ state: "uploading", current });
     let writing = Promise.resolve();
+    let check: CopyCheck | undefined;
     const result = await this.deps.run(copyArgs(this.settings, item.local, remote), {
       signal,
       lock: this.deps.transferLock,
       onStderr: (line) => {
+        // Only a check of this file (copyto copies one; its log names it by its base name).
+        const logged = copyCheckOf(line);
+        if (logged?.object === basename(item.local)) check = logged;
         const stats = progressOf(line);
         if (!stats) return;
         const next = { ...current, bytes: stats.bytes, speed: stats.speed };
@@ -247,7 +262,7 @@ export class UploadWorker {
     });
     await writing;
     if (signal.aborted) return { kind: "failed", permanent: false, reason: "Stopped" };
-    if (result.code === 0) return undefined;
+    if (result.code === 0) return { kind: "copied", check };
     const failure = rcloneFailure(result.stderr, result.code);
     // `flock -w` gave up: the rclone of a worker killed mid-copy still holds the transfer lock.
     const reason = result.stderr.trim() === "" && result.code === 1

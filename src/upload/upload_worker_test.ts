@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import {
   enqueueUpload,
   listPendingUploads,
@@ -29,7 +29,8 @@ const AUTH = "2026/12/07 10:00:00 Failed to copyto: Unauthorized: 401 Unauthoriz
 
 /**
  * rclone as a script: each `copyto` takes the next answer (an stderr line means failure, else
- * it succeeds); `lsjson` reports the local file's size and sha256, as a remote with hashes does.
+ * it succeeds); `lsjson` reports the local file's size and sha256, as a remote with hashes does;
+ * `hashsum` of the local file answers its hash.
  */
 function scripted(copies: (string | undefined)[], bytes: Uint8Array): RunRclone {
   return (args) => {
@@ -39,9 +40,15 @@ function scripted(copies: (string | undefined)[], bytes: Uint8Array): RunRclone 
       const failure = copies.shift();
       return failure === undefined ? done(0) : done(1, "", failure);
     }
+    if (args[0] === "hashsum") return done(0, localHashsum(args, bytes));
     const sha256 = createHash("sha256").update(bytes).digest("hex");
     return done(0, JSON.stringify({ Size: bytes.length, Hashes: { sha256 } }));
   };
+}
+
+/** `rclone hashsum <type> <local file>`'s answer for a local file of `bytes`. */
+function localHashsum(args: readonly string[], bytes: Uint8Array): string {
+  return `${createHash(args[1]!).update(bytes).digest("hex")}  ${args[2]}`;
 }
 
 async function setUp() {
@@ -115,7 +122,7 @@ Deno.test("UploadWorker stops on refused credentials, keeps the file, and tries 
   }
 });
 
-Deno.test("UploadWorker compares the one hash the remote supports, hashed locally during the copy", async () => {
+Deno.test("UploadWorker, when the copy checked no hash, compares the one hash the remote supports", async () => {
   const { dir, local, bytes } = await setUp();
   try {
     const md5 = createHash("md5").update(bytes).digest("hex");
@@ -125,6 +132,7 @@ Deno.test("UploadWorker compares the one hash the remote supports, hashed locall
       const done = (stdout = ""): Promise<RcloneResult> =>
         Promise.resolve({ code: 0, stdout, stderr: "" });
       if (args[0] === "backend") return done(JSON.stringify({ Hashes: ["md5", "crc32"] }));
+      if (args[0] === "hashsum") return done(localHashsum(args, bytes));
       if (args[0] !== "lsjson") return done();
       const types = args.flatMap((arg, index) => args[index - 1] === "--hash-type" ? [arg] : []);
       asked.push(types);
@@ -183,6 +191,51 @@ Deno.test("UploadWorker, idle, starts a newly queued file when the queue folder 
     assert.equal(await running, "aborted");
   } finally {
     controller.abort();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/**
+ * A remote with md5 (as SFTP with a shell) whose `copyto` logs its own check of the copy of the
+ * next file of `checkedFiles` (then refuses the credentials); a listing gives the size only and a
+ * read-back fails, so only the copy's check of the right file can settle it.
+ */
+function loggingCopies(checkedFiles: string[], md5: string, size: number): RunRclone {
+  return (args, options) => {
+    const done = (code: number, stdout = "", stderr = ""): Promise<RcloneResult> =>
+      Promise.resolve({ code, stdout, stderr });
+    if (args[0] === "backend") return done(0, JSON.stringify({ Hashes: ["md5", "sha1"] }));
+    if (args[0] === "lsjson") return done(0, JSON.stringify({ Size: size }));
+    if (args[0] !== "copyto") return done(1, "", "Failed to hashsum: not expected");
+    const file = checkedFiles.shift();
+    if (file === undefined) return done(1, "", AUTH); // the script is over: the queue stops
+    options?.onStderr?.(
+      `{"level":"debug","msg":"md5 = ${md5} OK","object":"${file}","objectType":"*local.Object","source":"operations/operations.go:116"}`,
+    );
+    return done(0);
+  };
+}
+
+Deno.test("UploadWorker settles on rclone copyto's own hash check of that file, without a read-back", async () => {
+  const { dir, local, bytes } = await setUp();
+  try {
+    const md5 = createHash("md5").update(bytes).digest("hex");
+    const statuses: UploadStatus[] = [];
+    const keptAtRetry: boolean[] = [];
+    const worker = new UploadWorker(SETTINGS, { queueDir: dir, untilEmpty: true }, {
+      // The first copy's log checks another file: not a check of this one.
+      run: loggingCopies(["bob_2026-12-07_10-00-00.mp4", basename(local)], md5, bytes.length),
+      transferLock: join(dir, "transfer.lock"),
+      sleep: async () =>
+        void keptAtRetry.push(await Deno.stat(local).then(() => true, () => false)),
+      writeStatus: (status) => Promise.resolve(void statuses.push(status)),
+    });
+    assert.equal(await worker.run(new AbortController().signal), "empty");
+    assert.deepEqual(keptAtRetry, [true], "kept while no check of this file was seen");
+    assert.ok(statuses.some((s) => s.state === "retrying" && /not expected/.test(s.error!)));
+    assert.equal((await readUploaded(dir, local))?.checked, `md5:${md5}`);
+    assert.equal((await readUploaded(dir, local))?.local_deleted, true);
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });

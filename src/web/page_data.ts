@@ -9,7 +9,11 @@ import type { Config } from "../config/config.ts";
 import { chatFileCount, journalMessageCount } from "../chat/chat_counts.ts";
 import { readUsersFile } from "../poll/users_file.ts";
 import { readDaemonState } from "../state/daemon_state.ts";
-import { listRecordings, type RecordingEntry } from "../state/recording_history.ts";
+import {
+  listFinishedRecordings,
+  type RecordingEntry,
+  type RemoteOnlyRecording,
+} from "../state/recording_history.ts";
 import { listSessionFiles } from "../state/session_folder.ts";
 import { listManifests } from "../state/session_manifest.ts";
 import { collectStatus, type StatusSnapshot } from "../state/status_snapshot.ts";
@@ -56,8 +60,11 @@ export interface PageData {
   readonly details: RecordingDetail[];
   readonly disk: DiskView;
   readonly poll: PollCycles;
-  /** Finished recordings in record_dir, newest first. */
-  readonly history: RecordingEntry[];
+  /**
+   * Finished recordings, newest first: in record_dir, and those uploaded and then deleted here
+   * (with `remote_original`/`remote_compressed`, the paths they arrived at), as `history` lists.
+   */
+  readonly history: (RecordingEntry | RemoteOnlyRecording)[];
   /** What the serving process counted since it started. */
   readonly counters: WebCounters;
 }
@@ -87,9 +94,9 @@ export async function readPageState(
   return { generated_at: new Date(now).toISOString(), status, channels, details, disk, poll };
 }
 
-/** The newest finished recordings, for the history picture. */
-export function readHistory(config: Config): Promise<RecordingEntry[]> {
-  return listRecordings(config.paths.recordDir, HISTORY_LIMIT, chatFileCount);
+/** The newest finished recordings, for the history picture (those only the remote holds too). */
+export function readHistory(config: Config): Promise<(RecordingEntry | RemoteOnlyRecording)[]> {
+  return listFinishedRecordings(config.paths, HISTORY_LIMIT, chatFileCount);
 }
 
 async function channelViews(config: Config, status: StatusSnapshot): Promise<ChannelView[]> {

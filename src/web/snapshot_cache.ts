@@ -7,7 +7,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
-import { type RecordingEntry, recordingFile } from "../state/recording_history.ts";
+import type { RecordingEntry } from "../state/recording_history.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { type PageData, readHistory, readPageState, type WebCounters } from "./page_data.ts";
 
@@ -48,9 +48,9 @@ export class SnapshotCache {
   #history: RecordingEntry[] = [];
   #historyAt = -Infinity;
   readonly #seen = new Map<string, Seen>();
-  /** Every history file listed so far. */
+  /** Every recording of the history listed so far (channel and start). */
   readonly #files = new Set<string>();
-  /** Files that appeared after the first reading, not yet matched to an ended recording. */
+  /** Recordings that appeared after the first reading, not yet matched to an ended recording. */
   readonly #unclaimed: RecordingEntry[] = [];
   readonly #startedAt: number;
   readonly #clock: Clock;
@@ -108,7 +108,8 @@ export class SnapshotCache {
     this.#history = await this.sources.readHistory();
     this.#historyAt = now;
     for (const entry of this.#history) {
-      const file = recordingFile(entry);
+      // A recording keeps its key when its encode replaces it or it goes to the remote.
+      const file = `${entry.user.toLowerCase()}\n${entry.started_at}`;
       if (this.#files.has(file)) continue;
       this.#files.add(file);
       if (!first) this.#unclaimed.push(entry);

@@ -25,10 +25,12 @@ function reading(recordings: { user: string; pid: number; started: number; bytes
   return state;
 }
 
+/** A history entry of `file`, its start read from its name (as the history reads it). */
 function entry(user: string, file: string): RecordingEntry {
+  const [date, time] = file.replace(/\.mp4$/, "").split("_").slice(-2);
   return {
     user,
-    started_at: new Date(T0).toISOString(),
+    started_at: new Date(`${date}T${time!.replaceAll("-", ":")}Z`).toISOString(),
     path: `/rec/${file}`,
     bytes: 1,
     duration_seconds: 1,

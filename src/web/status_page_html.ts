@@ -82,6 +82,9 @@ function dur(s) {
   const h = Math.floor(s / 3600), m = Math.floor(s % 3600 / 60), r = s % 60;
   return h ? h + "h" + String(m).padStart(2, "0") + "m" : m ? m + "m" + String(r).padStart(2, "0") + "s" : r + "s";
 }
+// A recording uploaded and deleted here is named by where it arrived (its encode first).
+const remoteOnly = (h) => "remote_original" in h;
+const fileName = (h) => (h.path || h.compressed_path || h.remote_compressed || h.remote_original || "").split(/[/:]/).pop();
 const clock = (iso) => iso ? new Date(iso).toLocaleTimeString() : "-";
 function rows(id, list, make) { const body = $(id).tBodies[0]; body.replaceChildren(...list.map(make)); }
 function render(d) {
@@ -139,8 +142,8 @@ function render(d) {
   $("disk-min").style.left = (100 * disk.min_free_bytes / scale) + "%";
   $("disk").textContent = bytes(free) + " free on " + disk.path + " (minimum " + bytes(disk.min_free_bytes) + ")";
   history(d.history, st.recordings, now);
-  rows("history-list", d.history, (h) => el("tr", { "data-user": h.user },
-    el("td", {}, (h.path || h.compressed_path || "").split("/").pop()), el("td", {}, new Date(h.started_at).toLocaleString()),
+  rows("history-list", d.history, (h) => el("tr", { "data-user": h.user, class: remoteOnly(h) ? "remote-only" : null },
+    el("td", {}, fileName(h) + (remoteOnly(h) ? " (remote only)" : "")), el("td", {}, new Date(h.started_at).toLocaleString()),
     el("td", {}, dur(h.duration_seconds)), el("td", {}, bytes(h.bytes ?? h.compressed_bytes))));
 }
 function history(list, active, now) {
@@ -165,7 +168,7 @@ function history(list, active, now) {
     kids.push(el("svg:line", { class: "axis", x1: left, x2: width - 10, y1: y + row - 3, y2: y + row - 3 }));
     const mine = spans.filter((s) => s.h.user === u).sort((a, b) => a.s - b.s);
     mine.forEach((s, j) => {
-      const file = (s.h.path || s.h.compressed_path || "").split("/").pop();
+      const file = fileName(s.h) + (remoteOnly(s.h) ? " (remote only)" : "");
       const rect = el("svg:rect", { class: "bar-rect", "data-user": u, "data-file": file, x: x(s.s), y: y + 4, width: Math.max(3, x(s.e) - x(s.s)), height: row - 10, rx: 2 });
       rect.append(el("svg:title", {}, file + ", " + dur(s.h.duration_seconds) + ", " + bytes(s.h.bytes ?? s.h.compressed_bytes)));
       kids.push(rect);
