@@ -1,11 +1,10 @@
 import { chatFileCount } from "../../chat/chat_counts.ts";
 import { basename } from "node:path";
 import {
-  listRecordings,
-  listRemoteOnlyRecordings,
+  isRemoteOnly,
+  listFinishedRecordings,
   type RecordingEntry,
   recordingFile,
-  type RemoteOnlyRecording,
 } from "../../state/recording_history.ts";
 import type { RecordingCoverage } from "../../state/session_manifest.ts";
 import { formatBytes } from "../../util/disk_space.ts";
@@ -37,7 +36,7 @@ export async function historyCommand(
   const limit = parseCount(options.limit, "--limit", 20);
   const config = await loadCommandConfig(globals);
   const recordDir = config.paths.recordDir;
-  const listedAs = await listAll(config.paths, limit);
+  const listedAs = await listFinishedRecordings(config.paths, limit, chatFileCount);
   // A channel renamed on Twitch: its recordings under both names are listed under the new one.
   const { renames } = await readChannelIds(config.paths.stateDir);
   const recordings = listedAs.map((r) => ({ ...r, user: currentLogin(renames, r.user) }));
@@ -75,28 +74,6 @@ export async function historyCommand(
     }
   }
   return 0;
-}
-
-/**
- * The newest `limit` recordings: those in record_dir and those only the remote holds now, merged
- * newest first. Remote-only ones older than the last of a full local list cannot make the cut.
- */
-async function listAll(
-  paths: { recordDir: string; stateDir: string; queueDir: string },
-  limit: number,
-): Promise<(RecordingEntry | RemoteOnlyRecording)[]> {
-  const local = await listRecordings(paths.recordDir, limit, chatFileCount, paths.stateDir);
-  const oldest = local.length >= limit && local.length > 0
-    ? new Date(local.at(-1)!.started_at)
-    : undefined;
-  const remote = await listRemoteOnlyRecordings(paths.stateDir, paths.queueDir, limit, oldest);
-  return [...local, ...remote]
-    .sort((a, b) => a.started_at < b.started_at ? 1 : a.started_at > b.started_at ? -1 : 0)
-    .slice(0, limit);
-}
-
-function isRemoteOnly(r: RecordingEntry): r is RemoteOnlyRecording {
-  return "remote_original" in r;
 }
 
 /** The file to open: the local one, or where a remote-only recording went (its encode first). */
