@@ -5,7 +5,7 @@
 import type { ConfigFileState } from "../config/config_watch.ts";
 import { describeProgress } from "../encode/progress_log.ts";
 import type { EncoderView, PollerView, QueueView } from "../state/status_snapshot.ts";
-import { renderTable } from "./output.ts";
+import { renderTable } from "./render_table.ts";
 import { localTime } from "./human_values.ts";
 import { KILL_WAIT_MS } from "../proc/stop_daemon.ts";
 
