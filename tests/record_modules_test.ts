@@ -40,10 +40,14 @@ async function moduleGraph(): Promise<Map<string, GraphModule>> {
 
 /**
  * What running `command` loads: static imports from `src/main.ts` on, the one dynamic import
- * of `program.ts` that leads to `commands/<command>.ts`, and every import (dynamic ones too)
- * from there on. Specifiers relative to the repository; npm packages as `npm:<name>`.
+ * of `program.ts` that leads to `commands/<command>.ts`, and every import from there on
+ * (dynamic ones too unless `dynamic` is false: what loads only when a setting asks for it). Specifiers relative to the repository; npm packages as `npm:<name>`.
  */
-function loadedBy(graph: Map<string, GraphModule>, command: string): Set<string> {
+function loadedBy(
+  graph: Map<string, GraphModule>,
+  command: string,
+  options: { dynamic: boolean } = { dynamic: true },
+): Set<string> {
   const seen = new Set<string>();
   const queue = [MAIN];
   while (queue.length > 0) {
@@ -55,6 +59,7 @@ function loadedBy(graph: Map<string, GraphModule>, command: string): Set<string>
       if (!target) continue;
       const chosen = dependency.specifier === `./commands/${command}.ts`;
       if (dependency.isDynamic && specifier === PROGRAM && !chosen) continue;
+      if (dependency.isDynamic && specifier !== PROGRAM && !options.dynamic) continue;
       queue.push(target);
     }
   }
@@ -100,6 +105,25 @@ Deno.test("record loads none of the other commands' rooms, the status page, the 
     );
     assert.deepEqual(found, [], `record loads ${found.join(", ")}: ${rule.why}`);
   }
+});
+
+Deno.test("the daemons' run commands load no tables: those are for their status", async () => {
+  const graph = await moduleGraph();
+  for (const command of ["poller", "encode_daemon"]) {
+    const loaded = loadedBy(graph, command);
+    assert.ok(!loaded.has("npm:cli-table3"), `${command} loads cli-table3`);
+  }
+});
+
+Deno.test("a poller without web.listen loads none of the status page", async () => {
+  const graph = await moduleGraph();
+  const always = loadedBy(graph, "poller", { dynamic: false });
+  // The address is checked at start, so a bad one fails before the poller takes its lock.
+  const web = [...always].filter((name) =>
+    name.startsWith("src/web/") && name !== "src/web/listen_address.ts"
+  );
+  assert.deepEqual(web, [], "src/web/ loads only when web.listen asks for the page");
+  assert.ok(loadedBy(graph, "poller").has("src/web/status_server.ts"), "the walk sees it then");
 });
 
 Deno.test("the module walk sees what status loads beyond record", async () => {
