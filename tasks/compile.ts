@@ -12,6 +12,9 @@ const args = [
   ...binaryFlags(),
   "--include",
   "src/cli/commands/",
+  // Imported only when `web.listen` is set (src/poll/run_poller.ts).
+  "--include",
+  "src/web/start_status_web.ts",
   "--output",
   "dist/twitchtool",
   "src/main.ts",

@@ -8,7 +8,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import type { Clock } from "../util/clock.ts";
-import { mediaDuration } from "../util/media_duration.ts";
+import { GrowingMediaDuration } from "../util/media_duration.ts";
 import { pathExists } from "../state/atomic_write.ts";
 import { runChatClient } from "./chat_client.ts";
 import { ChatJournal, chatJournalPath } from "./chat_journal.ts";
@@ -38,7 +38,8 @@ export class ChatRecorder {
   #journal: ChatJournal;
   #stop = new AbortController();
   #tasks: Promise<void>[];
-  #part: string | undefined;
+  /** The part being written, measured as it grows. */
+  #part: GrowingMediaDuration | undefined;
   #lastSeconds = 0;
   /** A part grew while this process watched: the journal is worth keeping. */
   #sawData = false;
@@ -88,7 +89,7 @@ export class ChatRecorder {
 
   /** A streamlink started writing `part` at `w`: samples follow that file from now on. */
   partStarted(part: string, w: number): void {
-    this.#part = part;
+    this.#part = new GrowingMediaDuration(part);
     this.#lastSeconds = 0;
     this.#journal.append({ k: "part", w, part });
   }
@@ -124,7 +125,7 @@ export class ChatRecorder {
       const part = this.#part;
       if (!part || signal.aborted) continue;
       const before = clock.now();
-      const seconds = await mediaDuration(part);
+      const seconds = await part.sample();
       const after = clock.now();
       // Only growth says where the live edge is: a stalled or finished part says nothing.
       if (seconds === null || seconds <= this.#lastSeconds || part !== this.#part) continue;
@@ -132,7 +133,8 @@ export class ChatRecorder {
       this.#sawData = true;
       // A slow read (a loaded machine) cannot say when the length was true: not a sample.
       if (after - before > MAX_READ_MS) continue;
-      this.#journal.append({ k: "sample", w: Math.round((before + after) / 2), part, d: seconds });
+      const w = Math.round((before + after) / 2);
+      this.#journal.append({ k: "sample", w, part: part.path, d: seconds });
     }
   }
 }

@@ -4,8 +4,7 @@
  */
 import type { ConfigFileState } from "../config/config_watch.ts";
 import { describeProgress } from "../encode/progress_log.ts";
-import type { EncoderView, PollerView, QueueView } from "../state/status_snapshot.ts";
-import { renderTable } from "./output.ts";
+import type { EncoderView, PollerView } from "../state/status_snapshot.ts";
 import { localTime } from "./human_values.ts";
 import { KILL_WAIT_MS } from "../proc/stop_daemon.ts";
 
@@ -110,26 +109,6 @@ function describeEncoderState(state: string | null | undefined): string {
     default:
       return state;
   }
-}
-
-/** The unreadable job files as tables, with what to do about them (nothing when none). */
-export function badJobLines(queue: QueueView, short: (path: string) => string): string[] {
-  const lines: string[] = [];
-  if (queue.invalid.length > 0) {
-    lines.push("Invalid job files (never encoded; fix or delete them):");
-    lines.push(renderTable(
-      ["file", "reason"],
-      queue.invalid.map((file) => [short(file.path), file.reason]),
-    ));
-  }
-  if (queue.too_young.length > 0) {
-    lines.push("Unreadable job files changed in the last seconds (maybe still being written):");
-    lines.push(renderTable(
-      ["file", "changed", "reason"],
-      queue.too_young.map((file) => [short(file.path), localTime(file.modified_at), file.reason]),
-    ));
-  }
-  return lines;
 }
 
 /** What `stop --force` says of a daemon that outlived its SIGTERM and the SIGKILL wait. */

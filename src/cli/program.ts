@@ -333,7 +333,7 @@ function addEncoderCommands(program: Command, lazy: LazyAction): void {
     .option("--json", "print one JSON object")
     .addOption(keyOption("paths.queue_dir"))
     .action(lazy("status", async (options, command) => {
-      const { encodeDaemonStatusCommand } = await import("./commands/encode_daemon.ts");
+      const { encodeDaemonStatusCommand } = await import("./commands/encode_daemon_status.ts");
       return encodeDaemonStatusCommand(options, globals(command));
     }));
 }

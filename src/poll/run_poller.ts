@@ -58,7 +58,7 @@ import { editUsersFile, lineEntry, readUsersFile } from "./users_file.ts";
 import { ChannelRenames } from "./channel_renames.ts";
 import type { ChannelRename } from "../state/channel_ids.ts";
 import { checkedListenAddress } from "../web/listen_address.ts";
-import { startStatusWeb, type StatusWeb } from "../web/start_status_web.ts";
+import type { StatusWeb } from "../web/start_status_web.ts";
 import { uploadLoop } from "../upload/run_uploads.ts";
 
 const log = getLogger(["twitchtool", "poll"]);
@@ -128,7 +128,11 @@ export async function runPollerDaemon(
     .then(logRecoveryReports)
     .catch((error) => log.error("Recovery failed: {error}", { error: (error as Error).message }));
   try {
-    if (webAddress) web = startStatusWeb(config, webAddress, webStop.signal);
+    if (webAddress) {
+      // Loaded only when asked for: a poller without `web.listen` never holds the page's code.
+      const { startStatusWeb } = await import("../web/start_status_web.ts");
+      web = startStatusWeb(config, webAddress, webStop.signal);
+    }
     await using streamlinkExtra = await privateStreamlinkArgs(
       config.paths.runtimeDir,
       config.streamlink.extraArgs,

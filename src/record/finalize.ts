@@ -469,15 +469,16 @@ async function copyFiles(
   sink: Pick<WritableStreamDefaultWriter<Uint8Array>, "write">,
   skips: readonly number[] = [],
 ): Promise<void> {
+  const buffer = new Uint8Array(1 << 20);
   for (const [index, path] of paths.entries()) {
     const file = await Deno.open(path, { read: true });
     try {
       await file.seek(skips[index] ?? 0, Deno.SeekMode.Start);
-      const buffer = new Uint8Array(1 << 20);
       for (;;) {
         const n = await file.read(buffer);
         if (n === null) break;
-        await sink.write(buffer.slice(0, n));
+        // The sink is done with a chunk once its write resolves: one buffer serves every read.
+        await sink.write(buffer.subarray(0, n));
       }
     } finally {
       file.close();

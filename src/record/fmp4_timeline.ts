@@ -118,6 +118,8 @@ export async function writeFmp4Plan(
   await sink.write(first.fragment.init.bytes);
   let file: Deno.FsFile | undefined;
   let openPath = "";
+  // The sink is done with a chunk once its write resolves: one buffer serves every read.
+  const buffer = new Uint8Array(1 << 20);
   try {
     for (const { path, fragment, times } of plan.fragments) {
       const moof = fragment.moof.slice();
@@ -135,7 +137,7 @@ export async function writeFmp4Plan(
         file = await Deno.open(path, { read: true });
         openPath = path;
       }
-      await copyRange(file!, fragment.dataStart, fragment.end, sink);
+      await copyRange(file!, fragment.dataStart, fragment.end, sink, buffer);
     }
   } finally {
     file?.close();
@@ -147,12 +149,12 @@ async function copyRange(
   start: number,
   end: number,
   sink: WritableStreamDefaultWriter<Uint8Array>,
+  buffer: Uint8Array,
 ): Promise<void> {
   await file.seek(start, Deno.SeekMode.Start);
   let left = end - start;
   while (left > 0) {
-    const buffer = new Uint8Array(Math.min(left, 1 << 20));
-    const n = await file.read(buffer);
+    const n = await file.read(buffer.subarray(0, Math.min(left, buffer.byteLength)));
     if (n === null) throw new Error("a part ended before its last fragment");
     await sink.write(buffer.subarray(0, n));
     left -= n;

@@ -4,7 +4,7 @@
  * timeline or leaves a hole. One PES per video frame, as streamlink's sources (Twitch, ffmpeg)
  * write them.
  */
-import { readAt } from "../util/read_at.ts";
+import { readInto } from "../util/read_at.ts";
 import { TS_PACKET_SIZE } from "./ts_packets.ts";
 
 /** 90 kHz ticks per second. */
@@ -16,18 +16,23 @@ const WRAP = 2 ** 33;
 /** Bytes read at a part's head or tail when only its first or last frames matter. */
 const EDGE_BYTES = 4 * 1024 * 1024;
 
+/** Bytes read at a time, whole packets: a scan holds one such buffer, not a 4 MiB edge. */
+const CHUNK_BYTES = 1394 * TS_PACKET_SIZE;
+
 /** PTS (90 kHz) of each video PES that starts in `[start, end)` of `path`, in file order. */
 export async function videoPts(path: string, start: number, end: number): Promise<number[]> {
   using file = await Deno.open(path, { read: true });
   const from = start - (start % TS_PACKET_SIZE);
   const times: number[] = [];
-  for (let at = from; at < end; at += EDGE_BYTES) {
-    const bytes = await readAt(file, at, Math.min(EDGE_BYTES, end - at));
+  const chunk = new Uint8Array(Math.max(0, Math.min(CHUNK_BYTES, end - from)));
+  for (let at = from; at < end; at += CHUNK_BYTES) {
+    const want = Math.min(CHUNK_BYTES, end - at);
+    const bytes = await readInto(file, at, chunk.subarray(0, want));
     for (let p = 0; p + TS_PACKET_SIZE <= bytes.byteLength; p += TS_PACKET_SIZE) {
       const pts = packetVideoPts(bytes, p);
       if (pts !== undefined) times.push(pts);
     }
-    if (bytes.byteLength < Math.min(EDGE_BYTES, end - at)) break;
+    if (bytes.byteLength < want) break;
   }
   return times;
 }

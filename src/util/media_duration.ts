@@ -9,6 +9,8 @@ import { readAt } from "./read_at.ts";
 
 const TS_PACKET = 188;
 const TS_WINDOW = 1 << 20;
+/** The first window read at either end: a PCR comes every 100 ms at most, ~100 KB at 8 Mbit/s. */
+const FIRST_WINDOW = 64 << 10;
 
 /** Seconds of `path` (.mp4 or .ts by content), or null when it cannot be read. */
 export async function mediaDuration(path: string): Promise<number | null> {
@@ -20,12 +22,17 @@ export async function mediaDuration(path: string): Promise<number | null> {
 }
 
 /**
- * Opens `path` and hands `read` the file, its size and its first byte (0x47 starts MPEG-TS);
- * null when the file cannot be opened or read.
+ * Opens `path` and hands `read` the file, its size, its first byte (0x47 starts MPEG-TS) and
+ * its inode; null when the file cannot be opened or read.
  */
 async function readMedia<T>(
   path: string,
-  read: (file: Deno.FsFile, size: number, firstByte: number | undefined) => Promise<T | null>,
+  read: (
+    file: Deno.FsFile,
+    size: number,
+    firstByte: number | undefined,
+    ino: number | null,
+  ) => Promise<T | null>,
 ): Promise<T | null> {
   let file: Deno.FsFile;
   try {
@@ -34,8 +41,8 @@ async function readMedia<T>(
     return null;
   }
   try {
-    const size = (await file.stat()).size;
-    return await read(file, size, (await readAt(file, 0, 1))[0]);
+    const { size, ino } = await file.stat();
+    return await read(file, size, (await readAt(file, 0, 1))[0], ino);
   } catch {
     return null;
   } finally {
@@ -94,17 +101,72 @@ async function tsRange(
   file: Deno.FsFile,
   size: number,
 ): Promise<{ start: number; end: number } | null> {
-  const head = await readAt(file, 0, Math.min(size, TS_WINDOW));
-  const first = pcrs(head)[0];
+  const first = await firstPcr(file, size);
   if (!first) return null;
-  const tailStart = Math.max(0, Math.floor((size - TS_WINDOW) / TS_PACKET) * TS_PACKET);
-  const tail = await readAt(file, tailStart, size - tailStart);
-  const last = pcrs(tail).filter((pcr) => pcr.pid === first.pid).at(-1);
+  const last = await lastPcr(file, size, first.pid);
   return last ? { start: first.base / 90_000, end: last.base / 90_000 } : null;
 }
 
-function pcrs(bytes: Uint8Array): { pid: number; base: number }[] {
-  const found: { pid: number; base: number }[] = [];
+/**
+ * The media length of one file sampled again and again while it grows (the chat sampler's
+ * part, every 2 s). An MPEG-TS file's first PCR is read once per file (by inode, so a new file
+ * under the same name is read afresh) and each sample reads only the tail it needs: kilobytes
+ * per sample instead of the 2 MiB of fresh buffers a cold {@link mediaDuration} reads, which a
+ * recorder would otherwise hold until the next garbage collection. Gives what
+ * `mediaDuration` gives for the same bytes.
+ */
+export class GrowingMediaDuration {
+  #first: { ino: number | null; pcr: Pcr } | undefined;
+
+  constructor(readonly path: string) {}
+
+  /** Seconds of the file now, or null when it cannot be read (yet). */
+  async sample(): Promise<number | null> {
+    return await readMedia(this.path, async (file, size, firstByte, ino) => {
+      if (firstByte !== 0x47) return await mp4Duration(file, size);
+      if (this.#first?.ino !== ino) {
+        const pcr = await firstPcr(file, size);
+        this.#first = pcr ? { ino, pcr } : undefined;
+      }
+      const first = this.#first?.pcr;
+      const last = first ? await lastPcr(file, size, first.pid) : undefined;
+      return first && last ? Math.max(0, last.base / 90_000 - first.base / 90_000) : null;
+    });
+  }
+}
+
+/** The first PCR of the file: the head read in growing windows up to {@link TS_WINDOW}. */
+async function firstPcr(file: Deno.FsFile, size: number): Promise<Pcr | undefined> {
+  for (let window = FIRST_WINDOW;; window *= 4) {
+    const head = await readAt(file, 0, Math.min(size, window, TS_WINDOW));
+    const first = pcrs(head)[0];
+    if (first || window >= TS_WINDOW || head.byteLength >= size) return first;
+  }
+}
+
+/**
+ * The last PCR of `pid` within the file's last {@link TS_WINDOW} bytes, read from the end in
+ * growing windows aligned on packets from the file's start: the first window holding one
+ * holds the file's last.
+ */
+async function lastPcr(file: Deno.FsFile, size: number, pid: number): Promise<Pcr | undefined> {
+  for (let window = FIRST_WINDOW;; window *= 4) {
+    const span = Math.min(window, TS_WINDOW);
+    const tailStart = Math.max(0, Math.floor((size - span) / TS_PACKET) * TS_PACKET);
+    const tail = await readAt(file, tailStart, size - tailStart);
+    const last = pcrs(tail).filter((pcr) => pcr.pid === pid).at(-1);
+    if (last || span >= TS_WINDOW || tailStart === 0) return last;
+  }
+}
+
+/** A program clock reference: its PID and its 90 kHz base. */
+interface Pcr {
+  readonly pid: number;
+  readonly base: number;
+}
+
+function pcrs(bytes: Uint8Array): Pcr[] {
+  const found: Pcr[] = [];
   for (let at = 0; at + TS_PACKET <= bytes.length; at += TS_PACKET) {
     if (bytes[at] !== 0x47) continue;
     const hasAdaptation = (bytes[at + 3]! & 0x20) !== 0;

@@ -10,10 +10,22 @@ export async function readAt(
   offset: number,
   length: number,
 ): Promise<Uint8Array> {
+  return await readInto(file, offset, new Uint8Array(length));
+}
+
+/**
+ * Fills `buffer` from `file` at `offset` and returns the filled part (shorter only where the
+ * file ends): for a scan that reads a file chunk by chunk into one buffer, so it leaves no
+ * trail of chunks behind for the garbage collector (a recorder's memory).
+ */
+export async function readInto(
+  file: Deno.FsFile,
+  offset: number,
+  buffer: Uint8Array,
+): Promise<Uint8Array> {
   await file.seek(offset, Deno.SeekMode.Start);
-  const buffer = new Uint8Array(length);
   let filled = 0;
-  while (filled < length) {
+  while (filled < buffer.byteLength) {
     const n = await file.read(buffer.subarray(filled));
     if (n === null) break;
     filled += n;

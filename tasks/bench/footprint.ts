@@ -215,6 +215,12 @@ function report(hosted: Footprint, launched: Footprint, windowSeconds: number): 
       unit: "x",
     },
     {
+      metric: "hosted: everything, RSS",
+      value: round(megabytes(hosted.toolRss + hosted.streamlinkRss), 1),
+      unit: "MB",
+      note: "twitchtool processes + streamlinks; goal <= 515 MB (issue 25)",
+    },
+    {
       metric: "hosted: streamlinks, RSS",
       value: round(megabytes(hosted.streamlinkRss), 1),
       unit: "MB",

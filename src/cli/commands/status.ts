@@ -18,8 +18,10 @@ import { checkedListenAddress, parseListenAddress } from "../../web/listen_addre
 import { fromOrigin } from "../../config/value_origin.ts";
 import { formatDuration } from "../../util/format_duration.ts";
 import { type GlobalOptions, loadCommandConfig } from "../context.ts";
-import { printLine, renderTable } from "../output.ts";
-import { badJobLines, describeEncoder, describePoller } from "../daemon_lines.ts";
+import { printLine } from "../output.ts";
+import { renderTable } from "../render_table.ts";
+import { badJobLines } from "../bad_job_lines.ts";
+import { describeEncoder, describePoller } from "../daemon_lines.ts";
 import { localTime, shortPath } from "../human_values.ts";
 
 /** Options of `twitchtool status`. */

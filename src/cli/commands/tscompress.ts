@@ -6,7 +6,8 @@ import type { TscompressEvent, TscompressResult } from "../../encode/tscompress.
 import { ExitCode } from "../../errors.ts";
 import { withShutdownSignals } from "../../proc/signals.ts";
 import { type GlobalOptions, loadCommandConfig } from "../context.ts";
-import { printLine, renderTable, writeText } from "../output.ts";
+import { printLine, writeText } from "../output.ts";
+import { renderTable } from "../render_table.ts";
 
 /** Options of `twitchtool tscompress`. */
 export interface TscompressOptions {

@@ -5,7 +5,8 @@ import { uploadLockPath, uploadView } from "../../state/upload_queue.ts";
 import { runUploadsOnce } from "../../upload/run_uploads.ts";
 import { formatBytes } from "../../util/disk_space.ts";
 import { type GlobalOptions, loadCommandConfig } from "../context.ts";
-import { printLine, renderTable } from "../output.ts";
+import { printLine } from "../output.ts";
+import { renderTable } from "../render_table.ts";
 import { uploadLines } from "../upload_lines.ts";
 
 /** `upload run`: uploads every queued file, then exits (see run_uploads.ts for exit codes). */
