@@ -382,3 +382,31 @@ Deno.test("live_remux: its ffmpeg killed for good after part of the part was fre
     await server.close();
   }
 });
+
+Deno.test("live_remux drops a reconnect's repeat after part of the part was freed", async () => {
+  const { script, segments } = await clipBroadcast(45);
+  const server = await startHlsServer({ windowSize: 8, endGraceMs: 2000 });
+  const killed = new Set<number>();
+  try {
+    await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
+    server.playScript("live_freed_crashy", script);
+    const recorder = spawnCli(sandbox, ["record", "live_freed_crashy"], { env: FREEING });
+    await partsFreed(sandbox);
+    const part = (await liveJournal(sandbox))!.checkpoint!.part;
+    for (const pid of await pidsWith(part)) {
+      Deno.kill(pid, "SIGKILL");
+      killed.add(pid);
+    }
+    const result = await collect(recorder);
+    assert.equal(result.code, 0, result.stderr.slice(-2000));
+    const { mp4, entry } = await deliveredRecording(sandbox);
+    const frames = await frameHashes(mp4);
+    assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
+    assert.deepEqual(frames, await frameHashesOf(segments, sandbox.home), "every frame once");
+    assert.equal(entry.coverage.delivered_by, "live", liveLines(result.stderr));
+    assert.ok(entry.coverage.repeats_dropped_seconds > 0, JSON.stringify(entry));
+  } finally {
+    killLeftovers(killed);
+    await server.close();
+  }
+});
