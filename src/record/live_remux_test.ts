@@ -172,7 +172,7 @@ Deno.test("LiveRemux frees what the live file holds only after journaling it, an
     const freedAtJournal: number[] = [];
     live = new LiveRemux(dir, BASE, {
       free: {
-        keepSeconds: 3,
+        keepSeconds: 6,
         journal: () => {
           journaled.push(live?.journal.checkpoint);
           freedAtJournal.push(live?.freedBytes ?? 0);
