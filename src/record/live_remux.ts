@@ -105,6 +105,8 @@ export class LiveRemux {
   /** Per part: freed up to this offset. */
   readonly #freedTo = new Map<string, number>();
   #freed = 0;
+  /** The last reason freeing failed, logged once. */
+  #freeError: string | undefined;
 
   constructor(
     tempDir: string,
@@ -194,10 +196,12 @@ export class LiveRemux {
       try {
         await this.#freeHeld();
       } catch (error) {
-        log.warn("Cannot free the parts of {file} yet: {error}", {
-          file: this.file,
-          error: (error as Error).message,
-        });
+        // Said once per reason: a filesystem without hole punching would say it every round.
+        const reason = (error as Error).message;
+        if (reason !== this.#freeError) {
+          log.warn("Cannot free the parts of {file}: {reason}", { file: this.file, reason });
+        }
+        this.#freeError = reason;
       }
     }
   }
@@ -205,7 +209,9 @@ export class LiveRemux {
   /** One round: read the live file's fragments, fsync it, journal the checkpoint, punch. */
   async #freeHeld(): Promise<void> {
     if (!this.#ffmpeg || !this.#index) return;
-    const layout = await readFmp4Layout(this.file);
+    // Nothing to read before ffmpeg wrote its first fragment (with the index before it).
+    const layout = await readFmp4Layout(this.file).catch(() => undefined);
+    if (!layout) return;
     // Read before the fsync: every fragment listed was written before it, so it is on disk.
     {
       using live = await Deno.open(this.file, { read: true });
