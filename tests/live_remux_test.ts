@@ -410,3 +410,45 @@ Deno.test("live_remux drops a reconnect's repeat after part of the part was free
     await server.close();
   }
 });
+
+Deno.test("live_remux: a poller killed with -9 after freeing part of the part; the adopting one delivers every frame once", async () => {
+  const { script, segments } = await clipBroadcast(50);
+  const server = await startHlsServer({ windowSize: 10, endGraceMs: 2000 });
+  await using sandbox = await makeSandbox();
+  const leftovers = new Set<number>();
+  try {
+    const configPath = join(sandbox.home, "hosting.toml");
+    const usersFile = join(sandbox.home, "channels.txt");
+    await Deno.writeTextFile(
+      configPath,
+      defaultConfig(sandbox, server.urlTemplate, pollerSection(usersFile)),
+    );
+    await Deno.writeTextFile(usersFile, "live_adopted\n");
+    server.playScript("live_adopted", script);
+    const poll = () =>
+      spawnCli(sandbox, ["--config", configPath, "poller", "run"], { env: FREEING });
+    const first = poll();
+    leftovers.add(first.pid);
+    await partsFreed(sandbox);
+    first.kill("SIGKILL");
+    await collect(first);
+    const second = poll();
+    leftovers.add(second.pid);
+    const mp4s = await eventually("the adopted recording delivered", async () => {
+      const found = await recordingsOf(sandbox.recordDir, "live_adopted");
+      return found.length > 0 ? found : undefined;
+    }, 150_000);
+    second.kill("SIGTERM");
+    await collect(second);
+    for (const pid of await pidsWith(sandbox.tempDir)) leftovers.add(pid);
+    assert.equal(mp4s.length, 1, `${mp4s}`);
+    const frames = await frameHashes(mp4s[0]!);
+    const source = await frameHashesOf(segments, sandbox.home);
+    assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
+    const missing = framesMissing(frames, source);
+    assert.ok(missing !== undefined && missing <= 300, `${missing} of ${source.length} missing`);
+  } finally {
+    killLeftovers(leftovers);
+    await server.close();
+  }
+});
