@@ -9,14 +9,17 @@
  * fragments up to a boundary is exactly where that boundary lies. Everything fed before it is
  * then in the live file (read back after an fsync), and a crash at any moment after loses
  * nothing of it: readers take the live file up to that boundary and the parts from that keyframe
- * on (`finalize.ts`). A frame ffmpeg dropped only makes the counts disagree, and then nothing is
- * freed: the check never takes a guess for a match.
+ * on (`finalize.ts`). A frame ffmpeg drops as corrupt is told on its stderr with its decode time
+ * (`Packet corrupt (stream = 0, dts = ...), dropping it`): the keyframes fed after it count one
+ * frame less. A drop that cannot be placed, or counts that disagree, free nothing more: the
+ * check never takes a guess for a match.
  *
  * What stays on disk of each part: its head (the repeat a reconnected streamlink wrote and the
  * first frames finalize's join plan reads) and its last `keepSeconds` of frames, the tail a
  * reconnected streamlink may repeat (`part_overlap.ts` compares the new part's head with it).
  */
 import { TS_PACKET_SIZE } from "./ts_packets.ts";
+import { ptsDelta, TS_CLOCK } from "./ts_timestamps.ts";
 import type { Fmp4Layout } from "./fmp4_fragments.ts";
 import type { LiveCheckpoint } from "../state/session_manifest.ts";
 
@@ -31,8 +34,10 @@ interface Keyframe {
   readonly part: string;
   /** Where its first TS packet starts in the part. */
   readonly offset: number;
-  /** Video frames fed before it, all parts together. */
-  readonly count: number;
+  /** Video frames fed before it, all parts together, less those ffmpeg dropped. */
+  count: number;
+  /** Its decode time (90 kHz). */
+  readonly dts: number;
   /** Video frames fed before it in its own part. */
   readonly frame: number;
 }
@@ -65,9 +70,26 @@ export class FedVideoIndex {
   #pendingAt = 0;
   #lastPts: number | undefined;
   #step = Infinity;
+  /** ffmpeg's input stream index of the video, from its stderr. */
+  #videoStream: number | undefined;
+  /** Decode times of video frames ffmpeg dropped, not yet placed among the keyframes. */
+  #drops: number[] = [];
+  /** Set when a drop could not be placed: nothing more is freed. */
+  #lost = false;
 
   constructor(keepSeconds: number) {
     this.#keepSeconds = keepSeconds;
+  }
+
+  /** A line of the live ffmpeg's stderr: which input stream is video, which frames it dropped. */
+  ffmpegSaid(line: string): void {
+    const video = line.match(/Stream #0:(\d+)[^:]*: Video:/);
+    if (video && this.#videoStream === undefined) this.#videoStream = Number(video[1]);
+    const drop = line.match(/Packet corrupt \(stream = (\d+), dts = (-?\d+)\)/);
+    if (!drop) return;
+    // Before the video stream is known, any stream's drop may be a frame's: not placeable.
+    if (this.#videoStream === undefined) this.#lost = true;
+    else if (Number(drop[1]) === this.#videoStream) this.#drops.push(Number(drop[2]));
   }
 
   /** The codec, once probed: which NAL unit types start a keyframe. */
@@ -103,7 +125,8 @@ export class FedVideoIndex {
    * before the live file was fsync'd.
    */
   plan(layout: Fmp4Layout): FreePlan | undefined {
-    if (this.#lead === undefined) return undefined;
+    this.#placeDrops();
+    if (this.#lead === undefined || this.#lost) return undefined;
     const boundaries = videoBoundaries(layout);
     const keep = this.#keepFrames();
     const ranges = new Map<string, number>();
@@ -130,6 +153,29 @@ export class FedVideoIndex {
     };
   }
 
+  /**
+   * Counts each dropped frame out of the keyframes fed after it: it belongs to the GOP of the
+   * latest keyframe at or before its decode time (drops are told within moments of the feed,
+   * so that keyframe is among the last few). One that cannot be placed stops the freeing.
+   */
+  #placeDrops(): void {
+    for (const dts of this.#drops) {
+      const at = this.#keyframes.findLastIndex((key) => {
+        const since = ptsDelta(key.dts, dts);
+        return since >= 0 && since < 60 * TS_CLOCK;
+      });
+      if (at < 0) {
+        this.#lost = true;
+        continue;
+      }
+      for (const key of this.#keyframes.slice(at + 1)) key.count--;
+      // The dropped keyframe itself starts no fragment.
+      if (this.#keyframes[at]!.dts === dts) this.#keyframes.splice(at, 1);
+      this.#count--;
+    }
+    this.#drops = [];
+  }
+
   /** Frames of a part's tail kept for the repeat check: `keepSeconds` at the highest frame rate seen. */
   #keepFrames(): number {
     const fps = Number.isFinite(this.#step) ? Math.min(MAX_FPS, 90_000 / this.#step) : MAX_FPS;
@@ -147,28 +193,31 @@ export class FedVideoIndex {
     if (payload + 14 > end || data[payload] !== 0 || data[payload + 1] !== 0) return;
     const streamId = data[payload + 3]!;
     if (data[payload + 2] !== 1 || streamId < 0xe0 || streamId > 0xef) return;
-    this.#pts(data, payload);
+    const dts = this.#times(data, payload);
     const random = adaptation > 1 && (data[p + 5]! & 0x40) !== 0;
     const fed = this.#parts.get(part)!;
-    if (random || this.#startsKeyframe(data, payload + 9 + data[payload + 8]!, end)) {
+    const keyframe = random || this.#startsKeyframe(data, payload + 9 + data[payload + 8]!, end);
+    if (keyframe && dts !== undefined) {
       this.#lead ??= this.#count;
-      this.#keyframes.push({ part, offset, count: this.#count, frame: fed.frames });
+      this.#keyframes.push({ part, offset, count: this.#count, dts, frame: fed.frames });
     }
     this.#count++;
     fed.frames++;
   }
 
-  /** Tracks the shortest step between frames (B-frames make it one frame or less). */
-  #pts(data: Uint8Array, payload: number): void {
-    if ((data[payload + 7]! & 0x80) === 0) return;
-    const t = payload + 9;
-    const pts = (data[t]! >> 1 & 0x07) * 2 ** 30 + (data[t + 1]! << 22 | data[t + 2]! >> 1 << 15) +
-      (data[t + 3]! << 7 | data[t + 4]! >> 1);
+  /**
+   * The frame's decode time (its DTS, else its PTS); tracks the shortest step between
+   * presentation times (B-frames make it one frame or less).
+   */
+  #times(data: Uint8Array, payload: number): number | undefined {
+    const flags = data[payload + 7]! >> 6;
+    if ((flags & 2) === 0) return undefined;
+    const pts = timestamp(data, payload + 9);
     const last = this.#lastPts;
     this.#lastPts = pts;
-    if (last === undefined) return;
-    const step = pts - last;
+    const step = last === undefined ? 0 : pts - last;
     if (step >= 90_000 / MAX_FPS && step < this.#step) this.#step = step;
+    return flags === 3 ? timestamp(data, payload + 14) : pts;
   }
 
   /** Whether the NAL units starting in `[from, end)` include an IDR slice or a parameter set. */
@@ -186,6 +235,12 @@ export class FedVideoIndex {
     }
     return false;
   }
+}
+
+/** A 33-bit PES timestamp at `t`. */
+function timestamp(data: Uint8Array, t: number): number {
+  return (data[t]! >> 1 & 0x07) * 2 ** 30 + (data[t + 1]! << 22 | data[t + 2]! >> 1 << 15) +
+    (data[t + 3]! << 7 | data[t + 4]! >> 1);
 }
 
 /**

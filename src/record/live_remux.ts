@@ -369,7 +369,12 @@ export class LiveRemux {
       stderr: "piped",
     }).spawn();
     log.info("Live remux into {file} (ffmpeg {pid})", { file: this.file, pid: process.pid });
-    return { process, writer: process.stdin.getWriter(), notes: keptNotes(process.stderr) };
+    const onLine = (line: string) => this.#index?.ffmpegSaid(line);
+    return {
+      process,
+      writer: process.stdin.getWriter(),
+      notes: keptNotes(process.stderr, onLine),
+    };
   }
 }
 
@@ -380,7 +385,10 @@ async function readHead(path: string, length: number): Promise<Uint8Array> {
 }
 
 /** ffmpeg's stderr lines that count packets or read like an error (the rest is dropped). */
-async function keptNotes(stderr: ReadableStream<Uint8Array>): Promise<string[]> {
+async function keptNotes(
+  stderr: ReadableStream<Uint8Array>,
+  onLine: (line: string) => void = () => {},
+): Promise<string[]> {
   const kept: string[] = [];
   let pending = "";
   const decoder = new TextDecoder();
@@ -389,6 +397,7 @@ async function keptNotes(stderr: ReadableStream<Uint8Array>): Promise<string[]> 
     const lines = pending.split("\n");
     pending = lines.pop() ?? "";
     for (const line of lines) {
+      onLine(line);
       if (/packets read|error|invalid|failed/i.test(line)) kept.push(line);
       if (kept.length > 400) kept.splice(0, 200);
     }
