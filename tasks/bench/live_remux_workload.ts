@@ -5,8 +5,8 @@
  *   stdout would be (the floor of any live path: one remux, no file read back);
  * - `growing part`: the real `LiveRemux` (`src/record/live_remux.ts`) following the part files
  *   as they are written, repeats checked, into one ffmpeg writing fragmented MP4;
- * - `growing part, freed`: the same, with the parts written a chunk at a time as a capture writes
- *   them (never far ahead of the remuxer) and the prefix the live file holds freed in place
+ * - `growing part, freed`: the same, with the parts written as one part a chunk at a time as a
+ *   capture writes them (at ten times their bitrate, the remuxer's clock ten times as fast) and the prefix the live file holds freed in place
  *   (`live_checkpoint.ts`); its peak disk (blocks allocated in its folder, sampled at each
  *   chunk and after delivery) and the bytes it wrote are measured against the delivered file and
  *   the bytes captured;
@@ -25,7 +25,8 @@ import { stageLiveDelivery } from "../../src/record/live_delivery.ts";
 import { commitDelivery } from "../../src/record/finalize.ts";
 import type { SessionManifest } from "../../src/state/session_manifest.ts";
 import { finalizeRecording } from "../../testing/finalize_parts.ts";
-import { ensureParts, type PartSet, partsFor } from "./finalize_parts.ts";
+import { type Clock, systemClock } from "../../src/util/clock.ts";
+import { ensureParts, PART_SECONDS, type PartSet, partsFor } from "./finalize_parts.ts";
 import { megabytes, ratio, round } from "./stats.ts";
 import type { Measurement, Workload, WorkloadContext, WorkloadOutcome } from "./workload.ts";
 
@@ -281,6 +282,19 @@ async function finalizeVariant(set: PartSet, dir: string): Promise<number> {
 const PACE_AHEAD = 16 * 2 ** 20;
 const PACE_CHUNK = 4 * 2 ** 20;
 
+/**
+ * The freeing variant runs this many times faster than the broadcast: the part grows at that
+ * multiple of its bitrate and the remuxer's clock (its 3 s freeing rounds) runs as fast, so a
+ * round sees what it would see live.
+ */
+const SPEEDUP = 10;
+
+/** {@link systemClock} with its waits {@link SPEEDUP} times shorter. */
+const fastClock: Clock = {
+  now: () => systemClock.now(),
+  sleep: (ms, signal) => systemClock.sleep(ms / SPEEDUP, signal),
+};
+
 /** Blocks allocated under `dir` (holes punched out of the parts count for nothing). */
 async function allocated(dir: string): Promise<number> {
   let bytes = 0;
@@ -298,8 +312,11 @@ async function allocated(dir: string): Promise<number> {
  */
 async function freeingVariant(set: PartSet, dir: string, disk: DiskUse): Promise<number> {
   const live = new LiveRemux(dir, BASE, {
+    clock: fastClock,
     free: { keepSeconds: KEEP_SECONDS, journal: () => Promise.resolve() },
   });
+  const bytesPerMs = set.bytes / (set.parts.length * PART_SECONDS * 1000) * SPEEDUP;
+  const started = performance.now();
   // A broadcast without reconnects: one part streamlink keeps appending to (the source parts
   // are copies shifted in time, so their timestamps run on).
   const part = join(dir, `${BASE}_part01.ts`);
@@ -315,6 +332,8 @@ async function freeingVariant(set: PartSet, dir: string, disk: DiskUse): Promise
       let done = 0;
       while (done < n) done += await output.write(buffer.subarray(done, n));
       disk.captured += n;
+      const due = started + disk.captured / bytesPerMs;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
       while (live.fedBytes < disk.captured - PACE_AHEAD) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
