@@ -63,7 +63,7 @@ async function runLiveRemux(context: WorkloadContext): Promise<WorkloadOutcome> 
     "growing part files",
     (dir) => growingVariant(set, dir, feed),
   );
-  const disk: DiskUse = { peak: 0, delivered: 0, written: 0, captured: 0, partsToStorage: 0 };
+  const disk: DiskUse = { peak: 0, delivered: 0, written: 0, captured: 0 };
   const freeing = await measured(
     context,
     "growing parts freed as fed",
@@ -116,15 +116,6 @@ interface DiskUse {
   /** Bytes written into files: the parts, the live file, the manifest-free rest. */
   written: number;
   captured: number;
-  /** Bytes of the part that reached the storage layer (freed before writeback: never written). */
-  partsToStorage: number;
-}
-
-/** This process's bytes sent to storage, less those cancelled before writeback (/proc/self/io). */
-async function ownStorageWrites(): Promise<number> {
-  const io = await Deno.readTextFile("/proc/self/io");
-  const field = (name: string) => Number(io.match(new RegExp(`^${name}: (\\d+)`, "m"))?.[1] ?? 0);
-  return field("write_bytes") - field("cancelled_write_bytes");
 }
 
 /** Rows of the freeing variant's disk use. */
@@ -149,12 +140,6 @@ function diskRows(disk: DiskUse): Measurement[] {
       value: ratio(disk.written, disk.captured),
       unit: "x",
       note: "parts + live file, as written (before writeback)",
-    },
-    {
-      metric: "freed as fed: part bytes that reached storage / bytes captured",
-      value: ratio(disk.partsToStorage, disk.captured),
-      unit: "x",
-      note: "write_bytes − cancelled_write_bytes of the writer; 0 on tmpfs",
     },
   ];
 }
@@ -322,7 +307,6 @@ async function freeingVariant(set: PartSet, dir: string, disk: DiskUse): Promise
   const part = join(dir, `${BASE}_part01.ts`);
   const parts = [part];
   const sample = async () => disk.peak = Math.max(disk.peak, await allocated(dir));
-  const io = await ownStorageWrites();
   live.partStarted(part);
   using output = await Deno.open(part, { write: true, create: true, append: true });
   const buffer = new Uint8Array(PACE_CHUNK);
@@ -345,8 +329,6 @@ async function freeingVariant(set: PartSet, dir: string, disk: DiskUse): Promise
   const ended = performance.now();
   const journal = await live.finish();
   disk.written = disk.captured + (await Deno.stat(journal.file)).size;
-  await output.sync();
-  disk.partsToStorage = (await ownStorageWrites()) - io;
   const manifest = {
     user: "bench_live",
     base: BASE,
