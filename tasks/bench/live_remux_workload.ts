@@ -8,8 +8,8 @@
  * - `growing part, freed`: the same, with the parts written as one part a chunk at a time as a
  *   capture writes them (at ten times their bitrate, the remuxer's clock ten times as fast) and the prefix the live file holds freed in place
  *   (`live_checkpoint.ts`); its peak disk (blocks allocated in its folder, sampled at each
- *   chunk and after delivery) and the bytes it wrote are measured against the delivered file and
- *   the bytes captured;
+ *   chunk and after delivery) and the bytes it wrote (part + live file) are measured against the
+ *   delivered file and the bytes captured;
  * - `finalize`: today's one pass after the broadcast (`finalizeRecording`).
  * For each: wall time, CPU of this process and its children, and the time from "the broadcast
  * ended" to the delivered file, which is what a viewer waits for (for the growing part: once the
