@@ -168,14 +168,13 @@ Deno.test("LiveRemux frees what the live file holds only after journaling it, an
   const dir = await Deno.makeTempDir();
   try {
     const journaled: (LiveCheckpoint | undefined)[] = [];
-    let live: LiveRemux | undefined;
     const freedAtJournal: number[] = [];
-    live = new LiveRemux(dir, BASE, {
+    const live: LiveRemux = new LiveRemux(dir, BASE, {
       free: {
         keepSeconds: 6,
         journal: () => {
-          journaled.push(live?.journal.checkpoint);
-          freedAtJournal.push(live?.freedBytes ?? 0);
+          journaled.push(live.journal.checkpoint);
+          freedAtJournal.push(live.freedBytes);
           return Promise.resolve();
         },
       },
@@ -193,6 +192,7 @@ Deno.test("LiveRemux frees what the live file holds only after journaling it, an
     const checkpoint = journal.checkpoint;
     assert.ok(checkpoint && journal.freed_bytes, JSON.stringify(journal));
     assert.ok(journaled.every((point) => point !== undefined), "the checkpoint is journaled first");
+    assert.equal(freedAtJournal[0], 0, "nothing freed before the first checkpoint was journaled");
     const stat = await Deno.stat(first);
     assert.ok(stat.blocks! * 512 < stat.size, `${stat.blocks} blocks for ${stat.size} bytes`);
     const source = await frameHashesOf(segments, dir);
