@@ -20,6 +20,7 @@ const PROCESS_ENV = [
 /** Test hooks and what the poller hands the recorders it launches. */
 const INTERNAL_ENV = [
   "TWITCHTOOL_FAILPOINT",
+  "TWITCHTOOL_LIVE_KEEP_SECONDS",
   "TWITCHTOOL_STREAM_ID",
   "TWITCHTOOL_LIVE_SINCE",
   "TWITCHTOOL_VOD_ID",
@@ -65,10 +66,11 @@ export const DOCTOR_NET_HOSTS = [
 /**
  * Programs each role may start. `kill` signals processes we did not spawn; `flock` starts
  * streamlink holding its session's capture lock (`src/proc/locked_command.ts`); `apprise`
- * delivers notifications to services twitchtool has no built-in sender for.
+ * delivers notifications to services twitchtool has no built-in sender for; `fallocate` frees the
+ * parts' prefix the file written while recording holds (`src/proc/punch_hole.ts`).
  */
 export const ROLE_RUN = {
-  record: ["streamlink", "ffmpeg", "ffprobe", "kill", "flock", "apprise"],
+  record: ["streamlink", "ffmpeg", "ffprobe", "kill", "flock", "apprise", "fallocate"],
   encoder: ["ffmpeg", "ffprobe", "nice", "ionice", "kill", "apprise"],
   /** The poller launches the user's `download_cmd`, which can be any program: unrestricted. */
   poller: undefined,

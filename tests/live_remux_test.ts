@@ -24,8 +24,46 @@ import { eventually } from "../testing/eventually.ts";
 import { frameHashes, frameHashesOf, framesMissing, repeatedFrames } from "../testing/frames.ts";
 import { startHlsServer } from "../testing/hls_server.ts";
 import { pidsWith } from "../testing/processes.ts";
+import { canMountTmpfs, mountTmpfs } from "../testing/tmpfs.ts";
 
 const LIVE = { LIVE_REMUX: "true" };
+
+/** Live remux with a short repeat tail kept (the test server's window is 10 s). */
+const FREEING = { ...LIVE, TWITCHTOOL_LIVE_KEEP_SECONDS: "12" };
+
+const tmpfs = await canMountTmpfs();
+
+/** The live journal of the one session in the session folder (undefined before it exists). */
+async function liveJournal(
+  sandbox: { tempDir: string },
+): Promise<{ freed_bytes?: number; checkpoint?: { part: string } } | undefined> {
+  const name = (await listDir(sandbox.tempDir)).find((n) => n.endsWith(".session.json"));
+  if (!name) return undefined;
+  const text = await Deno.readTextFile(join(sandbox.tempDir, name)).catch(() => "{}");
+  return JSON.parse(text).live;
+}
+
+/** Waits until the recorder freed part of the parts in place (journaled, then punched). */
+function partsFreed(sandbox: { tempDir: string }): Promise<number> {
+  return eventually("a prefix of the parts freed", async () => {
+    const freed = (await liveJournal(sandbox))?.freed_bytes ?? 0;
+    return freed > 0 ? freed : undefined;
+  }, 120_000);
+}
+
+/** Bytes the MPEG-TS segments take remuxed into one `.mp4` (what a recording delivers). */
+async function mp4Bytes(segments: readonly Uint8Array[], dir: string): Promise<number> {
+  const ts = join(dir, "sizing.ts");
+  const mp4 = join(dir, "sizing.mp4");
+  await Deno.writeFile(ts, new Uint8Array(segments.flatMap((segment) => [...segment])));
+  const args = ["-v", "error", "-i", ts, "-map", "0", "-c", "copy", "-y", mp4];
+  const output = await new Deno.Command("ffmpeg", { args, stderr: "piped" }).output();
+  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+  const size = (await Deno.stat(mp4)).size;
+  await Deno.remove(ts);
+  await Deno.remove(mp4);
+  return size;
+}
 
 /** What the recorder said about its live file (for a failure message). */
 function liveLines(stderr: string): string {
@@ -242,6 +280,173 @@ Deno.test("live_remux: a poller killed with -9 mid-recording; the next one adopt
     assert.ok(missing !== undefined && missing <= 300, `${missing} of ${source.length} missing`);
     const history = JSON.parse((await runCli(sandbox, ["history", "--json"])).stdout);
     assert.equal(history.recordings[0].coverage.delivered_by, "parts", JSON.stringify(history));
+  } finally {
+    killLeftovers(leftovers);
+    await server.close();
+  }
+});
+
+Deno.test({
+  name: "live_remux on a disk that holds the delivered file 1.4 times delivers it whole",
+  ignore: !tmpfs,
+  fn: async () => {
+    const { script, segments } = await clipBroadcast(60);
+    const server = await startHlsServer({ windowSize: 10, endGraceMs: 2000 });
+    try {
+      await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
+      const size = await mp4Bytes(segments, sandbox.home);
+      await sandbox.writeConfig(
+        defaultConfig(sandbox, server.urlTemplate).replace(
+          "disk_free_min_bytes = 1048576",
+          "disk_free_min_bytes = 0",
+        ),
+      );
+      await using _disk = await mountTmpfs(
+        sandbox.recordDir,
+        `${Math.ceil(size * 1.4 / 4096) * 4}k`,
+      );
+      server.playScript("live_small", script);
+      const result = await collect(spawnCli(sandbox, ["record", "live_small"], { env: FREEING }));
+      assert.equal(result.code, 0, result.stderr.slice(-2000));
+      const { mp4, entry } = await deliveredRecording(sandbox);
+      assert.deepEqual(await frameHashes(mp4), await frameHashesOf(segments, sandbox.home));
+      assert.equal(entry.coverage.delivered_by, "live", liveLines(result.stderr));
+    } finally {
+      await server.close();
+    }
+  },
+});
+
+Deno.test("live_remux: a recorder killed with -9 after freeing part of its part is recovered whole", async () => {
+  const { script, segments } = await clipBroadcast(45);
+  const server = await startHlsServer({ windowSize: 10, endGraceMs: 2000 });
+  const leftovers = new Set<number>();
+  try {
+    await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
+    server.playScript("live_freed", script);
+    const recorder = spawnCli(sandbox, ["record", "live_freed"], { env: FREEING });
+    leftovers.add(recorder.pid);
+    await partsFreed(sandbox);
+    recorder.kill("SIGKILL");
+    await collect(recorder);
+    const part = (await liveJournal(sandbox))!.checkpoint!.part;
+    const stat = await Deno.stat(part);
+    assert.ok(
+      stat.blocks! * 512 < stat.size,
+      `${part}: ${stat.blocks} blocks of ${stat.size} bytes`,
+    );
+    await eventually("no process of the sandbox left", async () => {
+      const pids = await pidsWith(sandbox.tempDir);
+      return pids.length === 0 || undefined;
+    }, 90_000);
+    const result = await runCli(sandbox, ["recover"], { env: FREEING });
+    assert.equal(result.code, 0, result.stderr);
+    const { mp4, entry } = await deliveredRecording(sandbox);
+    const frames = await frameHashes(mp4);
+    const source = await frameHashesOf(segments, sandbox.home);
+    assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
+    const missing = framesMissing(frames, source);
+    assert.ok(missing !== undefined && missing <= 300, `${missing} of ${source.length} missing`);
+    assert.equal(entry.coverage.delivered_by, "parts", JSON.stringify(entry));
+    assert.deepEqual(await listDir(sandbox.tempDir), [], "nothing left in the session folder");
+  } finally {
+    killLeftovers(leftovers);
+    await server.close();
+  }
+});
+
+Deno.test("live_remux: its ffmpeg killed for good after part of the part was freed, every frame is delivered", async () => {
+  const { script, segments } = await clipBroadcast(40);
+  const server = await startHlsServer({ windowSize: 10, endGraceMs: 2000 });
+  const killed = new Set<number>();
+  try {
+    await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
+    server.playScript("live_freed_fallback", script);
+    const recorder = spawnCli(sandbox, ["record", "live_freed_fallback"], { env: FREEING });
+    const file = await liveFile(sandbox);
+    await partsFreed(sandbox);
+    for (const pid of await pidsWith(file)) {
+      Deno.kill(pid, "SIGKILL");
+      killed.add(pid);
+    }
+    const result = await collect(recorder);
+    assert.equal(result.code, 0, result.stderr.slice(-2000));
+    const { mp4, entry } = await deliveredRecording(sandbox);
+    const frames = await frameHashes(mp4);
+    const source = await frameHashesOf(segments, sandbox.home);
+    assert.deepEqual(frames, source, "every frame once");
+    assert.equal(entry.coverage.delivered_by, "parts", liveLines(result.stderr));
+    assert.deepEqual(await listDir(sandbox.tempDir), [], "nothing left in the session folder");
+  } finally {
+    killLeftovers(killed);
+    await server.close();
+  }
+});
+
+Deno.test("live_remux drops a reconnect's repeat after part of the part was freed", async () => {
+  const { script, segments } = await clipBroadcast(45);
+  const server = await startHlsServer({ windowSize: 8, endGraceMs: 2000 });
+  const killed = new Set<number>();
+  try {
+    await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
+    server.playScript("live_freed_crashy", script);
+    const recorder = spawnCli(sandbox, ["record", "live_freed_crashy"], { env: FREEING });
+    await partsFreed(sandbox);
+    const part = (await liveJournal(sandbox))!.checkpoint!.part;
+    for (const pid of await pidsWith(part)) {
+      Deno.kill(pid, "SIGKILL");
+      killed.add(pid);
+    }
+    const result = await collect(recorder);
+    assert.equal(result.code, 0, result.stderr.slice(-2000));
+    const { mp4, entry } = await deliveredRecording(sandbox);
+    const frames = await frameHashes(mp4);
+    assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
+    assert.deepEqual(frames, await frameHashesOf(segments, sandbox.home), "every frame once");
+    assert.equal(entry.coverage.delivered_by, "live", liveLines(result.stderr));
+    assert.ok(entry.coverage.repeats_dropped_seconds > 0, JSON.stringify(entry));
+  } finally {
+    killLeftovers(killed);
+    await server.close();
+  }
+});
+
+Deno.test("live_remux: a poller killed with -9 after freeing part of the part; the adopting one delivers every frame once", async () => {
+  const { script, segments } = await clipBroadcast(50);
+  const server = await startHlsServer({ windowSize: 10, endGraceMs: 2000 });
+  await using sandbox = await makeSandbox();
+  const leftovers = new Set<number>();
+  try {
+    const configPath = join(sandbox.home, "hosting.toml");
+    const usersFile = join(sandbox.home, "channels.txt");
+    await Deno.writeTextFile(
+      configPath,
+      defaultConfig(sandbox, server.urlTemplate, pollerSection(usersFile)),
+    );
+    await Deno.writeTextFile(usersFile, "live_adopted\n");
+    server.playScript("live_adopted", script);
+    const poll = () =>
+      spawnCli(sandbox, ["--config", configPath, "poller", "run"], { env: FREEING });
+    const first = poll();
+    leftovers.add(first.pid);
+    await partsFreed(sandbox);
+    first.kill("SIGKILL");
+    await collect(first);
+    const second = poll();
+    leftovers.add(second.pid);
+    const mp4s = await eventually("the adopted recording delivered", async () => {
+      const found = await recordingsOf(sandbox.recordDir, "live_adopted");
+      return found.length > 0 ? found : undefined;
+    }, 150_000);
+    second.kill("SIGTERM");
+    await collect(second);
+    for (const pid of await pidsWith(sandbox.tempDir)) leftovers.add(pid);
+    assert.equal(mp4s.length, 1, `${mp4s}`);
+    const frames = await frameHashes(mp4s[0]!);
+    const source = await frameHashesOf(segments, sandbox.home);
+    assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
+    const missing = framesMissing(frames, source);
+    assert.ok(missing !== undefined && missing <= 300, `${missing} of ${source.length} missing`);
   } finally {
     killLeftovers(leftovers);
     await server.close();

@@ -85,15 +85,17 @@ export function pipeRemuxArgs(
 export function liveFmp4Args(output: string, options: { hevc?: boolean } = {}): string[] {
   const args = pipeRemuxArgs("mpegts", output, "mp4", options.hevc ? { hevc: true } : {});
   const at = args.indexOf("-movflags");
-  // The index is written before the first audio packet, so ADTS headers must be converted
-  // explicitly (the muxer only does it by itself when it writes the index at the end).
+  // ADTS headers must be converted explicitly (the muxer only does it by itself when it writes
+  // the index at the end), and the index waits for the first fragment (`delay_moov`): written
+  // before the first audio packet, it would lack the AAC configuration the conversion yields,
+  // and players and the MPEG-TS rewrap of the live file (`finalize.ts`) could not read the audio.
   args.splice(
     at,
     2,
     "-bsf:a",
     "aac_adtstoasc",
     "-movflags",
-    "+frag_keyframe+empty_moov+default_base_moof",
+    "+frag_keyframe+empty_moov+delay_moov+default_base_moof",
   );
   return args;
 }

@@ -25,7 +25,10 @@ Deno.test("pipeRemuxArgs() reads the parts from stdin and reserves room for the 
 
 Deno.test("liveFmp4Args() writes fragmented MP4 from MPEG-TS on stdin, the index up front and empty", () => {
   const args = liveFmp4Args("/t/b.live.mp4", { hevc: true });
-  assert.equal(args[args.indexOf("-movflags") + 1], "+frag_keyframe+empty_moov+default_base_moof");
+  assert.equal(
+    args[args.indexOf("-movflags") + 1],
+    "+frag_keyframe+empty_moov+delay_moov+default_base_moof",
+  );
   assert.ok(!args.includes("+faststart") && !args.includes("-moov_size"));
   assert.equal(args[args.indexOf("-bsf:a") + 1], "aac_adtstoasc");
   assert.equal(args[args.indexOf("-tag:v") + 1], "hvc1");

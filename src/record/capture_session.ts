@@ -60,7 +60,7 @@ import {
   finishSession,
   sessionUploadSettings,
 } from "./finish_session.ts";
-import { LiveRemux } from "./live_remux.ts";
+import { KEEP_SECONDS, LiveRemux } from "./live_remux.ts";
 import { isTailOfPart } from "./part_tail.ts";
 import { logRecoveryReports, recoverSessions } from "./recover.ts";
 import { normalizeUsername } from "./username.ts";
@@ -250,6 +250,8 @@ export class CaptureSession {
   #state: SessionState;
   /** The deliverable growing while capturing (`[record] live_remux`), see `live_remux.ts`. */
   #live: LiveRemux | undefined;
+  /** The last manifest write, which the next one waits for. */
+  #journaled: Promise<void> = Promise.resolve();
 
   constructor(request: SessionRequest, signals: SessionSignals, deps: SessionDeps = {}) {
     const { adopt, user } = request;
@@ -395,7 +397,11 @@ export class CaptureSession {
     const { config, adopt } = this.#request;
     const { liveRemux, enableRemux, deleteTsAfterRemux } = config.record;
     if (!liveRemux || adopt || !enableRemux || !deleteTsAfterRemux) return undefined;
-    return new LiveRemux(this.#tempDir, this.#state.base, { clock: this.#clock });
+    // Back-fill reads the parts whole (it looks for their edges in the VOD): nothing is freed.
+    const free = config.twitch.backfill
+      ? {}
+      : { free: { keepSeconds: liveKeepSeconds(), journal: () => this.#journal() } };
+    return new LiveRemux(this.#tempDir, this.#state.base, { clock: this.#clock, ...free });
   }
 
   /** Closes the live file once capturing ended (or gives it up when the capture is left). */
@@ -685,9 +691,17 @@ export class CaptureSession {
     );
   }
 
-  /** Writes the manifest as of now. */
+  /**
+   * Writes the manifest as of now. Writes run one at a time, each taking the state when it
+   * starts: a slower earlier write never lands over a later one (the live remuxer frees parts
+   * only once its checkpoint is in the manifest).
+   */
   #journal(): Promise<void> {
-    return writeManifest(this.#tempDir, this.#manifest());
+    const write = this.#journaled.catch(() => {}).then(() =>
+      writeManifest(this.#tempDir, this.#manifest())
+    );
+    this.#journaled = write;
+    return write;
   }
 
   /** The session's manifest as of now (settings of an adopted session win over the config). */
@@ -726,10 +740,25 @@ export class CaptureSession {
 function adoptedLive(manifest: SessionManifest | undefined): LiveRemuxJournal | undefined {
   if (!manifest?.live) return undefined;
   return {
-    file: manifest.live.file,
+    ...manifest.live,
     state: "failed",
     reason: manifest.live.reason ?? "the session changed hosts mid-recording",
   };
+}
+
+/**
+ * Seconds of each part's tail the live remuxer keeps for the repeat check: {@link KEEP_SECONDS},
+ * or `TWITCHTOOL_LIVE_KEEP_SECONDS` (a test hook: short test broadcasts have short windows).
+ */
+function liveKeepSeconds(): number {
+  let hook: string | undefined;
+  try {
+    hook = Deno.env.get("TWITCHTOOL_LIVE_KEEP_SECONDS");
+  } catch {
+    // No permission for it: the default.
+  }
+  const seconds = Number(hook);
+  return hook && Number.isFinite(seconds) && seconds >= 0 ? seconds : KEEP_SECONDS;
 }
 
 /** The broadcast an adopted manifest journaled, when it names one. */

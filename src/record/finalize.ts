@@ -5,6 +5,7 @@ import {
   DTS_JUMP_THRESHOLD_SECONDS,
   type FinalFormat,
   fmp4ToMpegtsArgs,
+  liveFmp4Args,
   lowPriorityCommand,
   type LowPriorityTools,
   moovReserveForSamples,
@@ -25,7 +26,7 @@ import { type Fmp4Layout, readFmp4Layout, sameInit } from "./fmp4_fragments.ts";
 import { partContainer } from "./part_container.ts";
 import { type Fmp4Plan, planFmp4Timeline, writeFmp4Plan } from "./fmp4_timeline.ts";
 import { type JoinPlan, planFmp4Joins, planTsJoins } from "./part_joins.ts";
-import type { RecordingCoverage } from "../state/session_manifest.ts";
+import type { LiveCheckpoint, RecordingCoverage } from "../state/session_manifest.ts";
 import { roundMillis } from "../util/round_millis.ts";
 
 const log = getLogger(["twitchtool", "finalize"]);
@@ -81,8 +82,11 @@ export interface StagedFinalize {
 export async function stageDeliverables(
   parts: readonly string[],
   settings: FinalizeSettings,
+  livePrefix?: LivePrefix,
 ): Promise<StagedFinalize> {
-  const source = await readParts(parts, settings);
+  const source = livePrefix
+    ? await livePrefixSource(parts, livePrefix, settings)
+    : await readParts(parts, settings);
   const { staged, fallbackReason } = await stageOutputs(source, settings);
   const deliveries = await deliveryTargets(staged, settings);
   const coverage = coverageOf(source, staged, settings.base);
@@ -95,7 +99,7 @@ export async function stageDeliverables(
   }
   return {
     deliveries,
-    readableParts: source.parts,
+    readableParts: source.inputs ?? source.parts,
     unreadableParts: source.unreadable,
     duration: source.contentSeconds,
     ...(fallbackReason ? { fallbackReason } : {}),
@@ -274,6 +278,75 @@ interface PartsSource {
   readonly joins: JoinPlan;
   /** Writes every part's media, in order, on ffmpeg's stdin. */
   readonly feed: (sink: WritableStreamDefaultWriter<Uint8Array>) => Promise<void>;
+  /** What to delete once delivered, when not {@link parts} (a live prefix's parts). */
+  readonly inputs?: readonly string[];
+}
+
+/**
+ * A session whose parts were freed up to a journaled checkpoint (`live_checkpoint.ts`): the
+ * live file written while recording holds the recording before it.
+ */
+export interface LivePrefix {
+  readonly file: string;
+  readonly checkpoint: LiveCheckpoint;
+}
+
+/**
+ * The recording of a session whose parts' prefix was freed: the live file up to the checkpoint,
+ * then the parts from the checkpoint's keyframe on (repeats dropped as always) remuxed into
+ * `<base>.rest.partial` as the live file is, the two joined as fMP4 parts are (re-timed to follow
+ * each other). Coverage comes from the join plan of all the parts, whose heads and tails were
+ * kept for it.
+ */
+async function livePrefixSource(
+  parts: readonly string[],
+  prefix: LivePrefix,
+  settings: FinalizeSettings,
+): Promise<PartsSource> {
+  const { checkpoint } = prefix;
+  const at = parts.indexOf(checkpoint.part);
+  const live = await readFmp4Layout(prefix.file).catch(() => undefined);
+  if (at < 0 || !live) {
+    throw new MergeFailedError(
+      `Cannot finalize "${settings.base}": the part "${checkpoint.part}" and the live file "${prefix.file}" hold its recording together and one is gone; parts kept in "${settings.tempDir}"`,
+    );
+  }
+  const held = { ...live, fragments: live.fragments.filter((f) => f.end <= checkpoint.live_bytes) };
+  const hevc = live.inits.some((init) =>
+    [...init.tracks.values()].some((track) => /^hv[c1e]/.test(track.codec))
+  );
+  const joins = await planTsJoins(parts);
+  const rest = join(settings.tempDir, `${settings.base}.rest.partial`);
+  const restParts = parts.slice(at);
+  const skips = [Math.max(checkpoint.offset, joins.skips[at] ?? 0), ...joins.skips.slice(at + 1)];
+  const ffmpeg = lowPriorityCommand(
+    "ffmpeg",
+    liveFmp4Args(rest, { hevc }),
+    settings.lowPriority ?? NORMAL_PRIORITY,
+  );
+  const result = await runWithInput(
+    ffmpeg.command,
+    ffmpeg.args,
+    (sink) => copyFiles(restParts, sink, skips),
+  );
+  const restLayout = result.code === 0
+    ? await readFmp4Layout(rest).catch(() => undefined)
+    : undefined;
+  if (!restLayout) {
+    throw new MergeFailedError(
+      `Cannot finalize "${settings.base}": remuxing its parts after the live file failed: ${
+        lastError(result.stderr)
+      }; parts kept in "${settings.tempDir}"`,
+    );
+  }
+  const layouts = [{ path: prefix.file, layout: held }, { path: rest, layout: restLayout }]
+    .filter((part) => part.layout.fragments.length > 0);
+  const source = await fmp4Source(layouts, layouts.map((part) => part.path), [], hevc);
+  return {
+    ...source,
+    joins: { ...joins, skips: source.joins.skips },
+    inputs: [...parts, rest],
+  };
 }
 
 /** Sorts parts by what their bytes are; unreadable ones (or of another container) are left out. */
@@ -520,7 +593,7 @@ export async function removeParts(
 
 /** Removes half-written outputs a crash may have left for `base` (before staging again). */
 export async function removeStaleOutputs(settings: FinalizeSettings): Promise<void> {
-  for (const extension of ["mp4", "ts", "joined"]) {
+  for (const extension of ["mp4", "ts", "joined", "rest"]) {
     await removeIfExists(join(settings.tempDir, `${settings.base}.${extension}.partial`));
   }
 }

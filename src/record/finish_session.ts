@@ -118,9 +118,11 @@ export async function finishSession(
     });
     const live = await stageLive(manifest, settings, chapters);
     if (live.reason) manifest = { ...manifest, live: { ...manifest.live!, reason: live.reason } };
+    const checkpoint = manifest.live?.checkpoint;
     const staged = live.staged ?? await stageDeliverables(
       manifest.parts,
       chapters ? { ...settings, metadataFile: chapters } : settings,
+      checkpoint ? { file: manifest.live!.file, checkpoint } : undefined,
     );
     const filled = manifest.backfill?.seconds ?? 0;
     await failpoint("staged");
@@ -237,8 +239,9 @@ async function stageLive(
     return { staged: live };
   }
   log.warn("Finalizing the parts of {base}: {reason}", { base: manifest.base, reason: live });
-  // Never delivered from now on: its room goes to the pass over the parts.
-  await removeIfExists(manifest.live.file);
+  // Never delivered from now on: its room goes to the pass over the parts, unless it holds
+  // what was freed of them (read up to the checkpoint with the parts after it).
+  if (!manifest.live.checkpoint) await removeIfExists(manifest.live.file);
   return { reason: live };
 }
 

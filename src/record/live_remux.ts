@@ -12,20 +12,28 @@
  * do there. A fragmented MP4 plays and seeks while it grows and stays readable up to its last
  * whole fragment (about two seconds) whatever is killed.
  *
- * The parts stay until delivery: whenever the live file cannot be trusted (ffmpeg died, the host
+ * With `free` on, what the live file holds is freed from the parts as the recording goes
+ * (`live_checkpoint.ts`): every few seconds the file's complete fragments are read, the file is
+ * fsync'd, the point up to which it holds the recording is journaled in the session manifest,
+ * and only then is that prefix of each part punched out in place (its head and the tail a
+ * reconnect may repeat stay). Whenever the live file cannot be trusted (ffmpeg died, the host
  * went away or was killed, the session was adopted, back-fill or chapters must go in, fMP4
- * source parts, the file fails verification) the session is finalized from its parts as before,
- * and the manifest, `history --json` and the job's note say which path delivered.
+ * source parts, the file fails verification) the session is finalized from the live file up to
+ * that point and the parts from there on (`finalize.ts`), and the manifest, `history --json` and
+ * the job's note say which path delivered.
  */
 import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import { liveFmp4Args } from "../proc/ffmpeg_args.ts";
 import { probeMedia } from "../proc/ffprobe.ts";
-import type { LiveRemuxJournal } from "../state/session_manifest.ts";
+import type { LiveCheckpoint, LiveRemuxJournal } from "../state/session_manifest.ts";
 import { sizeOrZero } from "../state/atomic_write.ts";
+import { punchHole } from "../proc/punch_hole.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { readAt } from "../util/read_at.ts";
 import { packetsRead } from "./finalize.ts";
+import { FedVideoIndex, type FreePlan } from "./live_checkpoint.ts";
+import { readFmp4Layout } from "./fmp4_fragments.ts";
 import { partContainer } from "./part_container.ts";
 import { REPEAT_NEEDLE_BYTES, tsRepeatedBytes, tsRepeatLengthBound } from "./part_overlap.ts";
 
@@ -39,6 +47,20 @@ const CHUNK = 1 << 20;
 
 /** The first part is probed (H.264 or HEVC) once it holds this much, or once it ended. */
 const PROBE_BYTES = 256 * 1024;
+
+/** How often the parts' prefix held by the live file is checked and freed. */
+const FREE_EVERY_MS = 3000;
+
+/** Seconds of each part's tail kept for the repeat check: Twitch's live window is 30-40 s. */
+export const KEEP_SECONDS = 60;
+
+/** Freeing the parts as the live file takes them in (see the module doc). */
+export interface LiveFreeing {
+  /** Seconds of each part's tail kept for the repeat check ({@link KEEP_SECONDS}). */
+  readonly keepSeconds: number;
+  /** Makes the journal (with the new checkpoint) durable before anything is freed. */
+  readonly journal: () => Promise<void>;
+}
 
 /** The growing deliverable of session `base`: `<tempDir>/<base>.live.mp4`. */
 export function liveFilePath(tempDir: string, base: string): string {
@@ -66,6 +88,7 @@ export class LiveRemux {
   readonly #clock: Clock;
   readonly #parts: FollowedPart[] = [];
   #wake: (() => void) | undefined;
+  #wakeFree: (() => void) | undefined;
   #closing = false;
   #failed: string | undefined;
   #ffmpeg: LiveFfmpeg | undefined;
@@ -74,18 +97,39 @@ export class LiveRemux {
   /** The last part fed, which a new part's repeated head is compared with. */
   #previous: string | undefined;
   readonly #pump: Promise<void>;
+  readonly #freeing: LiveFreeing | undefined;
+  readonly #index: FedVideoIndex | undefined;
+  readonly #freeLoop: Promise<void>;
+  /** Where the live file is known to hold the recording up to (journaled before any punch). */
+  #checkpoint: LiveCheckpoint | undefined;
+  /** Per part: freed up to this offset. */
+  readonly #freedTo = new Map<string, number>();
+  #freed = 0;
+  /** The last reason freeing failed, logged once. */
+  #freeError: string | undefined;
 
-  constructor(tempDir: string, base: string, options: { clock?: Clock } = {}) {
+  constructor(
+    tempDir: string,
+    base: string,
+    options: { clock?: Clock; free?: LiveFreeing } = {},
+  ) {
     this.file = liveFilePath(tempDir, base);
     this.#clock = options.clock ?? systemClock;
+    this.#freeing = options.free;
+    this.#index = options.free ? new FedVideoIndex(options.free.keepSeconds) : undefined;
     this.#pump = this.#run().catch((error) => this.#fail((error as Error).message));
+    this.#freeLoop = this.#freeWhileFed();
   }
 
   /** The journal entry of the file as of now. */
   get journal(): LiveRemuxJournal {
+    const freed = {
+      ...(this.#checkpoint ? { checkpoint: this.#checkpoint } : {}),
+      ...(this.#freed > 0 ? { freed_bytes: this.#freed } : {}),
+    };
     return this.#failed
-      ? { file: this.file, state: "failed", reason: this.#failed }
-      : { file: this.file, state: "running" };
+      ? { file: this.file, state: "failed", reason: this.#failed, ...freed }
+      : { file: this.file, state: "running", ...freed };
   }
 
   /** Bytes given to ffmpeg so far, repeats not counted. */
@@ -120,15 +164,74 @@ export class LiveRemux {
     for (const part of this.#parts) part.end ??= "kept";
     this.#poke();
     await this.#pump;
+    await this.#freeLoop;
     const ffmpeg = this.#ffmpeg;
-    if (!ffmpeg) return { file: this.file, state: "failed", reason: this.#failed ?? "no data" };
+    if (!ffmpeg) return { ...this.journal, state: "failed", reason: this.#failed ?? "no data" };
     await ffmpeg.writer.close().catch(() => {});
     const [status, notes] = await Promise.all([ffmpeg.process.status, ffmpeg.notes]);
     if (!this.#failed && status.code !== 0) {
       this.#fail(`ffmpeg exited with ${status.code}: ${notes.at(-1) ?? ""}`);
     }
-    if (this.#failed) return { file: this.file, state: "failed", reason: this.#failed };
-    return { file: this.file, state: "closed", packets: packetsRead(notes.join("\n")) };
+    if (this.#failed) return this.journal;
+    return { ...this.journal, state: "closed", packets: packetsRead(notes.join("\n")) };
+  }
+
+  /** Bytes of the parts freed so far. */
+  get freedBytes(): number {
+    return this.#freed;
+  }
+
+  /** Frees what the live file holds every {@link FREE_EVERY_MS} until the feed ends. */
+  async #freeWhileFed(): Promise<void> {
+    if (!this.#freeing) return;
+    while (!this.#closing && !this.#failed) {
+      const woken = new Promise<void>((resolve) => this.#wakeFree = resolve);
+      const controller = new AbortController();
+      await Promise.race([
+        woken,
+        this.#clock.sleep(FREE_EVERY_MS, controller.signal).catch(() => {}),
+      ]);
+      controller.abort();
+      if (this.#closing || this.#failed) return;
+      try {
+        await this.#freeHeld();
+      } catch (error) {
+        // Said once per reason: a filesystem without hole punching would say it every round.
+        const reason = (error as Error).message;
+        if (reason !== this.#freeError) {
+          log.warn("Cannot free the parts of {file}: {reason}", { file: this.file, reason });
+        }
+        this.#freeError = reason;
+      }
+    }
+  }
+
+  /** One round: read the live file's fragments, fsync it, journal the checkpoint, punch. */
+  async #freeHeld(): Promise<void> {
+    if (!this.#ffmpeg || !this.#index) return;
+    // Nothing to read before ffmpeg wrote its first fragment (with the index before it).
+    const layout = await readFmp4Layout(this.file).catch(() => undefined);
+    if (!layout) return;
+    // Read before the fsync: every fragment listed was written before it, so it is on disk.
+    {
+      using live = await Deno.open(this.file, { read: true });
+      await live.sync();
+    }
+    const plan = this.#index.plan(layout);
+    if (!plan || plan.checkpoint.offset === this.#checkpoint?.offset) return;
+    this.#checkpoint = plan.checkpoint;
+    await this.#freeing!.journal();
+    await this.#punch(plan);
+  }
+
+  /** Frees each part's ranges of `plan` (journaled already), what was freed before skipped. */
+  async #punch(plan: FreePlan): Promise<void> {
+    for (const range of plan.ranges) {
+      const from = Math.max(range.from, this.#freedTo.get(range.part) ?? 0);
+      if (range.to <= from) continue;
+      this.#freed += await punchHole(range.part, from, range.to);
+      this.#freedTo.set(range.part, range.to);
+    }
   }
 
   #fail(reason: string): void {
@@ -146,6 +249,7 @@ export class LiveRemux {
     const wake = this.#wake;
     this.#wake = undefined;
     wake?.();
+    if (this.#closing || this.#failed) this.#wakeFree?.();
   }
 
   /** Waits for news from the capture loop, or at most {@link FOLLOW_MS}. */
@@ -180,7 +284,8 @@ export class LiveRemux {
         const size = file ? (await file.stat()).size : 0;
         if (offset < size) {
           const chunk = await readAt(file!, offset, Math.min(CHUNK, size - offset));
-          await this.#write(part.path, chunk);
+          if (!(await this.#write(part.path, chunk))) return;
+          this.#index?.fed(part.path, offset, chunk);
           offset += chunk.byteLength;
           continue;
         }
@@ -228,17 +333,19 @@ export class LiveRemux {
     }
   }
 
-  /** Writes into ffmpeg, starting it at the first bytes (probed for its codec). */
-  async #write(path: string, chunk: Uint8Array): Promise<void> {
+  /** Writes into ffmpeg, starting it at the first bytes (probed for its codec); whether it took them. */
+  async #write(path: string, chunk: Uint8Array): Promise<boolean> {
     this.#ffmpeg ??= await this.#startFfmpeg(path);
     try {
       await this.#ffmpeg.writer.write(chunk);
       this.#fed += chunk.byteLength;
+      return true;
     } catch (error) {
       // ffmpeg stopped reading: what it said last tells why.
       const said = await Promise.race([this.#ffmpeg.notes, this.#clock.sleep(5000)]);
       const why = Array.isArray(said) ? said.at(-1) : undefined;
       this.#fail(`ffmpeg stopped reading (${why ?? (error as Error).message})`);
+      return false;
     }
   }
 
@@ -250,6 +357,7 @@ export class LiveRemux {
       throw new Error("the parts are fragmented MP4, which only finalize joins");
     }
     const hevc = (await probeMedia(first))?.streams.some((s) => s.codec_name === "hevc") ?? false;
+    if (this.#index) this.#index.hevc = hevc;
     await Deno.remove(this.file).catch(() => {});
     const process = new Deno.Command("ffmpeg", {
       args: liveFmp4Args(this.file, { hevc }),
@@ -261,7 +369,12 @@ export class LiveRemux {
       stderr: "piped",
     }).spawn();
     log.info("Live remux into {file} (ffmpeg {pid})", { file: this.file, pid: process.pid });
-    return { process, writer: process.stdin.getWriter(), notes: keptNotes(process.stderr) };
+    const onLine = (line: string) => this.#index?.ffmpegSaid(line);
+    return {
+      process,
+      writer: process.stdin.getWriter(),
+      notes: keptNotes(process.stderr, onLine),
+    };
   }
 }
 
@@ -272,7 +385,10 @@ async function readHead(path: string, length: number): Promise<Uint8Array> {
 }
 
 /** ffmpeg's stderr lines that count packets or read like an error (the rest is dropped). */
-async function keptNotes(stderr: ReadableStream<Uint8Array>): Promise<string[]> {
+async function keptNotes(
+  stderr: ReadableStream<Uint8Array>,
+  onLine: (line: string) => void = () => {},
+): Promise<string[]> {
   const kept: string[] = [];
   let pending = "";
   const decoder = new TextDecoder();
@@ -281,6 +397,7 @@ async function keptNotes(stderr: ReadableStream<Uint8Array>): Promise<string[]> 
     const lines = pending.split("\n");
     pending = lines.pop() ?? "";
     for (const line of lines) {
+      onLine(line);
       if (/packets read|error|invalid|failed/i.test(line)) kept.push(line);
       if (kept.length > 400) kept.splice(0, 200);
     }

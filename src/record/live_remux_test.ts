@@ -4,17 +4,23 @@ import { ensureClip } from "../../testing/clips.ts";
 import { concatBytes, frameHashes, frameHashesOf, repeatedFrames } from "../../testing/frames.ts";
 import { pipeRemuxArgs } from "../proc/ffmpeg_args.ts";
 import { runWithInput } from "../proc/spawn.ts";
+import type { LiveCheckpoint } from "../state/session_manifest.ts";
+import { stageDeliverables } from "./finalize.ts";
 import { stageLiveDelivery } from "./live_delivery.ts";
 import { LiveRemux } from "./live_remux.ts";
 
 const BASE = "live_unit_2024-01-01_00-00-00";
 
 /** Appends `pieces` to `path` one by one, as streamlink writes segments. */
-async function writeGrowing(path: string, pieces: readonly Uint8Array[]): Promise<void> {
+async function writeGrowing(
+  path: string,
+  pieces: readonly Uint8Array[],
+  everyMs = 20,
+): Promise<void> {
   using file = await Deno.open(path, { write: true, create: true, append: true });
   for (const piece of pieces) {
     await file.write(piece);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
 
@@ -152,6 +158,60 @@ Deno.test("LiveRemux writes an encoder restart, an ad on its own clock at anothe
       await Deno.remove(journal.file);
       await Deno.remove(part);
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("LiveRemux frees what the live file holds only after journaling it, and the live prefix plus the parts give every frame once", async () => {
+  const { segments } = await ensureClip({ offset: 1000, seconds: 30 });
+  const dir = await Deno.makeTempDir();
+  try {
+    const journaled: (LiveCheckpoint | undefined)[] = [];
+    const freedAtJournal: number[] = [];
+    const live: LiveRemux = new LiveRemux(dir, BASE, {
+      free: {
+        keepSeconds: 6,
+        journal: () => {
+          journaled.push(live.journal.checkpoint);
+          freedAtJournal.push(live.freedBytes);
+          return Promise.resolve();
+        },
+      },
+    });
+    const first = join(dir, `${BASE}_part01.ts`);
+    const second = join(dir, `${BASE}_part02.ts`);
+    live.partStarted(first);
+    await writeGrowing(first, segments.slice(0, 22), 350);
+    live.partEnded(first, "kept");
+    live.partStarted(second);
+    await writeGrowing(second, segments.slice(18), 350);
+    live.partEnded(second, "kept");
+    const journal = await live.finish();
+    assert.equal(journal.state, "closed", JSON.stringify(journal));
+    const checkpoint = journal.checkpoint;
+    assert.ok(checkpoint && journal.freed_bytes, JSON.stringify(journal));
+    assert.ok(journaled.every((point) => point !== undefined), "the checkpoint is journaled first");
+    assert.equal(freedAtJournal[0], 0, "nothing freed before the first checkpoint was journaled");
+    const stat = await Deno.stat(first);
+    assert.ok(stat.blocks! * 512 < stat.size, `${stat.blocks} blocks for ${stat.size} bytes`);
+    const source = await frameHashesOf(segments, dir);
+    assert.deepEqual(await frameHashes(journal.file), source, "the live file: every frame once");
+    // The fallback: the live file up to the checkpoint, then the parts from there on.
+    const staged = await stageDeliverables(
+      [first, second],
+      {
+        recordDir: join(dir, "out"),
+        tempDir: dir,
+        base: BASE,
+        enableRemux: true,
+        deleteTsAfterRemux: true,
+      },
+      { file: journal.file, checkpoint },
+    );
+    assert.equal(staged.fallbackReason, undefined);
+    assert.ok(staged.coverage.repeats_dropped_seconds > 0, JSON.stringify(staged.coverage));
+    assert.deepEqual(await frameHashes(staged.deliveries[0]!.staged), source, "every frame once");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

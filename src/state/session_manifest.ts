@@ -69,6 +69,24 @@ export interface LiveRemuxJournal {
   readonly reason?: string;
   /** Packets ffmpeg read of each kind: what the file is verified against. */
   readonly packets?: { readonly video?: number; readonly audio?: number };
+  /**
+   * Where the live file is known to hold the recording up to; journaled before the parts'
+   * prefix before it is freed, so every reader of the parts takes the live file for it.
+   */
+  readonly checkpoint?: LiveCheckpoint;
+  /** Bytes of the parts freed in place so far. */
+  readonly freed_bytes?: number;
+}
+
+/**
+ * The live file's first `live_bytes` bytes (whole fragments) hold every frame fed before byte
+ * `offset` of `part` (a keyframe's first packet) and nothing after; the parts' bytes before it
+ * may be freed (`record/live_checkpoint.ts`).
+ */
+export interface LiveCheckpoint {
+  readonly part: string;
+  readonly offset: number;
+  readonly live_bytes: number;
 }
 
 /** `<temp>/<base>.session.json`: who recorded what, which parts belong to it, how far it got. */
