@@ -7,7 +7,7 @@
 
 /** How {@link eventually} polls. */
 export interface EventuallyOptions {
-  /** Give up after this long (default 30 s). */
+  /** Give up after this long (default 90 s: a failure detector, generous for a loaded machine). */
   readonly timeoutMs?: number;
   /** Pause between checks (default 200 ms). */
   readonly everyMs?: number;
@@ -30,7 +30,7 @@ export async function eventually<T>(
   check: () => T | undefined | false | Promise<T | undefined | false>,
   options: number | EventuallyOptions = {},
 ): Promise<T> {
-  const { timeoutMs = 30_000, everyMs = 200, sleep = timer } = typeof options === "number"
+  const { timeoutMs = 90_000, everyMs = 200, sleep = timer } = typeof options === "number"
     ? { timeoutMs: options }
     : options;
   const deadline = performance.now() + timeoutMs;

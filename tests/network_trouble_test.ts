@@ -17,8 +17,13 @@ import {
 import { startHlsServer } from "../testing/hls_server.ts";
 
 Deno.test("record against a host that refuses connections says it cannot reach the stream, not that it is offline", async () => {
-  // Port 9 (discard) on loopback: nothing listens, every connection is refused.
-  await using sandbox = await makeSandbox({ urlTemplate: "hls://http://127.0.0.1:9/{user}" });
+  // Port 9 (discard) on loopback: nothing listens, every connection is refused. The window
+  // outlasts streamlink's first attempt even on a loaded machine (11 s seen), so the waiting
+  // report with "retrying" comes before it closes.
+  await using sandbox = await makeSandbox({
+    urlTemplate: "hls://http://127.0.0.1:9/{user}",
+    retryWindow: 20,
+  });
   const result = await runCli(sandbox, ["record", "no_route"]);
   assert.equal(result.code, 5, result.stderr);
   assert.match(

@@ -261,7 +261,7 @@ Deno.test("poller with the GraphQL detector falls back to streamlink probes whil
     const fallback = await world.waitStatus(
       "chan_030 found by streamlink probes and capturing",
       (s) => s.poller.detector === "streamlink" && capturing(s).includes("chan_030"),
-      180_000,
+      300_000,
     );
     assert.match(fallback.poller.detector_error?.message ?? "", /^HTTP 500 from "http:\/\/127/);
     const probes = await world.streamUrlCalls();
@@ -269,18 +269,20 @@ Deno.test("poller with the GraphQL detector falls back to streamlink probes whil
     const probeCycle = await world.waitStatus(
       "a streamlink cycle that sees all 4 live",
       (s) => s.poller.detector === "streamlink" && s.poller.live.length === 4,
-      180_000,
+      300_000,
     );
     assert.deepEqual(probeCycle.poller.live.sort(), [...LIVE, "chan_030"].sort());
 
     // The API answers again: back to no probes.
     gql.setMode("ok");
     gql.goLive("chan_030");
-    await world.waitStatus("a gql cycle", (s) => s.poller.detector === "gql", 180_000);
+    await world.waitStatus("a gql cycle", (s) => s.poller.detector === "gql", 300_000);
     const before = (await world.streamUrlCalls()).length;
-    const lastPoll = (await world.status()).poller.last_poll;
-    await world.waitStatus("two more gql cycles", (s) => s.poller.last_poll !== lastPoll, 30_000);
-    await world.waitStatus("a third", (s) => s.poller.last_poll !== lastPoll, 30_000);
+    let lastPoll = (await world.status()).poller.last_poll;
+    for (const cycle of ["another gql cycle", "a third"]) {
+      const next = await world.waitStatus(cycle, (s) => s.poller.last_poll !== lastPoll, 120_000);
+      lastPoll = next.poller.last_poll;
+    }
     assert.equal((await world.streamUrlCalls()).length, before, "no probes while the API answers");
 
     const stopped = await world.stopPoller();

@@ -5,7 +5,7 @@
  * `tscompress` and the encoder all judge outputs here, by packet counts and timestamps.
  */
 import type { MediaInfo, ProbedStream } from "./ffprobe.ts";
-import { runCommand } from "./spawn.ts";
+import { runCommand, spawnChild } from "./spawn.ts";
 
 /** A stream of ffprobe's list with the index its packets refer to. */
 type IndexedStream = ProbedStream & { index: number };
@@ -61,7 +61,9 @@ export async function measureContent(path: string): Promise<MediaContent | undef
   }
   const media = list.filter((s) => s.codec_type === "video" || s.codec_type === "audio");
   if (media.length === 0) return undefined;
-  const packets = await runCommand("ffprobe", [
+  // A long recording has millions of packets: each line is tallied as it comes, never held.
+  const tally = new PacketTally(media);
+  const packets = spawnChild("ffprobe", [
     "-v",
     "error",
     "-show_entries",
@@ -69,23 +71,111 @@ export async function measureContent(path: string): Promise<MediaContent | undef
     "-of",
     "csv=p=0",
     path,
-  ]);
-  if (packets.code !== 0) return undefined;
-  return summarize(media, packets.stdout);
+  ], { stdout: { lines: (line) => tally.add(line) } });
+  if ((await packets.exited).code !== 0) return undefined;
+  return tally.summary();
 }
 
 /** Builds {@link MediaContent} from ffprobe's stream list and `stream,pts,dts` CSV lines. */
 export function summarize(streams: readonly IndexedStream[], csv: string): MediaContent {
-  const times = new Map<number, number[]>();
-  for (const stream of streams) times.set(stream.index, []);
-  for (const line of csv.split("\n")) {
-    const [index, pts, dts] = line.split(",");
-    const list = times.get(Number(index));
-    if (!list) continue;
-    const time = Number(dts === "N/A" || dts === undefined || dts === "" ? pts : dts);
-    if (Number.isFinite(time)) list.push(time);
+  const tally = new PacketTally(streams);
+  for (const line of csv.split("\n")) tally.add(line);
+  return tally.summary();
+}
+
+/**
+ * ffprobe's `stream,pts,dts` packet lines summed up per stream as they arrive: counts, ends, and
+ * the steps between decode times as a histogram of microseconds (a stream has few distinct
+ * steps), which gives the median step and the holes without keeping a time per packet.
+ */
+class PacketTally {
+  readonly #streams: readonly IndexedStream[];
+  readonly #steps = new Map<number, StepTally>();
+
+  constructor(streams: readonly IndexedStream[]) {
+    this.#streams = streams;
+    for (const stream of streams) this.#steps.set(stream.index, new StepTally());
   }
-  const measured = streams.map((stream) => measureStream(stream, times.get(stream.index) ?? []));
+
+  /** One packet line; lines of other streams or without a time are skipped. */
+  add(line: string): void {
+    const [index, pts, dts] = line.split(",");
+    const steps = this.#steps.get(Number(index));
+    if (!steps) return;
+    const time = Number(dts === "N/A" || dts === undefined || dts === "" ? pts : dts);
+    if (Number.isFinite(time)) steps.add(time);
+  }
+
+  summary(): MediaContent {
+    const streams = this.#streams;
+    const measured = streams.map((stream) => this.#steps.get(stream.index)!.measure(stream));
+    return contentOf(streams, measured);
+  }
+}
+
+/** One stream's decode times, folded: see {@link PacketTally}. */
+class StepTally {
+  packets = 0;
+  first = 0;
+  last = 0;
+  backJumps = 0;
+  /** Positive steps by their length in microseconds. */
+  readonly #forward = new Map<number, number>();
+  #forwardCount = 0;
+
+  add(time: number): void {
+    if (this.packets === 0) this.first = time;
+    else if (time - this.last <= 0) this.backJumps++;
+    else {
+      const micros = Math.round((time - this.last) * 1e6);
+      this.#forward.set(micros, (this.#forward.get(micros) ?? 0) + 1);
+      this.#forwardCount++;
+    }
+    this.last = time;
+    this.packets++;
+  }
+
+  measure(stream: IndexedStream): StreamContent {
+    const lengths = [...this.#forward.keys()].sort((a, b) => a - b);
+    let step = 0;
+    let seen = 0;
+    const middle = Math.floor(this.#forwardCount / 2);
+    for (const micros of lengths) {
+      seen += this.#forward.get(micros)!;
+      if (seen > middle) {
+        step = micros / 1e6;
+        break;
+      }
+    }
+    let squashed = 0;
+    let longestHole = 0;
+    for (const micros of lengths) {
+      if (micros / 1e6 < step * 0.25) squashed += this.#forward.get(micros)!;
+      else longestHole = Math.max(longestHole, micros / 1e6);
+    }
+    return {
+      index: stream.index,
+      type: stream.codec_type,
+      codec: stream.codec_name,
+      ...(stream.width ? { width: stream.width } : {}),
+      ...(stream.height ? { height: stream.height } : {}),
+      packets: this.packets,
+      first: this.first,
+      last: this.last,
+      step,
+      seconds: this.packets * step,
+      backJumps: this.backJumps,
+      squashed,
+      longestHole,
+    };
+  }
+}
+
+/** The file's content from its streams' measures, with what is wrong with its timeline. */
+function contentOf(
+  streams: readonly IndexedStream[],
+  measured: readonly StreamContent[],
+): MediaContent {
   const video = measured.find((s) => s.type === "video" && s.packets > 0);
   const audio = measured.find((s) => s.type === "audio" && s.packets > 0);
   const main = video ?? audio;
@@ -114,36 +204,6 @@ export function summarize(streams: readonly IndexedStream[], csv: string): Media
     ...(video ? { video } : {}),
     ...(audio ? { audio } : {}),
     timelineProblems,
-  };
-}
-
-function measureStream(stream: IndexedStream, times: readonly number[]): StreamContent {
-  const steps: number[] = [];
-  for (let i = 1; i < times.length; i++) steps.push(times[i]! - times[i - 1]!);
-  const positive = steps.filter((step) => step > 0).sort((a, b) => a - b);
-  const step = positive[Math.floor(positive.length / 2)] ?? 0;
-  let backJumps = 0;
-  let squashed = 0;
-  let longestHole = 0;
-  for (const s of steps) {
-    if (s <= 0) backJumps++;
-    else if (s < step * 0.25) squashed++;
-    else longestHole = Math.max(longestHole, s);
-  }
-  return {
-    index: stream.index,
-    type: stream.codec_type,
-    codec: stream.codec_name,
-    ...(stream.width ? { width: stream.width } : {}),
-    ...(stream.height ? { height: stream.height } : {}),
-    packets: times.length,
-    first: times[0] ?? 0,
-    last: times[times.length - 1] ?? 0,
-    step,
-    seconds: times.length * step,
-    backJumps,
-    squashed,
-    longestHole,
   };
 }
 

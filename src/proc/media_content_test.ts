@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { contentProblems, summarize } from "./media_content.ts";
+import { contentProblems, measureContent, summarize } from "./media_content.ts";
 
 const STREAMS = [
   { index: 0, codec_type: "video", codec_name: "h264", width: 320, height: 180 },
@@ -59,4 +59,29 @@ Deno.test("contentProblems() names missing streams, lost packets, holes and miss
     contentProblems(videoOnly, { seconds: 5, hasVideo: true, hasAudio: true }).join(),
     /audio stream is missing/,
   );
+});
+
+Deno.test("measureContent() tallies a real file's packets as ffprobe streams them", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "media-content-" });
+  try {
+    const path = `${dir}/clip.ts`;
+    const encode = await new Deno.Command("ffmpeg", {
+      args: [
+        ...["-hide_banner", "-loglevel", "error", "-nostdin", "-y"],
+        ...["-f", "lavfi", "-i", "testsrc2=size=160x90:rate=30"],
+        ...["-f", "lavfi", "-i", "sine=sample_rate=48000", "-t", "12"],
+        ...["-c:v", "libx264", "-preset", "ultrafast", "-g", "30", "-c:a", "aac", path],
+      ],
+    }).output();
+    assert.equal(encode.code, 0, new TextDecoder().decode(encode.stderr));
+    const content = await measureContent(path);
+    assert.equal(content?.video?.packets, 360);
+    // 12 s of 1024-sample AAC frames at 48 kHz, give or take the encoder's priming frame.
+    assert.ok(Math.abs((content?.audio?.packets ?? 0) - 563) <= 2, `${content?.audio?.packets}`);
+    assert.equal(content?.video?.step, 0.033333);
+    assert.ok(Math.abs(content!.duration - 12) < 0.01, `${content?.duration}`);
+    assert.deepEqual(content?.timelineProblems, []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
