@@ -17,6 +17,7 @@ import {
   pollerSection,
   recordingsOf,
   runCli,
+  type Sandbox,
   spawnCli,
   statusJson,
 } from "../testing/cli.ts";
@@ -178,21 +179,7 @@ Deno.test("live_remux: a recorder killed with -9 mid-recording is recovered from
     }, 30_000);
     recorder.kill("SIGKILL");
     await collect(recorder);
-    // The orphaned streamlink and ffmpeg end with the broadcast (or with their input).
-    await eventually("no process of the sandbox left", async () => {
-      const pids = await pidsWith(sandbox.tempDir);
-      return pids.length === 0 || undefined;
-    }, 60_000);
-    const result = await runCli(sandbox, ["recover"], { env: LIVE });
-    assert.equal(result.code, 0, result.stderr);
-    const { mp4, entry } = await deliveredRecording(sandbox);
-    const frames = await frameHashes(mp4);
-    const source = await frameHashesOf(segments, sandbox.home);
-    assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
-    const missing = framesMissing(frames, source);
-    assert.ok(missing !== undefined && missing <= 300, `${missing} of ${source.length} missing`);
-    assert.equal(entry.coverage.delivered_by, "parts", JSON.stringify(entry));
-    assert.deepEqual(await listDir(sandbox.tempDir), [], "nothing left in the session folder");
+    await recoveredAfterKill(sandbox, segments, LIVE);
   } finally {
     killLeftovers(leftovers);
     await server.close();
@@ -329,20 +316,7 @@ Deno.test("live_remux: a recorder killed with -9 after freeing part of its part 
       stat.blocks! * 512 < stat.size,
       `${part}: ${stat.blocks} blocks of ${stat.size} bytes`,
     );
-    await eventually("no process of the sandbox left", async () => {
-      const pids = await pidsWith(sandbox.tempDir);
-      return pids.length === 0 || undefined;
-    }, 90_000);
-    const result = await runCli(sandbox, ["recover"], { env: FREEING });
-    assert.equal(result.code, 0, result.stderr);
-    const { mp4, entry } = await deliveredRecording(sandbox);
-    const frames = await frameHashes(mp4);
-    const source = await frameHashesOf(segments, sandbox.home);
-    assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
-    const missing = framesMissing(frames, source);
-    assert.ok(missing !== undefined && missing <= 300, `${missing} of ${source.length} missing`);
-    assert.equal(entry.coverage.delivered_by, "parts", JSON.stringify(entry));
-    assert.deepEqual(await listDir(sandbox.tempDir), [], "nothing left in the session folder");
+    await recoveredAfterKill(sandbox, segments, FREEING);
   } finally {
     killLeftovers(leftovers);
     await server.close();
@@ -454,4 +428,30 @@ function sigkill(pids: readonly number[], killed: Set<number>): void {
     }
     killed.add(pid);
   }
+}
+
+/**
+ * Once a killed recorder's orphaned streamlink and ffmpeg have ended (with the broadcast, or with
+ * their input), `recover` delivers one file from the parts: no frame twice, at most 300 frames
+ * (10 s) missing, and nothing left in the session folder.
+ */
+async function recoveredAfterKill(
+  sandbox: Sandbox,
+  segments: readonly Uint8Array[],
+  env: Record<string, string>,
+): Promise<void> {
+  await eventually("no process of the sandbox left", async () => {
+    const pids = await pidsWith(sandbox.tempDir);
+    return pids.length === 0 || undefined;
+  });
+  const result = await runCli(sandbox, ["recover"], { env });
+  assert.equal(result.code, 0, result.stderr);
+  const { mp4, entry } = await deliveredRecording(sandbox);
+  const frames = await frameHashes(mp4);
+  const source = await frameHashesOf(segments, sandbox.home);
+  assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
+  const missing = framesMissing(frames, source);
+  assert.ok(missing !== undefined && missing <= 300, `${missing} of ${source.length} missing`);
+  assert.equal(entry.coverage.delivered_by, "parts", JSON.stringify(entry));
+  assert.deepEqual(await listDir(sandbox.tempDir), [], "nothing left in the session folder");
 }
