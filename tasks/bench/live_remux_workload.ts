@@ -219,26 +219,7 @@ async function growingVariant(
   feedSeconds.value = (performance.now() - started) / 1000;
   const ended = performance.now();
   const journal = await live.finish();
-  const manifest = {
-    user: "bench_live",
-    base: BASE,
-    pid: 0,
-    started_at: new Date().toISOString(),
-    phase: "capturing",
-    parts,
-    enable_remux: true,
-    delete_ts_after_remux: true,
-    delete_input_on_success: false,
-    live: journal,
-  } satisfies SessionManifest;
-  const settings = { recordDir: join(dir, "out"), tempDir: dir, base: BASE, enableRemux: true };
-  const staged = await stageLiveDelivery(
-    manifest,
-    { ...settings, deleteTsAfterRemux: true },
-    undefined,
-  );
-  if (typeof staged === "string") throw new Error(`live file not delivered: ${staged}`);
-  for (const delivery of staged.deliveries) await commitDelivery(delivery);
+  await deliverLive(dir, parts, journal);
   return (performance.now() - ended) / 1000;
 }
 
@@ -329,6 +310,25 @@ async function freeingVariant(set: PartSet, dir: string, disk: DiskUse): Promise
   const ended = performance.now();
   const journal = await live.finish();
   disk.written = disk.captured + (await Deno.stat(journal.file)).size;
+  for (const path of await deliverLive(dir, parts, journal)) {
+    disk.delivered += (await Deno.stat(path)).size;
+  }
+  await sample();
+  const seconds = (performance.now() - ended) / 1000;
+  for (const part of parts) await Deno.remove(part);
+  return seconds;
+}
+
+/**
+ * What the recorder does at the end with a live file: checks it and moves it into `<dir>/out`
+ * (the session's manifest is built from `parts` and the remuxer's `journal`). Returns the paths
+ * delivered; throws when the live file is not delivered.
+ */
+async function deliverLive(
+  dir: string,
+  parts: string[],
+  journal: NonNullable<SessionManifest["live"]>,
+): Promise<string[]> {
   const manifest = {
     user: "bench_live",
     base: BASE,
@@ -348,11 +348,7 @@ async function freeingVariant(set: PartSet, dir: string, disk: DiskUse): Promise
     undefined,
   );
   if (typeof staged === "string") throw new Error(`live file not delivered: ${staged}`);
-  for (const delivery of staged.deliveries) {
-    disk.delivered += (await Deno.stat(await commitDelivery(delivery))).size;
-  }
-  await sample();
-  const seconds = (performance.now() - ended) / 1000;
-  for (const part of parts) await Deno.remove(part);
-  return seconds;
+  const delivered: string[] = [];
+  for (const delivery of staged.deliveries) delivered.push(await commitDelivery(delivery));
+  return delivered;
 }
