@@ -23,7 +23,7 @@ import { isJsonObject } from "../util/is_json_object.ts";
 import { chatJournalPath, journalEntries, type JournalEntry } from "./chat_journal.ts";
 import { type DeliveredPart, DeliveredTimeline } from "./delivered_timeline.ts";
 import { foldChat } from "./fold_chat.ts";
-import { chaptersOf, ffmetadata, metaHistory } from "./session_chapters.ts";
+import { type Chapter, chaptersOf, ffmetadata, metaHistory } from "./session_chapters.ts";
 import { sessionInfo } from "./session_info.ts";
 
 const log = getLogger(["twitchtool", "chat"]);
@@ -148,14 +148,20 @@ async function load(session: ChatSession, tempDir: string, parts?: readonly Deli
   return { journal, timing, timeline };
 }
 
+/** The title/game chapters of a session, and the ffmetadata file that holds them for finalize. */
+export interface StagedChapters {
+  readonly file: string;
+  readonly chapters: readonly Chapter[];
+}
+
 /**
- * Writes the chapters file when the journal saw a title or game; its path, or undefined
- * (no journal, or nothing to mark).
+ * Writes the chapters file when the journal saw a title or game; it and the chapters, or
+ * undefined (no journal, or nothing to mark).
  */
 export async function stageChapters(
   session: ChatSession,
   tempDir: string,
-): Promise<string | undefined> {
+): Promise<StagedChapters | undefined> {
   const loaded = await load(session, tempDir);
   if (!loaded) return undefined;
   const chapters = chaptersOf(
@@ -165,7 +171,7 @@ export async function stageChapters(
   if (chapters.length === 0) return undefined;
   const path = chaptersPath(tempDir, session.base);
   await writeFileAtomic(path, ffmetadata(chapters));
-  return path;
+  return { file: path, chapters };
 }
 
 /**

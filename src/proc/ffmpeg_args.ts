@@ -80,10 +80,17 @@ export function pipeRemuxArgs(
  * The live remux (`record/live_remux.ts`): the same pass as {@link pipeRemuxArgs} from MPEG-TS on
  * stdin, written as fragmented MP4 (a fragment at each keyframe, the index up front and empty),
  * so the file plays and seeks while it grows and stays readable up to its last whole fragment
- * when anything is killed. No moov to place at the end: closing it costs nothing.
+ * when anything is killed. No moov to place at the end: closing it costs nothing. A `roomFile`
+ * (ffmetadata) pads the index with room for the chapters written at the end (`live_header.ts`).
  */
-export function liveFmp4Args(output: string, options: { hevc?: boolean } = {}): string[] {
-  const args = pipeRemuxArgs("mpegts", output, "mp4", options.hevc ? { hevc: true } : {});
+export function liveFmp4Args(
+  output: string,
+  options: { hevc?: boolean; roomFile?: string } = {},
+): string[] {
+  const args = pipeRemuxArgs("mpegts", output, "mp4", {
+    ...(options.hevc ? { hevc: true } : {}),
+    ...(options.roomFile ? { metadataFile: options.roomFile } : {}),
+  });
   const at = args.indexOf("-movflags");
   // ADTS headers must be converted explicitly (the muxer only does it by itself when it writes
   // the index at the end), and the index waits for the first fragment (`delay_moov`): written

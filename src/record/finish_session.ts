@@ -3,7 +3,7 @@ import { getLogger } from "@logtape/logtape";
 import type { Config } from "../config/config.ts";
 import type { LowPriorityTools } from "../proc/ffmpeg_args.ts";
 import { failpoint } from "../proc/failpoint.ts";
-import { deliverSidecars, stageChapters } from "../chat/deliver_sidecars.ts";
+import { deliverSidecars, stageChapters, type StagedChapters } from "../chat/deliver_sidecars.ts";
 import { pathExists, removeIfExists } from "../state/atomic_write.ts";
 import { writeCoverageRecord } from "../state/coverage_record.ts";
 import { enqueueJob, listQueue } from "../state/job_queue.ts";
@@ -23,6 +23,7 @@ import {
   type StagedFinalize,
 } from "./finalize.ts";
 import { isPlannedFallback, stageLiveDelivery } from "./live_delivery.ts";
+import { liveRoomPath } from "./live_remux.ts";
 import { roundMillis } from "../util/round_millis.ts";
 import { queueUploads, type UploadSettings, uploadSettings } from "../upload/upload_settings.ts";
 
@@ -121,7 +122,7 @@ export async function finishSession(
     const checkpoint = manifest.live?.checkpoint;
     const staged = live.staged ?? await stageDeliverables(
       manifest.parts,
-      chapters ? { ...settings, metadataFile: chapters } : settings,
+      chapters ? { ...settings, metadataFile: chapters.file } : settings,
       checkpoint ? { file: manifest.live!.file, checkpoint } : undefined,
     );
     const filled = manifest.backfill?.seconds ?? 0;
@@ -168,7 +169,10 @@ export async function finishSession(
   );
   await removeParts(manifest.parts, settings);
   // A live file that was not delivered (the parts were finalized instead) goes with them.
-  if (manifest.live) await removeIfExists(manifest.live.file);
+  if (manifest.live) {
+    await removeIfExists(manifest.live.file);
+    await removeIfExists(liveRoomPath(manifest.live.file));
+  }
   let job: string | undefined;
   const deliverable = delivered[0];
   if (manifest.enable_remux && deliverable) {
@@ -228,10 +232,10 @@ async function enqueueOnce(
 async function stageLive(
   manifest: SessionManifest,
   settings: FinalizeSettings,
-  chapters: string | undefined,
+  chapters: StagedChapters | undefined,
 ): Promise<{ staged?: StagedFinalize; reason?: string }> {
   if (!manifest.live) return {};
-  const live = await stageLiveDelivery(manifest, settings, chapters);
+  const live = await stageLiveDelivery(manifest, settings, chapters?.chapters ?? []);
   if (typeof live !== "string") {
     log.info("{base} was written while recording: delivered without a pass over its parts", {
       base: manifest.base,

@@ -12,6 +12,8 @@ import { roundMillis } from "../util/round_millis.ts";
 import { deliveryTargets, type FinalizeSettings, type StagedFinalize } from "./finalize.ts";
 import { type Fmp4Layout, readFmp4Layout } from "./fmp4_fragments.ts";
 import { planTsJoins } from "./part_joins.ts";
+import { writeLiveHeader } from "./live_header.ts";
+import type { Chapter } from "../chat/session_chapters.ts";
 
 /**
  * Why the parts deliver although the live file is fine: content only finalize can add (or a
@@ -20,7 +22,6 @@ import { planTsJoins } from "./part_joins.ts";
 export const PLANNED_FALLBACKS = {
   mergedTs: "a merged .ts is asked for, which only finalize writes",
   backfill: "back-fill inserts content from the VOD",
-  chapters: "chapters are written in by finalize",
 } as const;
 
 /** Whether the parts delivered for a {@link PLANNED_FALLBACKS} reason. */
@@ -37,13 +38,14 @@ interface TrackSum {
 }
 
 /**
- * The live file staged as the session's deliverable, or why it cannot be: not closed cleanly,
- * a merged `.ts` asked for too, back-fill or chapters to put in, or a failed verification.
+ * The live file staged as the session's deliverable, with its `chapters` written into its index
+ * (`live_header.ts`), or why it cannot be: not closed cleanly, a merged `.ts` asked for too,
+ * back-fill to put in, a failed verification, or chapters that do not fit.
  */
 export async function stageLiveDelivery(
   manifest: SessionManifest,
   settings: FinalizeSettings,
-  chapters: string | undefined,
+  chapters: readonly Chapter[],
 ): Promise<StagedFinalize | string> {
   const live = manifest.live;
   if (!live) return "live remux is off";
@@ -52,9 +54,10 @@ export async function stageLiveDelivery(
   }
   if (!manifest.enable_remux || !manifest.delete_ts_after_remux) return PLANNED_FALLBACKS.mergedTs;
   if ((manifest.backfill?.seconds ?? 0) > 0) return PLANNED_FALLBACKS.backfill;
-  if (chapters) return PLANNED_FALLBACKS.chapters;
   const problem = await liveFileProblem(live);
   if (typeof problem === "string") return `the live file ${problem}`;
+  const unwritten = await writeLiveHeader(live.file, chapters);
+  if (unwritten) return `the chapters cannot be written into the live file: ${unwritten}`;
   const joins = await planTsJoins(manifest.parts);
   const deliveries = await deliveryTargets(
     [{ path: live.file, format: "mp4", container: "mpegts", verified: true }],

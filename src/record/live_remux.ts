@@ -17,7 +17,7 @@
  * fsync'd, the point up to which it holds the recording is journaled in the session manifest,
  * and only then is that prefix of each part punched out in place (its head and the tail a
  * reconnect may repeat stay). Whenever the live file cannot be trusted (ffmpeg died, the host
- * went away or was killed, the session was adopted, back-fill or chapters must go in, fMP4
+ * went away or was killed, the session was adopted, back-fill must go in, fMP4
  * source parts, the file fails verification) the session is finalized from the live file up to
  * that point and the parts from there on (`finalize.ts`), and the manifest, `history --json` and
  * the job's note say which path delivered.
@@ -27,13 +27,14 @@ import { getLogger } from "@logtape/logtape";
 import { liveFmp4Args } from "../proc/ffmpeg_args.ts";
 import { probeMedia } from "../proc/ffprobe.ts";
 import type { LiveCheckpoint, LiveRemuxJournal } from "../state/session_manifest.ts";
-import { sizeOrZero } from "../state/atomic_write.ts";
+import { sizeOrZero, writeFileAtomic } from "../state/atomic_write.ts";
 import { punchHole } from "../proc/punch_hole.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { readAt } from "../util/read_at.ts";
 import { packetsRead } from "./finalize.ts";
 import { FedVideoIndex, type FreePlan } from "./live_checkpoint.ts";
 import { readFmp4Layout } from "./fmp4_fragments.ts";
+import { liveRoomMetadata } from "./live_header.ts";
 import { partContainer } from "./part_container.ts";
 import { REPEAT_NEEDLE_BYTES, tsRepeatedBytes, tsRepeatLengthBound } from "./part_overlap.ts";
 
@@ -65,6 +66,14 @@ export interface LiveFreeing {
 /** The growing deliverable of session `base`: `<tempDir>/<base>.live.mp4`. */
 export function liveFilePath(tempDir: string, base: string): string {
   return join(tempDir, `${base}.live.mp4`);
+}
+
+/**
+ * The ffmetadata beside live file `liveFile` that pads its index with room for the chapters
+ * (`live_header.ts`): `<tempDir>/<base>.live.ffmeta`.
+ */
+export function liveRoomPath(liveFile: string): string {
+  return liveFile.replace(/\.mp4$/, ".ffmeta");
 }
 
 /** One part as the remuxer follows it. */
@@ -169,6 +178,7 @@ export class LiveRemux {
     if (!ffmpeg) return { ...this.journal, state: "failed", reason: this.#failed ?? "no data" };
     await ffmpeg.writer.close().catch(() => {});
     const [status, notes] = await Promise.all([ffmpeg.process.status, ffmpeg.notes]);
+    await Deno.remove(liveRoomPath(this.file)).catch(() => {});
     if (!this.#failed && status.code !== 0) {
       this.#fail(`ffmpeg exited with ${status.code}: ${notes.at(-1) ?? ""}`);
     }
@@ -359,8 +369,10 @@ export class LiveRemux {
     const hevc = (await probeMedia(first))?.streams.some((s) => s.codec_name === "hevc") ?? false;
     if (this.#index) this.#index.hevc = hevc;
     await Deno.remove(this.file).catch(() => {});
+    const roomFile = liveRoomPath(this.file);
+    await writeFileAtomic(roomFile, liveRoomMetadata());
     const process = new Deno.Command("ffmpeg", {
-      args: liveFmp4Args(this.file, { hevc }),
+      args: liveFmp4Args(this.file, { hevc, roomFile }),
       // Its own session: a Ctrl-C on the terminal stops streamlink, never the file in the middle
       // of a write; it still ends with our stdin, however this process ends.
       detached: true,

@@ -152,7 +152,7 @@ Deno.test("LiveRemux writes an encoder restart, an ad on its own clock at anothe
           enableRemux: true,
           deleteTsAfterRemux: true,
         },
-        undefined,
+        [],
       );
       assert.notEqual(typeof staged, "string", `shape ${index}: ${staged}`);
       await Deno.remove(journal.file);

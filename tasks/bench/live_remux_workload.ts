@@ -345,7 +345,7 @@ async function deliverLive(
   const staged = await stageLiveDelivery(
     manifest,
     { ...settings, deleteTsAfterRemux: true },
-    undefined,
+    [],
   );
   if (typeof staged === "string") throw new Error(`live file not delivered: ${staged}`);
   const delivered: string[] = [];
