@@ -41,3 +41,13 @@ export async function processesWith(needle: string): Promise<LiveProcess[]> {
 export async function pidsWith(needle: string): Promise<number[]> {
   return (await processesWith(needle)).map((p) => p.pid).sort((a, b) => a - b);
 }
+
+/**
+ * The streamlinks whose command line mentions `needle` (a sandbox's temp dir, a part path): the
+ * live remuxer's ffmpeg names the same folder, so a match on the path alone counts it too.
+ */
+export async function streamlinksWith(needle: string): Promise<LiveProcess[]> {
+  return (await processesWith(needle)).filter((p) =>
+    p.argv.some((arg) => arg.endsWith("/streamlink") || arg === "streamlink")
+  );
+}

@@ -21,7 +21,7 @@ import { eventually } from "../testing/eventually.ts";
 import { frameHashes, frameHashesOf, repeatedFrames } from "../testing/frames.ts";
 import { startHlsServer } from "../testing/hls_server.ts";
 import { type FakeGqlServer, HELIX_SECRET, startGqlServer } from "../testing/gql_server.ts";
-import { isAlive, type LiveProcess, processesWith } from "../testing/processes.ts";
+import { isAlive, type LiveProcess, streamlinksWith } from "../testing/processes.ts";
 
 interface ConfigState {
   path: string;
@@ -32,8 +32,7 @@ interface ConfigState {
 
 /** The streamlink capturing `user` in this sandbox (by its part path), with its argv. */
 async function streamlinkOf(sandbox: Sandbox, user: string): Promise<LiveProcess | undefined> {
-  const found = await processesWith(join(sandbox.tempDir, `${user}_`));
-  return found.find((p) => p.argv.some((arg) => arg.endsWith("streamlink")));
+  return (await streamlinksWith(join(sandbox.tempDir, `${user}_`)))[0];
 }
 
 /** The quality a streamlink was started with: its last argument. */

@@ -20,7 +20,7 @@ import {
   spawnCli,
 } from "../testing/cli.ts";
 import { eventually } from "../testing/eventually.ts";
-import { processesWith, procState } from "../testing/processes.ts";
+import { processesWith, procState, streamlinksWith } from "../testing/processes.ts";
 import { readProcStat } from "../testing/proc_stat.ts";
 import { startHlsServer } from "../testing/hls_server.ts";
 import { contentSeconds } from "../testing/media.ts";
@@ -90,7 +90,7 @@ class World {
     return {
       pollers: tools.filter((p) => p.argv.includes(MAIN_TS) && p.argv.includes("poller")),
       recorders: tools.filter((p) => p.argv.includes(MAIN_TS) && p.argv.includes("record")),
-      streamlinks: await processesWith(this.sandbox.tempDir),
+      streamlinks: await streamlinksWith(this.sandbox.tempDir),
     };
   }
 

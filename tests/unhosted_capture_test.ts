@@ -7,7 +7,7 @@
  * ffmpeg against the local live HLS server.
  */
 import { eventually } from "../testing/eventually.ts";
-import { processesWith, procState } from "../testing/processes.ts";
+import { procState, streamlinksWith } from "../testing/processes.ts";
 import { readProcStat } from "../testing/proc_stat.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -84,8 +84,7 @@ class World {
   }
 
   async streamlinks(): Promise<number[]> {
-    const pids = (await processesWith(this.sandbox.tempDir))
-      .filter((p) => p.argv.some((arg) => arg.includes("streamlink")))
+    const pids = (await streamlinksWith(this.sandbox.tempDir))
       .map((p) => p.pid)
       .sort((a, b) => a - b);
     for (const pid of pids) this.leftovers.add(pid);

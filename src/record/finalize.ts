@@ -28,6 +28,7 @@ import { type Fmp4Plan, planFmp4Timeline, writeFmp4Plan } from "./fmp4_timeline.
 import { type JoinPlan, planFmp4Joins, planTsJoins } from "./part_joins.ts";
 import type { LiveCheckpoint, RecordingCoverage } from "../state/session_manifest.ts";
 import { roundMillis } from "../util/round_millis.ts";
+import { NO_SPACE } from "../util/disk_space.ts";
 
 const log = getLogger(["twitchtool", "finalize"]);
 
@@ -333,6 +334,7 @@ async function livePrefixSource(
     ? await readFmp4Layout(rest).catch(() => undefined)
     : undefined;
   if (!restLayout) {
+    await removeIfExists(rest);
     throw new MergeFailedError(
       `Cannot finalize "${settings.base}": remuxing its parts after the live file failed: ${
         lastError(result.stderr)
@@ -752,9 +754,13 @@ function isCrossDevice(error: unknown): boolean {
   return (error as { code?: string }).code === "EXDEV" || /cross-device/i.test(String(error));
 }
 
-/** The last line of ffmpeg's verbose stderr that reads like an error. */
+/**
+ * The line of ffmpeg's verbose stderr that tells why it failed: a full disk wherever it was said
+ * (ffmpeg ends with "Conversion failed!", and the caller classes the failure by this line), else
+ * the last line that reads like an error.
+ */
 function lastError(text: string): string {
   const lines = text.trim().split("\n");
-  return lines.findLast((line) => /error|invalid|failed|too small/i.test(line)) ?? lines.pop() ??
-    "";
+  return lines.findLast((line) => NO_SPACE.test(line)) ??
+    lines.findLast((line) => /error|invalid|failed|too small/i.test(line)) ?? lines.pop() ?? "";
 }
