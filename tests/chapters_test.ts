@@ -118,6 +118,11 @@ Deno.test("a title change during a poller-hosted recording becomes a chapter, ke
       "First title (Game A)",
       "Second title (Game B)",
     ]);
+    // Written into the file made while recording (record/live_header.ts), not by a pass after.
+    const history = JSON.parse(
+      (await runCli(sandbox, ["--config", configPath, "history", "--json"])).stdout,
+    );
+    assert.equal(history.recordings[0].coverage.delivered_by, "live", JSON.stringify(history));
     const segments = await ensureSegments();
     const firstSecond = Math.round(
       (await firstVideoPts(keep)) - (await firstVideoPts(segments.files[0]!)),

@@ -4,9 +4,11 @@
  * frame by frame and matched against the source's frames: a channel noticed after it went live
  * is recorded from its first frame (the live playlist still held it), and a streamlink killed
  * mid-broadcast and restarted inside the live window leaves no frame twice and none missing.
+ * They run the default path, the `.mp4` written while recording (`record/live_remux.ts`);
+ * `live_remux_test.ts` has what is special to it (freeing, kills, the fallback).
  */
 import { eventually } from "../testing/eventually.ts";
-import { pidsWith } from "../testing/processes.ts";
+import { pidsWith, streamlinksWith } from "../testing/processes.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { clipBroadcast } from "../testing/clips.ts";
@@ -56,6 +58,8 @@ Deno.test("record starts at the oldest segment the live playlist still holds", a
     assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
     assert.deepEqual(frames, await frameHashesOf(segments, sandbox.home), "from the first frame");
     assert.deepEqual(entry.coverage.gaps, [], JSON.stringify(entry));
+    assert.equal(entry.coverage.delivered_by, "live", "written while recording, no pass after");
+    assert.deepEqual(await listDir(sandbox.tempDir), [], "nothing left in the session folder");
   } finally {
     await server.close();
   }
@@ -72,7 +76,7 @@ Deno.test("a streamlink killed mid-broadcast and restarted inside the live windo
     const part = `${sandbox.tempDir}/crashy_`;
     // Once the first part holds about 8 s, its streamlink dies as in a crash.
     const streamlink = await eventually("streamlink with 8 s written", async () => {
-      const pids = await pidsWith(`${part}`);
+      const pids = (await streamlinksWith(part)).map((p) => p.pid);
       const parts = (await listDir(sandbox.tempDir)).filter((name) => name.endsWith("01.ts"));
       const size = parts[0]
         ? (await Deno.stat(join(sandbox.tempDir, parts[0])).catch(() => undefined))?.size ?? 0
@@ -92,6 +96,7 @@ Deno.test("a streamlink killed mid-broadcast and restarted inside the live windo
     assert.deepEqual(frames, await frameHashesOf(segments, sandbox.home), "every frame once");
     assert.ok(entry.coverage.repeats_dropped_seconds > 0, JSON.stringify(entry));
     assert.deepEqual(entry.coverage.gaps, [], JSON.stringify(entry));
+    assert.equal(entry.coverage.delivered_by, "live", "the repeat dropped as the bytes flowed");
   } finally {
     killLeftovers(killed);
     await server.close();
@@ -163,6 +168,9 @@ Deno.test("a poller killed with -9 mid-broadcast and restarted adopts the captur
     const frames = await frameHashes(mp4s[0]!);
     assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
     assert.deepEqual(frames, await frameHashesOf(segments, sandbox.home), "every frame, in order");
+    // The next poller cannot append to the killed one's live file: the parts deliver.
+    const history = JSON.parse((await runCli(sandbox, ["history", "--json"])).stdout);
+    assert.equal(history.recordings[0].coverage.delivered_by, "parts", JSON.stringify(history));
   } finally {
     killLeftovers(leftovers);
     await server.close();

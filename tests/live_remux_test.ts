@@ -1,5 +1,7 @@
 /**
- * End-to-end: `[record] live_remux`, the deliverable written while recording. The real `record`
+ * End-to-end: `[record] live_remux` (the default), the deliverable written while recording: what
+ * is special to it (the fallback, kills, freeing the parts); `every_second_test.ts` runs the
+ * exactly-once scenarios through it. The real `record`
  * command with real streamlink against scripted broadcasts of the test HLS server; the delivered
  * `.mp4` is decoded frame by frame and matched against the source's frames, as the exactly-once
  * tests do, and `history --json` says which path delivered it.
@@ -27,10 +29,8 @@ import { startHlsServer } from "../testing/hls_server.ts";
 import { pidsWith } from "../testing/processes.ts";
 import { canMountTmpfs, mountTmpfs } from "../testing/tmpfs.ts";
 
-const LIVE = { LIVE_REMUX: "true" };
-
-/** Live remux with a short repeat tail kept (the test server's window is 10 s). */
-const FREEING = { ...LIVE, TWITCHTOOL_LIVE_KEEP_SECONDS: "12" };
+/** A short repeat tail kept (the test server's window is 10 s), so a short recording frees. */
+const FREEING = { TWITCHTOOL_LIVE_KEEP_SECONDS: "12" };
 
 const tmpfs = await canMountTmpfs();
 
@@ -71,60 +71,6 @@ function liveLines(stderr: string): string {
   return stderr.split("\n").filter((line) => /live|Finalizing the parts/i.test(line)).join("\n");
 }
 
-Deno.test("live_remux delivers the file written while recording, every frame once", async () => {
-  const { script, segments } = await clipBroadcast(14);
-  const server = await startHlsServer({ windowSize: 10, endGraceMs: 2000 });
-  try {
-    await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
-    server.playScript("live_one", script, { heldAtStart: 6 });
-    const result = await collect(spawnCli(sandbox, ["record", "live_one"], { env: LIVE }));
-    assert.equal(result.code, 0, result.stderr.slice(-2000));
-    const { mp4, entry } = await deliveredRecording(sandbox);
-    const frames = await frameHashes(mp4);
-    assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
-    assert.deepEqual(frames, await frameHashesOf(segments, sandbox.home), "every frame once");
-    assert.equal(entry.coverage.delivered_by, "live", liveLines(result.stderr));
-    assert.deepEqual(await listDir(sandbox.tempDir), [], "nothing left in the session folder");
-  } finally {
-    await server.close();
-  }
-});
-
-Deno.test("live_remux drops the head a restarted streamlink repeats", async () => {
-  const { script, segments } = await clipBroadcast(24);
-  const server = await startHlsServer({ windowSize: 8, endGraceMs: 2000 });
-  const killed = new Set<number>();
-  try {
-    await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
-    server.playScript("live_crashy", script);
-    const recorder = spawnCli(sandbox, ["record", "live_crashy"], { env: LIVE });
-    const eight = segments.slice(0, 8).reduce((sum, seg) => sum + seg.byteLength, 0);
-    const streamlink = await eventually("streamlink with 8 s written", async () => {
-      const part = join(
-        sandbox.tempDir,
-        (await listDir(sandbox.tempDir))
-          .find((name) => name.endsWith("_part01.ts")) ?? "none",
-      );
-      const size = (await Deno.stat(part).catch(() => undefined))?.size ?? 0;
-      // The part's streamlink only: the live ffmpeg's argv names the session folder too.
-      const pids = await pidsWith(part);
-      return size >= eight && pids.length > 0 ? pids : undefined;
-    }, 60_000);
-    sigkill(streamlink, killed);
-    const result = await collect(recorder);
-    assert.equal(result.code, 0, result.stderr.slice(-2000));
-    const { mp4, entry } = await deliveredRecording(sandbox);
-    const frames = await frameHashes(mp4);
-    assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
-    assert.deepEqual(frames, await frameHashesOf(segments, sandbox.home), "every frame once");
-    assert.equal(entry.coverage.delivered_by, "live", liveLines(result.stderr));
-    assert.ok(entry.coverage.repeats_dropped_seconds > 0, JSON.stringify(entry));
-  } finally {
-    killLeftovers(killed);
-    await server.close();
-  }
-});
-
 /** The live file of the one session in the session folder, once it exists. */
 function liveFile(sandbox: { tempDir: string }): Promise<string> {
   return eventually("the live file", async () => {
@@ -140,7 +86,7 @@ Deno.test("live_remux falls back to the parts when its ffmpeg is killed for good
   try {
     await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
     server.playScript("live_fallback", script);
-    const recorder = spawnCli(sandbox, ["record", "live_fallback"], { env: LIVE });
+    const recorder = spawnCli(sandbox, ["record", "live_fallback"]);
     const file = await liveFile(sandbox);
     const ffmpeg = await eventually("the live ffmpeg", async () => {
       const pids = await pidsWith(file);
@@ -170,7 +116,7 @@ Deno.test("live_remux: a recorder killed with -9 mid-recording is recovered from
   try {
     await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
     server.playScript("live_killed", script);
-    const recorder = spawnCli(sandbox, ["record", "live_killed"], { env: LIVE });
+    const recorder = spawnCli(sandbox, ["record", "live_killed"]);
     leftovers.add(recorder.pid);
     const file = await liveFile(sandbox);
     await eventually("the live file holds data", async () => {
@@ -179,7 +125,7 @@ Deno.test("live_remux: a recorder killed with -9 mid-recording is recovered from
     }, 30_000);
     recorder.kill("SIGKILL");
     await collect(recorder);
-    await recoveredAfterKill(sandbox, segments, LIVE);
+    await recoveredAfterKill(sandbox, segments, {});
   } finally {
     killLeftovers(leftovers);
     await server.close();
@@ -192,7 +138,7 @@ Deno.test("live_remux: sixty seconds in, the growing file decodes to at least th
   try {
     await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
     server.playScript("live_grows", script);
-    const recorder = spawnCli(sandbox, ["record", "live_grows"], { env: LIVE });
+    const recorder = spawnCli(sandbox, ["record", "live_grows"]);
     const started = Date.now();
     const growing = await eventually("status names the growing file", async () => {
       const status = await statusJson(sandbox);
@@ -216,53 +162,6 @@ Deno.test("live_remux: sixty seconds in, the growing file decodes to at least th
     assert.deepEqual(await frameHashes(mp4), source, "every frame once");
     assert.equal(entry.coverage.delivered_by, "live", liveLines(result.stderr));
   } finally {
-    await server.close();
-  }
-});
-
-Deno.test("live_remux: a poller killed with -9 mid-recording; the next one adopts, the parts deliver", async () => {
-  const { script, segments } = await clipBroadcast(30);
-  const server = await startHlsServer({ windowSize: 10, endGraceMs: 2000 });
-  await using sandbox = await makeSandbox();
-  const leftovers = new Set<number>();
-  try {
-    const configPath = join(sandbox.home, "hosting.toml");
-    const usersFile = join(sandbox.home, "channels.txt");
-    await Deno.writeTextFile(
-      configPath,
-      defaultConfig(sandbox, server.urlTemplate, pollerSection(usersFile)),
-    );
-    await Deno.writeTextFile(usersFile, "live_hosted\n");
-    server.playScript("live_hosted", script);
-    const poll = () => spawnCli(sandbox, ["--config", configPath, "poller", "run"], { env: LIVE });
-    const first = poll();
-    leftovers.add(first.pid);
-    const file = await liveFile(sandbox);
-    await eventually("the live file holds data", async () => {
-      const size = (await Deno.stat(file).catch(() => undefined))?.size ?? 0;
-      return size > 100_000 || undefined;
-    }, 30_000);
-    first.kill("SIGKILL");
-    await collect(first);
-    const second = poll();
-    leftovers.add(second.pid);
-    const mp4s = await eventually("the adopted recording delivered", async () => {
-      const found = await recordingsOf(sandbox.recordDir, "live_hosted");
-      return found.length > 0 ? found : undefined;
-    }, 300_000);
-    second.kill("SIGTERM");
-    await collect(second);
-    for (const pid of await pidsWith(sandbox.tempDir)) leftovers.add(pid);
-    assert.equal(mp4s.length, 1, `${mp4s}`);
-    const frames = await frameHashes(mp4s[0]!);
-    const source = await frameHashesOf(segments, sandbox.home);
-    assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
-    const missing = framesMissing(frames, source);
-    assert.ok(missing !== undefined && missing <= 300, `${missing} of ${source.length} missing`);
-    const history = JSON.parse((await runCli(sandbox, ["history", "--json"])).stdout);
-    assert.equal(history.recordings[0].coverage.delivered_by, "parts", JSON.stringify(history));
-  } finally {
-    killLeftovers(leftovers);
     await server.close();
   }
 });

@@ -66,14 +66,16 @@ Deno.test("record captures a live broadcast into a faststart .mp4 and queues an 
   });
 });
 
-Deno.test("record survives an outage: two parts merged into one continuous file", async () => {
+Deno.test("record --no-live-remux survives an outage: two parts finalized into one continuous file", async () => {
   await withHlsServer(async (server) => {
     await using sandbox = await makeSandbox({
       urlTemplate: server.urlTemplate,
       retryWindow: 15,
     });
     server.goLive("bob");
-    const recorder = spawnCli(sandbox, ["record", "bob"]);
+    // The original's way, parts finalized after the broadcast (the live path's own tests are
+    // in live_remux_test.ts and every_second_test.ts).
+    const recorder = spawnCli(sandbox, ["record", "--no-live-remux", "bob"]);
     await waitForState(sandbox, "bob", "capturing");
     await sleep(5000);
     server.goOffline("bob");
@@ -100,6 +102,12 @@ Deno.test("record survives an outage: two parts merged into one continuous file"
     const info = await ffprobe(join(sandbox.recordDir, finals[0]!));
     assert.ok(info.duration >= 8, `merged duration ${info.duration}`);
     assert.deepEqual(await listDir(sandbox.tempDir), []);
+    const history = JSON.parse((await runCli(sandbox, ["history", "--json"])).stdout);
+    assert.equal(
+      history.recordings[0].coverage.delivered_by,
+      undefined,
+      "no live file was written",
+    );
   });
 });
 

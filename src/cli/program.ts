@@ -150,6 +150,9 @@ function addRecordCommand(program: Command, lazy: LazyAction): void {
     .addOption(keyOption("record.delete_input_on_success"))
     .addOption(negatedKeyOption("record.delete_input_on_success", "encoder keeps the recording"))
     .addOption(keyOption("record.live_remux"))
+    .addOption(
+      negatedKeyOption("record.live_remux", "finalize the parts after the broadcast instead"),
+    )
     .addOption(keyOption("chat.enabled"))
     .addOption(negatedKeyOption("chat.enabled", "do not capture chat"))
     .option("--fail-fast", "exit 4 at once when every slot is taken instead of waiting")

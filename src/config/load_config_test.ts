@@ -38,7 +38,7 @@ Deno.test("loadConfig() gives the original tool's defaults, all derived from HOM
       enableRemux: true,
       deleteTsAfterRemux: true,
       deleteInputOnSuccess: false,
-      liveRemux: false,
+      liveRemux: true,
     });
     assert.deepEqual(config.encodeDaemon, {
       preset: "medium",

@@ -373,13 +373,14 @@ const FIELD_TABLE = [
     section: "record",
     key: "live_remux",
     kind: "bool",
-    default: false,
+    default: true,
     env: "LIVE_REMUX",
     option: {
       flags: "--live-remux",
       help: "write the .mp4 while recording (fragmented MP4, parts kept as the fallback)",
     },
-    doc: "write the `.mp4` while recording; parts-then-finalize stays the fallback",
+    doc: "write the `.mp4` while recording; parts-then-finalize stays the fallback (`false`: " +
+      "finalize the parts after the broadcast, as the original did)",
   },
   {
     section: "encode_daemon",

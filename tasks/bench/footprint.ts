@@ -49,6 +49,9 @@ interface Footprint {
   readonly pollerRss: number;
   readonly streamlinks: number;
   readonly streamlinkRss: number;
+  /** The live remuxers' ffmpegs (`[record] live_remux`, one per recording). */
+  readonly remuxers: number;
+  readonly remuxerRss: number;
   /** CPU seconds of the process(es) hosting the recordings, per recording. */
   readonly hostCpuPerRecording: number;
 }
@@ -134,6 +137,8 @@ async function measure(
       ...(encoderSampler.rootProcess ? [encoderSampler.rootProcess] : []),
     ];
     const streamlinks = pollerSampler.processes.filter((p) => p.comm === "streamlink");
+    // The encoder's ffmpeg descends from the encoder; the poller's are the live remuxers.
+    const remuxers = pollerSampler.processes.filter((p) => p.comm === "ffmpeg");
     const recorders = pollerSampler.processes.filter((p) =>
       p.comm === "deno" && p.pid !== poller.pid
     );
@@ -158,6 +163,8 @@ async function measure(
       pollerRss: pollerSampler.rootProcess?.peakRss ?? NaN,
       streamlinks: streamlinks.length,
       streamlinkRss: sumPeak(streamlinks),
+      remuxers: remuxers.length,
+      remuxerRss: sumPeak(remuxers),
       hostCpuPerRecording: hosts.reduce((sum, p) => sum + p.lastCpu - p.firstCpu, 0) / CHANNELS,
     };
   } finally {
@@ -216,9 +223,15 @@ function report(hosted: Footprint, launched: Footprint, windowSeconds: number): 
     },
     {
       metric: "hosted: everything, RSS",
-      value: round(megabytes(hosted.toolRss + hosted.streamlinkRss), 1),
+      value: round(megabytes(hosted.toolRss + hosted.streamlinkRss + hosted.remuxerRss), 1),
       unit: "MB",
-      note: "twitchtool processes + streamlinks; goal <= 515 MB (issue 25)",
+      note: "twitchtool processes + streamlinks + live remuxers; goal <= 515 MB (issue 25)",
+    },
+    {
+      metric: "hosted: live remuxers, RSS",
+      value: round(megabytes(hosted.remuxerRss), 1),
+      unit: "MB",
+      note: `${hosted.remuxers} ffmpeg processes ([record] live_remux)`,
     },
     {
       metric: "hosted: streamlinks, RSS",
