@@ -104,8 +104,15 @@ export function liveFmp4Args(
     "-movflags",
     "+frag_keyframe+empty_moov+delay_moov+default_base_moof",
   );
+  // It lives as long as the broadcast, one per recording: a 2 s probe (a keyframe with its
+  // parameter sets and the audio configuration; Twitch's segments start with both) where the
+  // default 5 s / 5 MB held ~10 MB more of a 1080p stream for the whole recording.
+  args.splice(args.indexOf("-f"), 0, ...LIVE_PROBE);
   return args;
 }
+
+/** How much of the stream the live ffmpeg reads before it writes (bytes, microseconds). */
+const LIVE_PROBE = ["-probesize", "2000000", "-analyzeduration", "2000000"];
 
 /**
  * Rewraps a fragmented MP4 stream (stdin) as MPEG-TS (stdout), streams copied: a codec

@@ -5,7 +5,7 @@
  * read; media data (`mdat`) is streamed, never held in memory.
  */
 import { boxType, readBoxHeader } from "../util/mp4_box.ts";
-import { readAt } from "../util/read_at.ts";
+import { concatBytes, readAt } from "../util/read_at.ts";
 
 /** One track of an init segment. */
 export interface Fmp4Track {
@@ -225,13 +225,6 @@ function parseMoof(moof: Uint8Array, tracks: ReadonlyMap<number, Fmp4Track>): Fm
     }
   }
   return result;
-}
-
-function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a, 0);
-  out.set(b, a.byteLength);
-  return out;
 }
 
 /** Whether two init segments are the same bytes (a repeated init changes nothing). */

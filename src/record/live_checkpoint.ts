@@ -19,6 +19,7 @@
  * reconnected streamlink may repeat (`part_overlap.ts` compares the new part's head with it).
  */
 import { TS_PACKET_SIZE } from "./ts_packets.ts";
+import { concatBytes } from "../util/read_at.ts";
 import { ptsDelta, TS_CLOCK } from "./ts_timestamps.ts";
 import type { Fmp4Layout } from "./fmp4_fragments.ts";
 import type { LiveCheckpoint } from "../state/session_manifest.ts";
@@ -97,7 +98,11 @@ export class FedVideoIndex {
     this.#hevc = value;
   }
 
-  /** `bytes` of `part` from `offset` were given to ffmpeg (in order, parts one after another). */
+  /**
+   * `bytes` of `part` from `offset` were given to ffmpeg (in order, parts one after another).
+   * Read in place and not kept (the caller reuses the buffer): only a packet cut by the chunk's
+   * end is copied, to be completed by the next chunk.
+   */
   fed(part: string, offset: number, bytes: Uint8Array): void {
     if (part !== this.#part || offset !== this.#pendingAt + this.#pending.byteLength) {
       this.#part = part;
@@ -105,18 +110,24 @@ export class FedVideoIndex {
       this.#pendingAt = offset;
     }
     if (!this.#parts.has(part)) this.#parts.set(part, { start: offset, frames: 0 });
-    const data = new Uint8Array(this.#pending.byteLength + bytes.byteLength);
-    data.set(this.#pending);
-    data.set(bytes, this.#pending.byteLength);
-    const at = this.#pendingAt;
-    // Packets lie on the part's own grid (a repeat may end off it).
-    let p = Math.ceil(at / TS_PACKET_SIZE) * TS_PACKET_SIZE - at;
-    for (; p + TS_PACKET_SIZE <= data.byteLength; p += TS_PACKET_SIZE) {
-      this.#packet(part, at + p, data, p);
+    // Packets lie on the part's own grid (a repeat may end off it); a pending piece starts on it.
+    let p = Math.ceil(offset / TS_PACKET_SIZE) * TS_PACKET_SIZE - offset;
+    if (this.#pending.byteLength > 0) {
+      const need = TS_PACKET_SIZE - this.#pending.byteLength;
+      if (bytes.byteLength < need) {
+        this.#pending = concatBytes(this.#pending, bytes);
+        return;
+      }
+      const packet = concatBytes(this.#pending, bytes.subarray(0, need));
+      this.#packet(part, this.#pendingAt, packet, 0);
+      p = need;
     }
-    const kept = Math.min(p, data.byteLength);
-    this.#pending = data.slice(kept);
-    this.#pendingAt = at + kept;
+    for (; p + TS_PACKET_SIZE <= bytes.byteLength; p += TS_PACKET_SIZE) {
+      this.#packet(part, offset + p, bytes, p);
+    }
+    const kept = Math.min(p, bytes.byteLength);
+    this.#pending = bytes.slice(kept);
+    this.#pendingAt = offset + kept;
   }
 
   /**

@@ -30,7 +30,7 @@ import type { LiveCheckpoint, LiveRemuxJournal } from "../state/session_manifest
 import { sizeOrZero, writeFileAtomic } from "../state/atomic_write.ts";
 import { punchHole } from "../proc/punch_hole.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
-import { readAt } from "../util/read_at.ts";
+import { readAt, readInto } from "../util/read_at.ts";
 import { packetsRead } from "./finalize.ts";
 import { FedVideoIndex, type FreePlan } from "./live_checkpoint.ts";
 import { readFmp4Layout } from "./fmp4_fragments.ts";
@@ -113,6 +113,11 @@ export class LiveRemux {
   #checkpoint: LiveCheckpoint | undefined;
   /** Per part: freed up to this offset. */
   readonly #freedTo = new Map<string, number>();
+  /**
+   * The one buffer parts are read into: ffmpeg has taken a chunk once its write resolved, and
+   * the index reads it in place, so a recording makes no garbage per megabyte fed.
+   */
+  readonly #chunk = new Uint8Array(CHUNK);
   #freed = 0;
   /** The last reason freeing failed, logged once. */
   #freeError: string | undefined;
@@ -293,7 +298,7 @@ export class LiveRemux {
         file ??= await Deno.open(part.path, { read: true }).catch(() => undefined);
         const size = file ? (await file.stat()).size : 0;
         if (offset < size) {
-          const chunk = await readAt(file!, offset, Math.min(CHUNK, size - offset));
+          const chunk = await readInto(file!, offset, this.#chunk.subarray(0, size - offset));
           if (!(await this.#write(part.path, chunk))) return;
           this.#index?.fed(part.path, offset, chunk);
           offset += chunk.byteLength;

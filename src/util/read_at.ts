@@ -32,3 +32,11 @@ export async function readInto(
   }
   return buffer.subarray(0, filled);
 }
+
+/** `a` then `b` in a new array: a piece cut by a read's end, completed by the next read. */
+export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const joined = new Uint8Array(a.byteLength + b.byteLength);
+  joined.set(a);
+  joined.set(b, a.byteLength);
+  return joined;
+}
