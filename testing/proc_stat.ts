@@ -76,10 +76,24 @@ export function parseProcStat(text: string, ticksPerSecond: number): ProcStat {
 }
 
 /** Peak resident memory (`VmHWM`) in bytes; `undefined` once the process is gone. */
-export async function peakRssBytes(pid: number): Promise<number | undefined> {
+export function peakRssBytes(pid: number): Promise<number | undefined> {
+  return kilobyteField(`/proc/${pid}/status`, "VmHWM");
+}
+
+/**
+ * A process's proportional set size now, bytes (`Pss` of `/proc/<pid>/smaps_rollup`): its own
+ * pages plus its share of pages mapped by several processes (the shared libraries of six
+ * ffmpegs count once in all, where an RSS sum counts them six times); undefined when gone.
+ */
+export function pssBytes(pid: number): Promise<number | undefined> {
+  return kilobyteField(`/proc/${pid}/smaps_rollup`, "Pss");
+}
+
+/** The `<name>: <n> kB` line of a `/proc` file, in bytes; undefined when the file is gone. */
+async function kilobyteField(path: string, name: string): Promise<number | undefined> {
   try {
-    const status = await Deno.readTextFile(`/proc/${pid}/status`);
-    const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
+    const text = await Deno.readTextFile(path);
+    const match = new RegExp(`^${name}:\\s+(\\d+)\\s+kB`, "m").exec(text);
     return match?.[1] ? Number(match[1]) * 1024 : undefined;
   } catch {
     return undefined;

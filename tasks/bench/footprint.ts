@@ -52,6 +52,8 @@ interface Footprint {
   /** The live remuxers' ffmpegs (`[record] live_remux`, one per recording). */
   readonly remuxers: number;
   readonly remuxerRss: number;
+  /** Poller, encoder, streamlinks and live remuxers, by proportional set size. */
+  readonly everythingPss: number;
   /** CPU seconds of the process(es) hosting the recordings, per recording. */
   readonly hostCpuPerRecording: number;
 }
@@ -165,6 +167,7 @@ async function measure(
       streamlinkRss: sumPeak(streamlinks),
       remuxers: remuxers.length,
       remuxerRss: sumPeak(remuxers),
+      everythingPss: [...tools, ...streamlinks, ...remuxers].reduce((sum, p) => sum + p.peakPss, 0),
       hostCpuPerRecording: hosts.reduce((sum, p) => sum + p.lastCpu - p.firstCpu, 0) / CHANNELS,
     };
   } finally {
@@ -226,6 +229,12 @@ function report(hosted: Footprint, launched: Footprint, windowSeconds: number): 
       value: round(megabytes(hosted.toolRss + hosted.streamlinkRss + hosted.remuxerRss), 1),
       unit: "MB",
       note: "twitchtool processes + streamlinks + live remuxers; goal <= 515 MB (issue 25)",
+    },
+    {
+      metric: "hosted: everything, PSS",
+      value: round(megabytes(hosted.everythingPss), 1),
+      unit: "MB",
+      note: "the same processes, pages shared among them (libraries) counted once",
     },
     {
       metric: "hosted: live remuxers, RSS",

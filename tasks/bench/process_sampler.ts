@@ -4,7 +4,13 @@
  * process's counters vanish with it, so they are sampled while it lives; the sampling period
  * bounds the timing resolution and what is missed at the end of a short-lived child.
  */
-import { descendants, peakRssBytes, type ProcStat, readProcStat } from "../../testing/proc_stat.ts";
+import {
+  descendants,
+  peakRssBytes,
+  type ProcStat,
+  pssBytes,
+  readProcStat,
+} from "../../testing/proc_stat.ts";
 import { sleep } from "./wait.ts";
 
 /** One process as sampled. Times are `performance.now()` values. */
@@ -18,6 +24,8 @@ export interface SampledProcess {
   lastCpu: number;
   /** Largest `VmHWM` seen, bytes. */
   peakRss: number;
+  /** Largest proportional set size sampled (shared pages split among their users), bytes. */
+  peakPss: number;
 }
 
 /** Samples `root` and its descendants, on demand or every `everyMs` in the background. */
@@ -70,11 +78,13 @@ export class ProcessSampler {
 
   async #record(stat: ProcStat, now: number): Promise<void> {
     const rss = (await peakRssBytes(stat.pid)) ?? 0;
+    const pss = (await pssBytes(stat.pid)) ?? 0;
     const known = this.#seen.get(stat.pid);
     if (known && known.comm === stat.comm) {
       known.lastSeen = now;
       known.lastCpu = stat.cpuSeconds;
       known.peakRss = Math.max(known.peakRss, rss);
+      known.peakPss = Math.max(known.peakPss, pss);
       return;
     }
     this.#seen.set(stat.pid, {
@@ -85,6 +95,7 @@ export class ProcessSampler {
       firstCpu: stat.cpuSeconds,
       lastCpu: stat.cpuSeconds,
       peakRss: rss,
+      peakPss: pss,
     });
   }
 }
