@@ -6,6 +6,15 @@
  */
 import { ensurePrerequisites } from "./prerequisites.ts";
 
+/**
+ * Test files run at once unless `DENO_JOBS` says otherwise: two per core. Most end-to-end tests
+ * spend their time waiting on broadcasts the HLS server plays in real time, so one per core left
+ * the cores idle for most of the run.
+ */
+export function testJobs(cores: number): string {
+  return String(Math.max(2, cores * 2));
+}
+
 /** The folders the whole suite lives in. */
 export const TEST_ROOTS = ["src/", "tests/", "testing/"] as const;
 
@@ -40,6 +49,7 @@ if (import.meta.main) {
   const command = new Deno.Command(Deno.execPath(), {
     args: await testArgs(Deno.args, root),
     cwd: root,
+    env: { DENO_JOBS: Deno.env.get("DENO_JOBS") ?? testJobs(navigator.hardwareConcurrency) },
   });
   Deno.exit((await command.spawn().status).code);
 }

@@ -194,3 +194,59 @@ async function devtoolsEndpoint(stderr: ReadableStream<Uint8Array>): Promise<str
     clearTimeout(timeout);
   }
 }
+
+/** What Chromium made of a video after seeking into it and playing a moment. */
+export interface PlayedVideo {
+  /** Seconds the browser found in the file when it opened it. */
+  readonly duration: number;
+  /** Where the seek landed, and `readyState` there (2+: the frame at that time is decoded). */
+  readonly seekedTo: number;
+  readonly readyState: number;
+  /** Where playing for a moment from there got to, and the frames it decoded. */
+  readonly playedTo: number;
+  readonly framesDecoded: number;
+  readonly videoWidth: number;
+}
+
+/**
+ * Opens the video at `path` in Chromium's `<video>` element (as a user opening the file in a
+ * browser would, `file://`), seeks to `seconds`, plays for a second and reports what it got.
+ */
+export async function playVideoFile(path: string, seconds: number): Promise<PlayedVideo> {
+  const dir = await Deno.makeTempDir({ prefix: "twitchtool-video-" });
+  try {
+    const html = join(dir, "play.html");
+    const source = new URL(`file://${path}`).href;
+    await Deno.writeTextFile(html, `<!doctype html><video id=v muted src="${source}"></video>`);
+    await using page = await BrowserPage.open(`file://${html}`);
+    // The new tab starts on about:blank: a script run before the page loaded is lost with it.
+    for (
+      let tries = 0;
+      !(await page.evaluate<boolean>(`!!document.getElementById("v")`).catch(() => false));
+      tries++
+    ) {
+      if (tries > 200) throw new Error(`${html} did not load`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return await page.evaluate<PlayedVideo>(`(async () => {
+      const v = document.getElementById("v");
+      const event = (name) => new Promise((resolve, reject) => {
+        v.addEventListener(name, resolve, { once: true });
+        v.addEventListener("error", () => reject(new Error(v.error?.message ?? "error")), { once: true });
+        setTimeout(() => reject(new Error(name + " never came; readyState " + v.readyState)), 20000);
+      });
+      if (v.readyState < 1) await event("loadedmetadata");
+      const duration = v.duration;
+      v.currentTime = ${seconds};
+      await event("seeked");
+      const seekedTo = v.currentTime, readyState = v.readyState;
+      await v.play();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      v.pause();
+      return { duration, seekedTo, readyState, playedTo: v.currentTime,
+        framesDecoded: v.getVideoPlaybackQuality().totalVideoFrames, videoWidth: v.videoWidth };
+    })()`);
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}

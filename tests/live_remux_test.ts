@@ -28,6 +28,7 @@ import { frameHashes, frameHashesOf, framesMissing, repeatedFrames } from "../te
 import { startHlsServer } from "../testing/hls_server.ts";
 import { pidsWith } from "../testing/processes.ts";
 import { canMountTmpfs, mountTmpfs } from "../testing/tmpfs.ts";
+import { findChromium, playVideoFile } from "../testing/chromium.ts";
 
 /** A short repeat tail kept (the test server's window is 10 s), so a short recording frees. */
 const FREEING = { TWITCHTOOL_LIVE_KEEP_SECONDS: "12" };
@@ -132,7 +133,7 @@ Deno.test("live_remux: a recorder killed with -9 mid-recording is recovered from
   }
 });
 
-Deno.test("live_remux: sixty seconds in, the growing file decodes to at least the first 40 s", async () => {
+Deno.test("live_remux: sixty seconds in, the growing file decodes to at least the first 40 s and seeks in a browser", async () => {
   const { script, segments } = await clipBroadcast(75);
   const server = await startHlsServer({ windowSize: 10, endGraceMs: 2000 });
   try {
@@ -156,6 +157,17 @@ Deno.test("live_remux: sixty seconds in, the growing file decodes to at least th
     const source = await frameHashesOf(segments, sandbox.home);
     assert.ok(frames.length >= 40 * 30, `${frames.length} frames decode`);
     assert.deepEqual(frames, source.slice(0, frames.length), "the broadcast's first frames");
+    if (findChromium()) {
+      // The growing file itself, opened in a browser while the recording goes on: it seeks.
+      const played = await playVideoFile(growing, 30);
+      assert.ok(played.duration >= 40, JSON.stringify(played));
+      assert.ok(
+        Math.abs(played.seekedTo - 30) < 0.5 && played.readyState >= 2,
+        JSON.stringify(played),
+      );
+      assert.ok(played.playedTo > 30.3 && played.framesDecoded > 0, JSON.stringify(played));
+      assert.equal(played.videoWidth, 320, JSON.stringify(played));
+    }
     const result = await collect(recorder);
     assert.equal(result.code, 0, result.stderr.slice(-2000));
     const { mp4, entry } = await deliveredRecording(sandbox);
