@@ -20,7 +20,7 @@ import {
 import { eventually } from "../testing/eventually.ts";
 import { concatBytes, frameHashes, frameHashesOf, repeatedFrames } from "../testing/frames.ts";
 import { type LiveHlsServer, startHlsServer } from "../testing/hls_server.ts";
-import { pidsWith } from "../testing/processes.ts";
+import { streamlinksWith } from "../testing/processes.ts";
 import { readFmp4Layout } from "../src/record/fmp4_fragments.ts";
 import { measureContent } from "../src/proc/media_content.ts";
 
@@ -82,7 +82,7 @@ async function recordBroadcast(
 /** SIGKILLs the sandbox's streamlink as in a crash; returns the pids for clean-up. */
 async function killStreamlink(sandbox: Sandbox): Promise<number[]> {
   const pids = await eventually("streamlink running", async () => {
-    const found = await pidsWith(`${sandbox.tempDir}/`);
+    const found = (await streamlinksWith(`${sandbox.tempDir}/`)).map((p) => p.pid);
     return found.length > 0 ? found : undefined;
   }, 30_000);
   for (const pid of pids) Deno.kill(pid, "SIGKILL");
@@ -107,6 +107,7 @@ async function outageScenario(): Promise<void> {
   assert.deepEqual(got.frames, got.source, "every frame of the source, in order");
   assert.ok(got.entry.coverage.repeats_dropped_seconds > 0, JSON.stringify(got.entry));
   assert.deepEqual(got.entry.coverage.gaps, [], JSON.stringify(got.entry));
+  assert.equal(got.entry.coverage.delivered_by, "live", "fragments appended while recording");
 }
 
 /** A streamlink killed and restarted inside the live window: nothing twice, nothing lost. */
@@ -125,6 +126,7 @@ async function crashScenario(): Promise<void> {
     assert.deepEqual(got.frames, got.source, "every frame of the source, in order");
     assert.ok(got.entry.coverage.repeats_dropped_seconds > 0, JSON.stringify(got.entry));
     assert.deepEqual(got.entry.coverage.gaps, [], JSON.stringify(got.entry));
+    assert.equal(got.entry.coverage.delivered_by, "live", "the repeated fragments dropped live");
   } finally {
     killLeftovers(killed);
   }
@@ -150,6 +152,8 @@ async function encoderRestartScenario(): Promise<void> {
     // The clock restarts on the same test picture, so frames recur: the source order decides.
     assert.deepEqual(got.frames, got.source, "every frame of both clocks once, in order");
     assert.ok(got.entry.coverage.repeats_dropped_seconds > 0, JSON.stringify(got.entry));
+    // A new init and a clock going back need finalize's re-timing.
+    assert.equal(got.entry.coverage.delivered_by, "parts", JSON.stringify(got.entry));
   } finally {
     killLeftovers(killed);
   }

@@ -124,7 +124,7 @@ export async function trimFmp4ToCompleteFragments(path: string): Promise<number>
 }
 
 /** Child boxes of `data[start, end)` as [type, payloadStart, end]. */
-function* children(
+export function* children(
   data: Uint8Array,
   start: number,
   end: number,
@@ -138,7 +138,8 @@ function* children(
   }
 }
 
-function parseMoov(moov: Uint8Array): Map<number, Fmp4Track> {
+/** The tracks a `moov` box (its bytes from its header on) declares, by track id. */
+export function parseMoov(moov: Uint8Array): Map<number, Fmp4Track> {
   const view = new DataView(moov.buffer, moov.byteOffset, moov.byteLength);
   const found = new Map<number, { timescale: number; kind: Fmp4Track["kind"]; codec: string }>();
   const defaults = new Map<number, number>();
@@ -183,7 +184,11 @@ function sampleEntryType(moov: Uint8Array, start: number, end: number): string {
   return "";
 }
 
-function parseMoof(moof: Uint8Array, tracks: ReadonlyMap<number, Fmp4Track>): Fmp4TrackFragment[] {
+/** Each track's run of samples in a `moof` box (its bytes from its header on). */
+export function parseMoof(
+  moof: Uint8Array,
+  tracks: ReadonlyMap<number, Fmp4Track>,
+): Fmp4TrackFragment[] {
   const view = new DataView(moof.buffer, moof.byteOffset, moof.byteLength);
   const result: Fmp4TrackFragment[] = [];
   for (const [type, start, end] of children(moof, 8, moof.byteLength)) {

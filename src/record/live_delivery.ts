@@ -11,7 +11,8 @@ import { statOrUndefined } from "../state/atomic_write.ts";
 import { roundMillis } from "../util/round_millis.ts";
 import { deliveryTargets, type FinalizeSettings, type StagedFinalize } from "./finalize.ts";
 import { type Fmp4Layout, readFmp4Layout } from "./fmp4_fragments.ts";
-import { planTsJoins } from "./part_joins.ts";
+import { type JoinPlan, planFmp4Joins, planTsJoins } from "./part_joins.ts";
+import { partContainer } from "./part_container.ts";
 import { writeLiveHeader } from "./live_header.ts";
 import type { Chapter } from "../chat/session_chapters.ts";
 
@@ -58,7 +59,7 @@ export async function stageLiveDelivery(
   if (typeof problem === "string") return `the live file ${problem}`;
   const unwritten = await writeLiveHeader(live.file, chapters);
   if (unwritten) return `the chapters cannot be written into the live file: ${unwritten}`;
-  const joins = await planTsJoins(manifest.parts);
+  const joins = await joinsOf(manifest.parts);
   const deliveries = await deliveryTargets(
     [{ path: live.file, format: "mp4", container: "mpegts", verified: true }],
     settings,
@@ -76,6 +77,20 @@ export async function stageLiveDelivery(
       delivered_by: "live",
     },
   };
+}
+
+/** The parts' join plan (repeats and holes, for the coverage), MPEG-TS or fMP4 alike. */
+async function joinsOf(parts: readonly string[]): Promise<JoinPlan> {
+  const first = parts[0];
+  if (!first || (await partContainer(first).catch(() => undefined)) !== "mp4") {
+    return await planTsJoins(parts);
+  }
+  const layouts = [];
+  for (const path of parts) {
+    const layout = await readFmp4Layout(path).catch(() => undefined);
+    if (layout && layout.fragments.length > 0) layouts.push({ path, layout });
+  }
+  return await planFmp4Joins(layouts);
 }
 
 /** Why the live file is not whole, or the seconds of media it holds. */

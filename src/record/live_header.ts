@@ -10,7 +10,7 @@
  * bytes, so a kill in the middle is repaired by the next finish.
  */
 import type { Chapter } from "../chat/session_chapters.ts";
-import { readBoxHeader } from "../util/mp4_box.ts";
+import { mp4Box, readBoxHeader } from "../util/mp4_box.ts";
 import { readAt } from "../util/read_at.ts";
 
 /** Room kept in the live file's index for the chapters: ~100 chapters with long titles. */
@@ -51,10 +51,10 @@ export async function writeLiveHeader(
   const used = 8 + boxes.reduce((sum, box) => sum + box.byteLength, 0);
   const rest = udta.bytes.byteLength - used;
   if (rest !== 0 && rest < 8) return "the live file has no room for its chapters";
-  const rewritten = box(
+  const rewritten = mp4Box(
     "udta",
     ...boxes,
-    ...(rest > 0 ? [box("free", new Uint8Array(rest - 8))] : []),
+    ...(rest > 0 ? [mp4Box("free", new Uint8Array(rest - 8))] : []),
   );
   await file.seek(udta.offset, Deno.SeekMode.Start);
   let written = 0;
@@ -120,12 +120,12 @@ function chapterList(chapters: readonly Chapter[]): Uint8Array {
     return entry;
   });
   const head = new Uint8Array([1, 0, 0, 0, 0, 0, 0, 0, chapters.length]);
-  return box("chpl", head, ...entries);
+  return mp4Box("chpl", head, ...entries);
 }
 
 /** `meta` with an iTunes handler and tag list: the title (`©nam`) and the encoder tag. */
 function metaBox(title: string | undefined, tool: Uint8Array | undefined): Uint8Array {
-  const handler = box(
+  const handler = mp4Box(
     "hdlr",
     new Uint8Array(8),
     new TextEncoder().encode("mdirappl"),
@@ -133,25 +133,11 @@ function metaBox(title: string | undefined, tool: Uint8Array | undefined): Uint8
   );
   const tags = [
     ...(title
-      ? [box("\u00a9nam", box("data", new Uint8Array([0, 0, 0, 1, 0, 0, 0, 0]), utf8(title)))]
+      ? [mp4Box("\u00a9nam", mp4Box("data", new Uint8Array([0, 0, 0, 1, 0, 0, 0, 0]), utf8(title)))]
       : []),
     ...(tool ? [tool] : []),
   ];
-  return box("meta", new Uint8Array(4), handler, box("ilst", ...tags));
-}
-
-/** A box of `type` holding `parts` one after the other. */
-function box(type: string, ...parts: Uint8Array[]): Uint8Array {
-  const size = 8 + parts.reduce((sum, part) => sum + part.byteLength, 0);
-  const bytes = new Uint8Array(size);
-  new DataView(bytes.buffer).setUint32(0, size);
-  for (let i = 0; i < 4; i++) bytes[4 + i] = type.charCodeAt(i);
-  let at = 8;
-  for (const part of parts) {
-    bytes.set(part, at);
-    at += part.byteLength;
-  }
-  return bytes;
+  return mp4Box("meta", new Uint8Array(4), handler, mp4Box("ilst", ...tags));
 }
 
 function utf8(text: string): Uint8Array {

@@ -10,15 +10,17 @@
  * The feed is the very stream finalize gives its ffmpeg (parts in order, repeats skipped), so ads
  * on their own clock, encoder restarts, resolution changes and the 33-bit wrap come out as they
  * do there. A fragmented MP4 plays and seeks while it grows and stays readable up to its last
- * whole fragment (about two seconds) whatever is killed.
+ * whole fragment (about two seconds) whatever is killed. Parts streamlink writes as fragmented
+ * MP4 need no ffmpeg: their fragments are appended as they are (`live_fmp4.ts`).
  *
  * With `free` on, what the live file holds is freed from the parts as the recording goes
  * (`live_checkpoint.ts`): every few seconds the file's complete fragments are read, the file is
  * fsync'd, the point up to which it holds the recording is journaled in the session manifest,
  * and only then is that prefix of each part punched out in place (its head and the tail a
  * reconnect may repeat stay). Whenever the live file cannot be trusted (ffmpeg died, the host
- * went away or was killed, the session was adopted, back-fill must go in, fMP4
- * source parts, the file fails verification) the session is finalized from the live file up to
+ * went away or was killed, the session was adopted, back-fill must go in, an fMP4 source
+ * changed its init segment or its clock went back, the file fails verification) the session is
+ * finalized from the live file up to
  * that point and the parts from there on (`finalize.ts`), and the manifest, `history --json` and
  * the job's note say which path delivered.
  */
@@ -35,6 +37,8 @@ import { packetsRead } from "./finalize.ts";
 import { FedVideoIndex, type FreePlan } from "./live_checkpoint.ts";
 import { readFmp4Layout } from "./fmp4_fragments.ts";
 import { liveRoomMetadata } from "./live_header.ts";
+import { Fmp4LiveFile } from "./live_fmp4.ts";
+import { readBoxHeader } from "../util/mp4_box.ts";
 import { partContainer } from "./part_container.ts";
 import { REPEAT_NEEDLE_BYTES, tsRepeatedBytes, tsRepeatLengthBound } from "./part_overlap.ts";
 
@@ -101,6 +105,8 @@ export class LiveRemux {
   #closing = false;
   #failed: string | undefined;
   #ffmpeg: LiveFfmpeg | undefined;
+  /** The appender, when the parts are fragmented MP4 (no ffmpeg then: `live_fmp4.ts`). */
+  #fmp4: Fmp4LiveFile | undefined;
   /** Bytes given to ffmpeg so far (the bench waits for the feed to catch up). */
   #fed = 0;
   /** The last part fed, which a new part's repeated head is compared with. */
@@ -179,6 +185,7 @@ export class LiveRemux {
     this.#poke();
     await this.#pump;
     await this.#freeLoop;
+    if (this.#fmp4) return await this.#closeFmp4(this.#fmp4);
     const ffmpeg = this.#ffmpeg;
     if (!ffmpeg) return { ...this.journal, state: "failed", reason: this.#failed ?? "no data" };
     await ffmpeg.writer.close().catch(() => {});
@@ -257,6 +264,7 @@ export class LiveRemux {
       reason,
     });
     this.#ffmpeg?.writer.abort(new Error(reason)).catch(() => {});
+    this.#fmp4?.abandon();
     this.#poke();
   }
 
@@ -277,12 +285,94 @@ export class LiveRemux {
 
   /** Follows the parts in order until finishing and every part is fed. */
   async #run(): Promise<void> {
+    let first: string | undefined;
     for (let index = 0; !this.#failed; index++) {
       while (!this.#parts[index] && !this.#closing && !this.#failed) await this.#nap();
       const part = this.#parts[index];
       if (!part || this.#failed) return;
-      await this.#follow(part);
+      const container = await this.#containerOf(part);
+      first ??= container;
+      if (container && container !== first) {
+        return this.#fail(`"${part.path}" is ${container} where the parts before were ${first}`);
+      }
+      if (first === "mp4") {
+        this.#fmp4 ??= await Fmp4LiveFile.create(this.file);
+        await this.#followFmp4(part);
+      } else {
+        await this.#follow(part);
+      }
     }
+  }
+
+  /** What the first part holds, once it holds enough to tell (or ended). */
+  async #containerOf(part: FollowedPart): Promise<string | undefined> {
+    await this.#until(part, async () => await sizeOrZero(part.path) >= PROBE_BYTES);
+    return await partContainer(part.path).catch(() => undefined);
+  }
+
+  /**
+   * Appends one fMP4 part's complete fragments as they are written (`live_fmp4.ts`): its boxes
+   * are read one by one as the part grows, a box cut off at the part's end is never taken.
+   */
+  async #followFmp4(part: FollowedPart): Promise<void> {
+    let offset = 0;
+    let ftyp: Uint8Array = new Uint8Array(0);
+    let moof: { bytes: Uint8Array; start: number } | undefined;
+    let appended = false;
+    let file: Deno.FsFile | undefined;
+    try {
+      while (!this.#failed) {
+        const ended = part.end;
+        file ??= await Deno.open(part.path, { read: true }).catch(() => undefined);
+        const size = file ? (await file.stat()).size : 0;
+        const box = file && offset + 8 <= size
+          ? readBoxHeader(await readAt(file, offset, 16), 0, size - offset)
+          : undefined;
+        if (!box || offset + box.size > size) {
+          if (ended) break;
+          await this.#nap();
+          continue;
+        }
+        const end = offset + box.size;
+        if (box.type === "ftyp") ftyp = await readAt(file!, offset, box.size);
+        else if (box.type === "moov") {
+          await this.#appender().init(ftyp, await readAt(file!, offset, box.size));
+        } else if (box.type === "moof") {
+          moof = { bytes: await readAt(file!, offset, box.size), start: offset };
+        } else if (box.type === "mdat" && moof) {
+          const data = await readAt(file!, offset, box.size);
+          const source = { path: part.path, start: moof.start, end };
+          if (await this.#appender().fragment(moof.bytes, data, source)) appended = true;
+          moof = undefined;
+        }
+        offset = end;
+      }
+    } catch (error) {
+      this.#fail((error as Error).message);
+    } finally {
+      file?.close();
+    }
+    if (appended && part.end === "discarded") {
+      this.#fail(`"${part.path}" was discarded after part of it was appended`);
+    }
+  }
+
+  /** The fMP4 appender, created with the live file at the first init segment. */
+  #appender(): Fmp4LiveFile {
+    if (!this.#fmp4) throw new Error("the fMP4 live file is not open");
+    return this.#fmp4;
+  }
+
+  /** Closes the appended live file: `closed` with the samples written. */
+  async #closeFmp4(fmp4: Fmp4LiveFile): Promise<LiveRemuxJournal> {
+    if (this.#failed) return this.journal;
+    try {
+      await fmp4.close();
+    } catch (error) {
+      this.#fail(`cannot close the live file: ${(error as Error).message}`);
+      return this.journal;
+    }
+    return { ...this.journal, state: "closed", packets: { ...fmp4.samples } };
   }
 
   /** Feeds one part from after its repeated head to its end. */

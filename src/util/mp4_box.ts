@@ -45,3 +45,17 @@ export function boxType(bytes: Uint8Array, at: number): string {
     bytes[at + 3] ?? 0,
   );
 }
+
+/** A box of `type` (four characters) holding `parts` one after the other (32-bit size). */
+export function mp4Box(type: string, ...parts: Uint8Array[]): Uint8Array {
+  const size = 8 + parts.reduce((sum, part) => sum + part.byteLength, 0);
+  const bytes = new Uint8Array(size);
+  new DataView(bytes.buffer).setUint32(0, size);
+  for (let i = 0; i < 4; i++) bytes[4 + i] = type.charCodeAt(i);
+  let at = 8;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.byteLength;
+  }
+  return bytes;
+}

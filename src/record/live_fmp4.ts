@@ -1,0 +1,228 @@
+/**
+ * The live file of a broadcast streamlink writes as fragmented MP4 (HEVC, AV1 and more and more
+ * H.264 renditions): its fragments are already what the deliverable is made of, so they are
+ * appended as they arrive, without an ffmpeg, the decode times moved to start at zero (one shift
+ * for all tracks, so audio keeps its place against the video). The init segment is written once,
+ * with room for the chapters (`live_header.ts`) and without the source's edit lists (finalize
+ * reads fMP4 by its decode times too, `-ignore_editlist`).
+ *
+ * Only the shape this can carry without re-timing is taken: one init segment for the whole
+ * recording, and decode times that never go back except for the fragments a reconnected
+ * streamlink repeats (the same `moof` and the same media bytes as one already appended, dropped).
+ * Anything else (a new init: an encoder restart or a new picture size; times going back; an
+ * absolute data offset) throws, and the session is finalized from its parts, which are not freed
+ * for fMP4 sources.
+ */
+import {
+  children,
+  type Fmp4Track,
+  type Fmp4TrackFragment,
+  parseMoof,
+  parseMoov,
+} from "./fmp4_fragments.ts";
+import { LIVE_HEADER_ROOM_BYTES } from "./live_header.ts";
+import { mp4Box } from "../util/mp4_box.ts";
+import { readAt } from "../util/read_at.ts";
+
+/** How many appended fragments are remembered to recognize a reconnect's repeat (~4 min). */
+const REMEMBERED_FRAGMENTS = 120;
+
+/** Fragments held back at most while waiting for every track's first one. */
+const HELD_FRAGMENTS = 8;
+
+/** Where a fragment's bytes (`moof` first) lie in a part. */
+export interface FragmentSource {
+  readonly path: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** What was appended: samples per kind of track (the journal's `packets`). */
+export interface AppendedSamples {
+  video: number;
+  audio: number;
+}
+
+/** The live file of an fMP4 broadcast, written by appending its fragments. */
+export class Fmp4LiveFile {
+  readonly #file: Deno.FsFile;
+  /** The source's init segment (`ftyp` + `moov`) as first seen: every later one must equal it. */
+  #init: Uint8Array | undefined;
+  #tracks = new Map<number, Fmp4Track>();
+  /** The shift, seconds, taken off every decode time (the first fragment's earliest). */
+  #shiftSeconds: number | undefined;
+  /** Per track: the source decode time where what was appended ends. */
+  readonly #ends = new Map<number, number>();
+  /** Recently appended fragments: their decode times → where their bytes are in the parts. */
+  readonly #recent = new Map<string, FragmentSource>();
+  readonly samples: AppendedSamples = { video: 0, audio: 0 };
+  /** Fragments taken but not yet written: the first ones, until every track has shown its start. */
+  readonly #held: { moof: Uint8Array; data: Uint8Array; tracks: Fmp4TrackFragment[] }[] = [];
+  /** Fragments dropped as a reconnect's repeat. */
+  repeats = 0;
+
+  private constructor(file: Deno.FsFile) {
+    this.#file = file;
+  }
+
+  /** Creates (or truncates) the live file at `path`. */
+  static async create(path: string): Promise<Fmp4LiveFile> {
+    return new Fmp4LiveFile(
+      await Deno.open(path, { write: true, create: true, truncate: true }),
+    );
+  }
+
+  /** An init segment (`ftyp` bytes, then the `moov` box) of a part. */
+  async init(ftyp: Uint8Array, moov: Uint8Array): Promise<void> {
+    const bytes = new Uint8Array([...ftyp, ...moov]);
+    if (this.#init) {
+      if (!sameBytes(this.#init, bytes)) {
+        throw new Error("a new init segment mid-recording (an encoder restart or a new size)");
+      }
+      return;
+    }
+    this.#init = bytes;
+    this.#tracks = parseMoov(moov);
+    await this.#write(ftyp);
+    await this.#write(liveMoov(moov));
+  }
+
+  /**
+   * A complete fragment: its `moof` and the bytes after it up to the next fragment (`mdat`), read
+   * from `source`. Appended, or dropped as a repeat (`false`); throws when the recording cannot go
+   * on as it is.
+   */
+  async fragment(moof: Uint8Array, data: Uint8Array, source: FragmentSource): Promise<boolean> {
+    if (!this.#init) throw new Error("a fragment before any init segment");
+    if (hasAbsoluteDataOffset(moof)) throw new Error("fragments address data by file offset");
+    const tracks = parseMoof(moof, this.#tracks);
+    const key = tracks.map((t) => `${t.trackId}@${t.baseTime}`).join(",");
+    if (tracks.some((t) => t.baseTime < (this.#ends.get(t.trackId) ?? -Infinity))) {
+      const earlier = this.#recent.get(key);
+      if (earlier && await holds(earlier, moof, data)) {
+        this.repeats++;
+        return false;
+      }
+      throw new Error("decode times went back (an encoder restart)");
+    }
+    for (const track of tracks) {
+      this.#ends.set(track.trackId, track.baseTime + track.duration);
+      const kind = this.#tracks.get(track.trackId)?.kind;
+      if (kind === "video" || kind === "audio") this.samples[kind] += track.samples;
+    }
+    this.#remember(key, source);
+    this.#held.push({ moof, data, tracks });
+    // The shift waits for every track's first fragment (a packager may put each in its own).
+    const waiting = [...this.#tracks.values()].some((t) =>
+      t.kind !== "other" && !this.#ends.has(t.id)
+    );
+    if (this.#shiftSeconds === undefined && waiting && this.#held.length < HELD_FRAGMENTS) {
+      return true;
+    }
+    await this.#flush();
+    return true;
+  }
+
+  /** Writes the fragments held back, their decode times shifted. */
+  async #flush(): Promise<void> {
+    this.#shiftSeconds ??= Math.min(
+      ...this.#held.flatMap((f) => f.tracks.map((t) => t.baseTime / this.#timescale(t.trackId))),
+    );
+    for (const { moof, data, tracks } of this.#held.splice(0)) {
+      const shifted = moof.slice();
+      const view = new DataView(shifted.buffer);
+      for (const track of tracks) {
+        const time = track.baseTime -
+          Math.round(this.#shiftSeconds * this.#timescale(track.trackId));
+        if (time < 0) throw new Error("a track starts before the recording's first fragment");
+        const at = track.tfdtOffset + 12;
+        if (track.tfdtVersion === 1) view.setBigUint64(at, BigInt(time));
+        else view.setUint32(at, time);
+      }
+      await this.#write(shifted);
+      await this.#write(data);
+    }
+  }
+
+  /** Writes what is held back, makes the file durable and closes it. */
+  async close(): Promise<void> {
+    try {
+      if (this.#held.length > 0) await this.#flush();
+      await this.#file.sync();
+    } finally {
+      this.#file.close();
+    }
+  }
+
+  /** Closes without waiting for the disk (the file is given up). */
+  abandon(): void {
+    try {
+      this.#file.close();
+    } catch {
+      // Already closed.
+    }
+  }
+
+  #timescale(trackId: number): number {
+    return this.#tracks.get(trackId)?.timescale || 1;
+  }
+
+  #remember(key: string, source: FragmentSource): void {
+    this.#recent.set(key, source);
+    if (this.#recent.size > REMEMBERED_FRAGMENTS) {
+      this.#recent.delete(this.#recent.keys().next().value!);
+    }
+  }
+
+  async #write(bytes: Uint8Array): Promise<void> {
+    let written = 0;
+    while (written < bytes.byteLength) written += await this.#file.write(bytes.subarray(written));
+  }
+}
+
+/**
+ * The source's `moov` as the live file carries it: each track without its edit list, the
+ * source's user data replaced by the room for the chapters.
+ */
+function liveMoov(moov: Uint8Array): Uint8Array {
+  const kept: Uint8Array[] = [];
+  for (const [type, start, end] of children(moov, 8, moov.byteLength)) {
+    if (type === "udta") continue;
+    if (type !== "trak") {
+      kept.push(moov.subarray(start - 8, end));
+      continue;
+    }
+    const trak = [...children(moov, start, end)]
+      .filter(([t]) => t !== "edts")
+      .map(([, s, e]) => moov.subarray(s - 8, e));
+    kept.push(mp4Box("trak", ...trak));
+  }
+  const room = mp4Box("udta", mp4Box("free", new Uint8Array(LIVE_HEADER_ROOM_BYTES)));
+  return mp4Box("moov", ...kept, room);
+}
+
+/** Whether a track fragment header gives an absolute `base_data_offset` (flag 0x1). */
+function hasAbsoluteDataOffset(moof: Uint8Array): boolean {
+  const view = new DataView(moof.buffer, moof.byteOffset, moof.byteLength);
+  for (const [type, start, end] of children(moof, 8, moof.byteLength)) {
+    if (type !== "traf") continue;
+    for (const [t, s] of children(moof, start, end)) {
+      if (t === "tfhd" && (view.getUint32(s) & 0x1) !== 0) return true;
+    }
+  }
+  return false;
+}
+
+/** Whether the part bytes at `source` are `moof` then `data` (the parts are never freed here). */
+async function holds(source: FragmentSource, moof: Uint8Array, data: Uint8Array): Promise<boolean> {
+  if (source.end - source.start !== moof.byteLength + data.byteLength) return false;
+  using file = await Deno.open(source.path, { read: true }).catch(() => undefined);
+  if (!file) return false;
+  const bytes = await readAt(file, source.start, source.end - source.start);
+  return sameBytes(bytes.subarray(0, moof.byteLength), moof) &&
+    sameBytes(bytes.subarray(moof.byteLength), data);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i]);
+}
