@@ -268,7 +268,10 @@ Deno.test("record never captures an ended playlist again when the source keeps s
     const ended = await collect(recorder).finally(() => clearTimeout(timer));
     assert.ok(!timedOut, "the recorder kept recording the replayed end for 40 s");
     assert.equal(ended.code, 0, ended.stderr);
-    assert.match(ended.stdout, /from 1 part\(s\)/);
+    // One part, or two when streamlink's run on the replay did not end cleanly (only exit 0 is
+    // judged a replay; seen on a loaded machine): finalize then drops the repeat, as the seconds
+    // below show. A replay captured again and again would keep the recorder past the 40 s above.
+    assert.match(ended.stdout, /from [12] part\(s\)/);
     const finals = (await listDir(sandbox.recordDir)).filter((name) => name.endsWith(".mp4"));
     assert.equal(finals.length, 1);
     const seconds = await contentSeconds(join(sandbox.recordDir, finals[0]!));
