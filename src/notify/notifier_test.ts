@@ -22,7 +22,9 @@ function instantClock(): Clock {
 function notifier(
   stateDir: string,
   urls: string[],
-  options: Partial<Pick<NotifierOptions, "giveUpAfterMs" | "role" | "clock">> = {},
+  options: Partial<Pick<NotifierOptions, "giveUpAfterMs" | "role" | "clock">> & {
+    timeoutMs?: number;
+  } = {},
 ) {
   return new Notifier({
     targets: urls.map(parseNotifyUrl),
@@ -32,7 +34,7 @@ function notifier(
     send: {
       fetch,
       apprise: () => Promise.reject(new Error("no apprise")),
-      timeoutMs: 2_000,
+      timeoutMs: options.timeoutMs ?? 2_000,
     },
     stateDir,
     role: options.role ?? "write",
@@ -152,6 +154,9 @@ Deno.test("Notifier: the deliverer drops an event after give_up_after with a cou
     const n = notifier(stateDir, [`json://127.0.0.1:${sink.port}/hook`], {
       role: "deliver",
       giveUpAfterMs: 30_000,
+      // Real seconds for each request: under load a 2 s timeout could end an attempt before the
+      // sink saw it, and the count below would miss it.
+      timeoutMs: 30_000,
     });
     const stop = new AbortController();
     const loop = n.runDelivery(stop.signal);
