@@ -74,6 +74,27 @@ export function pollerSection(
   return `\n[poller]\nusers_file = "${usersFile}"\ninterval = ${interval}\ntimeout = ${timeout}\n`;
 }
 
+/**
+ * Writes `<home>/hosting.toml`, a config for `poller run` watching `users` on the HLS server of
+ * `urlTemplate` and polling every second (`extra` appended: more sections), and the users file;
+ * returns the config's path.
+ */
+export async function hostingConfig(
+  sandbox: Sandbox,
+  urlTemplate: string,
+  users: readonly string[],
+  extra = "",
+): Promise<string> {
+  const configPath = join(sandbox.home, "hosting.toml");
+  const usersFile = join(sandbox.home, "channels.txt");
+  await Deno.writeTextFile(
+    configPath,
+    defaultConfig(sandbox, urlTemplate, pollerSection(usersFile) + extra),
+  );
+  await Deno.writeTextFile(usersFile, users.map((user) => `${user}\n`).join(""));
+  return configPath;
+}
+
 /** Creates a sandbox HOME (with `~/Videos`, so recordings go to `~/Videos/TwitchTool`). */
 export async function makeSandbox(
   options: { urlTemplate?: string; extraConfig?: string } & RetryTimings = {},

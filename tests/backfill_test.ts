@@ -12,12 +12,11 @@ import { join } from "node:path";
 import { clipBroadcast } from "../testing/clips.ts";
 import {
   collect,
-  defaultConfig,
   deliveredRecording,
+  hostingConfig,
   killLeftovers,
   listDir,
   makeSandbox,
-  pollerSection,
   recordingsOf,
   runCli,
   type Sandbox,
@@ -185,21 +184,15 @@ Deno.test("a recording the poller hosts is back-filled from the archive video th
   const server = await startHlsServer({ windowSize: 5, endGraceMs: 2000 });
   const gql = startGqlServer();
   await using sandbox = await makeSandbox();
-  const configPath = join(sandbox.home, "hosting.toml");
-  const usersFile = join(sandbox.home, "channels.txt");
   const leftovers = new Set<number>();
   try {
-    await Deno.writeTextFile(
-      configPath,
-      defaultConfig(
-        sandbox,
-        server.urlTemplate,
-        pollerSection(usersFile) +
-          `\n[twitch]\ndetect = "gql"\ngql_url = "${gql.url}"\nbackfill = true\n` +
-          `vod_url_template = "${server.vodUrlTemplate}"\n`,
-      ),
+    const configPath = await hostingConfig(
+      sandbox,
+      server.urlTemplate,
+      ["hosted_vod"],
+      `\n[twitch]\ndetect = "gql"\ngql_url = "${gql.url}"\nbackfill = true\n` +
+        `vod_url_template = "${server.vodUrlTemplate}"\n`,
     );
-    await Deno.writeTextFile(usersFile, "hosted_vod\n");
     // Live for 12 s when the poller first looks: beyond the 5 s live window.
     server.playScript("hosted_vod", script, { heldAtStart: 12 });
     gql.goLive("hosted_vod", "777", new Date(Date.now() - 12_000).toISOString());

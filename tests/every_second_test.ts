@@ -14,35 +14,17 @@ import { join } from "node:path";
 import { clipBroadcast } from "../testing/clips.ts";
 import {
   collect,
-  defaultConfig,
   deliveredRecording,
+  hostingConfig,
   killLeftovers,
   listDir,
   makeSandbox,
-  pollerSection,
   recordingsOf,
   runCli,
-  type Sandbox,
   spawnCli,
 } from "../testing/cli.ts";
 import { frameHashes, frameHashesOf, repeatedFrames } from "../testing/frames.ts";
-import { type LiveHlsServer, startHlsServer } from "../testing/hls_server.ts";
-
-/** A config for `poller run` watching `user` on `server`, polling every second. */
-async function hostingConfig(sandbox: Sandbox, server: LiveHlsServer, user: string) {
-  const configPath = join(sandbox.home, "hosting.toml");
-  const usersFile = join(sandbox.home, "channels.txt");
-  await Deno.writeTextFile(
-    configPath,
-    defaultConfig(
-      sandbox,
-      server.urlTemplate,
-      pollerSection(usersFile),
-    ),
-  );
-  await Deno.writeTextFile(usersFile, `${user}\n`);
-  return configPath;
-}
+import { startHlsServer } from "../testing/hls_server.ts";
 
 Deno.test("record starts at the oldest segment the live playlist still holds", async () => {
   const { script, segments } = await clipBroadcast(14);
@@ -109,7 +91,7 @@ Deno.test("a recording the poller hosts also starts at the oldest segment the li
   await using sandbox = await makeSandbox();
   const leftovers = new Set<number>();
   try {
-    const configPath = await hostingConfig(sandbox, server, "hosted_late");
+    const configPath = await hostingConfig(sandbox, server.urlTemplate, ["hosted_late"]);
     // The poller's probe is the broadcast's first viewer, 6 s after it went live.
     server.playScript("hosted_late", script, { heldAtStart: 6 });
     const poller = spawnCli(sandbox, ["--config", configPath, "poller", "run"]);
@@ -139,7 +121,7 @@ Deno.test("a poller killed with -9 mid-broadcast and restarted adopts the captur
   const { script, segments } = await clipBroadcast(30);
   const server = await startHlsServer({ windowSize: 20, endGraceMs: 2000 });
   await using sandbox = await makeSandbox();
-  const configPath = await hostingConfig(sandbox, server, "adopted");
+  const configPath = await hostingConfig(sandbox, server.urlTemplate, ["adopted"]);
   const leftovers = new Set<number>();
   const startPoller = () => {
     const poller = spawnCli(sandbox, ["--config", configPath, "poller", "run"]);

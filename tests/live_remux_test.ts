@@ -13,10 +13,10 @@ import {
   collect,
   defaultConfig,
   deliveredRecording,
+  hostingConfig,
   killLeftovers,
   listDir,
   makeSandbox,
-  pollerSection,
   recordingsOf,
   runCli,
   type Sandbox,
@@ -306,13 +306,7 @@ Deno.test("live_remux: a poller killed with -9 after freeing part of the part; t
   await using sandbox = await makeSandbox();
   const leftovers = new Set<number>();
   try {
-    const configPath = join(sandbox.home, "hosting.toml");
-    const usersFile = join(sandbox.home, "channels.txt");
-    await Deno.writeTextFile(
-      configPath,
-      defaultConfig(sandbox, server.urlTemplate, pollerSection(usersFile)),
-    );
-    await Deno.writeTextFile(usersFile, "live_adopted\n");
+    const configPath = await hostingConfig(sandbox, server.urlTemplate, ["live_adopted"]);
     server.playScript("live_adopted", script);
     const poll = () =>
       spawnCli(sandbox, ["--config", configPath, "poller", "run"], { env: FREEING });
