@@ -140,6 +140,13 @@ export class FileLock {
   release(): void {
     if (!this.file) return;
     try {
+      // Unlocked first, at once: the close alone let a try right after it fail now and then
+      // (seen with checks running beside, on a loaded machine), as if the descriptor outlived it.
+      this.file.unlockSync();
+    } catch {
+      // Closing below drops the lock all the same.
+    }
+    try {
       this.file.close();
     } finally {
       this.file = undefined;
