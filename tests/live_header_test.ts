@@ -1,12 +1,14 @@
 /**
  * Chapters written into a file made by the live remux's own ffmpeg arguments, in place: ffprobe
  * reads the chapters and the title, the padding comment is gone, and not a byte of media moved.
+ * Also into a live file appended from fMP4 parts, whose room the appender writes itself.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { liveFmp4Args } from "../src/proc/ffmpeg_args.ts";
 import { liveRoomMetadata, writeLiveHeader } from "../src/record/live_header.ts";
 import { readFmp4Layout } from "../src/record/fmp4_fragments.ts";
+import { LiveRemux } from "../src/record/live_remux.ts";
 import { ensureClip } from "../testing/clips.ts";
 import { concatBytes, frameHashes } from "../testing/frames.ts";
 
@@ -101,6 +103,34 @@ Deno.test("more chapters than a Nero list counts leave the live file untouched, 
     const probed = await probe(file);
     assert.deepEqual(probed.chapters, []);
     assert.equal(probed.format.tags?.comment, undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("chapters go into a live file appended from fMP4 parts too (its own room, no ffmpeg)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const clip = await ensureClip({ offset: 1000, seconds: 6, fmp4: true, segmentSeconds: 2 });
+    const live = new LiveRemux(dir, "fmp4_chapters_2024-01-01_00-00-00");
+    const part = join(dir, "fmp4_chapters_2024-01-01_00-00-00_part01.ts");
+    live.partStarted(part);
+    await Deno.writeFile(part, concatBytes([clip.init!, ...clip.segments]));
+    live.partEnded(part, "kept");
+    const journal = await live.finish();
+    assert.equal(journal.state, "closed", JSON.stringify(journal));
+    const frames = await frameHashes(journal.file);
+
+    const chapters = [{ start: 0, end: 3, title: "One" }, { start: 3, end: 6, title: "Two" }];
+    assert.equal(await writeLiveHeader(journal.file, chapters), undefined);
+    const probed = await probe(journal.file);
+    assert.deepEqual(probed.chapters.map((c) => [Number(c.start_time), c.tags?.title]), [
+      [0, "One"],
+      [3, "Two"],
+    ]);
+    assert.equal(probed.format.tags?.title, "One");
+    assert.deepEqual(await frameHashes(journal.file), frames, "no media byte moved");
+    assert.deepEqual(frames, await frameHashes(part), "every frame of the part, in order");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
