@@ -144,6 +144,12 @@ Deno.test("recover leaves a session alone while its recorder is alive", async ()
     const recorder = spawnCli(sandbox, ["record", "alive_one"]);
     try {
       await waitForState(sandbox, "alive_one", "capturing");
+      // The session's own files first (the live remuxer starts its file once the part holds
+      // enough to probe): only what recover might do may change the folder below.
+      await eventually(
+        "the live file",
+        async () => (await listDir(sandbox.tempDir)).some((name) => name.endsWith(".live.mp4")),
+      );
       const before = await listDir(sandbox.tempDir);
       const result = await runCli(sandbox, ["recover"]);
       assert.equal(result.code, 0, result.stderr);
