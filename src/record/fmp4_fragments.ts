@@ -237,7 +237,8 @@ export function sameInit(a: Fmp4Init, b: Fmp4Init): boolean {
   return a === b || sameBytes(a.bytes, b.bytes);
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+/** Whether two byte ranges hold the same bytes. */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false;
   for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
   return true;

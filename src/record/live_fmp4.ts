@@ -19,10 +19,11 @@ import {
   type Fmp4TrackFragment,
   parseMoof,
   parseMoov,
+  sameBytes,
 } from "./fmp4_fragments.ts";
 import { LIVE_HEADER_ROOM_BYTES } from "./live_header.ts";
 import { mp4Box } from "../util/mp4_box.ts";
-import { readAt } from "../util/read_at.ts";
+import { concatBytes, readAt } from "../util/read_at.ts";
 
 /** How many appended fragments are remembered to recognize a reconnect's repeat (~4 min). */
 const REMEMBERED_FRAGMENTS = 120;
@@ -74,7 +75,7 @@ export class Fmp4LiveFile {
 
   /** An init segment (`ftyp` bytes, then the `moov` box) of a part. */
   async init(ftyp: Uint8Array, moov: Uint8Array): Promise<void> {
-    const bytes = new Uint8Array([...ftyp, ...moov]);
+    const bytes = concatBytes(ftyp, moov);
     if (this.#init) {
       if (!sameBytes(this.#init, bytes)) {
         throw new Error("a new init segment mid-recording (an encoder restart or a new size)");
@@ -221,8 +222,4 @@ async function holds(source: FragmentSource, moof: Uint8Array, data: Uint8Array)
   const bytes = await readAt(file, source.start, source.end - source.start);
   return sameBytes(bytes.subarray(0, moof.byteLength), moof) &&
     sameBytes(bytes.subarray(moof.byteLength), data);
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i]);
 }
