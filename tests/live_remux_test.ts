@@ -311,7 +311,7 @@ Deno.test("live_remux: a poller killed with -9 after freeing part of the part; t
     const mp4s = await eventually("the adopted recording delivered", async () => {
       const found = await recordingsOf(sandbox.recordDir, "live_adopted");
       return found.length > 0 ? found : undefined;
-    }, 150_000);
+    }, 300_000);
     second.kill("SIGTERM");
     await collect(second);
     for (const pid of await pidsWith(sandbox.tempDir)) leftovers.add(pid);

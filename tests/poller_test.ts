@@ -81,7 +81,7 @@ class PollerWorld {
   }
 
   /** Waits for a `status --json` satisfying `check`. */
-  waitStatus(what: string, check: (status: StatusSnapshot) => boolean, timeoutMs = 60_000) {
+  waitStatus(what: string, check: (status: StatusSnapshot) => boolean, timeoutMs = 120_000) {
     return eventually(what, async () => {
       const status = await this.status();
       return check(status) ? status : undefined;
