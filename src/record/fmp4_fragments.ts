@@ -123,17 +123,17 @@ export async function trimFmp4ToCompleteFragments(path: string): Promise<number>
   return excess;
 }
 
-/** Child boxes of `data[start, end)` as [type, payloadStart, end]. */
+/** Child boxes of `data[start, end)` as [type, payloadStart, end, boxStart]; a torn one ends them. */
 export function* children(
   data: Uint8Array,
   start: number,
   end: number,
-): Generator<[string, number, number]> {
+): Generator<[string, number, number, number]> {
   let offset = start;
   while (offset + 8 <= end) {
     const box = readBoxHeader(data, offset, end - offset);
     if (!box || offset + box.size > end) return;
-    yield [box.type, offset + box.headerSize, offset + box.size];
+    yield [box.type, offset + box.headerSize, offset + box.size, offset];
     offset += box.size;
   }
 }

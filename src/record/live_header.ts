@@ -11,6 +11,7 @@
  */
 import type { Chapter } from "../chat/session_chapters.ts";
 import { mp4Box, readBoxHeader } from "../util/mp4_box.ts";
+import { children } from "./fmp4_fragments.ts";
 import { readAt } from "../util/read_at.ts";
 
 /** Room kept in the live file's index for the chapters: ~100 chapters with long titles. */
@@ -84,18 +85,15 @@ async function findUserData(file: Deno.FsFile): Promise<UserDataBox | undefined>
   return undefined;
 }
 
-/** The first child box of `type` in `bytes[start, end)`, as its extent. */
+/** The first child box of `type` in `bytes[start, end)`: where it starts, its payload and end. */
 function child(
   bytes: Uint8Array,
   start: number,
   end: number,
   type: string,
-): { start: number; end: number; headerSize: number } | undefined {
-  for (let at = start; at + 8 <= end;) {
-    const header = readBoxHeader(bytes, at, end - at);
-    if (!header || at + header.size > end) return undefined;
-    if (header.type === type) return { start: at, end: at + header.size, ...header };
-    at += header.size;
+): { start: number; payload: number; end: number } | undefined {
+  for (const [found, payload, boxEnd, boxStart] of children(bytes, start, end)) {
+    if (found === type) return { start: boxStart, payload, end: boxEnd };
   }
   return undefined;
 }
@@ -104,8 +102,8 @@ function child(
 function encoderTag(udta: Uint8Array): Uint8Array | undefined {
   const meta = child(udta, 8, udta.byteLength, "meta");
   // `meta` is a full box: four bytes of version and flags before its children.
-  const ilst = meta && child(udta, meta.start + meta.headerSize + 4, meta.end, "ilst");
-  const tool = ilst && child(udta, ilst.start + ilst.headerSize, ilst.end, "\u00a9too");
+  const ilst = meta && child(udta, meta.payload + 4, meta.end, "ilst");
+  const tool = ilst && child(udta, ilst.payload, ilst.end, "\u00a9too");
   return tool && udta.slice(tool.start, tool.end);
 }
 
