@@ -38,3 +38,47 @@ export async function waitForPort(port: number, what: string): Promise<void> {
   }
   throw new Error(`${what} did not listen on 127.0.0.1:${port}`);
 }
+
+/** Who may use a served folder: `rclone serve`'s `--user`/`--pass`. */
+export interface ServeLogin {
+  readonly user: string;
+  readonly pass: string;
+}
+
+/**
+ * Starts `rclone serve <protocol>` over `root` on loopback `port` and waits for its listener; a
+ * server that never listens is stopped before the error is thrown.
+ */
+export async function spawnRcloneServe(
+  protocol: "webdav" | "sftp",
+  root: string,
+  port: number,
+  login: ServeLogin,
+  extra: readonly string[] = [],
+): Promise<Deno.ChildProcess> {
+  const child = new Deno.Command("rclone", {
+    args: [
+      "serve",
+      protocol,
+      root,
+      "--addr",
+      `127.0.0.1:${port}`,
+      "--user",
+      login.user,
+      "--pass",
+      login.pass,
+      ...extra,
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    await waitForPort(port, `rclone serve ${protocol}`);
+  } catch (error) {
+    child.kill("SIGTERM");
+    await child.status;
+    throw error;
+  }
+  return child;
+}

@@ -5,7 +5,7 @@
  * server, as OpenSSH with a shell does), where `rclone serve webdav` has none.
  */
 import { join } from "node:path";
-import { freeLoopbackPort, obscure, waitForPort } from "./rclone_serve.ts";
+import { freeLoopbackPort, obscure, spawnRcloneServe } from "./rclone_serve.ts";
 
 /** A running SFTP server and the rclone config that reaches it as `sftp:`. */
 export interface SftpServer {
@@ -36,32 +36,9 @@ export async function startSftp(
       "sha1sum_command = sha1sum\n",
     { mode: 0o600 },
   );
-  const child = new Deno.Command("rclone", {
-    args: [
-      "serve",
-      "sftp",
-      root,
-      "--addr",
-      `127.0.0.1:${port}`,
-      "--user",
-      user,
-      "--pass",
-      pass,
-      // Its host keys are generated here, not in the user's cache.
-      "--cache-dir",
-      join(configDir, "sftp-cache"),
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  try {
-    await waitForPort(port, "rclone serve sftp");
-  } catch (error) {
-    child.kill("SIGTERM");
-    await child.status;
-    throw error;
-  }
+  // Its host keys are generated here, not in the user's cache.
+  const cache = ["--cache-dir", join(configDir, "sftp-cache")];
+  const child = await spawnRcloneServe("sftp", root, port, { user, pass }, cache);
   return {
     port,
     root,

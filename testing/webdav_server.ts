@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { makeSandbox, type Sandbox } from "./cli.ts";
-import { freeLoopbackPort, obscure, waitForPort } from "./rclone_serve.ts";
+import { freeLoopbackPort, obscure, spawnRcloneServe } from "./rclone_serve.ts";
 import { mountTmpfs } from "./tmpfs.ts";
 
 /** A running (or stopped) WebDAV server and the rclone config that reaches it as `dav:`. */
@@ -46,23 +46,7 @@ export async function startWebdav(
     root,
     rcloneConfig,
     start: async () => {
-      child = new Deno.Command("rclone", {
-        args: [
-          "serve",
-          "webdav",
-          root,
-          "--addr",
-          `127.0.0.1:${port}`,
-          "--user",
-          user,
-          "--pass",
-          pass,
-        ],
-        stdin: "null",
-        stdout: "null",
-        stderr: "null",
-      }).spawn();
-      await waitForPort(port, "rclone serve webdav");
+      child = await spawnRcloneServe("webdav", root, port, { user, pass });
     },
     stop: async () => {
       if (!child) return;
