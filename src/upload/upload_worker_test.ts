@@ -12,7 +12,7 @@ import { watchDirectory } from "../util/watch_directory.ts";
 import type { UploadStatus } from "../state/upload_queue.ts";
 import type { RcloneResult, RunRclone } from "./run_rclone.ts";
 import type { UploadSettings } from "./upload_settings.ts";
-import { UploadWorker } from "./upload_worker.ts";
+import { UploadWorker, type UploadWorkerDeps, type UploadWorkerOptions } from "./upload_worker.ts";
 
 const SETTINGS: UploadSettings = {
   remote: "r:",
@@ -51,19 +51,44 @@ function localHashsum(args: readonly string[], bytes: Uint8Array): string {
   return `${createHash(args[1]!).update(bytes).digest("hex")}  ${args[2]}`;
 }
 
-async function setUp() {
-  const dir = await Deno.makeTempDir();
-  const local = join(dir, "alice_2026-12-07_10-00-00.mp4");
-  const bytes = new Uint8Array(1000).fill(3);
-  await Deno.writeFile(local, bytes);
+const LOCAL_NAME = "alice_2026-12-07_10-00-00.mp4";
+
+/** Queues `local` as alice's recording, as a finished session does. */
+async function queueRecording(dir: string, local: string): Promise<void> {
   await enqueueUpload(dir, {
     local,
-    dest: "alice_2026-12-07_10-00-00.mp4",
+    dest: LOCAL_NAME,
     user: "alice",
     kind: "recording",
     queued_at: "2026-12-07T10:00:00.000Z",
   });
+}
+
+/** A queue in a fresh temp folder holding one recording of 1000 bytes. */
+async function setUp() {
+  const dir = await Deno.makeTempDir();
+  const local = join(dir, LOCAL_NAME);
+  const bytes = new Uint8Array(1000).fill(3);
+  await Deno.writeFile(local, bytes);
+  await queueRecording(dir, local);
   return { dir, local, bytes };
+}
+
+/**
+ * A worker on the queue in `dir` that runs until the queue is empty, never really sleeps and
+ * keeps its statuses nowhere, unless `deps` or `options` say otherwise.
+ */
+function workerIn(
+  dir: string,
+  deps: Partial<UploadWorkerDeps> & Pick<UploadWorkerDeps, "run">,
+  options: Partial<UploadWorkerOptions> = {},
+): UploadWorker {
+  return new UploadWorker(SETTINGS, { queueDir: dir, untilEmpty: true, ...options }, {
+    transferLock: join(dir, "transfer.lock"),
+    sleep: () => Promise.resolve(),
+    writeStatus: () => Promise.resolve(),
+    ...deps,
+  });
 }
 
 Deno.test("UploadWorker retries a transient failure with back-off, then settles and deletes", async () => {
@@ -71,9 +96,8 @@ Deno.test("UploadWorker retries a transient failure with back-off, then settles 
   try {
     const waits: number[] = [];
     const statuses: UploadStatus[] = [];
-    const worker = new UploadWorker(SETTINGS, { queueDir: dir, untilEmpty: true }, {
+    const worker = workerIn(dir, {
       run: scripted([DOWN, DOWN, DOWN], bytes),
-      transferLock: join(dir, "transfer.lock"),
       sleep: (ms) => Promise.resolve(void waits.push(ms)),
       writeStatus: (status) => Promise.resolve(void statuses.push(status)),
     });
@@ -96,12 +120,10 @@ Deno.test("UploadWorker stops on refused credentials, keeps the file, and tries 
     const waits: number[] = [];
     const statuses: UploadStatus[] = [];
     const controller = new AbortController();
-    const worker = new UploadWorker(
-      SETTINGS,
-      { queueDir: dir, untilEmpty: false, stoppedRetryMs: 600_000 },
+    const worker = workerIn(
+      dir,
       {
         run: scripted([AUTH, AUTH], bytes),
-        transferLock: join(dir, "transfer.lock"),
         sleep: (ms) => {
           waits.push(ms);
           // Idle once the file is through: the test is over.
@@ -110,6 +132,7 @@ Deno.test("UploadWorker stops on refused credentials, keeps the file, and tries 
         },
         writeStatus: (status) => Promise.resolve(void statuses.push(status)),
       },
+      { untilEmpty: false, stoppedRetryMs: 600_000 },
     );
     assert.equal(await worker.run(controller.signal), "aborted");
     assert.deepEqual(waits, [600_000, 600_000, 15_000]);
@@ -139,12 +162,7 @@ Deno.test("UploadWorker, when the copy checked no hash, compares the one hash th
       const hashes = types.includes("md5") ? { md5 } : {};
       return done(JSON.stringify({ Size: bytes.length, Hashes: hashes }));
     };
-    const worker = new UploadWorker(SETTINGS, { queueDir: dir, untilEmpty: true }, {
-      run,
-      transferLock: join(dir, "transfer.lock"),
-      sleep: () => Promise.resolve(),
-      writeStatus: () => Promise.resolve(),
-    });
+    const worker = workerIn(dir, { run });
     assert.equal(await worker.run(new AbortController().signal), "empty");
     assert.equal((await readUploaded(dir, local))?.checked, `md5:${md5}`);
     assert.deepEqual(asked, [["md5"]], "one hash asked of the remote, not three");
@@ -159,29 +177,22 @@ Deno.test("UploadWorker, idle, starts a newly queued file when the queue folder 
   try {
     const pending = pendingUploadsDir(dir);
     await Deno.mkdir(pending, { recursive: true });
-    const local = join(dir, "alice_2026-12-07_10-00-00.mp4");
+    const local = join(dir, LOCAL_NAME);
     const bytes = new Uint8Array(1000).fill(5);
     await Deno.writeFile(local, bytes);
     const statuses: UploadStatus[] = [];
     // The idle wait never ends by itself: only a change in the queue can end it.
     const forever = (_ms: number, signal: AbortSignal) =>
       new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve()));
-    const worker = new UploadWorker(SETTINGS, { queueDir: dir, untilEmpty: false }, {
+    const worker = workerIn(dir, {
       run: scripted([], bytes),
-      transferLock: join(dir, "transfer.lock"),
       sleep: forever,
       writeStatus: (status) => Promise.resolve(void statuses.push(status)),
       queueChanges: (signal) => watchDirectory(pending, signal),
-    });
+    }, { untilEmpty: false });
     const running = worker.run(controller.signal);
     await eventually("the worker idle", () => statuses.some((s) => s.state === "idle"));
-    await enqueueUpload(dir, {
-      local,
-      dest: "alice_2026-12-07_10-00-00.mp4",
-      user: "alice",
-      kind: "recording",
-      queued_at: "2026-12-07T10:00:00.000Z",
-    });
+    await queueRecording(dir, local);
     await eventually(
       "the file uploaded",
       async () => (await readUploaded(dir, local)) !== undefined,
@@ -222,10 +233,9 @@ Deno.test("UploadWorker settles on rclone copyto's own hash check of that file, 
     const md5 = createHash("md5").update(bytes).digest("hex");
     const statuses: UploadStatus[] = [];
     const keptAtRetry: boolean[] = [];
-    const worker = new UploadWorker(SETTINGS, { queueDir: dir, untilEmpty: true }, {
+    const worker = workerIn(dir, {
       // The first copy's log checks another file: not a check of this one.
       run: loggingCopies(["bob_2026-12-07_10-00-00.mp4", basename(local)], md5, bytes.length),
-      transferLock: join(dir, "transfer.lock"),
       sleep: async () =>
         void keptAtRetry.push(await Deno.stat(local).then(() => true, () => false)),
       writeStatus: (status) => Promise.resolve(void statuses.push(status)),
