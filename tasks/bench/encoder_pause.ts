@@ -15,6 +15,7 @@ import {
   writeJob,
 } from "../../testing/encode_clips.ts";
 import { procState } from "../../testing/processes.ts";
+import { readProcStat } from "../../testing/proc_stat.ts";
 import { type CliResult, collect, makeSandbox, type Sandbox, spawnCli } from "../../testing/cli.ts";
 import { max, median, round } from "./stats.ts";
 import { stopBenchProcess } from "./stop_bench_process.ts";
@@ -53,6 +54,7 @@ async function runEncoderPause(context: WorkloadContext): Promise<WorkloadOutcom
   await writeEncoderConfig(sandbox, "medium");
   const encoding = await startEncoding(context, sandbox);
   const rounds: Round[] = [];
+  let ownCpu: number;
   try {
     const pool = new SlotPool(sandbox.runtimeDir, 6);
     for (let index = 1; index <= repeats; index++) {
@@ -62,10 +64,37 @@ async function runEncoderPause(context: WorkloadContext): Promise<WorkloadOutcom
           `running again after ${rounds.at(-1)!.resumeMs.toFixed(1)} ms`,
       );
     }
+    ownCpu = await daemonCpuShare(context, encoding.daemon.pid);
   } finally {
     await stopBenchProcess(encoding.daemon, encoding.result);
   }
-  return { measurements: report(rounds), notes: [notes(repeats)] };
+  return { measurements: [...report(rounds), ownCpuRow(ownCpu)], notes: [notes(repeats)] };
+}
+
+/** Seconds the daemon's own CPU is sampled over while its ffmpeg encodes. */
+const OWN_CPU_SECONDS = 10;
+
+/**
+ * The share of a core the daemon itself (its ffmpeg not counted) takes while it encodes after the
+ * rounds, the slot files a finished recording leaves in the runtime dir: what it takes from the
+ * encode on a one-core machine.
+ */
+async function daemonCpuShare(context: WorkloadContext, pid: number): Promise<number> {
+  const before = await readProcStat(pid);
+  const start = performance.now();
+  await sleep(OWN_CPU_SECONDS * 1000, context.signal);
+  const after = await readProcStat(pid);
+  if (!before || !after) throw new Error(`encode-daemon ${pid} ended while it was measured`);
+  return (after.cpuSeconds - before.cpuSeconds) / ((performance.now() - start) / 1000);
+}
+
+function ownCpuRow(share: number): Measurement {
+  return {
+    metric: "the daemon's own CPU while encoding",
+    value: round(share * 100, 2),
+    unit: "%",
+    note: `% of a core over ${OWN_CPU_SECONDS} s after the rounds (its ffmpeg not counted)`,
+  };
 }
 
 /** Queues a clip and starts the daemon; returns once its ffmpeg is encoding. */
