@@ -25,13 +25,13 @@ Deno.test("runChatClient() joins, answers PING, and reconnects after RECONNECT a
     await chat.joined("alice");
     const first = chat.say("alice", "bob", "hello");
     chat.ping();
-    await eventually("PONG", () => Promise.resolve(chat.pongs >= 1 || undefined), 10_000);
+    await eventually("PONG", () => Promise.resolve(chat.pongs >= 1 || undefined));
     chat.reconnect();
     await eventually("second connection", async () => {
       if (chat.connections < 2) return undefined;
       await chat.joined("alice");
       return true;
-    }, 10_000);
+    });
     const second = chat.say("alice", "carol", "after reconnect");
     await eventually("second message", () => Promise.resolve(seen(second.id) || undefined));
     chat.drop();
@@ -39,9 +39,9 @@ Deno.test("runChatClient() joins, answers PING, and reconnects after RECONNECT a
       if (chat.connections < 3) return undefined;
       await chat.joined("alice");
       return true;
-    }, 10_000);
+    });
     const third = chat.say("alice", "dave", "after drop");
-    await eventually("third message", () => Promise.resolve(seen(third.id) || undefined), 10_000);
+    await eventually("third message", () => Promise.resolve(seen(third.id) || undefined));
     const ids = lines.map((line) => parseIrcMessage(line)?.tags.id).filter(Boolean);
     assert.deepEqual(ids, [first.id, second.id, third.id]);
     assert.ok(lines.some((line) => / ROOMSTATE /.test(line)), "ROOMSTATE kept for the room id");

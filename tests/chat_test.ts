@@ -75,7 +75,7 @@ async function keepFirstPart(tempDir: string, keep: string): Promise<void> {
 async function readChat(recordDir: string) {
   const name = await eventually("the chat file", async () => {
     return (await listDir(recordDir)).find((n) => n.endsWith(".chat.json"));
-  }, 10_000);
+  });
   const mp4 = (await listDir(recordDir)).find((n) => n.endsWith(".mp4"));
   assert.equal(name.replace(".chat.json", ".mp4"), mp4, "named after the recording");
   return JSON.parse(await Deno.readTextFile(join(recordDir, name)));
@@ -128,7 +128,7 @@ Deno.test("record --chat writes TwitchDownloader chat JSON with offsets on the d
         const status = await statusJson(sandbox);
         const recordings = status.recordings as { chat_messages?: number }[];
         return recordings.find((r) => r.chat_messages === sent.length);
-      }, 10_000);
+      });
       server.end("alice");
       const result = await collect(recorder);
       assert.equal(result.code, 0, result.stderr);

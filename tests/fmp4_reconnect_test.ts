@@ -84,7 +84,7 @@ async function killStreamlink(sandbox: Sandbox): Promise<number[]> {
   const pids = await eventually("streamlink running", async () => {
     const found = (await streamlinksWith(`${sandbox.tempDir}/`)).map((p) => p.pid);
     return found.length > 0 ? found : undefined;
-  }, 30_000);
+  });
   for (const pid of pids) Deno.kill(pid, "SIGKILL");
   return pids;
 }

@@ -92,7 +92,7 @@ Deno.test("live_remux falls back to the parts when its ffmpeg is killed for good
     const ffmpeg = await eventually("the live ffmpeg", async () => {
       const pids = await pidsWith(file);
       return pids.length > 0 ? pids : undefined;
-    }, 30_000);
+    });
     sigkill(ffmpeg, killed);
     const result = await collect(recorder);
     assert.equal(result.code, 0, result.stderr.slice(-2000));
@@ -123,7 +123,7 @@ Deno.test("live_remux: a recorder killed with -9 mid-recording is recovered from
     await eventually("the live file holds data", async () => {
       const size = (await Deno.stat(file).catch(() => undefined))?.size ?? 0;
       return size > 100_000 || undefined;
-    }, 30_000);
+    });
     recorder.kill("SIGKILL");
     await collect(recorder);
     await recoveredAfterKill(sandbox, segments, {});

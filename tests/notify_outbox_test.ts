@@ -122,7 +122,7 @@ Deno.test("an encoder without network leaves encode_finished in the outbox and a
     await eventually("an empty outbox", async () => {
       const status = await statusJson(sb);
       return (status.notifications as { waiting: number }).waiting === 0;
-    }, 30_000);
+    });
     assert.equal(finishedMessages(sink).length, 1, "delivered once");
   } finally {
     poller.kill("SIGTERM");
@@ -229,7 +229,7 @@ Deno.test("record whose webhook is down exits once its file is delivered; a poll
       await eventually("an empty outbox", async () => {
         const status = await statusJson(sb);
         return (status.notifications as { waiting: number }).waiting === 0;
-      }, 30_000);
+      });
     } finally {
       poller.kill("SIGTERM");
       await collect(poller);
