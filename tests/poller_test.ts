@@ -80,12 +80,18 @@ class PollerWorld {
     return status;
   }
 
-  /** Waits for a `status --json` satisfying `check`. */
-  waitStatus(what: string, check: (status: StatusSnapshot) => boolean, timeoutMs = 120_000) {
-    return eventually(what, async () => {
-      const status = await this.status();
-      return check(status) ? status : undefined;
-    }, timeoutMs);
+  /** Waits for a `status --json` satisfying `check`; a timeout tells the last one seen. */
+  async waitStatus(what: string, check: (status: StatusSnapshot) => boolean, timeoutMs = 120_000) {
+    let last: StatusSnapshot | undefined;
+    try {
+      return await eventually(what, async () => {
+        last = await this.status();
+        return check(last) ? last : undefined;
+      }, timeoutMs);
+    } catch (error) {
+      const seen = last && { poller: last.poller, recordings: last.recordings };
+      throw new Error(`${(error as Error).message}; last status: ${JSON.stringify(seen)}`);
+    }
   }
 
   mp4s(user: string): Promise<string[]> {
@@ -193,14 +199,22 @@ Deno.test("with record_limit 1 a second live channel waits; a poller restart nei
     server.goLive("beta_ch");
     poller = world.startPoller(["--record-limit", "1"]);
 
+    // Which channel gets the one slot depends on which probe answers first (a probe can time
+    // out on a loaded machine): the other is held back.
+    const channels = ["alpha_ch", "beta_ch"];
+    const heldBack = (s: StatusSnapshot, user: string) =>
+      s.poller.skipped.some((k) => k.user === user && /record limit 1/.test(k.reason));
     const first = await world.waitStatus(
-      "alpha_ch capturing while beta_ch is held back by the limit",
+      "one channel capturing while the other is held back by the limit",
       (s) =>
-        capturing(s, "alpha_ch") !== undefined &&
-        s.poller.skipped.some((k) => k.user === "beta_ch" && /record limit 1/.test(k.reason)),
+        channels.some((user) => capturing(s, user) !== undefined) &&
+        channels.some((user) => heldBack(s, user)),
     );
-    assert.deepEqual(first.recordings.map((r) => r.user), ["alpha_ch"]);
-    const alphaPid = first.recordings[0]!.pid;
+    const holder = first.recordings[0]!.user;
+    const waiter = channels.find((user) => user !== holder)!;
+    assert.ok(heldBack(first, waiter), `${waiter} held back`);
+    assert.deepEqual(first.recordings.map((r) => r.user), [holder]);
+    const holderPid = first.recordings[0]!.pid;
 
     const second = await world.cli(["poller", "run"]);
     assert.equal(second.code, 3, second.stderr);
@@ -212,47 +226,47 @@ Deno.test("with record_limit 1 a second live channel waits; a poller restart nei
     assert.equal(stopped.code, 0, stopped.stderr);
     const between = await world.status();
     assert.equal(between.poller.running, false);
-    assert.deepEqual(between.recordings.map((r) => [r.user, r.pid]), [["alpha_ch", alphaPid]]);
+    assert.deepEqual(between.recordings.map((r) => [r.user, r.pid]), [[holder, holderPid]]);
 
     poller = world.startPoller(["--record-limit", "1"]);
     const restarted = await world.waitStatus(
       "a cycle of the new poller",
       (s) =>
         s.poller.running && s.poller.pid === poller!.process.pid &&
-        s.poller.skipped.some((k) => k.user === "alpha_ch" && k.reason === "already recording"),
+        s.poller.skipped.some((k) => k.user === holder && k.reason === "already recording"),
     );
     assert.deepEqual(restarted.poller.launched, []);
     assert.deepEqual(restarted.recordings.map((r) => [r.user, r.pid, r.state]), [
-      ["alpha_ch", alphaPid, "capturing"],
+      [holder, holderPid, "capturing"],
     ]);
-    assert.deepEqual(await listDir(world.logsDir), ["alpha_ch.log"]);
+    assert.deepEqual(await listDir(world.logsDir), [`${holder}.log`]);
 
-    // The first recording ends: its slot frees and beta_ch is launched.
-    server.end("alpha_ch");
-    const beta = await world.waitStatus(
-      "beta_ch capturing",
-      (s) => capturing(s, "beta_ch") !== undefined,
+    // The first recording ends: its slot frees and the waiter is launched.
+    server.end(holder);
+    const waiting = await world.waitStatus(
+      `${waiter} capturing`,
+      (s) => capturing(s, waiter) !== undefined,
       300_000,
     );
-    assert.deepEqual(beta.recordings.map((r) => r.user), ["beta_ch"]);
-    assert.equal((await world.mp4s("alpha_ch")).length, 1);
-    const alphaLog = await world.log("alpha_ch");
-    assert.equal(count(alphaLog, /twitchtool poller: /), 1, "alpha_ch was launched once");
+    assert.deepEqual(waiting.recordings.map((r) => r.user), [waiter]);
+    assert.equal((await world.mp4s(holder)).length, 1);
+    const holderLog = await world.log(holder);
+    assert.equal(count(holderLog, /twitchtool poller: /), 1, `${holder} was launched once`);
 
-    // Stop the poller first (so it does not relaunch beta_ch), then the recording by slot.
+    // Stop the poller first (so it does not relaunch the waiter), then the recording by slot.
     const pollerStop = await world.cli(["poller", "stop"]);
     assert.equal(pollerStop.code, 0, pollerStop.stderr);
     assert.match(pollerStop.stdout, /Stopped the poller/);
     assert.equal((await poller.result).code, 0);
     poller = undefined;
 
-    const slot = beta.recordings[0]!.slot;
+    const slot = waiting.recordings[0]!.slot;
     const stop = await world.cli(["stop", String(slot), "--timeout", "60"]);
     assert.equal(stop.code, 0, stop.stderr);
-    assert.match(stop.stdout, /Stopped beta_ch: the recording was finalized/);
-    const betaMp4 = await world.mp4s("beta_ch");
-    assert.equal(betaMp4.length, 1);
-    const info = await ffprobe(betaMp4[0]!);
+    assert.match(stop.stdout, new RegExp(`Stopped ${waiter}: the recording was finalized`));
+    const waiterMp4 = await world.mp4s(waiter);
+    assert.equal(waiterMp4.length, 1);
+    const info = await ffprobe(waiterMp4[0]!);
     assert.ok(info.duration > 0, `duration ${info.duration}`);
     assert.ok(info.streams.some((s) => s.codec_type === "video"));
 
@@ -261,7 +275,7 @@ Deno.test("with record_limit 1 a second live channel waits; a poller restart nei
     assert.equal(end.poller.running, false);
     assert.deepEqual(
       end.queue.pending.map((job) => job.input).sort(),
-      [...await world.mp4s("alpha_ch"), ...betaMp4].sort(),
+      [...await world.mp4s(holder), ...waiterMp4].sort(),
     );
   } finally {
     if (poller) await stopPoller(poller);
