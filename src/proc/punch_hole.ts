@@ -30,3 +30,24 @@ export async function punchHole(path: string, from: number, to: number): Promise
   }
   return end - start;
 }
+
+/**
+ * Frees `[from, to)` of `path` so that all of it reads as zeros: the whole blocks punched
+ * ({@link punchHole}), the pieces of blocks at either end overwritten with zeros. A reader of a
+ * fragmented MP4 part then finds a zero box header at `from` and the next box right where the
+ * zeros end, at `to` (`record/fmp4_fragments.ts`). Returns the bytes given back to the disk.
+ */
+export async function freeRange(path: string, from: number, to: number): Promise<number> {
+  if (to <= from) return 0;
+  const freed = await punchHole(path, from, to);
+  const start = Math.min(to, Math.ceil(from / PUNCH_ALIGN) * PUNCH_ALIGN);
+  const end = Math.max(start, Math.floor(to / PUNCH_ALIGN) * PUNCH_ALIGN);
+  using file = await Deno.open(path, { write: true });
+  for (const [at, length] of [[from, start - from], [end, to - end]] as const) {
+    if (length <= 0) continue;
+    await file.seek(at, Deno.SeekMode.Start);
+    const zeros = new Uint8Array(length);
+    for (let written = 0; written < length;) written += await file.write(zeros.subarray(written));
+  }
+  return freed;
+}

@@ -22,7 +22,15 @@ import {
   statOrUndefined,
   syncDirectory,
 } from "../state/atomic_write.ts";
-import { type Fmp4Layout, readFmp4Layout, sameInit } from "./fmp4_fragments.ts";
+import {
+  type Fmp4Fragment,
+  type Fmp4Init,
+  type Fmp4Layout,
+  readFmp4Layout,
+  sameBytes,
+  sameInit,
+} from "./fmp4_fragments.ts";
+import { initCore } from "./live_fmp4.ts";
 import { partContainer } from "./part_container.ts";
 import { type Fmp4Plan, planFmp4Timeline, writeFmp4Plan } from "./fmp4_timeline.ts";
 import { type JoinPlan, planFmp4Joins, planTsJoins } from "./part_joins.ts";
@@ -316,6 +324,9 @@ async function livePrefixSource(
   const hevc = live.inits.some((init) =>
     [...init.tracks.values()].some((track) => /^hv[c1e]/.test(track.codec))
   );
+  if (await partContainer(checkpoint.part) === "mp4") {
+    return await appendedPrefixSource(parts, prefix, held, hevc, settings);
+  }
   const joins = await planTsJoins(parts);
   const rest = join(settings.tempDir, `${settings.base}.rest.partial`);
   const restParts = parts.slice(at);
@@ -349,6 +360,72 @@ async function livePrefixSource(
     joins: { ...joins, skips: source.joins.skips },
     inputs: [...parts, rest],
   };
+}
+
+/**
+ * {@link livePrefixSource} for fMP4 parts, whose fragments the live file took in as they are
+ * (`live_fmp4.ts`): the live file's fragments up to the checkpoint, then the parts' from the
+ * checkpoint on (repeats dropped by the join plan of all the parts, whose heads and tails were
+ * kept for it; the freed ranges between read as zeros and are skipped), moved by the live file's
+ * shift and given its init segment so that the two follow each other as one.
+ */
+async function appendedPrefixSource(
+  parts: readonly string[],
+  prefix: LivePrefix,
+  held: Fmp4Layout,
+  hevc: boolean,
+  settings: FinalizeSettings,
+): Promise<PartsSource> {
+  const { checkpoint } = prefix;
+  const { unreadable, layouts } = await sortParts(parts);
+  const at = layouts.findIndex((part) => part.path === checkpoint.part);
+  const liveInit = held.inits[0];
+  if (at < 0 || !liveInit) {
+    throw new MergeFailedError(
+      `Cannot finalize "${settings.base}": the part "${checkpoint.part}" and the live file "${prefix.file}" hold its recording together and one is unreadable; parts kept in "${settings.tempDir}"`,
+    );
+  }
+  const joins = await planFmp4Joins(layouts);
+  const rest = layouts.slice(at).map((part, index) => {
+    const kept = part.layout.fragments.slice(joins.skips[at + index] ?? 0)
+      .filter((fragment) => index > 0 || fragmentStart(fragment) >= checkpoint.offset);
+    const fragments = followingLive(kept, liveInit, checkpoint.shift_seconds ?? 0);
+    return { path: part.path, layout: { ...part.layout, fragments } };
+  });
+  const layoutsFed = [{ path: prefix.file, layout: held }, ...rest]
+    .filter((part) => part.layout.fragments.length > 0);
+  const source = await fmp4Source(
+    layoutsFed,
+    layoutsFed.map((part) => part.path),
+    unreadable,
+    hevc,
+  );
+  return { ...source, joins: { ...joins, skips: source.joins.skips }, inputs: parts };
+}
+
+/** Where a fragment's `moof` starts in its file. */
+function fragmentStart(fragment: Fmp4Fragment): number {
+  return fragment.dataStart - fragment.moof.byteLength;
+}
+
+/**
+ * Part fragments re-timed and re-labelled to continue a live file: decode times less the live
+ * file's `shiftSeconds`, and the live file's init where theirs decodes alike (`initCore`).
+ */
+function followingLive(
+  fragments: readonly Fmp4Fragment[],
+  liveInit: Fmp4Init,
+  shiftSeconds: number,
+): Fmp4Fragment[] {
+  const liveCore = initCore(liveInit);
+  return fragments.map((fragment) => {
+    const init = sameBytes(initCore(fragment.init), liveCore) ? liveInit : fragment.init;
+    const tracks = fragment.tracks.map((track) => {
+      const timescale = fragment.init.tracks.get(track.trackId)?.timescale || 1;
+      return { ...track, baseTime: track.baseTime - Math.round(shiftSeconds * timescale) };
+    });
+    return { ...fragment, init, tracks };
+  });
 }
 
 /** Sorts parts by what their bytes are; unreadable ones (or of another container) are left out. */

@@ -5,7 +5,7 @@
  * read; media data (`mdat`) is streamed, never held in memory.
  */
 import { boxType, readBoxHeader } from "../util/mp4_box.ts";
-import { concatBytes, readAt } from "../util/read_at.ts";
+import { concatBytes, readAt, readInto } from "../util/read_at.ts";
 
 /** One track of an init segment. */
 export interface Fmp4Track {
@@ -45,6 +45,8 @@ export interface Fmp4Fragment {
   readonly dataStart: number;
   readonly end: number;
   readonly tracks: readonly Fmp4TrackFragment[];
+  /** The first fragment after a range of the part freed while recording (read as zeros). */
+  readonly afterFreed?: true;
 }
 
 /** What a fragmented MP4 file holds. */
@@ -69,8 +71,19 @@ export async function readFmp4Layout(path: string): Promise<Fmp4Layout> {
     let pending: { moof: Uint8Array; dataStart: number } | undefined;
     let offset = 0;
     let completeBytes = 0;
+    let afterFreed = false;
     while (offset + 8 <= size) {
-      const box = readBoxHeader(await readAt(file, offset, 16), 0, size - offset);
+      const header = await readAt(file, offset, 16);
+      if (header.subarray(0, 8).every((byte) => byte === 0)) {
+        // A range freed while recording (`live_checkpoint.ts`): zeros up to the next fragment.
+        const next = await fragmentAfterZeros(file, offset, size);
+        if (next === undefined) break;
+        offset = completeBytes = next;
+        pending = undefined;
+        afterFreed = true;
+        continue;
+      }
+      const box = readBoxHeader(header, 0, size - offset);
       if (!box || offset + box.size > size) break;
       const { type, size: boxSize } = box;
       const end = offset + boxSize;
@@ -93,8 +106,10 @@ export async function readFmp4Layout(path: string): Promise<Fmp4Layout> {
           dataStart: pending.dataStart,
           end,
           tracks: parseMoof(pending.moof, init.tracks),
+          ...(afterFreed ? { afterFreed: true as const } : {}),
         });
         pending = undefined;
+        afterFreed = false;
       }
       offset = end;
       if (!pending) completeBytes = offset;
@@ -104,6 +119,55 @@ export async function readFmp4Layout(path: string): Promise<Fmp4Layout> {
   } finally {
     file.close();
   }
+}
+
+/** Where the first byte that is not zero lies at or after `from`, if any before `size`. */
+async function nextNonZero(
+  file: Deno.FsFile,
+  from: number,
+  size: number,
+): Promise<number | undefined> {
+  const chunk = new Uint8Array(1 << 20);
+  for (let at = from; at < size;) {
+    const bytes = await readInto(
+      file,
+      at,
+      chunk.subarray(0, Math.min(chunk.byteLength, size - at)),
+    );
+    if (bytes.byteLength === 0) return undefined;
+    const found = firstNonZero(bytes);
+    if (found >= 0) return at + found;
+    at += bytes.byteLength;
+  }
+  return undefined;
+}
+
+/**
+ * Where the `moof` that ends a run of zeros starting at `from` begins (undefined: zeros up to
+ * the end). Its size field's leading bytes are zeros too, so it starts up to three bytes before
+ * the first byte that is not.
+ */
+async function fragmentAfterZeros(
+  file: Deno.FsFile,
+  from: number,
+  size: number,
+): Promise<number | undefined> {
+  const first = await nextNonZero(file, from, size);
+  if (first === undefined) return undefined;
+  for (let start = Math.max(from, first - 3); start <= first; start++) {
+    if (boxType(await readAt(file, start, 8), 4) === "moof") return start;
+  }
+  // Not a freed range: something to keep whole, never to trim as a cut-off write.
+  throw new Error(`zeros at byte ${from} are followed by no fragment (at byte ${first})`);
+}
+
+/** Index of the first byte of `bytes` that is not zero, or -1; a word at a time (freed GBs). */
+function firstNonZero(bytes: Uint8Array): number {
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2);
+  let i = 0;
+  while (i < words.length && words[i] === 0) i++;
+  for (let at = i * 4; at < bytes.byteLength; at++) if (bytes[at] !== 0) return at;
+  return -1;
 }
 
 /**

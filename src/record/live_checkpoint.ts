@@ -248,6 +248,72 @@ export class FedVideoIndex {
   }
 }
 
+/** What is known of one fMP4 part's fragments in the live file. */
+interface AppendedPart {
+  /** Where its first appended fragment starts (after the init and any repeated head). */
+  readonly first: number;
+  /** The first fragment start at least {@link HEAD_KEEP_BYTES} after `first`: freeing starts there. */
+  from?: number;
+  /** Its appended fragments of the last `keepSeconds`, oldest first. */
+  readonly tail: { start: number; seconds: number }[];
+}
+
+/**
+ * The fragments of fMP4 parts appended to the live file (`live_fmp4.ts`), for freeing: the
+ * appender knows exactly which part bytes each fragment came from, so the checkpoint is simply
+ * the end of the last fragment written, and a part may be freed from its head's end to the start
+ * of its last `keepSeconds` of fragments (the tail a reconnected streamlink may repeat, which the
+ * appender and finalize compare new parts with). Ranges start and end on fragment starts: freed
+ * with `freeRange` (`proc/punch_hole.ts`), a part then reads as its fragments with zeros between
+ * (`fmp4_fragments.ts` skips them).
+ */
+export class Fmp4FreeIndex {
+  readonly #keepSeconds: number;
+  readonly #parts = new Map<string, AppendedPart>();
+  #last: { part: string; offset: number; liveBytes: number } | undefined;
+
+  constructor(keepSeconds: number) {
+    this.#keepSeconds = keepSeconds;
+  }
+
+  /**
+   * The fragment at `[start, end)` of `part`, decoded from `seconds` on (its source clock), now
+   * ends the live file at `liveBytes`.
+   */
+  written(part: string, start: number, end: number, seconds: number, liveBytes: number): void {
+    let known = this.#parts.get(part);
+    if (!known) this.#parts.set(part, known = { first: start, tail: [] });
+    if (known.from === undefined && start >= known.first + HEAD_KEEP_BYTES) known.from = start;
+    known.tail.push({ start, seconds });
+    while (known.tail.length > 1 && known.tail[0]!.seconds < seconds - this.#keepSeconds) {
+      known.tail.shift();
+    }
+    this.#last = { part, offset: end, liveBytes };
+  }
+
+  /**
+   * The checkpoint after the last fragment written and what each part may be freed of; read it
+   * before the live file's fsync, which then makes everything it names durable.
+   */
+  plan(shiftSeconds: number): FreePlan | undefined {
+    const last = this.#last;
+    if (!last) return undefined;
+    const ranges = [...this.#parts].flatMap(([part, known]) => {
+      const to = known.tail[0]!.start;
+      return known.from !== undefined && to > known.from ? [{ part, from: known.from, to }] : [];
+    });
+    return {
+      checkpoint: {
+        part: last.part,
+        offset: last.offset,
+        live_bytes: last.liveBytes,
+        shift_seconds: shiftSeconds,
+      },
+      ranges,
+    };
+  }
+}
+
 /** A 33-bit PES timestamp at `t`. */
 function timestamp(data: Uint8Array, t: number): number {
   return (data[t]! >> 1 & 0x07) * 2 ** 30 + (data[t + 1]! << 22 | data[t + 2]! >> 1 << 15) +

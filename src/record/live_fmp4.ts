@@ -10,11 +10,12 @@
  * recording, and decode times that never go back except for the fragments a reconnected
  * streamlink repeats (the same `moof` and the same media bytes as one already appended, dropped).
  * Anything else (a new init: an encoder restart or a new picture size; times going back; an
- * absolute data offset) throws, and the session is finalized from its parts, which are not freed
- * for fMP4 sources.
+ * absolute data offset) throws, and the session is finalized from its parts: from the live file
+ * up to its checkpoint and the parts after it when they were freed (`live_checkpoint.ts`).
  */
 import {
   children,
+  type Fmp4Init,
   type Fmp4Track,
   type Fmp4TrackFragment,
   parseMoof,
@@ -44,9 +45,22 @@ export interface AppendedSamples {
   audio: number;
 }
 
+/**
+ * Told of each fragment once it is written to the live file: where it came from, its source decode
+ * time (seconds) and the live file's size after it.
+ */
+export type OnFragmentWritten = (
+  source: FragmentSource,
+  seconds: number,
+  liveBytes: number,
+) => void;
+
 /** The live file of an fMP4 broadcast, written by appending its fragments. */
 export class Fmp4LiveFile {
   readonly #file: Deno.FsFile;
+  readonly #onWritten: OnFragmentWritten | undefined;
+  /** Bytes written to the live file so far. */
+  #size = 0;
   /** The source's init segment (`ftyp` + `moov`) as first seen: every later one must equal it. */
   #init: Uint8Array | undefined;
   #tracks = new Map<number, Fmp4Track>();
@@ -58,19 +72,36 @@ export class Fmp4LiveFile {
   readonly #recent = new Map<string, FragmentSource>();
   readonly samples: AppendedSamples = { video: 0, audio: 0 };
   /** Fragments taken but not yet written: the first ones, until every track has shown its start. */
-  readonly #held: { moof: Uint8Array; data: Uint8Array; tracks: Fmp4TrackFragment[] }[] = [];
+  readonly #held: {
+    moof: Uint8Array;
+    data: Uint8Array;
+    tracks: Fmp4TrackFragment[];
+    source: FragmentSource;
+  }[] = [];
   /** Fragments dropped as a reconnect's repeat. */
   repeats = 0;
 
-  private constructor(file: Deno.FsFile) {
+  private constructor(file: Deno.FsFile, onWritten: OnFragmentWritten | undefined) {
     this.#file = file;
+    this.#onWritten = onWritten;
   }
 
   /** Creates (or truncates) the live file at `path`. */
-  static async create(path: string): Promise<Fmp4LiveFile> {
+  static async create(path: string, onWritten?: OnFragmentWritten): Promise<Fmp4LiveFile> {
     return new Fmp4LiveFile(
       await Deno.open(path, { write: true, create: true, truncate: true }),
+      onWritten,
     );
+  }
+
+  /** The seconds taken off every decode time; 0 until the first fragments are written. */
+  get shiftSeconds(): number {
+    return this.#shiftSeconds ?? 0;
+  }
+
+  /** Makes everything written so far durable. */
+  async sync(): Promise<void> {
+    await this.#file.sync();
   }
 
   /** An init segment (`ftyp` bytes, then the `moov` box) of a part. */
@@ -112,7 +143,7 @@ export class Fmp4LiveFile {
       if (kind === "video" || kind === "audio") this.samples[kind] += track.samples;
     }
     this.#remember(key, source);
-    this.#held.push({ moof, data, tracks });
+    this.#held.push({ moof, data, tracks, source });
     // The shift waits for every track's first fragment (a packager may put each in its own).
     const waiting = [...this.#tracks.values()].some((t) =>
       t.kind !== "other" && !this.#ends.has(t.id)
@@ -129,7 +160,7 @@ export class Fmp4LiveFile {
     this.#shiftSeconds ??= Math.min(
       ...this.#held.flatMap((f) => f.tracks.map((t) => t.baseTime / this.#timescale(t.trackId))),
     );
-    for (const { moof, data, tracks } of this.#held.splice(0)) {
+    for (const { moof, data, tracks, source } of this.#held.splice(0)) {
       const shifted = moof.slice();
       const view = new DataView(shifted.buffer);
       for (const track of tracks) {
@@ -142,6 +173,9 @@ export class Fmp4LiveFile {
       }
       await this.#write(shifted);
       await this.#write(data);
+      const first = tracks[0];
+      const seconds = first ? first.baseTime / this.#timescale(first.trackId) : 0;
+      this.#onWritten?.(source, seconds, this.#size);
     }
   }
 
@@ -178,7 +212,39 @@ export class Fmp4LiveFile {
   async #write(bytes: Uint8Array): Promise<void> {
     let written = 0;
     while (written < bytes.byteLength) written += await this.#file.write(bytes.subarray(written));
+    this.#size += written;
   }
+}
+
+/**
+ * What of an init segment decides how its fragments decode: `ftyp` and `moov` without the edit
+ * lists and the user data, which a live file changes (`liveMoov`, and the chapters written into
+ * it at the end). A part whose init has the core of the live file's continues it.
+ */
+export function initCore(init: Fmp4Init): Uint8Array {
+  const boxes = [...children(init.bytes, 0, init.bytes.byteLength)];
+  const ftyp = boxes.find(([type]) => type === "ftyp");
+  const moov = boxes.find(([type]) => type === "moov");
+  if (!ftyp || !moov) return init.bytes;
+  const core = moovCore(init.bytes.subarray(moov[3], moov[2]));
+  return concatBytes(init.bytes.subarray(ftyp[3], ftyp[2]), mp4Box("moov", ...core));
+}
+
+/** The children of a `moov` without its user data, each track without its edit list. */
+function moovCore(moov: Uint8Array): Uint8Array[] {
+  const kept: Uint8Array[] = [];
+  for (const [type, start, end, boxStart] of children(moov, 8, moov.byteLength)) {
+    if (type === "udta") continue;
+    if (type !== "trak") {
+      kept.push(moov.subarray(boxStart, end));
+      continue;
+    }
+    const trak = [...children(moov, start, end)]
+      .filter(([t]) => t !== "edts")
+      .map(([, , e, boxStartOf]) => moov.subarray(boxStartOf, e));
+    kept.push(mp4Box("trak", ...trak));
+  }
+  return kept;
 }
 
 /**
@@ -186,20 +252,8 @@ export class Fmp4LiveFile {
  * source's user data replaced by the room for the chapters.
  */
 function liveMoov(moov: Uint8Array): Uint8Array {
-  const kept: Uint8Array[] = [];
-  for (const [type, start, end] of children(moov, 8, moov.byteLength)) {
-    if (type === "udta") continue;
-    if (type !== "trak") {
-      kept.push(moov.subarray(start - 8, end));
-      continue;
-    }
-    const trak = [...children(moov, start, end)]
-      .filter(([t]) => t !== "edts")
-      .map(([, s, e]) => moov.subarray(s - 8, e));
-    kept.push(mp4Box("trak", ...trak));
-  }
   const room = mp4Box("udta", mp4Box("free", new Uint8Array(LIVE_HEADER_ROOM_BYTES)));
-  return mp4Box("moov", ...kept, room);
+  return mp4Box("moov", ...moovCore(moov), room);
 }
 
 /** Whether a track fragment header gives an absolute `base_data_offset` (flag 0x1). */
@@ -214,7 +268,10 @@ function hasAbsoluteDataOffset(moof: Uint8Array): boolean {
   return false;
 }
 
-/** Whether the part bytes at `source` are `moof` then `data` (the parts are never freed here). */
+/**
+ * Whether the part bytes at `source` are `moof` then `data`. A repeat reaches back at most the
+ * live window (30-40 s), which stays in the part: a source freed since reads as zeros, no match.
+ */
 async function holds(source: FragmentSource, moof: Uint8Array, data: Uint8Array): Promise<boolean> {
   if (source.end - source.start !== moof.byteLength + data.byteLength) return false;
   using file = await Deno.open(source.path, { read: true }).catch(() => undefined);

@@ -30,11 +30,11 @@ import { liveFmp4Args } from "../proc/ffmpeg_args.ts";
 import { probeMedia } from "../proc/ffprobe.ts";
 import type { LiveCheckpoint, LiveRemuxJournal } from "../state/session_manifest.ts";
 import { sizeOrZero, writeFileAtomic } from "../state/atomic_write.ts";
-import { punchHole } from "../proc/punch_hole.ts";
+import { freeRange, punchHole } from "../proc/punch_hole.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { readAt, readInto } from "../util/read_at.ts";
 import { packetsRead } from "./finalize.ts";
-import { FedVideoIndex, type FreePlan } from "./live_checkpoint.ts";
+import { FedVideoIndex, Fmp4FreeIndex, type FreePlan } from "./live_checkpoint.ts";
 import { readFmp4Layout } from "./fmp4_fragments.ts";
 import { liveRoomMetadata } from "./live_header.ts";
 import { Fmp4LiveFile } from "./live_fmp4.ts";
@@ -114,6 +114,8 @@ export class LiveRemux {
   readonly #pump: Promise<void>;
   readonly #freeing: LiveFreeing | undefined;
   readonly #index: FedVideoIndex | undefined;
+  /** What of fMP4 parts the live file holds (freeing on, parts fragmented MP4). */
+  readonly #fmp4Index: Fmp4FreeIndex | undefined;
   readonly #freeLoop: Promise<void>;
   /** Where the live file is known to hold the recording up to (journaled before any punch). */
   #checkpoint: LiveCheckpoint | undefined;
@@ -137,6 +139,7 @@ export class LiveRemux {
     this.#clock = options.clock ?? systemClock;
     this.#freeing = options.free;
     this.#index = options.free ? new FedVideoIndex(options.free.keepSeconds) : undefined;
+    this.#fmp4Index = options.free ? new Fmp4FreeIndex(options.free.keepSeconds) : undefined;
     this.#pump = this.#run().catch((error) => this.#fail((error as Error).message));
     this.#freeLoop = this.#freeWhileFed();
   }
@@ -230,6 +233,7 @@ export class LiveRemux {
 
   /** One round: read the live file's fragments, fsync it, journal the checkpoint, punch. */
   async #freeHeld(): Promise<void> {
+    if (this.#fmp4) return await this.#freeAppended(this.#fmp4);
     if (!this.#ffmpeg || !this.#index) return;
     // Nothing to read before ffmpeg wrote its first fragment (with the index before it).
     const layout = await readFmp4Layout(this.file).catch(() => undefined);
@@ -246,12 +250,33 @@ export class LiveRemux {
     await this.#punch(plan);
   }
 
+  /**
+   * One round for fMP4 parts: the appender's checkpoint, the live file fsync'd, the checkpoint
+   * journaled, then the ranges freed as zeros. Nothing is journaled before there is something to
+   * free: until then a fallback finalizes the parts as they are.
+   */
+  async #freeAppended(fmp4: Fmp4LiveFile): Promise<void> {
+    const plan = this.#fmp4Index?.plan(fmp4.shiftSeconds);
+    if (!plan || (!this.#checkpoint && plan.ranges.length === 0)) return;
+    const { checkpoint } = plan;
+    if (
+      checkpoint.part === this.#checkpoint?.part && checkpoint.offset === this.#checkpoint.offset
+    ) {
+      return;
+    }
+    // Planned before the fsync: every fragment it names was written before it, so is on disk.
+    await fmp4.sync();
+    this.#checkpoint = checkpoint;
+    await this.#freeing!.journal();
+    await this.#punch(plan, freeRange);
+  }
+
   /** Frees each part's ranges of `plan` (journaled already), what was freed before skipped. */
-  async #punch(plan: FreePlan): Promise<void> {
+  async #punch(plan: FreePlan, free = punchHole): Promise<void> {
     for (const range of plan.ranges) {
       const from = Math.max(range.from, this.#freedTo.get(range.part) ?? 0);
       if (range.to <= from) continue;
-      this.#freed += await punchHole(range.part, from, range.to);
+      this.#freed += await free(range.part, from, range.to);
       this.#freedTo.set(range.part, range.to);
     }
   }
@@ -296,7 +321,12 @@ export class LiveRemux {
         return this.#fail(`"${part.path}" is ${container} where the parts before were ${first}`);
       }
       if (first === "mp4") {
-        this.#fmp4 ??= await Fmp4LiveFile.create(this.file);
+        this.#fmp4 ??= await Fmp4LiveFile.create(
+          this.file,
+          this.#fmp4Index &&
+            ((source, seconds, bytes) =>
+              this.#fmp4Index!.written(source.path, source.start, source.end, seconds, bytes)),
+        );
         await this.#followFmp4(part);
       } else {
         await this.#follow(part);

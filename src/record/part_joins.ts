@@ -91,7 +91,7 @@ export async function planFmp4Joins(parts: readonly Fmp4Part[]): Promise<JoinPla
       const hole = holeBetween(head.start - previous.end);
       if (hole !== undefined) holes.push({ at_seconds: roundMillis(at), seconds: hole });
     }
-    for (const span of kept) at += span.seconds;
+    at += keptSeconds(kept);
     previous = { part, end: tail.start + tail.seconds };
   }
   return { skips, repeatsSeconds: roundMillis(repeats), holes };
@@ -105,12 +105,32 @@ function measuredKind(parts: readonly Fmp4Part[]): "video" | "audio" {
   return video ? "video" : "audio";
 }
 
+/** A fragment's `kind` track on its part's timeline, seconds. */
+interface Span {
+  readonly start: number;
+  readonly seconds: number;
+  /** The first after a range freed while recording: the time since the one before was there. */
+  readonly afterFreed?: true;
+}
+
+/** Seconds the spans of one part hold, a freed range's counted from the times around it. */
+function keptSeconds(kept: readonly Span[]): number {
+  let seconds = 0;
+  let end: number | undefined;
+  for (const span of kept) {
+    if (span.afterFreed && end !== undefined) seconds += Math.max(0, span.start - end);
+    seconds += span.seconds;
+    end = span.start + span.seconds;
+  }
+  return seconds;
+}
+
 /** Start and length (seconds) of each fragment's `kind` track; fragments without one are left out. */
 function spans(
   fragments: Fmp4Layout["fragments"],
   kind: "video" | "audio",
-): { start: number; seconds: number }[] {
-  const found: { start: number; seconds: number }[] = [];
+): Span[] {
+  const found: Span[] = [];
   for (const fragment of fragments) {
     for (const track of fragment.tracks) {
       const info = fragment.init.tracks.get(track.trackId);
@@ -118,6 +138,7 @@ function spans(
       found.push({
         start: track.baseTime / info.timescale,
         seconds: track.duration / info.timescale,
+        ...(fragment.afterFreed ? { afterFreed: true as const } : {}),
       });
       break;
     }

@@ -80,13 +80,18 @@ export interface LiveRemuxJournal {
 
 /**
  * The live file's first `live_bytes` bytes (whole fragments) hold every frame fed before byte
- * `offset` of `part` (a keyframe's first packet) and nothing after; the parts' bytes before it
- * may be freed (`record/live_checkpoint.ts`).
+ * `offset` of `part` (a keyframe's first packet; with fMP4 parts, the next fragment's start) and
+ * nothing after; the parts' bytes before it may be freed (`record/live_checkpoint.ts`).
  */
 export interface LiveCheckpoint {
   readonly part: string;
   readonly offset: number;
   readonly live_bytes: number;
+  /**
+   * fMP4 parts only: the seconds taken off every decode time in the live file
+   * (`record/live_fmp4.ts`), so the parts after `offset` are moved by as much to follow it.
+   */
+  readonly shift_seconds?: number;
 }
 
 /** `<temp>/<base>.session.json`: who recorded what, which parts belong to it, how far it got. */

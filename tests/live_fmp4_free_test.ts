@@ -1,0 +1,140 @@
+/**
+ * End-to-end: an fMP4 broadcast (the shape Twitch serves for HEVC, AV1 and more and more H.264)
+ * written live by appending its fragments (`live_fmp4.ts`), its part freed in place as the live
+ * file takes it in (`live_checkpoint.ts` `Fmp4FreeIndex`): the real `record` with real streamlink
+ * against a scripted broadcast of the test HLS server, the delivered `.mp4` decoded frame by frame
+ * and matched against the source's frames.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { type BroadcastPiece, ensureClip, piecesScript } from "../testing/clips.ts";
+import {
+  collect,
+  deliveredRecording,
+  killLeftovers,
+  listDir,
+  makeSandbox,
+  runCli,
+  type Sandbox,
+  spawnCli,
+} from "../testing/cli.ts";
+import { eventually } from "../testing/eventually.ts";
+import { frameHashes, frameHashesOf, framesMissing, repeatedFrames } from "../testing/frames.ts";
+import { startHlsServer } from "../testing/hls_server.ts";
+import { pidsWith } from "../testing/processes.ts";
+
+/** A short repeat tail kept (the test server's window is 20 s), so a short recording frees. */
+const FREEING = { TWITCHTOOL_LIVE_KEEP_SECONDS: "12" };
+
+/** 2 s segments, as Twitch's. */
+const BROADCAST: BroadcastPiece = { offset: 1000, seconds: 50, fmp4: true, segmentSeconds: 2 };
+
+/** The live journal of the one session in the session folder (undefined before it exists). */
+async function liveJournal(
+  sandbox: Sandbox,
+): Promise<{ freed_bytes?: number; checkpoint?: { part: string } } | undefined> {
+  const name = (await listDir(sandbox.tempDir)).find((n) => n.endsWith(".session.json"));
+  if (!name) return undefined;
+  const text = await Deno.readTextFile(join(sandbox.tempDir, name)).catch(() => "{}");
+  return JSON.parse(text).live;
+}
+
+/** Waits until the recorder freed part of its fMP4 part (journaled, then freed). */
+function partFreed(sandbox: Sandbox): Promise<number> {
+  return eventually("a range of the fMP4 part freed", async () => {
+    const freed = (await liveJournal(sandbox))?.freed_bytes ?? 0;
+    return freed > 0 ? freed : undefined;
+  }, 120_000);
+}
+
+/** The frames of `pieces` played one after another, each decoded through its own init. */
+async function sourceFrames(dir: string, pieces = [BROADCAST]): Promise<string[]> {
+  const frames: string[] = [];
+  for (const piece of pieces) {
+    const clip = await ensureClip(piece);
+    frames.push(...await frameHashesOf([clip.init!, ...clip.segments], dir, "source.mp4"));
+  }
+  return frames;
+}
+
+/** Runs `run` on a test server playing `pieces` to `user`. */
+async function recordFreeing(
+  user: string,
+  run: (sandbox: Sandbox) => Promise<void>,
+  pieces = [BROADCAST],
+) {
+  const server = await startHlsServer({ windowSize: 10, endGraceMs: 2000 });
+  try {
+    await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
+    server.playScript(user, await piecesScript(pieces));
+    await run(sandbox);
+  } finally {
+    await server.close();
+  }
+}
+
+Deno.test("live_remux of an fMP4 broadcast frees its part as it goes and delivers the live file, every frame once", async () => {
+  await recordFreeing("fmp4_freed", async (sandbox) => {
+    const recorder = spawnCli(sandbox, ["record", "fmp4_freed"], { env: FREEING });
+    const freed = await partFreed(sandbox);
+    const result = await collect(recorder);
+    assert.equal(result.code, 0, result.stderr.slice(-2000));
+    assert.ok(freed >= 4096, `${freed} bytes freed`);
+    const { mp4, entry } = await deliveredRecording(sandbox);
+    assert.deepEqual(await frameHashes(mp4), await sourceFrames(sandbox.home));
+    assert.equal(entry.coverage.delivered_by, "live", JSON.stringify(entry));
+    assert.deepEqual(await listDir(sandbox.tempDir), [], "nothing left in the session folder");
+  });
+});
+
+Deno.test("live_remux of an fMP4 broadcast: a recorder killed with -9 after freeing part of its part is recovered whole", async () => {
+  const leftovers = new Set<number>();
+  try {
+    await recordFreeing("fmp4_freed_killed", async (sandbox) => {
+      const recorder = spawnCli(sandbox, ["record", "fmp4_freed_killed"], { env: FREEING });
+      leftovers.add(recorder.pid);
+      await partFreed(sandbox);
+      recorder.kill("SIGKILL");
+      await collect(recorder);
+      const part = (await liveJournal(sandbox))!.checkpoint!.part;
+      const stat = await Deno.stat(part);
+      assert.ok(stat.blocks! * 512 < stat.size, `${part}: ${stat.blocks} blocks of ${stat.size}`);
+      await eventually("no process of the sandbox left", async () => {
+        const pids = await pidsWith(sandbox.tempDir);
+        pids.forEach((pid) => leftovers.add(pid));
+        return pids.length === 0 || undefined;
+      });
+      const result = await runCli(sandbox, ["recover"], { env: FREEING });
+      assert.equal(result.code, 0, result.stderr);
+      const { mp4, entry } = await deliveredRecording(sandbox);
+      const frames = await frameHashes(mp4);
+      const source = await sourceFrames(sandbox.home);
+      assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
+      const missing = framesMissing(frames, source);
+      assert.ok(missing !== undefined && missing <= 300, `${missing} of ${source.length} missing`);
+      assert.equal(entry.coverage.delivered_by, "parts", JSON.stringify(entry));
+      assert.deepEqual(await listDir(sandbox.tempDir), [], "nothing left in the session folder");
+    });
+  } finally {
+    killLeftovers(leftovers);
+  }
+});
+
+Deno.test("live_remux of an fMP4 broadcast: an encoder restart after part of the part was freed gives every frame of both clocks once", async () => {
+  const pieces: BroadcastPiece[] = [
+    { offset: 1000, seconds: 36, fmp4: true, segmentSeconds: 2 },
+    { offset: 0, seconds: 10, fmp4: true, segmentSeconds: 2 },
+  ];
+  await recordFreeing("fmp4_freed_restart", async (sandbox) => {
+    const recorder = spawnCli(sandbox, ["record", "fmp4_freed_restart"], { env: FREEING });
+    await partFreed(sandbox);
+    const result = await collect(recorder);
+    assert.equal(result.code, 0, result.stderr.slice(-2000));
+    const { mp4, entry } = await deliveredRecording(sandbox);
+    // The clock restarts on the same test picture, so frames recur: the source order decides.
+    assert.deepEqual(await frameHashes(mp4), await sourceFrames(sandbox.home, pieces));
+    // A new init mid-recording: the live file up to its checkpoint, then the parts.
+    assert.equal(entry.coverage.delivered_by, "parts", JSON.stringify(entry));
+    assert.deepEqual(await listDir(sandbox.tempDir), [], "nothing left in the session folder");
+  }, pieces);
+});
