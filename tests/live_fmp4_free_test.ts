@@ -6,7 +6,6 @@
  * and matched against the source's frames.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { type BroadcastPiece, ensureClip, piecesScript } from "../testing/clips.ts";
 import {
   collect,
@@ -19,33 +18,13 @@ import {
   spawnCli,
 } from "../testing/cli.ts";
 import { eventually } from "../testing/eventually.ts";
+import { FREEING, liveJournal, partsFreed } from "../testing/live.ts";
 import { frameHashes, frameHashesOf, framesMissing, repeatedFrames } from "../testing/frames.ts";
 import { startHlsServer } from "../testing/hls_server.ts";
 import { pidsWith } from "../testing/processes.ts";
 
-/** A short repeat tail kept (the test server's window is 20 s), so a short recording frees. */
-const FREEING = { TWITCHTOOL_LIVE_KEEP_SECONDS: "12" };
-
 /** 2 s segments, as Twitch's. */
 const BROADCAST: BroadcastPiece = { offset: 1000, seconds: 50, fmp4: true, segmentSeconds: 2 };
-
-/** The live journal of the one session in the session folder (undefined before it exists). */
-async function liveJournal(
-  sandbox: Sandbox,
-): Promise<{ freed_bytes?: number; checkpoint?: { part: string } } | undefined> {
-  const name = (await listDir(sandbox.tempDir)).find((n) => n.endsWith(".session.json"));
-  if (!name) return undefined;
-  const text = await Deno.readTextFile(join(sandbox.tempDir, name)).catch(() => "{}");
-  return JSON.parse(text).live;
-}
-
-/** Waits until the recorder freed part of its fMP4 part (journaled, then freed). */
-function partFreed(sandbox: Sandbox): Promise<number> {
-  return eventually("a range of the fMP4 part freed", async () => {
-    const freed = (await liveJournal(sandbox))?.freed_bytes ?? 0;
-    return freed > 0 ? freed : undefined;
-  }, 120_000);
-}
 
 /** The frames of `pieces` played one after another, each decoded through its own init. */
 async function sourceFrames(dir: string, pieces = [BROADCAST]): Promise<string[]> {
@@ -76,7 +55,7 @@ async function recordFreeing(
 Deno.test("live_remux of an fMP4 broadcast frees its part as it goes and delivers the live file, every frame once", async () => {
   await recordFreeing("fmp4_freed", async (sandbox) => {
     const recorder = spawnCli(sandbox, ["record", "fmp4_freed"], { env: FREEING });
-    const freed = await partFreed(sandbox);
+    const freed = await partsFreed(sandbox);
     const result = await collect(recorder);
     assert.equal(result.code, 0, result.stderr.slice(-2000));
     assert.ok(freed >= 4096, `${freed} bytes freed`);
@@ -93,7 +72,7 @@ Deno.test("live_remux of an fMP4 broadcast: a recorder killed with -9 after free
     await recordFreeing("fmp4_freed_killed", async (sandbox) => {
       const recorder = spawnCli(sandbox, ["record", "fmp4_freed_killed"], { env: FREEING });
       leftovers.add(recorder.pid);
-      await partFreed(sandbox);
+      await partsFreed(sandbox);
       recorder.kill("SIGKILL");
       await collect(recorder);
       const part = (await liveJournal(sandbox))!.checkpoint!.part;
@@ -127,7 +106,7 @@ Deno.test("live_remux of an fMP4 broadcast: an encoder restart after part of the
   ];
   await recordFreeing("fmp4_freed_restart", async (sandbox) => {
     const recorder = spawnCli(sandbox, ["record", "fmp4_freed_restart"], { env: FREEING });
-    await partFreed(sandbox);
+    await partsFreed(sandbox);
     const result = await collect(recorder);
     assert.equal(result.code, 0, result.stderr.slice(-2000));
     const { mp4, entry } = await deliveredRecording(sandbox);

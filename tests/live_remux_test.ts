@@ -24,34 +24,14 @@ import {
   statusJson,
 } from "../testing/cli.ts";
 import { eventually } from "../testing/eventually.ts";
+import { FREEING, liveJournal, partsFreed } from "../testing/live.ts";
 import { frameHashes, frameHashesOf, framesMissing, repeatedFrames } from "../testing/frames.ts";
 import { startHlsServer } from "../testing/hls_server.ts";
 import { pidsWith } from "../testing/processes.ts";
 import { canMountTmpfs, mountTmpfs } from "../testing/tmpfs.ts";
 import { findChromium, playVideoFile } from "../testing/chromium.ts";
 
-/** A short repeat tail kept (the test server's window is 10 s), so a short recording frees. */
-const FREEING = { TWITCHTOOL_LIVE_KEEP_SECONDS: "12" };
-
 const tmpfs = await canMountTmpfs();
-
-/** The live journal of the one session in the session folder (undefined before it exists). */
-async function liveJournal(
-  sandbox: { tempDir: string },
-): Promise<{ freed_bytes?: number; checkpoint?: { part: string } } | undefined> {
-  const name = (await listDir(sandbox.tempDir)).find((n) => n.endsWith(".session.json"));
-  if (!name) return undefined;
-  const text = await Deno.readTextFile(join(sandbox.tempDir, name)).catch(() => "{}");
-  return JSON.parse(text).live;
-}
-
-/** Waits until the recorder freed part of the parts in place (journaled, then punched). */
-function partsFreed(sandbox: { tempDir: string }): Promise<number> {
-  return eventually("a prefix of the parts freed", async () => {
-    const freed = (await liveJournal(sandbox))?.freed_bytes ?? 0;
-    return freed > 0 ? freed : undefined;
-  }, 120_000);
-}
 
 /** Bytes the MPEG-TS segments take remuxed into one `.mp4` (what a recording delivers). */
 async function mp4Bytes(segments: readonly Uint8Array[], dir: string): Promise<number> {
