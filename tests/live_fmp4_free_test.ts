@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { type BroadcastPiece, ensureClip, piecesScript } from "../testing/clips.ts";
 import {
   collect,
+  defaultConfig,
   deliveredRecording,
   killLeftovers,
   listDir,
@@ -22,6 +23,9 @@ import { FREEING, liveJournal, partsFreed } from "../testing/live.ts";
 import { frameHashes, frameHashesOf, framesMissing, repeatedFrames } from "../testing/frames.ts";
 import { startHlsServer } from "../testing/hls_server.ts";
 import { pidsWith } from "../testing/processes.ts";
+import { canMountTmpfs, mountTmpfs } from "../testing/tmpfs.ts";
+
+const tmpfs = await canMountTmpfs();
 
 /** 2 s segments, as Twitch's. */
 const BROADCAST: BroadcastPiece = { offset: 1000, seconds: 50, fmp4: true, segmentSeconds: 2 };
@@ -116,4 +120,38 @@ Deno.test("live_remux of an fMP4 broadcast: an encoder restart after part of the
     assert.equal(entry.coverage.delivered_by, "parts", JSON.stringify(entry));
     assert.deepEqual(await listDir(sandbox.tempDir), [], "nothing left in the session folder");
   }, pieces);
+});
+
+Deno.test({
+  name:
+    "live_remux of an fMP4 broadcast on a disk that holds the delivered file 1.4 times delivers it whole",
+  ignore: !tmpfs,
+  fn: async () => {
+    // 90 s: what each part keeps whatever its length (its head and 12 s tail) stays a small share.
+    const piece: BroadcastPiece = { offset: 1000, seconds: 90, fmp4: true, segmentSeconds: 2 };
+    const clip = await ensureClip(piece);
+    const size = [clip.init!, ...clip.segments].reduce((sum, bytes) => sum + bytes.byteLength, 0);
+    const server = await startHlsServer({ windowSize: 10, endGraceMs: 2000 });
+    try {
+      await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
+      await sandbox.writeConfig(
+        defaultConfig(sandbox, server.urlTemplate).replace(
+          "disk_free_min_bytes = 1048576",
+          "disk_free_min_bytes = 0",
+        ),
+      );
+      await using _disk = await mountTmpfs(
+        sandbox.recordDir,
+        `${Math.ceil(size * 1.4 / 4096) * 4}k`,
+      );
+      server.playScript("fmp4_small", await piecesScript([piece]));
+      const result = await collect(spawnCli(sandbox, ["record", "fmp4_small"], { env: FREEING }));
+      assert.equal(result.code, 0, result.stderr.slice(-2000));
+      const { mp4, entry } = await deliveredRecording(sandbox);
+      assert.deepEqual(await frameHashes(mp4), await sourceFrames(sandbox.home, [piece]));
+      assert.equal(entry.coverage.delivered_by, "live", JSON.stringify(entry));
+    } finally {
+      await server.close();
+    }
+  },
 });
