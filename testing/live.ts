@@ -1,6 +1,7 @@
 /** Helpers for end-to-end tests that drive a live stream and watch the recorder react. */
 import { join } from "node:path";
-import { type Sandbox, statusJson } from "./cli.ts";
+import { collect, defaultConfig, type Sandbox, spawnCli, statusJson } from "./cli.ts";
+import { mountTmpfs } from "./tmpfs.ts";
 import { eventually } from "./eventually.ts";
 import { type LiveHlsServer, startHlsServer } from "./hls_server.ts";
 
@@ -55,3 +56,44 @@ export function partsFreed(sandbox: { tempDir: string }): Promise<number> {
  * 10 to 20 s), so a short recording already frees its parts.
  */
 export const FREEING = { TWITCHTOOL_LIVE_KEEP_SECONDS: "12" };
+
+/**
+ * Gives `sandbox`'s record dir a disk of `times` × `bytes` (a tmpfs, whole pages) and a config
+ * that lets a recording use all of it (no free-space floor): a small VPS's disk.
+ */
+export async function smallRecordDisk(
+  sandbox: Sandbox,
+  urlTemplate: string,
+  bytes: number,
+  times: number,
+): Promise<AsyncDisposable> {
+  await sandbox.writeConfig(
+    defaultConfig(sandbox, urlTemplate).replace(
+      "disk_free_min_bytes = 1048576",
+      "disk_free_min_bytes = 0",
+    ),
+  );
+  return await mountTmpfs(sandbox.recordDir, `${Math.ceil(bytes * times / 4096) * 4}k`);
+}
+
+/**
+ * Records `user` with {@link FREEING} until part of its part is freed, then kills the recorder
+ * with SIGKILL (its pid goes into `leftovers`; its streamlink runs on) and checks that the part
+ * journaled at the checkpoint really has a hole.
+ */
+export async function recorderKilledAfterFreeing(
+  sandbox: Sandbox,
+  user: string,
+  leftovers: Set<number>,
+): Promise<void> {
+  const recorder = spawnCli(sandbox, ["record", user], { env: FREEING });
+  leftovers.add(recorder.pid);
+  await partsFreed(sandbox);
+  recorder.kill("SIGKILL");
+  await collect(recorder);
+  const part = (await liveJournal(sandbox))!.checkpoint!.part;
+  const stat = await Deno.stat(part);
+  if (stat.blocks! * 512 >= stat.size) {
+    throw new Error(`${part} has no hole: ${stat.blocks} blocks of ${stat.size} bytes`);
+  }
+}

@@ -9,7 +9,6 @@ import assert from "node:assert/strict";
 import { type BroadcastPiece, ensureClip, piecesScript } from "../testing/clips.ts";
 import {
   collect,
-  defaultConfig,
   deliveredRecording,
   killLeftovers,
   listDir,
@@ -19,11 +18,16 @@ import {
   spawnCli,
 } from "../testing/cli.ts";
 import { eventually } from "../testing/eventually.ts";
-import { FREEING, liveJournal, partsFreed } from "../testing/live.ts";
+import {
+  FREEING,
+  partsFreed,
+  recorderKilledAfterFreeing,
+  smallRecordDisk,
+} from "../testing/live.ts";
 import { frameHashes, frameHashesOf, framesMissing, repeatedFrames } from "../testing/frames.ts";
 import { startHlsServer } from "../testing/hls_server.ts";
 import { pidsWith } from "../testing/processes.ts";
-import { canMountTmpfs, mountTmpfs } from "../testing/tmpfs.ts";
+import { canMountTmpfs } from "../testing/tmpfs.ts";
 
 const tmpfs = await canMountTmpfs();
 
@@ -74,14 +78,7 @@ Deno.test("live_remux of an fMP4 broadcast: a recorder killed with -9 after free
   const leftovers = new Set<number>();
   try {
     await recordFreeing("fmp4_freed_killed", async (sandbox) => {
-      const recorder = spawnCli(sandbox, ["record", "fmp4_freed_killed"], { env: FREEING });
-      leftovers.add(recorder.pid);
-      await partsFreed(sandbox);
-      recorder.kill("SIGKILL");
-      await collect(recorder);
-      const part = (await liveJournal(sandbox))!.checkpoint!.part;
-      const stat = await Deno.stat(part);
-      assert.ok(stat.blocks! * 512 < stat.size, `${part}: ${stat.blocks} blocks of ${stat.size}`);
+      await recorderKilledAfterFreeing(sandbox, "fmp4_freed_killed", leftovers);
       await eventually("no process of the sandbox left", async () => {
         const pids = await pidsWith(sandbox.tempDir);
         pids.forEach((pid) => leftovers.add(pid));
@@ -134,16 +131,7 @@ Deno.test({
     const server = await startHlsServer({ windowSize: 10, endGraceMs: 2000 });
     try {
       await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
-      await sandbox.writeConfig(
-        defaultConfig(sandbox, server.urlTemplate).replace(
-          "disk_free_min_bytes = 1048576",
-          "disk_free_min_bytes = 0",
-        ),
-      );
-      await using _disk = await mountTmpfs(
-        sandbox.recordDir,
-        `${Math.ceil(size * 1.4 / 4096) * 4}k`,
-      );
+      await using _disk = await smallRecordDisk(sandbox, server.urlTemplate, size, 1.4);
       server.playScript("fmp4_small", await piecesScript([piece]));
       const result = await collect(spawnCli(sandbox, ["record", "fmp4_small"], { env: FREEING }));
       assert.equal(result.code, 0, result.stderr.slice(-2000));

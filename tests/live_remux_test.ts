@@ -11,7 +11,6 @@ import { join } from "node:path";
 import { clipBroadcast } from "../testing/clips.ts";
 import {
   collect,
-  defaultConfig,
   deliveredRecording,
   hostingConfig,
   killLeftovers,
@@ -24,11 +23,17 @@ import {
   statusJson,
 } from "../testing/cli.ts";
 import { eventually } from "../testing/eventually.ts";
-import { FREEING, liveJournal, partsFreed } from "../testing/live.ts";
+import {
+  FREEING,
+  liveJournal,
+  partsFreed,
+  recorderKilledAfterFreeing,
+  smallRecordDisk,
+} from "../testing/live.ts";
 import { frameHashes, frameHashesOf, framesMissing, repeatedFrames } from "../testing/frames.ts";
 import { startHlsServer } from "../testing/hls_server.ts";
 import { pidsWith } from "../testing/processes.ts";
-import { canMountTmpfs, mountTmpfs } from "../testing/tmpfs.ts";
+import { canMountTmpfs } from "../testing/tmpfs.ts";
 import { findChromium, playVideoFile } from "../testing/chromium.ts";
 
 const tmpfs = await canMountTmpfs();
@@ -174,16 +179,7 @@ Deno.test({
     try {
       await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
       const size = await mp4Bytes(segments, sandbox.home);
-      await sandbox.writeConfig(
-        defaultConfig(sandbox, server.urlTemplate).replace(
-          "disk_free_min_bytes = 1048576",
-          "disk_free_min_bytes = 0",
-        ),
-      );
-      await using _disk = await mountTmpfs(
-        sandbox.recordDir,
-        `${Math.ceil(size * 1.4 / 4096) * 4}k`,
-      );
+      await using _disk = await smallRecordDisk(sandbox, server.urlTemplate, size, 1.4);
       server.playScript("live_small", script);
       const result = await collect(spawnCli(sandbox, ["record", "live_small"], { env: FREEING }));
       assert.equal(result.code, 0, result.stderr.slice(-2000));
@@ -203,17 +199,7 @@ Deno.test("live_remux: a recorder killed with -9 after freeing part of its part 
   try {
     await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
     server.playScript("live_freed", script);
-    const recorder = spawnCli(sandbox, ["record", "live_freed"], { env: FREEING });
-    leftovers.add(recorder.pid);
-    await partsFreed(sandbox);
-    recorder.kill("SIGKILL");
-    await collect(recorder);
-    const part = (await liveJournal(sandbox))!.checkpoint!.part;
-    const stat = await Deno.stat(part);
-    assert.ok(
-      stat.blocks! * 512 < stat.size,
-      `${part}: ${stat.blocks} blocks of ${stat.size} bytes`,
-    );
+    await recorderKilledAfterFreeing(sandbox, "live_freed", leftovers);
     await recoveredAfterKill(sandbox, segments, FREEING);
   } finally {
     killLeftovers(leftovers);
