@@ -1,6 +1,6 @@
 /** Helpers for end-to-end tests that drive a live stream and watch the recorder react. */
 import { join } from "node:path";
-import { collect, defaultConfig, type Sandbox, spawnCli, statusJson } from "./cli.ts";
+import { collect, defaultConfig, listDir, type Sandbox, spawnCli, statusJson } from "./cli.ts";
 import { mountTmpfs } from "./tmpfs.ts";
 import { eventually } from "./eventually.ts";
 import { type LiveHlsServer, startHlsServer } from "./hls_server.ts";
@@ -36,8 +36,7 @@ export interface LiveJournalView {
 export async function liveJournal(
   sandbox: { tempDir: string },
 ): Promise<LiveJournalView | undefined> {
-  const names = await Array.fromAsync(Deno.readDir(sandbox.tempDir)).catch(() => []);
-  const name = names.map((entry) => entry.name).find((n) => n.endsWith(".session.json"));
+  const name = (await listDir(sandbox.tempDir)).find((n) => n.endsWith(".session.json"));
   if (!name) return undefined;
   const text = await Deno.readTextFile(join(sandbox.tempDir, name)).catch(() => "{}");
   return JSON.parse(text).live;

@@ -418,8 +418,14 @@ function followingLive(
   shiftSeconds: number,
 ): Fmp4Fragment[] {
   const liveCore = initCore(liveInit);
+  // Fragments share their part's init: each one is compared once, not once per fragment.
+  const asLive = new Map<Fmp4Init, Fmp4Init>();
+  const initOf = (init: Fmp4Init) => {
+    if (!asLive.has(init)) asLive.set(init, sameBytes(initCore(init), liveCore) ? liveInit : init);
+    return asLive.get(init)!;
+  };
   return fragments.map((fragment) => {
-    const init = sameBytes(initCore(fragment.init), liveCore) ? liveInit : fragment.init;
+    const init = initOf(fragment.init);
     const tracks = fragment.tracks.map((track) => {
       const timescale = fragment.init.tracks.get(track.trackId)?.timescale || 1;
       return { ...track, baseTime: track.baseTime - Math.round(shiftSeconds * timescale) };

@@ -22,6 +22,7 @@ import { TS_PACKET_SIZE } from "./ts_packets.ts";
 import { concatBytes } from "../util/read_at.ts";
 import { ptsDelta, TS_CLOCK } from "./ts_timestamps.ts";
 import type { Fmp4Layout } from "./fmp4_fragments.ts";
+import type { FragmentSource } from "./live_fmp4.ts";
 import type { LiveCheckpoint } from "../state/session_manifest.ts";
 
 /** What a part keeps at its head past the repeat it starts with: the join plan's first frames. */
@@ -277,10 +278,11 @@ export class Fmp4FreeIndex {
   }
 
   /**
-   * The fragment at `[start, end)` of `part`, decoded from `seconds` on (its source clock), now
-   * ends the live file at `liveBytes`.
+   * The fragment from `source`, decoded from `seconds` on (its source clock), now ends the live
+   * file at `liveBytes` (an `OnFragmentWritten` of `Fmp4LiveFile`).
    */
-  written(part: string, start: number, end: number, seconds: number, liveBytes: number): void {
+  written(source: FragmentSource, seconds: number, liveBytes: number): void {
+    const { path: part, start, end } = source;
     let known = this.#parts.get(part);
     if (!known) this.#parts.set(part, known = { first: start, tail: [] });
     if (known.from === undefined && start >= known.first + HEAD_KEEP_BYTES) known.from = start;

@@ -323,9 +323,7 @@ export class LiveRemux {
       if (first === "mp4") {
         this.#fmp4 ??= await Fmp4LiveFile.create(
           this.file,
-          this.#fmp4Index &&
-            ((source, seconds, bytes) =>
-              this.#fmp4Index!.written(source.path, source.start, source.end, seconds, bytes)),
+          this.#fmp4Index?.written.bind(this.#fmp4Index),
         );
         await this.#followFmp4(part);
       } else {
