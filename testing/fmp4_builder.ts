@@ -19,6 +19,8 @@ export interface BuiltRun {
   readonly sampleDuration: number;
   readonly samples: number;
   readonly seed: number;
+  /** Media bytes in the `mdat` (64 unless given). */
+  readonly payloadBytes?: number;
 }
 
 const text = new TextEncoder();
@@ -75,7 +77,10 @@ export function fragment(sequence: number, runs: readonly BuiltRun[]): Uint8Arra
     );
   });
   const media = runs.map((run) =>
-    Uint8Array.from({ length: 64 }, (_, i) => (run.seed * 131 + run.id * 17 + i * 7) & 0xff)
+    Uint8Array.from(
+      { length: run.payloadBytes ?? 64 },
+      (_, i) => (run.seed * 131 + run.id * 17 + i * 7) & 0xff,
+    )
   );
   return concatBytes([
     box("moof", box("mfhd", words(0, sequence)), ...trafs),

@@ -31,6 +31,44 @@ export async function punchHole(path: string, from: number, to: number): Promise
   return end - start;
 }
 
+/** One write of a {@link freeRange}: zeros written over `[from, to)`, or those whole blocks punched. */
+export interface FreeStep {
+  readonly kind: "zero" | "punch";
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * The writes that free `[from, to)`, in the order {@link freeRange} makes them. The piece of a
+ * block at `from` is zeroed first, so from the first write on the zeros begin where the range
+ * does (a fragment's start), and a reader of a part whose recorder was killed between two writes
+ * finds zeros where a fragment should start and the next fragment after them
+ * (`record/fmp4_fragments.ts`), whatever is left of the range.
+ */
+export function freeRangeSteps(from: number, to: number): FreeStep[] {
+  if (to <= from) return [];
+  const start = Math.min(to, Math.ceil(from / PUNCH_ALIGN) * PUNCH_ALIGN);
+  const end = Math.max(start, Math.floor(to / PUNCH_ALIGN) * PUNCH_ALIGN);
+  const steps: FreeStep[] = [
+    { kind: "zero", from, to: start },
+    { kind: "punch", from: start, to: end },
+    { kind: "zero", from: end, to },
+  ];
+  return steps.filter((step) => step.to > step.from);
+}
+
+/** Makes one {@link FreeStep} on `path`; returns the bytes given back to the disk. */
+export async function applyFreeStep(path: string, step: FreeStep): Promise<number> {
+  if (step.kind === "punch") return await punchHole(path, step.from, step.to);
+  using file = await Deno.open(path, { write: true });
+  await file.seek(step.from, Deno.SeekMode.Start);
+  const zeros = new Uint8Array(step.to - step.from);
+  for (let written = 0; written < zeros.byteLength;) {
+    written += await file.write(zeros.subarray(written));
+  }
+  return 0;
+}
+
 /**
  * Frees `[from, to)` of `path` so that all of it reads as zeros: the whole blocks punched
  * ({@link punchHole}), the pieces of blocks at either end overwritten with zeros. A reader of a
@@ -38,16 +76,7 @@ export async function punchHole(path: string, from: number, to: number): Promise
  * zeros end, at `to` (`record/fmp4_fragments.ts`). Returns the bytes given back to the disk.
  */
 export async function freeRange(path: string, from: number, to: number): Promise<number> {
-  if (to <= from) return 0;
-  const freed = await punchHole(path, from, to);
-  const start = Math.min(to, Math.ceil(from / PUNCH_ALIGN) * PUNCH_ALIGN);
-  const end = Math.max(start, Math.floor(to / PUNCH_ALIGN) * PUNCH_ALIGN);
-  using file = await Deno.open(path, { write: true });
-  for (const [at, length] of [[from, start - from], [end, to - end]] as const) {
-    if (length <= 0) continue;
-    await file.seek(at, Deno.SeekMode.Start);
-    const zeros = new Uint8Array(length);
-    for (let written = 0; written < length;) written += await file.write(zeros.subarray(written));
-  }
+  let freed = 0;
+  for (const step of freeRangeSteps(from, to)) freed += await applyFreeStep(path, step);
   return freed;
 }

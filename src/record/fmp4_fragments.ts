@@ -143,9 +143,11 @@ async function nextNonZero(
 }
 
 /**
- * Where the `moof` that ends a run of zeros starting at `from` begins (undefined: zeros up to
- * the end). Its size field's leading bytes are zeros too, so it starts up to three bytes before
- * the first byte that is not.
+ * Where the fragment after a run of zeros starting at `from` begins (undefined: zeros up to the
+ * end). A freed range ends on a `moof`, whose size field starts with zero bytes, so it starts up
+ * to three bytes before the first byte that is not zero. A recorder killed while it freed a range
+ * may leave the middle of a fragment between the zeros and the `moof` that ends the range
+ * (`proc/punch_hole.ts`): that fragment lost its head and is skipped too.
  */
 async function fragmentAfterZeros(
   file: Deno.FsFile,
@@ -154,11 +156,56 @@ async function fragmentAfterZeros(
 ): Promise<number | undefined> {
   const first = await nextNonZero(file, from, size);
   if (first === undefined) return undefined;
-  for (let start = Math.max(from, first - 3); start <= first; start++) {
-    if (boxType(await readAt(file, start, 8), 4) === "moof") return start;
-  }
+  const found = await nextMoof(file, Math.max(from, first - 3), size);
+  if (found !== undefined) return found;
   // Not a freed range: something to keep whole, never to trim as a cut-off write.
   throw new Error(`zeros at byte ${from} are followed by no fragment (at byte ${first})`);
+}
+
+const MOOF = new TextEncoder().encode("moof");
+
+/**
+ * Where the first `moof` box at or after `from` starts: its type, a `mfhd` as its first child
+ * (ISO 14496-12 puts it there) and an `mdat` where it ends, so media bytes that merely spell
+ * "moof" are not taken for one.
+ */
+async function nextMoof(
+  file: Deno.FsFile,
+  from: number,
+  size: number,
+): Promise<number | undefined> {
+  const chunk = new Uint8Array(1 << 20);
+  // Chunks overlap by 8 bytes: a type cut by one chunk's end lies whole in the next.
+  for (let at = from; at + 8 <= size; at += chunk.byteLength - 8) {
+    const bytes = await readInto(
+      file,
+      at,
+      chunk.subarray(0, Math.min(chunk.byteLength, size - at)),
+    );
+    for (
+      let type = bytes.indexOf(MOOF[0]!, 4);
+      type >= 0;
+      type = bytes.indexOf(MOOF[0]!, type + 1)
+    ) {
+      if (
+        MOOF.every((byte, i) => bytes[type + i] === byte) && await isMoof(file, at + type - 4, size)
+      ) {
+        return at + type - 4;
+      }
+    }
+    if (bytes.byteLength < chunk.byteLength) return undefined;
+  }
+  return undefined;
+}
+
+/** Whether a `moof` box starts at `at` ({@link nextMoof}); one cut off by the end counts. */
+async function isMoof(file: Deno.FsFile, at: number, size: number): Promise<boolean> {
+  const header = await readAt(file, at, 16);
+  const moof = readBoxHeader(header, 0, size - at);
+  const mfhd = readBoxHeader(header, 8, size - at - 8);
+  if (moof?.type !== "moof" || mfhd?.type !== "mfhd" || moof.headerSize !== 8) return false;
+  if (at + moof.size + 8 > size) return true;
+  return boxType(await readAt(file, at + moof.size, 8), 4) === "mdat";
 }
 
 /** Index of the first byte of `bytes` that is not zero, or -1; a word at a time (freed GBs). */
