@@ -1,4 +1,5 @@
 /** Helpers for end-to-end tests that drive a live stream and watch the recorder react. */
+import type { LiveCheckpoint } from "../src/state/session_manifest.ts";
 import { join } from "node:path";
 import { collect, defaultConfig, listDir, type Sandbox, spawnCli, statusJson } from "./cli.ts";
 import { mountTmpfs } from "./tmpfs.ts";
@@ -29,7 +30,7 @@ export function waitForState(sandbox: Sandbox, user: string, state: string, time
 /** What a test reads of a session's live journal (`session.json`'s `live`). */
 export interface LiveJournalView {
   readonly freed_bytes?: number;
-  readonly checkpoint?: { readonly part: string };
+  readonly checkpoint?: LiveCheckpoint;
 }
 
 /** The live journal of the one session in the session folder (undefined before it exists). */

@@ -10,9 +10,11 @@ import { type BroadcastPiece, ensureClip, piecesScript } from "../testing/clips.
 import {
   collect,
   deliveredRecording,
+  hostingConfig,
   killLeftovers,
   listDir,
   makeSandbox,
+  recordingsOf,
   runCli,
   type Sandbox,
   spawnCli,
@@ -20,6 +22,7 @@ import {
 import { eventually } from "../testing/eventually.ts";
 import {
   FREEING,
+  liveJournal,
   partsFreed,
   recorderKilledAfterFreeing,
   smallRecordDisk,
@@ -47,14 +50,14 @@ async function sourceFrames(dir: string, pieces = [BROADCAST]): Promise<string[]
 /** Runs `run` on a test server playing `pieces` to `user`. */
 async function recordFreeing(
   user: string,
-  run: (sandbox: Sandbox) => Promise<void>,
+  run: (sandbox: Sandbox, urlTemplate: string) => Promise<void>,
   pieces = [BROADCAST],
 ) {
   const server = await startHlsServer({ windowSize: 10, endGraceMs: 2000 });
   try {
     await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
     server.playScript(user, await piecesScript(pieces));
-    await run(sandbox);
+    await run(sandbox, server.urlTemplate);
   } finally {
     await server.close();
   }
@@ -117,6 +120,57 @@ Deno.test("live_remux of an fMP4 broadcast: an encoder restart after part of the
     assert.equal(entry.coverage.delivered_by, "parts", JSON.stringify(entry));
     assert.deepEqual(await listDir(sandbox.tempDir), [], "nothing left in the session folder");
   }, pieces);
+});
+
+/**
+ * A poller hosting `user` ends with `signal` once the part was freed; the next one adopts the
+ * session and goes on with its live file: every frame once, delivered live, and the part freed on
+ * after the adoption.
+ */
+async function adoptedLiveGoesOn(user: string, signal: "SIGKILL" | "SIGTERM") {
+  const piece: BroadcastPiece = { ...BROADCAST, seconds: 70 };
+  const leftovers = new Set<number>();
+  try {
+    await recordFreeing(user, async (sandbox, urlTemplate) => {
+      const configPath = await hostingConfig(sandbox, urlTemplate, [user]);
+      const poll = () =>
+        spawnCli(sandbox, ["--config", configPath, "poller", "run"], { env: FREEING });
+      const first = poll();
+      leftovers.add(first.pid);
+      await partsFreed(sandbox);
+      first.kill(signal);
+      await collect(first);
+      const left = (await liveJournal(sandbox))!.checkpoint!;
+      const second = poll();
+      leftovers.add(second.pid);
+      await eventually("the part freed on after the adoption", async () => {
+        const checkpoint = (await liveJournal(sandbox))?.checkpoint;
+        return checkpoint && checkpoint.offset > left.offset || undefined;
+      });
+      const mp4s = await eventually("the adopted recording delivered", async () => {
+        const found = await recordingsOf(sandbox.recordDir, user);
+        return found.length > 0 ? found : undefined;
+      }, 300_000);
+      second.kill("SIGTERM");
+      await collect(second);
+      for (const pid of await pidsWith(sandbox.tempDir)) leftovers.add(pid);
+      const { mp4, entry } = await deliveredRecording(sandbox);
+      assert.deepEqual([mp4], mp4s);
+      assert.deepEqual(await frameHashes(mp4), await sourceFrames(sandbox.home, [piece]));
+      assert.equal(entry.coverage.delivered_by, "live", JSON.stringify(entry));
+      assert.deepEqual(await listDir(sandbox.tempDir), [], "nothing left in the session folder");
+    }, [piece]);
+  } finally {
+    killLeftovers(leftovers);
+  }
+}
+
+Deno.test("live_remux of an fMP4 broadcast: a poller killed with -9 after freeing; the adopting one goes on with the live file", async () => {
+  await adoptedLiveGoesOn("fmp4_adopt_killed", "SIGKILL");
+});
+
+Deno.test("live_remux of an fMP4 broadcast: a poller stopped while capturing; the next one goes on with the live file", async () => {
+  await adoptedLiveGoesOn("fmp4_adopt_stopped", "SIGTERM");
 });
 
 Deno.test({

@@ -60,7 +60,7 @@ import {
   finishSession,
   sessionUploadSettings,
 } from "./finish_session.ts";
-import { KEEP_SECONDS, LiveRemux } from "./live_remux.ts";
+import { KEEP_SECONDS, LiveRemux, type LiveResume } from "./live_remux.ts";
 import { isTailOfPart } from "./part_tail.ts";
 import { logRecoveryReports, recoverSessions } from "./recover.ts";
 import { normalizeUsername } from "./username.ts";
@@ -279,7 +279,7 @@ export class CaptureSession {
       captureEndedAt: undefined,
       networkTrouble: undefined,
       diskFull: undefined,
-      live: adoptedLive(adopt?.manifest),
+      live: adoptedLive(adopt?.manifest, config),
     };
   }
 
@@ -396,20 +396,27 @@ export class CaptureSession {
   #startLiveRemux(): LiveRemux | undefined {
     const { config, adopt } = this.#request;
     const { liveRemux, enableRemux, deleteTsAfterRemux } = config.record;
-    if (!liveRemux || adopt || !enableRemux || !deleteTsAfterRemux) return undefined;
+    if (!liveRemux || !enableRemux || !deleteTsAfterRemux) return undefined;
+    const resume = adopt && resumableLive(adopt.manifest, config);
+    if (adopt && !resume) return undefined;
     // Back-fill reads the parts whole (it looks for their edges in the VOD): nothing is freed.
     const free = config.twitch.backfill
       ? {}
       : { free: { keepSeconds: liveKeepSeconds(), journal: () => this.#journal() } };
-    return new LiveRemux(this.#tempDir, this.#state.base, { clock: this.#clock, ...free });
+    // From here the remuxer's journal is the session's (it carries the adopted checkpoint on).
+    if (resume) this.#set({ live: undefined });
+    return new LiveRemux(this.#tempDir, this.#state.base, {
+      clock: this.#clock,
+      ...free,
+      ...(resume ? { resume } : {}),
+    });
   }
 
   /** Closes the live file once capturing ended (or gives it up when the capture is left). */
   async #endLiveRemux(leaving: boolean): Promise<void> {
     const live = this.#live;
     if (!live) return;
-    if (leaving) live.abandon("the capture was left running for the next poller");
-    this.#set({ live: await live.finish() });
+    this.#set({ live: await (leaving ? live.leave() : live.finish()) });
     this.#live = undefined;
   }
 
@@ -734,16 +741,36 @@ export class CaptureSession {
 }
 
 /**
- * The live file of an adopted session: its remuxer stopped with the previous host, and a new
- * one cannot append to it, so the parts are finalized (the file is removed then).
+ * The live file of an adopted session: kept as journaled until its remuxer goes on with it
+ * ({@link resumableLive}); otherwise its remuxer stopped with the previous host and a new one
+ * cannot append to it, so the parts are finalized (the file is removed then).
  */
-function adoptedLive(manifest: SessionManifest | undefined): LiveRemuxJournal | undefined {
+function adoptedLive(
+  manifest: SessionManifest | undefined,
+  config: Config,
+): LiveRemuxJournal | undefined {
   if (!manifest?.live) return undefined;
+  if (resumableLive(manifest, config)) return manifest.live;
   return {
     ...manifest.live,
     state: "failed",
     reason: manifest.live.reason ?? "the session changed hosts mid-recording",
   };
+}
+
+/**
+ * Where an adopted session's live file can go on: a running live file of fMP4 parts with a
+ * journaled checkpoint (`Fmp4LiveFile.resume`), freed as before (no back-fill). MPEG-TS parts
+ * went through an ffmpeg whose state died with the previous host: those sessions are finalized
+ * from the checkpoint on, as is any live file this cannot continue.
+ */
+function resumableLive(manifest: SessionManifest, config: Config): LiveResume | undefined {
+  const { live } = manifest;
+  const checkpoint = live?.checkpoint;
+  if (live?.state !== "running" || checkpoint?.shift_seconds === undefined) return undefined;
+  const { liveRemux, enableRemux, deleteTsAfterRemux } = config.record;
+  if (config.twitch.backfill || !liveRemux || !enableRemux || !deleteTsAfterRemux) return undefined;
+  return { checkpoint, parts: manifest.parts, freedBytes: live.freed_bytes ?? 0 };
 }
 
 /**

@@ -13,13 +13,16 @@
  * absolute data offset) throws, and the session is finalized from its parts: from the live file
  * up to its checkpoint and the parts after it when they were freed (`live_checkpoint.ts`).
  */
+import type { LiveCheckpoint } from "../state/session_manifest.ts";
 import {
   children,
+  type Fmp4Fragment,
   type Fmp4Init,
   type Fmp4Track,
   type Fmp4TrackFragment,
   parseMoof,
   parseMoov,
+  readFmp4Layout,
   sameBytes,
 } from "./fmp4_fragments.ts";
 import { LIVE_HEADER_ROOM_BYTES } from "./live_header.ts";
@@ -128,7 +131,7 @@ export class Fmp4LiveFile {
     if (!this.#init) throw new Error("a fragment before any init segment");
     if (hasAbsoluteDataOffset(moof)) throw new Error("fragments address data by file offset");
     const tracks = parseMoof(moof, this.#tracks);
-    const key = tracks.map((t) => `${t.trackId}@${t.baseTime}`).join(",");
+    const key = fragmentKey(tracks);
     if (tracks.some((t) => t.baseTime < (this.#ends.get(t.trackId) ?? -Infinity))) {
       const earlier = this.#recent.get(key);
       if (earlier && await holds(earlier, moof, data)) {
@@ -173,9 +176,7 @@ export class Fmp4LiveFile {
       }
       await this.#write(shifted);
       await this.#write(data);
-      const first = tracks[0];
-      const seconds = first ? first.baseTime / this.#timescale(first.trackId) : 0;
-      this.#onWritten?.(source, seconds, this.#size);
+      this.#onWritten?.(source, this.#seconds(tracks), this.#size);
     }
   }
 
@@ -198,6 +199,72 @@ export class Fmp4LiveFile {
     }
   }
 
+  /**
+   * Reopens the live file a previous host wrote, to go on appending after `at`: the file is cut
+   * back to the checkpoint's `live_bytes` (what came after it is appended again from the parts),
+   * and what the appender knew is read back: the part's init segment, each track's end (from the
+   * live file, moved back by the journaled shift) and the fragments before the checkpoint a
+   * reconnect may repeat (from the part's kept tail). Those fragments are also told to
+   * `onWritten`, so the freeing index knows the part's head and tail. Throws when the live file
+   * does not continue the part as the checkpoint says.
+   */
+  static async resume(
+    path: string,
+    at: LiveCheckpoint,
+    onWritten?: OnFragmentWritten,
+  ): Promise<Fmp4LiveFile> {
+    const part = await readFmp4Layout(at.part);
+    const before = part.fragments.filter((f) => f.end <= at.offset);
+    const init = before.at(-1)?.init;
+    if (!init) throw new Error(`"${at.part}" holds no fragment before its checkpoint`);
+    const file = await Deno.open(path, { read: true, write: true });
+    const live = new Fmp4LiveFile(file, onWritten);
+    try {
+      await file.truncate(at.live_bytes);
+      await file.seek(0, Deno.SeekMode.End);
+      live.#size = at.live_bytes;
+      live.#init = init.bytes;
+      live.#tracks = new Map(init.tracks);
+      live.#shiftSeconds = at.shift_seconds ?? 0;
+      await live.#readBack(path, init);
+      for (const fragment of before.slice(-REMEMBERED_FRAGMENTS)) {
+        const source = { path: at.part, start: fragmentStart(fragment), end: fragment.end };
+        live.#remember(fragmentKey(fragment.tracks), source);
+        onWritten?.(source, live.#seconds(fragment.tracks), at.live_bytes);
+      }
+      return live;
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+  }
+
+  /** Each track's end and the samples written, from the live file (cut back) at `path`. */
+  async #readBack(path: string, init: Fmp4Init): Promise<void> {
+    const layout = await readFmp4Layout(path);
+    if (layout.completeBytes !== this.#size || layout.fragments.length === 0) {
+      throw new Error(`the live file does not end with a whole fragment at ${this.#size} bytes`);
+    }
+    if (!sameBytes(initCore(layout.inits[0]!), initCore(init))) {
+      throw new Error("the live file's init segment is not the part's");
+    }
+    for (const fragment of layout.fragments) {
+      for (const track of fragment.tracks) {
+        const shift = Math.round(this.#shiftSeconds! * this.#timescale(track.trackId));
+        const end = track.baseTime + track.duration + shift;
+        this.#ends.set(track.trackId, Math.max(end, this.#ends.get(track.trackId) ?? 0));
+        const kind = this.#tracks.get(track.trackId)?.kind;
+        if (kind === "video" || kind === "audio") this.samples[kind] += track.samples;
+      }
+    }
+  }
+
+  /** The source decode time, seconds, of a fragment's first track. */
+  #seconds(tracks: readonly Fmp4TrackFragment[]): number {
+    const first = tracks[0];
+    return first ? first.baseTime / this.#timescale(first.trackId) : 0;
+  }
+
   #timescale(trackId: number): number {
     return this.#tracks.get(trackId)?.timescale || 1;
   }
@@ -214,6 +281,16 @@ export class Fmp4LiveFile {
     while (written < bytes.byteLength) written += await this.#file.write(bytes.subarray(written));
     this.#size += written;
   }
+}
+
+/** A fragment's decode times by track: a reconnect's repeat has the same key. */
+function fragmentKey(tracks: readonly Fmp4TrackFragment[]): string {
+  return tracks.map((t) => `${t.trackId}@${t.baseTime}`).join(",");
+}
+
+/** Where a fragment's `moof` starts in its file. */
+function fragmentStart(fragment: Fmp4Fragment): number {
+  return fragment.dataStart - fragment.moof.byteLength;
 }
 
 /**

@@ -44,6 +44,9 @@ import { REPEAT_NEEDLE_BYTES, tsRepeatedBytes, tsRepeatLengthBound } from "./par
 
 const log = getLogger(["twitchtool", "record"]);
 
+/** Why a remuxer stopped when its capture was left running for the next poller. */
+const LEFT = "the capture was left running for the next poller";
+
 /** How often a growing part is checked for new bytes. */
 const FOLLOW_MS = 250;
 
@@ -65,6 +68,16 @@ export interface LiveFreeing {
   readonly keepSeconds: number;
   /** Makes the journal (with the new checkpoint) durable before anything is freed. */
   readonly journal: () => Promise<void>;
+}
+
+/**
+ * Where an adopted session's live file goes on (fMP4 parts only): the checkpoint its previous
+ * host journaled, the parts the session kept so far and the bytes freed of them.
+ */
+export interface LiveResume {
+  readonly checkpoint: LiveCheckpoint;
+  readonly parts: readonly string[];
+  readonly freedBytes: number;
 }
 
 /** The growing deliverable of session `base`: `<tempDir>/<base>.live.mp4`. */
@@ -130,29 +143,54 @@ export class LiveRemux {
   /** The last reason freeing failed, logged once. */
   #freeError: string | undefined;
 
+  /** The checkpoint an adopted session's live file is reopened at (see {@link LiveResume}). */
+  readonly #resume: LiveCheckpoint | undefined;
+
   constructor(
     tempDir: string,
     base: string,
-    options: { clock?: Clock; free?: LiveFreeing } = {},
+    options: { clock?: Clock; free?: LiveFreeing; resume?: LiveResume } = {},
   ) {
     this.file = liveFilePath(tempDir, base);
     this.#clock = options.clock ?? systemClock;
     this.#freeing = options.free;
     this.#index = options.free ? new FedVideoIndex(options.free.keepSeconds) : undefined;
     this.#fmp4Index = options.free ? new Fmp4FreeIndex(options.free.keepSeconds) : undefined;
+    this.#resume = options.resume?.checkpoint;
+    if (options.resume) this.#resumeFrom(options.resume);
     this.#pump = this.#run().catch((error) => this.#fail((error as Error).message));
     this.#freeLoop = this.#freeWhileFed();
   }
 
+  /**
+   * Takes over what the previous host journaled: its checkpoint (nothing is freed past it before
+   * a newer one is journaled), the bytes it freed, and the parts from the checkpoint's on to be
+   * followed (the checkpoint's from its offset, `#followFmp4`).
+   */
+  #resumeFrom(resume: LiveResume): void {
+    this.#checkpoint = resume.checkpoint;
+    this.#freed = resume.freedBytes;
+    const from = resume.parts.indexOf(resume.checkpoint.part);
+    if (from < 0) return;
+    for (const path of resume.parts.slice(from)) this.#parts.push({ path, end: "kept" });
+  }
+
   /** The journal entry of the file as of now. */
   get journal(): LiveRemuxJournal {
-    const freed = {
+    return this.#failed
+      ? { file: this.file, state: "failed", reason: this.#failed, ...this.#freedJournal() }
+      : this.#runningJournal();
+  }
+
+  #runningJournal(): LiveRemuxJournal {
+    return { file: this.file, state: "running", ...this.#freedJournal() };
+  }
+
+  #freedJournal(): Pick<LiveRemuxJournal, "checkpoint" | "freed_bytes"> {
+    return {
       ...(this.#checkpoint ? { checkpoint: this.#checkpoint } : {}),
       ...(this.#freed > 0 ? { freed_bytes: this.#freed } : {}),
     };
-    return this.#failed
-      ? { file: this.file, state: "failed", reason: this.#failed, ...freed }
-      : { file: this.file, state: "running", ...freed };
   }
 
   /** Bytes given to ffmpeg so far, repeats not counted. */
@@ -176,6 +214,26 @@ export class LiveRemux {
   /** Gives up on the live file for good: the parts will be finalized. */
   abandon(reason: string): void {
     this.#fail(reason);
+  }
+
+  /**
+   * The capture is left running for the next poller: following stops. An appended (fMP4) live
+   * file is handed over as it is, `running` at its last checkpoint, for the next host to go on
+   * with (`Fmp4LiveFile.resume`); an ffmpeg's file is given up and the parts will be finalized.
+   */
+  async leave(): Promise<LiveRemuxJournal> {
+    const fmp4 = this.#fmp4;
+    if (!fmp4 || this.#failed) {
+      this.abandon(LEFT);
+      return await this.finish();
+    }
+    this.#failed = LEFT;
+    this.#poke();
+    await this.#pump;
+    await this.#freeLoop;
+    fmp4.abandon();
+    log.info("Live file {file} left at its checkpoint for the next poller", { file: this.file });
+    return this.#runningJournal();
   }
 
   /**
@@ -321,15 +379,25 @@ export class LiveRemux {
         return this.#fail(`"${part.path}" is ${container} where the parts before were ${first}`);
       }
       if (first === "mp4") {
-        this.#fmp4 ??= await Fmp4LiveFile.create(
-          this.file,
-          this.#fmp4Index?.written.bind(this.#fmp4Index),
-        );
+        this.#fmp4 ??= await this.#openAppender();
         await this.#followFmp4(part);
       } else {
         await this.#follow(part);
       }
     }
+  }
+
+  /** The fMP4 appender: a new live file, or the adopted session's reopened at its checkpoint. */
+  async #openAppender(): Promise<Fmp4LiveFile> {
+    const onWritten = this.#fmp4Index?.written.bind(this.#fmp4Index);
+    if (!this.#resume) return await Fmp4LiveFile.create(this.file, onWritten);
+    const resumed = await Fmp4LiveFile.resume(this.file, this.#resume, onWritten);
+    log.info("Live remux of {file} goes on from {part} at byte {offset}", {
+      file: this.file,
+      part: this.#resume.part,
+      offset: this.#resume.offset,
+    });
+    return resumed;
   }
 
   /** What the first part holds, once it holds enough to tell (or ended). */
@@ -343,7 +411,8 @@ export class LiveRemux {
    * are read one by one as the part grows, a box cut off at the part's end is never taken.
    */
   async #followFmp4(part: FollowedPart): Promise<void> {
-    let offset = 0;
+    // The checkpoint's part goes on after what the live file holds (its init is the appender's).
+    let offset = part.path === this.#resume?.part ? this.#resume.offset : 0;
     let ftyp: Uint8Array = new Uint8Array(0);
     let moof: { bytes: Uint8Array; start: number } | undefined;
     let appended = false;
