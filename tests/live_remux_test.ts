@@ -257,40 +257,57 @@ Deno.test("live_remux drops a reconnect's repeat after part of the part was free
   }
 });
 
-Deno.test("live_remux: a poller killed with -9 after freeing part of the part; the adopting one delivers every frame once", async () => {
-  const { script, segments } = await clipBroadcast(50);
+/**
+ * A poller hosting `user` ends with `signal` once the part was freed; the next one adopts the
+ * session and goes on with its live file through a new ffmpeg fed from the checkpoint's keyframe:
+ * every frame once, delivered live, and the part freed on after the adoption.
+ */
+async function adoptedLiveGoesOn(user: string, signal: "SIGKILL" | "SIGTERM") {
+  const { script, segments } = await clipBroadcast(60);
   const server = await startHlsServer({ windowSize: 10, endGraceMs: 2000 });
   await using sandbox = await makeSandbox();
   const leftovers = new Set<number>();
   try {
-    const configPath = await hostingConfig(sandbox, server.urlTemplate, ["live_adopted"]);
-    server.playScript("live_adopted", script);
+    const configPath = await hostingConfig(sandbox, server.urlTemplate, [user]);
+    server.playScript(user, script);
     const poll = () =>
       spawnCli(sandbox, ["--config", configPath, "poller", "run"], { env: FREEING });
     const first = poll();
     leftovers.add(first.pid);
     await partsFreed(sandbox);
-    first.kill("SIGKILL");
+    first.kill(signal);
     await collect(first);
+    const left = (await liveJournal(sandbox))!.checkpoint!;
     const second = poll();
     leftovers.add(second.pid);
+    await eventually("the part freed on after the adoption", async () => {
+      const checkpoint = (await liveJournal(sandbox))?.checkpoint;
+      return checkpoint && checkpoint.offset > left.offset || undefined;
+    });
     const mp4s = await eventually("the adopted recording delivered", async () => {
-      const found = await recordingsOf(sandbox.recordDir, "live_adopted");
+      const found = await recordingsOf(sandbox.recordDir, user);
       return found.length > 0 ? found : undefined;
     }, 300_000);
     second.kill("SIGTERM");
     await collect(second);
     for (const pid of await pidsWith(sandbox.tempDir)) leftovers.add(pid);
-    assert.equal(mp4s.length, 1, `${mp4s}`);
-    const frames = await frameHashes(mp4s[0]!);
-    const source = await frameHashesOf(segments, sandbox.home);
-    assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
-    const missing = framesMissing(frames, source);
-    assert.ok(missing !== undefined && missing <= 300, `${missing} of ${source.length} missing`);
+    const { mp4, entry } = await deliveredRecording(sandbox);
+    assert.deepEqual([mp4], mp4s);
+    assert.deepEqual(await frameHashes(mp4), await frameHashesOf(segments, sandbox.home));
+    assert.equal(entry.coverage.delivered_by, "live", JSON.stringify(entry));
+    assert.deepEqual(await listDir(sandbox.tempDir), [], "nothing left in the session folder");
   } finally {
     killLeftovers(leftovers);
     await server.close();
   }
+}
+
+Deno.test("live_remux: a poller killed with -9 after freeing part of the part; the adopting one goes on with the live file", async () => {
+  await adoptedLiveGoesOn("live_adopted", "SIGKILL");
+});
+
+Deno.test("live_remux: a poller stopped while capturing; the next one goes on with the live file", async () => {
+  await adoptedLiveGoesOn("live_adopted_stop", "SIGTERM");
 });
 
 /**

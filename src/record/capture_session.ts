@@ -759,15 +759,16 @@ function adoptedLive(
 }
 
 /**
- * Where an adopted session's live file can go on: a running live file of fMP4 parts with a
- * journaled checkpoint (`Fmp4LiveFile.resume`), freed as before (no back-fill). MPEG-TS parts
- * went through an ffmpeg whose state died with the previous host: those sessions are finalized
- * from the checkpoint on, as is any live file this cannot continue.
+ * Where an adopted session's live file can go on: a running live file with a journaled
+ * checkpoint, freed as before (no back-fill). fMP4 parts are appended again from the checkpoint
+ * (`Fmp4LiveFile.resume`), MPEG-TS parts fed to a new ffmpeg from the checkpoint's keyframe
+ * (`Fmp4LiveFile.continue`). Without a checkpoint, or when the live file cannot be continued,
+ * the session is finalized from its parts (from the checkpoint on) as before.
  */
 function resumableLive(manifest: SessionManifest, config: Config): LiveResume | undefined {
   const { live } = manifest;
   const checkpoint = live?.checkpoint;
-  if (live?.state !== "running" || checkpoint?.shift_seconds === undefined) return undefined;
+  if (live?.state !== "running" || !checkpoint) return undefined;
   const { liveRemux, enableRemux, deleteTsAfterRemux } = config.record;
   if (config.twitch.backfill || !liveRemux || !enableRemux || !deleteTsAfterRemux) return undefined;
   return { checkpoint, parts: manifest.parts, freedBytes: live.freed_bytes ?? 0 };

@@ -94,6 +94,15 @@ export class FedVideoIndex {
     else if (Number(drop[1]) === this.#videoStream) this.#drops.push(Number(drop[2]));
   }
 
+  /**
+   * The feed goes on at a checkpoint's keyframe into a live file that holds `videoSamples`
+   * frames already (an adopted session's, `live_remux.ts`): counting starts there.
+   */
+  resumeAt(videoSamples: number): void {
+    this.#count = videoSamples;
+    this.#lead = 0;
+  }
+
   /** The codec, once probed: which NAL unit types start a keyframe. */
   set hevc(value: boolean) {
     this.#hevc = value;

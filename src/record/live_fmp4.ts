@@ -18,6 +18,7 @@ import {
   children,
   type Fmp4Fragment,
   type Fmp4Init,
+  type Fmp4Layout,
   type Fmp4Track,
   type Fmp4TrackFragment,
   parseMoof,
@@ -83,6 +84,10 @@ export class Fmp4LiveFile {
   }[] = [];
   /** Fragments dropped as a reconnect's repeat. */
   repeats = 0;
+  /** The init of the live file this one continues ({@link Fmp4LiveFile.continue}). */
+  #continues: Fmp4Init | undefined;
+  /** Where, seconds, the first fragment written goes: 0, or the continued live file's end. */
+  #startAt = 0;
 
   private constructor(file: Deno.FsFile, onWritten: OnFragmentWritten | undefined) {
     this.#file = file;
@@ -118,6 +123,12 @@ export class Fmp4LiveFile {
     }
     this.#init = bytes;
     this.#tracks = parseMoov(moov);
+    if (this.#continues) {
+      if (!sameTracks(this.#tracks, this.#continues.tracks)) {
+        throw new Error("the remuxed parts do not carry the live file's tracks");
+      }
+      return;
+    }
     await this.#write(ftyp);
     await this.#write(liveMoov(moov));
   }
@@ -162,7 +173,7 @@ export class Fmp4LiveFile {
   async #flush(): Promise<void> {
     this.#shiftSeconds ??= Math.min(
       ...this.#held.flatMap((f) => f.tracks.map((t) => t.baseTime / this.#timescale(t.trackId))),
-    );
+    ) - this.#startAt;
     for (const { moof, data, tracks, source } of this.#held.splice(0)) {
       const shifted = moof.slice();
       const view = new DataView(shifted.buffer);
@@ -200,13 +211,13 @@ export class Fmp4LiveFile {
   }
 
   /**
-   * Reopens the live file a previous host wrote, to go on appending after `at`: the file is cut
-   * back to the checkpoint's `live_bytes` (what came after it is appended again from the parts),
-   * and what the appender knew is read back: the part's init segment, each track's end (from the
-   * live file, moved back by the journaled shift) and the fragments before the checkpoint a
-   * reconnect may repeat (from the part's kept tail). Those fragments are also told to
-   * `onWritten`, so the freeing index knows the part's head and tail. Throws when the live file
-   * does not continue the part as the checkpoint says.
+   * Reopens the live file a previous host wrote from fMP4 parts, to go on appending after `at`:
+   * the file is cut back to the checkpoint's `live_bytes` (what came after it is appended again
+   * from the parts), and what the appender knew is read back: the part's init segment, each
+   * track's end (from the live file, moved back by the journaled shift) and the fragments before
+   * the checkpoint a reconnect may repeat (from the part's kept tail). Those fragments are also
+   * told to `onWritten`, so the freeing index knows the part's head and tail. Throws when the
+   * live file does not continue the part as the checkpoint says.
    */
   static async resume(
     path: string,
@@ -217,45 +228,75 @@ export class Fmp4LiveFile {
     const before = part.fragments.filter((f) => f.end <= at.offset);
     const init = before.at(-1)?.init;
     if (!init) throw new Error(`"${at.part}" holds no fragment before its checkpoint`);
-    const file = await Deno.open(path, { read: true, write: true });
-    const live = new Fmp4LiveFile(file, onWritten);
-    try {
-      await file.truncate(at.live_bytes);
-      await file.seek(0, Deno.SeekMode.End);
-      live.#size = at.live_bytes;
+    return await Fmp4LiveFile.#reopen(path, at.live_bytes, onWritten, (live, layout) => {
+      if (!sameBytes(initCore(layout.inits[0]!), initCore(init))) {
+        throw new Error("the live file's init segment is not the part's");
+      }
       live.#init = init.bytes;
       live.#tracks = new Map(init.tracks);
       live.#shiftSeconds = at.shift_seconds ?? 0;
-      await live.#readBack(path, init);
+      for (const [id, end] of trackEnds(layout)) {
+        live.#ends.set(id, end + Math.round(live.#shiftSeconds * live.#timescale(id)));
+      }
       for (const fragment of before.slice(-REMEMBERED_FRAGMENTS)) {
         const source = { path: at.part, start: fragmentStart(fragment), end: fragment.end };
         live.#remember(fragmentKey(fragment.tracks), source);
         onWritten?.(source, live.#seconds(fragment.tracks), at.live_bytes);
       }
+    });
+  }
+
+  /**
+   * Reopens the live file a previous host's ffmpeg wrote from MPEG-TS parts, cut back to
+   * `liveBytes`, for the fragments of a new ffmpeg (fed the parts from the checkpoint on) to
+   * follow it: the new ffmpeg's init segment is not written, only checked to carry the same
+   * tracks (its parameter sets may differ in bytes, not in meaning: ffmpeg keeps them in the
+   * samples too), and its first fragment starts where the live file ends.
+   */
+  static async continue(path: string, liveBytes: number): Promise<Fmp4LiveFile> {
+    return await Fmp4LiveFile.#reopen(path, liveBytes, undefined, (live, layout) => {
+      live.#continues = layout.inits[0]!;
+      live.#startAt = Math.max(
+        ...[...trackEnds(layout)].map(([id, end]) =>
+          end / (layout.inits[0]!.tracks.get(id)?.timescale || 1)
+        ),
+      );
+    });
+  }
+
+  /**
+   * Opens the live file at `path` once no process writes it any more (the previous host's ffmpeg
+   * holds its lock until it has exited), cuts it back to `liveBytes`, checks that it ends there
+   * with a whole fragment, counts its samples and lets `take` read the rest of it.
+   */
+  static async #reopen(
+    path: string,
+    liveBytes: number,
+    onWritten: OnFragmentWritten | undefined,
+    take: (live: Fmp4LiveFile, layout: Fmp4Layout) => void,
+  ): Promise<Fmp4LiveFile> {
+    const file = await Deno.open(path, { read: true, write: true });
+    const live = new Fmp4LiveFile(file, onWritten);
+    try {
+      await lockUnwritten(file, path);
+      await file.truncate(liveBytes);
+      await file.seek(0, Deno.SeekMode.End);
+      live.#size = liveBytes;
+      const layout = await readFmp4Layout(path);
+      if (layout.completeBytes !== liveBytes || layout.fragments.length === 0) {
+        throw new Error(`the live file does not end with a whole fragment at ${liveBytes} bytes`);
+      }
+      for (const fragment of layout.fragments) {
+        for (const track of fragment.tracks) {
+          const kind = fragment.init.tracks.get(track.trackId)?.kind;
+          if (kind === "video" || kind === "audio") live.samples[kind] += track.samples;
+        }
+      }
+      take(live, layout);
       return live;
     } catch (error) {
       file.close();
       throw error;
-    }
-  }
-
-  /** Each track's end and the samples written, from the live file (cut back) at `path`. */
-  async #readBack(path: string, init: Fmp4Init): Promise<void> {
-    const layout = await readFmp4Layout(path);
-    if (layout.completeBytes !== this.#size || layout.fragments.length === 0) {
-      throw new Error(`the live file does not end with a whole fragment at ${this.#size} bytes`);
-    }
-    if (!sameBytes(initCore(layout.inits[0]!), initCore(init))) {
-      throw new Error("the live file's init segment is not the part's");
-    }
-    for (const fragment of layout.fragments) {
-      for (const track of fragment.tracks) {
-        const shift = Math.round(this.#shiftSeconds! * this.#timescale(track.trackId));
-        const end = track.baseTime + track.duration + shift;
-        this.#ends.set(track.trackId, Math.max(end, this.#ends.get(track.trackId) ?? 0));
-        const kind = this.#tracks.get(track.trackId)?.kind;
-        if (kind === "video" || kind === "audio") this.samples[kind] += track.samples;
-      }
     }
   }
 
@@ -281,6 +322,41 @@ export class Fmp4LiveFile {
     while (written < bytes.byteLength) written += await this.#file.write(bytes.subarray(written));
     this.#size += written;
   }
+}
+
+/** How long a reopened live file waits for the previous host's ffmpeg to let go of it. */
+const UNWRITTEN_WAIT_MS = 30_000;
+
+/** Takes the live file's lock (`live_remux.ts` runs its ffmpeg holding it), waiting a while. */
+async function lockUnwritten(file: Deno.FsFile, path: string): Promise<void> {
+  for (let waited = 0; !(await file.tryLock(true)); waited += 250) {
+    if (waited >= UNWRITTEN_WAIT_MS) {
+      throw new Error(`"${path}" is still written by another process`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** Per track id: where its last fragment in `layout` ends (its own timescale). */
+function trackEnds(layout: Fmp4Layout): Map<number, number> {
+  const ends = new Map<number, number>();
+  for (const fragment of layout.fragments) {
+    for (const track of fragment.tracks) {
+      const end = track.baseTime + track.duration;
+      ends.set(track.trackId, Math.max(end, ends.get(track.trackId) ?? 0));
+    }
+  }
+  return ends;
+}
+
+/** Whether two inits carry the same tracks: ids, kinds, timescales and codecs. */
+function sameTracks(a: ReadonlyMap<number, Fmp4Track>, b: ReadonlyMap<number, Fmp4Track>): boolean {
+  if (a.size !== b.size) return false;
+  return [...a].every(([id, track]) => {
+    const other = b.get(id);
+    return other?.kind === track.kind && other.timescale === track.timescale &&
+      other.codec === track.codec;
+  });
 }
 
 /** A fragment's decode times by track: a reconnect's repeat has the same key. */

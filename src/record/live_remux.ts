@@ -39,6 +39,8 @@ import { readFmp4Layout } from "./fmp4_fragments.ts";
 import { liveRoomMetadata } from "./live_header.ts";
 import { Fmp4LiveFile } from "./live_fmp4.ts";
 import { readBoxHeader } from "../util/mp4_box.ts";
+import { boxesOf } from "../util/mp4_box_stream.ts";
+import { lockedCommand } from "../proc/locked_command.ts";
 import { partContainer } from "./part_container.ts";
 import { REPEAT_NEEDLE_BYTES, tsRepeatedBytes, tsRepeatLengthBound } from "./part_overlap.ts";
 
@@ -106,6 +108,11 @@ interface LiveFfmpeg {
   readonly writer: WritableStreamDefaultWriter<Uint8Array>;
   /** ffmpeg's stderr lines worth keeping: packet counts and errors. */
   readonly notes: Promise<string[]>;
+  /**
+   * An adopted session's: ffmpeg writes to its stdout, whose fragments are appended to the live
+   * file the previous host's ffmpeg wrote (`Fmp4LiveFile.continue`) until ffmpeg ends.
+   */
+  readonly continued?: { readonly file: Fmp4LiveFile; readonly appended: Promise<void> };
 }
 
 /** Where the remuxer is told about parts and asked for its result; see the module doc. */
@@ -255,6 +262,10 @@ export class LiveRemux {
     if (!this.#failed && status.code !== 0) {
       this.#fail(`ffmpeg exited with ${status.code}: ${notes.at(-1) ?? ""}`);
     }
+    if (ffmpeg.continued) {
+      await ffmpeg.continued.appended;
+      return await this.#closeFmp4(ffmpeg.continued.file);
+    }
     if (this.#failed) return this.journal;
     return { ...this.journal, state: "closed", packets: packetsRead(notes.join("\n")) };
   }
@@ -347,6 +358,7 @@ export class LiveRemux {
       reason,
     });
     this.#ffmpeg?.writer.abort(new Error(reason)).catch(() => {});
+    this.#ffmpeg?.continued?.file.abandon();
     this.#fmp4?.abandon();
     this.#poke();
   }
@@ -474,7 +486,10 @@ export class LiveRemux {
 
   /** Feeds one part from after its repeated head to its end. */
   async #follow(part: FollowedPart): Promise<void> {
-    const skip = await this.#repeatedHead(part);
+    // The checkpoint's part goes on at its keyframe (what the live file holds ends there).
+    const skip = part.path === this.#resume?.part
+      ? this.#resume.offset
+      : await this.#repeatedHead(part);
     if (skip === undefined) return;
     let offset = skip;
     let file: Deno.FsFile | undefined;
@@ -560,18 +575,18 @@ export class LiveRemux {
     }
     const hevc = (await probeMedia(first))?.streams.some((s) => s.codec_name === "hevc") ?? false;
     if (this.#index) this.#index.hevc = hevc;
+    if (this.#resume) return await this.#continueFfmpeg(this.#resume, hevc);
     await Deno.remove(this.file).catch(() => {});
     const roomFile = liveRoomPath(this.file);
     await writeFileAtomic(roomFile, liveRoomMetadata());
-    const process = new Deno.Command("ffmpeg", {
-      args: liveFmp4Args(this.file, { hevc, roomFile }),
-      // Its own session: a Ctrl-C on the terminal stops streamlink, never the file in the middle
-      // of a write; it still ends with our stdin, however this process ends.
-      detached: true,
-      stdin: "piped",
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
+    // It holds the live file's lock while it lives: a host adopting the session waits for it to
+    // have written its last byte before it cuts the file back (`Fmp4LiveFile.continue`).
+    const locked = lockedCommand(
+      [this.file],
+      "ffmpeg",
+      liveFmp4Args(this.file, { hevc, roomFile }),
+    );
+    const process = spawnLiveFfmpeg(locked, "null");
     log.info("Live remux into {file} (ffmpeg {pid})", { file: this.file, pid: process.pid });
     const onLine = (line: string) => this.#index?.ffmpegSaid(line);
     return {
@@ -580,6 +595,76 @@ export class LiveRemux {
       notes: keptNotes(process.stderr, onLine),
     };
   }
+
+  /**
+   * An adopted session's ffmpeg (MPEG-TS parts): fed the parts from the checkpoint's keyframe on,
+   * it writes fragmented MP4 to its stdout, and its fragments are appended to the live file cut
+   * back to the checkpoint, moved to follow it.
+   */
+  async #continueFfmpeg(resume: LiveCheckpoint, hevc: boolean): Promise<LiveFfmpeg> {
+    const file = await Fmp4LiveFile.continue(this.file, resume.live_bytes);
+    this.#index?.resumeAt(file.samples.video);
+    const process = spawnLiveFfmpeg(
+      { command: "ffmpeg", args: liveFmp4Args("pipe:1", { hevc }) },
+      "piped",
+    );
+    log.info("Live remux of {file} goes on from {part} at byte {offset} (ffmpeg {pid})", {
+      file: this.file,
+      part: resume.part,
+      offset: resume.offset,
+      pid: process.pid,
+    });
+    const onLine = (line: string) => this.#index?.ffmpegSaid(line);
+    return {
+      process,
+      writer: process.stdin.getWriter(),
+      notes: keptNotes(process.stderr, onLine),
+      continued: { file, appended: this.#appendOutput(process.stdout, file) },
+    };
+  }
+
+  /** Appends the fragments ffmpeg writes to its stdout; a failure gives the live file up. */
+  async #appendOutput(stdout: ReadableStream<Uint8Array>, file: Fmp4LiveFile): Promise<void> {
+    let ftyp: Uint8Array = new Uint8Array(0);
+    let moof: { bytes: Uint8Array; start: number } | undefined;
+    try {
+      for await (const box of boxesOf(stdout)) {
+        if (box.type === "ftyp") ftyp = box.bytes;
+        else if (box.type === "moov") await file.init(ftyp, box.bytes);
+        else if (box.type === "moof") moof = { bytes: box.bytes, start: box.start };
+        else if (box.type === "mdat" && moof) {
+          const source = {
+            path: "ffmpeg's output",
+            start: moof.start,
+            end: box.start + box.bytes.byteLength,
+          };
+          await file.fragment(moof.bytes, box.bytes, source);
+          moof = undefined;
+        }
+      }
+    } catch (error) {
+      this.#fail(`cannot append the remuxed parts: ${(error as Error).message}`);
+      await stdout.cancel().catch(() => {});
+    }
+  }
+}
+
+/**
+ * Starts a live ffmpeg (`command`, maybe wrapped in `flock`) with its stdin piped. In its own
+ * session: a Ctrl-C on the terminal stops streamlink, never the file in the middle of a write;
+ * it still ends with our stdin, however this process ends.
+ */
+function spawnLiveFfmpeg(
+  command: { command: string; args: string[] },
+  stdout: "null" | "piped",
+): Deno.ChildProcess {
+  return new Deno.Command(command.command, {
+    args: command.args,
+    detached: true,
+    stdin: "piped",
+    stdout,
+    stderr: "piped",
+  }).spawn();
 }
 
 /** The first `length` bytes of a file. */
