@@ -224,13 +224,14 @@ export class LiveRemux {
   }
 
   /**
-   * The capture is left running for the next poller: following stops. An appended (fMP4) live
-   * file is handed over as it is, `running` at its last checkpoint, for the next host to go on
-   * with (`Fmp4LiveFile.resume`); an ffmpeg's file is given up and the parts will be finalized.
+   * The capture is left running for the next poller: following stops, and a live file with a
+   * journaled checkpoint is handed over as it is, `running` at that checkpoint, for the next host
+   * to go on with (`Fmp4LiveFile.resume` or `continue`); ffmpeg is let finish (the next host
+   * waits for its lock) and what it writes after the checkpoint is cut off then. Without a
+   * checkpoint the file is given up and the parts will be finalized.
    */
   async leave(): Promise<LiveRemuxJournal> {
-    const fmp4 = this.#fmp4;
-    if (!fmp4 || this.#failed) {
+    if (!this.#checkpoint || this.#failed) {
       this.abandon(LEFT);
       return await this.finish();
     }
@@ -238,7 +239,13 @@ export class LiveRemux {
     this.#poke();
     await this.#pump;
     await this.#freeLoop;
-    fmp4.abandon();
+    this.#fmp4?.abandon();
+    const ffmpeg = this.#ffmpeg;
+    if (ffmpeg) {
+      await ffmpeg.writer.close().catch(() => {});
+      await Promise.all([ffmpeg.process.status, ffmpeg.notes, ffmpeg.continued?.appended]);
+      ffmpeg.continued?.file.abandon();
+    }
     log.info("Live file {file} left at its checkpoint for the next poller", { file: this.file });
     return this.#runningJournal();
   }
