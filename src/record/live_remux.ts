@@ -73,8 +73,8 @@ export interface LiveFreeing {
 }
 
 /**
- * Where an adopted session's live file goes on (fMP4 parts only): the checkpoint its previous
- * host journaled, the parts the session kept so far and the bytes freed of them.
+ * Where an adopted session's live file goes on: the checkpoint its previous host journaled, the
+ * parts the session kept so far and the bytes freed of them.
  */
 export interface LiveResume {
   readonly checkpoint: LiveCheckpoint;
@@ -172,7 +172,7 @@ export class LiveRemux {
   /**
    * Takes over what the previous host journaled: its checkpoint (nothing is freed past it before
    * a newer one is journaled), the bytes it freed, and the parts from the checkpoint's on to be
-   * followed (the checkpoint's from its offset, `#followFmp4`).
+   * followed (the checkpoint's from its offset: `#followFmp4`, `#follow`).
    */
   #resumeFrom(resume: LiveResume): void {
     this.#checkpoint = resume.checkpoint;

@@ -10,12 +10,15 @@
  *   (`live_checkpoint.ts`); its peak disk (blocks allocated in its folder, sampled at each
  *   chunk and after delivery) and the bytes it wrote (part + live file) are measured against the
  *   delivered file and the bytes captured;
+ * - `fMP4 part appended and freed`: the freeing variant on the same parts remuxed once into one
+ *   fragmented-MP4 stream (2 s fragments), the shape streamlink writes for fMP4 renditions: the
+ *   remuxer appends its fragments without an ffmpeg and frees them (`live_fmp4.ts`,
+ *   `Fmp4FreeIndex`);
  * - `finalize`: today's one pass after the broadcast (`finalizeRecording`).
  * For each: wall time, CPU of this process and its children, and the time from "the broadcast
  * ended" to the delivered file, which is what a viewer waits for (for the growing part: once the
  * remuxer fed every byte, as it keeps doing with a capture arriving at its bitrate; its feed rate
- * is reported beside). Appending fMP4 fragments without a remux is not measured: these parts are
- * MPEG-TS, and fMP4 sources take the finalize fallback for now.
+ * is reported beside).
  */
 import { join } from "node:path";
 import { cpuUsage } from "node:process";
@@ -56,7 +59,11 @@ async function runLiveRemux(context: WorkloadContext): Promise<WorkloadOutcome> 
   const set = await ensureParts(context, await partsFor(context, target));
   context.say(`${set.parts.length} parts, ${megabytes(set.bytes).toFixed(0)} MB in all`);
   await childCpuSeconds();
-  const pipe = await measured(context, "pipe into one ffmpeg", (dir) => pipeVariant(set, dir));
+  const pipe = await measured(
+    context,
+    "pipe into one ffmpeg",
+    (dir) => pipeVariant(set, join(dir, "pipe.mp4")),
+  );
   const feed = { value: 0 };
   const growing = await measured(
     context,
@@ -67,7 +74,14 @@ async function runLiveRemux(context: WorkloadContext): Promise<WorkloadOutcome> 
   const freeing = await measured(
     context,
     "growing parts freed as fed",
-    (dir) => freeingVariant(set, dir, disk),
+    (dir) => freeingVariant(set, broadcastSeconds(set), dir, disk),
+  );
+  const fmp4Set = await ensureFmp4Stream(context, set);
+  const fmp4Disk: DiskUse = { peak: 0, delivered: 0, written: 0, captured: 0 };
+  const fmp4 = await measured(
+    context,
+    "fMP4 part appended and freed as fed",
+    (dir) => freeingVariant(fmp4Set, broadcastSeconds(set), dir, fmp4Disk),
   );
   const finalize = await measured(
     context,
@@ -78,8 +92,10 @@ async function runLiveRemux(context: WorkloadContext): Promise<WorkloadOutcome> 
     ...costRows("pipe into ffmpeg (fMP4)", pipe),
     ...costRows("growing part read into ffmpeg (LiveRemux)", growing),
     ...costRows("growing part, prefix freed as fed", freeing),
+    ...costRows("fMP4 part appended, prefix freed as fed", fmp4),
     ...costRows("today: finalize after the end", finalize),
-    ...diskRows(disk),
+    ...diskRows("freed as fed", disk),
+    ...diskRows("fMP4 freed as fed", fmp4Disk),
     {
       metric: "growing part read into ffmpeg: feed rate",
       value: round(megabytes(set.bytes) / feed.value, 1),
@@ -118,25 +134,25 @@ interface DiskUse {
   captured: number;
 }
 
-/** Rows of the freeing variant's disk use. */
-function diskRows(disk: DiskUse): Measurement[] {
+/** Rows of a freeing variant's disk use, named after `label`. */
+function diskRows(label: string, disk: DiskUse): Measurement[] {
   const mb = (bytes: number) => round(megabytes(bytes), 1);
   return [
-    { metric: "freed as fed: peak disk", value: mb(disk.peak), unit: "MB" },
-    { metric: "freed as fed: delivered file", value: mb(disk.delivered), unit: "MB" },
+    { metric: `${label}: peak disk`, value: mb(disk.peak), unit: "MB" },
+    { metric: `${label}: delivered file`, value: mb(disk.delivered), unit: "MB" },
     {
-      metric: "freed as fed: peak disk / delivered file",
+      metric: `${label}: peak disk / delivered file`,
       value: ratio(disk.peak, disk.delivered),
       unit: "x",
       note: "goal: ≤ 1.05x + 67 MB (64 MiB)",
     },
     {
-      metric: "freed as fed: peak disk − delivered file",
+      metric: `${label}: peak disk − delivered file`,
       value: mb(disk.peak - disk.delivered),
       unit: "MB",
     },
     {
-      metric: "freed as fed: bytes written / bytes captured",
+      metric: `${label}: bytes written / bytes captured`,
       value: ratio(disk.written, disk.captured),
       unit: "x",
       note: "parts + live file, as written (before writeback)",
@@ -181,10 +197,10 @@ async function childCpuSeconds(): Promise<number> {
   return delta;
 }
 
-/** The parts piped into one ffmpeg; the end costs its close. */
-async function pipeVariant(set: PartSet, dir: string): Promise<number> {
+/** The parts piped into one ffmpeg writing `output`; the end costs its close. */
+async function pipeVariant(set: PartSet, output: string): Promise<number> {
   const process = new Deno.Command("ffmpeg", {
-    args: liveFmp4Args(join(dir, "pipe.mp4")),
+    args: liveFmp4Args(output),
     stdin: "piped",
     stdout: "null",
     stderr: "null",
@@ -244,6 +260,26 @@ async function finalizeVariant(set: PartSet, dir: string): Promise<number> {
   return (performance.now() - ended) / 1000;
 }
 
+/** Seconds of broadcast the parts of `set` hold. */
+function broadcastSeconds(set: PartSet): number {
+  return set.parts.length * PART_SECONDS;
+}
+
+/**
+ * The parts of `set` as one fragmented-MP4 stream, as streamlink writes an fMP4 rendition (the
+ * live remuxer's own remux of them: a fragment per keyframe, every 2 s), made once and cached.
+ */
+async function ensureFmp4Stream(context: WorkloadContext, set: PartSet): Promise<PartSet> {
+  const path = join(context.cacheDir, `live-remux-fmp4-${set.parts.length}.mp4`);
+  if (!(await Deno.stat(path).catch(() => undefined))?.isFile) {
+    context.say(`making the fMP4 stream of ${set.parts.length} parts`);
+    const partial = `${path}.partial`;
+    await context.during("remuxing the parts to fMP4", pipeVariant(set, partial));
+    await Deno.rename(partial, path);
+  }
+  return { parts: [path], bytes: (await Deno.stat(path)).size };
+}
+
 /** How much a capture may run ahead of the remuxer, and how much it writes at a time. */
 const PACE_AHEAD = 16 * 2 ** 20;
 const PACE_CHUNK = 4 * 2 ** 20;
@@ -273,15 +309,22 @@ async function allocated(dir: string): Promise<number> {
 }
 
 /**
- * The parts written a chunk at a time, never more than {@link PACE_AHEAD} ahead of the real
- * LiveRemux, which frees what its live file holds; then delivered. Fills `disk`.
+ * The files of `set` written one after another into one part, a chunk at a time at the pace of a
+ * `broadcast` seconds long (sped up {@link SPEEDUP} times) and never more than
+ * {@link PACE_AHEAD} ahead of the real LiveRemux, which frees what its live file holds; then
+ * delivered. Fills `disk`.
  */
-async function freeingVariant(set: PartSet, dir: string, disk: DiskUse): Promise<number> {
+async function freeingVariant(
+  set: PartSet,
+  broadcast: number,
+  dir: string,
+  disk: DiskUse,
+): Promise<number> {
   const live = new LiveRemux(dir, BASE, {
     clock: fastClock,
     free: { keepSeconds: KEEP_SECONDS, journal: () => Promise.resolve() },
   });
-  const bytesPerMs = set.bytes / (set.parts.length * PART_SECONDS * 1000) * SPEEDUP;
+  const bytesPerMs = set.bytes / (broadcast * 1000) * SPEEDUP;
   const started = performance.now();
   // A broadcast without reconnects: one part streamlink keeps appending to (the source parts
   // are copies shifted in time, so their timestamps run on).
