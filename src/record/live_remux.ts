@@ -392,6 +392,9 @@ export class LiveRemux {
       while (!this.#parts[index] && !this.#closing && !this.#failed) await this.#nap();
       const part = this.#parts[index];
       if (!part || this.#failed) return;
+      if (index === 0 && this.#resume && part.path !== this.#resume.part) {
+        return this.#fail(`the live file goes on in "${this.#resume.part}", not in "${part.path}"`);
+      }
       const container = await this.#containerOf(part);
       first ??= container;
       if (container && container !== first) {
