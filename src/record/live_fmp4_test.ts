@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { concatBytes } from "../../testing/frames.ts";
 import { initSegment } from "../../testing/fmp4_builder.ts";
-import { partBytes, segmentFragments } from "../../testing/fmp4_broadcast.ts";
-import { type Fmp4Layout, readFmp4Layout } from "./fmp4_fragments.ts";
+import { BROADCAST_INIT, partBytes, segmentFragments } from "../../testing/fmp4_broadcast.ts";
+import { children, type Fmp4Layout, readFmp4Layout } from "./fmp4_fragments.ts";
+import { Fmp4LiveFile } from "./live_fmp4.ts";
 import { LiveRemux } from "./live_remux.ts";
 
 const BASE = "fmp4_unit_2024-01-01_00-00-00";
@@ -95,6 +96,65 @@ Deno.test("LiveRemux gives up an fMP4 live file at a new init segment or at time
     const wentBack = await remux(dir, [partBytes(0, 4, false), back]);
     assert.equal(wentBack.state, "failed");
     assert.match(wentBack.reason ?? "", /went back/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** The `ftyp` and `moov` boxes of an init segment, apart. */
+function initBoxes(init: Uint8Array): [Uint8Array, Uint8Array] {
+  const boxes = [...children(init, 0, init.byteLength)];
+  const of = (type: string) => {
+    const [, , end, start] = boxes.find(([t]) => t === type)!;
+    return init.subarray(start, end);
+  };
+  return [of("ftyp"), of("moov")];
+}
+
+Deno.test("Fmp4LiveFile.continue cuts a live file back and appends another source's fragments where it ends", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const journal = await remux(dir, [partBytes(0, 6, false)]);
+    const before = await readFmp4Layout(journal.file);
+    const cut = before.fragments[3]!.end;
+    const live = await Fmp4LiveFile.continue(journal.file, cut);
+    assert.deepEqual(live.samples, { video: 4 * 60, audio: 4 * 94 });
+    const [ftyp, moov] = initBoxes(BROADCAST_INIT);
+    await live.init(ftyp, moov);
+    // A new remux of what came after: its own clock, from 0.
+    for (let index = 0; index < 3; index++) {
+      const [fragment] = segmentFragments(index, false, 0);
+      const moofSize = new DataView(fragment!.buffer).getUint32(0);
+      const source = { path: "ffmpeg", start: 0, end: fragment!.byteLength };
+      await live.fragment(fragment!.subarray(0, moofSize), fragment!.subarray(moofSize), source);
+    }
+    await live.close();
+
+    const after = await readFmp4Layout(journal.file);
+    assert.equal(after.inits.length, 1, "the new source's init is not written");
+    assert.deepEqual(times(after).slice(0, 4), times(before).slice(0, 4));
+    // One shift for both tracks: the later track end of the cut file (audio, 385024 / 48000 s).
+    const end = (4 * 94 * 1024) / 48_000;
+    assert.deepEqual(
+      times(after).slice(4),
+      [0, 1, 2].map((i) =>
+        `1@${Math.round((end + i * 2) * 90_000)},2@${Math.round(end * 48_000) + i * 94 * 1024}`
+      ),
+    );
+    assert.deepEqual(live.samples, { video: 7 * 60, audio: 7 * 94 });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("Fmp4LiveFile.continue refuses a source whose tracks are not the live file's", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const journal = await remux(dir, [partBytes(0, 4, false)]);
+    const live = await Fmp4LiveFile.continue(journal.file, (await Deno.stat(journal.file)).size);
+    const [ftyp, moov] = initBoxes(initSegment([{ id: 1, kind: "video", timescale: 30_000 }]));
+    await assert.rejects(live.init(ftyp, moov), /do not carry the live file's tracks/);
+    live.abandon();
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
