@@ -1,7 +1,17 @@
 /** Helpers for end-to-end tests that drive a live stream and watch the recorder react. */
 import type { LiveCheckpoint } from "../src/state/session_manifest.ts";
 import { join } from "node:path";
-import { collect, defaultConfig, listDir, type Sandbox, spawnCli, statusJson } from "./cli.ts";
+import {
+  collect,
+  defaultConfig,
+  hostingConfig,
+  listDir,
+  recordingsOf,
+  type Sandbox,
+  spawnCli,
+  statusJson,
+} from "./cli.ts";
+import { pidsWith } from "./processes.ts";
 import { mountTmpfs } from "./tmpfs.ts";
 import { eventually } from "./eventually.ts";
 import { type LiveHlsServer, startHlsServer } from "./hls_server.ts";
@@ -96,4 +106,41 @@ export async function recorderKilledAfterFreeing(
   if (stat.blocks! * 512 >= stat.size) {
     throw new Error(`${part} has no hole: ${stat.blocks} blocks of ${stat.size} bytes`);
   }
+}
+
+/**
+ * A poller hosts `user` (with {@link FREEING}) until its part was freed and ends with `signal`;
+ * a second one adopts the session. Waits until the second frees past the first one's checkpoint
+ * (it goes on with the live file) and delivers the recording, then stops it. Returns the
+ * delivered files; every pid met goes into `leftovers`.
+ */
+export async function adoptedAfterFreeing(
+  sandbox: Sandbox,
+  urlTemplate: string,
+  user: string,
+  signal: "SIGKILL" | "SIGTERM",
+  leftovers: Set<number>,
+): Promise<string[]> {
+  const configPath = await hostingConfig(sandbox, urlTemplate, [user]);
+  const poll = () => spawnCli(sandbox, ["--config", configPath, "poller", "run"], { env: FREEING });
+  const first = poll();
+  leftovers.add(first.pid);
+  await partsFreed(sandbox);
+  first.kill(signal);
+  await collect(first);
+  const left = (await liveJournal(sandbox))!.checkpoint!;
+  const second = poll();
+  leftovers.add(second.pid);
+  await eventually("the part freed on after the adoption", async () => {
+    const checkpoint = (await liveJournal(sandbox))?.checkpoint;
+    return checkpoint && checkpoint.offset > left.offset || undefined;
+  });
+  const mp4s = await eventually("the adopted recording delivered", async () => {
+    const found = await recordingsOf(sandbox.recordDir, user);
+    return found.length > 0 ? found : undefined;
+  }, 300_000);
+  second.kill("SIGTERM");
+  await collect(second);
+  for (const pid of await pidsWith(sandbox.tempDir)) leftovers.add(pid);
+  return mp4s;
 }

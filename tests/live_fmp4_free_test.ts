@@ -10,19 +10,17 @@ import { type BroadcastPiece, ensureClip, piecesScript } from "../testing/clips.
 import {
   collect,
   deliveredRecording,
-  hostingConfig,
   killLeftovers,
   listDir,
   makeSandbox,
-  recordingsOf,
   runCli,
   type Sandbox,
   spawnCli,
 } from "../testing/cli.ts";
 import { eventually } from "../testing/eventually.ts";
 import {
+  adoptedAfterFreeing,
   FREEING,
-  liveJournal,
   partsFreed,
   recorderKilledAfterFreeing,
   smallRecordDisk,
@@ -124,36 +122,14 @@ Deno.test("live_remux of an fMP4 broadcast: an encoder restart after part of the
 
 /**
  * A poller hosting `user` ends with `signal` once the part was freed; the next one adopts the
- * session and goes on with its live file: every frame once, delivered live, and the part freed on
- * after the adoption.
+ * session and goes on with its live file: every frame once, delivered live.
  */
 async function adoptedLiveGoesOn(user: string, signal: "SIGKILL" | "SIGTERM") {
   const piece: BroadcastPiece = { ...BROADCAST, seconds: 70 };
   const leftovers = new Set<number>();
   try {
     await recordFreeing(user, async (sandbox, urlTemplate) => {
-      const configPath = await hostingConfig(sandbox, urlTemplate, [user]);
-      const poll = () =>
-        spawnCli(sandbox, ["--config", configPath, "poller", "run"], { env: FREEING });
-      const first = poll();
-      leftovers.add(first.pid);
-      await partsFreed(sandbox);
-      first.kill(signal);
-      await collect(first);
-      const left = (await liveJournal(sandbox))!.checkpoint!;
-      const second = poll();
-      leftovers.add(second.pid);
-      await eventually("the part freed on after the adoption", async () => {
-        const checkpoint = (await liveJournal(sandbox))?.checkpoint;
-        return checkpoint && checkpoint.offset > left.offset || undefined;
-      });
-      const mp4s = await eventually("the adopted recording delivered", async () => {
-        const found = await recordingsOf(sandbox.recordDir, user);
-        return found.length > 0 ? found : undefined;
-      }, 300_000);
-      second.kill("SIGTERM");
-      await collect(second);
-      for (const pid of await pidsWith(sandbox.tempDir)) leftovers.add(pid);
+      const mp4s = await adoptedAfterFreeing(sandbox, urlTemplate, user, signal, leftovers);
       const { mp4, entry } = await deliveredRecording(sandbox);
       assert.deepEqual([mp4], mp4s);
       assert.deepEqual(await frameHashes(mp4), await sourceFrames(sandbox.home, [piece]));

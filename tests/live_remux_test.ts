@@ -12,11 +12,9 @@ import { clipBroadcast } from "../testing/clips.ts";
 import {
   collect,
   deliveredRecording,
-  hostingConfig,
   killLeftovers,
   listDir,
   makeSandbox,
-  recordingsOf,
   runCli,
   type Sandbox,
   spawnCli,
@@ -24,6 +22,7 @@ import {
 } from "../testing/cli.ts";
 import { eventually } from "../testing/eventually.ts";
 import {
+  adoptedAfterFreeing,
   FREEING,
   liveJournal,
   partsFreed,
@@ -260,7 +259,7 @@ Deno.test("live_remux drops a reconnect's repeat after part of the part was free
 /**
  * A poller hosting `user` ends with `signal` once the part was freed; the next one adopts the
  * session and goes on with its live file through a new ffmpeg fed from the checkpoint's keyframe:
- * every frame once, delivered live, and the part freed on after the adoption.
+ * every frame once, delivered live.
  */
 async function adoptedLiveGoesOn(user: string, signal: "SIGKILL" | "SIGTERM") {
   const { script, segments } = await clipBroadcast(60);
@@ -268,29 +267,8 @@ async function adoptedLiveGoesOn(user: string, signal: "SIGKILL" | "SIGTERM") {
   await using sandbox = await makeSandbox();
   const leftovers = new Set<number>();
   try {
-    const configPath = await hostingConfig(sandbox, server.urlTemplate, [user]);
     server.playScript(user, script);
-    const poll = () =>
-      spawnCli(sandbox, ["--config", configPath, "poller", "run"], { env: FREEING });
-    const first = poll();
-    leftovers.add(first.pid);
-    await partsFreed(sandbox);
-    first.kill(signal);
-    await collect(first);
-    const left = (await liveJournal(sandbox))!.checkpoint!;
-    const second = poll();
-    leftovers.add(second.pid);
-    await eventually("the part freed on after the adoption", async () => {
-      const checkpoint = (await liveJournal(sandbox))?.checkpoint;
-      return checkpoint && checkpoint.offset > left.offset || undefined;
-    });
-    const mp4s = await eventually("the adopted recording delivered", async () => {
-      const found = await recordingsOf(sandbox.recordDir, user);
-      return found.length > 0 ? found : undefined;
-    }, 300_000);
-    second.kill("SIGTERM");
-    await collect(second);
-    for (const pid of await pidsWith(sandbox.tempDir)) leftovers.add(pid);
+    const mp4s = await adoptedAfterFreeing(sandbox, server.urlTemplate, user, signal, leftovers);
     const { mp4, entry } = await deliveredRecording(sandbox);
     assert.deepEqual([mp4], mp4s);
     assert.deepEqual(await frameHashes(mp4), await frameHashesOf(segments, sandbox.home));

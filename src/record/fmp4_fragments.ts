@@ -121,23 +121,38 @@ export async function readFmp4Layout(path: string): Promise<Fmp4Layout> {
   }
 }
 
+/**
+ * `[from, size)` of `file` a megabyte at a time, each chunk with where it starts; consecutive
+ * chunks share `overlap` bytes. The buffer is reused: a chunk is valid until the next one.
+ */
+async function* chunksOf(
+  file: Deno.FsFile,
+  from: number,
+  size: number,
+  overlap: number,
+): AsyncGenerator<[number, Uint8Array]> {
+  const chunk = new Uint8Array(1 << 20);
+  for (let at = from; at + overlap < size; at += chunk.byteLength - overlap) {
+    const bytes = await readInto(
+      file,
+      at,
+      chunk.subarray(0, Math.min(chunk.byteLength, size - at)),
+    );
+    if (bytes.byteLength === 0) return;
+    yield [at, bytes];
+    if (bytes.byteLength < chunk.byteLength) return;
+  }
+}
+
 /** Where the first byte that is not zero lies at or after `from`, if any before `size`. */
 async function nextNonZero(
   file: Deno.FsFile,
   from: number,
   size: number,
 ): Promise<number | undefined> {
-  const chunk = new Uint8Array(1 << 20);
-  for (let at = from; at < size;) {
-    const bytes = await readInto(
-      file,
-      at,
-      chunk.subarray(0, Math.min(chunk.byteLength, size - at)),
-    );
-    if (bytes.byteLength === 0) return undefined;
+  for await (const [at, bytes] of chunksOf(file, from, size, 0)) {
     const found = firstNonZero(bytes);
     if (found >= 0) return at + found;
-    at += bytes.byteLength;
   }
   return undefined;
 }
@@ -174,26 +189,16 @@ async function nextMoof(
   from: number,
   size: number,
 ): Promise<number | undefined> {
-  const chunk = new Uint8Array(1 << 20);
-  // Chunks overlap by 8 bytes: a type cut by one chunk's end lies whole in the next.
-  for (let at = from; at + 8 <= size; at += chunk.byteLength - 8) {
-    const bytes = await readInto(
-      file,
-      at,
-      chunk.subarray(0, Math.min(chunk.byteLength, size - at)),
-    );
+  // Chunks overlap by 8 bytes: a box header cut by one chunk's end lies whole in the next.
+  for await (const [at, bytes] of chunksOf(file, from, size, 8)) {
     for (
       let type = bytes.indexOf(MOOF[0]!, 4);
       type >= 0;
       type = bytes.indexOf(MOOF[0]!, type + 1)
     ) {
-      if (
-        MOOF.every((byte, i) => bytes[type + i] === byte) && await isMoof(file, at + type - 4, size)
-      ) {
-        return at + type - 4;
-      }
+      const spelled = MOOF.every((byte, i) => bytes[type + i] === byte);
+      if (spelled && await isMoof(file, at + type - 4, size)) return at + type - 4;
     }
-    if (bytes.byteLength < chunk.byteLength) return undefined;
   }
   return undefined;
 }
