@@ -127,7 +127,7 @@ export class LiveRemux {
   #ffmpeg: LiveFfmpeg | undefined;
   /** The appender, when the parts are fragmented MP4 (no ffmpeg then: `live_fmp4.ts`). */
   #fmp4: Fmp4LiveFile | undefined;
-  /** Bytes given to ffmpeg so far (the bench waits for the feed to catch up). */
+  /** Bytes of the parts taken in so far ({@link LiveRemux.fedBytes}). */
   #fed = 0;
   /** The last part fed, which a new part's repeated head is compared with. */
   #previous: string | undefined;
@@ -200,7 +200,10 @@ export class LiveRemux {
     };
   }
 
-  /** Bytes given to ffmpeg so far, repeats not counted. */
+  /**
+   * Bytes of the parts taken in so far: given to ffmpeg (a reconnect's repeated head not
+   * counted), or for fMP4 parts every box read (the bench waits for the feed to catch up).
+   */
   get fedBytes(): number {
     return this.#fed;
   }
@@ -465,6 +468,7 @@ export class LiveRemux {
           moof = undefined;
         }
         offset = end;
+        this.#fed += box.size;
       }
     } catch (error) {
       this.#fail((error as Error).message);
