@@ -529,8 +529,10 @@ export class LiveRemux {
     } finally {
       file?.close();
     }
-    // As finalize's join plan: a part wholly repeated is never the one the next is compared with.
-    if (offset > skip && part.end === "kept") this.#previous = part.path;
+    // As finalize's join plan: a part wholly repeated is never the one the next is compared with
+    // (the checkpoint's part is not a repeat, even when nothing came after the checkpoint).
+    const fed = offset > skip || part.path === this.#resume?.part;
+    if (fed && part.end === "kept") this.#previous = part.path;
   }
 
   /**
