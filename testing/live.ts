@@ -111,8 +111,8 @@ export async function recorderKilledAfterFreeing(
 /**
  * A poller hosts `user` (with {@link FREEING}) until its part was freed and ends with `signal`;
  * a second one adopts the session. Waits until the second frees past the first one's checkpoint
- * (it goes on with the live file) and delivers the recording, then stops it. Returns the
- * delivered files; every pid met goes into `leftovers`.
+ * (it goes on with the live file), runs `adopted` (say, a reconnect), waits until it delivers the
+ * recording and stops it. Returns the delivered files; every pid met goes into `leftovers`.
  */
 export async function adoptedAfterFreeing(
   sandbox: Sandbox,
@@ -120,6 +120,7 @@ export async function adoptedAfterFreeing(
   user: string,
   signal: "SIGKILL" | "SIGTERM",
   leftovers: Set<number>,
+  adopted: () => Promise<void> = () => Promise.resolve(),
 ): Promise<string[]> {
   const configPath = await hostingConfig(sandbox, urlTemplate, [user]);
   const poll = () => spawnCli(sandbox, ["--config", configPath, "poller", "run"], { env: FREEING });
@@ -135,6 +136,7 @@ export async function adoptedAfterFreeing(
     const checkpoint = (await liveJournal(sandbox))?.checkpoint;
     return checkpoint && checkpoint.offset > left.offset || undefined;
   });
+  await adopted();
   const mp4s = await eventually("the adopted recording delivered", async () => {
     const found = await recordingsOf(sandbox.recordDir, user);
     return found.length > 0 ? found : undefined;
@@ -143,4 +145,28 @@ export async function adoptedAfterFreeing(
   await collect(second);
   for (const pid of await pidsWith(sandbox.tempDir)) leftovers.add(pid);
   return mp4s;
+}
+
+/**
+ * SIGKILL for each of `pids`, noted in `killed`. Besides the process meant, a short-lived helper
+ * naming the same file (the hole punch, a probe) may be listed and already gone: that is fine.
+ */
+export function sigkill(pids: readonly number[], killed: Set<number>): void {
+  for (const pid of pids) {
+    try {
+      Deno.kill(pid, "SIGKILL");
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    killed.add(pid);
+  }
+}
+
+/**
+ * Kills the streamlink writing the part of the live journal's checkpoint: the capture loop starts
+ * the next part, which repeats what the live window still holds.
+ */
+export async function reconnectCapture(sandbox: Sandbox, killed: Set<number>): Promise<void> {
+  const part = (await liveJournal(sandbox))!.checkpoint!.part;
+  sigkill(await pidsWith(part), killed);
 }

@@ -22,6 +22,7 @@ import {
   adoptedAfterFreeing,
   FREEING,
   partsFreed,
+  reconnectCapture,
   recorderKilledAfterFreeing,
   smallRecordDisk,
 } from "../testing/live.ts";
@@ -124,16 +125,30 @@ Deno.test("live_remux of an fMP4 broadcast: an encoder restart after part of the
  * A poller hosting `user` ends with `signal` once the part was freed; the next one adopts the
  * session and goes on with its live file: every frame once, delivered live.
  */
-async function adoptedLiveGoesOn(user: string, signal: "SIGKILL" | "SIGTERM") {
-  const piece: BroadcastPiece = { ...BROADCAST, seconds: 70 };
+async function adoptedLiveGoesOn(
+  user: string,
+  signal: "SIGKILL" | "SIGTERM",
+  options: { seconds?: number; reconnect?: boolean } = {},
+) {
+  const piece: BroadcastPiece = { ...BROADCAST, seconds: options.seconds ?? 70 };
   const leftovers = new Set<number>();
   try {
     await recordFreeing(user, async (sandbox, urlTemplate) => {
-      const mp4s = await adoptedAfterFreeing(sandbox, urlTemplate, user, signal, leftovers);
+      const mp4s = await adoptedAfterFreeing(
+        sandbox,
+        urlTemplate,
+        user,
+        signal,
+        leftovers,
+        options.reconnect ? () => reconnectCapture(sandbox, leftovers) : undefined,
+      );
       const { mp4, entry } = await deliveredRecording(sandbox);
       assert.deepEqual([mp4], mp4s);
       assert.deepEqual(await frameHashes(mp4), await sourceFrames(sandbox.home, [piece]));
       assert.equal(entry.coverage.delivered_by, "live", JSON.stringify(entry));
+      if (options.reconnect) {
+        assert.ok(entry.coverage.repeats_dropped_seconds > 0, JSON.stringify(entry));
+      }
       assert.deepEqual(await listDir(sandbox.tempDir), [], "nothing left in the session folder");
     }, [piece]);
   } finally {
@@ -147,6 +162,10 @@ Deno.test("live_remux of an fMP4 broadcast: a poller killed with -9 after freein
 
 Deno.test("live_remux of an fMP4 broadcast: a poller stopped while capturing; the next one goes on with the live file", async () => {
   await adoptedLiveGoesOn("fmp4_adopt_stopped", "SIGTERM");
+});
+
+Deno.test("live_remux of an fMP4 broadcast: after an adoption, a reconnect's repeat is dropped from the live file", async () => {
+  await adoptedLiveGoesOn("fmp4_adopt_reconnect", "SIGKILL", { seconds: 85, reconnect: true });
 });
 
 Deno.test({

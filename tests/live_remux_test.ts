@@ -26,7 +26,9 @@ import {
   FREEING,
   liveJournal,
   partsFreed,
+  reconnectCapture,
   recorderKilledAfterFreeing,
+  sigkill,
   smallRecordDisk,
 } from "../testing/live.ts";
 import { frameHashes, frameHashesOf, framesMissing, repeatedFrames } from "../testing/frames.ts";
@@ -261,18 +263,32 @@ Deno.test("live_remux drops a reconnect's repeat after part of the part was free
  * session and goes on with its live file through a new ffmpeg fed from the checkpoint's keyframe:
  * every frame once, delivered live.
  */
-async function adoptedLiveGoesOn(user: string, signal: "SIGKILL" | "SIGTERM") {
-  const { script, segments } = await clipBroadcast(60);
+async function adoptedLiveGoesOn(
+  user: string,
+  signal: "SIGKILL" | "SIGTERM",
+  options: { seconds?: number; reconnect?: boolean } = {},
+) {
+  const { script, segments } = await clipBroadcast(options.seconds ?? 60);
   const server = await startHlsServer({ windowSize: 10, endGraceMs: 2000 });
   await using sandbox = await makeSandbox();
   const leftovers = new Set<number>();
   try {
     server.playScript(user, script);
-    const mp4s = await adoptedAfterFreeing(sandbox, server.urlTemplate, user, signal, leftovers);
+    const mp4s = await adoptedAfterFreeing(
+      sandbox,
+      server.urlTemplate,
+      user,
+      signal,
+      leftovers,
+      options.reconnect ? () => reconnectCapture(sandbox, leftovers) : undefined,
+    );
     const { mp4, entry } = await deliveredRecording(sandbox);
     assert.deepEqual([mp4], mp4s);
     assert.deepEqual(await frameHashes(mp4), await frameHashesOf(segments, sandbox.home));
     assert.equal(entry.coverage.delivered_by, "live", JSON.stringify(entry));
+    if (options.reconnect) {
+      assert.ok(entry.coverage.repeats_dropped_seconds > 0, JSON.stringify(entry));
+    }
     assert.deepEqual(await listDir(sandbox.tempDir), [], "nothing left in the session folder");
   } finally {
     killLeftovers(leftovers);
@@ -288,20 +304,9 @@ Deno.test("live_remux: a poller stopped while capturing; the next one goes on wi
   await adoptedLiveGoesOn("live_adopted_stop", "SIGTERM");
 });
 
-/**
- * SIGKILL for each of `pids`, noted in `killed`. Besides the process meant, a short-lived helper
- * naming the same file (the hole punch, a probe) may be listed and already gone: that is fine.
- */
-function sigkill(pids: readonly number[], killed: Set<number>): void {
-  for (const pid of pids) {
-    try {
-      Deno.kill(pid, "SIGKILL");
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
-    killed.add(pid);
-  }
-}
+Deno.test("live_remux: after an adoption, a reconnect's repeat of the adopted part is dropped from the live file", async () => {
+  await adoptedLiveGoesOn("live_adopted_reconnect", "SIGKILL", { seconds: 75, reconnect: true });
+});
 
 /**
  * Once a killed recorder's orphaned streamlink and ffmpeg have ended (with the broadcast, or with
