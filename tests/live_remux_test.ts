@@ -112,7 +112,7 @@ Deno.test("live_remux: a recorder killed with -9 mid-recording is recovered from
     });
     recorder.kill("SIGKILL");
     await collect(recorder);
-    await recoveredAfterKill(sandbox, segments, {});
+    await recoveredAfterKill(sandbox, segments, {}, "parts");
   } finally {
     killLeftovers(leftovers);
     await server.close();
@@ -201,7 +201,8 @@ Deno.test("live_remux: a recorder killed with -9 after freeing part of its part 
     await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
     server.playScript("live_freed", script);
     await recorderKilledAfterFreeing(sandbox, "live_freed", leftovers);
-    await recoveredAfterKill(sandbox, segments, FREEING);
+    // The live file holds everything up to its checkpoint: recover goes on with it.
+    await recoveredAfterKill(sandbox, segments, FREEING, "live");
   } finally {
     killLeftovers(leftovers);
     await server.close();
@@ -310,13 +311,15 @@ Deno.test("live_remux: after an adoption, a reconnect's repeat of the adopted pa
 
 /**
  * Once a killed recorder's orphaned streamlink and ffmpeg have ended (with the broadcast, or with
- * their input), `recover` delivers one file from the parts: no frame twice, at most 300 frames
- * (10 s) missing, and nothing left in the session folder.
+ * their input), `recover` delivers one file by the path `deliveredBy` (the live file gone on with
+ * from its checkpoint, or the parts): no frame twice, at most 300 frames (10 s) missing, and
+ * nothing left in the session folder.
  */
 async function recoveredAfterKill(
   sandbox: Sandbox,
   segments: readonly Uint8Array[],
   env: Record<string, string>,
+  deliveredBy: "live" | "parts",
 ): Promise<void> {
   await eventually("no process of the sandbox left", async () => {
     const pids = await pidsWith(sandbox.tempDir);
@@ -330,6 +333,6 @@ async function recoveredAfterKill(
   assert.deepEqual(repeatedFrames(frames), [], "no frame twice");
   const missing = framesMissing(frames, source);
   assert.ok(missing !== undefined && missing <= 300, `${missing} of ${source.length} missing`);
-  assert.equal(entry.coverage.delivered_by, "parts", JSON.stringify(entry));
+  assert.equal(entry.coverage.delivered_by, deliveredBy, JSON.stringify(entry));
   assert.deepEqual(await listDir(sandbox.tempDir), [], "nothing left in the session folder");
 }

@@ -273,6 +273,9 @@ export interface LowPriorityTools {
   readonly ionice: boolean;
 }
 
+/** ffmpeg as is, for callers that give no `lowPriority`. */
+export const NORMAL_PRIORITY: LowPriorityTools = { nice: false, ionice: false };
+
 /**
  * Prefixes a command with `nice -n 19` and `ionice -c3` (idle I/O class) when available, so
  * an encode only gets CPU and disk time nothing else wants. Both exec the next program, so

@@ -9,6 +9,7 @@ import {
   lowPriorityCommand,
   type LowPriorityTools,
   moovReserveForSamples,
+  NORMAL_PRIORITY,
   type PartContainer,
   pipeRemuxArgs,
 } from "../proc/ffmpeg_args.ts";
@@ -39,9 +40,6 @@ import { roundMillis } from "../util/round_millis.ts";
 import { NO_SPACE } from "../util/disk_space.ts";
 
 const log = getLogger(["twitchtool", "finalize"]);
-
-/** ffmpeg as is, for callers that give no `lowPriority`. */
-const NORMAL_PRIORITY: LowPriorityTools = { nice: false, ionice: false };
 
 /** How a session's parts become deliverables. */
 export interface FinalizeSettings {

@@ -8,6 +8,7 @@ import { pathExists, removeIfExists } from "../state/atomic_write.ts";
 import { writeCoverageRecord } from "../state/coverage_record.ts";
 import { enqueueJob, listQueue } from "../state/job_queue.ts";
 import {
+  type LiveRemuxJournal,
   type RecordingCoverage,
   removeManifest,
   type SessionManifest,
@@ -23,7 +24,7 @@ import {
   type StagedFinalize,
 } from "./finalize.ts";
 import { isPlannedFallback, stageLiveDelivery } from "./live_delivery.ts";
-import { liveRoomPath } from "./live_remux.ts";
+import { continueLiveFile, liveRoomPath } from "./live_remux.ts";
 import { roundMillis } from "../util/round_millis.ts";
 import { queueUploads, type UploadSettings, uploadSettings } from "../upload/upload_settings.ts";
 
@@ -235,7 +236,9 @@ async function stageLive(
   chapters: StagedChapters | undefined,
 ): Promise<{ staged?: StagedFinalize; reason?: string }> {
   if (!manifest.live) return {};
-  const live = await stageLiveDelivery(manifest, settings, chapters?.chapters ?? []);
+  const continued = await continuedLive(manifest, settings);
+  const withLive = continued ? { ...manifest, live: continued } : manifest;
+  const live = await stageLiveDelivery(withLive, settings, chapters?.chapters ?? []);
   if (typeof live !== "string") {
     log.info("{base} was written while recording: delivered without a pass over its parts", {
       base: manifest.base,
@@ -247,6 +250,29 @@ async function stageLive(
   // what was freed of them (read up to the checkpoint with the parts after it).
   if (!manifest.live.checkpoint) await removeIfExists(manifest.live.file);
   return { reason: live };
+}
+
+/**
+ * A live file its host left `running` at a journaled checkpoint (killed, or left to a poller
+ * that never came), gone on with from the parts (`continueLiveFile`): its journal, `closed` when
+ * whole. Undefined where the parts must be finalized anyway (back-fill went in, a merged `.ts` is
+ * asked for) or there is nothing to go on from.
+ */
+async function continuedLive(
+  manifest: SessionManifest,
+  settings: FinalizeSettings,
+): Promise<LiveRemuxJournal | undefined> {
+  const live = manifest.live;
+  if (live?.state !== "running" || !live.checkpoint) return undefined;
+  if (!manifest.enable_remux || !manifest.delete_ts_after_remux) return undefined;
+  if ((manifest.backfill?.seconds ?? 0) > 0) return undefined;
+  log.info("Going on with the live file of {base} from its checkpoint", { base: manifest.base });
+  const resume = {
+    checkpoint: live.checkpoint,
+    parts: manifest.parts,
+    freedBytes: live.freed_bytes ?? 0,
+  };
+  return await continueLiveFile(settings.tempDir, manifest.base, resume, settings.lowPriority);
 }
 
 /**

@@ -26,7 +26,12 @@
  */
 import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
-import { liveFmp4Args } from "../proc/ffmpeg_args.ts";
+import {
+  liveFmp4Args,
+  lowPriorityCommand,
+  type LowPriorityTools,
+  NORMAL_PRIORITY,
+} from "../proc/ffmpeg_args.ts";
 import { probeMedia } from "../proc/ffprobe.ts";
 import type { LiveCheckpoint, LiveRemuxJournal } from "../state/session_manifest.ts";
 import { sizeOrZero, writeFileAtomic } from "../state/atomic_write.ts";
@@ -80,6 +85,22 @@ export interface LiveResume {
   readonly checkpoint: LiveCheckpoint;
   readonly parts: readonly string[];
   readonly freedBytes: number;
+}
+
+/**
+ * Goes on with the live file of a session whose host went away without handing it to another
+ * (`recover` after a kill): the parts from the journaled checkpoint on are appended to it, as an
+ * adopting poller does while capturing, so the recording is delivered from the live file without
+ * a second copy on disk. Returns the remuxer's journal: `closed` when the file is whole.
+ */
+export async function continueLiveFile(
+  tempDir: string,
+  base: string,
+  resume: LiveResume,
+  lowPriority?: LowPriorityTools,
+): Promise<LiveRemuxJournal> {
+  const live = new LiveRemux(tempDir, base, { resume, ...(lowPriority ? { lowPriority } : {}) });
+  return await live.finish();
 }
 
 /** The growing deliverable of session `base`: `<tempDir>/<base>.live.mp4`. */
@@ -152,11 +173,18 @@ export class LiveRemux {
 
   /** The checkpoint an adopted session's live file is reopened at (see {@link LiveResume}). */
   readonly #resume: LiveCheckpoint | undefined;
+  readonly #lowPriority: LowPriorityTools;
 
   constructor(
     tempDir: string,
     base: string,
-    options: { clock?: Clock; free?: LiveFreeing; resume?: LiveResume } = {},
+    options: {
+      clock?: Clock;
+      free?: LiveFreeing;
+      resume?: LiveResume;
+      /** Runs an adopted session's ffmpeg under nice/ionice (a `recover` beside captures). */
+      lowPriority?: LowPriorityTools;
+    } = {},
   ) {
     this.file = liveFilePath(tempDir, base);
     this.#clock = options.clock ?? systemClock;
@@ -164,6 +192,7 @@ export class LiveRemux {
     this.#index = options.free ? new FedVideoIndex(options.free.keepSeconds) : undefined;
     this.#fmp4Index = options.free ? new Fmp4FreeIndex(options.free.keepSeconds) : undefined;
     this.#resume = options.resume?.checkpoint;
+    this.#lowPriority = options.lowPriority ?? NORMAL_PRIORITY;
     if (options.resume) this.#resumeFrom(options.resume);
     this.#pump = this.#run().catch((error) => this.#fail((error as Error).message));
     this.#freeLoop = this.#freeWhileFed();
@@ -620,10 +649,12 @@ export class LiveRemux {
   async #continueFfmpeg(resume: LiveCheckpoint, hevc: boolean): Promise<LiveFfmpeg> {
     const file = await Fmp4LiveFile.continue(this.file, resume.live_bytes);
     this.#index?.resumeAt(file.samples.video);
-    const process = spawnLiveFfmpeg(
-      { command: "ffmpeg", args: liveFmp4Args("pipe:1", { hevc }) },
-      "piped",
+    const command = lowPriorityCommand(
+      "ffmpeg",
+      liveFmp4Args("pipe:1", { hevc }),
+      this.#lowPriority,
     );
+    const process = spawnLiveFfmpeg(command, "piped");
     log.info("Live remux of {file} goes on from {part} at byte {offset} (ffmpeg {pid})", {
       file: this.file,
       part: resume.part,
