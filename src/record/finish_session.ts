@@ -119,6 +119,8 @@ export async function finishSession(
       return undefined;
     });
     const live = await stageLive(manifest, settings, chapters);
+    // Gone on with from its checkpoint: the parts are freed up to the newer one it journaled.
+    if (live.live) manifest = { ...manifest, live: live.live };
     if (live.reason) manifest = { ...manifest, live: { ...manifest.live!, reason: live.reason } };
     const checkpoint = manifest.live?.checkpoint;
     const staged = live.staged ?? await stageDeliverables(
@@ -234,22 +236,23 @@ async function stageLive(
   manifest: SessionManifest,
   settings: FinalizeSettings,
   chapters: StagedChapters | undefined,
-): Promise<{ staged?: StagedFinalize; reason?: string }> {
+): Promise<{ staged?: StagedFinalize; reason?: string; live?: LiveRemuxJournal }> {
   if (!manifest.live) return {};
   const continued = await continuedLive(manifest, settings);
   const withLive = continued ? { ...manifest, live: continued } : manifest;
   const live = await stageLiveDelivery(withLive, settings, chapters?.chapters ?? []);
+  const journal = continued ? { live: continued } : {};
   if (typeof live !== "string") {
     log.info("{base} was written while recording: delivered without a pass over its parts", {
       base: manifest.base,
     });
-    return { staged: live };
+    return { staged: live, ...journal };
   }
   log.warn("Finalizing the parts of {base}: {reason}", { base: manifest.base, reason: live });
   // Never delivered from now on: its room goes to the pass over the parts, unless it holds
   // what was freed of them (read up to the checkpoint with the parts after it).
   if (!manifest.live.checkpoint) await removeIfExists(manifest.live.file);
-  return { reason: live };
+  return { reason: live, ...journal };
 }
 
 /**
@@ -272,7 +275,13 @@ async function continuedLive(
     parts: manifest.parts,
     freedBytes: live.freed_bytes ?? 0,
   };
-  return await continueLiveFile(settings.tempDir, manifest.base, resume, settings.lowPriority);
+  // Each new checkpoint is journaled before anything past the last one is freed.
+  const journal = (next: LiveRemuxJournal) =>
+    writeManifest(settings.tempDir, { ...manifest, live: next });
+  return await continueLiveFile(settings.tempDir, manifest.base, resume, {
+    journal,
+    ...(settings.lowPriority ? { lowPriority: settings.lowPriority } : {}),
+  });
 }
 
 /**

@@ -90,17 +90,20 @@ export interface LiveResume {
 /**
  * Goes on with the live file of a session whose host went away without handing it to another
  * (`recover` after a kill): the parts from the journaled checkpoint on are appended to it, as an
- * adopting poller does while capturing, so the recording is delivered from the live file without
- * a second copy on disk. Returns the remuxer's journal: `closed` when the file is whole.
+ * adopting poller does while capturing, and freed as they go (each new checkpoint handed to
+ * `journal` first), so the recording is delivered from the live file without a second copy on
+ * disk. Returns the remuxer's journal: `closed` when the file is whole.
  */
 export async function continueLiveFile(
   tempDir: string,
   base: string,
   resume: LiveResume,
-  lowPriority?: LowPriorityTools,
+  options: { journal: (live: LiveRemuxJournal) => Promise<void>; lowPriority?: LowPriorityTools },
 ): Promise<LiveRemuxJournal> {
-  const live = new LiveRemux(tempDir, base, { resume, ...(lowPriority ? { lowPriority } : {}) });
-  return await live.finish();
+  const free = { keepSeconds: KEEP_SECONDS, journal: () => options.journal(live.journal) };
+  const lowPriority = options.lowPriority ? { lowPriority: options.lowPriority } : {};
+  const live: LiveRemux = new LiveRemux(tempDir, base, { resume, free, ...lowPriority });
+  return await live.drain();
 }
 
 /** The growing deliverable of session `base`: `<tempDir>/<base>.live.mp4`. */
@@ -144,6 +147,8 @@ export class LiveRemux {
   #wake: (() => void) | undefined;
   #wakeFree: (() => void) | undefined;
   #closing = false;
+  /** Every part is known and ended ({@link LiveRemux.drain}). */
+  #endOfParts = false;
   #failed: string | undefined;
   #ffmpeg: LiveFfmpeg | undefined;
   /** The appender, when the parts are fragmented MP4 (no ffmpeg then: `live_fmp4.ts`). */
@@ -280,6 +285,17 @@ export class LiveRemux {
     }
     log.info("Live file {file} left at its checkpoint for the next poller", { file: this.file });
     return this.#runningJournal();
+  }
+
+  /**
+   * No part comes any more and every part has ended: follows what is left of them, freeing as it
+   * goes (where {@link finish} stops freeing at once), then finishes.
+   */
+  async drain(): Promise<LiveRemuxJournal> {
+    this.#endOfParts = true;
+    this.#poke();
+    await this.#pump;
+    return await this.finish();
   }
 
   /**
@@ -421,7 +437,9 @@ export class LiveRemux {
   async #run(): Promise<void> {
     let first: string | undefined;
     for (let index = 0; !this.#failed; index++) {
-      while (!this.#parts[index] && !this.#closing && !this.#failed) await this.#nap();
+      while (!this.#parts[index] && !this.#closing && !this.#endOfParts && !this.#failed) {
+        await this.#nap();
+      }
       const part = this.#parts[index];
       if (!part || this.#failed) return;
       if (index === 0 && this.#resume && part.path !== this.#resume.part) {
