@@ -22,19 +22,25 @@ export interface LiveProcess {
   readonly argv: string[];
 }
 
-/** Live processes (zombies excluded) whose command line mentions `needle`. */
+/**
+ * Live processes (zombies excluded) whose command line mentions `needle`. A child caught between
+ * its fork and its exec still shows its parent's command line: it is not counted as a second
+ * copy of its parent.
+ */
 export async function processesWith(needle: string): Promise<LiveProcess[]> {
-  const found: LiveProcess[] = [];
+  const found: (LiveProcess & { ppid: number })[] = [];
   for await (const entry of Deno.readDir("/proc")) {
     if (!/^\d+$/.test(entry.name)) continue;
     const argv = await Deno.readTextFile(`/proc/${entry.name}/cmdline`)
       .then((text) => text.split("\0").filter(Boolean), () => [] as string[]);
     if (!argv.some((arg) => arg.includes(needle))) continue;
-    const state = await procState(Number(entry.name));
-    if (state === undefined || state === "Z") continue;
-    found.push({ pid: Number(entry.name), argv });
+    const stat = await readProcStat(Number(entry.name));
+    if (stat === undefined || stat.state === "Z") continue;
+    found.push({ pid: Number(entry.name), argv, ppid: stat.ppid });
   }
-  return found;
+  const unexeced = (p: { ppid: number; argv: string[] }) =>
+    found.some((parent) => parent.pid === p.ppid && parent.argv.join("\0") === p.argv.join("\0"));
+  return found.filter((p) => !unexeced(p)).map(({ pid, argv }) => ({ pid, argv }));
 }
 
 /** Pids of the live processes whose command line mentions `needle`, ascending. */
