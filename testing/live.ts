@@ -1,9 +1,12 @@
 /** Helpers for end-to-end tests that drive a live stream and watch the recorder react. */
 import type { LiveCheckpoint } from "../src/state/session_manifest.ts";
 import { join } from "node:path";
+import assert from "node:assert/strict";
+import { frameHashes } from "./frames.ts";
 import {
   collect,
   defaultConfig,
+  deliveredRecording,
   hostingConfig,
   listDir,
   recordingsOf,
@@ -108,26 +111,35 @@ export async function recorderKilledAfterFreeing(
   }
 }
 
+/** How an adoption test goes: how the first poller ends, and whether a reconnect follows. */
+export interface Adoption {
+  readonly signal: "SIGKILL" | "SIGTERM";
+  /** The adopted streamlink killed once the second poller goes on: its next part repeats. */
+  readonly reconnect?: boolean;
+}
+
 /**
- * A poller hosts `user` (with {@link FREEING}) until its part was freed and ends with `signal`;
- * a second one adopts the session. Waits until the second frees past the first one's checkpoint
- * (it goes on with the live file), runs `adopted` (say, a reconnect), waits until it delivers the
- * recording and stops it. Returns the delivered files; every pid met goes into `leftovers`.
+ * A poller hosts `user` (with {@link FREEING}) until its part was freed and ends with
+ * `adoption.signal`; a second one adopts the session. Waits until the second frees past the first
+ * one's checkpoint (it goes on with the live file), reconnects if asked, waits until it delivers
+ * and stops it. Then the delivered file must be one file holding `source()` frame for frame,
+ * delivered live (after a reconnect with its repeat counted as dropped), with nothing left in
+ * the session folder. Every pid met goes into `leftovers`.
  */
-export async function adoptedAfterFreeing(
+export async function adoptedDeliveredLive(
   sandbox: Sandbox,
   urlTemplate: string,
   user: string,
-  signal: "SIGKILL" | "SIGTERM",
+  adoption: Adoption,
+  source: () => Promise<string[]>,
   leftovers: Set<number>,
-  adopted: () => Promise<void> = () => Promise.resolve(),
-): Promise<string[]> {
+): Promise<void> {
   const configPath = await hostingConfig(sandbox, urlTemplate, [user]);
   const poll = () => spawnCli(sandbox, ["--config", configPath, "poller", "run"], { env: FREEING });
   const first = poll();
   leftovers.add(first.pid);
   await partsFreed(sandbox);
-  first.kill(signal);
+  first.kill(adoption.signal);
   await collect(first);
   const left = (await liveJournal(sandbox))!.checkpoint!;
   const second = poll();
@@ -136,7 +148,7 @@ export async function adoptedAfterFreeing(
     const checkpoint = (await liveJournal(sandbox))?.checkpoint;
     return checkpoint && checkpoint.offset > left.offset || undefined;
   });
-  await adopted();
+  if (adoption.reconnect) await reconnectCapture(sandbox, leftovers);
   const mp4s = await eventually("the adopted recording delivered", async () => {
     const found = await recordingsOf(sandbox.recordDir, user);
     return found.length > 0 ? found : undefined;
@@ -144,7 +156,14 @@ export async function adoptedAfterFreeing(
   second.kill("SIGTERM");
   await collect(second);
   for (const pid of await pidsWith(sandbox.tempDir)) leftovers.add(pid);
-  return mp4s;
+  const { mp4, entry } = await deliveredRecording(sandbox);
+  assert.deepEqual([mp4], mp4s);
+  assert.deepEqual(await frameHashes(mp4), await source());
+  assert.equal(entry.coverage.delivered_by, "live", JSON.stringify(entry));
+  if (adoption.reconnect) {
+    assert.ok(entry.coverage.repeats_dropped_seconds > 0, JSON.stringify(entry));
+  }
+  assert.deepEqual(await listDir(sandbox.tempDir), [], "nothing left in the session folder");
 }
 
 /**
@@ -166,7 +185,7 @@ export function sigkill(pids: readonly number[], killed: Set<number>): void {
  * Kills the streamlink writing the part of the live journal's checkpoint: the capture loop starts
  * the next part, which repeats what the live window still holds.
  */
-export async function reconnectCapture(sandbox: Sandbox, killed: Set<number>): Promise<void> {
+async function reconnectCapture(sandbox: Sandbox, killed: Set<number>): Promise<void> {
   const part = (await liveJournal(sandbox))!.checkpoint!.part;
   sigkill(await pidsWith(part), killed);
 }

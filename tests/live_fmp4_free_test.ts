@@ -19,10 +19,10 @@ import {
 } from "../testing/cli.ts";
 import { eventually } from "../testing/eventually.ts";
 import {
-  adoptedAfterFreeing,
+  adoptedDeliveredLive,
+  type Adoption,
   FREEING,
   partsFreed,
-  reconnectCapture,
   recorderKilledAfterFreeing,
   smallRecordDisk,
 } from "../testing/live.ts";
@@ -126,31 +126,13 @@ Deno.test("live_remux of an fMP4 broadcast: an encoder restart after part of the
  * A poller hosting `user` ends with `signal` once the part was freed; the next one adopts the
  * session and goes on with its live file: every frame once, delivered live.
  */
-async function adoptedLiveGoesOn(
-  user: string,
-  signal: "SIGKILL" | "SIGTERM",
-  options: { seconds?: number; reconnect?: boolean } = {},
-) {
-  const piece: BroadcastPiece = { ...BROADCAST, seconds: options.seconds ?? 70 };
+async function adoptedLiveGoesOn(user: string, adoption: Adoption, seconds = 70) {
+  const piece: BroadcastPiece = { ...BROADCAST, seconds };
   const leftovers = new Set<number>();
   try {
     await recordFreeing(user, async (sandbox, urlTemplate) => {
-      const mp4s = await adoptedAfterFreeing(
-        sandbox,
-        urlTemplate,
-        user,
-        signal,
-        leftovers,
-        options.reconnect ? () => reconnectCapture(sandbox, leftovers) : undefined,
-      );
-      const { mp4, entry } = await deliveredRecording(sandbox);
-      assert.deepEqual([mp4], mp4s);
-      assert.deepEqual(await frameHashes(mp4), await sourceFrames(sandbox.home, [piece]));
-      assert.equal(entry.coverage.delivered_by, "live", JSON.stringify(entry));
-      if (options.reconnect) {
-        assert.ok(entry.coverage.repeats_dropped_seconds > 0, JSON.stringify(entry));
-      }
-      assert.deepEqual(await listDir(sandbox.tempDir), [], "nothing left in the session folder");
+      const source = () => sourceFrames(sandbox.home, [piece]);
+      await adoptedDeliveredLive(sandbox, urlTemplate, user, adoption, source, leftovers);
     }, [piece]);
   } finally {
     killLeftovers(leftovers);
@@ -158,15 +140,15 @@ async function adoptedLiveGoesOn(
 }
 
 Deno.test("live_remux of an fMP4 broadcast: a poller killed with -9 after freeing; the adopting one goes on with the live file", async () => {
-  await adoptedLiveGoesOn("fmp4_adopt_killed", "SIGKILL");
+  await adoptedLiveGoesOn("fmp4_adopt_killed", { signal: "SIGKILL" });
 });
 
 Deno.test("live_remux of an fMP4 broadcast: a poller stopped while capturing; the next one goes on with the live file", async () => {
-  await adoptedLiveGoesOn("fmp4_adopt_stopped", "SIGTERM");
+  await adoptedLiveGoesOn("fmp4_adopt_stopped", { signal: "SIGTERM" });
 });
 
 Deno.test("live_remux of an fMP4 broadcast: after an adoption, a reconnect's repeat is dropped from the live file", async () => {
-  await adoptedLiveGoesOn("fmp4_adopt_reconnect", "SIGKILL", { seconds: 85, reconnect: true });
+  await adoptedLiveGoesOn("fmp4_adopt_reconnect", { signal: "SIGKILL", reconnect: true }, 85);
 });
 
 Deno.test({

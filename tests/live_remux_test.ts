@@ -22,11 +22,11 @@ import {
 } from "../testing/cli.ts";
 import { eventually } from "../testing/eventually.ts";
 import {
-  adoptedAfterFreeing,
+  adoptedDeliveredLive,
+  type Adoption,
   FREEING,
   liveJournal,
   partsFreed,
-  reconnectCapture,
   recorderKilledAfterFreeing,
   sigkill,
   smallRecordDisk,
@@ -264,33 +264,15 @@ Deno.test("live_remux drops a reconnect's repeat after part of the part was free
  * session and goes on with its live file through a new ffmpeg fed from the checkpoint's keyframe:
  * every frame once, delivered live.
  */
-async function adoptedLiveGoesOn(
-  user: string,
-  signal: "SIGKILL" | "SIGTERM",
-  options: { seconds?: number; reconnect?: boolean } = {},
-) {
-  const { script, segments } = await clipBroadcast(options.seconds ?? 60);
+async function adoptedLiveGoesOn(user: string, adoption: Adoption, seconds = 60) {
+  const { script, segments } = await clipBroadcast(seconds);
   const server = await startHlsServer({ windowSize: 10, endGraceMs: 2000 });
   await using sandbox = await makeSandbox();
   const leftovers = new Set<number>();
   try {
     server.playScript(user, script);
-    const mp4s = await adoptedAfterFreeing(
-      sandbox,
-      server.urlTemplate,
-      user,
-      signal,
-      leftovers,
-      options.reconnect ? () => reconnectCapture(sandbox, leftovers) : undefined,
-    );
-    const { mp4, entry } = await deliveredRecording(sandbox);
-    assert.deepEqual([mp4], mp4s);
-    assert.deepEqual(await frameHashes(mp4), await frameHashesOf(segments, sandbox.home));
-    assert.equal(entry.coverage.delivered_by, "live", JSON.stringify(entry));
-    if (options.reconnect) {
-      assert.ok(entry.coverage.repeats_dropped_seconds > 0, JSON.stringify(entry));
-    }
-    assert.deepEqual(await listDir(sandbox.tempDir), [], "nothing left in the session folder");
+    const source = () => frameHashesOf(segments, sandbox.home);
+    await adoptedDeliveredLive(sandbox, server.urlTemplate, user, adoption, source, leftovers);
   } finally {
     killLeftovers(leftovers);
     await server.close();
@@ -298,15 +280,15 @@ async function adoptedLiveGoesOn(
 }
 
 Deno.test("live_remux: a poller killed with -9 after freeing part of the part; the adopting one goes on with the live file", async () => {
-  await adoptedLiveGoesOn("live_adopted", "SIGKILL");
+  await adoptedLiveGoesOn("live_adopted", { signal: "SIGKILL" });
 });
 
 Deno.test("live_remux: a poller stopped while capturing; the next one goes on with the live file", async () => {
-  await adoptedLiveGoesOn("live_adopted_stop", "SIGTERM");
+  await adoptedLiveGoesOn("live_adopted_stop", { signal: "SIGTERM" });
 });
 
 Deno.test("live_remux: after an adoption, a reconnect's repeat of the adopted part is dropped from the live file", async () => {
-  await adoptedLiveGoesOn("live_adopted_reconnect", "SIGKILL", { seconds: 75, reconnect: true });
+  await adoptedLiveGoesOn("live_adopted_reconnect", { signal: "SIGKILL", reconnect: true }, 75);
 });
 
 /**
