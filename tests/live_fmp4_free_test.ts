@@ -51,8 +51,9 @@ async function recordFreeing(
   user: string,
   run: (sandbox: Sandbox, urlTemplate: string) => Promise<void>,
   pieces = [BROADCAST],
+  windowSize = 10,
 ) {
-  const server = await startHlsServer({ windowSize: 10, endGraceMs: 2000 });
+  const server = await startHlsServer({ windowSize, endGraceMs: 2000 });
   try {
     await using sandbox = await makeSandbox({ urlTemplate: server.urlTemplate });
     server.playScript(user, await piecesScript(pieces));
@@ -130,10 +131,18 @@ async function adoptedLiveGoesOn(user: string, adoption: Adoption, seconds = 70)
   const piece: BroadcastPiece = { ...BROADCAST, seconds };
   const leftovers = new Set<number>();
   try {
-    await recordFreeing(user, async (sandbox, urlTemplate) => {
-      const source = () => sourceFrames(sandbox.home, [piece]);
-      await adoptedDeliveredLive(sandbox, urlTemplate, user, adoption, source, leftovers);
-    }, [piece]);
+    // A reconnect repeats the whole window: it must lie in the part's kept tail (12 s with
+    // FREEING, as 60 s does Twitch's 30-40 s), or the live file gives way to the parts.
+    const windowSize = adoption.reconnect ? 5 : 10;
+    await recordFreeing(
+      user,
+      async (sandbox, urlTemplate) => {
+        const source = () => sourceFrames(sandbox.home, [piece]);
+        await adoptedDeliveredLive(sandbox, urlTemplate, user, adoption, source, leftovers);
+      },
+      [piece],
+      windowSize,
+    );
   } finally {
     killLeftovers(leftovers);
   }
