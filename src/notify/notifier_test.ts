@@ -158,9 +158,12 @@ Deno.test("Notifier: the deliverer drops an event after give_up_after with a cou
       // sink saw it, and the count below would miss it.
       timeoutMs: 30_000,
     });
+    // Stored before the loop starts: its instant clock moves 2 s a pass, so under load the
+    // write would otherwise date the event a minute back and it would be dropped at once.
+    n.emit(failed);
+    await n.drain();
     const stop = new AbortController();
     const loop = n.runDelivery(stop.signal);
-    n.emit(failed);
     await eventually("dropped", async () => (await readOutboxView(stateDir)).dropped === 1, 20_000);
     stop.abort();
     await loop;
