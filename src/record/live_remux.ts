@@ -18,11 +18,12 @@
  * fsync'd, the point up to which it holds the recording is journaled in the session manifest,
  * and only then is that prefix of each part punched out in place (its head and the tail a
  * reconnect may repeat stay). A host that adopts the session goes on with the live file from
- * that point (`LiveResume`), and so does `recover` (`continueLiveFile`). Whenever the live file cannot be trusted (ffmpeg died, the host went
- * away or was killed before a checkpoint, back-fill must go in, an fMP4 source changed its init
- * segment or its clock went back, the file fails verification) the session is finalized from the
- * live file up to that point and the parts from there on (`finalize.ts`), and the manifest,
- * `history --json` and the job's note say which path delivered.
+ * that point (`LiveResume`), and so does `recover` (`continueLiveFile`). Whenever the live file
+ * cannot be trusted (ffmpeg died, the host went away or was killed before a checkpoint, back-fill
+ * must go in, an fMP4 source changed its init segment or its clock went back, the file fails
+ * verification) the session is finalized from the live file up to that point and the parts from
+ * there on (`finalize.ts`), and the manifest, `history --json` and the job's note say which path
+ * delivered.
  */
 import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
